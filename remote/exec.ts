@@ -1,0 +1,66 @@
+/**
+ * Runs a command on a host: through ssh, or directly for the implicit
+ * `local` host. Turns ssh's own failure (exit 255 with ssh's words on stderr)
+ * into the outcome "unreachable" with a short reason.
+ */
+
+import { EXIT } from "../errors.ts";
+import { type Host, isLocal } from "../roster/host.ts";
+import { type ProcessOptions, type ProcessResult, runProcess } from "./process.ts";
+import { DEFAULT_CONNECT_TIMEOUT, sshArgv, sshFailureReason } from "./ssh.ts";
+
+export interface HostResult extends ProcessResult {
+  host: string;
+  /** Why ssh could not reach the host (refused, timeout, auth, host key, …). */
+  reason?: string;
+}
+
+export interface ExecOptions extends ProcessOptions {
+  tty?: boolean;
+  connectTimeout?: number;
+}
+
+/** The argv that runs `command` on `host`; `null` opens a login shell. */
+export function hostArgv(host: Host, command: string | null, options: ExecOptions): string[] {
+  if (isLocal(host)) {
+    const shell = Deno.env.get("SHELL") || "/bin/sh";
+    return command === null ? [shell, "-l"] : [shell, "-c", command];
+  }
+  const connectTimeout = Math.min(
+    options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT,
+    Math.max(1, options.timeoutMs / 1000),
+  );
+  return sshArgv(host.ssh, command, { connectTimeout, tty: options.tty });
+}
+
+export async function execOnHost(
+  host: Host,
+  command: string | null,
+  options: ExecOptions,
+): Promise<HostResult> {
+  let result: ProcessResult;
+  try {
+    result = await runProcess(hostArgv(host, command, options), options);
+  } catch (e) {
+    // Could not even start the child (no ssh binary, no such shell).
+    const message = (e as Error).message;
+    return {
+      host: host.name,
+      code: EXIT.unreachable,
+      outcome: "unreachable",
+      stdout: "",
+      stderr: message + "\n",
+      durationMs: 0,
+      reason: message,
+    };
+  }
+  if (result.code === EXIT.unreachable && !isLocal(host)) {
+    const reason = sshFailureReason(lastLines(result.stderr, 3));
+    if (reason) return { ...result, host: host.name, outcome: "unreachable", reason };
+  }
+  return { ...result, host: host.name };
+}
+
+function lastLines(text: string, n: number): string {
+  return text.trimEnd().split("\n").slice(-n).join("\n");
+}

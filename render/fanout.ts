@@ -1,0 +1,75 @@
+/**
+ * How a fan-out looks: prefixed live lines, gathered (`-b`) blocks, JSON
+ * lines, and the failure summary on stderr.
+ */
+
+import type { HostResult } from "../remote/exec.ts";
+import { errLine, outLine } from "./out.ts";
+
+/** `[name]` padded inside the brackets to the longest name, as the old tool did. */
+export function prefixer(names: readonly string[]): (name: string) => string {
+  const width = Math.max(0, ...names.map((n) => n.length));
+  return (name) => `[${name.padEnd(width)}] `;
+}
+
+/** One JSON object per host, on one line. */
+export function hostJson(result: HostResult): string {
+  return JSON.stringify({
+    name: result.host,
+    exit: result.code,
+    status: result.outcome,
+    duration_ms: result.durationMs,
+    stdout: result.stdout,
+    stderr: result.stderr,
+    ...(result.reason ? { reason: result.reason } : {}),
+  });
+}
+
+/**
+ * Gathered output: hosts whose merged output and exit code are identical are
+ * printed once, under the list of their names.
+ */
+export function printCollapsed(
+  results: readonly HostResult[],
+  merged: ReadonlyMap<string, string[]>,
+): void {
+  const groups = new Map<string, { names: string[]; lines: string[]; code: number }>();
+  for (const r of results) {
+    const lines = merged.get(r.host) ?? [];
+    const key = JSON.stringify([r.code, lines]);
+    const group = groups.get(key) ?? { names: [], lines, code: r.code };
+    group.names.push(r.host);
+    groups.set(key, group);
+  }
+  for (const { names, lines, code } of groups.values()) {
+    const title = `${names.join(",")} (exit ${code})`;
+    outLine("-".repeat(Math.min(title.length, 60)));
+    outLine(title);
+    outLine("-".repeat(Math.min(title.length, 60)));
+    lines.forEach((l) => outLine(l));
+  }
+}
+
+/** On stderr: every host that did not simply succeed, grouped by what happened. */
+export function printSummary(results: readonly HostResult[], timeoutSeconds: number): void {
+  const failed = results.filter((r) => r.outcome !== "ok");
+  if (failed.length === 0) return;
+  const names = (outcome: string, show: (r: HostResult) => string = (r) => r.host) =>
+    failed.filter((r) => r.outcome === outcome).map(show);
+  const lines: [string, string[]][] = [
+    ["unreachable", names("unreachable", (r) => `${r.host} (${r.reason})`)],
+    [`timed out after ${timeoutSeconds}s`, names("timeout")],
+    ["interrupted", names("interrupted")],
+  ];
+  const byCode = new Map<number, string[]>();
+  for (const r of failed.filter((r) => r.outcome === "failed")) {
+    byCode.set(r.code, [...(byCode.get(r.code) ?? []), r.host]);
+  }
+  for (const [code, hosts] of [...byCode].sort((a, b) => a[0] - b[0])) {
+    lines.push([`exit ${code}`, hosts]);
+  }
+  errLine(`pool: ${failed.length} of ${results.length} hosts failed`);
+  for (const [label, hosts] of lines) {
+    if (hosts.length > 0) errLine(`  ${label}: ${hosts.join(", ")}`);
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * Edits roster text in place with jsonc-parser, so the user's comments,
+ * formatting and unknown keys survive every write.
+ */
+
+import {
+  applyEdits,
+  findNodeAtLocation,
+  type FormattingOptions,
+  modify,
+  parseTree,
+} from "jsonc-parser";
+import { PoolError } from "../errors.ts";
+import type { Host } from "./host.ts";
+import { parseRoster } from "./parse.ts";
+
+const FORMAT: FormattingOptions = { insertSpaces: true, tabSize: 2, eol: "\n" };
+const EMPTY = '{\n  "hosts": []\n}\n';
+
+export class RosterEditor {
+  #text: string;
+  #hosts: Host[];
+  changed = false;
+
+  constructor(text: string) {
+    this.#text = text.trim() === "" ? EMPTY : text;
+    this.#hosts = parseRoster(this.#text).hosts;
+    if (parseRoster(this.#text).doc.hosts === undefined) this.#edit(["hosts"], []);
+  }
+
+  get text(): string {
+    return this.#text;
+  }
+
+  get hosts(): readonly Host[] {
+    return this.#hosts;
+  }
+
+  find(name: string): Host | undefined {
+    return this.#hosts.find((h) => h.name === name);
+  }
+
+  /** The host, or the old tool's error: `not in roster: <name>`. */
+  get(name: string): Host {
+    const host = this.find(name);
+    if (!host) throw new PoolError(`not in roster: ${name}`);
+    return host;
+  }
+
+  /**
+   * Appends a host as one line, the way the old tool's files look. Done by
+   * hand after the last element: jsonc-parser's own array insertion
+   * re-formats the previous element and carries off a comment that trails it.
+   */
+  add(host: Host): void {
+    if (this.find(host.name)) throw new PoolError(`already in roster: ${host.name}`);
+    const hosts = findNodeAtLocation(parseTree(this.#text)!, ["hosts"])!;
+    const last = hosts.children?.at(-1);
+    if (!last) {
+      this.#edit(["hosts", -1], host, true);
+      return;
+    }
+    const end = last.offset + last.length;
+    const lineStart = this.#text.lastIndexOf("\n", last.offset) + 1;
+    const indent = /^[ \t]*/.exec(this.#text.slice(lineStart))![0];
+    // A comment trailing the last element stays with it: the new line goes after the comment.
+    const newline = this.#text.indexOf("\n", end);
+    const restOfLine = newline === -1 ? "" : this.#text.slice(end, newline);
+    const after = /^\s*(\/\/.*|\/\*.*\*\/\s*)?$/.test(restOfLine) ? newline : end;
+    this.#text = this.#text.slice(0, end) + "," + this.#text.slice(end, after) + "\n" + indent +
+      oneLine(host) +
+      this.#text.slice(after);
+    this.#hosts = parseRoster(this.#text).hosts;
+    this.changed = true;
+  }
+
+  /**
+   * Removes a host. When its entry stands on lines of its own (the usual
+   * layout) those lines go, and comments on other lines stay put;
+   * jsonc-parser's own removal of a last element takes the comment that
+   * trails the element before it.
+   */
+  remove(name: string): void {
+    this.get(name);
+    const index = this.#index(name);
+    const elements = findNodeAtLocation(parseTree(this.#text)!, ["hosts"])!.children!;
+    const node = elements[index];
+    const text = this.#text;
+    const lineStart = text.lastIndexOf("\n", node.offset - 1) + 1;
+    const end = node.offset + node.length;
+    const newline = text.indexOf("\n", end);
+    const ownLines = /^[ \t]*$/.test(text.slice(lineStart, node.offset)) && newline !== -1 &&
+      /^\s*,?\s*(\/\/.*)?$/.test(text.slice(end, newline));
+    if (!ownLines || elements.length === 1) {
+      this.#edit(["hosts", index], undefined);
+      return;
+    }
+    let next = text.slice(0, lineStart) + text.slice(newline + 1);
+    if (index === elements.length - 1) {
+      // The element before is now the last: drop its comma.
+      const prev = elements[index - 1];
+      const comma = next.indexOf(",", prev.offset + prev.length);
+      next = next.slice(0, comma) + next.slice(comma + 1);
+    }
+    this.#text = next;
+    this.#hosts = parseRoster(this.#text).hosts;
+    this.changed = true;
+  }
+
+  /** Sets one key of one host; `undefined` removes the key. */
+  set(name: string, key: string, value: unknown): void {
+    this.get(name);
+    this.#edit(["hosts", this.#index(name), key], value);
+  }
+
+  #index(name: string): number {
+    return this.#hosts.findIndex((h) => h.name === name);
+  }
+
+  #edit(path: (string | number)[], value: unknown, isArrayInsertion = false): void {
+    const edits = modify(this.#text, path, value, { formattingOptions: FORMAT, isArrayInsertion });
+    if (edits.length === 0) return;
+    this.#text = applyEdits(this.#text, edits);
+    this.#hosts = parseRoster(this.#text).hosts;
+    this.changed = true;
+  }
+}
+
+/** `{"name": "a", "ssh": "b"}`: JSON with the spacing people write by hand. */
+function oneLine(value: Record<string, unknown>): string {
+  return "{" +
+    Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(", ") +
+    "}";
+}

@@ -1,0 +1,65 @@
+import { assert, assertEquals, assertThrows } from "../tests/assert.ts";
+import { RosterEditor } from "./editor.ts";
+import { parseRoster } from "./parse.ts";
+
+const COMMENTED = `{
+  // my machines; keep this comment
+  "hosts": [
+    {"name": "a", "ssh": "a", "os": "linux", "rack": 4} // the old one
+  ],
+  "owner": "me"
+}
+`;
+
+Deno.test("RosterEditor keeps comments and unknown keys through add, set and remove", () => {
+  const editor = new RosterEditor(COMMENTED);
+  editor.add({ name: "b", ssh: "root@b", sudo: true, os: "linux" });
+  editor.set("a", "description", "first box");
+  editor.remove("b");
+  editor.add({ name: "c", ssh: "c" });
+  const text = editor.text;
+  assert(text.includes("// my machines; keep this comment"));
+  assert(text.includes("// the old one"));
+  const { doc, hosts } = parseRoster(text);
+  assertEquals(hosts.map((h) => h.name), ["a", "c"]);
+  assertEquals(hosts[0].rack, 4);
+  assertEquals(hosts[0].description, "first box");
+  assertEquals(doc.owner, "me");
+});
+
+Deno.test("RosterEditor starts an empty or missing file as {hosts: []}", () => {
+  const editor = new RosterEditor("");
+  editor.add({ name: "a", ssh: "a" });
+  assertEquals(parseRoster(editor.text).hosts.length, 1);
+  const noHosts = new RosterEditor('{"owner": "me"}');
+  noHosts.add({ name: "a", ssh: "a" });
+  assertEquals(parseRoster(noHosts.text).doc.owner, "me");
+});
+
+Deno.test("RosterEditor refuses duplicates and unknown names with the old messages", () => {
+  const editor = new RosterEditor(COMMENTED);
+  assertThrows(() => editor.add({ name: "a", ssh: "x" }), /already in roster: a/);
+  assertThrows(() => editor.remove("zz"), /not in roster: zz/);
+  assertThrows(() => editor.set("zz", "os", "linux"), /not in roster: zz/);
+});
+
+Deno.test("RosterEditor.set() with undefined removes the key", () => {
+  const editor = new RosterEditor(COMMENTED);
+  editor.set("a", "rack", undefined);
+  assertEquals(parseRoster(editor.text).hosts[0].rack, undefined);
+});
+
+Deno.test("RosterEditor.remove() keeps the comments of the hosts that stay", () => {
+  const text = `{"hosts": [
+    {"name": "a", "ssh": "a"}, // keep a
+    // about b
+    {"name": "b", "ssh": "b"}, // drop b
+    {"name": "c", "ssh": "c"} // keep c
+  ]}`;
+  for (const [name, left] of [["a", ["b", "c"]], ["b", ["a", "c"]], ["c", ["a", "b"]]] as const) {
+    const editor = new RosterEditor(text);
+    editor.remove(name);
+    assertEquals(parseRoster(editor.text).hosts.map((h) => h.name), left);
+    for (const kept of left) assert(editor.text.includes(`// keep ${kept}`) || kept === "b", editor.text);
+  }
+});

@@ -1,0 +1,55 @@
+import { assertEquals, assertThrows } from "../tests/assert.ts";
+import type { Host } from "./host.ts";
+import { isExcluded } from "./host.ts";
+import { selectHosts } from "./select.ts";
+
+const ROSTER: Host[] = [
+  { name: "ubu-1", ssh: "ubu-1", tags: ["gpu"] },
+  { name: "ubu-2", ssh: "ubu-2", tags: ["gpu", "ci"] },
+  { name: "mini", ssh: "mini", os: "macos" },
+  { name: "pi5-akida", ssh: "ubuntu@192.0.2.5" },
+  { name: "old", ssh: "old", exclude: true, tags: ["gpu"] },
+];
+
+const names = (spec: string) => selectHosts(spec, ROSTER).hosts.map((h) => h.name);
+
+Deno.test("selectHosts() all skips excluded hosts and the legacy akida host", () => {
+  assertEquals(names("all"), ["ubu-1", "ubu-2", "mini"]);
+  assertEquals(selectHosts("all", ROSTER).skipped.map((h) => h.name), ["pi5-akida", "old"]);
+});
+
+Deno.test("selectHosts() takes names, comma lists, tags and exclusions", () => {
+  assertEquals(names("mini"), ["mini"]);
+  assertEquals(names("mini,ubu-1"), ["ubu-1", "mini"]);
+  assertEquals(names("@gpu"), ["ubu-1", "ubu-2"]);
+  assertEquals(names("@gpu,!ubu-2"), ["ubu-1"]);
+  assertEquals(names("all,!@ci"), ["ubu-1", "mini"]);
+  assertEquals(names("!mini"), ["ubu-1", "ubu-2"]);
+});
+
+Deno.test("selectHosts() still runs an excluded host named explicitly", () => {
+  assertEquals(names("pi5-akida"), ["pi5-akida"]);
+  assertEquals(names("old,mini"), ["mini", "old"]);
+});
+
+Deno.test("selectHosts() knows the implicit local host only by name", () => {
+  assertEquals(names("local"), ["local"]);
+  assertEquals(names("all,local").at(-1), "local");
+  assertEquals(selectHosts("local", ROSTER).fanOut, false);
+  assertEquals(selectHosts("all", ROSTER).fanOut, true);
+});
+
+Deno.test("selectHosts() reports unknown names and tags", () => {
+  assertThrows(() => selectHosts("nope", ROSTER), /not in roster: nope/);
+  assertThrows(() => selectHosts("@nope", ROSTER), /no host carries tag @nope/);
+  assertThrows(() => selectHosts("ubu-1,,mini", ROSTER), /Empty term/);
+  assertThrows(() => selectHosts("all,!ubu-1,!ubu-2,!mini", ROSTER), /matches no host/);
+  assertThrows(() => selectHosts("all", []), /no hosts in roster/);
+});
+
+Deno.test("isExcluded() lets an explicit exclude key override the akida rule", () => {
+  assertEquals(isExcluded({ name: "pi5-akida", ssh: "x" }), true);
+  assertEquals(isExcluded({ name: "pi5-akida", ssh: "x", exclude: false }), false);
+  assertEquals(isExcluded({ name: "box", ssh: "akida@10.0.0.1" }), true);
+  assertEquals(isExcluded({ name: "box", ssh: "box" }), false);
+});

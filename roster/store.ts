@@ -1,0 +1,167 @@
+/**
+ * Where the roster lives and how it is read and written safely.
+ *
+ * Reads never lock (a reader sees either the old or the new file, thanks to
+ * rename). Every change runs `updateRoster`: exclusive lock → read →
+ * edit the text in place (comments and unknown keys survive) → write a temp
+ * file beside it → keep the previous good file as `.bak` → rename.
+ */
+
+import { dirname, join } from "node:path";
+import { homedir } from "node:os";
+import { PoolError } from "../errors.ts";
+import type { Host } from "./host.ts";
+import { parseRoster, RosterShapeError, RosterSyntaxError } from "./parse.ts";
+import { RosterEditor } from "./editor.ts";
+
+export interface Roster {
+  path: string;
+  /** The text the hosts came from ("" when there is no file yet). */
+  text: string;
+  doc: Record<string, unknown>;
+  hosts: Host[];
+  /** Things the user should hear about (a recovery from .bak), printed by the verb. */
+  warnings: string[];
+}
+
+/** `$POOL_STATE`, else `~/.pool/pool.json`. */
+export function rosterPath(): string {
+  const fromEnv = Deno.env.get("POOL_STATE");
+  if (fromEnv) return fromEnv;
+  return join(Deno.env.get("HOME") || homedir(), ".pool", "pool.json");
+}
+
+/** The directory for pool's other state (control sockets, ledger): beside the roster. */
+export function stateDir(path = rosterPath()): string {
+  return dirname(path);
+}
+
+async function readText(path: string): Promise<string | null> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null;
+    throw new PoolError(`Cannot read roster ${path}: ${(e as Error).message}`);
+  }
+}
+
+function parseOrExplain(path: string, text: string) {
+  try {
+    return parseRoster(text);
+  } catch (e) {
+    if (e instanceof RosterSyntaxError) {
+      throw new PoolError(
+        `Cannot read roster ${path}:${e.line}:${e.column}: ${e.message} (file left untouched)`,
+      );
+    }
+    if (e instanceof RosterShapeError) {
+      throw new PoolError(`Cannot read roster ${path}: ${e.message} (file left untouched)`);
+    }
+    throw e;
+  }
+}
+
+/** An empty or cut-short file: the only damage we repair on our own, and only from a good .bak. */
+function looksTruncated(text: string): boolean {
+  if (text.trim() === "") return true;
+  try {
+    parseRoster(text);
+    return false;
+  } catch (e) {
+    return e instanceof RosterSyntaxError && e.truncated;
+  }
+}
+
+export async function readRoster(path = rosterPath()): Promise<Roster> {
+  const text = await readText(path);
+  if (text === null) return { path, text: "", doc: {}, hosts: [], warnings: [] };
+  if (looksTruncated(text)) {
+    const backup = await readText(path + ".bak");
+    if (backup !== null && !looksTruncated(backup)) {
+      const { doc, hosts } = parseOrExplain(path + ".bak", backup);
+      const what = text.trim() === "" ? "is empty" : "is cut short";
+      return {
+        path,
+        text: backup,
+        doc,
+        hosts,
+        warnings: [`roster ${path} ${what}; using ${path}.bak (${hosts.length} hosts)`],
+      };
+    }
+    if (text.trim() === "") return { path, text: "", doc: {}, hosts: [], warnings: [] };
+  }
+  const { doc, hosts } = parseOrExplain(path, text);
+  return { path, text, doc, hosts, warnings: [] };
+}
+
+export interface UpdateOptions {
+  /** Only `rm` may leave a roster that had hosts with none. */
+  allowEmpty?: boolean;
+}
+
+/**
+ * Runs `change` on the current roster under an exclusive lock and saves the
+ * result atomically. Returns what `change` returned, plus any read warnings.
+ */
+export async function updateRoster<T>(
+  change: (editor: RosterEditor) => T,
+  options: UpdateOptions = {},
+  path = rosterPath(),
+): Promise<{ result: T; warnings: string[] }> {
+  await ensureDir(dirname(path));
+  const lock = await Deno.open(path + ".lock", { create: true, write: true, mode: 0o600 });
+  try {
+    await lock.lock(true);
+    const before = await readRoster(path);
+    const editor = new RosterEditor(before.text);
+    const result = change(editor);
+    if (editor.changed) {
+      if (before.hosts.length > 0 && editor.hosts.length === 0 && !options.allowEmpty) {
+        throw new PoolError(
+          `Refusing to replace roster ${path} (${before.hosts.length} hosts) with an empty one`,
+        );
+      }
+      await writeAtomically(path, editor.text, before);
+    }
+    return { result, warnings: before.warnings };
+  } finally {
+    lock.close(); // closing releases the lock
+  }
+}
+
+async function ensureDir(dir: string): Promise<void> {
+  try {
+    await Deno.stat(dir);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+    await Deno.chmod(dir, 0o700); // mkdir's mode is filtered by the umask
+  }
+}
+
+async function writeFileAtomically(path: string, text: string): Promise<void> {
+  const temp = `${path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+  try {
+    await Deno.writeTextFile(temp, text, { createNew: true, mode: 0o600 });
+    // Flush to disk before the rename, so a crash leaves the old file or the new one.
+    const file = await Deno.open(temp, { read: true });
+    try {
+      await file.sync();
+    } finally {
+      file.close();
+    }
+    await Deno.chmod(temp, 0o600);
+    await Deno.rename(temp, path);
+  } catch (e) {
+    await Deno.remove(temp).catch(() => {});
+    throw new PoolError(`Cannot write ${path}: ${(e as Error).message}`);
+  }
+}
+
+async function writeAtomically(path: string, text: string, before: Roster): Promise<void> {
+  // The .bak is the previous *good* file: never overwrite it with a damaged one.
+  if (before.text !== "" && before.warnings.length === 0) {
+    await writeFileAtomically(path + ".bak", before.text);
+  }
+  await writeFileAtomically(path, text);
+}

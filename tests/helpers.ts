@@ -1,0 +1,55 @@
+/** Runs the real entry (`pool.ts`) as a subprocess, as users and scripts do. */
+
+import { fromFileUrl } from "node:url";
+import type { Fleet } from "./hosts/harness.ts";
+
+export const POOL_TS = fromFileUrl(new URL("../pool.ts", import.meta.url));
+
+export interface PoolRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+export interface PoolRunOptions {
+  stdin?: string;
+  env?: Record<string, string>;
+}
+
+export async function pool(
+  fleet: Fleet | { env: Record<string, string> },
+  args: string[],
+  options: PoolRunOptions = {},
+): Promise<PoolRun> {
+  const started = performance.now();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", POOL_TS, ...args],
+    env: { ...fleet.env, ...options.env },
+    clearEnv: true,
+    stdin: options.stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (options.stdin !== undefined) {
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(options.stdin));
+    await w.close();
+  }
+  const out = await child.output();
+  return {
+    code: out.code,
+    stdout: new TextDecoder().decode(out.stdout),
+    stderr: new TextDecoder().decode(out.stderr),
+    ms: performance.now() - started,
+  };
+}
+
+/** Writes a roster with the given hosts (targets are the fleet's ssh_config aliases). */
+export async function writeRoster(
+  fleet: Fleet,
+  hosts: { name: string; ssh?: string; [k: string]: unknown }[],
+) {
+  const doc = { hosts: hosts.map((h) => ({ ssh: h.name, sudo: false, os: "linux", ...h })) };
+  await Deno.writeTextFile(fleet.roster, JSON.stringify(doc, null, 2) + "\n");
+}

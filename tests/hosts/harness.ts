@@ -1,0 +1,236 @@
+/**
+ * Real OpenSSH test hosts on loopback, for integration tests and benchmarks.
+ *
+ * One sshd listens on N loopback addresses (127.X.Y.1 … 127.X.Y.N, X and Y
+ * random per fleet so test files running side by side never collide). It
+ * runs in a private mount namespace with an empty tmpfs over /root: the
+ * machine's own /root/.bashrc costs a second per remote command, and the
+ * tests must not read or write the real home anyway.
+ *
+ * Fault hosts, each on its own address of the same fleet:
+ * - refused: nothing listens there;
+ * - silent: accepts TCP and never sends a banner (a host that never answers);
+ * - hang: logs in, then every command is `sleep 600` (hangs after connecting).
+ *
+ * The client side gets its own ssh_config (keys, known_hosts, User root), a
+ * temp HOME and a roster path under the fleet's directory. Requires root and
+ * /usr/sbin/sshd (`.ci/run` installs openssh-server).
+ */
+
+import { join } from "node:path";
+
+export interface TestHost {
+  /** Alias in the fleet's ssh_config (h1, h2, …) and default roster name. */
+  name: string;
+  address: string;
+}
+
+export interface Fleet {
+  dir: string;
+  port: number;
+  hosts: TestHost[];
+  refused: TestHost;
+  silent: TestHost;
+  hang: TestHost;
+  sshConfig: string;
+  /** Roster path (POOL_STATE) for pool runs against this fleet. */
+  roster: string;
+  /** Environment for pool: roster, ssh config, a temp HOME, no agent. */
+  env: Record<string, string>;
+  /** How many TCP connections the silent host accepted. */
+  silentAccepted(): number;
+  stop(): Promise<void>;
+}
+
+const SSHD = "/usr/sbin/sshd";
+
+async function run(cmd: string, args: string[]): Promise<string> {
+  const out = await new Deno.Command(cmd, { args, stdin: "null", stdout: "piped", stderr: "piped" })
+    .output();
+  if (!out.success) {
+    throw new Error(`${cmd} ${args.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`);
+  }
+  return new TextDecoder().decode(out.stdout);
+}
+
+const randomInt = (lo: number, hi: number) => lo + Math.floor(Math.random() * (hi - lo + 1));
+
+export async function startFleet(count: number): Promise<Fleet> {
+  const dir = await Deno.makeTempDir({ prefix: "pool-fleet-" });
+  await Deno.mkdir(join(dir, "home"));
+  await Deno.mkdir(join(dir, "state"), { mode: 0o700 });
+  await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(dir, "client_key")]);
+  await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(dir, "host_key")]);
+  await Deno.copyFile(join(dir, "client_key.pub"), join(dir, "authorized_keys"));
+  const hostKey = (await Deno.readTextFile(join(dir, "host_key.pub"))).trim().split(" ").slice(0, 2)
+    .join(" ");
+
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const net = `127.${randomInt(2, 250)}.${randomInt(0, 250)}`;
+    const port = randomInt(20000, 60000);
+    const hosts = Array.from(
+      { length: count },
+      (_, i) => ({ name: `h${i + 1}`, address: `${net}.${i + 1}` }),
+    );
+    const refused = { name: "refused", address: `${net}.251` };
+    const silent = { name: "silent", address: `${net}.252` };
+    const hang = { name: "hang", address: `${net}.253` };
+    const sshd = await startSshd(dir, [...hosts, hang], hang, port);
+    if (!sshd) continue;
+    const silentHost = startSilent(silent.address, port);
+    if (!silentHost) {
+      await sshd.stop();
+      continue;
+    }
+
+    const all = [...hosts, refused, silent, hang];
+    const sshConfig = join(dir, "ssh_config");
+    await Deno.writeTextFile(
+      sshConfig,
+      all.map((h) => `Host ${h.name}\n  HostName ${h.address}\n`).join("") +
+        `Host *\n  User root\n  Port ${port}\n  IdentityFile ${dir}/client_key\n  IdentitiesOnly yes\n` +
+        `  UserKnownHostsFile ${dir}/known_hosts\n  GlobalKnownHostsFile /dev/null\n  LogLevel ERROR\n`,
+    );
+    await Deno.writeTextFile(
+      join(dir, "known_hosts"),
+      all.map((h) => `[${h.address}]:${port} ${hostKey}\n`).join(""),
+    );
+    const roster = join(dir, "state", "pool.json");
+    const env = {
+      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+      HOME: join(dir, "home"),
+      POOL_STATE: roster,
+      POOL_SSH_CONFIG: sshConfig,
+      NO_COLOR: "1",
+    };
+    return {
+      dir,
+      port,
+      hosts,
+      refused,
+      silent,
+      hang,
+      sshConfig,
+      roster,
+      env,
+      silentAccepted: silentHost.accepted,
+      stop: async () => {
+        silentHost.stop();
+        await sshd.stop();
+        await Deno.remove(dir, { recursive: true }).catch(() => {});
+      },
+    };
+  }
+  throw new Error("could not start a test sshd after 5 tries (ports or addresses taken?)");
+}
+
+async function startSshd(dir: string, listen: TestHost[], hang: TestHost, port: number) {
+  const config = join(dir, "sshd_config");
+  await Deno.writeTextFile(
+    config,
+    listen.map((h) => `ListenAddress ${h.address}:${port}\n`).join("") +
+      [
+        `HostKey ${dir}/host_key`,
+        `PidFile ${dir}/sshd.pid`,
+        `AuthorizedKeysFile ${dir}/authorized_keys`,
+        "PermitRootLogin prohibit-password",
+        "PasswordAuthentication no",
+        "KbdInteractiveAuthentication no",
+        "UsePAM no",
+        "UseDNS no",
+        "StrictModes no",
+        "MaxStartups 1024",
+        "MaxSessions 1024",
+        "PrintMotd no",
+        "PrintLastLog no",
+        "LogLevel ERROR",
+        `Match LocalAddress ${hang.address}`,
+        "  ForceCommand sleep 600",
+        "",
+      ].join("\n"),
+  );
+  const log = join(dir, "sshd.log");
+  // Empty /root for the remote side: no .bashrc, no real ~/.ssh.
+  const script =
+    `mkdir -p /run/sshd && mount -t tmpfs tmpfs /root && exec ${SSHD} -D -f ${config} -E ${log}`;
+  const child = new Deno.Command("unshare", {
+    args: ["-m", "sh", "-c", script],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+    detached: true,
+  }).spawn();
+  // Sessions (the hang host's `sleep`) live in their own process groups;
+  // everything in our mount namespace is ours, so that is what we end.
+  const namespace = await Deno.readLink(`/proc/${child.pid}/ns/mnt`).catch(() => null);
+  const stop = async () => {
+    if (namespace) await killNamespace(namespace);
+    try {
+      Deno.kill(-child.pid, "SIGKILL");
+    } catch { /* already gone */ }
+    await child.status;
+  };
+  const exited = child.status.then(() => true);
+  for (let i = 0; i < 100; i++) {
+    if (await Promise.race([exited, new Promise<false>((r) => setTimeout(() => r(false), 50))])) {
+      return null;
+    }
+    if (await accepts(listen[0].address, port) && await accepts(listen.at(-1)!.address, port)) {
+      return { stop };
+    }
+  }
+  await stop();
+  return null;
+}
+
+async function killNamespace(namespace: string): Promise<void> {
+  for await (const entry of Deno.readDir("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    const ns = await Deno.readLink(`/proc/${entry.name}/ns/mnt`).catch(() => null);
+    if (ns !== namespace) continue;
+    try {
+      Deno.kill(Number(entry.name), "SIGKILL");
+    } catch { /* gone meanwhile */ }
+  }
+}
+
+async function accepts(hostname: string, port: number): Promise<boolean> {
+  try {
+    const conn = await Deno.connect({ hostname, port });
+    conn.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A TCP listener that accepts and then says nothing, ever. */
+function startSilent(hostname: string, port: number) {
+  let listener: Deno.Listener;
+  try {
+    listener = Deno.listen({ hostname, port });
+  } catch {
+    return null;
+  }
+  const held: Deno.Conn[] = [];
+  let accepted = 0;
+  (async () => {
+    try {
+      for await (const conn of listener) {
+        accepted++;
+        held.push(conn);
+      }
+    } catch { /* listener closed */ }
+  })();
+  return {
+    accepted: () => accepted,
+    stop: () => {
+      listener.close();
+      for (const c of held) {
+        try {
+          c.close();
+        } catch { /* closed by peer */ }
+      }
+    },
+  };
+}

@@ -1,0 +1,51 @@
+/** Small helpers every verb shares: numeric options and roster read warnings. */
+
+import { UsageError } from "../errors.ts";
+import { warn } from "../render/out.ts";
+import { readRoster, type Roster } from "../roster/store.ts";
+
+/** Parses a positive number of seconds; 0 means "no limit". */
+export function parseSeconds(value: string, flag: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n < 0) {
+    throw new UsageError(`${flag} expects a number of seconds, got "${value}"`);
+  }
+  return n;
+}
+
+export function parseCount(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new UsageError(`${flag} expects a whole number ≥ 1, got "${value}"`);
+  }
+  return n;
+}
+
+/** Seconds → milliseconds, with 0 ("no limit") as the largest timer Deno accepts. */
+export function deadlineMs(seconds: number): number {
+  return seconds === 0 ? 2 ** 31 - 1 : Math.round(seconds * 1000);
+}
+
+/** Reads the roster and says aloud anything it had to repair. */
+export async function loadRoster(): Promise<Roster> {
+  const roster = await readRoster();
+  roster.warnings.forEach(warn);
+  return roster;
+}
+
+/** One AbortController tripped by Ctrl-C (SIGINT) for as long as `work` runs. */
+export async function withInterrupt<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  Deno.addSignalListener("SIGINT", onSigint);
+  try {
+    return await work(controller.signal);
+  } finally {
+    Deno.removeSignalListener("SIGINT", onSigint);
+  }
+}
+
+/** A verb's exit code, read by pool.ts once commander has run the verb. */
+export function exitWith(code: number): void {
+  Deno.exitCode = code;
+}
