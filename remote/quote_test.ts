@@ -1,29 +1,6 @@
 import { assertEquals } from "../tests/assert.ts";
 import { shQuote } from "./quote.ts";
-
-/** The hostile strings every quoting and argument test uses. */
-export const HOSTILE = [
-  "plain",
-  "two words",
-  "it's",
-  `"double"`,
-  "$(touch /tmp/pool-pwned)",
-  "`id`",
-  "a;b",
-  "a && b || c",
-  "line1\nline2",
-  "tab\there",
-  "ünïcødé ✓ 日本",
-  "-leading-dash",
-  "--",
-  "*",
-  "$HOME",
-  "back\\slash",
-  "",
-  "'",
-  "''",
-  "a'b'c",
-];
+import { HOSTILE } from "../tests/hostile.ts";
 
 Deno.test("shQuote() round-trips hostile strings through a real sh", async () => {
   for (const word of HOSTILE) {

@@ -60,6 +60,8 @@ Deno.test("RosterEditor.remove() keeps the comments of the hosts that stay", () 
     const editor = new RosterEditor(text);
     editor.remove(name);
     assertEquals(parseRoster(editor.text).hosts.map((h) => h.name), left);
-    for (const kept of left) assert(editor.text.includes(`// keep ${kept}`) || kept === "b", editor.text);
+    for (const kept of left) {
+      assert(editor.text.includes(`// keep ${kept}`) || kept === "b", editor.text);
+    }
   }
 });

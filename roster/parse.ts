@@ -41,7 +41,7 @@ export function parseRoster(text: string): ParsedRoster {
     // Never use a partial parse: a broken file must not read as a smaller roster.
     const first = errors[0];
     const { line, column } = lineColumn(text, first.offset);
-    const truncated = first.offset >= text.trimEnd().length;
+    const truncated = first.offset + first.length >= text.trimEnd().length;
     throw new RosterSyntaxError(printParseErrorCode(first.error), line, column, truncated);
   }
   if (doc === null || typeof doc !== "object" || Array.isArray(doc)) {

@@ -1,9 +1,24 @@
 /** Runs the real entry (`pool.ts`) as a subprocess, as users and scripts do. */
 
-import { fromFileUrl } from "node:url";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Fleet } from "./hosts/harness.ts";
 
-export const POOL_TS = fromFileUrl(new URL("../pool.ts", import.meta.url));
+export const POOL_TS = fileURLToPath(new URL("../pool.ts", import.meta.url));
+
+/**
+ * The environment pool runs in: ours (certificates, PATH), without an ssh
+ * agent or any POOL_* of the developer's, plus the test's own. The Deno cache
+ * is pinned: the tests' temp HOME must not send Deno looking for a new one.
+ */
+function childEnv(extra: Record<string, string>): Record<string, string> {
+  const env = Deno.env.toObject();
+  for (const key of Object.keys(env)) {
+    if (key.startsWith("POOL_") || key.startsWith("SSH_")) delete env[key];
+  }
+  env.DENO_DIR ??= join(env.XDG_CACHE_HOME ?? join(env.HOME ?? "/root", ".cache"), "deno");
+  return { ...env, ...extra };
+}
 
 export interface PoolRun {
   code: number;
@@ -25,7 +40,7 @@ export async function pool(
   const started = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-all", POOL_TS, ...args],
-    env: { ...fleet.env, ...options.env },
+    env: childEnv({ ...fleet.env, ...options.env }),
     clearEnv: true,
     stdin: options.stdin === undefined ? "null" : "piped",
     stdout: "piped",

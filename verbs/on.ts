@@ -8,7 +8,7 @@ import { EXIT, UsageError } from "../errors.ts";
 import { errBytes, errLine, outLine, warn } from "../render/out.ts";
 import { hostJson, prefixer, printCollapsed, printSummary } from "../render/fanout.ts";
 import type { Host } from "../roster/host.ts";
-import { selectHosts } from "../roster/select.ts";
+import { isSingleName, selectHosts } from "../roster/select.ts";
 import { execOnHost, type HostResult } from "../remote/exec.ts";
 import { poolMap } from "../remote/pool_map.ts";
 import {
@@ -119,12 +119,13 @@ function notStarted(host: Host): HostResult {
 
 /**
  * Pool's own flags may also come after the host selection, before the command
- * words (`pool on all --jobs 4 uptime`), and — as the old tool allowed —
- * `--jobs N` / `--timeout S` after the command words. `--` ends pool's flags:
+ * words (`pool on all --jobs 4 uptime`), and — as the old tool allowed for
+ * fan-outs — `--jobs N` / `--timeout S` after the command words. `--` ends pool's flags:
  * everything after it is the command, even words that look like our flags.
  */
 export function splitOnWords(
   words: readonly string[],
+  fanOut = true,
 ): { flags: Record<string, string | boolean>; command: string[] } {
   const flags: Record<string, string | boolean> = {};
   const valued: Record<string, string> = { "--jobs": "jobs", "--timeout": "timeout" };
@@ -157,7 +158,7 @@ export function splitOnWords(
       flags[valued[flag]] = value;
     } else break;
   }
-  if (!explicitEnd) {
+  if (fanOut && !explicitEnd) {
     for (;;) {
       const last = rest.at(-1) ?? "";
       const eq = /^(--jobs|--timeout)=(.*)$/.exec(last);
@@ -206,7 +207,7 @@ Examples:
   pool on all -- grep --json x f     # words after -- are all command`,
   )
   .action(async (hosts: string, words: string[], opts: OnCliOptions) => {
-    const { flags, command } = splitOnWords(words);
+    const { flags, command } = splitOnWords(words, !isSingleName(hosts));
     const merged = { ...opts, ...flags } as OnCliOptions;
     exitWith(
       await on({

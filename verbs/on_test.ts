@@ -27,3 +27,10 @@ Deno.test("splitOnWords() leaves everything after -- to the command", () => {
 Deno.test("splitOnWords() wants a value for valued flags", () => {
   assertThrows(() => splitOnWords(["--jobs"]), /--jobs needs a value/);
 });
+
+Deno.test("splitOnWords() leaves trailing words alone for a single host", () => {
+  assertEquals(splitOnWords(["sleep", "--timeout", "5"], false), {
+    flags: {},
+    command: ["sleep", "--timeout", "5"],
+  });
+});

@@ -161,8 +161,10 @@ async function startSshd(dir: string, listen: TestHost[], hang: TestHost, port: 
     detached: true,
   }).spawn();
   // Sessions (the hang host's `sleep`) live in their own process groups;
-  // everything in our mount namespace is ours, so that is what we end.
-  const namespace = await Deno.readLink(`/proc/${child.pid}/ns/mnt`).catch(() => null);
+  // everything in sshd's private mount namespace is ours, so that is what we
+  // end. Read once sshd answers: before that the child may not have left our
+  // namespace yet.
+  let namespace: string | null = null;
   const stop = async () => {
     if (namespace) await killNamespace(namespace);
     try {
@@ -176,6 +178,7 @@ async function startSshd(dir: string, listen: TestHost[], hang: TestHost, port: 
       return null;
     }
     if (await accepts(listen[0].address, port) && await accepts(listen.at(-1)!.address, port)) {
+      namespace = await Deno.readLink(`/proc/${child.pid}/ns/mnt`).catch(() => null);
       return { stop };
     }
   }
@@ -184,6 +187,8 @@ async function startSshd(dir: string, listen: TestHost[], hang: TestHost, port: 
 }
 
 async function killNamespace(namespace: string): Promise<void> {
+  // Never our own namespace: that would be every process on the machine.
+  if (namespace === await Deno.readLink("/proc/self/ns/mnt")) return;
   for await (const entry of Deno.readDir("/proc")) {
     if (!/^\d+$/.test(entry.name)) continue;
     const ns = await Deno.readLink(`/proc/${entry.name}/ns/mnt`).catch(() => null);

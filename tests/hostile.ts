@@ -1,0 +1,23 @@
+/** The hostile strings every quoting and argument test uses. */
+export const HOSTILE = [
+  "plain",
+  "two words",
+  "it's",
+  `"double"`,
+  "$(touch /tmp/pool-pwned)",
+  "`id`",
+  "a;b",
+  "a && b || c",
+  "line1\nline2",
+  "tab\there",
+  "ünïcødé ✓ 日本",
+  "-leading-dash",
+  "--",
+  "*",
+  "$HOME",
+  "back\\slash",
+  "",
+  "'",
+  "''",
+  "a'b'c",
+];
