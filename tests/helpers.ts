@@ -32,20 +32,30 @@ export interface PoolRunOptions {
   env?: Record<string, string>;
 }
 
+/** Starts pool without waiting for it: for tests that read its output live or signal it. */
+export function spawnPool(
+  fleet: { env: Record<string, string> },
+  args: string[],
+  stdin: "null" | "piped" = "null",
+  env: Record<string, string> = {},
+): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", POOL_TS, ...args],
+    env: childEnv({ ...fleet.env, ...env }),
+    clearEnv: true,
+    stdin,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
 export async function pool(
-  fleet: Fleet | { env: Record<string, string> },
+  fleet: { env: Record<string, string> },
   args: string[],
   options: PoolRunOptions = {},
 ): Promise<PoolRun> {
   const started = performance.now();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", POOL_TS, ...args],
-    env: childEnv({ ...fleet.env, ...options.env }),
-    clearEnv: true,
-    stdin: options.stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  const child = spawnPool(fleet, args, options.stdin === undefined ? "null" : "piped", options.env);
   if (options.stdin !== undefined) {
     const w = child.stdin.getWriter();
     await w.write(new TextEncoder().encode(options.stdin));
