@@ -1,0 +1,48 @@
+/** The CLI's surface: help, version, usage errors and their exit codes. */
+
+import { join } from "node:path";
+import { assert, assertEquals, assertMatch } from "./assert.ts";
+import { pool } from "./helpers.ts";
+import denoJson from "../deno.json" with { type: "json" };
+
+const dir = await Deno.makeTempDir({ prefix: "pool-cli-" });
+const s = { env: { HOME: dir, POOL_STATE: join(dir, "pool.json") } };
+const VERBS = ["add", "rm", "desc", "tag", "exclude", "include", "list", "on", "status", "refresh"];
+
+Deno.test("pool with no arguments prints help and exits 0", async () => {
+  const r = await pool(s, []);
+  assertEquals(r.code, 0);
+  assertMatch(r.stdout, /^Usage: pool/);
+  for (const verb of VERBS) assertMatch(r.stdout, new RegExp(`^  ${verb} `, "m"));
+});
+
+Deno.test("every verb has --help with an example", async () => {
+  for (const verb of VERBS) {
+    const r = await pool(s, [verb, "--help"]);
+    assertEquals(r.code, 0, verb);
+    assertMatch(r.stdout, new RegExp(`^Usage: pool ${verb}`), verb);
+    assertMatch(r.stdout, /Examples?:\n {2}pool /, verb);
+  }
+});
+
+Deno.test("--version prints the version from deno.json", async () => {
+  const r = await pool(s, ["--version"]);
+  assertEquals([r.code, r.stdout], [0, denoJson.version + "\n"]);
+});
+
+Deno.test("an unknown verb or flag is a usage error: stderr, exit 2", async () => {
+  for (
+    const args of [["frobnicate"], ["list", "--bogus"], ["status", "--timeout"], ["rm"], ["on"]]
+  ) {
+    const r = await pool(s, args);
+    assertEquals(r.code, 2, args.join(" "));
+    assertEquals(r.stdout, "");
+    assert(r.stderr.length > 0);
+  }
+});
+
+Deno.test("the state directory is never created by reading", async () => {
+  const fresh = { env: { HOME: dir, POOL_STATE: join(dir, "new", "pool.json") } };
+  assertEquals((await pool(fresh, ["list", "--fast"])).code, 0);
+  await Deno.stat(join(dir, "new")).then(() => assert(false, "list created state"), () => {});
+});
