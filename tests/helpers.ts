@@ -11,7 +11,7 @@ export const POOL_TS = fileURLToPath(new URL("../pool.ts", import.meta.url));
  * agent or any POOL_* of the developer's, plus the test's own. The Deno cache
  * is pinned: the tests' temp HOME must not send Deno looking for a new one.
  */
-function childEnv(extra: Record<string, string>): Record<string, string> {
+export function childEnv(extra: Record<string, string>): Record<string, string> {
   const env = Deno.env.toObject();
   for (const key of Object.keys(env)) {
     if (key.startsWith("POOL_") || key.startsWith("SSH_")) delete env[key];

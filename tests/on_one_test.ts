@@ -1,7 +1,7 @@
 /** `pool on <host>` against real sshd test hosts: one host in the foreground. */
 
 import { assert, assertEquals, assertMatch } from "./assert.ts";
-import { pool, writeRoster } from "./helpers.ts";
+import { childEnv, pool, POOL_TS, writeRoster } from "./helpers.ts";
 import { startFleet } from "./hosts/harness.ts";
 import { shQuote } from "../remote/quote.ts";
 import { HOSTILE } from "./hostile.ts";
@@ -72,6 +72,24 @@ Deno.test({
           fleet.hosts[1].address,
         );
         assertEquals((await pool(fleet, ["on", "uri", "echo ok"])).stdout, "ok\n");
+      });
+
+      await t.step("-t gives the remote command a terminal", async () => {
+        // script(1) puts pool itself on a pseudo-terminal, as a person's shell would.
+        const line = `${Deno.execPath()} run -A ${POOL_TS} on h1 -t 'tty; exit 5'`;
+        const out = await new Deno.Command("script", {
+          args: ["-qec", line, "/dev/null"],
+          env: childEnv(fleet.env),
+          clearEnv: true,
+          stdin: "piped",
+          stdout: "piped",
+        }).spawn();
+        await out.stdin.close();
+        const { code, stdout } = await out.output();
+        assertMatch(new TextDecoder().decode(stdout), /\/dev\/pts\/\d+/);
+        assertEquals(code, 5);
+        const plain = await pool(fleet, ["on", "h1", "tty"]);
+        assertEquals(plain.stdout, "not a tty\n");
       });
 
       await t.step("an unreachable host exits 255 and says why", async () => {

@@ -11,10 +11,16 @@ import { pool } from "./helpers.ts";
 async function tempState() {
   const dir = await Deno.makeTempDir({ prefix: "pool-roster-" });
   const roster = join(dir, "state", "pool.json");
+  // An ssh config of our own, so nothing here reads or writes the real ~/.ssh.
+  const sshConfig = join(dir, "ssh_config");
+  await Deno.writeTextFile(
+    sshConfig,
+    `Host *\n  UserKnownHostsFile ${dir}/known_hosts\n  IdentityFile ${dir}/none\n`,
+  );
   const env = {
-    PATH: Deno.env.get("PATH")!,
     HOME: join(dir, "home"),
     POOL_STATE: roster,
+    POOL_SSH_CONFIG: sshConfig,
     NO_COLOR: "1",
   };
   return { dir, roster, env, cleanup: () => Deno.remove(dir, { recursive: true }) };
@@ -51,6 +57,10 @@ Deno.test("pool add prints the old line, keeps an unreachable host, and creates 
       sudo: true,
       os: "unknown",
     }]);
+
+    const tagged = await pool(s, ["add", "gpu", NOBODY, "--tag", "gpu", "--tag", "ci"]);
+    assertEquals(tagged.stdout, `+ gpu (${NOBODY})  unknown\n`);
+    assertEquals((await readJson(s.roster)).hosts[1].tags, ["gpu", "ci"]);
 
     const dup = await pool(s, ["add", "box", NOBODY]);
     assertEquals([dup.code, dup.stdout, dup.stderr], [1, "", "pool: already in roster: box\n"]);

@@ -23,6 +23,8 @@ Deno.test({
         { name: "h2", os: "macos" },
         { name: "refused" },
         { name: "silent" },
+        { name: "noauth" },
+        { name: "badkey" },
         { name: "gone", exclude: true },
       ]);
 
@@ -32,10 +34,12 @@ Deno.test({
           const r = await pool(fleet, ["status", "--timeout", "3"]);
           assertEquals(r.code, 1);
           const rows = r.stdout.trimEnd().split("\n");
-          assertEquals(rows.length, 4, "excluded hosts are not checked");
+          assertEquals(rows.length, 6, "excluded hosts are not checked");
           assertMatch(rows[0], /^h1 +\[ok \] +h1 +\d+ ms$/);
           assertMatch(rows[2], /^refused +\[x  \] +refused +refused$/);
           assertMatch(rows[3], /^silent +\[x  \] +silent +timeout$/);
+          assertMatch(rows[4], /^noauth +\[x  \] +noauth +auth$/);
+          assertMatch(rows[5], /^badkey +\[x  \] +badkey +host key$/);
           assert(r.ms < 8_000, `took ${r.ms} ms`);
         },
       );

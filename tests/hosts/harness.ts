@@ -10,7 +10,9 @@
  * Fault hosts, each on its own address of the same fleet:
  * - refused: nothing listens there;
  * - silent: accepts TCP and never sends a banner (a host that never answers);
- * - hang: logs in, then every command is `sleep 600` (hangs after connecting).
+ * - hang: logs in, then every command is `sleep 600` (hangs after connecting);
+ * - noauth / badkey (ssh_config aliases of h1): a key the server does not
+ *   accept, and a host key that does not match known_hosts.
  *
  * The client side gets its own ssh_config (keys, known_hosts, User root), a
  * temp HOME and a roster path under the fleet's directory. Requires root and
@@ -61,7 +63,11 @@ export async function startFleet(count: number): Promise<Fleet> {
   await Deno.mkdir(join(dir, "state"), { mode: 0o700 });
   await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(dir, "client_key")]);
   await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(dir, "host_key")]);
+  await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(dir, "stranger_key")]);
   await Deno.copyFile(join(dir, "client_key.pub"), join(dir, "authorized_keys"));
+  const strangerKey = (await Deno.readTextFile(join(dir, "stranger_key.pub"))).trim().split(" ")
+    .slice(0, 2)
+    .join(" ");
   const hostKey = (await Deno.readTextFile(join(dir, "host_key.pub"))).trim().split(" ").slice(0, 2)
     .join(" ");
 
@@ -88,12 +94,17 @@ export async function startFleet(count: number): Promise<Fleet> {
     await Deno.writeTextFile(
       sshConfig,
       all.map((h) => `Host ${h.name}\n  HostName ${h.address}\n`).join("") +
-        `Host *\n  User root\n  Port ${port}\n  IdentityFile ${dir}/client_key\n  IdentitiesOnly yes\n` +
+        // Two ways a live host turns a client away: a key it does not know,
+        // and a host key that does not match what known_hosts says.
+        `Host noauth\n  HostName ${hosts[0].address}\n  IdentityFile ${dir}/stranger_key\n` +
+        `Host badkey\n  HostName ${hosts[0].address}\n  HostKeyAlias badkey\n` +
+        `Host * !noauth\n  IdentityFile ${dir}/client_key\n` + // IdentityFile adds up across blocks
+        `Host *\n  User root\n  Port ${port}\n  IdentitiesOnly yes\n` +
         `  UserKnownHostsFile ${dir}/known_hosts\n  GlobalKnownHostsFile /dev/null\n  LogLevel ERROR\n`,
     );
     await Deno.writeTextFile(
       join(dir, "known_hosts"),
-      all.map((h) => `[${h.address}]:${port} ${hostKey}\n`).join(""),
+      all.map((h) => `[${h.address}]:${port} ${hostKey}\n`).join("") + `badkey ${strangerKey}\n`,
     );
     const roster = join(dir, "state", "pool.json");
     const env = {
