@@ -36,10 +36,10 @@ Deno.test({
           const rows = r.stdout.trimEnd().split("\n");
           assertEquals(rows.length, 6, "excluded hosts are not checked");
           assertMatch(rows[0], /^h1 +\[ok \] +h1 +\d+ ms$/);
-          assertMatch(rows[2], /^refused +\[x  \] +refused +refused$/);
-          assertMatch(rows[3], /^silent +\[x  \] +silent +timeout$/);
-          assertMatch(rows[4], /^noauth +\[x  \] +noauth +auth$/);
-          assertMatch(rows[5], /^badkey +\[x  \] +badkey +host key$/);
+          assertMatch(rows[2], /^refused +\[x {2}\] +refused +refused$/);
+          assertMatch(rows[3], /^silent +\[x {2}\] +silent +timeout$/);
+          assertMatch(rows[4], /^noauth +\[x {2}\] +noauth +auth$/);
+          assertMatch(rows[5], /^badkey +\[x {2}\] +badkey +host key$/);
           assert(r.ms < 8_000, `took ${r.ms} ms`);
         },
       );
