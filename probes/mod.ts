@@ -7,8 +7,9 @@
  */
 
 export { parseOs } from "./os.ts";
+export { type Gpu, type HostFacts, parseHostProbe } from "./host.ts";
 
-export type ProbeName = "os";
+export type ProbeName = "os" | "host";
 
 const cache = new Map<ProbeName, string>();
 

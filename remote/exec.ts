@@ -7,6 +7,7 @@
 import { EXIT } from "../errors.ts";
 import { type Host, isLocal } from "../roster/host.ts";
 import { type ProcessOptions, type ProcessResult, runProcess } from "./process.ts";
+import { muxOptions, type MuxSettings } from "./multiplex.ts";
 import { DEFAULT_CONNECT_TIMEOUT, sshArgv, sshFailureReason } from "./ssh.ts";
 
 export interface HostResult extends ProcessResult {
@@ -18,10 +19,16 @@ export interface HostResult extends ProcessResult {
 export interface ExecOptions extends ProcessOptions {
   tty?: boolean;
   connectTimeout?: number;
+  /** Share connections through a ControlMaster; absent = a fresh connection every time. */
+  mux?: MuxSettings;
 }
 
 /** The argv that runs `command` on `host`; `null` opens a login shell. */
-export function hostArgv(host: Host, command: string | null, options: ExecOptions): string[] {
+export async function hostArgv(
+  host: Host,
+  command: string | null,
+  options: ExecOptions,
+): Promise<string[]> {
   if (isLocal(host)) {
     const shell = Deno.env.get("SHELL") || "/bin/sh";
     return command === null ? [shell, "-l"] : [shell, "-c", command];
@@ -30,7 +37,8 @@ export function hostArgv(host: Host, command: string | null, options: ExecOption
     options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT,
     Math.max(1, options.timeoutMs / 1000),
   );
-  return sshArgv(host.ssh, command, { connectTimeout, tty: options.tty });
+  const extra = await muxOptions(options.mux, host.ssh);
+  return sshArgv(host.ssh, command, { connectTimeout, tty: options.tty, extra });
 }
 
 export async function execOnHost(
@@ -40,7 +48,7 @@ export async function execOnHost(
 ): Promise<HostResult> {
   let result: ProcessResult;
   try {
-    result = await runProcess(hostArgv(host, command, options), options);
+    result = await runProcess(await hostArgv(host, command, options), options);
   } catch (e) {
     // Could not even start the child (no ssh binary, no such shell).
     const message = (e as Error).message;

@@ -1,8 +1,10 @@
-/** Small helpers every verb shares: numeric options and roster read warnings. */
+/** Small helpers every verb shares: numeric options, roster warnings, Ctrl-C, connection sharing. */
 
+import { join } from "node:path";
 import { UsageError } from "../errors.ts";
 import { warn } from "../render/out.ts";
-import { readRoster, type Roster } from "../roster/store.ts";
+import { readRoster, type Roster, stateDir } from "../roster/store.ts";
+import type { MuxSettings } from "../remote/multiplex.ts";
 
 /** Parses a positive number of seconds; 0 means "no limit". */
 export function parseSeconds(value: string, flag: string): number {
@@ -48,4 +50,24 @@ export async function withInterrupt<T>(work: (signal: AbortSignal) => Promise<T>
 /** A verb's exit code, read by pool.ts once commander has run the verb. */
 export function exitWith(code: number): void {
   Deno.exitCode = code;
+}
+
+export const DEFAULT_CONTROL_PERSIST_S = 60;
+
+/**
+ * Connection sharing for this run: sockets under the state directory, idle
+ * masters kept `POOL_CONTROL_PERSIST` seconds (default 60; 0 or "off" turns it off).
+ */
+export function muxSettings(): MuxSettings {
+  const raw = (Deno.env.get("POOL_CONTROL_PERSIST") ?? "").trim().toLowerCase();
+  let persistSeconds = DEFAULT_CONTROL_PERSIST_S;
+  if (["off", "no", "false", "0"].includes(raw)) persistSeconds = 0;
+  else if (raw !== "") {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 0) {
+      throw new UsageError(`POOL_CONTROL_PERSIST must be seconds or "off", got "${raw}"`);
+    }
+    persistSeconds = n;
+  }
+  return { dir: join(stateDir(), "cm"), persistSeconds };
 }

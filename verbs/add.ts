@@ -4,7 +4,7 @@ import { outLine, warn } from "../render/out.ts";
 import { checkName, checkTag, checkTarget, type Host } from "../roster/host.ts";
 import { updateRoster } from "../roster/store.ts";
 import { exitWith, loadRoster } from "./_common.ts";
-import { probeOs } from "./_os_probe.ts";
+import { probeOs } from "./_probe.ts";
 
 export interface AddOptions {
   name: string;

@@ -15,6 +15,7 @@ import {
   deadlineMs,
   exitWith,
   loadRoster,
+  muxSettings,
   parseCount,
   parseSeconds,
   withInterrupt,
@@ -58,6 +59,7 @@ async function onOne(host: Host, command: string, options: OnOptions): Promise<n
     execOnHost(host, command, {
       timeoutMs: deadlineMs(timeout),
       signal,
+      mux: muxSettings(),
       tty: options.tty,
       stdin: "inherit",
       stdoutInherit: true,
@@ -93,6 +95,7 @@ async function onMany(hosts: Host[], command: string, options: OnOptions): Promi
       const result = signal.aborted ? notStarted(host) : await execOnHost(host, command, {
         timeoutMs: deadlineMs(timeout),
         signal,
+        mux: muxSettings(),
         onStdoutLine: onLine(host),
         onStderrLine: onLine(host),
       });

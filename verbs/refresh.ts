@@ -4,7 +4,7 @@ import { selectHosts } from "../roster/select.ts";
 import { updateRoster } from "../roster/store.ts";
 import { poolMap } from "../remote/pool_map.ts";
 import { exitWith, loadRoster, withInterrupt } from "./_common.ts";
-import { probeOs } from "./_os_probe.ts";
+import { probeOs } from "./_probe.ts";
 
 /** Re-asks every host (not excluded) for its OS. A host that does not answer keeps what it had. */
 export async function refresh(): Promise<number> {

@@ -8,6 +8,7 @@ import {
   deadlineMs,
   exitWith,
   loadRoster,
+  muxSettings,
   parseCount,
   parseSeconds,
   withInterrupt,
@@ -36,6 +37,7 @@ export async function status(options: StatusOptions = {}): Promise<number> {
           timeoutMs: deadlineMs(timeout),
           connectTimeout: timeout,
           signal,
+          mux: muxSettings(),
         }),
     )
   );

@@ -127,6 +127,7 @@ export async function startFleet(count: number): Promise<Fleet> {
       silentAccepted: silentHost.accepted,
       stop: async () => {
         silentHost.stop();
+        await killMuxMasters(dir);
         await sshd.stop();
         await Deno.remove(dir, { recursive: true }).catch(() => {});
       },
@@ -195,6 +196,19 @@ async function startSshd(dir: string, listen: TestHost[], hang: TestHost, port: 
   }
   await stop();
   return null;
+}
+
+/** pool's ControlPersist masters for this fleet: they rename themselves `ssh: <socket> [mux]`. */
+async function killMuxMasters(dir: string): Promise<void> {
+  for await (const entry of Deno.readDir("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    const cmdline = await Deno.readTextFile(`/proc/${entry.name}/cmdline`).catch(() => "");
+    if (cmdline.startsWith("ssh: ") && cmdline.includes(dir) && cmdline.includes("[mux]")) {
+      try {
+        Deno.kill(Number(entry.name), "SIGTERM");
+      } catch { /* gone meanwhile */ }
+    }
+  }
 }
 
 async function killNamespace(namespace: string): Promise<void> {

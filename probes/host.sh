@@ -1,0 +1,63 @@
+#!/bin/sh
+# Host probe: everything `pool list` shows, in one round trip.
+#
+# Prints raw sections ("@@ name" then the command's own output) and leaves all
+# arithmetic to the parser in host.ts, so the parser is tested on real outputs
+# recorded from real systems. POSIX sh: runs under dash, bash, BusyBox and macOS.
+LC_ALL=C
+export LC_ALL
+PATH="$PATH:/usr/sbin:/sbin:/usr/bin:/bin"
+
+section() {
+  printf '@@ %s\n' "$1"
+}
+
+kernel=$(uname -s)
+section uname
+printf '%s\n' "$kernel"
+
+case "$kernel" in
+  Darwin)
+    section loadavg
+    sysctl -n vm.loadavg
+    section ncpu
+    sysctl -n hw.ncpu
+    section memsize
+    sysctl -n hw.memsize
+    section vm_stat
+    vm_stat
+    section swapusage
+    sysctl vm.swapusage
+    section boottime
+    sysctl -n kern.boottime
+    section now
+    date +%s
+    section df
+    # On APFS, / is the sealed system volume; the user's data lives on the Data volume.
+    df -Pk /System/Volumes/Data 2>/dev/null || df -Pk /
+    ;;
+  *)
+    section loadavg
+    cat /proc/loadavg
+    section ncpu
+    nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || grep -c "^processor" /proc/cpuinfo
+    section meminfo
+    cat /proc/meminfo
+    section uptime
+    cat /proc/uptime
+    section df
+    df -Pk /
+    ;;
+esac
+
+if command -v nvidia-smi >/dev/null 2>&1; then
+  section nvidia-smi
+  # One line per GPU; MIG instances and missing fields come back as [N/A].
+  nvidia-smi --query-gpu=index,name,utilization.gpu,memory.used,memory.total --format=csv,nounits 2>&1
+  printf '@@ nvidia-smi-exit\n%s\n' "$?"
+fi
+if command -v rocm-smi >/dev/null 2>&1; then
+  section rocm-smi
+  rocm-smi --showuse --showmeminfo vram --json 2>&1
+fi
+section end

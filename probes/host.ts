@@ -1,0 +1,222 @@
+/**
+ * Parses the output of `host.sh` into typed facts. Pure: every function here
+ * is tested on outputs recorded from real systems (tests/fixtures/probe/).
+ *
+ * Units: bytes and seconds everywhere; `null` where the host did not say.
+ */
+
+import { type Os, parseOs } from "./os.ts";
+
+export interface Gpu {
+  index: number;
+  name: string;
+  /** Utilisation in percent; null when nvidia-smi says [N/A] (MIG) or [Not Supported]. */
+  utilPct: number | null;
+  memUsedBytes: number | null;
+  memTotalBytes: number | null;
+}
+
+export interface HostFacts {
+  os: Os;
+  load: [number, number, number] | null;
+  cpus: number | null;
+  mem: { totalBytes: number; availableBytes: number; usedBytes: number } | null;
+  swap: { totalBytes: number; freeBytes: number } | null;
+  disk: { totalBytes: number; usedBytes: number; availableBytes: number } | null;
+  uptimeSeconds: number | null;
+  gpus: Gpu[];
+  /** Why the GPU query failed (driver not loaded, …) when nvidia-smi exists but did not answer. */
+  gpuError?: string;
+}
+
+const KIB = 1024;
+const MIB = 1024 * 1024;
+
+/** "@@ name" lines split the output; anything before the first is a login banner, ignored. */
+export function splitSections(text: string): Map<string, string> {
+  const sections = new Map<string, string>();
+  let name: string | null = null;
+  let lines: string[] = [];
+  for (const line of text.split("\n")) {
+    const header = /^@@ (\S+)$/.exec(line);
+    if (header) {
+      if (name !== null) sections.set(name, lines.join("\n"));
+      name = header[1];
+      lines = [];
+    } else if (name !== null) {
+      lines.push(line);
+    }
+  }
+  if (name !== null) sections.set(name, lines.join("\n"));
+  return sections;
+}
+
+/** Throws when the output is not a complete probe (cut short, or something else answered). */
+export function parseHostProbe(text: string): HostFacts {
+  const s = splitSections(text);
+  if (!s.has("uname") || !s.has("end")) throw new Error("incomplete probe output");
+  const os = parseOs(s.get("uname") ?? "");
+  const facts: HostFacts = {
+    os,
+    load: parseLoadavg(s.get("loadavg") ?? ""),
+    cpus: toInt(s.get("ncpu")),
+    mem: null,
+    swap: null,
+    disk: parseDf(s.get("df") ?? ""),
+    uptimeSeconds: null,
+    gpus: [],
+  };
+  if (os === "macos") {
+    const total = toInt(s.get("memsize"));
+    facts.mem = total === null ? null : parseVmStat(s.get("vm_stat") ?? "", total);
+    facts.swap = parseSwapUsage(s.get("swapusage") ?? "");
+    const boot = /sec = (\d+)/.exec(s.get("boottime") ?? "");
+    const now = toInt(s.get("now"));
+    facts.uptimeSeconds = boot && now !== null ? now - Number(boot[1]) : null;
+  } else {
+    const meminfo = parseMeminfo(s.get("meminfo") ?? "");
+    facts.mem = meminfo.mem;
+    facts.swap = meminfo.swap;
+    const up = Number((s.get("uptime") ?? "").trim().split(/\s+/)[0]);
+    facts.uptimeSeconds = Number.isFinite(up) && (s.get("uptime") ?? "").trim() !== ""
+      ? Math.round(up)
+      : null;
+  }
+  if (s.has("nvidia-smi")) {
+    const exit = toInt(s.get("nvidia-smi-exit"));
+    const parsed = parseNvidiaSmi(s.get("nvidia-smi") ?? "");
+    facts.gpus = parsed.gpus;
+    if (exit !== 0 || parsed.error) facts.gpuError = parsed.error ?? `nvidia-smi exited ${exit}`;
+  }
+  return facts;
+}
+
+function toInt(text: string | undefined): number | null {
+  const n = Number.parseInt((text ?? "").trim(), 10);
+  return Number.isFinite(n) ? n : null;
+}
+
+/** Linux `/proc/loadavg` ("0.01 0.05 0.10 1/85 123") or macOS `vm.loadavg` ("{ 1.23 1.45 1.67 }"). */
+export function parseLoadavg(text: string): [number, number, number] | null {
+  const numbers = text.replace(/[{}]/g, " ").trim().split(/\s+/).slice(0, 3).map(Number);
+  return numbers.length === 3 && numbers.every(Number.isFinite)
+    ? numbers as [number, number, number]
+    : null;
+}
+
+/** Used = MemTotal − MemAvailable (what the kernel says can be had without swapping). */
+export function parseMeminfo(text: string): Pick<HostFacts, "mem" | "swap"> {
+  const kb = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    const m = /^(\w+(?:\(\w+\))?):\s+(\d+)(?:\s+kB)?$/.exec(line.trim());
+    if (m) kb.set(m[1], Number(m[2]) * KIB);
+  }
+  const total = kb.get("MemTotal");
+  // Kernels before 3.14 have no MemAvailable: free + buffers + page cache is the old estimate.
+  const available = kb.get("MemAvailable") ??
+    (kb.has("MemFree")
+      ? kb.get("MemFree")! + (kb.get("Buffers") ?? 0) + (kb.get("Cached") ?? 0)
+      : undefined);
+  const mem = total !== undefined && available !== undefined
+    ? { totalBytes: total, availableBytes: available, usedBytes: total - available }
+    : null;
+  const swap = kb.has("SwapTotal")
+    ? { totalBytes: kb.get("SwapTotal")!, freeBytes: kb.get("SwapFree") ?? 0 }
+    : null;
+  return { mem, swap };
+}
+
+/**
+ * macOS memory from `vm_stat`, in the page size vm_stat itself reports
+ * (16 KiB on Apple Silicon, 4 KiB on Intel). Used is what Activity Monitor
+ * calls Memory Used: app memory (anonymous − purgeable) + wired + compressed.
+ */
+export function parseVmStat(text: string, totalBytes: number): HostFacts["mem"] {
+  const pageSize = Number(/page size of (\d+) bytes/.exec(text)?.[1]);
+  if (!Number.isFinite(pageSize) || pageSize <= 0) return null;
+  const pages = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    const m = /^"?([^":]+)"?:\s+(\d+)\.?$/.exec(line.trim());
+    if (m) pages.set(m[1].trim(), Number(m[2]));
+  }
+  const get = (key: string) => pages.get(key) ?? 0;
+  const wired = get("Pages wired down");
+  const compressed = get("Pages occupied by compressor");
+  const app = pages.has("Anonymous pages")
+    ? get("Anonymous pages") - get("Pages purgeable")
+    : get("Pages active"); // older macOS: no anonymous count
+  const used = Math.min(totalBytes, (app + wired + compressed) * pageSize);
+  return { totalBytes, availableBytes: totalBytes - used, usedBytes: used };
+}
+
+/** `vm.swapusage: total = 2048.00M  used = 1087.50M  free = 960.50M  (encrypted)`. */
+export function parseSwapUsage(text: string): HostFacts["swap"] {
+  const size = (key: string) => {
+    const m = new RegExp(`${key} = ([\\d.]+)([KMGT]?)`).exec(text);
+    if (!m) return null;
+    const unit = { "": 1, K: KIB, M: MIB, G: KIB * MIB, T: MIB * MIB }[m[2]]!;
+    return Math.round(Number(m[1]) * unit);
+  };
+  const total = size("total");
+  const free = size("free");
+  return total === null || free === null ? null : { totalBytes: total, freeBytes: free };
+}
+
+/** `df -Pk`: the last line's 1024-blocks, used and available (the mount point may contain spaces). */
+export function parseDf(text: string): HostFacts["disk"] {
+  const lines = text.trim().split("\n").filter((l) => l.trim() !== "");
+  if (lines.length < 2) return null;
+  const m = /\s(\d+)\s+(\d+)\s+(\d+)\s+\d+%\s+\/.*$/.exec(lines.at(-1)!);
+  if (!m) return null;
+  return {
+    totalBytes: Number(m[1]) * KIB,
+    usedBytes: Number(m[2]) * KIB,
+    availableBytes: Number(m[3]) * KIB,
+  };
+}
+
+const UNKNOWN =
+  /^\[?(N\/A|Not Supported|Unknown Error|Insufficient Permissions|Requested functionality has been deprecated)\]?$/i;
+
+/**
+ * `nvidia-smi --query-gpu=… --format=csv[,nounits]`, header included, so
+ * columns are found by name (any order, extra columns ignored) and values
+ * may carry units ("45 %", "1234 MiB"). [N/A] and [Not Supported] are null.
+ */
+export function parseNvidiaSmi(text: string): { gpus: Gpu[]; error?: string } {
+  const lines = text.split("\n").map((l) => l.trim()).filter(Boolean);
+  const headerAt = lines.findIndex((l) => /(^|,\s*)index(\s|,|$)/.test(l) && l.includes("name"));
+  if (headerAt === -1) {
+    return { gpus: [], error: lines.length > 0 ? lines[0] : undefined };
+  }
+  const columns = splitCsv(lines[headerAt]).map((c) => c.replace(/\s*\[.*\]$/, "").trim());
+  const col = (name: string) => columns.indexOf(name);
+  const gpus: Gpu[] = [];
+  for (const line of lines.slice(headerAt + 1)) {
+    const cells = splitCsv(line);
+    if (cells.length !== columns.length) continue;
+    const cell = (name: string) => (col(name) === -1 ? undefined : cells[col(name)]);
+    gpus.push({
+      index: Number(cell("index")),
+      name: cell("name") ?? "",
+      utilPct: number(cell("utilization.gpu")),
+      memUsedBytes: scale(number(cell("memory.used")), MIB),
+      memTotalBytes: scale(number(cell("memory.total")), MIB),
+    });
+  }
+  return { gpus };
+}
+
+function splitCsv(line: string): string[] {
+  return line.split(",").map((c) => c.trim());
+}
+
+function number(cell: string | undefined): number | null {
+  if (cell === undefined || UNKNOWN.test(cell)) return null;
+  const n = Number.parseFloat(cell.replace(/\s*(%|MiB)$/, ""));
+  return Number.isFinite(n) ? n : null;
+}
+
+function scale(n: number | null, unit: number): number | null {
+  return n === null ? null : Math.round(n * unit);
+}

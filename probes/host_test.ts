@@ -1,0 +1,135 @@
+import { assert, assertEquals } from "../tests/assert.ts";
+import {
+  parseDf,
+  parseHostProbe,
+  parseLoadavg,
+  parseMeminfo,
+  parseNvidiaSmi,
+  parseSwapUsage,
+  parseVmStat,
+} from "./host.ts";
+
+/** A fixture's verbatim text: everything after its "# ---" header line. */
+export async function fixture(name: string): Promise<string> {
+  const text = await Deno.readTextFile(new URL(`../tests/fixtures/probe/${name}`, import.meta.url));
+  const at = text.indexOf("# ---\n");
+  assert(at !== -1, `${name} has no "# ---" header end`);
+  return text.slice(at + "# ---\n".length);
+}
+
+const KIB = 1024;
+const MIB = 1024 * 1024;
+
+Deno.test("parseHostProbe() reads a Debian host: /proc/meminfo, coreutils df", async () => {
+  const facts = parseHostProbe(await fixture("debian12.txt"));
+  assertEquals(facts.os, "linux");
+  assertEquals(facts.cpus, 2);
+  // Used RAM is MemTotal − MemAvailable, to the kilobyte: no `free -g` rounding.
+  assertEquals(facts.mem, {
+    totalBytes: 24683620 * KIB,
+    availableBytes: 24364852 * KIB,
+    usedBytes: (24683620 - 24364852) * KIB,
+  });
+  assertEquals(facts.swap, { totalBytes: 0, freeBytes: 0 });
+  assertEquals(facts.disk?.totalBytes, 264212084 * KIB);
+  assertEquals(facts.gpus, []);
+  assert(facts.load !== null && facts.uptimeSeconds !== null);
+});
+
+Deno.test("parseHostProbe() reads a BusyBox host (Alpine's userland)", async () => {
+  const facts = parseHostProbe(await fixture("busybox.txt"));
+  assertEquals([facts.os, facts.cpus], ["linux", 2]);
+  assertEquals(facts.disk?.totalBytes, 264212084 * KIB);
+  assertEquals(facts.disk?.usedBytes, 22814424 * KIB);
+  assert(facts.mem !== null && facts.mem.totalBytes === 24683620 * KIB);
+});
+
+Deno.test("parseHostProbe() refuses output that is cut short", async () => {
+  const text = await fixture("debian12.txt");
+  let threw = false;
+  try {
+    parseHostProbe(text.slice(0, text.indexOf("@@ end")));
+  } catch {
+    threw = true;
+  }
+  assert(threw);
+});
+
+Deno.test("parseHostProbe() ignores a login banner before the first section", async () => {
+  const facts = parseHostProbe(
+    "Welcome to Ubuntu!\n@@ uname\n" + (await fixture("debian12.txt")).split("@@ uname\n")[1],
+  );
+  assertEquals(facts.cpus, 2);
+});
+
+Deno.test("parseLoadavg() reads Linux and macOS forms", () => {
+  assertEquals(parseLoadavg("0.01 0.05 0.10 1/85 123\n"), [0.01, 0.05, 0.1]);
+  assertEquals(parseLoadavg("{ 1.23 1.45 1.67 }\n"), [1.23, 1.45, 1.67]);
+  assertEquals(parseLoadavg(""), null);
+});
+
+Deno.test("parseMeminfo() falls back to free + buffers + cached before Linux 3.14", () => {
+  const { mem } = parseMeminfo(
+    "MemTotal: 1000 kB\nMemFree: 100 kB\nBuffers: 50 kB\nCached: 250 kB\n",
+  );
+  assertEquals(mem, { totalBytes: 1000 * KIB, availableBytes: 400 * KIB, usedBytes: 600 * KIB });
+});
+
+Deno.test("parseDf() takes the numbers from the last line, whatever the device name", () => {
+  const text = "Filesystem 1024-blocks Used Available Capacity Mounted on\n" +
+    "map auto_home with spaces 100 40 60 40% /System/Volumes/Data\n";
+  assertEquals(parseDf(text), {
+    totalBytes: 100 * KIB,
+    usedBytes: 40 * KIB,
+    availableBytes: 60 * KIB,
+  });
+  assertEquals(parseDf("df: /: No such file\n"), null);
+});
+
+Deno.test("parseSwapUsage() reads sysctl vm.swapusage", () => {
+  assertEquals(
+    parseSwapUsage("vm.swapusage: total = 2048.00M  used = 1087.50M  free = 960.50M  (encrypted)"),
+    {
+      totalBytes: 2048 * MIB,
+      freeBytes: Math.round(960.5 * MIB),
+    },
+  );
+});
+
+Deno.test("parseVmStat() uses the page size vm_stat reports, not 4096", () => {
+  const body = (size: number) =>
+    `Mach Virtual Memory Statistics: (page size of ${size} bytes)\n` +
+    "Pages free:                               10000.\nPages active:                            200000.\n" +
+    "Pages wired down:                         50000.\nPages purgeable:                          5000.\n" +
+    "Anonymous pages:                         150000.\nPages occupied by compressor:             20000.\n";
+  const total = 16 * 1024 ** 3;
+  const used = 150000 - 5000 + 50000 + 20000;
+  assertEquals(parseVmStat(body(16384), total)?.usedBytes, used * 16384);
+  assertEquals(parseVmStat(body(4096), total)?.usedBytes, used * 4096);
+  assertEquals(parseVmStat("garbage", total), null);
+});
+
+Deno.test("parseNvidiaSmi() reads columns by name and treats [N/A] as unknown", () => {
+  const text = "index, name, utilization.gpu [%], memory.used [MiB], memory.total [MiB]\n" +
+    "0, NVIDIA A100-SXM4-80GB, [N/A], [N/A], 81920\n1, NVIDIA A100-SXM4-80GB, 37, 1024, 81920\n";
+  assertEquals(parseNvidiaSmi(text).gpus, [
+    {
+      index: 0,
+      name: "NVIDIA A100-SXM4-80GB",
+      utilPct: null,
+      memUsedBytes: null,
+      memTotalBytes: 81920 * MIB,
+    },
+    {
+      index: 1,
+      name: "NVIDIA A100-SXM4-80GB",
+      utilPct: 37,
+      memUsedBytes: 1024 * MIB,
+      memTotalBytes: 81920 * MIB,
+    },
+  ]);
+  assertEquals(parseNvidiaSmi("No devices were found\n"), {
+    gpus: [],
+    error: "No devices were found",
+  });
+});

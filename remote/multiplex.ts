@@ -1,0 +1,107 @@
+/**
+ * OpenSSH connection sharing, owned by pool: the first ssh to a host leaves
+ * a master behind (ControlPersist) and later commands ride on it, skipping
+ * the handshake that is most of a cold command's cost.
+ *
+ * A master that died or wedged must never hang a command: before ssh is
+ * pointed at a socket, pool connects to it itself and waits briefly for the
+ * master's hello. No hello → the socket is stale: removed, so ssh starts a
+ * fresh master; if it cannot be removed, this command goes without (-S none).
+ */
+
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+
+export interface MuxSettings {
+  /** Where control sockets live (pool's state directory + /cm). */
+  dir: string;
+  /** Seconds an idle master stays; 0 turns sharing off. */
+  persistSeconds: number;
+}
+
+/** Unix socket paths are limited to ~104 bytes (macOS) / 108 (Linux). */
+const MAX_SOCKET_PATH = 100;
+const HELLO_WAIT_MS = 500;
+
+/** The control socket for a target: a short hash, so the path fits whatever the target. */
+export function socketPath(settings: MuxSettings, target: string): string {
+  const config = Deno.env.get("POOL_SSH_CONFIG") ?? "";
+  const hash = createHash("sha256").update(`${target}\0${config}`).digest("hex").slice(0, 20);
+  return join(settings.dir, hash);
+}
+
+/** ssh options that share connections for `target`, after making sure any existing master answers. */
+export async function muxOptions(
+  settings: MuxSettings | undefined,
+  target: string,
+): Promise<string[]> {
+  if (!settings || settings.persistSeconds <= 0) return [];
+  const path = socketPath(settings, target);
+  if (path.length > MAX_SOCKET_PATH) return [];
+  if (!(await ensureDir(settings.dir))) return [];
+  if (await exists(path) && !(await answers(path))) {
+    try {
+      await Deno.remove(path);
+    } catch {
+      return ["-o", "ControlMaster=no", "-o", "ControlPath=none"];
+    }
+  }
+  return [
+    "-o",
+    "ControlMaster=auto",
+    "-o",
+    `ControlPath=${path}`,
+    "-o",
+    `ControlPersist=${settings.persistSeconds}`,
+    // A master must notice a host that went away, or every later command would wait on it.
+    "-o",
+    "ServerAliveInterval=5",
+    "-o",
+    "ServerAliveCountMax=2",
+  ];
+}
+
+const madeDirs = new Set<string>();
+
+async function ensureDir(dir: string): Promise<boolean> {
+  if (madeDirs.has(dir)) return true;
+  try {
+    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+    await Deno.chmod(dir, 0o700);
+    madeDirs.add(dir);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A live master sends its hello as soon as a client connects. */
+export async function answers(path: string): Promise<boolean> {
+  let conn: Deno.UnixConn;
+  try {
+    conn = await Deno.connect({ transport: "unix", path });
+  } catch {
+    return false;
+  }
+  try {
+    const buffer = new Uint8Array(64);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<null>((resolve) =>
+      timer = setTimeout(() => resolve(null), HELLO_WAIT_MS)
+    );
+    const n = await Promise.race([conn.read(buffer).catch(() => null), timeout]);
+    clearTimeout(timer);
+    return n !== null && n > 0;
+  } finally {
+    conn.close();
+  }
+}

@@ -1,0 +1,64 @@
+/** Runs the probes of probes/ on hosts: one ssh round trip each, payload on stdin to `sh -s`. */
+
+import type { Host } from "../roster/host.ts";
+import { execOnHost, type HostResult } from "../remote/exec.ts";
+import {
+  type HostFacts,
+  parseHostProbe,
+  parseOs,
+  type ProbeName,
+  probeScript,
+} from "../probes/mod.ts";
+import { muxSettings } from "./_common.ts";
+
+async function runProbe(name: ProbeName, host: Host, timeoutMs: number, signal?: AbortSignal) {
+  return await execOnHost(host, "sh -s", {
+    input: await probeScript(name),
+    timeoutMs,
+    connectTimeout: Math.min(8, timeoutMs / 1000),
+    signal,
+    mux: muxSettings(),
+  });
+}
+
+function failureOf(result: HostResult): string {
+  return result.reason ?? (result.outcome === "timeout" ? "timeout" : `exit ${result.code}`);
+}
+
+export interface OsAnswer {
+  os: "linux" | "macos" | "unknown";
+  /** Set when the host could not be asked. */
+  failure?: string;
+  result: HostResult;
+}
+
+/** `add` and `refresh`: what the host runs. */
+export async function probeOs(host: Host, signal?: AbortSignal): Promise<OsAnswer> {
+  const result = await runProbe("os", host, 10_000, signal);
+  if (result.outcome === "ok") return { os: parseOs(result.stdout), result };
+  return { os: "unknown", failure: failureOf(result), result };
+}
+
+export interface HostAnswer {
+  facts: HostFacts | null;
+  /** Why there are no facts: unreachable (with ssh's reason), timeout, a broken answer. */
+  error?: string;
+  durationMs: number;
+}
+
+/** `list` and `route`: load, memory, GPUs, disk, in one round trip. */
+export async function probeHost(
+  host: Host,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<HostAnswer> {
+  const result = await runProbe("host", host, timeoutMs, signal);
+  if (result.outcome !== "ok") {
+    return { facts: null, error: failureOf(result), durationMs: result.durationMs };
+  }
+  try {
+    return { facts: parseHostProbe(result.stdout), durationMs: result.durationMs };
+  } catch (e) {
+    return { facts: null, error: (e as Error).message, durationMs: result.durationMs };
+  }
+}
