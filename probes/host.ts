@@ -152,21 +152,22 @@ export function parseVmStat(text: string, totalBytes: number): HostFacts["mem"] 
 /** `vm.swapusage: total = 2048.00M  used = 1087.50M  free = 960.50M  (encrypted)`. */
 export function parseSwapUsage(text: string): HostFacts["swap"] {
   const size = (key: string) => {
-    const m = new RegExp(`${key} = ([\\d.]+)([KMGT]?)`).exec(text);
+    // Some locales print "1024,00M"; the probe forces LC_ALL=C, but a comma costs nothing to read.
+    const m = new RegExp(`${key} = ([\\d.,]+)([KMGT]?)`).exec(text);
     if (!m) return null;
     const unit = { "": 1, K: KIB, M: MIB, G: KIB * MIB, T: MIB * MIB }[m[2]]!;
-    return Math.round(Number(m[1]) * unit);
+    return Math.round(Number(m[1].replace(",", ".")) * unit);
   };
   const total = size("total");
   const free = size("free");
   return total === null || free === null ? null : { totalBytes: total, freeBytes: free };
 }
 
-/** `df -Pk`: the last line's 1024-blocks, used and available (the mount point may contain spaces). */
+/** `df -Pk <path>`: the first row's 1024-blocks, used and available (names may contain spaces). */
 export function parseDf(text: string): HostFacts["disk"] {
   const lines = text.trim().split("\n").filter((l) => l.trim() !== "");
   if (lines.length < 2) return null;
-  const m = /\s(\d+)\s+(\d+)\s+(\d+)\s+\d+%\s+\/.*$/.exec(lines.at(-1)!);
+  const m = /\s(\d+)\s+(\d+)\s+(\d+)\s+\d+%\s+\/.*$/.exec(lines[1]);
   if (!m) return null;
   return {
     totalBytes: Number(m[1]) * KIB,
@@ -185,7 +186,7 @@ const UNKNOWN =
  */
 export function parseNvidiaSmi(text: string): { gpus: Gpu[]; error?: string } {
   const lines = text.split("\n").map((l) => l.trim()).filter(Boolean);
-  const headerAt = lines.findIndex((l) => /(^|,\s*)index(\s|,|$)/.test(l) && l.includes("name"));
+  const headerAt = lines.findIndex((l) => /(^|,\s*)name(\s|,|$)/.test(l) && l.includes("["));
   if (headerAt === -1) {
     return { gpus: [], error: lines.length > 0 ? lines[0] : undefined };
   }
@@ -197,7 +198,7 @@ export function parseNvidiaSmi(text: string): { gpus: Gpu[]; error?: string } {
     if (cells.length !== columns.length) continue;
     const cell = (name: string) => (col(name) === -1 ? undefined : cells[col(name)]);
     gpus.push({
-      index: Number(cell("index")),
+      index: number(cell("index")) ?? gpus.length,
       name: cell("name") ?? "",
       utilPct: number(cell("utilization.gpu")),
       memUsedBytes: scale(number(cell("memory.used")), MIB),

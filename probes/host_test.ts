@@ -133,3 +133,115 @@ Deno.test("parseNvidiaSmi() reads columns by name and treats [N/A] as unknown", 
     error: "No devices were found",
   });
 });
+
+// Real outputs from macOS and NVIDIA hosts, recorded by others (see each fixture's header).
+
+const GIB = 1024 ** 3;
+
+Deno.test("parseVmStat() on a real Apple Silicon Mac: 16 KiB pages", async () => {
+  const mem = parseVmStat(await fixture("vm_stat-apple-silicon.txt"), 16 * GIB)!;
+  // anonymous − purgeable + wired + compressor = 247760 − 2 + 251285 + 389264 pages of 16384 bytes
+  assertEquals(mem.usedBytes, 888307 * 16384);
+  assertEquals(mem.availableBytes, 16 * GIB - 888307 * 16384);
+  const tagged = parseVmStat(await fixture("vm_stat-apple-silicon-tagged.txt"), 32 * GIB)!;
+  assertEquals(tagged.usedBytes, (633385 - 7173 + 221113 + 366265) * 16384);
+});
+
+Deno.test("parseVmStat() on a real Intel Mac: 4 KiB pages", async () => {
+  const mem = parseVmStat(await fixture("vm_stat-intel.txt"), 32 * GIB)!;
+  assertEquals(mem.usedBytes, (464333 - 11820 + 715958 + 0) * 4096);
+});
+
+Deno.test("the macOS sysctl and df outputs parse", async () => {
+  assertEquals(parseSwapUsage(await fixture("sysctl-swapusage.txt")), {
+    totalBytes: 1024 * MIB,
+    freeBytes: Math.round(1021.5 * MIB),
+  });
+  assertEquals(
+    parseSwapUsage(await fixture("sysctl-swapusage-comma-locale.txt"))?.totalBytes,
+    1024 * MIB,
+  );
+  assertEquals(parseLoadavg(await fixture("sysctl-loadavg.txt")), [2.26, 2.08, 2.0]);
+  assertEquals(parseDf(await fixture("df-macos.txt")), {
+    totalBytes: 244912536 * KIB,
+    usedBytes: 123227692 * KIB,
+    availableBytes: 119970448 * KIB,
+  });
+});
+
+/** A whole macOS probe answer, assembled from the real section outputs above. */
+async function macProbe(vmStat: string, memsize: number): Promise<string> {
+  return [
+    "@@ uname\nDarwin",
+    `@@ loadavg\n${await fixture("sysctl-loadavg.txt")}`,
+    "@@ ncpu\n8",
+    `@@ memsize\n${memsize}`,
+    `@@ vm_stat\n${await fixture(vmStat)}`,
+    `@@ swapusage\n${await fixture("sysctl-swapusage.txt")}`,
+    `@@ boottime\n${
+      (await fixture("sysctl-boottime.txt")).split("\n")[0].replace(/^kern.boottime: /, "")
+    }`,
+    "@@ now\n1426092397",
+    `@@ df\n${await fixture("df-macos.txt")}`,
+    "@@ end\n",
+  ].join("\n");
+}
+
+Deno.test("parseHostProbe() reads a whole macOS answer on Apple Silicon and on Intel", async () => {
+  const arm = parseHostProbe(await macProbe("vm_stat-apple-silicon.txt", 16 * GIB));
+  assertEquals([arm.os, arm.cpus, arm.mem?.usedBytes], ["macos", 8, 888307 * 16384]);
+  assertEquals(arm.uptimeSeconds, 1426092397 - 1426005997);
+  assertEquals(arm.swap?.totalBytes, 1024 * MIB);
+  const intel = parseHostProbe(await macProbe("vm_stat-intel.txt", 32 * GIB));
+  assertEquals(intel.mem?.usedBytes, 1168471 * 4096);
+  assertEquals(intel.gpus, []);
+});
+
+Deno.test("parseNvidiaSmi() reads 8 real H100s, every one of them", async () => {
+  const { gpus } = parseNvidiaSmi(await fixture("nvidia-smi-8gpu.txt"));
+  assertEquals(gpus.length, 8);
+  assertEquals(gpus.map((g) => g.utilPct), [100, 98, 100, 100, 100, 98, 100, 99]);
+  assertEquals(gpus[4], {
+    index: 4,
+    name: "NVIDIA H100 80GB HBM3",
+    utilPct: 100,
+    memUsedBytes: 21340 * MIB,
+    memTotalBytes: 81559 * MIB,
+  });
+});
+
+Deno.test("parseNvidiaSmi() reads one real GPU", async () => {
+  assertEquals(parseNvidiaSmi(await fixture("nvidia-smi-1gpu.txt")).gpus, [
+    {
+      index: 0,
+      name: "NVIDIA GeForce RTX 4090",
+      utilPct: 0,
+      memUsedBytes: 1 * MIB,
+      memTotalBytes: 49140 * MIB,
+    },
+  ]);
+});
+
+Deno.test("parseNvidiaSmi() reads a real output with [N/A] and missing columns", async () => {
+  const { gpus } = parseNvidiaSmi(await fixture("nvidia-smi-na.txt"));
+  assertEquals(gpus, [
+    { index: 0, name: "Tesla P100-PCIE-16GB", utilPct: 0, memUsedBytes: 0, memTotalBytes: null },
+  ]);
+});
+
+Deno.test("parseNvidiaSmi() reports a broken driver as an error, with no GPUs", async () => {
+  const result = parseNvidiaSmi(await fixture("nvidia-smi-nodriver.txt"));
+  assertEquals(result.gpus, []);
+  assert(result.error?.startsWith("NVIDIA-SMI has failed"));
+});
+
+Deno.test("parseHostProbe() keeps every GPU of an 8-GPU Linux host", async () => {
+  const linux = await fixture("debian12.txt");
+  const text = linux.replace(
+    "@@ end",
+    `@@ nvidia-smi\n${await fixture("nvidia-smi-8gpu.txt")}@@ nvidia-smi-exit\n0\n@@ end`,
+  );
+  const facts = parseHostProbe(text);
+  assertEquals(facts.gpus.length, 8);
+  assertEquals(facts.gpuError, undefined);
+});

@@ -17,6 +17,8 @@ export interface MuxSettings {
   dir: string;
   /** Seconds an idle master stays; 0 turns sharing off. */
   persistSeconds: number;
+  /** The ssh config in use (`POOL_SSH_CONFIG`): the same alias may mean another host under another config. */
+  sshConfig?: string;
 }
 
 /** Unix socket paths are limited to ~104 bytes (macOS) / 108 (Linux). */
@@ -25,8 +27,8 @@ const HELLO_WAIT_MS = 500;
 
 /** The control socket for a target: a short hash, so the path fits whatever the target. */
 export function socketPath(settings: MuxSettings, target: string): string {
-  const config = Deno.env.get("POOL_SSH_CONFIG") ?? "";
-  const hash = createHash("sha256").update(`${target}\0${config}`).digest("hex").slice(0, 20);
+  const hash = createHash("sha256").update(`${target}\0${settings.sshConfig ?? ""}`).digest("hex")
+    .slice(0, 20);
   return join(settings.dir, hash);
 }
 

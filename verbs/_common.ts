@@ -69,5 +69,9 @@ export function muxSettings(): MuxSettings {
     }
     persistSeconds = n;
   }
-  return { dir: join(stateDir(), "cm"), persistSeconds };
+  return {
+    dir: join(stateDir(), "cm"),
+    persistSeconds,
+    sshConfig: Deno.env.get("POOL_SSH_CONFIG"),
+  };
 }

@@ -1,0 +1,37 @@
+import { assertEquals } from "../tests/assert.ts";
+import type { HostFacts } from "../probes/mod.ts";
+import { NO_USAGE, usageOf } from "./usage.ts";
+
+const GIB = 1024 ** 3;
+const base: HostFacts = {
+  os: "linux",
+  load: [4.021, 1, 1],
+  cpus: 8,
+  mem: { totalBytes: 30 * GIB, availableBytes: 26.4 * GIB, usedBytes: 3.6 * GIB },
+  swap: null,
+  disk: { totalBytes: 915 * GIB, usedBytes: 546.4 * GIB, availableBytes: 368.6 * GIB },
+  uptimeSeconds: 1,
+  gpus: [],
+};
+const gpu = (utilPct: number | null) => ({
+  index: 0,
+  name: "g",
+  utilPct,
+  memUsedBytes: 0,
+  memTotalBytes: 1,
+});
+
+Deno.test("usageOf() renders the old tool's short columns", () => {
+  assertEquals(usageOf(base), { load: "4.02", ram: "4/30G", gpu: "-", disk: "546/915G" });
+});
+
+Deno.test("usageOf() shows one GPU's use, or how many GPUs and their mean use", () => {
+  assertEquals(usageOf({ ...base, gpus: [gpu(0)] }).gpu, "0%");
+  assertEquals(usageOf({ ...base, gpus: [gpu(100), gpu(98), gpu(null)] }).gpu, "3×99%");
+  assertEquals(usageOf({ ...base, gpus: [gpu(null)] }).gpu, "?");
+  assertEquals(usageOf({ ...base, gpuError: "NVIDIA-SMI has failed" }).gpu, "?");
+});
+
+Deno.test("usageOf() is all '-' for a host that did not answer", () => {
+  assertEquals(usageOf(null), NO_USAGE);
+});
