@@ -59,7 +59,7 @@ export function parseHostProbe(text: string): HostFacts {
   const facts: HostFacts = {
     os,
     load: parseLoadavg(s.get("loadavg") ?? ""),
-    cpus: toInt(s.get("ncpu")),
+    cpus: parseCpuList(s.get("cpus_allowed") ?? "") ?? toInt(s.get("ncpu")),
     mem: null,
     swap: null,
     disk: parseDf(s.get("df") ?? ""),
@@ -94,6 +94,16 @@ export function parseHostProbe(text: string): HostFacts {
 function toInt(text: string | undefined): number | null {
   const n = Number.parseInt((text ?? "").trim(), 10);
   return Number.isFinite(n) ? n : null;
+}
+
+/** `Cpus_allowed_list` ("0-3,8,10-11") → how many CPUs (7); null when absent. */
+export function parseCpuList(text: string): number | null {
+  const list = text.trim();
+  if (!/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(list)) return null;
+  return list.split(",").reduce((n, part) => {
+    const [a, b] = part.split("-").map(Number);
+    return n + (b === undefined ? 1 : b - a + 1);
+  }, 0);
 }
 
 /** Linux `/proc/loadavg` ("0.01 0.05 0.10 1/85 123") or macOS `vm.loadavg` ("{ 1.23 1.45 1.67 }"). */

@@ -1,5 +1,6 @@
 import { assert, assertEquals } from "../tests/assert.ts";
 import {
+  parseCpuList,
   parseDf,
   parseHostProbe,
   parseLoadavg,
@@ -27,8 +28,8 @@ Deno.test("parseHostProbe() reads a Debian host: /proc/meminfo, coreutils df", a
   // Used RAM is MemTotal − MemAvailable, to the kilobyte: no `free -g` rounding.
   assertEquals(facts.mem, {
     totalBytes: 24683620 * KIB,
-    availableBytes: 24364852 * KIB,
-    usedBytes: (24683620 - 24364852) * KIB,
+    availableBytes: 24364840 * KIB,
+    usedBytes: (24683620 - 24364840) * KIB,
   });
   assertEquals(facts.swap, { totalBytes: 0, freeBytes: 0 });
   assertEquals(facts.disk?.totalBytes, 264212084 * KIB);
@@ -40,7 +41,7 @@ Deno.test("parseHostProbe() reads a BusyBox host (Alpine's userland)", async () 
   const facts = parseHostProbe(await fixture("busybox.txt"));
   assertEquals([facts.os, facts.cpus], ["linux", 2]);
   assertEquals(facts.disk?.totalBytes, 264212084 * KIB);
-  assertEquals(facts.disk?.usedBytes, 22814424 * KIB);
+  assertEquals(facts.disk?.usedBytes, 22810164 * KIB);
   assert(facts.mem !== null && facts.mem.totalBytes === 24683620 * KIB);
 });
 
@@ -244,4 +245,11 @@ Deno.test("parseHostProbe() keeps every GPU of an 8-GPU Linux host", async () =>
   const facts = parseHostProbe(text);
   assertEquals(facts.gpus.length, 8);
   assertEquals(facts.gpuError, undefined);
+});
+
+Deno.test("parseCpuList() counts the CPUs of a Cpus_allowed_list", () => {
+  assertEquals(parseCpuList("0-1\n"), 2);
+  assertEquals(parseCpuList("0-3,8,10-11"), 7);
+  assertEquals(parseCpuList(""), null);
+  assertEquals(parseCpuList("ff"), null);
 });

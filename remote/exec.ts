@@ -10,6 +10,12 @@ import { type ProcessOptions, type ProcessResult, runProcess } from "./process.t
 import { muxOptions, type MuxSettings } from "./multiplex.ts";
 import { DEFAULT_CONNECT_TIMEOUT, sshArgv, sshFailureReason } from "./ssh.ts";
 
+/**
+ * What ssh itself says when two commands race to become a host's master: the
+ * loser just connects directly. Harmless, and not the remote command's output.
+ */
+const SSH_CHATTER = /^ControlSocket .* already exists, disabling multiplexing$/;
+
 export interface HostResult extends ProcessResult {
   host: string;
   /** Why ssh could not reach the host (refused, timeout, auth, host key, …). */
@@ -48,7 +54,10 @@ export async function execOnHost(
 ): Promise<HostResult> {
   let result: ProcessResult;
   try {
-    result = await runProcess(await hostArgv(host, command, options), options);
+    result = await runProcess(await hostArgv(host, command, options), {
+      ...options,
+      ignoreStderr: SSH_CHATTER,
+    });
   } catch (e) {
     // Could not even start the child (no ssh binary, no such shell).
     const message = (e as Error).message;

@@ -1,24 +1,25 @@
 /**
- * Splits a byte stream into whole lines as they arrive.
- *
- * Calls `onLine` once per complete line (without its newline); a last line
- * with no newline is delivered at the end. Returns the full text when asked
- * to keep it, so a caller can both stream and collect.
+ * Turns chunks of bytes into whole lines as they arrive: a chunk may end
+ * mid-line or mid-character; `end()` delivers a last line with no newline.
  */
-export async function readLines(
-  stream: ReadableStream<Uint8Array>,
-  onLine: (line: string) => void,
-): Promise<void> {
-  const decoder = new TextDecoder();
-  let pending = "";
-  for await (const chunk of stream) {
-    pending += decoder.decode(chunk, { stream: true });
+export class LineSplitter {
+  #decoder = new TextDecoder();
+  #pending = "";
+
+  constructor(private readonly onLine: (line: string) => void) {}
+
+  push(chunk: Uint8Array): void {
+    this.#pending += this.#decoder.decode(chunk, { stream: true });
     let newline: number;
-    while ((newline = pending.indexOf("\n")) !== -1) {
-      onLine(pending.slice(0, newline).replace(/\r$/, ""));
-      pending = pending.slice(newline + 1);
+    while ((newline = this.#pending.indexOf("\n")) !== -1) {
+      this.onLine(this.#pending.slice(0, newline).replace(/\r$/, ""));
+      this.#pending = this.#pending.slice(newline + 1);
     }
   }
-  pending += decoder.decode();
-  if (pending !== "") onLine(pending.replace(/\r$/, ""));
+
+  end(): void {
+    this.#pending += this.#decoder.decode();
+    if (this.#pending !== "") this.onLine(this.#pending.replace(/\r$/, ""));
+    this.#pending = "";
+  }
 }

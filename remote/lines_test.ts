@@ -1,28 +1,28 @@
 import { assertEquals } from "../tests/assert.ts";
-import { readLines } from "./lines.ts";
+import { LineSplitter } from "./lines.ts";
 
-function streamOf(chunks: string[]): ReadableStream<Uint8Array> {
-  const enc = new TextEncoder();
-  return ReadableStream.from(chunks.map((c) => enc.encode(c)));
-}
-
-Deno.test("readLines() joins chunks split mid-line and mid-character", async () => {
+Deno.test("LineSplitter joins chunks split mid-line and mid-character", () => {
   const bytes = new TextEncoder().encode("héllo\nwor");
   const lines: string[] = [];
-  await readLines(
-    ReadableStream.from([
+  const splitter = new LineSplitter((l) => lines.push(l));
+  for (
+    const chunk of [
       bytes.slice(0, 2),
       bytes.slice(2, 8),
       bytes.slice(8),
       new TextEncoder().encode("ld\r\nlast"),
-    ]),
-    (l) => lines.push(l),
-  );
+    ]
+  ) {
+    splitter.push(chunk);
+  }
+  splitter.end();
   assertEquals(lines, ["héllo", "world", "last"]);
 });
 
-Deno.test("readLines() keeps empty lines and drops nothing", async () => {
+Deno.test("LineSplitter keeps empty lines and drops nothing", () => {
   const lines: string[] = [];
-  await readLines(streamOf(["a\n\nb\n"]), (l) => lines.push(l));
+  const splitter = new LineSplitter((l) => lines.push(l));
+  splitter.push(new TextEncoder().encode("a\n\nb\n"));
+  splitter.end();
   assertEquals(lines, ["a", "", "b"]);
 });

@@ -8,7 +8,7 @@
  */
 
 import { EXIT } from "../errors.ts";
-import { readLines } from "./lines.ts";
+import { LineSplitter } from "./lines.ts";
 
 export type Outcome = "ok" | "failed" | "timeout" | "interrupted" | "unreachable";
 
@@ -36,6 +36,8 @@ export interface ProcessOptions {
   onStderrLine?: (line: string) => void;
   /** Raw stderr chunks, for passing a foreground command's stderr through unchanged. */
   onStderrChunk?: (chunk: Uint8Array) => void;
+  /** stderr lines that are the transport's chatter, not the command's: dropped everywhere. */
+  ignoreStderr?: RegExp;
   /** Own process group, so a kill reaches every descendant. Off for interactive use. */
   ownGroup?: boolean;
   env?: Record<string, string>;
@@ -43,8 +45,8 @@ export interface ProcessOptions {
 
 /** Seconds between SIGTERM and SIGKILL. */
 const KILL_GRACE_MS = 2000;
-/** After the child is gone, how long a grandchild may keep our pipes open. */
-const DRAIN_GRACE_MS = 500;
+/** Once the child is gone: how long a pipe may stay silent before we stop reading it. */
+const QUIET_AFTER_EXIT_MS = 50;
 
 export async function runProcess(argv: string[], options: ProcessOptions): Promise<ProcessResult> {
   const started = performance.now();
@@ -67,24 +69,27 @@ export async function runProcess(argv: string[], options: ProcessOptions): Promi
 
   let stdout = "";
   let stderr = "";
-  const readers: Promise<void>[] = [];
-  const streams: ReadableStream<Uint8Array>[] = [];
+  const pumps: Pump[] = [];
   if (!options.stdoutInherit) {
-    streams.push(child.stdout);
-    readers.push(readLines(child.stdout, (line) => {
+    const lines = new LineSplitter((line) => {
       stdout += line + "\n";
       options.onStdoutLine?.(line);
-    }));
+    });
+    pumps.push(pump(child.stdout, (chunk) => lines.push(chunk), () => lines.end()));
   }
-  const [stderrLines, stderrRaw] = child.stderr.tee();
-  streams.push(stderrLines, stderrRaw);
-  readers.push(readLines(stderrLines, (line) => {
+  const ignored = (line: string) => options.ignoreStderr?.test(line) ?? false;
+  const stderrLines = new LineSplitter((line) => {
+    if (ignored(line)) return;
     stderr += line + "\n";
     options.onStderrLine?.(line);
-  }));
-  readers.push((async () => {
-    for await (const chunk of stderrRaw) options.onStderrChunk?.(chunk);
-  })());
+  });
+  pumps.push(pump(child.stderr, (chunk) => {
+    // ssh writes its own messages in one write each, so a whole chunk is one of them or none.
+    if (options.onStderrChunk && !ignored(new TextDecoder().decode(chunk).replace(/\r?\n$/, ""))) {
+      options.onStderrChunk(chunk);
+    }
+    stderrLines.push(chunk);
+  }, () => stderrLines.end()));
 
   let killedFor: "timeout" | "interrupted" | null = null;
   let killTimer: ReturnType<typeof setTimeout> | undefined;
@@ -105,15 +110,10 @@ export async function runProcess(argv: string[], options: ProcessOptions): Promi
   const status = await child.status;
   clearTimeout(deadline);
   options.signal?.removeEventListener("abort", onAbort);
-  // A grandchild (a ProxyCommand, a background job of a local command) may
-  // still hold the pipes; read what is there, then stop waiting.
-  const drained = Promise.allSettled(readers);
-  const grace = new Promise((resolve) => setTimeout(resolve, DRAIN_GRACE_MS));
-  const graceTimer = await Promise.race([drained.then(() => "drained"), grace]);
-  if (graceTimer !== "drained") {
-    for (const s of streams) s.cancel().catch(() => {});
-    await drained;
-  }
+  // What the child wrote is in the pipes now, but they may never close: an
+  // ssh ControlPersist master it forked keeps stderr, and so may a local
+  // background job. Read until the pipes go quiet, then stop waiting.
+  await Promise.all(pumps.map((p) => p.drain()));
   clearTimeout(killTimer);
 
   const durationMs = Math.round(performance.now() - started);
@@ -148,4 +148,63 @@ const SIGNALS: Partial<Record<Deno.Signal, number>> = {
 
 function signalNumber(signal: Deno.Signal): number {
   return SIGNALS[signal] ?? 0;
+}
+
+interface Pump {
+  /** Call once the child has exited: reads what is buffered, then gives up on a silent pipe. */
+  drain(): Promise<void>;
+}
+
+/** Reads a pipe chunk by chunk with a reader we can cancel, unlike a `for await`. */
+function pump(
+  stream: ReadableStream<Uint8Array>,
+  onChunk: (chunk: Uint8Array) => void,
+  onEnd: () => void,
+): Pump {
+  const reader = stream.getReader();
+  let markExited: () => void = () => {};
+  const exited = new Promise<typeof EXITED>((resolve) => markExited = () => resolve(EXITED));
+  let hasExited = false;
+  const done = (async () => {
+    try {
+      for (;;) {
+        const next = reader.read();
+        const first = hasExited ? EXITED : await Promise.race([next, exited]);
+        // After the exit, a read must come quickly or not at all.
+        const result = first === EXITED ? await quietOr(next) : first;
+        if (result === null) {
+          await reader.cancel().catch(() => {});
+          break;
+        }
+        if (result.done) break;
+        onChunk(result.value);
+      }
+    } catch {
+      // The pipe broke: what we have is all there is.
+    } finally {
+      onEnd();
+    }
+  })();
+  return {
+    drain: () => {
+      hasExited = true;
+      markExited();
+      return done;
+    },
+  };
+}
+
+const EXITED = Symbol("exited");
+
+/** The read's result, or null if the pipe stays quiet that long. */
+async function quietOr<T>(read: Promise<T>): Promise<T | null> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const quiet = new Promise<null>((resolve) =>
+    timer = setTimeout(() => resolve(null), QUIET_AFTER_EXIT_MS)
+  );
+  try {
+    return await Promise.race([read, quiet]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

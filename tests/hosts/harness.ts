@@ -81,7 +81,7 @@ export async function startFleet(count: number): Promise<Fleet> {
     const refused = { name: "refused", address: `${net}.251` };
     const silent = { name: "silent", address: `${net}.252` };
     const hang = { name: "hang", address: `${net}.253` };
-    const sshd = await startSshd(dir, [...hosts, hang], hang, port);
+    const sshd = await startSshds(dir, [hang, ...hosts], hang, port);
     if (!sshd) continue;
     const silentHost = startSilent(silent.address, port);
     if (!silentHost) {
@@ -133,17 +133,52 @@ export async function startFleet(count: number): Promise<Fleet> {
       },
     };
   }
-  throw new Error("could not start a test sshd after 5 tries (ports or addresses taken?)");
+  const logs = [...Deno.readDirSync(dir)].filter((e) => e.name.endsWith(".log"))
+    .map((e) => Deno.readTextFileSync(join(dir, e.name))).join("").trim().split("\n").slice(-3)
+    .join("; ");
+  await Deno.remove(dir, { recursive: true }).catch(() => {});
+  throw new Error(`could not start a test sshd after 5 tries: ${logs || "no log"}`);
 }
 
-async function startSshd(dir: string, listen: TestHost[], hang: TestHost, port: number) {
-  const config = join(dir, "sshd_config");
+/** sshd takes at most 16 listen sockets (MAX_LISTEN_SOCKS): one daemon per 15 addresses. */
+const ADDRESSES_PER_SSHD = 15;
+
+async function startSshds(dir: string, listen: TestHost[], hang: TestHost, port: number) {
+  const started: { stop: () => Promise<void> }[] = [];
+  const stopAll = async () => {
+    for (const s of started) await s.stop();
+  };
+  for (let i = 0; i < listen.length; i += ADDRESSES_PER_SSHD) {
+    const sshd = await startSshd(
+      dir,
+      i / ADDRESSES_PER_SSHD,
+      listen.slice(i, i + ADDRESSES_PER_SSHD),
+      hang,
+      port,
+    );
+    if (!sshd) {
+      await stopAll();
+      return null;
+    }
+    started.push(sshd);
+  }
+  return { stop: stopAll };
+}
+
+async function startSshd(
+  dir: string,
+  index: number,
+  listen: TestHost[],
+  hang: TestHost,
+  port: number,
+) {
+  const config = join(dir, `sshd_config.${index}`);
   await Deno.writeTextFile(
     config,
     listen.map((h) => `ListenAddress ${h.address}:${port}\n`).join("") +
       [
         `HostKey ${dir}/host_key`,
-        `PidFile ${dir}/sshd.pid`,
+        `PidFile ${dir}/sshd.${index}.pid`,
         `AuthorizedKeysFile ${dir}/authorized_keys`,
         "PermitRootLogin prohibit-password",
         "PasswordAuthentication no",
@@ -161,7 +196,7 @@ async function startSshd(dir: string, listen: TestHost[], hang: TestHost, port: 
         "",
       ].join("\n"),
   );
-  const log = join(dir, "sshd.log");
+  const log = join(dir, `sshd.${index}.log`);
   // Empty /root for the remote side: no .bashrc, no real ~/.ssh.
   const script =
     `mkdir -p /run/sshd && mount -t tmpfs tmpfs /root && exec ${SSHD} -D -f ${config} -E ${log}`;
