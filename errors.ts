@@ -11,6 +11,8 @@ export const EXIT = {
   failure: 1,
   /** The command line itself is wrong. */
   usage: 2,
+  /** Nothing can take the work now; try again later (EX_TEMPFAIL). */
+  tempfail: 75,
   /** A deadline passed: the command was killed. Same code as timeout(1). */
   timeout: 124,
   /** Interrupted by SIGINT (128 + 2). */

@@ -11,11 +11,14 @@ import denoJson from "./deno.json" with { type: "json" };
 import { EXIT, PoolError } from "./errors.ts";
 import { errLine } from "./render/out.ts";
 import { addCommand } from "./verbs/add.ts";
+import { bgCommand } from "./verbs/bg.ts";
 import { descCommand } from "./verbs/desc.ts";
 import { excludeCommand, includeCommand } from "./verbs/exclude.ts";
+import { leasesCommand } from "./verbs/leases.ts";
 import { listCommand } from "./verbs/list.ts";
 import { onCommand } from "./verbs/on.ts";
 import { refreshCommand } from "./verbs/refresh.ts";
+import { routeCommand } from "./verbs/route.ts";
 import { rmCommand } from "./verbs/rm.ts";
 import { statusCommand } from "./verbs/status.ts";
 import { tagCommand } from "./verbs/tag.ts";
@@ -32,7 +35,7 @@ export function buildProgram(): Command {
       "after",
       `
 Roster: ~/.pool/pool.json, or $POOL_STATE. ssh config: $POOL_SSH_CONFIG (passed as -F).
-Exit codes: 0 ok, 1 failed, 2 usage, 124 timed out, 130 interrupted, 255 unreachable;
+Exit codes: 0 ok, 1 failed, 2 usage, 75 no host has room, 124 timed out, 130 interrupted, 255 unreachable;
 one host: the remote command's own code; many hosts: the largest host code.`,
     );
   for (
@@ -47,6 +50,9 @@ one host: the remote command's own code; many hosts: the largest host code.`,
       onCommand,
       statusCommand,
       refreshCommand,
+      routeCommand,
+      bgCommand,
+      leasesCommand,
     ]
   ) program.addCommand(verb);
   program.exitOverride().configureOutput({

@@ -1,5 +1,6 @@
 #!/bin/sh
 # Host probe: everything `pool list` shows, in one round trip.
+# Arguments (optional): remote pids of `pool bg` jobs, to report which still run.
 #
 # Prints raw sections ("@@ name" then the command's own output) and leaves all
 # arithmetic to the parser in host.ts, so the parser is tested on real outputs
@@ -74,5 +75,19 @@ fi
 if command -v rocm-smi >/dev/null 2>&1; then
   section rocm-smi
   rocm-smi --showuse --showmeminfo vram --json 2>&1
+fi
+# pool bg's jobs: which of the pids given as arguments still run here.
+if [ "$#" -gt 0 ]; then
+  section pids
+  for pid in "$@"; do
+    if [ -r "/proc/$pid/stat" ]; then
+      # A finished job whose parent is gone stays a zombie until init reaps it: not running.
+      read -r stat < "/proc/$pid/stat"
+      state=${stat##*) }
+      if [ "${state%% *}" != Z ]; then printf '%s\n' "$pid"; fi
+    elif kill -0 "$pid" 2>/dev/null; then
+      printf '%s\n' "$pid"
+    fi
+  done
 fi
 section end

@@ -27,6 +27,8 @@ export interface HostFacts {
   gpus: Gpu[];
   /** Why the GPU query failed (driver not loaded, …) when nvidia-smi exists but did not answer. */
   gpuError?: string;
+  /** Of the pids the probe was asked about, those still running. */
+  alivePids: number[];
 }
 
 const KIB = 1024;
@@ -65,6 +67,9 @@ export function parseHostProbe(text: string): HostFacts {
     disk: parseDf(s.get("df") ?? ""),
     uptimeSeconds: null,
     gpus: [],
+    alivePids: (s.get("pids") ?? "").split("\n").map((l) => Number.parseInt(l, 10)).filter(
+      Number.isFinite,
+    ),
   };
   if (os === "macos") {
     const total = toInt(s.get("memsize"));

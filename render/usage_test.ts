@@ -12,6 +12,7 @@ const base: HostFacts = {
   disk: { totalBytes: 915 * GIB, usedBytes: 546.4 * GIB, availableBytes: 368.6 * GIB },
   uptimeSeconds: 1,
   gpus: [],
+  alivePids: [],
 };
 const gpu = (utilPct: number | null) => ({
   index: 0,

@@ -13,6 +13,7 @@ import { PoolError } from "../errors.ts";
 import type { Host } from "./host.ts";
 import { parseRoster, RosterShapeError, RosterSyntaxError } from "./parse.ts";
 import { RosterEditor } from "./editor.ts";
+import { readTextIfExists, withFileLock, writeFileAtomically } from "../state/files.ts";
 
 export interface Roster {
   path: string;
@@ -36,14 +37,7 @@ export function stateDir(path = rosterPath()): string {
   return dirname(path);
 }
 
-async function readText(path: string): Promise<string | null> {
-  try {
-    return await Deno.readTextFile(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return null;
-    throw new PoolError(`Cannot read roster ${path}: ${(e as Error).message}`);
-  }
-}
+const readText = (path: string) => readTextIfExists(path, "roster");
 
 function parseOrExplain(path: string, text: string) {
   try {
@@ -108,10 +102,7 @@ export async function updateRoster<T>(
   options: UpdateOptions = {},
   path = rosterPath(),
 ): Promise<{ result: T; warnings: string[] }> {
-  await ensureDir(dirname(path));
-  const lock = await Deno.open(path + ".lock", { create: true, write: true, mode: 0o600 });
-  try {
-    await lock.lock(true);
+  return await withFileLock(path, async () => {
     const before = await readRoster(path);
     const editor = new RosterEditor(before.text);
     const result = change(editor);
@@ -124,38 +115,7 @@ export async function updateRoster<T>(
       await writeAtomically(path, editor.text, before);
     }
     return { result, warnings: before.warnings };
-  } finally {
-    lock.close(); // closing releases the lock
-  }
-}
-
-async function ensureDir(dir: string): Promise<void> {
-  try {
-    await Deno.stat(dir);
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-    await Deno.chmod(dir, 0o700); // mkdir's mode is filtered by the umask
-  }
-}
-
-async function writeFileAtomically(path: string, text: string): Promise<void> {
-  const temp = `${path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
-  try {
-    await Deno.writeTextFile(temp, text, { createNew: true, mode: 0o600 });
-    // Flush to disk before the rename, so a crash leaves the old file or the new one.
-    const file = await Deno.open(temp, { read: true });
-    try {
-      await file.sync();
-    } finally {
-      file.close();
-    }
-    await Deno.chmod(temp, 0o600);
-    await Deno.rename(temp, path);
-  } catch (e) {
-    await Deno.remove(temp).catch(() => {});
-    throw new PoolError(`Cannot write ${path}: ${(e as Error).message}`);
-  }
+  });
 }
 
 async function writeAtomically(path: string, text: string, before: Roster): Promise<void> {

@@ -35,15 +35,20 @@ export async function loadRoster(): Promise<Roster> {
   return roster;
 }
 
-/** One AbortController tripped by Ctrl-C (SIGINT) for as long as `work` runs. */
+/**
+ * One AbortController tripped by Ctrl-C (SIGINT), SIGTERM or SIGHUP for as
+ * long as `work` runs: children are killed, leases released, summaries
+ * printed — the `finally` blocks run instead of the process just dying.
+ */
 export async function withInterrupt<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
-  const onSigint = () => controller.abort();
-  Deno.addSignalListener("SIGINT", onSigint);
+  const onSignal = () => controller.abort();
+  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+  for (const s of signals) Deno.addSignalListener(s, onSignal);
   try {
     return await work(controller.signal);
   } finally {
-    Deno.removeSignalListener("SIGINT", onSigint);
+    for (const s of signals) Deno.removeSignalListener(s, onSignal);
   }
 }
 

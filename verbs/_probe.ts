@@ -9,10 +9,18 @@ import {
   type ProbeName,
   probeScript,
 } from "../probes/mod.ts";
+import { shQuote } from "../remote/quote.ts";
 import { muxSettings } from "./_common.ts";
 
-async function runProbe(name: ProbeName, host: Host, timeoutMs: number, signal?: AbortSignal) {
-  return await execOnHost(host, "sh -s", {
+async function runProbe(
+  name: ProbeName,
+  host: Host,
+  timeoutMs: number,
+  signal?: AbortSignal,
+  args: string[] = [],
+) {
+  // The payload travels on stdin; its arguments are numbers or pool's own words, quoted all the same.
+  return await execOnHost(host, ["sh", "-s", "--", ...args].map(shQuote).join(" "), {
     input: await probeScript(name),
     timeoutMs,
     connectTimeout: Math.min(8, timeoutMs / 1000),
@@ -46,13 +54,14 @@ export interface HostAnswer {
   durationMs: number;
 }
 
-/** `list` and `route`: load, memory, GPUs, disk, in one round trip. */
+/** `list` and `route`: load, memory, GPUs, disk, in one round trip; `pids`: bg jobs to check on. */
 export async function probeHost(
   host: Host,
   timeoutMs: number,
   signal?: AbortSignal,
+  pids: number[] = [],
 ): Promise<HostAnswer> {
-  const result = await runProbe("host", host, timeoutMs, signal);
+  const result = await runProbe("host", host, timeoutMs, signal, pids.map(String));
   if (result.outcome !== "ok") {
     return { facts: null, error: failureOf(result), durationMs: result.durationMs };
   }

@@ -53,7 +53,11 @@ export async function on(options: OnOptions): Promise<number> {
 }
 
 /** One host in the foreground: stdin, stdout and stderr pass through; its exit code is ours. */
-async function onOne(host: Host, command: string, options: OnOptions): Promise<number> {
+export async function onOne(
+  host: Host,
+  command: string,
+  options: Pick<OnOptions, "timeout" | "tty">,
+): Promise<number> {
   const timeout = options.timeout ?? SINGLE_HOST_CEILING_S;
   const result = await withInterrupt((signal) =>
     execOnHost(host, command, {

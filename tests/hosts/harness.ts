@@ -57,7 +57,16 @@ async function run(cmd: string, args: string[]): Promise<string> {
 
 const randomInt = (lo: number, hi: number) => lo + Math.floor(Math.random() * (hi - lo + 1));
 
-export async function startFleet(count: number): Promise<Fleet> {
+export interface FleetOptions {
+  /**
+   * CPU affinity per host name (`{ h1: "0" }`): that host's sshd runs under
+   * `taskset -c`, so commands there see fewer CPUs (Cpus_allowed_list) than
+   * the others, the one thing hosts sharing a kernel can really differ in.
+   */
+  cpus?: Record<string, string>;
+}
+
+export async function startFleet(count: number, options: FleetOptions = {}): Promise<Fleet> {
   const dir = await Deno.makeTempDir({ prefix: "pool-fleet-" });
   await Deno.mkdir(join(dir, "home"));
   await Deno.mkdir(join(dir, "state"), { mode: 0o700 });
@@ -81,7 +90,7 @@ export async function startFleet(count: number): Promise<Fleet> {
     const refused = { name: "refused", address: `${net}.251` };
     const silent = { name: "silent", address: `${net}.252` };
     const hang = { name: "hang", address: `${net}.253` };
-    const sshd = await startSshds(dir, [hang, ...hosts], hang, port);
+    const sshd = await startSshds(dir, [hang, ...hosts], hang, port, options.cpus ?? {});
     if (!sshd) continue;
     const silentHost = startSilent(silent.address, port);
     if (!silentHost) {
@@ -143,24 +152,33 @@ export async function startFleet(count: number): Promise<Fleet> {
 /** sshd takes at most 16 listen sockets (MAX_LISTEN_SOCKS): one daemon per 15 addresses. */
 const ADDRESSES_PER_SSHD = 15;
 
-async function startSshds(dir: string, listen: TestHost[], hang: TestHost, port: number) {
+async function startSshds(
+  dir: string,
+  listen: TestHost[],
+  hang: TestHost,
+  port: number,
+  cpus: Record<string, string>,
+) {
   const started: { stop: () => Promise<void> }[] = [];
   const stopAll = async () => {
     for (const s of started) await s.stop();
   };
-  for (let i = 0; i < listen.length; i += ADDRESSES_PER_SSHD) {
-    const sshd = await startSshd(
-      dir,
-      i / ADDRESSES_PER_SSHD,
-      listen.slice(i, i + ADDRESSES_PER_SSHD),
-      hang,
-      port,
-    );
-    if (!sshd) {
-      await stopAll();
-      return null;
+  // One daemon per affinity, and per 15 addresses within it.
+  const groups = new Map<string, TestHost[]>();
+  for (const h of listen) {
+    groups.set(cpus[h.name] ?? "", [...(groups.get(cpus[h.name] ?? "") ?? []), h]);
+  }
+  let index = 0;
+  for (const [affinity, members] of groups) {
+    for (let i = 0; i < members.length; i += ADDRESSES_PER_SSHD) {
+      const slice = members.slice(i, i + ADDRESSES_PER_SSHD);
+      const sshd = await startSshd(dir, index++, slice, hang, port, affinity);
+      if (!sshd) {
+        await stopAll();
+        return null;
+      }
+      started.push(sshd);
     }
-    started.push(sshd);
   }
   return { stop: stopAll };
 }
@@ -171,6 +189,7 @@ async function startSshd(
   listen: TestHost[],
   hang: TestHost,
   port: number,
+  affinity = "",
 ) {
   const config = join(dir, `sshd_config.${index}`);
   await Deno.writeTextFile(
@@ -198,8 +217,9 @@ async function startSshd(
   );
   const log = join(dir, `sshd.${index}.log`);
   // Empty /root for the remote side: no .bashrc, no real ~/.ssh.
-  const script =
-    `mkdir -p /run/sshd && mount -t tmpfs tmpfs /root && exec ${SSHD} -D -f ${config} -E ${log}`;
+  const script = `mkdir -p /run/sshd && mount -t tmpfs tmpfs /root && exec ${
+    affinity ? `taskset -c ${affinity} ` : ""
+  }${SSHD} -D -f ${config} -E ${log}`;
   const child = new Deno.Command("unshare", {
     args: ["-m", "sh", "-c", script],
     stdin: "null",

@@ -1,0 +1,147 @@
+/**
+ * Which host takes a job: pure, given each host's probe facts and the live
+ * leases, so every rule here is a unit test.
+ *
+ * Room on a host = its live available memory − what live leases on it still
+ * claim − a headroom (a share of its RAM). A request qualifies a host only if
+ * the room covers it, and likewise for GPUs.
+ */
+
+import type { Gpu, HostFacts } from "../probes/mod.ts";
+import type { Lease } from "../ledger/lease.ts";
+import { formatSize } from "./size.ts";
+
+export interface Request {
+  memBytes: number;
+  /** Whole GPUs wanted (idle, unclaimed). */
+  gpus: number;
+  /** Free GPU memory wanted on each GPU taken (one GPU when `gpus` is 0). */
+  gpuMemBytes: number;
+  /** Share of a host's RAM kept free on top of every request (0.1 = 10 %). */
+  headroom: number;
+  /** Fill the fullest host that still fits, instead of spreading. */
+  pack: boolean;
+}
+
+export interface Candidate {
+  name: string;
+  facts: HostFacts | null;
+  /** Why the host cannot take this job before its numbers are even read (unreachable, macOS rule). */
+  excludedBecause?: string;
+}
+
+export interface Ranked {
+  name: string;
+  qualifies: boolean;
+  /** What stops it, when it does not qualify. */
+  why?: string;
+  roomBytes: number | null;
+  loadPerCpu: number | null;
+  /** The GPUs it would take. */
+  gpus: number[];
+  /** How much memory it lacks for the request (for the "nothing fits" message). */
+  shortBytes?: number;
+}
+
+export function wantsResources(r: Request): boolean {
+  return r.memBytes > 0 || r.gpus > 0 || r.gpuMemBytes > 0;
+}
+
+/** GPUs able to take the request, most free memory first; claimed = memory leased per GPU index. */
+function usableGpus(gpus: Gpu[], leases: Lease[], r: Request): number[] {
+  const leased = new Map<number, { mem: number; whole: boolean }>();
+  for (const l of leases) {
+    for (const index of l.gpus) {
+      const prev = leased.get(index) ?? { mem: 0, whole: false };
+      leased.set(index, {
+        mem: prev.mem + l.gpu_mem_bytes,
+        whole: prev.whole || l.gpu_mem_bytes === 0,
+      });
+    }
+  }
+  const free = (g: Gpu) =>
+    g.memTotalBytes === null
+      ? null
+      : g.memTotalBytes - (g.memUsedBytes ?? 0) - (leased.get(g.index)?.mem ?? 0);
+  return gpus
+    .filter((g) => {
+      const claim = leased.get(g.index);
+      if (claim?.whole) return false; // someone holds it whole
+      if (r.gpus > 0) {
+        // A whole GPU: nobody has a lease on it and it is nearly idle.
+        if (claim) return false;
+        const used = g.memUsedBytes ?? 0;
+        if (g.memTotalBytes !== null && used > 0.1 * g.memTotalBytes) return false;
+        if (g.utilPct !== null && g.utilPct > 10) return false;
+      }
+      if (r.gpuMemBytes > 0) {
+        const f = free(g);
+        if (f === null || f < r.gpuMemBytes) return false;
+      }
+      return true;
+    })
+    .sort((a, b) => (free(b) ?? 0) - (free(a) ?? 0))
+    .map((g) => g.index);
+}
+
+export function rankHosts(candidates: Candidate[], leases: Lease[], r: Request): Ranked[] {
+  const ranked = candidates.map((c): Ranked => {
+    const f = c.facts;
+    const mine = leases.filter((l) => l.host === c.name);
+    const loadPerCpu = f?.load && f.cpus ? f.load[0] / f.cpus : null;
+    if (c.excludedBecause || !f) {
+      return {
+        name: c.name,
+        qualifies: false,
+        why: c.excludedBecause ?? "no probe",
+        roomBytes: null,
+        loadPerCpu,
+        gpus: [],
+      };
+    }
+    const claimed = mine.reduce((sum, l) => sum + l.mem_bytes, 0);
+    const roomBytes = f.mem ? f.mem.availableBytes - claimed - r.headroom * f.mem.totalBytes : null;
+    const base = { name: c.name, roomBytes, loadPerCpu, gpus: [] as number[] };
+    if (r.memBytes > 0) {
+      if (roomBytes === null) return { ...base, qualifies: false, why: "memory unknown" };
+      if (roomBytes < r.memBytes) {
+        return {
+          ...base,
+          qualifies: false,
+          why: `too little RAM: room ${formatSize(roomBytes)} < ${formatSize(r.memBytes)}`,
+          shortBytes: r.memBytes - roomBytes,
+        };
+      }
+    }
+    const gpusWanted = Math.max(r.gpus, r.gpuMemBytes > 0 ? 1 : 0);
+    if (gpusWanted > 0) {
+      const usable = usableGpus(f.gpus, mine, r);
+      if (usable.length < gpusWanted) {
+        const what = r.gpuMemBytes > 0
+          ? `${gpusWanted} GPU(s) with ${formatSize(r.gpuMemBytes)} free`
+          : `${gpusWanted} idle GPU(s)`;
+        return { ...base, qualifies: false, why: `needs ${what}, has ${usable.length}` };
+      }
+      base.gpus = usable.slice(0, gpusWanted);
+    }
+    if (loadPerCpu === null && !wantsResources(r)) {
+      return { ...base, qualifies: false, why: "load unknown" };
+    }
+    return { ...base, qualifies: true };
+  });
+
+  const byLoad = (a: Ranked, b: Ranked) => (a.loadPerCpu ?? Infinity) - (b.loadPerCpu ?? Infinity);
+  const byRoom = (a: Ranked, b: Ranked) => {
+    const diff = (b.roomBytes ?? -Infinity) - (a.roomBytes ?? -Infinity);
+    return r.pack ? -diff : diff;
+  };
+  return ranked.sort((a, b) => {
+    if (a.qualifies !== b.qualifies) return a.qualifies ? -1 : 1;
+    if (!a.qualifies) {
+      return (a.shortBytes ?? Infinity) - (b.shortBytes ?? Infinity) ||
+        a.name.localeCompare(b.name);
+    }
+    const order = r.memBytes > 0 ? byRoom(a, b) || byLoad(a, b) : byLoad(a, b) || byRoom(a, b);
+    return order || a.name.localeCompare(b.name);
+  });
+}

@@ -1,0 +1,131 @@
+import { assertEquals } from "../tests/assert.ts";
+import type { HostFacts } from "../probes/mod.ts";
+import type { Lease } from "../ledger/lease.ts";
+import { osRefusal } from "./classify.ts";
+import { type Candidate, rankHosts, type Request } from "./rank.ts";
+
+const GIB = 1024 ** 3;
+const none: Request = { memBytes: 0, gpus: 0, gpuMemBytes: 0, headroom: 0.1, pack: false };
+
+function facts(
+  load: number,
+  cpus: number,
+  availGiB = 20,
+  totalGiB = 30,
+  os: "linux" | "macos" = "linux",
+): HostFacts {
+  return {
+    os,
+    load: [load, load, load],
+    cpus,
+    mem: {
+      totalBytes: totalGiB * GIB,
+      availableBytes: availGiB * GIB,
+      usedBytes: (totalGiB - availGiB) * GIB,
+    },
+    swap: null,
+    disk: null,
+    uptimeSeconds: 1,
+    gpus: [],
+    alivePids: [],
+  };
+}
+
+function lease(host: string, memGiB: number, gpus: number[] = [], gpuMemGiB = 0): Lease {
+  return {
+    id: crypto.randomUUID(),
+    host,
+    mem_bytes: memGiB * GIB,
+    gpus,
+    gpu_mem_bytes: gpuMemGiB * GIB,
+    command: "x",
+    pid: 1,
+    pid_start: null,
+    created_ms: 0,
+    ttl_s: 60,
+  };
+}
+
+const names = (r: ReturnType<typeof rankHosts>) => r.filter((x) => x.qualifies).map((x) => x.name);
+
+Deno.test("rankHosts() without requests picks the lowest load per CPU", () => {
+  const c: Candidate[] = [
+    { name: "a", facts: facts(4, 4) }, // 1.0 per CPU
+    { name: "b", facts: facts(2, 8) }, // 0.25
+    { name: "c", facts: facts(0.5, 1) }, // 0.5
+  ];
+  assertEquals(names(rankHosts(c, [], none)), ["b", "c", "a"]);
+});
+
+Deno.test("rankHosts() subtracts live leases and headroom from available memory", () => {
+  const c: Candidate[] = [{ name: "a", facts: facts(0, 4, 28) }, {
+    name: "b",
+    facts: facts(0, 4, 28),
+  }];
+  const want17: Request = { ...none, memBytes: 17 * GIB };
+  // room = 28 − 3 (10 % of 30) = 25: one 17G job fits, a second does not.
+  assertEquals(names(rankHosts(c, [], want17)), ["a", "b"]);
+  const afterOne = rankHosts(c, [lease("a", 17)], want17);
+  assertEquals(names(afterOne), ["b"]);
+  assertEquals(afterOne[1].why, "too little RAM: room 8.0G < 17.0G");
+  assertEquals(afterOne[1].shortBytes, 9 * GIB);
+  assertEquals(names(rankHosts(c, [lease("a", 17), lease("b", 17)], want17)), []);
+});
+
+Deno.test("rankHosts() spreads by default and packs with --pack", () => {
+  const c: Candidate[] = [{ name: "roomy", facts: facts(0, 4, 28) }, {
+    name: "tight",
+    facts: facts(0, 4, 12),
+  }];
+  const want4: Request = { ...none, memBytes: 4 * GIB };
+  assertEquals(names(rankHosts(c, [], want4)), ["roomy", "tight"]);
+  assertEquals(names(rankHosts(c, [], { ...want4, pack: true })), ["tight", "roomy"]);
+});
+
+Deno.test("rankHosts() takes idle, unclaimed GPUs and free GPU memory", () => {
+  const gpu = (index: number, usedGiB: number, util: number | null) => ({
+    index,
+    name: "H100",
+    utilPct: util,
+    memUsedBytes: usedGiB * GIB,
+    memTotalBytes: 80 * GIB,
+  });
+  const f = {
+    ...facts(0, 32, 200, 256),
+    gpus: [gpu(0, 70, 100), gpu(1, 0, 0), gpu(2, 1, 0), gpu(3, 0, null)],
+  };
+  const c: Candidate[] = [{ name: "dgx", facts: f }];
+  const two = rankHosts(c, [], { ...none, gpus: 2 });
+  assertEquals([two[0].qualifies, two[0].gpus.length], [true, 2]);
+  assertEquals(
+    rankHosts(c, [lease("dgx", 0, [1]), lease("dgx", 0, [3])], { ...none, gpus: 2 })[0].qualifies,
+    false,
+  );
+  // 60G free on one GPU: GPU 0 (10 free) cannot, GPUs 1–3 can.
+  const mem = rankHosts(c, [lease("dgx", 0, [1], 30)], { ...none, gpuMemBytes: 60 * GIB });
+  assertEquals(mem[0].gpus, [3]);
+});
+
+Deno.test("rankHosts() never picks an unreachable or refused host", () => {
+  const c: Candidate[] = [
+    { name: "down", facts: null, excludedBecause: "unreachable (timeout)" },
+    {
+      name: "mac",
+      facts: facts(0, 8, 12, 16, "macos"),
+      excludedBecause: "macOS takes only macOS-only commands",
+    },
+    { name: "up", facts: facts(3, 1, 10) },
+  ];
+  const ranked = rankHosts(c, [], none);
+  assertEquals(names(ranked), ["up"]);
+  assertEquals(ranked.find((r) => r.name === "down")!.why, "unreachable (timeout)");
+});
+
+Deno.test("osRefusal() keeps the Mac for macOS-only commands, and those for the Mac", () => {
+  assertEquals(osRefusal("macos", "python train.py"), "macOS takes only macOS-only commands");
+  assertEquals(osRefusal("macos", "xcodebuild build"), null);
+  assertEquals(osRefusal("linux", "xcodebuild build"), "macOS-only command");
+  assertEquals(osRefusal("linux", "python train.py"), null);
+  assertEquals(osRefusal("macos", "python train.py", "macos"), null);
+  assertEquals(osRefusal("linux", "python train.py", "macos"), "not macos (--os)");
+});

@@ -1,0 +1,27 @@
+/**
+ * Whether a local process still runs, robust to pid reuse: pids wrap quickly
+ * (pid_max is 32768 on many systems), so a lease remembers its process's start
+ * time too, and a zombie counts as gone.
+ */
+
+/** A token for when `pid` started: field 22 of /proc/<pid>/stat on Linux, `ps -o lstart` elsewhere. */
+export function processStart(pid: number): string | null {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (fields[0] === "Z" || fields[0] === "X") return null;
+    return fields[19];
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound) || Deno.build.os === "linux") return null;
+  }
+  const out = new Deno.Command("ps", { args: ["-o", "lstart=", "-p", String(pid)], stderr: "null" })
+    .outputSync();
+  const text = new TextDecoder().decode(out.stdout).trim();
+  return out.success && text !== "" ? text : null;
+}
+
+export function processAlive(pid: number, start: string | null): boolean {
+  if (pid <= 0) return false;
+  const now = processStart(pid);
+  return now !== null && (start === null || now === start);
+}

@@ -1,0 +1,50 @@
+/** `pool leases`: the reservations in the ledger, and whether each is still live. */
+
+import { Command } from "commander";
+import { out, outLine } from "../render/out.ts";
+import { renderTable } from "../render/table.ts";
+import { deadReason } from "../ledger/lease.ts";
+import { processAlive } from "../ledger/process.ts";
+import { readLedger } from "../ledger/store.ts";
+import { formatSize } from "../dispatch/size.ts";
+import { exitWith } from "./_common.ts";
+import { currentLedgerPath } from "./_dispatch.ts";
+
+function age(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  return s < 120 ? `${s}s` : s < 7200 ? `${Math.round(s / 60)}m` : `${Math.round(s / 3600)}h`;
+}
+
+export async function leases(options: { json?: boolean }): Promise<number> {
+  const now = Date.now();
+  const all = (await readLedger(currentLedgerPath())).map((l) => ({
+    ...l,
+    state: deadReason(l, { now, localAlive: processAlive }) ?? "live",
+  }));
+  if (options.json) {
+    outLine(JSON.stringify({ leases: all }, null, 2));
+    return 0;
+  }
+  if (all.length === 0) {
+    outLine("no leases");
+    return 0;
+  }
+  const rows = all.map((l) => [
+    l.host,
+    [l.mem_bytes ? formatSize(l.mem_bytes) : "", l.gpus.length ? `gpus ${l.gpus.join(",")}` : ""]
+      .filter(Boolean)
+      .join(" "),
+    l.remote_pid !== undefined ? `${l.host}:${l.remote_pid}` : `pid ${l.pid}`,
+    age(now - l.created_ms),
+    l.state,
+    l.command.length > 60 ? l.command.slice(0, 57) + "..." : l.command,
+  ]);
+  out(renderTable([["host", "request", "holder", "age", "state", "command"], ...rows]));
+  return 0;
+}
+
+export const leasesCommand = new Command("leases")
+  .description("show the reservations held by route and bg: host, request, holder, age, command")
+  .option("--json", "the ledger as JSON, each lease with its state")
+  .addHelpText("after", "\nExample:\n  pool leases")
+  .action(async (opts: { json?: boolean }) => exitWith(await leases(opts)));
