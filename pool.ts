@@ -12,8 +12,12 @@ import { EXIT, PoolError } from "./errors.ts";
 import { errLine } from "./render/out.ts";
 import { addCommand } from "./verbs/add.ts";
 import { bgCommand } from "./verbs/bg.ts";
+import { completionsCommand } from "./verbs/completions.ts";
 import { descCommand } from "./verbs/desc.ts";
 import { excludeCommand, includeCommand } from "./verbs/exclude.ts";
+import { hostsCommand } from "./verbs/hosts.ts";
+import { importCommand } from "./verbs/import.ts";
+import { inventoryCommand } from "./verbs/inventory.ts";
 import { leasesCommand } from "./verbs/leases.ts";
 import { listCommand } from "./verbs/list.ts";
 import { onCommand } from "./verbs/on.ts";
@@ -53,6 +57,10 @@ one host: the remote command's own code; many hosts: the largest host code.`,
       routeCommand,
       bgCommand,
       leasesCommand,
+      hostsCommand,
+      importCommand,
+      inventoryCommand,
+      completionsCommand,
     ]
   ) program.addCommand(verb);
   program.exitOverride().configureOutput({

@@ -63,3 +63,33 @@ export function sshFailureReason(stderr: string): string | null {
   for (const [re, reason] of patterns) if (re.test(stderr)) return reason;
   return null;
 }
+
+export interface ResolvedTarget {
+  user: string;
+  hostname: string;
+  port: number;
+}
+
+/**
+ * What ssh would connect to for `target` after reading its config (`ssh -G`:
+ * no connection is made). Null when ssh rejects the target.
+ */
+export async function resolveTarget(target: string): Promise<ResolvedTarget | null> {
+  const out = await new Deno.Command("ssh", {
+    args: [...configArgs(), "-G", "--", target],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  if (!out.success) return null;
+  const values = new Map<string, string>();
+  for (const line of new TextDecoder().decode(out.stdout).split("\n")) {
+    const space = line.indexOf(" ");
+    if (space > 0 && !values.has(line.slice(0, space))) {
+      values.set(line.slice(0, space), line.slice(space + 1));
+    }
+  }
+  const port = Number(values.get("port"));
+  if (!values.get("hostname") || !Number.isInteger(port)) return null;
+  return { user: values.get("user") ?? "", hostname: values.get("hostname")!, port };
+}

@@ -1,0 +1,46 @@
+/** `pool completions bash|zsh|fish`: a completion script for that shell, on stdout. */
+
+import { Command } from "commander";
+import { UsageError } from "../errors.ts";
+import { out } from "../render/out.ts";
+import {
+  bashCompletion,
+  fishCompletion,
+  type VerbSpec,
+  zshCompletion,
+} from "../render/completions.ts";
+import { exitWith } from "./_common.ts";
+
+/** Verbs whose first argument names hosts. */
+const HOST_VERBS = new Set(["on", "rm", "desc", "tag", "exclude", "include", "hosts", "bg"]);
+
+function specs(program: Command): VerbSpec[] {
+  return program.commands.filter((c) => c.name() !== "help").map((c) => ({
+    name: c.name(),
+    description: c.description(),
+    flags: c.options.flatMap((o) => [o.short, o.long].filter((f): f is string => Boolean(f))),
+    takesHosts: HOST_VERBS.has(c.name()),
+  }));
+}
+
+export function completions(program: Command, shell: string): number {
+  const generate = { bash: bashCompletion, zsh: zshCompletion, fish: fishCompletion }[shell];
+  if (!generate) throw new UsageError(`Unknown shell "${shell}" (known: bash, zsh, fish)`);
+  out(generate(specs(program)));
+  return 0;
+}
+
+export const completionsCommand = new Command("completions")
+  .description("print a completion script: verbs, flags, host names and @tags from the live roster")
+  .argument("<shell>", "bash, zsh or fish")
+  .addHelpText(
+    "after",
+    `
+Examples:
+  source <(pool completions bash)          # in ~/.bashrc
+  source <(pool completions zsh)           # in ~/.zshrc, after compinit
+  pool completions fish > ~/.config/fish/completions/pool.fish`,
+  )
+  .action(function (this: Command, shell: string) {
+    exitWith(completions(this.parent!, shell));
+  });

@@ -1,0 +1,120 @@
+/**
+ * `pool import ssh-config [--match PATTERN] [--file F] [--dry-run]`: add the
+ * literal `Host` aliases of an ssh_config to the roster.
+ *
+ * Wildcard and negated patterns are not hosts and are skipped, and so are
+ * names already in the roster. Each alias is resolved with `ssh -G` (an
+ * alias ssh cannot resolve is reported, not added) and asked for its OS.
+ */
+
+import { Command } from "commander";
+import { join } from "node:path";
+import { homedir } from "node:os";
+import { PoolError, UsageError } from "../errors.ts";
+import { errLine, outLine, warn } from "../render/out.ts";
+import { checkName, checkTarget, type Host } from "../roster/host.ts";
+import { updateRoster } from "../roster/store.ts";
+import { resolveTarget } from "../remote/ssh.ts";
+import { poolMap } from "../remote/pool_map.ts";
+import { exitWith, loadRoster } from "./_common.ts";
+import { probeOs } from "./_probe.ts";
+
+/** The literal aliases of every `Host` line, in file order. */
+export function literalHosts(configText: string): string[] {
+  const names: string[] = [];
+  for (const raw of configText.split("\n")) {
+    const line = raw.replace(/#.*/, "").trim();
+    const m = /^host(?:\s*=\s*|\s+)(.+)$/i.exec(line);
+    if (!m) continue;
+    for (const word of m[1].split(/\s+/)) {
+      const name = word.replace(/^"|"$/g, "");
+      if (/[*?!]/.test(name) || name === "" || names.includes(name)) continue;
+      names.push(name);
+    }
+  }
+  return names;
+}
+
+/** ssh's own pattern language for --match: `*` and `?`. */
+function matches(name: string, pattern: string): boolean {
+  const re = new RegExp(
+    "^" + pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".") +
+      "$",
+  );
+  return re.test(name);
+}
+
+export interface ImportOptions {
+  file?: string;
+  match?: string;
+  dryRun?: boolean;
+}
+
+export async function importSshConfig(options: ImportOptions): Promise<number> {
+  const file = options.file ?? Deno.env.get("POOL_SSH_CONFIG") ??
+    join(Deno.env.get("HOME") || homedir(), ".ssh", "config");
+  let text: string;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch (e) {
+    throw new PoolError(`Cannot read ssh config ${file}: ${(e as Error).message}`);
+  }
+  const roster = await loadRoster();
+  const known = new Set(roster.hosts.map((h) => h.name));
+  const candidates = literalHosts(text).filter((n) => !options.match || matches(n, options.match));
+  const fresh = candidates.filter((n) => !known.has(n));
+  for (const n of candidates.filter((n) => known.has(n))) errLine(`= ${n} (already in roster)`);
+
+  const usable: { name: string; where: string }[] = [];
+  for (const name of fresh) {
+    try {
+      checkName(name);
+      checkTarget(name);
+    } catch (e) {
+      warn(`skipping ${name}: ${(e as Error).message}`);
+      continue;
+    }
+    const resolved = await resolveTarget(name);
+    if (!resolved) {
+      warn(`skipping ${name}: ssh -G cannot resolve it`);
+      continue;
+    }
+    usable.push({ name, where: `${resolved.user}@${resolved.hostname}:${resolved.port}` });
+  }
+  if (options.dryRun) {
+    for (const u of usable) outLine(`would add ${u.name} (${u.where})`);
+    return 0;
+  }
+  const answers = await poolMap(usable, 8, (u) => probeOs({ name: u.name, ssh: u.name }));
+  const added = await updateRoster((editor) =>
+    usable.filter((u, i) => {
+      if (editor.find(u.name)) return false; // added meanwhile by someone else
+      const host: Host = { name: u.name, ssh: u.name, sudo: false, os: answers[i].os };
+      editor.add(host);
+      return true;
+    })
+  );
+  added.warnings.forEach(warn);
+  for (const u of added.result) {
+    const a = answers[usable.indexOf(u)];
+    if (a.failure) warn(`${u.name} did not answer (${a.failure}); added with os unknown`);
+    outLine(`+ ${u.name} (${u.name})  ${a.os}`);
+  }
+  return 0;
+}
+
+export const importCommand = new Command("import")
+  .description(
+    "add hosts from elsewhere: ssh-config adds the literal Host aliases of an ssh_config",
+  )
+  .argument("<source>", "ssh-config")
+  .option("--file <path>", "the ssh_config to read (default $POOL_SSH_CONFIG, else ~/.ssh/config)")
+  .option("--match <pattern>", "only aliases matching this ssh-style pattern (* and ?)")
+  .option("--dry-run", "show what would be added; change nothing")
+  .addHelpText("after", "\nExample:\n  pool import ssh-config --match 'gpu-*' --dry-run")
+  .action(async (source: string, opts: ImportOptions) => {
+    if (source !== "ssh-config") {
+      throw new UsageError(`Unknown import source "${source}" (known: ssh-config)`);
+    }
+    exitWith(await importSshConfig(opts));
+  });
