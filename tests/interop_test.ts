@@ -65,6 +65,9 @@ Deno.test({
           (await pool(fleet, ["hosts", "--format", "pssh"])).stdout,
           `h1\nroot@${fleet.hosts[1].address}\nroot@${fleet.hosts[2].address}:${fleet.port}\n`,
         );
+        const pdsh = await pool(fleet, ["hosts", "--format", "pdsh"]);
+        assertEquals(pdsh.stdout, `h1\nroot@${fleet.hosts[1].address}\n`);
+        assertMatch(pdsh.stderr, /h3: pdsh cannot reach a non-default port/);
         assertEquals((await pool(fleet, ["hosts", "--format", "yaml"])).code, 2);
         // Composes in a pipe: every name it prints is a host `pool on` accepts.
         const piped = await sh(fleet, "sh", [

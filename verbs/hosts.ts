@@ -5,7 +5,7 @@
 
 import { Command } from "commander";
 import { UsageError } from "../errors.ts";
-import { outLine } from "../render/out.ts";
+import { outLine, warn } from "../render/out.ts";
 import { type Host, isExcluded, isLocal } from "../roster/host.ts";
 import { selectHosts } from "../roster/select.ts";
 import { splitTarget } from "../roster/target.ts";
@@ -51,7 +51,12 @@ export async function hosts(
   for (const h of chosen) {
     if (format === "names") outLine(h.name);
     else if (format === "pssh") outLine(psshLine(h));
-    else outLine(h.ssh); // targets; pdsh reads ssh_config aliases and user@host alike
+    else if (format === "pdsh" && h.ssh.startsWith("ssh://")) {
+      // pdsh reads aliases and user@host, but has no per-host port.
+      if (splitTarget(h.ssh).port) {
+        warn(`${h.name}: pdsh cannot reach a non-default port (${h.ssh}); left out`);
+      } else outLine(psshLine(h));
+    } else outLine(h.ssh);
   }
   return 0;
 }
