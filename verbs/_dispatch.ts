@@ -119,7 +119,7 @@ export async function reserve(options: DispatchOptions, signal: AbortSignal): Pr
       throw new PoolError("interrupted while waiting for a host", EXIT.interrupted);
     }
     if (performance.now() >= deadline) {
-      printRanking(attempt.ranked, options);
+      await printRanking(attempt.ranked, options);
       throw new PoolError(noRoomMessage(attempt.ranked, options), EXIT.tempfail);
     }
     await sleep(POLL_MS, signal);
@@ -159,7 +159,7 @@ function describe(r: Request): string {
 }
 
 /** On stderr (stdout belongs to the command): every eligible host, best first, `→` at the pick. */
-export function printRanking(ranked: Ranked[], r: Request): void {
+export async function printRanking(ranked: Ranked[], r: Request): Promise<void> {
   errLine(`pool: route (${describe(r)}${r.pack ? ", pack" : ""})`);
   const rows = ranked.map((x, i) => [
     i === 0 && x.qualifies ? "→" : " ",
@@ -169,7 +169,7 @@ export function printRanking(ranked: Ranked[], r: Request): void {
     x.gpus.length > 0 ? `gpus ${x.gpus.join(",")}` : "",
     x.why ?? "",
   ]);
-  errLine(renderTable(rows).trimEnd());
+  errLine((await renderTable(rows)).trimEnd());
 }
 
 function noRoomMessage(ranked: Ranked[], r: Request): string {

@@ -42,7 +42,7 @@ export async function bg(wordsIn: string[], opts: RouteCliOptions): Promise<numb
   const reservation = named
     ? { host: named, lease: null, ranked: [] }
     : await withInterrupt((signal) => reserve(options, signal));
-  if (!named) printRanking(reservation.ranked, options);
+  if (!named) await printRanking(reservation.ranked, options);
 
   const id = jobId();
   const { remote, input } = await detachedLaunch(id, command);

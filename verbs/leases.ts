@@ -39,7 +39,7 @@ export async function leases(options: { json?: boolean }): Promise<number> {
     l.state,
     l.command.length > 60 ? l.command.slice(0, 57) + "..." : l.command,
   ]);
-  out(renderTable([["host", "request", "holder", "age", "state", "command"], ...rows]));
+  out(await renderTable([["host", "request", "holder", "age", "state", "command"], ...rows]));
   return 0;
 }
 

@@ -84,7 +84,7 @@ export async function list(options: ListOptions): Promise<number> {
   const rows = roster.hosts.map((h) => row(h, h.ssh, notes(h)));
   rows.push(row(local, "(local)", "this machine, no ssh"));
   if (live) rows.unshift(["", "", "", "load", "ram", "gpu", "disk", "sudo", "desc"].map(dim));
-  out(renderTable(rows));
+  out(await renderTable(rows));
   if (roster.hosts.length === 0) {
     errLine("pool: no hosts yet; add one with: pool add <name> <user@host> [--sudo]");
   }

@@ -92,7 +92,7 @@ export async function route(words: string[], opts: RouteCliOptions): Promise<num
     if ((e as { exitCode?: number }).exitCode === EXIT.interrupted) return EXIT.interrupted;
     throw e;
   }
-  printRanking(reservation.ranked, options);
+  await printRanking(reservation.ranked, options);
   try {
     return await onOne(reservation.host, command, { timeout });
   } finally {

@@ -48,7 +48,7 @@ export async function status(options: StatusOptions = {}): Promise<number> {
       : r.reason ?? (r.outcome === "timeout" ? "timeout" : `exit ${r.code}`);
     return [hosts[i].name, ok ? "[ok ]" : "[x  ]", hosts[i].ssh, why];
   });
-  out(renderTable(rows));
+  out(await renderTable(rows));
   if (results.some((r) => r.outcome === "interrupted")) return 130;
   return results.every((r) => r.outcome === "ok") ? 0 : 1;
 }
