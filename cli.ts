@@ -9,11 +9,13 @@ import { EXIT, PoolError } from "./errors.ts";
 import { errLine } from "./render/out.ts";
 import { addCommand } from "./verbs/add.ts";
 import { bgCommand } from "./verbs/bg.ts";
+import { cleanCommand } from "./verbs/clean.ts";
 import { completionsCommand } from "./verbs/completions.ts";
 import { descCommand } from "./verbs/desc.ts";
 import { excludeCommand, includeCommand } from "./verbs/exclude.ts";
 import { hostsCommand } from "./verbs/hosts.ts";
 import { importCommand } from "./verbs/import.ts";
+import { initCommand } from "./verbs/init.ts";
 import { inventoryCommand } from "./verbs/inventory.ts";
 import { leasesCommand } from "./verbs/leases.ts";
 import { listCommand } from "./verbs/list.ts";
@@ -54,6 +56,8 @@ one host: the remote command's own code; many hosts: the largest host code.`,
       routeCommand,
       bgCommand,
       leasesCommand,
+      initCommand,
+      cleanCommand,
       hostsCommand,
       importCommand,
       inventoryCommand,

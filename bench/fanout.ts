@@ -43,19 +43,43 @@ function which(binary: string): boolean {
     .success;
 }
 
-/** utime+stime(+children) in ms of the processes whose cmdline matches. */
-async function cpuOf(match: (cmdline: string) => boolean, withChildren: boolean): Promise<number> {
-  let ticks = 0;
+interface Proc {
+  pid: number;
+  ppid: number;
+  cmdline: string;
+  /** utime + stime + cutime + cstime, in ticks: its own CPU and its reaped children's. */
+  ticks: number;
+}
+
+async function processes(): Promise<Proc[]> {
+  const all: Proc[] = [];
   for await (const e of Deno.readDir("/proc")) {
     if (!/^\d+$/.test(e.name)) continue;
     try {
-      const cmd = await Deno.readTextFile(`/proc/${e.name}/cmdline`);
-      if (!match(cmd)) continue;
+      const cmdline = await Deno.readTextFile(`/proc/${e.name}/cmdline`);
       const stat = await Deno.readTextFile(`/proc/${e.name}/stat`);
       const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ").map(Number);
-      ticks += f[11] + f[12] + (withChildren ? f[13] + f[14] : 0);
+      all.push({ pid: Number(e.name), ppid: f[1], cmdline, ticks: f[11] + f[12] + f[13] + f[14] });
     } catch { /* gone */ }
   }
+  return all;
+}
+
+/**
+ * CPU ms of the matching processes and all their live descendants: an sshd
+ * connection that stays open (a ControlPersist master's) has not been reaped
+ * into the listener's children time yet, and must count all the same.
+ */
+async function cpuOf(match: (cmdline: string) => boolean): Promise<number> {
+  const all = await processes();
+  const children = new Map<number, Proc[]>();
+  for (const p of all) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p]);
+  let ticks = 0;
+  const walk = (p: Proc) => {
+    ticks += p.ticks;
+    for (const c of children.get(p.pid) ?? []) walk(c);
+  };
+  all.filter((p) => match(p.cmdline)).forEach(walk);
   return ticks * TICK_MS;
 }
 
@@ -73,8 +97,8 @@ async function measure(fleet: Fleet, line: string, env: Record<string, string>):
     c.startsWith("sshd:") && c.includes(fleet.dir) && c.includes("[listener]");
   const masters = (c: string) =>
     c.startsWith("ssh: ") && c.includes(fleet.dir) && c.includes("[mux]");
-  const server0 = await cpuOf(sshd, true);
-  const mux0 = await cpuOf(masters, false);
+  const server0 = await cpuOf(sshd);
+  const mux0 = await cpuOf(masters);
   const started = performance.now();
   const out = await new Deno.Command("sh", {
     args: ["-c", `${line} >/dev/null 2>&1; read -r stat < /proc/$$/stat; echo "$stat"`],
@@ -87,9 +111,9 @@ async function measure(fleet: Fleet, line: string, env: Record<string, string>):
   const stat = new TextDecoder().decode(out.stdout).trim();
   const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ").map(Number);
   const client = (f[13] + f[14]) * TICK_MS;
-  const server = (await cpuOf(sshd, true)) - server0;
+  const server = (await cpuOf(sshd)) - server0;
   // Masters that appeared during the run count whole; ones that were there count their growth.
-  const mux = Math.max(0, (await cpuOf(masters, false)) - mux0);
+  const mux = Math.max(0, (await cpuOf(masters)) - mux0);
   return { wallMs, cpuMs: client + server + mux };
 }
 

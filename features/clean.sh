@@ -1,0 +1,130 @@
+#!/bin/sh
+# pool disk cleanup: what `pool clean` runs, and what /etc/cron.daily/disk-cleanup runs daily.
+# Usage: pool-disk-cleanup <run|dry-run> [deep: 0|1|auto] [days: 3]
+#
+# Safe tier (always): journal vacuum, apt autoremove/clean, disabled snap revisions, files older
+# than <days> in /var/log, /var/crash, /var/tmp, /tmp, and every home's
+# ~/.cache/{uv,pip,puppeteer,mathlib,thumbnails}. Deep tier (deep=1, or auto when / is at least
+# 85 % full): every home's ~/.cache/{huggingface,torch,torch_extensions,npm,yarn,go-build} and
+# docker system prune. Age is mtime: atime is unreliable on noatime/relatime mounts.
+#
+# Prints a line per place, then one summary line:
+#   @@ clean <used% before> <used% after> <bytes freed> <bytes free after> <tier>
+set -u
+LC_ALL=C
+export LC_ALL
+PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH"
+mode=${1:-run}
+deep=${2:-auto}
+days=${3:-3}
+
+case "$mode" in run | dry-run) ;; *) echo "usage: $0 <run|dry-run> [0|1|auto] [days]" >&2 && exit 2 ;; esac
+case "$days" in '' | *[!0-9]*) echo "days must be a whole number" >&2 && exit 2 ;; esac
+
+if [ "$(uname -s)" != Linux ]; then
+  echo "@@ clean - - 0 0 skipped"
+  exit 0
+fi
+
+used_pct() { df -Pk / | awk 'NR == 2 { sub("%", "", $5); print $5 }'; }
+avail_bytes() { df -Pk / | awk 'NR == 2 { print $4 * 1024 }'; }
+
+before_pct=$(used_pct)
+before_avail=$(avail_bytes)
+if [ "$deep" = auto ]; then
+  if [ "$before_pct" -ge 85 ]; then deep=1; else deep=0; fi
+fi
+tier=safe
+[ "$deep" = 1 ] && tier=deep
+total=0
+
+# Old files under a directory: counted, and deleted unless dry-run. Never follows symlinks,
+# never leaves the directory's filesystem.
+sweep() {
+  dir=$1
+  [ -d "$dir" ] || return 0
+  bytes=$(find "$dir" -xdev -type f -mtime +"$days" -printf '%s\n' 2>/dev/null | awk '{ s += $1 } END { print s + 0 }')
+  count=$(find "$dir" -xdev -type f -mtime +"$days" 2>/dev/null | wc -l)
+  [ "$count" -gt 0 ] || return 0
+  if [ "$mode" = run ]; then
+    find "$dir" -xdev -type f -mtime +"$days" -delete 2>/dev/null
+    find "$dir" -xdev -mindepth 1 -type d -empty -delete 2>/dev/null
+    echo "removed $count files, $bytes bytes: $dir"
+  else
+    echo "would remove $count files, $bytes bytes: $dir"
+  fi
+  total=$((total + bytes))
+}
+
+homes() {
+  [ -d /root ] && echo /root
+  for h in /home/*; do [ -d "$h" ] && echo "$h"; done
+}
+
+# Safe tier.
+if command -v journalctl >/dev/null 2>&1; then
+  if [ "$mode" = run ]; then
+    journalctl --vacuum-time="${days}d" >/dev/null 2>&1 && echo "journal vacuumed to ${days} days"
+  else
+    echo "would vacuum the journal to ${days} days"
+  fi
+fi
+if command -v apt-get >/dev/null 2>&1; then
+  if [ "$mode" = run ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get autoremove -y -q >/dev/null 2>&1 && echo "apt autoremove done"
+    apt-get clean >/dev/null 2>&1 && echo "apt cache cleaned"
+  else
+    echo "would run apt-get autoremove and apt-get clean"
+  fi
+fi
+if command -v snap >/dev/null 2>&1; then
+  snap list --all 2>/dev/null | awk '/disabled/ { print $1, $3 }' | while read -r name rev; do
+    if [ "$mode" = run ]; then
+      snap remove "$name" --revision="$rev" >/dev/null 2>&1 && echo "removed snap $name revision $rev"
+    else
+      echo "would remove snap $name revision $rev"
+    fi
+  done
+fi
+for dir in /var/crash /var/tmp /tmp; do sweep "$dir"; done
+# /var/log, but not the journal (vacuumed above) nor this script's own log.
+if [ -d /var/log ]; then
+  for entry in /var/log/*; do
+    case "$entry" in /var/log/journal | /var/log/pool-cleanup.log) continue ;; esac
+    if [ -d "$entry" ]; then
+      sweep "$entry"
+    elif [ -f "$entry" ] && [ -n "$(find "$entry" -mtime +"$days" 2>/dev/null)" ]; then
+      size=$(wc -c <"$entry")
+      if [ "$mode" = run ]; then rm -f "$entry" && echo "removed 1 files, $size bytes: $entry"; else echo "would remove 1 files, $size bytes: $entry"; fi
+      total=$((total + size))
+    fi
+  done
+fi
+for home in $(homes); do
+  for cache in uv pip puppeteer mathlib thumbnails; do sweep "$home/.cache/$cache"; done
+done
+
+# Deep tier.
+if [ "$deep" = 1 ]; then
+  for home in $(homes); do
+    for cache in huggingface torch torch_extensions npm yarn go-build; do sweep "$home/.cache/$cache"; done
+  done
+  if command -v docker >/dev/null 2>&1; then
+    if [ "$mode" = run ]; then
+      docker system prune -f >/dev/null 2>&1 && echo "docker system prune done"
+    else
+      echo "would run docker system prune"
+    fi
+  fi
+fi
+
+after_pct=$(used_pct)
+after_avail=$(avail_bytes)
+if [ "$mode" = run ]; then
+  # What the disk says, or what we deleted if the disk moved less (other writers, reserved blocks).
+  freed=$((after_avail - before_avail))
+  [ "$freed" -lt "$total" ] && freed=$total
+else
+  freed=$total
+fi
+echo "@@ clean $before_pct $after_pct $freed $after_avail $tier"

@@ -1,0 +1,47 @@
+/**
+ * Running a payload as root on a host, for init and clean: directly when the
+ * login is root, with `sudo -n` when the roster allows sudo (never a password
+ * prompt: a missing sudo right is an error message), otherwise not at all.
+ */
+
+import type { Host } from "../roster/host.ts";
+import { execOnHost, type HostResult } from "../remote/exec.ts";
+import { shQuote } from "../remote/quote.ts";
+import { muxSettings } from "./_common.ts";
+
+export const NOT_ROOT = "not root, and the roster does not allow sudo here (pool add --sudo)";
+
+/** The remote command: decides root / sudo / refuse on the host itself, in POSIX sh whatever the login shell. */
+export function asRootCommand(host: Host, args: string[]): string {
+  const run = ["sh", "-s", "--", ...args].map(shQuote).join(" ");
+  const otherwise = host.sudo
+    ? `exec sudo -n ${run}`
+    : `echo ${shQuote(`@@ result failed ${NOT_ROOT}`)}; exit 1`;
+  return `sh -c ${shQuote(`if [ "$(id -u)" -eq 0 ]; then exec ${run}; fi; ${otherwise}`)}`;
+}
+
+export async function runAsRoot(
+  host: Host,
+  payload: string,
+  args: string[],
+  options: { timeoutMs: number; signal?: AbortSignal; onLine?: (line: string) => void },
+): Promise<HostResult> {
+  return await execOnHost(host, asRootCommand(host, args), {
+    input: payload,
+    timeoutMs: options.timeoutMs,
+    signal: options.signal,
+    mux: muxSettings(),
+    onStdoutLine: options.onLine,
+    onStderrLine: options.onLine,
+  });
+}
+
+/** The last thing a failed run said, for a one-line reason. */
+export function lastWords(result: HostResult): string {
+  if (result.reason) return `unreachable (${result.reason})`;
+  if (result.outcome === "timeout") return "timed out";
+  const lines = (result.stderr + result.stdout).trim().split("\n").filter((l) =>
+    l && !l.startsWith("@@ ")
+  );
+  return lines.at(-1) ?? `exit ${result.code}`;
+}

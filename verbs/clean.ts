@@ -1,0 +1,90 @@
+/**
+ * `pool clean <host>|all [--dry-run] [--deep] [--days N]`: the disk cleanup
+ * the daily cron job runs, now, with a report per host.
+ */
+
+import { Command } from "commander";
+import { errLine, outLine, warn } from "../render/out.ts";
+import { prefixer } from "../render/fanout.ts";
+import type { Host } from "../roster/host.ts";
+import { selectHosts } from "../roster/select.ts";
+import { poolMap } from "../remote/pool_map.ts";
+import { cleanScript, parseClean } from "../features/mod.ts";
+import { formatSize } from "../dispatch/size.ts";
+import { exitWith, loadRoster, parseCount, withInterrupt } from "./_common.ts";
+import { lastWords, runAsRoot } from "./_root.ts";
+
+export interface CleanOptions {
+  hosts: string;
+  dryRun?: boolean;
+  deep?: boolean;
+  days?: number;
+}
+
+export async function clean(options: CleanOptions): Promise<number> {
+  const roster = await loadRoster();
+  const selection = selectHosts(options.hosts, roster.hosts);
+  if (selection.skipped.length > 0) {
+    warn(`skipping excluded hosts: ${selection.skipped.map((h) => h.name).join(", ")}`);
+  }
+  const prefix = prefixer(selection.hosts.map((h) => h.name));
+  const script = await cleanScript();
+  const args = [
+    options.dryRun ? "dry-run" : "run",
+    options.deep ? "1" : "auto",
+    String(options.days ?? 3),
+  ];
+  const ok = await withInterrupt((signal) =>
+    poolMap(selection.hosts, 8, async (host: Host) => {
+      if (host.os === "macos") {
+        outLine(`${prefix(host.name)}skipped: macOS cleans up after itself`);
+        return true;
+      }
+      const result = await runAsRoot(host, script, args, {
+        timeoutMs: 1_800_000,
+        signal,
+        onLine: (line) => {
+          if (!line.startsWith("@@ ") && line.trim()) outLine(prefix(host.name) + line);
+        },
+      });
+      const report = parseClean(result.stdout);
+      if (!report) {
+        errLine(`${prefix(host.name)}failed: ${lastWords(result)}`);
+        return false;
+      }
+      if (report.tier === "skipped") {
+        outLine(`${prefix(host.name)}skipped: not Linux`);
+        return true;
+      }
+      const verb = options.dryRun ? "would free" : "freed";
+      outLine(
+        `${prefix(host.name)}${report.usedBefore}% → ${report.usedAfter}%, ${verb} ${
+          formatSize(report.freedBytes)
+        } ` +
+          `(${report.freedBytes} bytes), ${formatSize(report.freeBytes)} free, ${report.tier} tier`,
+      );
+      return true;
+    })
+  );
+  return ok.every(Boolean) ? 0 : 1;
+}
+
+export const cleanCommand = new Command("clean")
+  .description(
+    "clean disks now: journal, apt, snaps, old logs and temp files, caches (--deep: model caches, docker)",
+  )
+  .argument("<hosts>", "a host, all, a comma list, @tag")
+  .option("--dry-run", "count what each tier would remove; delete nothing")
+  .option("--deep", "also model caches and docker (automatic when / is at least 85% full)")
+  .option("--days <n>", "keep files modified in the last n days (default 3)")
+  .addHelpText("after", "\nExamples:\n  pool clean all --dry-run\n  pool clean gpu1 --deep")
+  .action(async (hosts: string, opts: { dryRun?: boolean; deep?: boolean; days?: string }) =>
+    exitWith(
+      await clean({
+        hosts,
+        dryRun: opts.dryRun,
+        deep: opts.deep,
+        days: opts.days === undefined ? undefined : parseCount(opts.days, "--days"),
+      }),
+    )
+  );
