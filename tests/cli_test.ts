@@ -7,7 +7,27 @@ import denoJson from "../deno.json" with { type: "json" };
 
 const dir = await Deno.makeTempDir({ prefix: "pool-cli-" });
 const s = { env: { HOME: dir, POOL_STATE: join(dir, "pool.json") } };
-const VERBS = ["add", "rm", "desc", "tag", "exclude", "include", "list", "on", "status", "refresh"];
+const VERBS = [
+  "add",
+  "rm",
+  "desc",
+  "tag",
+  "exclude",
+  "include",
+  "list",
+  "on",
+  "status",
+  "refresh",
+  "route",
+  "bg",
+  "leases",
+  "init",
+  "clean",
+  "hosts",
+  "import",
+  "inventory",
+  "completions",
+];
 
 Deno.test("pool with no arguments prints help and exits 0", async () => {
   const r = await pool(s, []);
@@ -45,4 +65,18 @@ Deno.test("the state directory is never created by reading", async () => {
   const fresh = { env: { HOME: dir, POOL_STATE: join(dir, "new", "pool.json") } };
   assertEquals((await pool(fresh, ["list", "--fast"])).code, 0);
   await Deno.stat(join(dir, "new")).then(() => assert(false, "list created state"), () => {});
+});
+
+Deno.test("pool init --list shows the features and their OS matrix; unknown features are usage errors", async () => {
+  const list = await pool(s, ["init", "--list"]);
+  assertEquals(list.code, 0);
+  assertMatch(list.stdout, /^no-sleep +- +macos /m);
+  assertMatch(list.stdout, /^swapfile +linux +- /m);
+  assertMatch(list.stdout, /^tailscale +linux +macos /m);
+  const bad = await pool(s, ["init", "all", "--only", "earlyoom,coffee"]);
+  assertEquals(bad.code, 2);
+  assertMatch(
+    bad.stderr,
+    /Unknown feature "coffee" \(valid: tailscale, disk-cleanup, .*watchdog\)/,
+  );
 });

@@ -37,6 +37,7 @@ export const completionsCommand = new Command("completions")
     "after",
     `
 Examples:
+  pool completions bash > /etc/bash_completion.d/pool
   source <(pool completions bash)          # in ~/.bashrc
   source <(pool completions zsh)           # in ~/.zshrc, after compinit
   pool completions fish > ~/.config/fish/completions/pool.fish`,

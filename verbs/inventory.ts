@@ -77,7 +77,8 @@ export const inventoryCommand = new Command("inventory")
   .addHelpText(
     "after",
     `
-Example:
+Examples:
+  pool inventory --list | jq .all
   printf '#!/bin/sh\\nexec pool inventory "$@"\\n' > pool-inventory && chmod +x pool-inventory
   ansible all -i ./pool-inventory -m ping`,
   )
