@@ -39,29 +39,38 @@ export async function bg(wordsIn: string[], opts: RouteCliOptions): Promise<numb
     throw new UsageError("Give a host or route options (--mem, --gpus, --os), not both");
   }
 
-  const reservation = named
-    ? { host: named, lease: null, ranked: [] }
-    : await withInterrupt((signal) => reserve(options, signal));
-  if (!named) await printRanking(reservation.ranked, options);
-
-  const id = jobId();
-  const { remote, input } = await detachedLaunch(id, command);
-  const result = await execOnHost(reservation.host, remote, {
-    input,
-    timeoutMs: 20_000,
-    mux: muxSettings(),
+  // One interrupt scope from the reservation until the lease follows the remote job.
+  const { host, launched } = await withInterrupt(async (signal) => {
+    const reservation = named
+      ? { host: named, lease: null, ranked: [] }
+      : await reserve(options, signal);
+    try {
+      if (!named) await printRanking(reservation.ranked, options);
+      const id = jobId();
+      const { remote, input } = await detachedLaunch(id, command);
+      const result = await execOnHost(reservation.host, remote, {
+        input,
+        timeoutMs: 20_000,
+        signal,
+        mux: muxSettings(),
+      });
+      const launched = result.outcome === "ok" ? parseLaunch(result.stdout) : null;
+      if (!launched) {
+        const why = result.reason ??
+          (result.stderr.trim().split("\n").pop() || `exit ${result.code}`);
+        throw new PoolError(
+          `could not start the job on ${reservation.host.name}: ${why}`,
+          result.code || 1,
+        );
+      }
+      if (reservation.lease) await handOver(reservation.lease, launched.pid);
+      return { host: reservation.host, launched };
+    } catch (e) {
+      await release(reservation.lease);
+      throw e;
+    }
   });
-  const launched = result.outcome === "ok" ? parseLaunch(result.stdout) : null;
-  if (!launched) {
-    await release(reservation.lease);
-    const why = result.reason ?? (result.stderr.trim().split("\n").pop() || `exit ${result.code}`);
-    throw new PoolError(
-      `could not start the job on ${reservation.host.name}: ${why}`,
-      result.code || 1,
-    );
-  }
-  if (reservation.lease) await handOver(reservation.lease, launched.pid);
-  outLine(`${reservation.host.name}  pid ${launched.pid}  log ${launched.log}`);
+  outLine(`${host.name}  pid ${launched.pid}  log ${launched.log}`);
   return 0;
 }
 

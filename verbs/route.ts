@@ -85,19 +85,24 @@ export async function route(words: string[], opts: RouteCliOptions): Promise<num
     : parseSeconds(opts.timeout, "--timeout");
   // The lease outlives a crash of pool by at most the command's own ceiling (plus a minute).
   const options = dispatchOptions(opts, command, (timeout || SINGLE_HOST_CEILING_S) + 60);
-  let reservation;
-  try {
-    reservation = await withInterrupt((signal) => reserve(options, signal));
-  } catch (e) {
-    if ((e as { exitCode?: number }).exitCode === EXIT.interrupted) return EXIT.interrupted;
-    throw e;
-  }
-  await printRanking(reservation.ranked, options);
-  try {
-    return await onOne(reservation.host, command, { timeout });
-  } finally {
-    await release(reservation.lease);
-  }
+  // One interrupt scope from the reservation to its release: a signal arriving
+  // between the two must still run the finally that gives the lease back.
+  return await withInterrupt(async (signal) => {
+    let reservation;
+    try {
+      reservation = await reserve(options, signal);
+    } catch (e) {
+      if ((e as { exitCode?: number }).exitCode === EXIT.interrupted) return EXIT.interrupted;
+      throw e;
+    }
+    try {
+      await printRanking(reservation.ranked, options);
+      if (signal.aborted) return EXIT.interrupted;
+      return await onOne(reservation.host, command, { timeout });
+    } finally {
+      await release(reservation.lease);
+    }
+  });
 }
 
 export function addDispatchFlags(command: Command): Command {
