@@ -25,6 +25,7 @@ must() {
   status=$?
   if [ "$status" -ne 0 ]; then
     last=$(printf '%s\n' "$out" | sed '/^[[:space:]]*$/d' | tail -n 1)
+    case "$last" in "$1:"*) result failed "$last" ;; esac
     result failed "$1: ${last:-exit status $status}"
   fi
 }

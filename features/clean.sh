@@ -27,7 +27,8 @@ if [ "$(uname -s)" != Linux ]; then
 fi
 
 used_pct() { df -Pk / | awk 'NR == 2 { sub("%", "", $5); print $5 }'; }
-avail_bytes() { df -Pk / | awk 'NR == 2 { print $4 * 1024 }'; }
+# printf, not print: awk prints large numbers as 3.17e+09 otherwise.
+avail_bytes() { df -Pk / | awk 'NR == 2 { printf "%.0f\n", $4 * 1024 }'; }
 
 before_pct=$(used_pct)
 before_avail=$(avail_bytes)
@@ -43,7 +44,7 @@ total=0
 sweep() {
   dir=$1
   [ -d "$dir" ] || return 0
-  bytes=$(find "$dir" -xdev -type f -mtime +"$days" -printf '%s\n' 2>/dev/null | awk '{ s += $1 } END { print s + 0 }')
+  bytes=$(find "$dir" -xdev -type f -mtime +"$days" -printf '%s\n' 2>/dev/null | awk '{ s += $1 } END { printf "%.0f\n", s }')
   count=$(find "$dir" -xdev -type f -mtime +"$days" 2>/dev/null | wc -l)
   [ "$count" -gt 0 ] || return 0
   if [ "$mode" = run ]; then

@@ -33,7 +33,7 @@ export const FEATURES: readonly Feature[] = [
     summary: "journal kept in /var/log/journal across reboots",
     os: ["linux"],
   },
-  { name: "panic-recovery", summary: "kernel.panic = 10, kernel.panic_on_oom = 0", os: ["linux"] },
+  { name: "panic-recovery", summary: "kernel.panic = 10, vm.panic_on_oom = 0", os: ["linux"] },
   { name: "earlyoom", summary: "userspace OOM killer before the kernel hangs", os: ["linux"] },
   {
     name: "swapfile",

@@ -12,7 +12,7 @@ import { bootVm } from "./vm.ts";
 
 /** Everything init may touch, in one string: equal before and after means nothing changed. */
 const FINGERPRINT = [
-  "sysctl -n kernel.panic kernel.panic_on_oom vm.swappiness",
+  "sysctl -n kernel.panic vm.panic_on_oom vm.swappiness",
   "swapon --show=NAME --noheadings",
   "systemctl is-active earlyoom || true",
   "systemctl is-enabled earlyoom 2>/dev/null || true",
@@ -59,6 +59,14 @@ Deno.test({
         }),
       );
 
+      // Debian 12 keeps its journal by default (journald makes /var/log/journal itself). Make this
+      // one volatile like many hosts (Storage=auto, no directory), so persistent-journal has work.
+      await vm.sh(
+        "mkdir -p /etc/systemd/journald.conf.d && printf '[Journal]\\nStorage=auto\\n' " +
+          "> /etc/systemd/journald.conf.d/test-volatile.conf && rm -rf /var/log/journal && " +
+          "systemctl restart systemd-journald && test ! -d /var/log/journal",
+      );
+
       await t.step(
         "--dry-run on the fresh VM says what it would do and changes nothing",
         async () => {
@@ -79,7 +87,10 @@ Deno.test({
         async () => {
           const r = await p(["init", "vm", "--swap-size", "256M"]);
           assertEquals(r.code, 1, "tailscale cannot be installed offline");
-          assertMatch(r.stdout, /^\[vm\] tailscale: failed {2}curl: .*$/m);
+          assertMatch(
+            r.stdout,
+            /^\[vm\] tailscale: failed {2}curl: \(6\) Could not resolve host: tailscale\.com$/m,
+          );
           for (const f of FEATURES_OK) {
             assertMatch(r.stdout, new RegExp(`^\\[vm\\] ${f}: ok`, "m"));
           }
@@ -93,6 +104,11 @@ Deno.test({
             "yes",
           );
           assertEquals((await vm.sh("test -d /var/log/journal && echo yes")).trim(), "yes");
+          // …and journald writes there now, not only under /run.
+          assertMatch(
+            await vm.sh("sleep 1; journalctl --header 2>/dev/null | grep 'File path'"),
+            /\/var\/log\/journal\//,
+          );
           assertEquals((await vm.sh("test -d /sys/module/softdog && echo yes")).trim(), "yes");
           assertMatch(
             await vm.sh("cat /etc/systemd/system.conf.d/60-pool-watchdog.conf"),
