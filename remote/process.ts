@@ -40,10 +40,9 @@ export interface ProcessOptions {
   ignoreStderr?: RegExp;
   /** Own process group, so a kill reaches every descendant. Off for interactive use. */
   ownGroup?: boolean;
-  env?: Record<string, string>;
 }
 
-/** Seconds between SIGTERM and SIGKILL. */
+/** Between SIGTERM and SIGKILL: time for ssh to say goodbye. */
 const KILL_GRACE_MS = 2000;
 /** Once the child is gone: how long a pipe may stay silent before we stop reading it. */
 const QUIET_AFTER_EXIT_MS = 50;
@@ -56,7 +55,6 @@ export async function runProcess(argv: string[], options: ProcessOptions): Promi
     stdout: options.stdoutInherit ? "inherit" : "piped",
     stderr: "piped",
     detached: options.ownGroup ?? true,
-    env: options.env,
   }).spawn();
 
   if (options.input !== undefined) {

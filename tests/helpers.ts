@@ -2,7 +2,7 @@
 
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Fleet } from "./hosts/harness.ts";
+import { type Fleet, type FleetOptions, startFleet } from "./hosts/harness.ts";
 
 export const POOL_TS = fileURLToPath(new URL("../pool.ts", import.meta.url));
 
@@ -77,4 +77,29 @@ export async function writeRoster(
 ) {
   const doc = { hosts: hosts.map((h) => ({ ssh: h.name, sudo: false, os: "linux", ...h })) };
   await Deno.writeTextFile(fleet.roster, JSON.stringify(doc, null, 2) + "\n");
+}
+
+/**
+ * A test with a fleet of real sshd hosts of its own, stopped whatever happens.
+ * Sanitizers are off: the silent fault host's accept loop outlives each step.
+ */
+export function fleetTest(
+  name: string,
+  hosts: number,
+  fn: (t: Deno.TestContext, fleet: Fleet) => Promise<void>,
+  options: FleetOptions = {},
+): void {
+  Deno.test({
+    name,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    fn: async (t) => {
+      const fleet = await startFleet(hosts, options);
+      try {
+        await fn(t, fleet);
+      } finally {
+        await fleet.stop();
+      }
+    },
+  });
 }

@@ -6,8 +6,8 @@
 
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
-import { childEnv, pool, POOL_TS, writeRoster } from "./helpers.ts";
-import { type Fleet, startFleet } from "./hosts/harness.ts";
+import { childEnv, fleetTest, pool, POOL_TS, writeRoster } from "./helpers.ts";
+import type { Fleet } from "./hosts/harness.ts";
 
 /** A directory with a `pool` on it, as an installed pool would be. */
 async function poolOnPath(fleet: Fleet): Promise<string> {
@@ -39,192 +39,182 @@ async function sh(
   return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
 }
 
-Deno.test({
-  name: "pool and the tools around it",
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async (t) => {
-    const fleet = await startFleet(3);
-    try {
-      const uri = `ssh://root@${fleet.hosts[2].address}:${fleet.port}`;
-      await writeRoster(fleet, [
-        { name: "h1", tags: ["gpu", "web-tier"] },
-        { name: "h2", ssh: `root@${fleet.hosts[1].address}`, tags: ["gpu"] },
-        { name: "h3", ssh: uri, sudo: true, description: "the third" },
-        { name: "pi5-akida", ssh: "refused" },
-      ]);
+fleetTest("pool and the tools around it", 3, async (t, fleet) => {
+  const uri = `ssh://root@${fleet.hosts[2].address}:${fleet.port}`;
+  await writeRoster(fleet, [
+    { name: "h1", tags: ["gpu", "web-tier"] },
+    { name: "h2", ssh: `root@${fleet.hosts[1].address}`, tags: ["gpu"] },
+    { name: "h3", ssh: uri, sudo: true, description: "the third" },
+    { name: "pi5-akida", ssh: "refused" },
+  ]);
 
-      await t.step("pool hosts prints names, targets and pdsh/pssh host lines", async () => {
-        assertEquals((await pool(fleet, ["hosts"])).stdout, "h1\nh2\nh3\n");
-        assertEquals((await pool(fleet, ["hosts", "@gpu"])).stdout, "h1\nh2\n");
-        assertEquals(
-          (await pool(fleet, ["hosts", "all", "--format", "targets"])).stdout,
-          `h1\nroot@${fleet.hosts[1].address}\n${uri}\n`,
-        );
-        assertEquals(
-          (await pool(fleet, ["hosts", "--format", "pssh"])).stdout,
-          `h1\nroot@${fleet.hosts[1].address}\nroot@${fleet.hosts[2].address}:${fleet.port}\n`,
-        );
-        const pdsh = await pool(fleet, ["hosts", "--format", "pdsh"]);
-        assertEquals(pdsh.stdout, `h1\nroot@${fleet.hosts[1].address}\n`);
-        assertMatch(pdsh.stderr, /h3: pdsh cannot reach a non-default port/);
-        assertEquals((await pool(fleet, ["hosts", "--format", "yaml"])).code, 2);
-        // Composes in a pipe: every name it prints is a host `pool on` accepts.
-        const piped = await sh(fleet, "sh", [
-          "-c",
-          'pool hosts @gpu | while read -r h; do pool on "$h" echo "$h" </dev/null; done',
-        ]);
-        assertEquals(piped.stdout, "h1\nh2\n");
-      });
+  await t.step("pool hosts prints names, targets and pdsh/pssh host lines", async () => {
+    assertEquals((await pool(fleet, ["hosts"])).stdout, "h1\nh2\nh3\n");
+    assertEquals((await pool(fleet, ["hosts", "@gpu"])).stdout, "h1\nh2\n");
+    assertEquals(
+      (await pool(fleet, ["hosts", "all", "--format", "targets"])).stdout,
+      `h1\nroot@${fleet.hosts[1].address}\n${uri}\n`,
+    );
+    assertEquals(
+      (await pool(fleet, ["hosts", "--format", "pssh"])).stdout,
+      `h1\nroot@${fleet.hosts[1].address}\nroot@${fleet.hosts[2].address}:${fleet.port}\n`,
+    );
+    const pdsh = await pool(fleet, ["hosts", "--format", "pdsh"]);
+    assertEquals(pdsh.stdout, `h1\nroot@${fleet.hosts[1].address}\n`);
+    assertMatch(pdsh.stderr, /h3: pdsh cannot reach a non-default port/);
+    assertEquals((await pool(fleet, ["hosts", "--format", "yaml"])).code, 2);
+    // Composes in a pipe: every name it prints is a host `pool on` accepts.
+    const piped = await sh(fleet, "sh", [
+      "-c",
+      'pool hosts @gpu | while read -r h; do pool on "$h" echo "$h" </dev/null; done',
+    ]);
+    assertEquals(piped.stdout, "h1\nh2\n");
+  });
 
-      await t.step("pool inventory speaks Ansible's dynamic inventory protocol", async () => {
-        const doc = JSON.parse((await pool(fleet, ["inventory", "--list"])).stdout);
-        assertEquals(doc.all.hosts, ["h1", "h2", "h3"], "excluded hosts are left out");
-        assertEquals(doc.gpu.hosts, ["h1", "h2"]);
-        assertEquals(doc.web_tier.hosts, ["h1"]);
-        assertEquals(doc.linux.hosts, ["h1", "h2", "h3"]);
-        const h1 = doc._meta.hostvars.h1;
-        assertEquals([h1.ansible_host, h1.ansible_user, h1.ansible_port], [
-          fleet.hosts[0].address,
-          "root",
-          fleet.port,
-        ]);
-        assertEquals(doc._meta.hostvars.h3.ansible_port, fleet.port);
-        assertEquals(doc._meta.hostvars.h3.pool_sudo, true);
-        const one = JSON.parse((await pool(fleet, ["inventory", "--host", "h2"])).stdout);
-        assertEquals(one.ansible_host, fleet.hosts[1].address);
-        assertEquals((await pool(fleet, ["inventory"])).code, 2);
-      });
+  await t.step("pool inventory speaks Ansible's dynamic inventory protocol", async () => {
+    const doc = JSON.parse((await pool(fleet, ["inventory", "--list"])).stdout);
+    assertEquals(doc.all.hosts, ["h1", "h2", "h3"], "excluded hosts are left out");
+    assertEquals(doc.gpu.hosts, ["h1", "h2"]);
+    assertEquals(doc.web_tier.hosts, ["h1"]);
+    assertEquals(doc.linux.hosts, ["h1", "h2", "h3"]);
+    const h1 = doc._meta.hostvars.h1;
+    assertEquals([h1.ansible_host, h1.ansible_user, h1.ansible_port], [
+      fleet.hosts[0].address,
+      "root",
+      fleet.port,
+    ]);
+    assertEquals(doc._meta.hostvars.h3.ansible_port, fleet.port);
+    assertEquals(doc._meta.hostvars.h3.pool_sudo, true);
+    const one = JSON.parse((await pool(fleet, ["inventory", "--host", "h2"])).stdout);
+    assertEquals(one.ansible_host, fleet.hosts[1].address);
+    assertEquals((await pool(fleet, ["inventory"])).code, 2);
+  });
 
-      await t.step("the real ansible-core reaches every host through it", async () => {
-        const script = join(fleet.dir, "pool-inventory");
-        await Deno.writeTextFile(script, '#!/bin/sh\nexec pool inventory "$@"\n', { mode: 0o755 });
-        const r = await sh(fleet, "ansible", [
-          "all",
-          "-i",
-          script,
-          "-m",
-          "raw",
-          "-a",
-          "echo reached $SSH_CONNECTION",
-        ], {
-          ANSIBLE_HOST_KEY_CHECKING: "False",
-          ANSIBLE_LOCAL_TEMP: join(fleet.dir, "ansible-tmp"),
-          ANSIBLE_NOCOLOR: "1",
-        });
-        assertEquals(r.code, 0, r.stdout + r.stderr);
-        for (const [i, name] of ["h1", "h2", "h3"].entries()) {
-          assertMatch(
-            r.stdout,
-            new RegExp(
-              `^${name} \\| CHANGED \\| rc=0 >>\\nreached .* ${
-                fleet.hosts[i].address.replaceAll(".", "\\.")
-              } `,
-              "m",
-            ),
-          );
-        }
-      });
-
-      await t.step(
-        "pool import ssh-config adds literal aliases, skipping wildcards and known names",
-        async () => {
-          const config = join(fleet.dir, "import_config");
-          await Deno.writeTextFile(
-            config,
-            `Host *.lan !bastion\n  User me\n# a comment\nHost h1 h2 h3  # h1 is known\n  Port ${fleet.port}\nInclude ${fleet.sshConfig}\n`,
-          );
-          await writeRoster(fleet, [{ name: "h1" }]);
-          const dry = await pool(fleet, ["import", "ssh-config", "--file", config, "--dry-run"]);
-          assertEquals(dry.code, 0, dry.stderr);
-          assertEquals(
-            dry.stdout,
-            `would add h2 (root@${fleet.hosts[1].address}:${fleet.port})\nwould add h3 (root@${
-              fleet.hosts[2].address
-            }:${fleet.port})\n`,
-          );
-          assertMatch(dry.stderr, /= h1 \(already in roster\)/);
-          assertEquals(
-            JSON.parse(await Deno.readTextFile(fleet.roster)).hosts.length,
-            1,
-            "dry run changed nothing",
-          );
-
-          const real = await pool(fleet, ["import", "ssh-config", "--match", "h?"]);
-          assertEquals(real.code, 0, real.stderr);
-          assertEquals(real.stdout, "+ h2 (h2)  linux\n+ h3 (h3)  linux\n");
-          const names = JSON.parse(await Deno.readTextFile(fleet.roster)).hosts.map((
-            h: { name: string },
-          ) => h.name);
-          assertEquals(names, ["h1", "h2", "h3"]);
-          assertEquals((await pool(fleet, ["import", "ldap"])).code, 2);
-        },
+  await t.step("the real ansible-core reaches every host through it", async () => {
+    const script = join(fleet.dir, "pool-inventory");
+    await Deno.writeTextFile(script, '#!/bin/sh\nexec pool inventory "$@"\n', { mode: 0o755 });
+    const r = await sh(fleet, "ansible", [
+      "all",
+      "-i",
+      script,
+      "-m",
+      "raw",
+      "-a",
+      "echo reached $SSH_CONNECTION",
+    ], {
+      ANSIBLE_HOST_KEY_CHECKING: "False",
+      ANSIBLE_LOCAL_TEMP: join(fleet.dir, "ansible-tmp"),
+      ANSIBLE_NOCOLOR: "1",
+    });
+    assertEquals(r.code, 0, r.stdout + r.stderr);
+    for (const [i, name] of ["h1", "h2", "h3"].entries()) {
+      assertMatch(
+        r.stdout,
+        new RegExp(
+          `^${name} \\| CHANGED \\| rc=0 >>\\nreached .* ${
+            fleet.hosts[i].address.replaceAll(".", "\\.")
+          } `,
+          "m",
+        ),
       );
-
-      await writeRoster(fleet, [{ name: "h1", tags: ["gpu"] }, { name: "h2" }, { name: "web" }]);
-
-      await t.step(
-        "bash completes verbs, flags, hosts and @tags from the live roster",
-        async () => {
-          const ask = async (words: string[]) => {
-            const line = `source <(pool completions bash); COMP_WORDS=(${
-              words.map((w) => `'${w}'`).join(" ")
-            }); ` +
-              `COMP_CWORD=${words.length - 1}; _pool; printf '%s\\n' "\${COMPREPLY[@]}"`;
-            const r = await sh(fleet, "bash", ["-c", line]);
-            assertEquals(r.code, 0, r.stderr);
-            return r.stdout.trim().split("\n").filter(Boolean).sort();
-          };
-          assertEquals(await ask(["pool", "ro"]), ["route"]);
-          assertEquals(await ask(["pool", "on", "h"]), ["h1", "h2"]);
-          assertEquals(await ask(["pool", "on", "@"]), ["@gpu"]);
-          assertEquals(await ask(["pool", "on", "h1,w"]), ["h1,web"]);
-          assertEquals(await ask(["pool", "on", "all,!w"]), ["all,!web"]);
-          assertEquals(await ask(["pool", "on", "--j"]), ["--jobs", "--json"]);
-          assertEquals(await ask(["pool", "list", "--f"]), ["--fast"]);
-        },
-      );
-
-      await t.step("zsh completes from the same script, loaded into a real zsh", async () => {
-        const ask = async (words: string[]) => {
-          const line =
-            `autoload -Uz compinit && compinit -u -d ${fleet.dir}/zcompdump; source <(pool completions zsh); ` +
-            `compadd() { [[ $1 == -- ]] && shift; print -rl -- "$@"; }; ` +
-            `words=(${
-              words.map((w) => `'${w}'`).join(" ")
-            }); CURRENT=${words.length}; _pool`;
-          const r = await sh(fleet, "zsh", ["-f", "-c", line]);
-          assertEquals(r.code, 0, r.stderr);
-          return r.stdout.trim().split("\n").filter(Boolean);
-        };
-        assert((await ask(["pool", ""])).includes("route"));
-        assertEquals((await ask(["pool", "on", ""])).sort(), [
-          "@gpu",
-          "all",
-          "h1",
-          "h2",
-          "local",
-          "web",
-        ]);
-        assert((await ask(["pool", "route", "--"])).includes("--mem"));
-      });
-
-      await t.step("fish completes verbs, flags and hosts", async () => {
-        const ask = async (line: string) => {
-          const r = await sh(fleet, "fish", [
-            "--no-config",
-            "-c",
-            `pool completions fish | source; complete -C '${line}'`,
-          ]);
-          assertEquals(r.code, 0, r.stderr);
-          return r.stdout.trim().split("\n").map((l) => l.split("\t")[0]).filter(Boolean).sort();
-        };
-        assert((await ask("pool ro")).includes("route"));
-        assertEquals(await ask("pool on h"), ["h1", "h2"]);
-        assert((await ask("pool route --m")).includes("--mem"));
-      });
-    } finally {
-      await fleet.stop();
     }
-  },
+  });
+
+  await t.step(
+    "pool import ssh-config adds literal aliases, skipping wildcards and known names",
+    async () => {
+      const config = join(fleet.dir, "import_config");
+      await Deno.writeTextFile(
+        config,
+        `Host *.lan !bastion\n  User me\n# a comment\nHost h1 h2 h3  # h1 is known\n  Port ${fleet.port}\nInclude ${fleet.sshConfig}\n`,
+      );
+      await writeRoster(fleet, [{ name: "h1" }]);
+      const dry = await pool(fleet, ["import", "ssh-config", "--file", config, "--dry-run"]);
+      assertEquals(dry.code, 0, dry.stderr);
+      assertEquals(
+        dry.stdout,
+        `would add h2 (root@${fleet.hosts[1].address}:${fleet.port})\nwould add h3 (root@${
+          fleet.hosts[2].address
+        }:${fleet.port})\n`,
+      );
+      assertMatch(dry.stderr, /= h1 \(already in roster\)/);
+      assertEquals(
+        JSON.parse(await Deno.readTextFile(fleet.roster)).hosts.length,
+        1,
+        "dry run changed nothing",
+      );
+
+      const real = await pool(fleet, ["import", "ssh-config", "--match", "h?"]);
+      assertEquals(real.code, 0, real.stderr);
+      assertEquals(real.stdout, "+ h2 (h2)  linux\n+ h3 (h3)  linux\n");
+      const names = JSON.parse(await Deno.readTextFile(fleet.roster)).hosts.map((
+        h: { name: string },
+      ) => h.name);
+      assertEquals(names, ["h1", "h2", "h3"]);
+      assertEquals((await pool(fleet, ["import", "ldap"])).code, 2);
+    },
+  );
+
+  await writeRoster(fleet, [{ name: "h1", tags: ["gpu"] }, { name: "h2" }, { name: "web" }]);
+
+  await t.step(
+    "bash completes verbs, flags, hosts and @tags from the live roster",
+    async () => {
+      const ask = async (words: string[]) => {
+        const line = `source <(pool completions bash); COMP_WORDS=(${
+          words.map((w) => `'${w}'`).join(" ")
+        }); ` +
+          `COMP_CWORD=${words.length - 1}; _pool; printf '%s\\n' "\${COMPREPLY[@]}"`;
+        const r = await sh(fleet, "bash", ["-c", line]);
+        assertEquals(r.code, 0, r.stderr);
+        return r.stdout.trim().split("\n").filter(Boolean).sort();
+      };
+      assertEquals(await ask(["pool", "ro"]), ["route"]);
+      assertEquals(await ask(["pool", "on", "h"]), ["h1", "h2"]);
+      assertEquals(await ask(["pool", "on", "@"]), ["@gpu"]);
+      assertEquals(await ask(["pool", "on", "h1,w"]), ["h1,web"]);
+      assertEquals(await ask(["pool", "on", "all,!w"]), ["all,!web"]);
+      assertEquals(await ask(["pool", "on", "--j"]), ["--jobs", "--json"]);
+      assertEquals(await ask(["pool", "list", "--f"]), ["--fast"]);
+    },
+  );
+
+  await t.step("zsh completes from the same script, loaded into a real zsh", async () => {
+    const ask = async (words: string[]) => {
+      const line =
+        `autoload -Uz compinit && compinit -u -d ${fleet.dir}/zcompdump; source <(pool completions zsh); ` +
+        `compadd() { [[ $1 == -- ]] && shift; print -rl -- "$@"; }; ` +
+        `words=(${
+          words.map((w) => `'${w}'`).join(" ")
+        }); CURRENT=${words.length}; _pool`;
+      const r = await sh(fleet, "zsh", ["-f", "-c", line]);
+      assertEquals(r.code, 0, r.stderr);
+      return r.stdout.trim().split("\n").filter(Boolean);
+    };
+    assert((await ask(["pool", ""])).includes("route"));
+    assertEquals((await ask(["pool", "on", ""])).sort(), [
+      "@gpu",
+      "all",
+      "h1",
+      "h2",
+      "local",
+      "web",
+    ]);
+    assert((await ask(["pool", "route", "--"])).includes("--mem"));
+  });
+
+  await t.step("fish completes verbs, flags and hosts", async () => {
+    const ask = async (line: string) => {
+      const r = await sh(fleet, "fish", [
+        "--no-config",
+        "-c",
+        `pool completions fish | source; complete -C '${line}'`,
+      ]);
+      assertEquals(r.code, 0, r.stderr);
+      return r.stdout.trim().split("\n").map((l) => l.split("\t")[0]).filter(Boolean).sort();
+    };
+    assert((await ask("pool ro")).includes("route"));
+    assertEquals(await ask("pool on h"), ["h1", "h2"]);
+    assert((await ask("pool route --m")).includes("--mem"));
+  });
 });

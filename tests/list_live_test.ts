@@ -2,8 +2,8 @@
 
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
-import { pool, writeRoster } from "./helpers.ts";
-import { type Fleet, startFleet } from "./hosts/harness.ts";
+import { fleetTest, pool, writeRoster } from "./helpers.ts";
+import type { Fleet } from "./hosts/harness.ts";
 import { socketPath } from "../remote/multiplex.ts";
 
 const GIB = 1024 ** 3;
@@ -36,123 +36,113 @@ async function masterPid(fleet: Fleet, alias: string): Promise<number | null> {
   return out.code === 0 && pid ? Number(pid[1]) : null;
 }
 
-Deno.test({
-  name: "pool list (live)",
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async (t) => {
-    const fleet = await startFleet(3);
-    const me = await machine();
+fleetTest("pool list (live)", 3, async (t, fleet) => {
+  const me = await machine();
+  await writeRoster(fleet, [
+    { name: "h1", sudo: true, description: "first" },
+    { name: "h2" },
+    { name: "h3" },
+    { name: "silent" },
+    { name: "refused" },
+    { name: "retired", ssh: "h1", exclude: true },
+  ]);
+
+  await t.step(
+    "shows real load, RAM and disk per host; '-' for hosts that do not answer",
+    async () => {
+      const r = await pool(fleet, ["list", "--timeout", "3"]);
+      assertEquals(r.code, 0, r.stderr);
+      const lines = r.stdout.trimEnd().split("\n");
+      assertMatch(lines[0], /^ +load {2}ram +gpu {2}disk +sudo {2}desc$/);
+      const ram = `/${Math.round(me.memTotal / GIB)}G`;
+      const disk = `/${Math.round(me.diskTotal / GIB)}G`;
+      for (const [i, name] of ["h1", "h2", "h3"].entries()) {
+        const cells = lines[i + 1].split(/ {2,}/);
+        assertEquals(cells[0], name);
+        assertMatch(cells[3], /^\d+\.\d\d$/);
+        assert(cells[4].endsWith(ram), cells[4]);
+        assertEquals(cells[5], "-");
+        assert(cells[6].endsWith(disk), cells[6]);
+      }
+      assertMatch(lines[1], /sudo {2}first$/);
+      assertMatch(lines[4], /^silent +silent +linux +- +- +- +-$/);
+      assertMatch(lines[5], /^refused +refused +linux +- +- +- +-$/);
+      assertMatch(lines[6], /^retired +h1 +linux +- +- +- +- +\(excluded\)$/);
+      assertMatch(lines[7], /^local +\(local\) +linux +\d+\.\d\d +\d+\/\d+G/);
+      assert(r.ms < 8_000, `the table waited ${r.ms} ms on a 3 s deadline`);
+    },
+  );
+
+  await t.step("--json keeps the usage strings and adds the exact numbers", async () => {
+    const r = await pool(fleet, ["list", "--json", "--timeout", "3"]);
+    const doc = JSON.parse(r.stdout);
+    const h1 = doc.hosts[0];
+    assertEquals(Object.keys(h1.usage), ["load", "ram", "gpu", "disk"]);
+    assertEquals(h1.probe.ok, true);
+    assertEquals(h1.probe.mem_total_bytes, me.memTotal);
+    assertEquals(h1.probe.disk_total_bytes, me.diskTotal);
+    assertEquals(h1.probe.cpus, me.cpus);
+    assertEquals(h1.probe.gpus, []);
+    assertEquals(h1.probe.load.length, 3);
+    assert(h1.probe.mem_used_bytes + h1.probe.mem_available_bytes === me.memTotal);
+    assertEquals(doc.hosts[3].usage, { load: "-", ram: "-", gpu: "-", disk: "-" });
+    assertEquals([doc.hosts[3].probe.ok, doc.hosts[3].probe.error], [false, "timeout"]);
+    assertEquals(doc.hosts[4].probe.error, "refused");
+    assertEquals(doc.hosts[5].probe.error, "not probed (excluded)");
+    assertEquals(doc.local.probe.mem_total_bytes, me.memTotal);
+  });
+
+  await t.step("a second list reuses each host's connection (same master)", async () => {
+    const first = await masterPid(fleet, "h1");
+    assert(first !== null, "the first list left a master behind");
+    await pool(fleet, ["list", "--timeout", "3"]);
+    assertEquals(await masterPid(fleet, "h1"), first);
+    assert(await masterPid(fleet, "h2") !== null);
+  });
+
+  await t.step("a dead master is replaced, never waited on", async () => {
+    const pid = (await masterPid(fleet, "h1"))!;
+    Deno.kill(pid, "SIGKILL"); // its socket file stays behind
+    const r = await pool(fleet, ["on", "h1", "echo", "ok"]);
+    assertEquals([r.code, r.stdout], [0, "ok\n"]);
+    const fresh = await masterPid(fleet, "h1");
+    assert(fresh !== null && fresh !== pid);
+  });
+
+  await t.step("a wedged master (socket that never answers) is bypassed", async () => {
+    const path = socketPath(
+      { dir: join(fleet.dir, "state", "cm"), persistSeconds: 60, sshConfig: fleet.sshConfig },
+      "h3",
+    );
+    await Deno.remove(path).catch(() => {});
+    const wedged = Deno.listen({ transport: "unix", path });
+    const held: Deno.Conn[] = [];
+    (async () => {
+      for await (const c of wedged) held.push(c);
+    })().catch(() => {});
     try {
-      await writeRoster(fleet, [
-        { name: "h1", sudo: true, description: "first" },
-        { name: "h2" },
-        { name: "h3" },
-        { name: "silent" },
-        { name: "refused" },
-        { name: "retired", ssh: "h1", exclude: true },
-      ]);
-
-      await t.step(
-        "shows real load, RAM and disk per host; '-' for hosts that do not answer",
-        async () => {
-          const r = await pool(fleet, ["list", "--timeout", "3"]);
-          assertEquals(r.code, 0, r.stderr);
-          const lines = r.stdout.trimEnd().split("\n");
-          assertMatch(lines[0], /^ +load {2}ram +gpu {2}disk +sudo {2}desc$/);
-          const ram = `/${Math.round(me.memTotal / GIB)}G`;
-          const disk = `/${Math.round(me.diskTotal / GIB)}G`;
-          for (const [i, name] of ["h1", "h2", "h3"].entries()) {
-            const cells = lines[i + 1].split(/ {2,}/);
-            assertEquals(cells[0], name);
-            assertMatch(cells[3], /^\d+\.\d\d$/);
-            assert(cells[4].endsWith(ram), cells[4]);
-            assertEquals(cells[5], "-");
-            assert(cells[6].endsWith(disk), cells[6]);
-          }
-          assertMatch(lines[1], /sudo {2}first$/);
-          assertMatch(lines[4], /^silent +silent +linux +- +- +- +-$/);
-          assertMatch(lines[5], /^refused +refused +linux +- +- +- +-$/);
-          assertMatch(lines[6], /^retired +h1 +linux +- +- +- +- +\(excluded\)$/);
-          assertMatch(lines[7], /^local +\(local\) +linux +\d+\.\d\d +\d+\/\d+G/);
-          assert(r.ms < 8_000, `the table waited ${r.ms} ms on a 3 s deadline`);
-        },
-      );
-
-      await t.step("--json keeps the usage strings and adds the exact numbers", async () => {
-        const r = await pool(fleet, ["list", "--json", "--timeout", "3"]);
-        const doc = JSON.parse(r.stdout);
-        const h1 = doc.hosts[0];
-        assertEquals(Object.keys(h1.usage), ["load", "ram", "gpu", "disk"]);
-        assertEquals(h1.probe.ok, true);
-        assertEquals(h1.probe.mem_total_bytes, me.memTotal);
-        assertEquals(h1.probe.disk_total_bytes, me.diskTotal);
-        assertEquals(h1.probe.cpus, me.cpus);
-        assertEquals(h1.probe.gpus, []);
-        assertEquals(h1.probe.load.length, 3);
-        assert(h1.probe.mem_used_bytes + h1.probe.mem_available_bytes === me.memTotal);
-        assertEquals(doc.hosts[3].usage, { load: "-", ram: "-", gpu: "-", disk: "-" });
-        assertEquals([doc.hosts[3].probe.ok, doc.hosts[3].probe.error], [false, "timeout"]);
-        assertEquals(doc.hosts[4].probe.error, "refused");
-        assertEquals(doc.hosts[5].probe.error, "not probed (excluded)");
-        assertEquals(doc.local.probe.mem_total_bytes, me.memTotal);
-      });
-
-      await t.step("a second list reuses each host's connection (same master)", async () => {
-        const first = await masterPid(fleet, "h1");
-        assert(first !== null, "the first list left a master behind");
-        await pool(fleet, ["list", "--timeout", "3"]);
-        assertEquals(await masterPid(fleet, "h1"), first);
-        assert(await masterPid(fleet, "h2") !== null);
-      });
-
-      await t.step("a dead master is replaced, never waited on", async () => {
-        const pid = (await masterPid(fleet, "h1"))!;
-        Deno.kill(pid, "SIGKILL"); // its socket file stays behind
-        const r = await pool(fleet, ["on", "h1", "echo", "ok"]);
-        assertEquals([r.code, r.stdout], [0, "ok\n"]);
-        const fresh = await masterPid(fleet, "h1");
-        assert(fresh !== null && fresh !== pid);
-      });
-
-      await t.step("a wedged master (socket that never answers) is bypassed", async () => {
-        const path = socketPath(
-          { dir: join(fleet.dir, "state", "cm"), persistSeconds: 60, sshConfig: fleet.sshConfig },
-          "h3",
-        );
-        await Deno.remove(path).catch(() => {});
-        const wedged = Deno.listen({ transport: "unix", path });
-        const held: Deno.Conn[] = [];
-        (async () => {
-          for await (const c of wedged) held.push(c);
-        })().catch(() => {});
-        try {
-          const r = await pool(fleet, ["on", "h3", "echo", "ok"]);
-          assertEquals([r.code, r.stdout], [0, "ok\n"]);
-          assert(r.ms < 5_000, `took ${r.ms} ms`);
-        } finally {
-          wedged.close();
-          held.forEach((c) => c.close());
-        }
-      });
-
-      await t.step("POOL_CONTROL_PERSIST=0 turns sharing off", async () => {
-        await writeRoster(fleet, [{ name: "h2", ssh: `root@${fleet.hosts[1].address}` }]);
-        const r = await pool(fleet, ["on", "h2", "true"], { env: { POOL_CONTROL_PERSIST: "0" } });
-        assertEquals(r.code, 0);
-        const cm = [...Deno.readDirSync(join(fleet.dir, "state", "cm"))].map((e) => e.name);
-        const path = socketPath(
-          { dir: join(fleet.dir, "state", "cm"), persistSeconds: 60, sshConfig: fleet.sshConfig },
-          `root@${fleet.hosts[1].address}`,
-        );
-        assert(!cm.includes(path.split("/").pop()!));
-        const bad = await pool(fleet, ["on", "h2", "true"], {
-          env: { POOL_CONTROL_PERSIST: "soon" },
-        });
-        assertEquals(bad.code, 2);
-      });
+      const r = await pool(fleet, ["on", "h3", "echo", "ok"]);
+      assertEquals([r.code, r.stdout], [0, "ok\n"]);
+      assert(r.ms < 5_000, `took ${r.ms} ms`);
     } finally {
-      await fleet.stop();
+      wedged.close();
+      held.forEach((c) => c.close());
     }
-  },
+  });
+
+  await t.step("POOL_CONTROL_PERSIST=0 turns sharing off", async () => {
+    await writeRoster(fleet, [{ name: "h2", ssh: `root@${fleet.hosts[1].address}` }]);
+    const r = await pool(fleet, ["on", "h2", "true"], { env: { POOL_CONTROL_PERSIST: "0" } });
+    assertEquals(r.code, 0);
+    const cm = [...Deno.readDirSync(join(fleet.dir, "state", "cm"))].map((e) => e.name);
+    const path = socketPath(
+      { dir: join(fleet.dir, "state", "cm"), persistSeconds: 60, sshConfig: fleet.sshConfig },
+      `root@${fleet.hosts[1].address}`,
+    );
+    assert(!cm.includes(path.split("/").pop()!));
+    const bad = await pool(fleet, ["on", "h2", "true"], {
+      env: { POOL_CONTROL_PERSIST: "soon" },
+    });
+    assertEquals(bad.code, 2);
+  });
 });

@@ -1,127 +1,116 @@
 /** `pool on <host>` against real sshd test hosts: one host in the foreground. */
 
 import { assert, assertEquals, assertMatch } from "./assert.ts";
-import { childEnv, pool, POOL_TS, writeRoster } from "./helpers.ts";
-import { startFleet } from "./hosts/harness.ts";
+import { childEnv, fleetTest, pool, POOL_TS, writeRoster } from "./helpers.ts";
 import { shQuote } from "../remote/quote.ts";
 import { HOSTILE } from "./hostile.ts";
 
-Deno.test({
-  name: "pool on <host>",
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async (t) => {
-    const fleet = await startFleet(2);
-    try {
-      await writeRoster(fleet, [
-        { name: "h1" },
-        { name: "h2", ssh: `root@${fleet.hosts[1].address}` },
-        { name: "uri", ssh: `ssh://root@${fleet.hosts[0].address}:${fleet.port}` },
-        { name: "refused", ssh: "refused" },
-        { name: "hang", ssh: "hang" },
-      ]);
+fleetTest("pool on <host>", 2, async (t, fleet) => {
+  await writeRoster(fleet, [
+    { name: "h1" },
+    { name: "h2", ssh: `root@${fleet.hosts[1].address}` },
+    { name: "uri", ssh: `ssh://root@${fleet.hosts[0].address}:${fleet.port}` },
+    { name: "refused", ssh: "refused" },
+    { name: "hang", ssh: "hang" },
+  ]);
 
-      await t.step("passes the remote exit code, stdout and stderr through", async () => {
-        const r = await pool(fleet, ["on", "h1", "echo out; echo err >&2; exit 7"]);
-        assertEquals([r.code, r.stdout, r.stderr], [7, "out\n", "err\n"]);
-      });
+  await t.step("passes the remote exit code, stdout and stderr through", async () => {
+    const r = await pool(fleet, ["on", "h1", "echo out; echo err >&2; exit 7"]);
+    assertEquals([r.code, r.stdout, r.stderr], [7, "out\n", "err\n"]);
+  });
 
-      await t.step("joins the words with spaces for the remote shell, like ssh", async () => {
-        const r = await pool(fleet, [
-          "on",
-          "h1",
-          "echo",
-          "$HOME",
-          "$((6*7))",
-          "|",
-          "tr",
-          "a-z",
-          "A-Z",
-        ]);
-        assertEquals(r.stdout, "/ROOT 42\n");
-        assertEquals((await pool(fleet, ["on", "h1", "echo $HOME"])).stdout, "/root\n");
-      });
+  await t.step("joins the words with spaces for the remote shell, like ssh", async () => {
+    const r = await pool(fleet, [
+      "on",
+      "h1",
+      "echo",
+      "$HOME",
+      "$((6*7))",
+      "|",
+      "tr",
+      "a-z",
+      "A-Z",
+    ]);
+    assertEquals(r.stdout, "/ROOT 42\n");
+    assertEquals((await pool(fleet, ["on", "h1", "echo $HOME"])).stdout, "/root\n");
+  });
 
-      await t.step("hostile arguments reach the remote shell exactly", async () => {
-        for (const word of HOSTILE) {
-          const r = await pool(fleet, ["on", "h1", "printf", "%s", shQuote(word)]);
-          assertEquals([r.code, r.stdout], [0, word], JSON.stringify(word));
-        }
-        // Words that look like options, after the first, are the remote command's: not ssh's, not ours.
-        const dash = await pool(fleet, [
-          "on",
-          "h1",
-          "printf",
-          "'%s\\n'",
-          "-x",
-          "--json",
-          "--timeout",
-          "1",
-        ]);
-        assertEquals(dash.stdout, "-x\n--json\n--timeout\n1\n");
-      });
-
-      await t.step("passes stdin through", async () => {
-        const r = await pool(fleet, ["on", "h1", "wc", "-l"], { stdin: "a\nb\nc\n" });
-        assertEquals(r.stdout.trim(), "3");
-      });
-
-      await t.step("reaches user@host and ssh:// targets", async () => {
-        assertEquals(
-          (await pool(fleet, ["on", "h2", "echo $SSH_CONNECTION"])).stdout.split(" ")[2],
-          fleet.hosts[1].address,
-        );
-        assertEquals((await pool(fleet, ["on", "uri", "echo ok"])).stdout, "ok\n");
-      });
-
-      await t.step("-t gives the remote command a terminal", async () => {
-        // script(1) puts pool itself on a pseudo-terminal, as a person's shell would.
-        const line = `${Deno.execPath()} run -A ${POOL_TS} on h1 -t 'tty; exit 5'`;
-        const out = await new Deno.Command("script", {
-          args: ["-qec", line, "/dev/null"],
-          env: childEnv(fleet.env),
-          clearEnv: true,
-          stdin: "piped",
-          stdout: "piped",
-        }).spawn();
-        await out.stdin.close();
-        const { code, stdout } = await out.output();
-        assertMatch(new TextDecoder().decode(stdout), /\/dev\/pts\/\d+/);
-        assertEquals(code, 5);
-        const plain = await pool(fleet, ["on", "h1", "tty"]);
-        assertEquals(plain.stdout, "not a tty\n");
-      });
-
-      await t.step("an unreachable host exits 255 and says why", async () => {
-        const r = await pool(fleet, ["on", "refused", "true"]);
-        assertEquals(r.code, 255);
-        assertMatch(r.stderr, /pool: refused \(refused\) unreachable: refused/);
-      });
-
-      await t.step("the foreground ceiling kills a hung command: exit 124", async () => {
-        const r = await pool(fleet, ["on", "hang", "--timeout", "2", "true"]);
-        assertEquals(r.code, 124);
-        assertMatch(r.stderr, /hang: timed out after 2s/);
-        assert(r.ms < 10_000, `took ${r.ms} ms`);
-      });
-
-      await t.step(
-        "local runs on this machine without ssh, even with an empty roster",
-        async () => {
-          const r = await pool(fleet, ["on", "local", "echo $$; exit 3"]);
-          assertEquals(r.code, 3);
-          assertMatch(r.stdout, /^\d+\n$/);
-          await Deno.remove(fleet.roster);
-          assertEquals((await pool(fleet, ["on", "local", "echo", "hi"])).stdout, "hi\n");
-        },
-      );
-
-      await t.step("an unknown host is one line, exit 1", async () => {
-        const r = await pool(fleet, ["on", "nope", "true"]);
-        assertEquals([r.code, r.stderr], [1, "pool: not in roster: nope\n"]);
-      });
-    } finally {
-      await fleet.stop();
+  await t.step("hostile arguments reach the remote shell exactly", async () => {
+    for (const word of HOSTILE) {
+      const r = await pool(fleet, ["on", "h1", "printf", "%s", shQuote(word)]);
+      assertEquals([r.code, r.stdout], [0, word], JSON.stringify(word));
     }
-  },
+    // Words that look like options, after the first, are the remote command's: not ssh's, not ours.
+    const dash = await pool(fleet, [
+      "on",
+      "h1",
+      "printf",
+      "'%s\\n'",
+      "-x",
+      "--json",
+      "--timeout",
+      "1",
+    ]);
+    assertEquals(dash.stdout, "-x\n--json\n--timeout\n1\n");
+  });
+
+  await t.step("passes stdin through", async () => {
+    const r = await pool(fleet, ["on", "h1", "wc", "-l"], { stdin: "a\nb\nc\n" });
+    assertEquals(r.stdout.trim(), "3");
+  });
+
+  await t.step("reaches user@host and ssh:// targets", async () => {
+    assertEquals(
+      (await pool(fleet, ["on", "h2", "echo $SSH_CONNECTION"])).stdout.split(" ")[2],
+      fleet.hosts[1].address,
+    );
+    assertEquals((await pool(fleet, ["on", "uri", "echo ok"])).stdout, "ok\n");
+  });
+
+  await t.step("-t gives the remote command a terminal", async () => {
+    // script(1) puts pool itself on a pseudo-terminal, as a person's shell would.
+    const line = `${Deno.execPath()} run -A ${POOL_TS} on h1 -t 'tty; exit 5'`;
+    const out = await new Deno.Command("script", {
+      args: ["-qec", line, "/dev/null"],
+      env: childEnv(fleet.env),
+      clearEnv: true,
+      stdin: "piped",
+      stdout: "piped",
+    }).spawn();
+    await out.stdin.close();
+    const { code, stdout } = await out.output();
+    assertMatch(new TextDecoder().decode(stdout), /\/dev\/pts\/\d+/);
+    assertEquals(code, 5);
+    const plain = await pool(fleet, ["on", "h1", "tty"]);
+    assertEquals(plain.stdout, "not a tty\n");
+  });
+
+  await t.step("an unreachable host exits 255 and says why", async () => {
+    const r = await pool(fleet, ["on", "refused", "true"]);
+    assertEquals(r.code, 255);
+    assertMatch(r.stderr, /pool: refused \(refused\) unreachable: refused/);
+  });
+
+  await t.step("the foreground ceiling kills a hung command: exit 124", async () => {
+    const r = await pool(fleet, ["on", "hang", "--timeout", "2", "true"]);
+    assertEquals(r.code, 124);
+    assertMatch(r.stderr, /hang: timed out after 2s/);
+    assert(r.ms < 10_000, `took ${r.ms} ms`);
+  });
+
+  await t.step(
+    "local runs on this machine without ssh, even with an empty roster",
+    async () => {
+      const r = await pool(fleet, ["on", "local", "echo $$; exit 3"]);
+      assertEquals(r.code, 3);
+      assertMatch(r.stdout, /^\d+\n$/);
+      await Deno.remove(fleet.roster);
+      assertEquals((await pool(fleet, ["on", "local", "echo", "hi"])).stdout, "hi\n");
+    },
+  );
+
+  await t.step("an unknown host is one line, exit 1", async () => {
+    const r = await pool(fleet, ["on", "nope", "true"]);
+    assertEquals([r.code, r.stderr], [1, "pool: not in roster: nope\n"]);
+  });
 });

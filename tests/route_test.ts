@@ -2,8 +2,8 @@
 
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
-import { pool, spawnPool, writeRoster } from "./helpers.ts";
-import { type Fleet, startFleet } from "./hosts/harness.ts";
+import { fleetTest, pool, spawnPool, writeRoster } from "./helpers.ts";
+import type { Fleet } from "./hosts/harness.ts";
 
 const WHO = `echo "$SSH_CONNECTION" | cut -d' ' -f3`;
 
@@ -35,215 +35,195 @@ async function until(what: string, check: () => Promise<boolean>, ms = 20_000) {
   throw new Error(`timed out waiting for ${what}`);
 }
 
-Deno.test({
-  name: "pool route picks the lowest load per CPU, on real load",
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async () => {
-    // h1 may use one CPU, h2 all of them: the same load weighs double on h1.
-    const fleet = await startFleet(2, { cpus: { h1: "0" } });
-    const busy = [0, 1].map(() =>
-      new Deno.Command("sh", {
-        args: ["-c", "while :; do :; done"],
-        stdout: "null",
-        stderr: "null",
-      }).spawn()
+// h1 may use one CPU, h2 all of them: the same load weighs double on h1.
+fleetTest("pool route picks the lowest load per CPU, on real load", 2, async (_t, fleet) => {
+  const busy = [0, 1].map(() =>
+    new Deno.Command("sh", { args: ["-c", "while :; do :; done"], stdout: "null", stderr: "null" })
+      .spawn()
+  );
+  try {
+    await writeRoster(fleet, [{ name: "h1" }, { name: "h2" }]);
+    await until(
+      "some load",
+      async () => Number((await Deno.readTextFile("/proc/loadavg")).split(" ")[0]) >= 0.1,
     );
-    try {
-      await writeRoster(fleet, [{ name: "h1" }, { name: "h2" }]);
-      await until(
-        "some load",
-        async () => Number((await Deno.readTextFile("/proc/loadavg")).split(" ")[0]) >= 0.1,
+    const r = await pool(fleet, ["route", WHO]);
+    assertEquals(r.code, 0, r.stderr);
+    assertEquals(r.stdout.trim(), fleet.hosts[1].address, "ran on h2");
+    const rows = r.stderr.split("\n").filter((l) => /load\/cpu/.test(l));
+    assertMatch(rows[0], /^→ +h2 /);
+    const perCpu = (name: string) =>
+      Number(/load\/cpu (\d+\.\d+)/.exec(rows.find((l) => l.includes(` ${name} `))!)![1]);
+    assert(perCpu("h1") > perCpu("h2"), r.stderr);
+  } finally {
+    busy.forEach((b) => b.kill("SIGKILL"));
+    await Promise.all(busy.map((b) => b.status));
+  }
+}, { cpus: { h1: "0" } });
+
+fleetTest("pool route --mem and the ledger", 3, async (t, fleet) => {
+  await writeRoster(fleet, fleet.hosts.map((h) => ({ name: h.name })));
+
+  await t.step("10 concurrent routes never over-commit a host", async () => {
+    const room = await roomMiB();
+    const each = Math.floor(room / 2.5); // two fit on a host, three do not
+    const runs = Array.from({ length: 10 }, () =>
+      spawnPool(fleet, [
+        "route",
+        "--mem",
+        `${each}M`,
+        `echo "$(${WHO}) $(date +%s%N)"; sleep 3; date +%s%N`,
+      ]));
+    let sampling = true;
+    const worst = new Map<string, number>();
+    const sampler = (async () => {
+      while (sampling) {
+        for (const [host, sum] of sumByHost(await leasesIn(fleet))) {
+          worst.set(host, Math.max(worst.get(host) ?? 0, sum));
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    const outs = await Promise.all(runs.map((c) => c.output()));
+    sampling = false;
+    await sampler;
+    const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+    const ran: { host: string; start: bigint; end: bigint }[] = [];
+    for (const o of outs) {
+      if (o.code === 75) {
+        assertMatch(
+          decode(o.stderr),
+          /no host has room for .*: best is h\d \(room .*, short by /,
+        );
+        continue;
+      }
+      assertEquals(o.code, 0, decode(o.stderr));
+      const [first, end] = decode(o.stdout).trim().split("\n");
+      const [host, start] = first.split(" ");
+      ran.push({ host, start: BigInt(start), end: BigInt(end) });
+    }
+    assert(ran.length >= 6, `only ${ran.length} of 10 ran`);
+    assert(outs.some((o) => o.code === 75), "some had to be turned away");
+    // From where the commands really ran: never three at once on one host.
+    for (const h of fleet.hosts) {
+      const mine = ran.filter((r) => r.host === h.address);
+      for (const r of mine) {
+        const overlapping = mine.filter((o) => o.start <= r.start && o.end > r.start).length;
+        assert(overlapping <= 2, `${overlapping} jobs at once on ${h.name}`);
+      }
+    }
+    // From the ledger: no host ever held more than its room.
+    for (const [host, sum] of worst) {
+      assert(sum <= room * 1024 * 1024, `${host} held ${sum} bytes`);
+    }
+    assert(worst.size > 0, "the ledger was seen holding leases");
+    assertEquals(await leasesIn(fleet), [], "every lease released");
+  });
+
+  await t.step("a killed pool route gives its lease back", async () => {
+    const term = spawnPool(fleet, ["route", "--mem", "64M", "sleep 30"]);
+    await until("a lease", async () => (await leasesIn(fleet)).length === 1);
+    Deno.kill(term.pid, "SIGTERM");
+    assertEquals((await term.output()).code, 130);
+    assertEquals(await leasesIn(fleet), [], "released on SIGTERM");
+
+    const killed = spawnPool(fleet, ["route", "--mem", "64M", "sleep 30"]);
+    await until("a lease", async () => (await leasesIn(fleet)).length === 1);
+    Deno.kill(killed.pid, "SIGKILL");
+    await killed.output();
+    const shown = await pool(fleet, ["leases"]);
+    assertMatch(shown.stdout, /pool process gone/);
+    assertEquals((await pool(fleet, ["route", "--mem", "64M", "true"])).code, 0);
+    assertEquals(await leasesIn(fleet), [], "the dead lease was reaped");
+  });
+
+  await t.step("--wait takes a host as soon as a lease is released", async () => {
+    await writeRoster(fleet, [{ name: "h1" }]);
+    const big = `${Math.floor((await roomMiB()) * 0.7)}M`;
+    const first = spawnPool(fleet, ["route", "--mem", big, "sleep 3; date +%s%N"]);
+    await until("the first lease", async () => (await leasesIn(fleet)).length === 1);
+    const refused = await pool(fleet, ["route", "--mem", big, "true"]);
+    assertEquals(refused.code, 75);
+    const second = await pool(fleet, ["route", "--mem", big, "--wait=60s", "date +%s%N"]);
+    const firstOut = await first.output();
+    assertEquals([firstOut.code, second.code], [0, 0], second.stderr);
+    const firstEnd = BigInt(new TextDecoder().decode(firstOut.stdout).trim());
+    const secondStart = BigInt(second.stdout.trim());
+    assert(secondStart >= firstEnd, "the second started after the first released");
+    assert(secondStart - firstEnd < 5_000_000_000n, "and soon after");
+  });
+
+  await t.step("pool bg returns while its job runs on, and the log fills", async () => {
+    await writeRoster(fleet, fleet.hosts.map((h) => ({ name: h.name })));
+    const r = await pool(fleet, [
+      "bg",
+      "h2",
+      "for i in 1 2 3 4; do echo line$i; sleep 1; done",
+    ]);
+    assertEquals(r.code, 0, r.stderr);
+    const m = /^h2 {2}pid (\d+) {2}log (\S+\.log)$/.exec(r.stdout.trim());
+    assert(m, r.stdout);
+    const [, pid, log] = m;
+    assertEquals(
+      (await pool(fleet, ["on", "h2", `kill -0 ${pid}`])).code,
+      0,
+      "still running after bg returned",
+    );
+    await until(
+      "the log to fill",
+      async () => (await pool(fleet, ["on", "h2", `cat ${log}`])).stdout.includes("line4"),
+    );
+    await until(
+      "the job to end",
+      async () => (await pool(fleet, ["on", "h2", `kill -0 ${pid}`])).code !== 0,
+    );
+    assertEquals(
+      (await pool(fleet, ["on", "h2", `cat ${log}`])).stdout,
+      "line1\nline2\nline3\nline4\n",
+    );
+    console.log(`pool bg returned in ${Math.round(r.ms)} ms`);
+  });
+
+  await t.step("a routed bg keeps its lease as long as its remote process lives", async () => {
+    const r = await pool(fleet, ["bg", "--mem", "64M", "sleep 3"]);
+    assertEquals(r.code, 0, r.stderr);
+    const [lease] = await leasesIn(fleet);
+    assert(lease?.remote_pid !== undefined, "the lease follows the remote pid");
+    assertMatch((await pool(fleet, ["leases"])).stdout, /live +sleep 3/);
+    await new Promise((r) => setTimeout(r, 3500));
+    assertEquals((await pool(fleet, ["route", "--mem", "64M", "true"])).code, 0);
+    assertEquals(await leasesIn(fleet), [], "reaped once the probe found the job gone");
+  });
+
+  await t.step("a corrupt ledger is reported and left alone", async () => {
+    await Deno.writeTextFile(ledgerOf(fleet), '{"leases": [{"id": ');
+    for (const args of [["route", "--mem", "1G", "true"], ["leases"]]) {
+      const r = await pool(fleet, args);
+      assertEquals(r.code, 1);
+      assertMatch(
+        r.stderr,
+        /^pool: Cannot read lease ledger .*leases\.json: .*\(fix or remove the file\)\n$/,
       );
-      const r = await pool(fleet, ["route", WHO]);
-      assertEquals(r.code, 0, r.stderr);
-      assertEquals(r.stdout.trim(), fleet.hosts[1].address, "ran on h2");
-      const rows = r.stderr.split("\n").filter((l) => /load\/cpu/.test(l));
-      assertMatch(rows[0], /^→ +h2 /);
-      const perCpu = (name: string) =>
-        Number(/load\/cpu (\d+\.\d+)/.exec(rows.find((l) => l.includes(` ${name} `))!)![1]);
-      assert(perCpu("h1") > perCpu("h2"), r.stderr);
-    } finally {
-      busy.forEach((b) => b.kill("SIGKILL"));
-      await Promise.all(busy.map((b) => b.status));
-      await fleet.stop();
     }
-  },
-});
+    assertEquals(await Deno.readTextFile(ledgerOf(fleet)), '{"leases": [{"id": ');
+    await Deno.remove(ledgerOf(fleet));
+  });
 
-Deno.test({
-  name: "pool route --mem and the ledger",
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async (t) => {
-    const fleet = await startFleet(3);
-    try {
-      await writeRoster(fleet, fleet.hosts.map((h) => ({ name: h.name })));
-
-      await t.step("10 concurrent routes never over-commit a host", async () => {
-        const room = await roomMiB();
-        const each = Math.floor(room / 2.5); // two fit on a host, three do not
-        const runs = Array.from({ length: 10 }, () =>
-          spawnPool(fleet, [
-            "route",
-            "--mem",
-            `${each}M`,
-            `echo "$(${WHO}) $(date +%s%N)"; sleep 3; date +%s%N`,
-          ]));
-        let sampling = true;
-        const worst = new Map<string, number>();
-        const sampler = (async () => {
-          while (sampling) {
-            for (const [host, sum] of sumByHost(await leasesIn(fleet))) {
-              worst.set(host, Math.max(worst.get(host) ?? 0, sum));
-            }
-            await new Promise((r) => setTimeout(r, 50));
-          }
-        })();
-        const outs = await Promise.all(runs.map((c) => c.output()));
-        sampling = false;
-        await sampler;
-        const decode = (b: Uint8Array) => new TextDecoder().decode(b);
-        const ran: { host: string; start: bigint; end: bigint }[] = [];
-        for (const o of outs) {
-          if (o.code === 75) {
-            assertMatch(
-              decode(o.stderr),
-              /no host has room for .*: best is h\d \(room .*, short by /,
-            );
-            continue;
-          }
-          assertEquals(o.code, 0, decode(o.stderr));
-          const [first, end] = decode(o.stdout).trim().split("\n");
-          const [host, start] = first.split(" ");
-          ran.push({ host, start: BigInt(start), end: BigInt(end) });
-        }
-        assert(ran.length >= 6, `only ${ran.length} of 10 ran`);
-        assert(outs.some((o) => o.code === 75), "some had to be turned away");
-        // From where the commands really ran: never three at once on one host.
-        for (const h of fleet.hosts) {
-          const mine = ran.filter((r) => r.host === h.address);
-          for (const r of mine) {
-            const overlapping = mine.filter((o) => o.start <= r.start && o.end > r.start).length;
-            assert(overlapping <= 2, `${overlapping} jobs at once on ${h.name}`);
-          }
-        }
-        // From the ledger: no host ever held more than its room.
-        for (const [host, sum] of worst) {
-          assert(sum <= room * 1024 * 1024, `${host} held ${sum} bytes`);
-        }
-        assert(worst.size > 0, "the ledger was seen holding leases");
-        assertEquals(await leasesIn(fleet), [], "every lease released");
-      });
-
-      await t.step("a killed pool route gives its lease back", async () => {
-        const term = spawnPool(fleet, ["route", "--mem", "64M", "sleep 30"]);
-        await until("a lease", async () => (await leasesIn(fleet)).length === 1);
-        Deno.kill(term.pid, "SIGTERM");
-        assertEquals((await term.output()).code, 130);
-        assertEquals(await leasesIn(fleet), [], "released on SIGTERM");
-
-        const killed = spawnPool(fleet, ["route", "--mem", "64M", "sleep 30"]);
-        await until("a lease", async () => (await leasesIn(fleet)).length === 1);
-        Deno.kill(killed.pid, "SIGKILL");
-        await killed.output();
-        const shown = await pool(fleet, ["leases"]);
-        assertMatch(shown.stdout, /pool process gone/);
-        assertEquals((await pool(fleet, ["route", "--mem", "64M", "true"])).code, 0);
-        assertEquals(await leasesIn(fleet), [], "the dead lease was reaped");
-      });
-
-      await t.step("--wait takes a host as soon as a lease is released", async () => {
-        await writeRoster(fleet, [{ name: "h1" }]);
-        const big = `${Math.floor((await roomMiB()) * 0.7)}M`;
-        const first = spawnPool(fleet, ["route", "--mem", big, "sleep 3; date +%s%N"]);
-        await until("the first lease", async () => (await leasesIn(fleet)).length === 1);
-        const refused = await pool(fleet, ["route", "--mem", big, "true"]);
-        assertEquals(refused.code, 75);
-        const second = await pool(fleet, ["route", "--mem", big, "--wait=60s", "date +%s%N"]);
-        const firstOut = await first.output();
-        assertEquals([firstOut.code, second.code], [0, 0], second.stderr);
-        const firstEnd = BigInt(new TextDecoder().decode(firstOut.stdout).trim());
-        const secondStart = BigInt(second.stdout.trim());
-        assert(secondStart >= firstEnd, "the second started after the first released");
-        assert(secondStart - firstEnd < 5_000_000_000n, "and soon after");
-      });
-
-      await t.step("pool bg returns while its job runs on, and the log fills", async () => {
-        await writeRoster(fleet, fleet.hosts.map((h) => ({ name: h.name })));
-        const r = await pool(fleet, [
-          "bg",
-          "h2",
-          "for i in 1 2 3 4; do echo line$i; sleep 1; done",
-        ]);
-        assertEquals(r.code, 0, r.stderr);
-        const m = /^h2 {2}pid (\d+) {2}log (\S+\.log)$/.exec(r.stdout.trim());
-        assert(m, r.stdout);
-        const [, pid, log] = m;
-        assertEquals(
-          (await pool(fleet, ["on", "h2", `kill -0 ${pid}`])).code,
-          0,
-          "still running after bg returned",
-        );
-        await until(
-          "the log to fill",
-          async () => (await pool(fleet, ["on", "h2", `cat ${log}`])).stdout.includes("line4"),
-        );
-        await until(
-          "the job to end",
-          async () => (await pool(fleet, ["on", "h2", `kill -0 ${pid}`])).code !== 0,
-        );
-        assertEquals(
-          (await pool(fleet, ["on", "h2", `cat ${log}`])).stdout,
-          "line1\nline2\nline3\nline4\n",
-        );
-        console.log(`pool bg returned in ${Math.round(r.ms)} ms`);
-      });
-
-      await t.step("a routed bg keeps its lease as long as its remote process lives", async () => {
-        const r = await pool(fleet, ["bg", "--mem", "64M", "sleep 3"]);
-        assertEquals(r.code, 0, r.stderr);
-        const [lease] = await leasesIn(fleet);
-        assert(lease?.remote_pid !== undefined, "the lease follows the remote pid");
-        assertMatch((await pool(fleet, ["leases"])).stdout, /live +sleep 3/);
-        await new Promise((r) => setTimeout(r, 3500));
-        assertEquals((await pool(fleet, ["route", "--mem", "64M", "true"])).code, 0);
-        assertEquals(await leasesIn(fleet), [], "reaped once the probe found the job gone");
-      });
-
-      await t.step("a corrupt ledger is reported and left alone", async () => {
-        await Deno.writeTextFile(ledgerOf(fleet), '{"leases": [{"id": ');
-        for (const args of [["route", "--mem", "1G", "true"], ["leases"]]) {
-          const r = await pool(fleet, args);
-          assertEquals(r.code, 1);
-          assertMatch(
-            r.stderr,
-            /^pool: Cannot read lease ledger .*leases\.json: .*\(fix or remove the file\)\n$/,
-          );
-        }
-        assertEquals(await Deno.readTextFile(ledgerOf(fleet)), '{"leases": [{"id": ');
-        await Deno.remove(ledgerOf(fleet));
-      });
-
-      await t.step("bad requests are usage errors", async () => {
-        for (
-          const args of [
-            ["route", "--mem", "lots", "true"],
-            ["route", "--gpus", "-1", "true"],
-            ["route", "--os", "windows", "true"],
-            ["route", "--wait=soon", "true"],
-            ["route"],
-            ["bg", "--mem", "1G", "h1", "true"],
-          ]
-        ) {
-          const r = await pool(fleet, args);
-          assertEquals(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
-        }
-      });
-    } finally {
-      await fleet.stop();
+  await t.step("bad requests are usage errors", async () => {
+    for (
+      const args of [
+        ["route", "--mem", "lots", "true"],
+        ["route", "--gpus", "-1", "true"],
+        ["route", "--os", "windows", "true"],
+        ["route", "--wait=soon", "true"],
+        ["route"],
+        ["bg", "--mem", "1G", "h1", "true"],
+      ]
+    ) {
+      const r = await pool(fleet, args);
+      assertEquals(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
     }
-  },
+  });
 });
 
 function sumByHost(leases: { host: string; mem_bytes: number }[]): Map<string, number> {

@@ -1,74 +1,63 @@
 /** status, refresh and add against real sshd test hosts. */
 
 import { assert, assertEquals, assertMatch } from "./assert.ts";
-import { pool, writeRoster } from "./helpers.ts";
-import { startFleet } from "./hosts/harness.ts";
+import { fleetTest, pool, writeRoster } from "./helpers.ts";
 
-Deno.test({
-  name: "status, refresh and add over real ssh",
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async (t) => {
-    const fleet = await startFleet(2);
-    try {
-      await t.step("add asks the host for its OS", async () => {
-        const r = await pool(fleet, ["add", "h1", "h1", "--sudo"]);
-        assertEquals([r.code, r.stdout, r.stderr], [0, "+ h1 (h1)  linux  sudo\n", ""]);
-        const uri = `ssh://root@${fleet.hosts[1].address}:${fleet.port}`;
-        assertEquals((await pool(fleet, ["add", "h2", uri])).stdout, `+ h2 (${uri})  linux\n`);
-      });
+fleetTest("status, refresh and add over real ssh", 2, async (t, fleet) => {
+  await t.step("add asks the host for its OS", async () => {
+    const r = await pool(fleet, ["add", "h1", "h1", "--sudo"]);
+    assertEquals([r.code, r.stdout, r.stderr], [0, "+ h1 (h1)  linux  sudo\n", ""]);
+    const uri = `ssh://root@${fleet.hosts[1].address}:${fleet.port}`;
+    assertEquals((await pool(fleet, ["add", "h2", uri])).stdout, `+ h2 (${uri})  linux\n`);
+  });
 
-      await writeRoster(fleet, [
-        { name: "h1" },
-        { name: "h2", os: "macos" },
-        { name: "refused" },
-        { name: "silent" },
-        { name: "noauth" },
-        { name: "badkey" },
-        { name: "gone", exclude: true },
+  await writeRoster(fleet, [
+    { name: "h1" },
+    { name: "h2", os: "macos" },
+    { name: "refused" },
+    { name: "silent" },
+    { name: "noauth" },
+    { name: "badkey" },
+    { name: "gone", exclude: true },
+  ]);
+
+  await t.step(
+    "status shows [ok ] with the round trip, [x  ] with why, and exits 1",
+    async () => {
+      const r = await pool(fleet, ["status", "--timeout", "3"]);
+      assertEquals(r.code, 1);
+      const rows = r.stdout.trimEnd().split("\n");
+      assertEquals(rows.length, 6, "excluded hosts are not checked");
+      assertMatch(rows[0], /^h1 +\[ok \] +h1 +\d+ ms$/);
+      assertMatch(rows[2], /^refused +\[x {2}\] +refused +refused$/);
+      assertMatch(rows[3], /^silent +\[x {2}\] +silent +timeout$/);
+      assertMatch(rows[4], /^noauth +\[x {2}\] +noauth +auth$/);
+      assertMatch(rows[5], /^badkey +\[x {2}\] +badkey +host key$/);
+      assert(r.ms < 8_000, `took ${r.ms} ms`);
+    },
+  );
+
+  await t.step("status exits 0 when every host answers", async () => {
+    await writeRoster(fleet, [{ name: "h1" }, { name: "h2" }]);
+    assertEquals((await pool(fleet, ["status"])).code, 0);
+  });
+
+  await t.step(
+    "refresh re-probes the OS: old → new, and keeps what an unreachable host had",
+    async () => {
+      await writeRoster(fleet, [{ name: "h1", os: "macos" }, { name: "h2" }, {
+        name: "refused",
+        os: "linux",
+      }]);
+      const r = await pool(fleet, ["refresh"]);
+      assertEquals(r.code, 1);
+      assertEquals(r.stdout.split("\n").slice(0, 2), [
+        "h1: macos → linux",
+        "h2: linux → linux",
       ]);
-
-      await t.step(
-        "status shows [ok ] with the round trip, [x  ] with why, and exits 1",
-        async () => {
-          const r = await pool(fleet, ["status", "--timeout", "3"]);
-          assertEquals(r.code, 1);
-          const rows = r.stdout.trimEnd().split("\n");
-          assertEquals(rows.length, 6, "excluded hosts are not checked");
-          assertMatch(rows[0], /^h1 +\[ok \] +h1 +\d+ ms$/);
-          assertMatch(rows[2], /^refused +\[x {2}\] +refused +refused$/);
-          assertMatch(rows[3], /^silent +\[x {2}\] +silent +timeout$/);
-          assertMatch(rows[4], /^noauth +\[x {2}\] +noauth +auth$/);
-          assertMatch(rows[5], /^badkey +\[x {2}\] +badkey +host key$/);
-          assert(r.ms < 8_000, `took ${r.ms} ms`);
-        },
-      );
-
-      await t.step("status exits 0 when every host answers", async () => {
-        await writeRoster(fleet, [{ name: "h1" }, { name: "h2" }]);
-        assertEquals((await pool(fleet, ["status"])).code, 0);
-      });
-
-      await t.step(
-        "refresh re-probes the OS: old → new, and keeps what an unreachable host had",
-        async () => {
-          await writeRoster(fleet, [{ name: "h1", os: "macos" }, { name: "h2" }, {
-            name: "refused",
-            os: "linux",
-          }]);
-          const r = await pool(fleet, ["refresh"]);
-          assertEquals(r.code, 1);
-          assertEquals(r.stdout.split("\n").slice(0, 2), [
-            "h1: macos → linux",
-            "h2: linux → linux",
-          ]);
-          assertMatch(r.stdout, /^refused: linux → linux {2}\(did not answer: refused\)$/m);
-          const hosts = JSON.parse(await Deno.readTextFile(fleet.roster)).hosts;
-          assertEquals(hosts.map((h: { os: string }) => h.os), ["linux", "linux", "linux"]);
-        },
-      );
-    } finally {
-      await fleet.stop();
-    }
-  },
+      assertMatch(r.stdout, /^refused: linux → linux {2}\(did not answer: refused\)$/m);
+      const hosts = JSON.parse(await Deno.readTextFile(fleet.roster)).hosts;
+      assertEquals(hosts.map((h: { os: string }) => h.os), ["linux", "linux", "linux"]);
+    },
+  );
 });
