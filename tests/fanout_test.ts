@@ -176,8 +176,12 @@ fleetTest("pool on <many>", HOSTS, async (t, fleet) => {
       const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
       const { value } = await reader.read(); // h1 finished: the rest are mid-command
       assertMatch(value!, /\[h1 *\] done/);
-      const before = sshChildren(fleet);
-      assert((await before).length >= HOSTS - 1, "ssh children were running");
+      // The other hosts' ssh may still be starting (a loaded machine): wait until they run.
+      const until = performance.now() + 10_000;
+      while ((await sshChildren(fleet)).length < HOSTS - 1 && performance.now() < until) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert((await sshChildren(fleet)).length >= HOSTS - 1, "ssh children were running");
       Deno.kill(child.pid, "SIGINT");
       const started = performance.now();
       const status = await child.status;

@@ -72,7 +72,7 @@ fleetTest("pool route --mem and the ledger", 3, async (t, fleet) => {
         "route",
         "--mem",
         `${each}M`,
-        `echo "$(${WHO}) $(date +%s%N)"; sleep 3; date +%s%N`,
+        `echo "$(${WHO}) $(date +%s%N)"; sleep 6; date +%s%N`,
       ]));
     let sampling = true;
     const worst = new Map<string, number>();
