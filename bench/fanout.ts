@@ -18,7 +18,7 @@
 
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Fleet, startFleet } from "../tests/hosts/harness.ts";
+import { type Fleet, killMuxMasters, startFleet } from "../tests/hosts/harness.ts";
 import { childEnv } from "../tests/helpers.ts";
 
 const SIZES = (Deno.env.get("BENCH_SIZES") ?? "8,32,64").split(",").map(Number);
@@ -119,16 +119,9 @@ async function measure(fleet: Fleet, line: string, env: Record<string, string>):
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+/** No master may survive into a cold run; give them a moment to go. */
 async function killMasters(fleet: Fleet) {
-  for await (const e of Deno.readDir("/proc")) {
-    if (!/^\d+$/.test(e.name)) continue;
-    const cmd = await Deno.readTextFile(`/proc/${e.name}/cmdline`).catch(() => "");
-    if (cmd.startsWith("ssh: ") && cmd.includes(fleet.dir)) {
-      try {
-        Deno.kill(Number(e.name), "SIGTERM");
-      } catch { /* gone */ }
-    }
-  }
+  await killMuxMasters(fleet.dir);
   await new Promise((r) => setTimeout(r, 100));
 }
 

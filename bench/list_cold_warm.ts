@@ -10,25 +10,13 @@
  */
 
 import { join } from "node:path";
-import { startFleet } from "../tests/hosts/harness.ts";
+import { killMuxMasters, startFleet } from "../tests/hosts/harness.ts";
 import { pool } from "../tests/helpers.ts";
 
 const RUNS = Number(Deno.env.get("BENCH_RUNS") ?? 5);
 const SIZES = (Deno.env.get("BENCH_SIZES") ?? "8,32").split(",").map(Number);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-async function killMasters(dir: string) {
-  for await (const e of Deno.readDir("/proc")) {
-    if (!/^\d+$/.test(e.name)) continue;
-    const cmd = await Deno.readTextFile(`/proc/${e.name}/cmdline`).catch(() => "");
-    if (cmd.startsWith("ssh: ") && cmd.includes(dir)) {
-      try {
-        Deno.kill(Number(e.name), "SIGTERM");
-      } catch { /* gone */ }
-    }
-  }
-}
 
 const fleet = await startFleet(Math.max(...SIZES));
 const rows: { hosts: number; cold: number; warm: number }[] = [];
@@ -53,7 +41,7 @@ try {
       cold.push(c.ms);
       const w = await pool({ env }, ["list"]);
       warm.push(w.ms);
-      await killMasters(state);
+      await killMuxMasters(state);
     }
     rows.push({ hosts: n, cold: median(cold), warm: median(warm) });
   }

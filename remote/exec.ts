@@ -81,3 +81,8 @@ export async function execOnHost(
 function lastLines(text: string, n: number): string {
   return text.trimEnd().split("\n").slice(-n).join("\n");
 }
+
+/** Why a host gave no answer, in a word or two: ssh's reason, "timeout", or the exit code. */
+export function failureReason(result: HostResult): string {
+  return result.reason ?? (result.outcome === "timeout" ? "timeout" : `exit ${result.code}`);
+}

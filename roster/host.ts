@@ -63,7 +63,7 @@ const RESERVED = new Set(["all"]);
 export function checkName(name: string): void {
   checkWord(name, "Host name");
   if (RESERVED.has(name)) throw new UsageError(`Host name "${name}" is reserved`);
-  if (/[,@!]/.test(name[0]) || name.includes(",")) {
+  if (/^[@!]|,/.test(name)) {
     throw new UsageError(`Host name must not contain ',' or start with '@' or '!': "${name}"`);
   }
 }

@@ -3,7 +3,15 @@
 import { join } from "node:path";
 import { UsageError } from "../errors.ts";
 import { warn } from "../render/out.ts";
-import { readRoster, type Roster, stateDir } from "../roster/store.ts";
+import {
+  readRoster,
+  type Roster,
+  stateDir,
+  type UpdateOptions,
+  updateRoster,
+} from "../roster/store.ts";
+import type { RosterEditor } from "../roster/editor.ts";
+import { selectHosts, type Selection } from "../roster/select.ts";
 import type { MuxSettings } from "../remote/multiplex.ts";
 
 /** Parses a positive number of seconds; 0 means "no limit". */
@@ -33,6 +41,25 @@ export async function loadRoster(): Promise<Roster> {
   const roster = await readRoster();
   roster.warnings.forEach(warn);
   return roster;
+}
+
+/** Changes the roster (locked, atomic) and says aloud anything it had to repair, like loadRoster. */
+export async function editRoster<T>(
+  change: (editor: RosterEditor) => T,
+  options?: UpdateOptions,
+): Promise<T> {
+  const { result, warnings } = await updateRoster(change, options);
+  warnings.forEach(warn);
+  return result;
+}
+
+/** The hosts a selection names, saying which excluded hosts `all`/`@tag` left out. */
+export async function selectFromRoster(spec: string): Promise<Selection> {
+  const selection = selectHosts(spec, (await loadRoster()).hosts);
+  if (selection.skipped.length > 0) {
+    warn(`skipping excluded hosts: ${selection.skipped.map((h) => h.name).join(", ")}`);
+  }
+  return selection;
 }
 
 /**

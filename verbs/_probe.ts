@@ -1,7 +1,7 @@
 /** Runs the probes of probes/ on hosts: one ssh round trip each, payload on stdin to `sh -s`. */
 
 import type { Host } from "../roster/host.ts";
-import { execOnHost, type HostResult } from "../remote/exec.ts";
+import { execOnHost, failureReason, type HostResult } from "../remote/exec.ts";
 import {
   type HostFacts,
   parseHostProbe,
@@ -29,10 +29,6 @@ async function runProbe(
   });
 }
 
-function failureOf(result: HostResult): string {
-  return result.reason ?? (result.outcome === "timeout" ? "timeout" : `exit ${result.code}`);
-}
-
 export interface OsAnswer {
   os: "linux" | "macos" | "unknown";
   /** Set when the host could not be asked. */
@@ -44,7 +40,7 @@ export interface OsAnswer {
 export async function probeOs(host: Host, signal?: AbortSignal): Promise<OsAnswer> {
   const result = await runProbe("os", host, 10_000, signal);
   if (result.outcome === "ok") return { os: parseOs(result.stdout), result };
-  return { os: "unknown", failure: failureOf(result), result };
+  return { os: "unknown", failure: failureReason(result), result };
 }
 
 export interface HostAnswer {
@@ -63,7 +59,7 @@ export async function probeHost(
 ): Promise<HostAnswer> {
   const result = await runProbe("host", host, timeoutMs, signal, pids.map(String));
   if (result.outcome !== "ok") {
-    return { facts: null, error: failureOf(result), durationMs: result.durationMs };
+    return { facts: null, error: failureReason(result), durationMs: result.durationMs };
   }
   try {
     return { facts: parseHostProbe(result.stdout), durationMs: result.durationMs };

@@ -2,8 +2,7 @@ import { Command } from "commander";
 import { PoolError } from "../errors.ts";
 import { outLine, warn } from "../render/out.ts";
 import { checkName, checkTag, checkTarget, type Host } from "../roster/host.ts";
-import { updateRoster } from "../roster/store.ts";
-import { exitWith, loadRoster } from "./_common.ts";
+import { editRoster, exitWith, loadRoster } from "./_common.ts";
 import { probeOs } from "./_probe.ts";
 
 export interface AddOptions {
@@ -30,8 +29,7 @@ export async function add(options: AddOptions): Promise<number> {
 
   const host: Host = { name, ssh: target, sudo, os: answer.os };
   if (tags.length > 0) host.tags = [...new Set(tags)];
-  const { warnings } = await updateRoster((roster) => roster.add(host));
-  warnings.forEach(warn);
+  await editRoster((roster) => roster.add(host));
   outLine(`+ ${name} (${target})  ${answer.os}${sudo ? "  sudo" : ""}`);
   return 0;
 }

@@ -4,14 +4,13 @@
  */
 
 import { Command } from "commander";
-import { errLine, outLine, warn } from "../render/out.ts";
+import { errLine, outLine } from "../render/out.ts";
 import { prefixer } from "../render/fanout.ts";
 import type { Host } from "../roster/host.ts";
-import { selectHosts } from "../roster/select.ts";
 import { poolMap } from "../remote/pool_map.ts";
 import { cleanScript, parseClean } from "../features/mod.ts";
 import { formatSize } from "../dispatch/size.ts";
-import { exitWith, loadRoster, parseCount, withInterrupt } from "./_common.ts";
+import { exitWith, parseCount, selectFromRoster, withInterrupt } from "./_common.ts";
 import { lastWords, runAsRoot } from "./_root.ts";
 
 export interface CleanOptions {
@@ -22,11 +21,7 @@ export interface CleanOptions {
 }
 
 export async function clean(options: CleanOptions): Promise<number> {
-  const roster = await loadRoster();
-  const selection = selectHosts(options.hosts, roster.hosts);
-  if (selection.skipped.length > 0) {
-    warn(`skipping excluded hosts: ${selection.skipped.map((h) => h.name).join(", ")}`);
-  }
+  const selection = await selectFromRoster(options.hosts);
   const prefix = prefixer(selection.hosts.map((h) => h.name));
   const script = await cleanScript();
   const args = [

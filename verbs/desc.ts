@@ -1,8 +1,7 @@
 import { Command } from "commander";
-import { exitWith } from "./_common.ts";
+import { editRoster, exitWith } from "./_common.ts";
 import { UsageError } from "../errors.ts";
-import { outLine, warn } from "../render/out.ts";
-import { updateRoster } from "../roster/store.ts";
+import { outLine } from "../render/out.ts";
 
 export async function desc(name: string, words: string[]): Promise<number> {
   const text = words.join(" ").trim();
@@ -10,10 +9,7 @@ export async function desc(name: string, words: string[]): Promise<number> {
   if (/[\u0000-\u001f\u007f]/.test(text)) {
     throw new UsageError("Description must be one line of text");
   }
-  const { warnings } = await updateRoster((roster) =>
-    roster.set(name, "description", text || undefined)
-  );
-  warnings.forEach(warn);
+  await editRoster((roster) => roster.set(name, "description", text || undefined));
   outLine(text ? `${name}: ${text}` : `${name}: description cleared`);
   return 0;
 }

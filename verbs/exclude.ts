@@ -1,12 +1,10 @@
 import { Command } from "commander";
-import { exitWith } from "./_common.ts";
-import { outLine, warn } from "../render/out.ts";
-import { updateRoster } from "../roster/store.ts";
+import { editRoster, exitWith } from "./_common.ts";
+import { outLine } from "../render/out.ts";
 
 /** Sets `exclude` explicitly, which also overrides the legacy "akida" rule. */
 export async function setExcluded(name: string, exclude: boolean): Promise<number> {
-  const { warnings } = await updateRoster((roster) => roster.set(name, "exclude", exclude));
-  warnings.forEach(warn);
+  await editRoster((roster) => roster.set(name, "exclude", exclude));
   outLine(`${name}: ${exclude ? "excluded" : "included"}`);
   return 0;
 }

@@ -13,10 +13,9 @@ import { homedir } from "node:os";
 import { PoolError, UsageError } from "../errors.ts";
 import { errLine, outLine, warn } from "../render/out.ts";
 import { checkName, checkTarget, type Host } from "../roster/host.ts";
-import { updateRoster } from "../roster/store.ts";
 import { resolveTarget } from "../remote/ssh.ts";
 import { poolMap } from "../remote/pool_map.ts";
-import { exitWith, loadRoster } from "./_common.ts";
+import { editRoster, exitWith, loadRoster } from "./_common.ts";
 import { probeOs } from "./_probe.ts";
 
 /** The literal aliases of every `Host` line, in file order. */
@@ -86,7 +85,7 @@ export async function importSshConfig(options: ImportOptions): Promise<number> {
     return 0;
   }
   const answers = await poolMap(usable, 8, (u) => probeOs({ name: u.name, ssh: u.name }));
-  const added = await updateRoster((editor) =>
+  const added = await editRoster((editor) =>
     usable.filter((u, i) => {
       if (editor.find(u.name)) return false; // added meanwhile by someone else
       const host: Host = { name: u.name, ssh: u.name, sudo: false, os: answers[i].os };
@@ -94,8 +93,7 @@ export async function importSshConfig(options: ImportOptions): Promise<number> {
       return true;
     })
   );
-  added.warnings.forEach(warn);
-  for (const u of added.result) {
+  for (const u of added) {
     const a = answers[usable.indexOf(u)];
     if (a.failure) warn(`${u.name} did not answer (${a.failure}); added with os unknown`);
     outLine(`+ ${u.name} (${u.name})  ${a.os}`);

@@ -6,15 +6,14 @@
 
 import { Command } from "commander";
 import { UsageError } from "../errors.ts";
-import { errLine, out, outLine, warn } from "../render/out.ts";
+import { errLine, out, outLine } from "../render/out.ts";
 import { prefixer } from "../render/fanout.ts";
 import { renderTable } from "../render/table.ts";
 import type { Host } from "../roster/host.ts";
-import { selectHosts } from "../roster/select.ts";
 import { poolMap } from "../remote/pool_map.ts";
 import { featurePayload, FEATURES, parseResult } from "../features/mod.ts";
 import { parseSize } from "../dispatch/size.ts";
-import { exitWith, loadRoster, parseCount, withInterrupt } from "./_common.ts";
+import { exitWith, parseCount, selectFromRoster, withInterrupt } from "./_common.ts";
 import { lastWords, runAsRoot } from "./_root.ts";
 
 export interface InitOptions {
@@ -41,11 +40,7 @@ function chosenFeatures(only?: string[], skip?: string[]) {
 
 export async function init(options: InitOptions): Promise<number> {
   const features = chosenFeatures(options.only, options.skip);
-  const roster = await loadRoster();
-  const selection = selectHosts(options.hosts, roster.hosts);
-  if (selection.skipped.length > 0) {
-    warn(`skipping excluded hosts: ${selection.skipped.map((h) => h.name).join(", ")}`);
-  }
+  const selection = await selectFromRoster(options.hosts);
   const prefix = prefixer(selection.hosts.map((h) => h.name));
   const matrix = await withInterrupt((signal) =>
     poolMap(selection.hosts, options.jobs ?? 4, async (host: Host) => {

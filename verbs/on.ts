@@ -5,19 +5,19 @@
 
 import { Command } from "commander";
 import { EXIT, UsageError } from "../errors.ts";
-import { errBytes, errLine, outLine, warn } from "../render/out.ts";
+import { errBytes, errLine, outLine } from "../render/out.ts";
 import { hostJson, prefixer, printCollapsed, printSummary } from "../render/fanout.ts";
 import type { Host } from "../roster/host.ts";
-import { isSingleName, selectHosts } from "../roster/select.ts";
+import { isSingleName } from "../roster/select.ts";
 import { execOnHost, type HostResult } from "../remote/exec.ts";
 import { poolMap } from "../remote/pool_map.ts";
 import {
   deadlineMs,
   exitWith,
-  loadRoster,
   muxSettings,
   parseCount,
   parseSeconds,
+  selectFromRoster,
   withInterrupt,
 } from "./_common.ts";
 
@@ -41,11 +41,7 @@ export async function on(options: OnOptions): Promise<number> {
     throw new UsageError("Missing command: pool on <hosts> <cmd...>");
   }
   const command = options.command.join(" ");
-  const roster = await loadRoster();
-  const selection = selectHosts(options.hosts, roster.hosts);
-  if (selection.skipped.length > 0) {
-    warn(`skipping excluded hosts: ${selection.skipped.map((h) => h.name).join(", ")}`);
-  }
+  const selection = await selectFromRoster(options.hosts);
   if (!selection.fanOut && !options.json && !options.collapse) {
     return await onOne(selection.hosts[0], command, options);
   }

@@ -1,9 +1,8 @@
 import { Command } from "commander";
 import { out, outLine } from "../render/out.ts";
 import { selectHosts } from "../roster/select.ts";
-import { updateRoster } from "../roster/store.ts";
 import { poolMap } from "../remote/pool_map.ts";
-import { exitWith, loadRoster, withInterrupt } from "./_common.ts";
+import { editRoster, exitWith, loadRoster, withInterrupt } from "./_common.ts";
 import { probeOs } from "./_probe.ts";
 
 /** Re-asks every host (not excluded) for its OS. A host that does not answer keeps what it had. */
@@ -18,7 +17,7 @@ export async function refresh(): Promise<number> {
     poolMap(hosts, 8, (host) => probeOs(host, signal))
   );
   // Only the os fields change, under the lock, so an `add` racing with us is kept.
-  await updateRoster((editor) => {
+  await editRoster((editor) => {
     answers.forEach((a, i) => {
       if (!a.failure && editor.find(hosts[i].name) && hosts[i].os !== a.os) {
         editor.set(hosts[i].name, "os", a.os);

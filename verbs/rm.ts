@@ -1,12 +1,10 @@
 import { Command } from "commander";
-import { exitWith } from "./_common.ts";
-import { outLine, warn } from "../render/out.ts";
-import { updateRoster } from "../roster/store.ts";
+import { editRoster, exitWith } from "./_common.ts";
+import { outLine } from "../render/out.ts";
 
 export async function rm(name: string): Promise<number> {
   // The one verb allowed to leave the roster empty.
-  const { warnings } = await updateRoster((roster) => roster.remove(name), { allowEmpty: true });
-  warnings.forEach(warn);
+  await editRoster((roster) => roster.remove(name), { allowEmpty: true });
   outLine(`- ${name}`);
   return 0;
 }

@@ -2,7 +2,7 @@ import { Command } from "commander";
 import { out } from "../render/out.ts";
 import { renderTable } from "../render/table.ts";
 import { selectHosts } from "../roster/select.ts";
-import { execOnHost } from "../remote/exec.ts";
+import { execOnHost, failureReason } from "../remote/exec.ts";
 import { poolMap } from "../remote/pool_map.ts";
 import {
   deadlineMs,
@@ -43,9 +43,7 @@ export async function status(options: StatusOptions = {}): Promise<number> {
   );
   const rows = results.map((r, i) => {
     const ok = r.outcome === "ok";
-    const why = ok
-      ? `${r.durationMs} ms`
-      : r.reason ?? (r.outcome === "timeout" ? "timeout" : `exit ${r.code}`);
+    const why = ok ? `${r.durationMs} ms` : failureReason(r);
     return [hosts[i].name, ok ? "[ok ]" : "[x  ]", hosts[i].ssh, why];
   });
   out(await renderTable(rows));

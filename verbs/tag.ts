@@ -1,12 +1,11 @@
 import { Command } from "commander";
-import { exitWith } from "./_common.ts";
-import { outLine, warn } from "../render/out.ts";
+import { editRoster, exitWith } from "./_common.ts";
+import { outLine } from "../render/out.ts";
 import { checkTag } from "../roster/host.ts";
-import { updateRoster } from "../roster/store.ts";
 
 export async function tag(name: string, tags: string[], remove = false): Promise<number> {
   tags.forEach(checkTag);
-  const { result, warnings } = await updateRoster((roster) => {
+  const result = await editRoster((roster) => {
     const current = roster.get(name).tags ?? [];
     const next = remove
       ? current.filter((t) => !tags.includes(t))
@@ -14,7 +13,6 @@ export async function tag(name: string, tags: string[], remove = false): Promise
     roster.set(name, "tags", next.length > 0 ? next : undefined);
     return next;
   });
-  warnings.forEach(warn);
   outLine(`${name}: ${result.map((t) => "@" + t).join(" ") || "no tags"}`);
   return 0;
 }

@@ -253,8 +253,11 @@ async function startSshd(
   return null;
 }
 
-/** pool's ControlPersist masters for this fleet: they rename themselves `ssh: <socket> [mux]`. */
-async function killMuxMasters(dir: string): Promise<void> {
+/**
+ * The ControlPersist masters whose sockets live under `dir` (pool's, or a
+ * peer's in the benches): they rename themselves `ssh: <socket> [mux]`.
+ */
+export async function killMuxMasters(dir: string): Promise<void> {
   for await (const entry of Deno.readDir("/proc")) {
     if (!/^\d+$/.test(entry.name)) continue;
     const cmdline = await Deno.readTextFile(`/proc/${entry.name}/cmdline`).catch(() => "");
