@@ -1,12 +1,26 @@
 /**
- * The program: built from the verbs, with every error mapped to one of the
- * documented exit codes. `pool.ts` loads it; only `pool.ts` exits.
+ * The program: builds the commander tree from the verbs, wires the real
+ * dependencies into them (deps/real.ts), and turns whatever happens — a
+ * verb's result, an error, a signal, a closed stdout — into one exit code by
+ * the policy of exit.ts. `pool.ts` loads it; only `pool.ts` exits.
  */
 
 import { Command, CommanderError } from "commander";
 import denoJson from "./deno.json" with { type: "json" };
-import { EXIT, PoolError } from "./errors.ts";
-import { errLine } from "./render/out.ts";
+import {
+  abortCode,
+  EXIT,
+  EXIT_MEANINGS,
+  OutputClosed,
+  OutputFailed,
+  STOP_SIGNALS,
+  Stopped,
+} from "./exit.ts";
+import { PoolError } from "./errors.ts";
+import { usageStyle } from "./flags.ts";
+import { consoleOutput } from "./render/out.ts";
+import type { Run } from "./deps/deps.ts";
+import { realDeps } from "./deps/real.ts";
 import { addCommand } from "./verbs/add.ts";
 import { bgCommand } from "./verbs/bg.ts";
 import { cleanCommand } from "./verbs/clean.ts";
@@ -28,69 +42,114 @@ import { tagCommand } from "./verbs/tag.ts";
 
 export const VERSION = denoJson.version;
 
-export function buildProgram(): Command {
-  const program = new Command("pool")
-    .description("A roster of your machines, and work run on them over ssh.")
-    .version(VERSION, "-V, --version")
-    .enablePositionalOptions()
-    .showSuggestionAfterError()
-    .addHelpText(
-      "after",
-      `
+const VERBS = [
+  addCommand,
+  rmCommand,
+  descCommand,
+  tagCommand,
+  excludeCommand,
+  includeCommand,
+  listCommand,
+  onCommand,
+  statusCommand,
+  refreshCommand,
+  routeCommand,
+  bgCommand,
+  leasesCommand,
+  initCommand,
+  cleanCommand,
+  hostsCommand,
+  importCommand,
+  inventoryCommand,
+  completionsCommand,
+];
+
+/** The exit codes, one line each, for `--help`; the README's table is tested against the same list. */
+export function exitCodesHelp(): string {
+  return EXIT_MEANINGS.map(([code, meaning]) => `  ${code.padEnd(6)}${meaning}`).join("\n");
+}
+
+/** The whole command line; each verb's action hands its work to `run`. */
+export function buildProgram(run: Run): Command {
+  const program = usageStyle(
+    new Command("pool")
+      .description("A roster of your machines, and work run on them over ssh.")
+      .version(VERSION, "-V, --version")
+      .enablePositionalOptions()
+      .showSuggestionAfterError()
+      .addHelpText(
+        "after",
+        `
 Roster: ~/.pool/pool.json, or $POOL_STATE. ssh config: $POOL_SSH_CONFIG (passed as -F).
-Exit codes: 0 ok, 1 failed, 2 usage, 75 no host has room, 124 timed out, 130 interrupted, 255 unreachable;
-one host: the remote command's own code; many hosts: the largest host code.`,
-    );
-  for (
-    const verb of [
-      addCommand,
-      rmCommand,
-      descCommand,
-      tagCommand,
-      excludeCommand,
-      includeCommand,
-      listCommand,
-      onCommand,
-      statusCommand,
-      refreshCommand,
-      routeCommand,
-      bgCommand,
-      leasesCommand,
-      initCommand,
-      cleanCommand,
-      hostsCommand,
-      importCommand,
-      inventoryCommand,
-      completionsCommand,
-    ]
-  ) program.addCommand(verb);
-  program.exitOverride().configureOutput({
-    writeErr: (text) => Deno.stderr.writeSync(new TextEncoder().encode(text)),
-  });
-  for (const verb of program.commands) verb.exitOverride();
+Exit codes (one host: the remote command's own code; many hosts: the largest host code):
+${exitCodesHelp()}`,
+      ),
+  );
+  for (const verb of VERBS) program.addCommand(usageStyle(verb(run)));
   return program;
 }
 
+/** After a stop, how long the verb gets to kill its work and give back what it holds. */
+const STOP_GRACE_MS = 10_000;
+
 /** Runs pool with `args` and returns the exit code; never exits itself. */
 export async function main(args: string[]): Promise<number> {
-  const program = buildProgram();
-  Deno.exitCode = EXIT.ok;
-  if (args.length === 0) {
-    program.outputHelp();
-    return EXIT.ok;
-  }
+  const out = consoleOutput();
+  const stop = new AbortController();
+  out.onStdoutFailed = (f) =>
+    stop.abort(f.closed ? new OutputClosed() : new OutputFailed(f.message));
+  // The first signal stops the work (children killed, leases released, summaries
+  // printed); a second one, or a verb that overstays its grace, ends pool at once.
+  let hardStop: (code: number) => void = () => {};
+  const stopped = new Promise<number>((resolve) => (hardStop = resolve));
+  let grace: ReturnType<typeof setTimeout> | undefined;
+  const listeners = STOP_SIGNALS.map((name) => {
+    const listener = () => {
+      if (stop.signal.aborted) return hardStop(abortCode(stop.signal));
+      stop.abort(new Stopped(name));
+    };
+    Deno.addSignalListener(name, listener);
+    return [name, listener] as const;
+  });
+  stop.signal.addEventListener("abort", () => {
+    grace = setTimeout(() => hardStop(abortCode(stop.signal)), STOP_GRACE_MS);
+  });
+
+  let code: number = EXIT.ok;
+  const program = buildProgram(async (work) => {
+    code = await work(realDeps(out, stop.signal));
+  });
   try {
-    await program.parseAsync(args, { from: "user" });
-  } catch (e) {
-    if (e instanceof CommanderError) {
-      // --help and --version are "errors" to commander; to us they are success.
-      return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    if (args.length === 0) {
+      program.outputHelp();
+      return EXIT.ok;
     }
-    if (e instanceof PoolError) {
-      errLine(`pool: ${e.message}`);
-      return e.exitCode;
-    }
-    throw e;
+    return await Promise.race([stopped, parse(program, args).then((c) => c ?? code)]);
+  } finally {
+    for (const [name, listener] of listeners) Deno.removeSignalListener(name, listener);
+    clearTimeout(grace);
   }
-  return Deno.exitCode;
+
+  /** The verb's code, or the error's; whatever it is, a stop decides the final code. */
+  async function parse(program: Command, args: string[]): Promise<number | undefined> {
+    let result: number | undefined;
+    try {
+      await program.parseAsync(args, { from: "user" });
+    } catch (e) {
+      if (e instanceof CommanderError) {
+        // --help and --version are "errors" to commander; to us they are success.
+        result = e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      } else if (e instanceof PoolError) {
+        if (!(stop.signal.reason instanceof OutputClosed)) out.errLine(`pool: ${e.message}`);
+        result = e.exitCode;
+      } else throw e;
+    }
+    if (stop.signal.aborted) {
+      if (stop.signal.reason instanceof OutputFailed) {
+        out.errLine(`pool: ${stop.signal.reason.message}`);
+      }
+      return abortCode(stop.signal);
+    }
+    return result;
+  }
 }

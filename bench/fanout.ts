@@ -20,6 +20,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Fleet, killMuxMasters, startFleet } from "../tests/hosts/harness.ts";
 import { childEnv } from "../tests/helpers.ts";
+import { shQuote } from "../remote/quote.ts";
 
 const SIZES = (Deno.env.get("BENCH_SIZES") ?? "8,32,64").split(",").map(Number);
 const RUNS = Number(Deno.env.get("BENCH_RUNS") ?? 3);
@@ -133,12 +134,12 @@ interface Tool {
 
 function tools(fleet: Fleet, dir: string, available: Set<string>): Tool[] {
   const cfg = (warm: boolean) => (warm ? join(dir, "ssh_config_mux") : fleet.sshConfig);
-  const q = (s: string) => "'" + s.replaceAll("'", `'\\''`) + "'";
+  const q = shQuote;
   const list: Tool[] = [
     {
       name: "pool",
       line: (_hosts, command) =>
-        `'${Deno.execPath()}' run --allow-all --quiet '${POOL_TS}' on all ${q(command)}`,
+        `${q(Deno.execPath())} run --allow-all --quiet ${q(POOL_TS)} on all ${q(command)}`,
     },
     {
       name: "ssh&wait",
@@ -253,7 +254,7 @@ async function main() {
             "pdsh",
             `PDSH_RCMD_TYPE=ssh PDSH_SSH_ARGS='-F ${dir}/ssh_config_mux -x %h' pdsh -f ${n} -w ${
               hosts.join(",")
-            } ${"'" + probe.replaceAll("'", `'\\''`) + "'"}`,
+            } ${shQuote(probe)}`,
           ],
         ];
         for (const [tool, line] of lines) {

@@ -6,7 +6,7 @@
  * `deno compile` binary because the compile task `--include`s this folder.
  */
 
-export { parseOs } from "./os.ts";
+export { type Os, parseOs } from "./os.ts";
 export { type Gpu, type HostFacts, parseHostProbe } from "./host.ts";
 
 export type ProbeName = "os" | "host";

@@ -7,7 +7,7 @@
  * drained (no deadlock), then the result says which one happened.
  */
 
-import { EXIT } from "../errors.ts";
+import { abortCode, EXIT, signalledCode } from "../exit.ts";
 import { LineSplitter } from "./lines.ts";
 
 export type Outcome = "ok" | "failed" | "timeout" | "interrupted" | "unreachable";
@@ -22,9 +22,9 @@ export interface ProcessResult {
 }
 
 export interface ProcessOptions {
-  /** Kill after this many milliseconds; outcome "timeout", code 124. */
+  /** Kill after this many milliseconds (Infinity: never); outcome "timeout", code 124. */
   timeoutMs: number;
-  /** Kill when aborted; outcome "interrupted", code 130. */
+  /** Kill when aborted; outcome "interrupted", code 128 + the signal that stopped pool (130 for SIGINT). */
   signal?: AbortSignal;
   /** "inherit" only for a single foreground command; fan-outs never share the terminal. */
   stdin?: "null" | "inherit";
@@ -100,7 +100,10 @@ export async function runProcess(argv: string[], options: ProcessOptions): Promi
       KILL_GRACE_MS,
     );
   };
-  const deadline = setTimeout(() => kill("timeout"), options.timeoutMs);
+  // An infinite deadline is no timer at all: setTimeout would wrap it into an instant kill.
+  const deadline = Number.isFinite(options.timeoutMs)
+    ? setTimeout(() => kill("timeout"), options.timeoutMs)
+    : undefined;
   const onAbort = () => kill("interrupted");
   if (options.signal?.aborted) onAbort();
   options.signal?.addEventListener("abort", onAbort);
@@ -119,9 +122,10 @@ export async function runProcess(argv: string[], options: ProcessOptions): Promi
     return { code: EXIT.timeout, outcome: "timeout", stdout, stderr, durationMs };
   }
   if (killedFor === "interrupted") {
-    return { code: EXIT.interrupted, outcome: "interrupted", stdout, stderr, durationMs };
+    const code = abortCode(options.signal);
+    return { code, outcome: "interrupted", stdout, stderr, durationMs };
   }
-  const code = status.signal ? 128 + signalNumber(status.signal) : status.code;
+  const code = status.signal ? signalledCode(status.signal) : status.code;
   return { code, outcome: code === 0 ? "ok" : "failed", stdout, stderr, durationMs };
 }
 
@@ -132,20 +136,6 @@ function signalChild(child: Deno.ChildProcess, group: boolean, signal: Deno.Sign
   } catch {
     // Already gone: nothing to kill.
   }
-}
-
-const SIGNALS: Partial<Record<Deno.Signal, number>> = {
-  SIGHUP: 1,
-  SIGINT: 2,
-  SIGQUIT: 3,
-  SIGKILL: 9,
-  SIGPIPE: 13,
-  SIGALRM: 14,
-  SIGTERM: 15,
-};
-
-function signalNumber(signal: Deno.Signal): number {
-  return SIGNALS[signal] ?? 0;
 }
 
 interface Pump {

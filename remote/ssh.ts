@@ -8,7 +8,7 @@
  */
 
 export interface SshOptions {
-  /** Seconds to wait for the TCP connection and the banner. */
+  /** Seconds to wait for the TCP connection and the banner; Infinity leaves it to ssh. */
   connectTimeout: number;
   /** Allocate a terminal (`-t`), for interactive programs. */
   tty?: boolean;
@@ -32,8 +32,9 @@ export function sshArgv(target: string, command: string | null, options: SshOpti
     ...(options.tty ? ["-t"] : ["-T"]),
     "-o",
     "BatchMode=yes",
-    "-o",
-    `ConnectTimeout=${Math.max(1, Math.ceil(options.connectTimeout))}`,
+    ...(Number.isFinite(options.connectTimeout)
+      ? ["-o", `ConnectTimeout=${Math.max(1, Math.ceil(options.connectTimeout))}`]
+      : []),
     "-o",
     "StrictHostKeyChecking=accept-new",
     "--",

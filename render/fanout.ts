@@ -4,7 +4,8 @@
  */
 
 import type { HostResult } from "../remote/exec.ts";
-import { errLine, outLine } from "./out.ts";
+import { formatDuration } from "./duration.ts";
+import type { Output } from "./out.ts";
 
 /** `[name]` padded inside the brackets to the longest name, as the old tool did. */
 export function prefixer(names: readonly string[]): (name: string) => string {
@@ -30,6 +31,7 @@ export function hostJson(result: HostResult): string {
  * printed once, under the list of their names.
  */
 export function printCollapsed(
+  out: Output,
   results: readonly HostResult[],
   merged: ReadonlyMap<string, string[]>,
 ): void {
@@ -43,22 +45,22 @@ export function printCollapsed(
   }
   for (const { names, lines, code } of groups.values()) {
     const title = `${names.join(",")} (exit ${code})`;
-    outLine("-".repeat(Math.min(title.length, 60)));
-    outLine(title);
-    outLine("-".repeat(Math.min(title.length, 60)));
-    lines.forEach((l) => outLine(l));
+    out.outLine("-".repeat(Math.min(title.length, 60)));
+    out.outLine(title);
+    out.outLine("-".repeat(Math.min(title.length, 60)));
+    lines.forEach((l) => out.outLine(l));
   }
 }
 
 /** On stderr: every host that did not simply succeed, grouped by what happened. */
-export function printSummary(results: readonly HostResult[], timeoutSeconds: number): void {
+export function printSummary(out: Output, results: readonly HostResult[], timeoutMs: number): void {
   const failed = results.filter((r) => r.outcome !== "ok");
   if (failed.length === 0) return;
   const names = (outcome: string, show: (r: HostResult) => string = (r) => r.host) =>
     failed.filter((r) => r.outcome === outcome).map(show);
   const lines: [string, string[]][] = [
     ["unreachable", names("unreachable", (r) => `${r.host} (${r.reason})`)],
-    [`timed out after ${timeoutSeconds}s`, names("timeout")],
+    [`timed out after ${formatDuration(timeoutMs)}`, names("timeout")],
     ["interrupted", names("interrupted")],
   ];
   const byCode = new Map<number, string[]>();
@@ -68,8 +70,23 @@ export function printSummary(results: readonly HostResult[], timeoutSeconds: num
   for (const [code, hosts] of [...byCode].sort((a, b) => a[0] - b[0])) {
     lines.push([`exit ${code}`, hosts]);
   }
-  errLine(`pool: ${failed.length} of ${results.length} hosts failed`);
+  out.errLine(`pool: ${failed.length} of ${results.length} hosts failed`);
   for (const [label, hosts] of lines) {
-    if (hosts.length > 0) errLine(`  ${label}: ${hosts.join(", ")}`);
+    if (hosts.length > 0) out.errLine(`  ${label}: ${hosts.join(", ")}`);
+  }
+}
+
+/** One line on stderr when a foreground command did not simply run: timed out, or never reached. */
+export function printForegroundFailure(
+  out: Output,
+  host: { name: string; ssh: string },
+  result: HostResult,
+  timeoutMs: number,
+): void {
+  if (result.outcome === "timeout") {
+    out.errLine(`pool: ${host.name}: timed out after ${formatDuration(timeoutMs)}, killed`);
+  }
+  if (result.outcome === "unreachable") {
+    out.errLine(`pool: ${host.name} (${host.ssh}) unreachable: ${result.reason}`);
   }
 }

@@ -8,7 +8,9 @@
 
 import { UsageError } from "../errors.ts";
 
-export type Os = "linux" | "macos" | "unknown";
+import type { Os } from "../probes/mod.ts";
+
+export type { Os };
 
 export interface Host {
   name: string;

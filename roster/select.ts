@@ -5,7 +5,7 @@
  * The implicit `local` host is only ever chosen by name.
  */
 
-import { PoolError } from "../errors.ts";
+import { PoolError, UsageError } from "../errors.ts";
 import { type Host, isExcluded, LOCAL, localHost } from "./host.ts";
 
 export interface Selection {
@@ -16,6 +16,9 @@ export interface Selection {
   skipped: Host[];
 }
 
+/** The one wording of "the roster is empty", wherever a verb needs to say it. */
+export const EMPTY_ROSTER = "no hosts in the roster yet; add one with: pool add <name> <user@host>";
+
 export function isSingleName(spec: string): boolean {
   return spec !== "all" && !/[,@!]/.test(spec);
 }
@@ -23,7 +26,7 @@ export function isSingleName(spec: string): boolean {
 export function selectHosts(spec: string, roster: readonly Host[]): Selection {
   const terms = spec.split(",").map((t) => t.trim());
   if (terms.some((t) => t === "" || t === "!")) {
-    throw new PoolError(`Empty term in host selection "${spec}"`);
+    throw new UsageError(`empty term in host selection "${spec}"`);
   }
   const byName = new Map(roster.map((h) => [h.name, h]));
   const lookup = (name: string): Host => {
@@ -59,7 +62,7 @@ export function selectHosts(spec: string, roster: readonly Host[]): Selection {
   for (const name of chosen.keys()) skipped.delete(name);
 
   if (roster.length === 0 && !terms.every(isSingleName)) {
-    throw new PoolError("no hosts in roster; add one with: pool add <name> <user@host>");
+    throw new PoolError(EMPTY_ROSTER);
   }
   if (chosen.size === 0) throw new PoolError(`host selection "${spec}" matches no host`);
   const order = (hosts: Iterable<Host>) => [...hosts].sort((a, b) => rank(a) - rank(b));

@@ -7,13 +7,12 @@
  * file beside it → keep the previous good file as `.bak` → rename.
  */
 
-import { dirname, join } from "node:path";
-import { homedir } from "node:os";
 import { PoolError } from "../errors.ts";
 import type { Host } from "./host.ts";
 import { parseRoster, RosterShapeError, RosterSyntaxError } from "./parse.ts";
 import { RosterEditor } from "./editor.ts";
 import { readTextIfExists, withFileLock, writeFileAtomically } from "../state/files.ts";
+import { rosterPath } from "../state/dir.ts";
 
 export interface Roster {
   path: string;
@@ -23,18 +22,6 @@ export interface Roster {
   hosts: Host[];
   /** Things the user should hear about (a recovery from .bak), printed by the verb. */
   warnings: string[];
-}
-
-/** `$POOL_STATE`, else `~/.pool/pool.json`. */
-export function rosterPath(): string {
-  const fromEnv = Deno.env.get("POOL_STATE");
-  if (fromEnv) return fromEnv;
-  return join(Deno.env.get("HOME") || homedir(), ".pool", "pool.json");
-}
-
-/** The directory for pool's other state (control sockets, ledger): beside the roster. */
-export function stateDir(path = rosterPath()): string {
-  return dirname(path);
 }
 
 const readText = (path: string) => readTextIfExists(path, "roster");

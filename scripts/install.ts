@@ -11,6 +11,7 @@
 
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { shQuote } from "../remote/quote.ts";
 
 const home = Deno.env.get("HOME");
 if (!home) {
@@ -20,8 +21,6 @@ if (!home) {
 const bin = join(home, ".hx", "bin");
 const manifestPath = join(bin, ".pool-install.json");
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-
-const quote = (s: string) => "'" + s.replaceAll("'", `'\\''`) + "'";
 
 async function sha256(bytes: Uint8Array): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new Uint8Array(bytes));
@@ -71,9 +70,9 @@ async function install(): Promise<void> {
     const denoDir = JSON.parse(new TextDecoder().decode(info.stdout)).denoDir as string;
     const launcher = `#!/bin/sh
 # pool launcher written by deno task install: runs the checkout with the Deno that installed it.
-if [ -z "\${DENO_DIR:-}" ]; then DENO_DIR=${quote(denoDir)}; fi
+if [ -z "\${DENO_DIR:-}" ]; then DENO_DIR=${shQuote(denoDir)}; fi
 export DENO_DIR
-exec ${quote(Deno.execPath())} run --allow-all --quiet ${quote(join(repo, "pool.ts"))} "$@"
+exec ${shQuote(Deno.execPath())} run --allow-all --quiet ${shQuote(join(repo, "pool.ts"))} "$@"
 `;
     program = new TextEncoder().encode(launcher);
     kind = "a launcher for " + join(repo, "pool.ts");
@@ -83,7 +82,7 @@ exec ${quote(Deno.execPath())} run --allow-all --quiet ${quote(join(repo, "pool.
   const shim = new TextEncoder().encode(`#!/bin/sh
 # pool shim written by deno task install (also what \`sidecar pool\` runs): arguments, output and
 # exit code pass through unchanged.
-exec ${quote(programPath)} "$@"
+exec ${shQuote(programPath)} "$@"
 `);
   const files: Record<string, string> = {};
   for (const [path, bytes] of [[programPath, program], [shimPath, shim]] as const) {

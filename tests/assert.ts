@@ -30,3 +30,14 @@ export function assertThrows(
   }
   throw new AssertionError({ message: `${message ?? "expected a throw"}: nothing was thrown` });
 }
+
+/** Awaits `fn`, asserts it rejects, and returns the error. */
+export async function assertRejects(fn: () => Promise<unknown>, message?: string): Promise<Error> {
+  try {
+    await fn();
+  } catch (e) {
+    if (e instanceof Error) return e;
+    throw new AssertionError({ message: `rejected with a non-Error: ${e}` });
+  }
+  throw new AssertionError({ message: `${message ?? "expected a rejection"}: nothing was thrown` });
+}

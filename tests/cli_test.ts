@@ -77,6 +77,6 @@ Deno.test("pool init --list shows the features and their OS matrix; unknown feat
   assertEquals(bad.code, 2);
   assertMatch(
     bad.stderr,
-    /Unknown feature "coffee" \(valid: tailscale, disk-cleanup, .*watchdog\)/,
+    /unknown feature "coffee" \(valid: tailscale, disk-cleanup, .*watchdog\)/,
   );
 });

@@ -124,7 +124,7 @@ fleetTest("pool route --mem and the ledger", 3, async (t, fleet) => {
     const term = spawnPool(fleet, ["route", "--mem", "64M", "sleep 30"]);
     await until("a lease", async () => (await leasesIn(fleet)).length === 1);
     Deno.kill(term.pid, "SIGTERM");
-    assertEquals((await term.output()).code, 130);
+    assertEquals((await term.output()).code, 143, "SIGTERM is 128 + 15");
     assertEquals(await leasesIn(fleet), [], "released on SIGTERM");
 
     const killed = spawnPool(fleet, ["route", "--mem", "64M", "sleep 30"]);

@@ -1,9 +1,8 @@
 import { Command } from "commander";
 import { PoolError } from "../errors.ts";
-import { outLine, warn } from "../render/out.ts";
 import { checkName, checkTag, checkTarget, type Host } from "../roster/host.ts";
-import { editRoster, exitWith, loadRoster } from "./_common.ts";
-import { probeOs } from "./_probe.ts";
+import { probeOs } from "../remote/probe.ts";
+import { type Deps, editRoster, loadRoster, type Run } from "../deps/deps.ts";
 
 export interface AddOptions {
   name: string;
@@ -12,37 +11,39 @@ export interface AddOptions {
   tags?: string[];
 }
 
-export async function add(options: AddOptions): Promise<number> {
+export async function add(options: AddOptions, deps: Deps): Promise<number> {
   const { name, target, sudo = false, tags = [] } = options;
   checkName(name);
   checkTarget(target);
   tags.forEach(checkTag);
   // Checked again under the lock; this early check only saves a useless ssh round trip.
-  if ((await loadRoster()).hosts.some((h) => h.name === name)) {
+  if ((await loadRoster(deps)).hosts.some((h) => h.name === name)) {
     throw new PoolError(`already in roster: ${name}`);
   }
 
-  const answer = await probeOs({ name, ssh: target });
+  const answer = await probeOs(deps.runner, { name, ssh: target }, deps.signal);
+  if (deps.signal.aborted) return 0; // stopped: the exit code is the signal's, nothing is added
   if (answer.failure) {
-    warn(`${name} (${target}) did not answer (${answer.failure}); added with os unknown`);
+    deps.out.warn(`${name} (${target}) did not answer (${answer.failure}); added with os unknown`);
   }
 
   const host: Host = { name, ssh: target, sudo, os: answer.os };
   if (tags.length > 0) host.tags = [...new Set(tags)];
-  await editRoster((roster) => roster.add(host));
-  outLine(`+ ${name} (${target})  ${answer.os}${sudo ? "  sudo" : ""}`);
+  await editRoster(deps, (roster) => roster.add(host));
+  deps.out.outLine(`+ ${name} (${target})  ${answer.os}${sudo ? "  sudo" : ""}`);
   return 0;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-export const addCommand = new Command("add")
-  .description("add a host to the roster (asks it for its OS with `uname -s`)")
-  .argument("<name>", "a short name for the host")
-  .argument("<target>", "user@host, an ssh_config alias, or ssh://user@host:port")
-  .option("--sudo", "pool may use sudo -n on this host")
-  .option("--tag <tag>", "tag the host (repeatable); select tagged hosts with @tag", collect)
-  .addHelpText("after", "\nExample:\n  pool add gpu1 ubuntu@10.0.0.7 --sudo --tag gpu")
-  .action(async (name: string, target: string, opts: { sudo?: boolean; tag?: string[] }) =>
-    exitWith(await add({ name, target, sudo: opts.sudo, tags: opts.tag }))
-  );
+export const addCommand = (run: Run) =>
+  new Command("add")
+    .description("add a host to the roster (asks it for its OS with `uname -s`)")
+    .argument("<name>", "a short name for the host")
+    .argument("<target>", "user@host, an ssh_config alias, or ssh://user@host:port")
+    .option("--sudo", "pool may use sudo -n on this host")
+    .option("--tag <tag>", "tag the host (repeatable); select tagged hosts with @tag", collect)
+    .addHelpText("after", "\nExample:\n  pool add gpu1 ubuntu@10.0.0.7 --sudo --tag gpu")
+    .action((name: string, target: string, opts: { sudo?: boolean; tag?: string[] }) =>
+      run((deps) => add({ name, target, sudo: opts.sudo, tags: opts.tag }, deps))
+    );

@@ -4,14 +4,14 @@
  */
 
 import { Command } from "commander";
-import { errLine, outLine } from "../render/out.ts";
+import { countOption } from "../flags.ts";
 import { prefixer } from "../render/fanout.ts";
 import type { Host } from "../roster/host.ts";
 import { poolMap } from "../remote/pool_map.ts";
+import { lastWords, runAsRoot } from "../remote/as_root.ts";
 import { cleanScript, parseClean } from "../features/mod.ts";
 import { formatSize } from "../dispatch/size.ts";
-import { exitWith, parseCount, selectFromRoster, withInterrupt } from "./_common.ts";
-import { lastWords, runAsRoot } from "./_root.ts";
+import { type Deps, type Run, selectFromRoster } from "../deps/deps.ts";
 
 export interface CleanOptions {
   hosts: string;
@@ -20,8 +20,11 @@ export interface CleanOptions {
   days?: number;
 }
 
-export async function clean(options: CleanOptions): Promise<number> {
-  const selection = await selectFromRoster(options.hosts);
+export const CLEAN_TIMEOUT_MS = 1_800_000;
+
+export async function clean(options: CleanOptions, deps: Deps): Promise<number> {
+  const { out } = deps;
+  const selection = await selectFromRoster(deps, options.hosts);
   const prefix = prefixer(selection.hosts.map((h) => h.name));
   const script = await cleanScript();
   const args = [
@@ -29,57 +32,48 @@ export async function clean(options: CleanOptions): Promise<number> {
     options.deep ? "1" : "auto",
     String(options.days ?? 3),
   ];
-  const ok = await withInterrupt((signal) =>
-    poolMap(selection.hosts, 8, async (host: Host) => {
-      if (host.os === "macos") {
-        outLine(`${prefix(host.name)}skipped: macOS cleans up after itself`);
-        return true;
-      }
-      const result = await runAsRoot(host, script, args, {
-        timeoutMs: 1_800_000,
-        signal,
-        onLine: (line) => {
-          if (!line.startsWith("@@ ") && line.trim()) outLine(prefix(host.name) + line);
-        },
-      });
-      const report = parseClean(result.stdout);
-      if (!report) {
-        errLine(`${prefix(host.name)}failed: ${lastWords(result)}`);
-        return false;
-      }
-      if (report.tier === "skipped") {
-        outLine(`${prefix(host.name)}skipped: not Linux`);
-        return true;
-      }
-      const verb = options.dryRun ? "would free" : "freed";
-      outLine(
-        `${prefix(host.name)}${report.usedBefore}% → ${report.usedAfter}%, ${verb} ${
-          formatSize(report.freedBytes)
-        } ` +
-          `(${report.freedBytes} bytes), ${formatSize(report.freeBytes)} free, ${report.tier} tier`,
-      );
+  const ok = await poolMap(selection.hosts, 8, async (host: Host) => {
+    if (host.os === "macos") {
+      out.outLine(`${prefix(host.name)}skipped: macOS cleans up after itself`);
       return true;
-    })
-  );
+    }
+    const result = await runAsRoot(deps.runner, host, script, args, {
+      timeoutMs: CLEAN_TIMEOUT_MS,
+      signal: deps.signal,
+      onLine: (line) => {
+        if (!line.startsWith("@@ ") && line.trim()) out.outLine(prefix(host.name) + line);
+      },
+    });
+    const report = parseClean(result.stdout);
+    if (!report) {
+      out.errLine(`${prefix(host.name)}failed: ${lastWords(result)}`);
+      return false;
+    }
+    if (report.tier === "skipped") {
+      out.outLine(`${prefix(host.name)}skipped: not Linux`);
+      return true;
+    }
+    const verb = options.dryRun ? "would free" : "freed";
+    out.outLine(
+      `${prefix(host.name)}${report.usedBefore}% → ${report.usedAfter}%, ${verb} ${
+        formatSize(report.freedBytes)
+      } (${report.freedBytes} bytes), ${formatSize(report.freeBytes)} free, ${report.tier} tier`,
+    );
+    return true;
+  });
   return ok.every(Boolean) ? 0 : 1;
 }
 
-export const cleanCommand = new Command("clean")
-  .description(
-    "clean disks now: journal, apt, snaps, old logs and temp files, caches (--deep: model caches, docker)",
-  )
-  .argument("<hosts>", "a host, all, a comma list, @tag")
-  .option("--dry-run", "count what each tier would remove; delete nothing")
-  .option("--deep", "also model caches and docker (automatic when / is at least 85% full)")
-  .option("--days <n>", "keep files modified in the last n days (default 3)")
-  .addHelpText("after", "\nExamples:\n  pool clean all --dry-run\n  pool clean gpu1 --deep")
-  .action(async (hosts: string, opts: { dryRun?: boolean; deep?: boolean; days?: string }) =>
-    exitWith(
-      await clean({
-        hosts,
-        dryRun: opts.dryRun,
-        deep: opts.deep,
-        days: opts.days === undefined ? undefined : parseCount(opts.days, "--days"),
-      }),
+export const cleanCommand = (run: Run) =>
+  new Command("clean")
+    .description(
+      "clean disks now: journal, apt, snaps, old logs and temp files, caches (--deep: model caches, docker)",
     )
-  );
+    .argument("<hosts>", "a host, all, a comma list, @tag")
+    .option("--dry-run", "count what each tier would remove; delete nothing")
+    .option("--deep", "also model caches and docker (automatic when / is at least 85% full)")
+    .addOption(countOption("--days <n>", "keep files modified in the last n days (default 3)"))
+    .addHelpText("after", "\nExamples:\n  pool clean all --dry-run\n  pool clean gpu1 --deep")
+    .action((hosts: string, opts: Omit<CleanOptions, "hosts">) =>
+      run((deps) => clean({ hosts, ...opts }, deps))
+    );

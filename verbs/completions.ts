@@ -2,14 +2,13 @@
 
 import { Command } from "commander";
 import { UsageError } from "../errors.ts";
-import { out } from "../render/out.ts";
 import {
   bashCompletion,
   fishCompletion,
   type VerbSpec,
   zshCompletion,
 } from "../render/completions.ts";
-import { exitWith } from "./_common.ts";
+import type { Deps, Run } from "../deps/deps.ts";
 
 /** Verbs whose first argument names hosts. */
 const HOST_VERBS = new Set(["on", "rm", "desc", "tag", "exclude", "include", "hosts", "bg"]);
@@ -23,25 +22,28 @@ function specs(program: Command): VerbSpec[] {
   }));
 }
 
-export function completions(program: Command, shell: string): number {
+export function completions(program: Command, shell: string, deps: Deps): number {
   const generate = { bash: bashCompletion, zsh: zshCompletion, fish: fishCompletion }[shell];
-  if (!generate) throw new UsageError(`Unknown shell "${shell}" (known: bash, zsh, fish)`);
-  out(generate(specs(program)));
+  if (!generate) throw new UsageError(`unknown shell "${shell}" (known: bash, zsh, fish)`);
+  deps.out.out(generate(specs(program)));
   return 0;
 }
 
-export const completionsCommand = new Command("completions")
-  .description("print a completion script: verbs, flags, host names and @tags from the live roster")
-  .argument("<shell>", "bash, zsh or fish")
-  .addHelpText(
-    "after",
-    `
+export const completionsCommand = (run: Run) =>
+  new Command("completions")
+    .description(
+      "print a completion script: verbs, flags, host names and @tags from the live roster",
+    )
+    .argument("<shell>", "bash, zsh or fish")
+    .addHelpText(
+      "after",
+      `
 Examples:
   pool completions bash > /etc/bash_completion.d/pool
   source <(pool completions bash)          # in ~/.bashrc
   source <(pool completions zsh)           # in ~/.zshrc, after compinit
   pool completions fish > ~/.config/fish/completions/pool.fish`,
-  )
-  .action(function (this: Command, shell: string) {
-    exitWith(completions(this.parent!, shell));
-  });
+    )
+    .action(function (this: Command, shell: string) {
+      return run((deps) => completions(this.parent!, shell, deps));
+    });

@@ -5,11 +5,10 @@
 
 import { Command } from "commander";
 import { UsageError } from "../errors.ts";
-import { outLine, warn } from "../render/out.ts";
 import { type Host, isExcluded, isLocal } from "../roster/host.ts";
 import { selectHosts } from "../roster/select.ts";
 import { splitTarget } from "../roster/target.ts";
-import { exitWith, loadRoster } from "./_common.ts";
+import { type Deps, loadRoster, type Run } from "../deps/deps.ts";
 
 export const FORMATS = ["names", "targets", "pdsh", "pssh", "complete"] as const;
 export type HostsFormat = typeof FORMATS[number];
@@ -24,12 +23,14 @@ function psshLine(host: Host): string {
 
 export async function hosts(
   selection: string | undefined,
-  format: string = "names",
+  format: string,
+  deps: Deps,
 ): Promise<number> {
+  const outLine = (line: string) => deps.out.outLine(line);
   if (!(FORMATS as readonly string[]).includes(format)) {
-    throw new UsageError(`--format must be one of ${FORMATS.join(", ")}, got "${format}"`);
+    throw new UsageError(`--format expects one of ${FORMATS.join(", ")}, got "${format}"`);
   }
-  const roster = await loadRoster();
+  const roster = await loadRoster(deps);
   if (format === "complete") {
     // For shell completion: every name, every @tag, and the selection words; never fails.
     const tags = new Set(roster.hosts.flatMap((h) => h.tags ?? []));
@@ -54,25 +55,26 @@ export async function hosts(
     else if (format === "pdsh" && h.ssh.startsWith("ssh://")) {
       // pdsh reads aliases and user@host, but has no per-host port.
       if (splitTarget(h.ssh).port) {
-        warn(`${h.name}: pdsh cannot reach a non-default port (${h.ssh}); left out`);
+        deps.out.warn(`${h.name}: pdsh cannot reach a non-default port (${h.ssh}); left out`);
       } else outLine(psshLine(h));
     } else outLine(h.ssh);
   }
   return 0;
 }
 
-export const hostsCommand = new Command("hosts")
-  .description("print host names or ssh targets, one a line (default: every host not excluded)")
-  .argument("[selection]", "all, a name, h1,h2, @tag, !name")
-  .option("--format <format>", `names (default), targets, pdsh, pssh, or complete`)
-  .addHelpText(
-    "after",
-    `
+export const hostsCommand = (run: Run) =>
+  new Command("hosts")
+    .description("print host names or ssh targets, one a line (default: every host not excluded)")
+    .argument("[selection]", "all, a name, h1,h2, @tag, !name")
+    .option("--format <format>", `names (default), targets, pdsh, pssh, or complete`)
+    .addHelpText(
+      "after",
+      `
 Examples:
   pool hosts @gpu                                   # names, one a line
   pdsh -w "$(pool hosts --format pdsh | paste -sd,)" uptime
   parallel-ssh -h <(pool hosts --format pssh) -i uptime`,
-  )
-  .action(async (selection: string | undefined, opts: { format?: string }) =>
-    exitWith(await hosts(selection, opts.format))
-  );
+    )
+    .action((selection: string | undefined, opts: { format?: string }) =>
+      run((deps) => hosts(selection, opts.format ?? "names", deps))
+    );

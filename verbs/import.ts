@@ -11,12 +11,10 @@ import { Command } from "commander";
 import { join } from "node:path";
 import { homedir } from "node:os";
 import { PoolError, UsageError } from "../errors.ts";
-import { errLine, outLine, warn } from "../render/out.ts";
 import { checkName, checkTarget, type Host } from "../roster/host.ts";
-import { resolveTarget } from "../remote/ssh.ts";
 import { poolMap } from "../remote/pool_map.ts";
-import { editRoster, exitWith, loadRoster } from "./_common.ts";
-import { probeOs } from "./_probe.ts";
+import { probeOs } from "../remote/probe.ts";
+import { type Deps, editRoster, loadRoster, type Run } from "../deps/deps.ts";
 
 /** The literal aliases of every `Host` line, in file order. */
 export function literalHosts(configText: string): string[] {
@@ -49,20 +47,21 @@ export interface ImportOptions {
   dryRun?: boolean;
 }
 
-export async function importSshConfig(options: ImportOptions): Promise<number> {
-  const file = options.file ?? Deno.env.get("POOL_SSH_CONFIG") ??
-    join(Deno.env.get("HOME") || homedir(), ".ssh", "config");
+export async function importSshConfig(options: ImportOptions, deps: Deps): Promise<number> {
+  const { out } = deps;
+  const file = options.file ?? deps.env("POOL_SSH_CONFIG") ??
+    join(deps.env("HOME") || homedir(), ".ssh", "config");
   let text: string;
   try {
     text = await Deno.readTextFile(file);
   } catch (e) {
-    throw new PoolError(`Cannot read ssh config ${file}: ${(e as Error).message}`);
+    throw new PoolError(`cannot read ssh config ${file}: ${(e as Error).message}`);
   }
-  const roster = await loadRoster();
+  const roster = await loadRoster(deps);
   const known = new Set(roster.hosts.map((h) => h.name));
   const candidates = literalHosts(text).filter((n) => !options.match || matches(n, options.match));
   const fresh = candidates.filter((n) => !known.has(n));
-  for (const n of candidates.filter((n) => known.has(n))) errLine(`= ${n} (already in roster)`);
+  for (const n of candidates.filter((n) => known.has(n))) out.errLine(`= ${n} (already in roster)`);
 
   const usable: { name: string; where: string }[] = [];
   for (const name of fresh) {
@@ -70,49 +69,57 @@ export async function importSshConfig(options: ImportOptions): Promise<number> {
       checkName(name);
       checkTarget(name);
     } catch (e) {
-      warn(`skipping ${name}: ${(e as Error).message}`);
+      out.warn(`skipping ${name}: ${(e as Error).message}`);
       continue;
     }
-    const resolved = await resolveTarget(name);
+    const resolved = await deps.runner.resolve(name);
     if (!resolved) {
-      warn(`skipping ${name}: ssh -G cannot resolve it`);
+      out.warn(`skipping ${name}: ssh -G cannot resolve it`);
       continue;
     }
     usable.push({ name, where: `${resolved.user}@${resolved.hostname}:${resolved.port}` });
   }
   if (options.dryRun) {
-    for (const u of usable) outLine(`would add ${u.name} (${u.where})`);
+    for (const u of usable) out.outLine(`would add ${u.name} (${u.where})`);
     return 0;
   }
-  const answers = await poolMap(usable, 8, (u) => probeOs({ name: u.name, ssh: u.name }));
-  const added = await editRoster((editor) =>
+  const answers = await poolMap(
+    usable,
+    8,
+    (u) => probeOs(deps.runner, { name: u.name, ssh: u.name }, deps.signal),
+  );
+  if (deps.signal.aborted) return 0; // stopped: the exit code is the signal's, nothing is added
+  const added = await editRoster(deps, (editor) =>
     usable.filter((u, i) => {
       if (editor.find(u.name)) return false; // added meanwhile by someone else
       const host: Host = { name: u.name, ssh: u.name, sudo: false, os: answers[i].os };
       editor.add(host);
       return true;
-    })
-  );
+    }));
   for (const u of added) {
     const a = answers[usable.indexOf(u)];
-    if (a.failure) warn(`${u.name} did not answer (${a.failure}); added with os unknown`);
-    outLine(`+ ${u.name} (${u.name})  ${a.os}`);
+    if (a.failure) out.warn(`${u.name} did not answer (${a.failure}); added with os unknown`);
+    out.outLine(`+ ${u.name} (${u.name})  ${a.os}`);
   }
   return 0;
 }
 
-export const importCommand = new Command("import")
-  .description(
-    "add hosts from elsewhere: ssh-config adds the literal Host aliases of an ssh_config",
-  )
-  .argument("<source>", "ssh-config")
-  .option("--file <path>", "the ssh_config to read (default $POOL_SSH_CONFIG, else ~/.ssh/config)")
-  .option("--match <pattern>", "only aliases matching this ssh-style pattern (* and ?)")
-  .option("--dry-run", "show what would be added; change nothing")
-  .addHelpText("after", "\nExample:\n  pool import ssh-config --match 'gpu-*' --dry-run")
-  .action(async (source: string, opts: ImportOptions) => {
-    if (source !== "ssh-config") {
-      throw new UsageError(`Unknown import source "${source}" (known: ssh-config)`);
-    }
-    exitWith(await importSshConfig(opts));
-  });
+export const importCommand = (run: Run) =>
+  new Command("import")
+    .description(
+      "add hosts from elsewhere: ssh-config adds the literal Host aliases of an ssh_config",
+    )
+    .argument("<source>", "ssh-config")
+    .option(
+      "--file <path>",
+      "the ssh_config to read (default $POOL_SSH_CONFIG, else ~/.ssh/config)",
+    )
+    .option("--match <pattern>", "only aliases matching this ssh-style pattern (* and ?)")
+    .option("--dry-run", "show what would be added; change nothing")
+    .addHelpText("after", "\nExample:\n  pool import ssh-config --match 'gpu-*' --dry-run")
+    .action((source: string, opts: ImportOptions) => {
+      if (source !== "ssh-config") {
+        throw new UsageError(`unknown import source "${source}" (known: ssh-config)`);
+      }
+      return run((deps) => importSshConfig(opts, deps));
+    });

@@ -8,20 +8,18 @@
 
 import { Command } from "commander";
 import { PoolError, UsageError } from "../errors.ts";
-import { outLine } from "../render/out.ts";
 import { type Host, isExcluded } from "../roster/host.ts";
-import { resolveTarget } from "../remote/ssh.ts";
 import { poolMap } from "../remote/pool_map.ts";
-import { exitWith, loadRoster } from "./_common.ts";
+import { type Deps, loadRoster, type Run } from "../deps/deps.ts";
 
 /** Ansible group names are identifiers. */
 function groupName(word: string): string {
   return word.replace(/[^A-Za-z0-9_]/g, "_");
 }
 
-async function hostvars(host: Host): Promise<Record<string, unknown>> {
-  const resolved = await resolveTarget(host.ssh);
-  const config = Deno.env.get("POOL_SSH_CONFIG");
+async function hostvars(host: Host, deps: Deps): Promise<Record<string, unknown>> {
+  const resolved = await deps.runner.resolve(host.ssh);
+  const config = deps.env("POOL_SSH_CONFIG");
   return {
     ...(resolved
       ? {
@@ -41,16 +39,19 @@ async function hostvars(host: Host): Promise<Record<string, unknown>> {
   };
 }
 
-export async function inventory(options: { list?: boolean; host?: string }): Promise<number> {
+export async function inventory(
+  options: { list?: boolean; host?: string },
+  deps: Deps,
+): Promise<number> {
   if (!options.list === !options.host) {
-    throw new UsageError("Give exactly one of --list or --host <name>");
+    throw new UsageError("give exactly one of --list or --host <name>");
   }
-  const roster = await loadRoster();
+  const roster = await loadRoster(deps);
   const hosts = roster.hosts.filter((h) => !isExcluded(h));
   if (options.host) {
     const host = hosts.find((h) => h.name === options.host);
     if (!host) throw new PoolError(`not in roster: ${options.host}`);
-    outLine(JSON.stringify(await hostvars(host), null, 2));
+    deps.out.outLine(JSON.stringify(await hostvars(host, deps), null, 2));
     return 0;
   }
   const groups = new Map<string, string[]>();
@@ -60,26 +61,27 @@ export async function inventory(options: { list?: boolean; host?: string }): Pro
     join(groupName(h.os ?? "unknown"), h.name);
     for (const tag of h.tags ?? []) join(groupName(tag), h.name);
   }
-  const vars = await poolMap(hosts, 16, hostvars);
+  const vars = await poolMap(hosts, 16, (h) => hostvars(h, deps));
   const doc: Record<string, unknown> = {
     all: { hosts: hosts.map((h) => h.name), children: [...groups.keys()] },
     ...Object.fromEntries([...groups].map(([g, members]) => [g, { hosts: members }])),
     _meta: { hostvars: Object.fromEntries(hosts.map((h, i) => [h.name, vars[i]])) },
   };
-  outLine(JSON.stringify(doc, null, 2));
+  deps.out.outLine(JSON.stringify(doc, null, 2));
   return 0;
 }
 
-export const inventoryCommand = new Command("inventory")
-  .description("speak Ansible's dynamic inventory protocol (groups from OS and tags)")
-  .option("--list", "every host, its groups and _meta.hostvars")
-  .option("--host <name>", "one host's variables")
-  .addHelpText(
-    "after",
-    `
+export const inventoryCommand = (run: Run) =>
+  new Command("inventory")
+    .description("speak Ansible's dynamic inventory protocol (groups from OS and tags)")
+    .option("--list", "every host, its groups and _meta.hostvars")
+    .option("--host <name>", "one host's variables")
+    .addHelpText(
+      "after",
+      `
 Examples:
   pool inventory --list | jq .all
   printf '#!/bin/sh\\nexec pool inventory "$@"\\n' > pool-inventory && chmod +x pool-inventory
   ansible all -i ./pool-inventory -m ping`,
-  )
-  .action(async (opts: { list?: boolean; host?: string }) => exitWith(await inventory(opts)));
+    )
+    .action((opts: { list?: boolean; host?: string }) => run((deps) => inventory(opts, deps)));

@@ -1,32 +1,30 @@
 /** `pool leases`: the reservations in the ledger, and whether each is still live. */
 
 import { Command } from "commander";
-import { out, outLine } from "../render/out.ts";
 import { renderTable } from "../render/table.ts";
 import { deadReason } from "../ledger/lease.ts";
 import { processAlive } from "../ledger/process.ts";
-import { readLedger } from "../ledger/store.ts";
 import { formatSize } from "../dispatch/size.ts";
-import { exitWith } from "./_common.ts";
-import { currentLedgerPath } from "./_dispatch.ts";
+import type { Deps, Run } from "../deps/deps.ts";
 
 function age(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
   return s < 120 ? `${s}s` : s < 7200 ? `${Math.round(s / 60)}m` : `${Math.round(s / 3600)}h`;
 }
 
-export async function leases(options: { json?: boolean }): Promise<number> {
-  const now = Date.now();
-  const all = (await readLedger(currentLedgerPath())).map((l) => ({
+export async function leases(options: { json?: boolean }, deps: Deps): Promise<number> {
+  const { out } = deps;
+  const now = deps.clock.wall();
+  const all = (await deps.ledger.read()).map((l) => ({
     ...l,
     state: deadReason(l, { now, localAlive: processAlive }) ?? "live",
   }));
   if (options.json) {
-    outLine(JSON.stringify({ leases: all }, null, 2));
+    out.outLine(JSON.stringify({ leases: all }, null, 2));
     return 0;
   }
   if (all.length === 0) {
-    outLine("no leases");
+    out.outLine("no leases");
     return 0;
   }
   const rows = all.map((l) => [
@@ -39,12 +37,13 @@ export async function leases(options: { json?: boolean }): Promise<number> {
     l.state,
     l.command.length > 60 ? l.command.slice(0, 57) + "..." : l.command,
   ]);
-  out(await renderTable([["host", "request", "holder", "age", "state", "command"], ...rows]));
+  out.out(await renderTable([["host", "request", "holder", "age", "state", "command"], ...rows]));
   return 0;
 }
 
-export const leasesCommand = new Command("leases")
-  .description("show the reservations held by route and bg: host, request, holder, age, command")
-  .option("--json", "the ledger as JSON, each lease with its state")
-  .addHelpText("after", "\nExample:\n  pool leases")
-  .action(async (opts: { json?: boolean }) => exitWith(await leases(opts)));
+export const leasesCommand = (run: Run) =>
+  new Command("leases")
+    .description("show the reservations held by route and bg: host, request, holder, age, command")
+    .option("--json", "the ledger as JSON, each lease with its state")
+    .addHelpText("after", "\nExample:\n  pool leases")
+    .action((opts: { json?: boolean }) => run((deps) => leases(opts, deps)));

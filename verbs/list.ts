@@ -4,33 +4,27 @@
  */
 
 import { Command } from "commander";
-import { errLine, out, outLine, useColor } from "../render/out.ts";
+import { countOption, durationOption } from "../flags.ts";
 import { renderTable } from "../render/table.ts";
 import { NO_USAGE, type Usage, usageOf } from "../render/usage.ts";
 import { type Host, isExcluded, localHost } from "../roster/host.ts";
+import { EMPTY_ROSTER } from "../roster/select.ts";
 import { poolMap } from "../remote/pool_map.ts";
+import { type HostAnswer, probeHost } from "../remote/probe.ts";
 import type { HostFacts } from "../probes/mod.ts";
-import {
-  deadlineMs,
-  exitWith,
-  loadRoster,
-  parseCount,
-  parseSeconds,
-  withInterrupt,
-} from "./_common.ts";
-import { type HostAnswer, probeHost } from "./_probe.ts";
+import { type Deps, loadRoster, type Run } from "../deps/deps.ts";
 
 export interface ListOptions {
   fast?: boolean;
   json?: boolean;
   /** Hosts probed at once (default 8). */
   jobs?: number;
-  /** Per-host probe deadline in seconds (default 8). */
+  /** Per-host probe deadline in milliseconds (default 8 s; Infinity = none). */
   timeout?: number;
 }
 
 export const PROBE_JOBS = 8;
-export const PROBE_TIMEOUT_S = 8;
+export const PROBE_TIMEOUT_MS = 8000;
 
 /** What the notes column says: description, then pool's own marks. */
 function notes(host: Host): string {
@@ -42,8 +36,9 @@ function notes(host: Host): string {
     .filter(Boolean).join("  ");
 }
 
-export async function list(options: ListOptions): Promise<number> {
-  const roster = await loadRoster();
+export async function list(options: ListOptions, deps: Deps): Promise<number> {
+  const { out } = deps;
+  const roster = await loadRoster(deps);
   const local = localHost();
   const live = !options.fast;
 
@@ -51,10 +46,14 @@ export async function list(options: ListOptions): Promise<number> {
   const targets = live ? [...roster.hosts.filter((h) => !isExcluded(h)), local] : [];
   const answers = new Map<Host, HostAnswer>();
   if (targets.length > 0) {
-    const timeoutMs = deadlineMs(options.timeout ?? PROBE_TIMEOUT_S);
-    const results = await withInterrupt((signal) =>
-      poolMap(targets, options.jobs ?? PROBE_JOBS, (host) => probeHost(host, timeoutMs, signal))
+    const timeoutMs = options.timeout ?? PROBE_TIMEOUT_MS;
+    const results = await poolMap(
+      targets,
+      options.jobs ?? PROBE_JOBS,
+      (host) => probeHost(deps.runner, host, timeoutMs, deps.signal),
     );
+    // Stopped: the exit code says so; a half-probed table would look like dead hosts.
+    if (deps.signal.aborted) return 0;
     targets.forEach((h, i) => answers.set(h, results[i]));
   }
   const usage = (h: Host): Usage => (answers.has(h) ? usageOf(answers.get(h)!.facts) : NO_USAGE);
@@ -69,11 +68,11 @@ export async function list(options: ListOptions): Promise<number> {
       hosts,
       local: withUsage(local, { name: local.name, os: local.os, local: true }),
     };
-    outLine(JSON.stringify(doc, null, 2));
+    out.outLine(JSON.stringify(doc, null, 2));
     return 0;
   }
 
-  const color = useColor();
+  const color = out.color;
   const dim = (s: string) => (color ? `\x1b[2m${s}\x1b[0m` : s);
   const row = (h: Host, target: string, note: string): string[] => {
     const u = usage(h);
@@ -84,10 +83,8 @@ export async function list(options: ListOptions): Promise<number> {
   const rows = roster.hosts.map((h) => row(h, h.ssh, notes(h)));
   rows.push(row(local, "(local)", "this machine, no ssh"));
   if (live) rows.unshift(["", "", "", "load", "ram", "gpu", "disk", "sudo", "desc"].map(dim));
-  out(await renderTable(rows));
-  if (roster.hosts.length === 0) {
-    errLine("pool: no hosts yet; add one with: pool add <name> <user@host> [--sudo]");
-  }
+  out.out(await renderTable(rows));
+  if (roster.hosts.length === 0) out.errLine(`pool: ${EMPTY_ROSTER}`);
   return 0;
 }
 
@@ -122,23 +119,17 @@ function probeJson(answer: HostAnswer | undefined): Record<string, unknown> {
   };
 }
 
-export const listCommand = new Command("list")
-  .description("show the roster with each host's live load, RAM, GPU and disk")
-  .option("--fast", "roster only, no probing (no ssh)")
-  .option("--json", "the roster document as JSON, with usage and exact probe numbers when live")
-  .option("--jobs <n>", `hosts probed at once (default ${PROBE_JOBS})`)
-  .option("--timeout <seconds>", `per-host probe deadline (default ${PROBE_TIMEOUT_S})`)
-  .addHelpText(
-    "after",
-    "\nExamples:\n  pool list\n  pool list --fast\n  pool list --json | jq -r '.hosts[] | select(.probe.ok) | .name'",
-  )
-  .action(async (opts: { fast?: boolean; json?: boolean; jobs?: string; timeout?: string }) =>
-    exitWith(
-      await list({
-        fast: opts.fast,
-        json: opts.json,
-        jobs: opts.jobs === undefined ? undefined : parseCount(opts.jobs, "--jobs"),
-        timeout: opts.timeout === undefined ? undefined : parseSeconds(opts.timeout, "--timeout"),
-      }),
+export const listCommand = (run: Run) =>
+  new Command("list")
+    .description("show the roster with each host's live load, RAM, GPU and disk")
+    .option("--fast", "roster only, no probing (no ssh)")
+    .option("--json", "the roster document as JSON, with usage and exact probe numbers when live")
+    .addOption(countOption("--jobs <n>", `hosts probed at once (default ${PROBE_JOBS})`))
+    .addOption(
+      durationOption("--timeout <duration>", "per-host probe deadline (default 8s; 0 = none)"),
     )
-  );
+    .addHelpText(
+      "after",
+      "\nExamples:\n  pool list\n  pool list --fast\n  pool list --json | jq -r '.hosts[] | select(.probe.ok) | .name'",
+    )
+    .action((opts: ListOptions) => run((deps) => list(opts, deps)));

@@ -1,23 +1,24 @@
+/** `pool refresh`: ask every host (not excluded) again what OS it runs. */
+
 import { Command } from "commander";
-import { out, outLine } from "../render/out.ts";
-import { selectHosts } from "../roster/select.ts";
+import { EMPTY_ROSTER, selectHosts } from "../roster/select.ts";
 import { poolMap } from "../remote/pool_map.ts";
-import { editRoster, exitWith, loadRoster, withInterrupt } from "./_common.ts";
-import { probeOs } from "./_probe.ts";
+import { probeOs } from "../remote/probe.ts";
+import { type Deps, editRoster, loadRoster, type Run } from "../deps/deps.ts";
 
 /** Re-asks every host (not excluded) for its OS. A host that does not answer keeps what it had. */
-export async function refresh(): Promise<number> {
-  const roster = await loadRoster();
+export async function refresh(deps: Deps): Promise<number> {
+  const roster = await loadRoster(deps);
   if (roster.hosts.length === 0) {
-    out("no hosts yet; add one with: pool add <name> <user@host>\n");
+    deps.out.errLine(`pool: ${EMPTY_ROSTER}`);
     return 0;
   }
   const { hosts } = selectHosts("all", roster.hosts);
-  const answers = await withInterrupt((signal) =>
-    poolMap(hosts, 8, (host) => probeOs(host, signal))
-  );
+  const answers = await poolMap(hosts, 8, (host) => probeOs(deps.runner, host, deps.signal));
+  // Stopped: change nothing; the exit code is the signal's.
+  if (deps.signal.aborted) return 0;
   // Only the os fields change, under the lock, so an `add` racing with us is kept.
-  await editRoster((editor) => {
+  await editRoster(deps, (editor) => {
     answers.forEach((a, i) => {
       if (!a.failure && editor.find(hosts[i].name) && hosts[i].os !== a.os) {
         editor.set(hosts[i].name, "os", a.os);
@@ -26,7 +27,7 @@ export async function refresh(): Promise<number> {
   });
   answers.forEach((a, i) => {
     const old = hosts[i].os ?? "—";
-    outLine(
+    deps.out.outLine(
       a.failure
         ? `${hosts[i].name}: ${old} → ${old}  (did not answer: ${a.failure})`
         : `${hosts[i].name}: ${old} → ${a.os}`,
@@ -35,7 +36,8 @@ export async function refresh(): Promise<number> {
   return answers.some((a) => a.failure) ? 1 : 0;
 }
 
-export const refreshCommand = new Command("refresh")
-  .description("re-probe the OS of every host")
-  .addHelpText("after", "\nExample:\n  pool refresh")
-  .action(async () => exitWith(await refresh()));
+export const refreshCommand = (run: Run) =>
+  new Command("refresh")
+    .description("re-probe the OS of every host")
+    .addHelpText("after", "\nExample:\n  pool refresh")
+    .action(() => run((deps) => refresh(deps)));

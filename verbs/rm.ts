@@ -1,16 +1,16 @@
 import { Command } from "commander";
-import { editRoster, exitWith } from "./_common.ts";
-import { outLine } from "../render/out.ts";
+import { type Deps, editRoster, type Run } from "../deps/deps.ts";
 
-export async function rm(name: string): Promise<number> {
+export async function rm(name: string, deps: Deps): Promise<number> {
   // The one verb allowed to leave the roster empty.
-  await editRoster((roster) => roster.remove(name), { allowEmpty: true });
-  outLine(`- ${name}`);
+  await editRoster(deps, (roster) => roster.remove(name), { allowEmpty: true });
+  deps.out.outLine(`- ${name}`);
   return 0;
 }
 
-export const rmCommand = new Command("rm")
-  .description("remove a host from the roster")
-  .argument("<name>")
-  .addHelpText("after", "\nExample:\n  pool rm gpu1")
-  .action(async (name: string) => exitWith(await rm(name)));
+export const rmCommand = (run: Run) =>
+  new Command("rm")
+    .description("remove a host from the roster")
+    .argument("<name>")
+    .addHelpText("after", "\nExample:\n  pool rm gpu1")
+    .action((name: string) => run((deps) => rm(name, deps)));

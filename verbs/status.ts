@@ -1,66 +1,53 @@
+/** `pool status`: can every host (not excluded) be reached over ssh, and how fast. */
+
 import { Command } from "commander";
-import { out } from "../render/out.ts";
+import { countOption, durationOption } from "../flags.ts";
 import { renderTable } from "../render/table.ts";
-import { selectHosts } from "../roster/select.ts";
-import { execOnHost, failureReason } from "../remote/exec.ts";
+import { EMPTY_ROSTER, selectHosts } from "../roster/select.ts";
+import { failureReason } from "../remote/exec.ts";
 import { poolMap } from "../remote/pool_map.ts";
-import {
-  deadlineMs,
-  exitWith,
-  loadRoster,
-  muxSettings,
-  parseCount,
-  parseSeconds,
-  withInterrupt,
-} from "./_common.ts";
+import { type Deps, loadRoster, type Run } from "../deps/deps.ts";
 
 export interface StatusOptions {
+  /** Per-host deadline in milliseconds, connection included; Infinity = none. */
   timeout?: number;
   jobs?: number;
 }
 
+export const STATUS_TIMEOUT_MS = 10_000;
+
 /** Reachability of every host (not excluded) in parallel. Exit 1 when any is down. */
-export async function status(options: StatusOptions = {}): Promise<number> {
-  const roster = await loadRoster();
+export async function status(options: StatusOptions, deps: Deps): Promise<number> {
+  const roster = await loadRoster(deps);
   if (roster.hosts.length === 0) {
-    out("no hosts yet; add one with: pool add <name> <user@host>\n");
+    deps.out.errLine(`pool: ${EMPTY_ROSTER}`);
     return 0;
   }
   const { hosts } = selectHosts("all", roster.hosts);
-  const timeout = options.timeout ?? 10;
-  const results = await withInterrupt((signal) =>
-    poolMap(
-      hosts,
-      options.jobs ?? 32,
-      (host) =>
-        execOnHost(host, "true", {
-          timeoutMs: deadlineMs(timeout),
-          connectTimeout: timeout,
-          signal,
-          mux: muxSettings(),
-        }),
-    )
+  const timeoutMs = options.timeout ?? STATUS_TIMEOUT_MS;
+  const results = await poolMap(
+    hosts,
+    options.jobs ?? 32,
+    (host) =>
+      deps.runner.exec(host, "true", {
+        timeoutMs,
+        connectTimeout: timeoutMs / 1000,
+        signal: deps.signal,
+      }),
   );
   const rows = results.map((r, i) => {
     const ok = r.outcome === "ok";
     const why = ok ? `${r.durationMs} ms` : failureReason(r);
     return [hosts[i].name, ok ? "[ok ]" : "[x  ]", hosts[i].ssh, why];
   });
-  out(await renderTable(rows));
-  if (results.some((r) => r.outcome === "interrupted")) return 130;
+  deps.out.out(await renderTable(rows));
   return results.every((r) => r.outcome === "ok") ? 0 : 1;
 }
 
-export const statusCommand = new Command("status")
-  .description("check that every host answers over ssh: round trip, or why not")
-  .option("--timeout <seconds>", "per-host deadline (default 10)")
-  .option("--jobs <n>", "hosts checked at once (default 32)")
-  .addHelpText("after", "\nExample:\n  pool status || echo 'some host is down'")
-  .action(async (opts: { timeout?: string; jobs?: string }) =>
-    exitWith(
-      await status({
-        timeout: opts.timeout === undefined ? undefined : parseSeconds(opts.timeout, "--timeout"),
-        jobs: opts.jobs === undefined ? undefined : parseCount(opts.jobs, "--jobs"),
-      }),
-    )
-  );
+export const statusCommand = (run: Run) =>
+  new Command("status")
+    .description("check that every host answers over ssh: round trip, or why not")
+    .addOption(durationOption("--timeout <duration>", "per-host deadline (default 10s; 0 = none)"))
+    .addOption(countOption("--jobs <n>", "hosts checked at once (default 32)"))
+    .addHelpText("after", "\nExample:\n  pool status || echo 'some host is down'")
+    .action((opts: StatusOptions) => run((deps) => status(opts, deps)));

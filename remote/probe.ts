@@ -1,18 +1,20 @@
-/** Runs the probes of probes/ on hosts: one ssh round trip each, payload on stdin to `sh -s`. */
+/** Runs the probes of probes/ on hosts: one round trip each, the payload on stdin to `sh -s`. */
 
 import type { Host } from "../roster/host.ts";
-import { execOnHost, failureReason, type HostResult } from "../remote/exec.ts";
 import {
   type HostFacts,
+  type Os,
   parseHostProbe,
   parseOs,
   type ProbeName,
   probeScript,
 } from "../probes/mod.ts";
-import { shQuote } from "../remote/quote.ts";
-import { muxSettings } from "./_common.ts";
+import { failureReason, type HostResult } from "./exec.ts";
+import { shQuote } from "./quote.ts";
+import type { Runner } from "./runner.ts";
 
 async function runProbe(
+  runner: Runner,
   name: ProbeName,
   host: Host,
   timeoutMs: number,
@@ -20,25 +22,24 @@ async function runProbe(
   args: string[] = [],
 ) {
   // The payload travels on stdin; its arguments are numbers or pool's own words, quoted all the same.
-  return await execOnHost(host, ["sh", "-s", "--", ...args].map(shQuote).join(" "), {
+  return await runner.exec(host, ["sh", "-s", "--", ...args].map(shQuote).join(" "), {
     input: await probeScript(name),
     timeoutMs,
     connectTimeout: Math.min(8, timeoutMs / 1000),
     signal,
-    mux: muxSettings(),
   });
 }
 
 export interface OsAnswer {
-  os: "linux" | "macos" | "unknown";
+  os: Os;
   /** Set when the host could not be asked. */
   failure?: string;
   result: HostResult;
 }
 
 /** `add` and `refresh`: what the host runs. */
-export async function probeOs(host: Host, signal?: AbortSignal): Promise<OsAnswer> {
-  const result = await runProbe("os", host, 10_000, signal);
+export async function probeOs(runner: Runner, host: Host, signal?: AbortSignal): Promise<OsAnswer> {
+  const result = await runProbe(runner, "os", host, 10_000, signal);
   if (result.outcome === "ok") return { os: parseOs(result.stdout), result };
   return { os: "unknown", failure: failureReason(result), result };
 }
@@ -52,12 +53,13 @@ export interface HostAnswer {
 
 /** `list` and `route`: load, memory, GPUs, disk, in one round trip; `pids`: bg jobs to check on. */
 export async function probeHost(
+  runner: Runner,
   host: Host,
   timeoutMs: number,
   signal?: AbortSignal,
   pids: number[] = [],
 ): Promise<HostAnswer> {
-  const result = await runProbe("host", host, timeoutMs, signal, pids.map(String));
+  const result = await runProbe(runner, "host", host, timeoutMs, signal, pids.map(String));
   if (result.outcome !== "ok") {
     return { facts: null, error: failureReason(result), durationMs: result.durationMs };
   }

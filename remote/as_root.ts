@@ -5,9 +5,9 @@
  */
 
 import type { Host } from "../roster/host.ts";
-import { execOnHost, type HostResult } from "../remote/exec.ts";
-import { shQuote } from "../remote/quote.ts";
-import { muxSettings } from "./_common.ts";
+import type { HostResult } from "./exec.ts";
+import { shQuote } from "./quote.ts";
+import type { Runner } from "./runner.ts";
 
 export const NOT_ROOT = "not root, and the roster does not allow sudo here (pool add --sudo)";
 
@@ -21,16 +21,16 @@ export function asRootCommand(host: Host, args: string[]): string {
 }
 
 export async function runAsRoot(
+  runner: Runner,
   host: Host,
   payload: string,
   args: string[],
   options: { timeoutMs: number; signal?: AbortSignal; onLine?: (line: string) => void },
 ): Promise<HostResult> {
-  return await execOnHost(host, asRootCommand(host, args), {
+  return await runner.exec(host, asRootCommand(host, args), {
     input: payload,
     timeoutMs: options.timeoutMs,
     signal: options.signal,
-    mux: muxSettings(),
     onStdoutLine: options.onLine,
     onStderrLine: options.onLine,
   });

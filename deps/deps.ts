@@ -1,0 +1,116 @@
+/**
+ * The seam: everything a verb depends on, passed in. A verb is
+ * `verb(options, deps) → exit code`; cli.ts wires the real dependencies, and a
+ * test passes its own (a recording runner, a fake clock, captured output) to
+ * exercise the verb's logic without sshd.
+ */
+
+import type { Output } from "../render/out.ts";
+import type { Runner } from "../remote/runner.ts";
+import { readRoster, type Roster, type UpdateOptions, updateRoster } from "../roster/store.ts";
+import type { RosterEditor } from "../roster/editor.ts";
+import { selectHosts, type Selection } from "../roster/select.ts";
+import type { Lease } from "../ledger/lease.ts";
+import { readLedger, updateLedger } from "../ledger/store.ts";
+
+/** Time, so waits and expiry can be tested without waiting. */
+export interface Clock {
+  /** Milliseconds on a monotonic clock, for deadlines. */
+  now(): number;
+  /** Milliseconds since the epoch, for what is written down (lease creation). */
+  wall(): number;
+  /** Resolves after `ms`, or at once when `signal` aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export interface RosterStore {
+  readonly path: string;
+  read(): Promise<Roster>;
+  update<T>(
+    change: (editor: RosterEditor) => T,
+    options?: UpdateOptions,
+  ): Promise<{ result: T; warnings: string[] }>;
+}
+
+export interface LedgerStore {
+  readonly path: string;
+  read(): Promise<Lease[]>;
+  update<T>(change: (leases: Lease[]) => { leases: Lease[]; result: T }): Promise<T>;
+}
+
+export interface Deps {
+  roster: RosterStore;
+  ledger: LedgerStore;
+  runner: Runner;
+  clock: Clock;
+  out: Output;
+  /** Aborted when pool is told to stop (SIGINT, SIGTERM, SIGHUP, a closed stdout). */
+  signal: AbortSignal;
+  /** The environment pool reads its settings from (POOL_*). */
+  env(name: string): string | undefined;
+}
+
+export function fileRoster(path: string): RosterStore {
+  return {
+    path,
+    read: () => readRoster(path),
+    update: (change, options) => updateRoster(change, options, path),
+  };
+}
+
+export function fileLedger(path: string): LedgerStore {
+  return {
+    path,
+    read: () => readLedger(path),
+    update: (change) => updateLedger(path, change),
+  };
+}
+
+export const systemClock: Clock = {
+  now: () => performance.now(),
+  wall: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise((resolve) => {
+      if (signal?.aborted) return resolve();
+      const timer = setTimeout(done, ms);
+      signal?.addEventListener("abort", done, { once: true });
+      function done() {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", done);
+        resolve();
+      }
+    }),
+};
+
+/** Reads the roster and says aloud anything it had to repair. */
+export async function loadRoster(deps: Deps): Promise<Roster> {
+  const roster = await deps.roster.read();
+  roster.warnings.forEach((w) => deps.out.warn(w));
+  return roster;
+}
+
+/** Changes the roster (locked, atomic) and says aloud anything it had to repair. */
+export async function editRoster<T>(
+  deps: Deps,
+  change: (editor: RosterEditor) => T,
+  options?: UpdateOptions,
+): Promise<T> {
+  const { result, warnings } = await deps.roster.update(change, options);
+  warnings.forEach((w) => deps.out.warn(w));
+  return result;
+}
+
+/** The hosts a selection names, saying which excluded hosts `all`/`@tag` left out. */
+export async function selectFromRoster(deps: Deps, spec: string): Promise<Selection> {
+  const selection = selectHosts(spec, (await loadRoster(deps)).hosts);
+  if (selection.skipped.length > 0) {
+    deps.out.warn(`skipping excluded hosts: ${selection.skipped.map((h) => h.name).join(", ")}`);
+  }
+  return selection;
+}
+
+/**
+ * How cli.ts hands a verb its dependencies and takes back its exit code: a
+ * verb's commander action calls `run((deps) => verb(options, deps))`.
+ */
+export type Run = (work: (deps: Deps) => Promise<number> | number) => Promise<void>;

@@ -1,0 +1,53 @@
+/** The real dependencies, as cli.ts wires them: files under the state directory, OpenSSH, the clock. */
+
+import { join } from "node:path";
+import { UsageError } from "../errors.ts";
+import type { Output } from "../render/out.ts";
+import { sshRunner } from "../remote/runner.ts";
+import type { MuxSettings } from "../remote/multiplex.ts";
+import { ledgerPath } from "../ledger/store.ts";
+import { rosterPath, stateDir } from "../state/dir.ts";
+import { type Deps, fileLedger, fileRoster, systemClock } from "./deps.ts";
+
+export const DEFAULT_CONTROL_PERSIST_S = 60;
+
+/**
+ * Connection sharing for this run: sockets under the state directory, idle
+ * masters kept `POOL_CONTROL_PERSIST` seconds (default 60; 0 or "off" turns it off).
+ */
+export function muxSettings(env: (name: string) => string | undefined): MuxSettings {
+  const raw = (env("POOL_CONTROL_PERSIST") ?? "").trim().toLowerCase();
+  let persistSeconds = DEFAULT_CONTROL_PERSIST_S;
+  if (["off", "no", "false", "0"].includes(raw)) persistSeconds = 0;
+  else if (raw !== "") {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 0) {
+      throw new UsageError(`POOL_CONTROL_PERSIST must be seconds or "off", got "${raw}"`);
+    }
+    persistSeconds = n;
+  }
+  return {
+    dir: join(stateDir(rosterPath(env)), "cm"),
+    persistSeconds,
+    sshConfig: env("POOL_SSH_CONFIG"),
+  };
+}
+
+export function realDeps(out: Output, signal: AbortSignal): Deps {
+  const env = (name: string) => Deno.env.get(name);
+  const roster = rosterPath(env);
+  return {
+    roster: fileRoster(roster),
+    ledger: fileLedger(ledgerPath(stateDir(roster))),
+    // Lazily: a bad POOL_CONTROL_PERSIST must not break verbs that never use ssh.
+    get runner() {
+      const runner = sshRunner(muxSettings(env));
+      Object.defineProperty(this, "runner", { value: runner });
+      return runner;
+    },
+    clock: systemClock,
+    out,
+    signal,
+    env,
+  };
+}

@@ -1,0 +1,138 @@
+/**
+ * Test doubles for the seam: a runner that answers from stubs and fails the
+ * test on any call it was not told about (and, at `verify()`, on any stub never
+ * used — as gh's run stubs do), a clock whose sleeps pass instantly, and Deps
+ * over a temp state directory with captured output.
+ */
+
+import { join } from "node:path";
+import { memoryOutput } from "../render/out.ts";
+import type { Host } from "../roster/host.ts";
+import type { HostResult } from "../remote/exec.ts";
+import type { Runner, RunOptions } from "../remote/runner.ts";
+import type { ResolvedTarget } from "../remote/ssh.ts";
+import { type Clock, type Deps, fileLedger, fileRoster } from "./deps.ts";
+
+export interface Call {
+  host: string;
+  command: string | null;
+  options: RunOptions;
+}
+
+export type Reply =
+  | Partial<HostResult>
+  | ((call: Call) => Partial<HostResult> | Promise<Partial<HostResult>>);
+
+interface Stub {
+  host: string;
+  match: (command: string | null) => boolean;
+  reply: Reply;
+  /** How many calls it may answer; Infinity for any number (at least one). */
+  times: number;
+  used: number;
+  what: string;
+}
+
+export class RecordingRunner implements Runner {
+  readonly calls: Call[] = [];
+  #stubs: Stub[] = [];
+  #resolved = new Map<string, ResolvedTarget | null>();
+
+  /** Answers calls to `host` whose command matches; `times` calls (default 1), Infinity for any. */
+  stub(host: string, match: RegExp | string, reply: Reply, times = 1): this {
+    const test = typeof match === "string"
+      ? (c: string | null) => c === match
+      : (c: string | null) => match.test(c ?? "");
+    this.#stubs.push({ host, match: test, reply, times, used: 0, what: `${host}: ${match}` });
+    return this;
+  }
+
+  /** What `ssh -G` says for `target`. */
+  resolves(target: string, to: ResolvedTarget | null): this {
+    this.#resolved.set(target, to);
+    return this;
+  }
+
+  async exec(host: Host, command: string | null, options: RunOptions): Promise<HostResult> {
+    const call = { host: host.name, command, options };
+    this.calls.push(call);
+    const stub = this.#stubs.find((s) =>
+      s.host === host.name && s.used < s.times && s.match(command)
+    );
+    if (!stub) throw new Error(`unexpected run on ${host.name}: ${command}`);
+    stub.used++;
+    const partial = typeof stub.reply === "function" ? await stub.reply(call) : stub.reply;
+    const result: HostResult = {
+      host: host.name,
+      code: 0,
+      outcome: "ok",
+      stdout: "",
+      stderr: "",
+      durationMs: 1,
+      ...partial,
+    };
+    if (partial.code !== undefined && partial.outcome === undefined && partial.code !== 0) {
+      result.outcome = "failed";
+    }
+    for (const line of result.stdout.split("\n").slice(0, -1)) options.onStdoutLine?.(line);
+    for (const line of result.stderr.split("\n").slice(0, -1)) options.onStderrLine?.(line);
+    return result;
+  }
+
+  resolve(target: string): Promise<ResolvedTarget | null> {
+    if (!this.#resolved.has(target)) throw new Error(`unexpected ssh -G ${target}`);
+    return Promise.resolve(this.#resolved.get(target)!);
+  }
+
+  /** Fails when a stub was never used: the code under test skipped work it should have done. */
+  verify(): void {
+    const unused = this.#stubs.filter((s) => s.used === 0);
+    if (unused.length > 0) {
+      throw new Error(`stubs never used: ${unused.map((s) => s.what).join("; ")}`);
+    }
+  }
+}
+
+/** A clock whose sleeps move time forward at once. */
+export function fakeClock(start = 1_000_000): Clock & { advance(ms: number): void } {
+  let t = start;
+  return {
+    now: () => t,
+    wall: () => t,
+    sleep: (ms, signal) => {
+      if (!signal?.aborted) t += ms;
+      return Promise.resolve();
+    },
+    advance: (ms) => void (t += ms),
+  };
+}
+
+export type TestDeps = Deps & {
+  runner: RecordingRunner;
+  clock: ReturnType<typeof fakeClock>;
+  out: ReturnType<typeof memoryOutput>;
+  controller: AbortController;
+  dir: string;
+};
+
+/** Deps over a fresh temp state directory; `roster` is written as pool.json when given. */
+export async function testDeps(
+  roster?: unknown,
+  env: Record<string, string> = {},
+): Promise<TestDeps> {
+  const dir = await Deno.makeTempDir({ prefix: "pool-unit-" });
+  const path = join(dir, "pool.json");
+  if (roster !== undefined) await Deno.writeTextFile(path, JSON.stringify(roster, null, 2));
+  const controller = new AbortController();
+  return {
+    roster: fileRoster(path),
+    ledger: fileLedger(join(dir, "leases.json")),
+    runner: new RecordingRunner(),
+    clock: fakeClock(),
+    out: memoryOutput(),
+    signal: controller.signal,
+    env: (name) => env[name],
+    controller,
+    dir,
+  };
+}

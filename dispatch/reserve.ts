@@ -1,0 +1,185 @@
+/**
+ * The reservation transaction behind `route` and `bg`: probe the eligible
+ * hosts, then — under the ledger's lock — drop dead leases, rank what is left
+ * and write the new lease before anything is launched; when nothing fits,
+ * wait (re-reading the ledger often, re-probing now and then) until something
+ * does or the wait runs out. Released in the caller's `finally`.
+ */
+
+import { abortCode, EXIT } from "../exit.ts";
+import { PoolError } from "../errors.ts";
+import type { Clock, LedgerStore } from "../deps/deps.ts";
+import type { Host } from "../roster/host.ts";
+import type { Runner } from "../remote/runner.ts";
+import { poolMap } from "../remote/pool_map.ts";
+import { probeHost } from "../remote/probe.ts";
+import { deadReason, type Lease } from "../ledger/lease.ts";
+import { processAlive, processStart } from "../ledger/process.ts";
+import { osRefusal } from "./classify.ts";
+import { type Candidate, type Ranked, rankHosts, type Request, wantsResources } from "./rank.ts";
+import { describeRequest, formatSize } from "./size.ts";
+
+export interface DispatchOptions extends Request {
+  command: string;
+  /** Only hosts of this OS (overrides the macOS rule). */
+  os?: string;
+  /** Milliseconds to keep trying when nothing fits; 0 = fail at once, Infinity = forever. */
+  waitMs: number;
+  /** Seconds the lease lives at most, whatever happens to its holder. */
+  ttlSeconds: number;
+}
+
+/** What the transaction needs from the world (a subset of the verbs' Deps). */
+export interface DispatchDeps {
+  ledger: LedgerStore;
+  runner: Runner;
+  clock: Clock;
+  signal: AbortSignal;
+  /** Whether a local process (pid + start time) still runs; pid 0 never does. */
+  localAlive?: (pid: number, start: string | null) => boolean;
+  /** This process, as the holder of a route lease. */
+  self?: { pid: number; start: string | null };
+}
+
+export interface Reservation {
+  host: Host;
+  lease: Lease | null;
+  ranked: Ranked[];
+}
+
+export const PROBE_TIMEOUT_MS = 8000;
+const PROBE_JOBS = 8;
+/** How often a waiting reservation re-reads the ledger (a release is seen this fast)… */
+export const POLL_MS = 500;
+/** …and how often it asks the hosts again (their load and memory move on their own). */
+export const REPROBE_MS = 10_000;
+
+/** Probes every eligible host (asking about the bg jobs leased on it). */
+async function probeCandidates(hosts: Host[], options: DispatchOptions, deps: DispatchDeps) {
+  const leases = await deps.ledger.read();
+  const pidsOn = (host: string) =>
+    leases.filter((l) => l.host === host && l.remote_pid !== undefined).map((l) => l.remote_pid!);
+  const answers = await poolMap(
+    hosts,
+    PROBE_JOBS,
+    (h) => probeHost(deps.runner, h, PROBE_TIMEOUT_MS, deps.signal, pidsOn(h.name)),
+  );
+  const remoteAlive = new Map<string, Set<number>>();
+  const candidates: Candidate[] = hosts.map((h, i) => {
+    const facts = answers[i].facts;
+    if (!facts) {
+      return { name: h.name, facts: null, excludedBecause: `unreachable (${answers[i].error})` };
+    }
+    remoteAlive.set(h.name, new Set(facts.alivePids));
+    const refusal = osRefusal(facts.os, options.command, options.os);
+    return { name: h.name, facts, ...(refusal ? { excludedBecause: refusal } : {}) };
+  });
+  return { candidates, remoteAlive };
+}
+
+/**
+ * Picks a host among `hosts` and, when the request asks for resources, holds
+ * them with a lease. Throws exit 75 when nothing fits within the wait (the
+ * message names the best host and its shortfall), or the stop code when
+ * `deps.signal` aborts while waiting.
+ */
+export async function reserve(
+  hosts: Host[],
+  options: DispatchOptions,
+  deps: DispatchDeps,
+): Promise<Reservation> {
+  const { clock, signal } = deps;
+  const localAlive = deps.localAlive ?? processAlive;
+  const self = deps.self ?? { pid: Deno.pid, start: processStart(Deno.pid) };
+  const deadline = clock.now() + options.waitMs;
+  let probed = await probeCandidates(hosts, options, deps);
+  let probedAt = clock.now();
+
+  for (;;) {
+    const attempt = await deps.ledger.update((leases) => {
+      const now = clock.wall();
+      const live = leases.filter((l) =>
+        deadReason(l, { now, localAlive, remoteAlive: probed.remoteAlive }) === null
+      );
+      const ranked = rankHosts(probed.candidates, live, options);
+      const pick = ranked[0]?.qualifies ? ranked[0] : null;
+      let lease: Lease | null = null;
+      if (pick && wantsResources(options)) {
+        lease = {
+          id: crypto.randomUUID(),
+          host: pick.name,
+          mem_bytes: options.memBytes,
+          gpus: pick.gpus,
+          gpu_mem_bytes: options.gpuMemBytes,
+          command: options.command,
+          pid: self.pid,
+          pid_start: self.start,
+          created_ms: now,
+          ttl_s: options.ttlSeconds,
+        };
+        live.push(lease);
+      }
+      return { leases: live, result: { ranked, pick, lease } };
+    });
+    if (attempt.pick) {
+      return {
+        host: hosts.find((h) => h.name === attempt.pick!.name)!,
+        lease: attempt.lease,
+        ranked: attempt.ranked,
+      };
+    }
+    if (signal.aborted) {
+      throw new PoolError("interrupted while waiting for a host", abortCode(signal));
+    }
+    if (clock.now() >= deadline) {
+      throw new NoRoom(attempt.ranked, noRoomMessage(attempt.ranked, options));
+    }
+    await clock.sleep(POLL_MS, signal);
+    if (clock.now() - probedAt >= REPROBE_MS) {
+      probed = await probeCandidates(hosts, options, deps);
+      probedAt = clock.now();
+    }
+  }
+}
+
+/** Nothing fits (exit 75); carries the ranking so the caller can show it. */
+export class NoRoom extends PoolError {
+  constructor(readonly ranked: Ranked[], message: string) {
+    super(message, EXIT.tempfail);
+    this.name = "NoRoom";
+  }
+}
+
+/** Gives the lease back (idempotent: a lease already reaped is simply gone). */
+export async function release(ledger: LedgerStore, lease: Lease | null): Promise<void> {
+  if (!lease) return;
+  await ledger.update((leases) => ({
+    leases: leases.filter((l) => l.id !== lease.id),
+    result: undefined,
+  }));
+}
+
+/** Hands a bg lease over to the remote process it now lives as long as. */
+export async function handOver(
+  ledger: LedgerStore,
+  lease: Lease,
+  remotePid: number,
+): Promise<void> {
+  await ledger.update((leases) => ({
+    leases: leases.map((l) =>
+      l.id === lease.id ? { ...l, pid: 0, pid_start: null, remote_pid: remotePid } : l
+    ),
+    result: undefined,
+  }));
+}
+
+function noRoomMessage(ranked: Ranked[], r: Request): string {
+  const best = ranked.find((x) => x.shortBytes !== undefined);
+  if (best) {
+    return `no host has room for ${describeRequest(r)}: best is ${best.name} (room ${
+      formatSize(best.roomBytes!)
+    }, short by ${formatSize(best.shortBytes!)})`;
+  }
+  const reasons = ranked.map((x) => `${x.name}: ${x.why}`).join("; ");
+  return `no host can take this command now${reasons ? ` (${reasons})` : ""}`;
+}

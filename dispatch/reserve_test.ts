@@ -1,0 +1,178 @@
+/**
+ * The reservation transaction without sshd: a recording runner answers the
+ * probes, a fake clock makes waiting instant, the ledger is a real file.
+ */
+
+import { assert, assertEquals, assertRejects } from "../tests/assert.ts";
+import { testDeps } from "../deps/testing.ts";
+import type { Host } from "../roster/host.ts";
+import type { Lease } from "../ledger/lease.ts";
+import { type DispatchOptions, NoRoom, POLL_MS, release, REPROBE_MS, reserve } from "./reserve.ts";
+
+const GIB = 1024 ** 3;
+const HOSTS: Host[] = [{ name: "h1", ssh: "h1" }, { name: "h2", ssh: "h2" }];
+
+/** What probes/host.sh prints, reduced to what ranking reads. */
+function probe(o: { availGiB: number; load?: number; pids?: number[] }): string {
+  return [
+    "@@ uname",
+    "Linux",
+    "@@ loadavg",
+    `${o.load ?? 0.1} 0.1 0.1 1/80 100`,
+    "@@ cpus_allowed",
+    "0-3",
+    "@@ meminfo",
+    `MemTotal: ${32 * 1024 * 1024} kB`,
+    `MemAvailable: ${o.availGiB * 1024 * 1024} kB`,
+    "@@ pids",
+    ...(o.pids ?? []).map(String),
+    "@@ end",
+    "",
+  ].join("\n");
+}
+
+const PROBE = /^sh '-s' '--'/;
+
+function request(memGiB: number, waitMs = 0): DispatchOptions {
+  return {
+    command: "python job.py",
+    memBytes: memGiB * GIB,
+    gpus: 0,
+    gpuMemBytes: 0,
+    pack: false,
+    headroom: 0.1,
+    waitMs,
+    ttlSeconds: 3660,
+  };
+}
+
+const alive = (pid: number) => pid === 4242;
+
+Deno.test("reserve() writes a lease for the host with the most room before returning", async () => {
+  const deps = await testDeps();
+  deps.runner.stub("h1", PROBE, { stdout: probe({ availGiB: 10 }) });
+  deps.runner.stub("h2", PROBE, { stdout: probe({ availGiB: 20 }) });
+  const r = await reserve(HOSTS, request(8), {
+    ...deps,
+    localAlive: alive,
+    self: { pid: 4242, start: "1" },
+  });
+  assertEquals(r.host.name, "h2");
+  assertEquals((await deps.ledger.read()).map((l) => [l.host, l.mem_bytes]), [["h2", 8 * GIB]]);
+  deps.runner.verify();
+});
+
+Deno.test("reserve() counts live leases against a host's room, and drops dead ones", async () => {
+  const deps = await testDeps();
+  const lease = (host: string, pid: number): Lease => ({
+    id: `${host}-${pid}`,
+    host,
+    mem_bytes: 15 * GIB,
+    gpus: [],
+    gpu_mem_bytes: 0,
+    command: "x",
+    pid,
+    pid_start: "1",
+    created_ms: deps.clock.wall(),
+    ttl_s: 3600,
+  });
+  await deps.ledger.update(() => ({ leases: [lease("h2", 4242), lease("h1", 999)], result: 0 }));
+  deps.runner.stub("h1", PROBE, { stdout: probe({ availGiB: 20 }) });
+  deps.runner.stub("h2", PROBE, { stdout: probe({ availGiB: 20 }) });
+  const r = await reserve(HOSTS, request(8), { ...deps, localAlive: alive });
+  // h2's 20G minus its live 15G lease leaves too little; h1's lease belongs to a dead pid.
+  assertEquals(r.host.name, "h1");
+  assertEquals((await deps.ledger.read()).map((l) => l.id).sort(), ["h2-4242", r.lease!.id].sort());
+});
+
+Deno.test("reserve() gives up with exit 75 and the best host's shortfall when nothing fits", async () => {
+  const deps = await testDeps();
+  deps.runner.stub("h1", PROBE, { stdout: probe({ availGiB: 10 }) });
+  deps.runner.stub("h2", PROBE, { code: 255, outcome: "unreachable", reason: "refused" });
+  const e = await assertRejects(() => reserve(HOSTS, request(17), { ...deps, localAlive: alive }));
+  assert(e instanceof NoRoom);
+  assertEquals(e.exitCode, 75);
+  assertEquals(e.message, "no host has room for 17.0G RAM: best is h1 (room 6.8G, short by 10.2G)");
+  assertEquals(await deps.ledger.read(), []);
+});
+
+Deno.test("reserve() waits: polls the ledger, re-probes every 10 s, and starts once room appears", async () => {
+  const deps = await testDeps();
+  let probes = 0;
+  // Full for the first two probe rounds, then the host has room.
+  deps.runner.stub(
+    "h1",
+    PROBE,
+    () => ({ stdout: probe({ availGiB: ++probes > 2 ? 20 : 4 }) }),
+    Infinity,
+  );
+  const started = deps.clock.now();
+  const r = await reserve([HOSTS[0]], request(8, 60_000), { ...deps, localAlive: alive });
+  assertEquals(r.host.name, "h1");
+  assertEquals(probes, 3);
+  const waited = deps.clock.now() - started;
+  assert(waited >= 2 * REPROBE_MS && waited < 3 * REPROBE_MS, `waited ${waited}`);
+});
+
+Deno.test("reserve() sees a released lease at the next poll, without re-probing", async () => {
+  const deps = await testDeps();
+  deps.runner.stub("h1", PROBE, { stdout: probe({ availGiB: 20 }) }, 2);
+  const holder = { ...deps, localAlive: alive, self: { pid: 4242, start: "1" } };
+  const first = await reserve([HOSTS[0]], request(12), holder);
+  let released = false;
+  const sleep = deps.clock.sleep;
+  deps.clock.sleep = async (ms, signal) => {
+    await sleep(ms, signal);
+    if (!released) await release(deps.ledger, first.lease);
+    released = true;
+  };
+  const second = await reserve([HOSTS[0]], request(12, 60_000), holder);
+  assertEquals(second.host.name, "h1");
+  // One probe per reserve(): the release was seen in the ledger, not by asking the host again.
+  assertEquals(deps.runner.calls.length, 2);
+  assertEquals(deps.clock.now() - 1_000_000, POLL_MS);
+});
+
+Deno.test("reserve() reaps a lease whose TTL ran out, and a bg lease whose remote pid is gone", async () => {
+  const deps = await testDeps();
+  const base = {
+    mem_bytes: 15 * GIB,
+    gpus: [],
+    gpu_mem_bytes: 0,
+    command: "x",
+    pid_start: "1",
+    ttl_s: 60,
+  };
+  await deps.ledger.update(() => ({
+    leases: [
+      { ...base, id: "old", host: "h1", pid: 4242, created_ms: deps.clock.wall() - 61_000 },
+      {
+        ...base,
+        id: "bg",
+        host: "h1",
+        pid: 0,
+        pid_start: null,
+        remote_pid: 77,
+        created_ms: deps.clock.wall(),
+      },
+    ],
+    result: 0,
+  }));
+  deps.runner.stub("h1", /^sh '-s' '--' 77$/, { stdout: probe({ availGiB: 20, pids: [] }) });
+  const r = await reserve([HOSTS[0]], request(12), { ...deps, localAlive: alive });
+  assertEquals((await deps.ledger.read()).map((l) => l.id), [r.lease!.id]);
+  deps.runner.verify();
+});
+
+Deno.test("reserve() stops waiting when pool is told to stop, with the signal's code", async () => {
+  const deps = await testDeps();
+  deps.runner.stub("h1", PROBE, { stdout: probe({ availGiB: 1 }) }, Infinity);
+  deps.clock.sleep = () => {
+    deps.controller.abort(new (class extends Error {})());
+    return Promise.resolve();
+  };
+  const e = await assertRejects(() =>
+    reserve([HOSTS[0]], request(8, 60_000), { ...deps, localAlive: alive })
+  );
+  assertEquals((e as { exitCode?: number }).exitCode, 130);
+});

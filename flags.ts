@@ -1,0 +1,201 @@
+/**
+ * The option layer: every flag value pool accepts is parsed here, once, with
+ * one syntax per kind and one error style (`pool: --flag expects …`, exit 2).
+ * Verbs hand these to commander's `argParser`, so a bad value stops the
+ * command line before anything starts.
+ */
+
+import { type Command, Option } from "commander";
+import { UsageError } from "./errors.ts";
+import { parseSize } from "./dispatch/size.ts";
+import { formatDuration } from "./render/duration.ts";
+import type { DispatchOptions } from "./dispatch/reserve.ts";
+
+export { formatDuration };
+
+/**
+ * The longest deadline a timer can hold (2^31 - 1 ms, about 24.8 days).
+ * Anything longer means "no limit": a deadline must never wrap into an instant kill.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** "No limit", as a duration in milliseconds. */
+export const NO_LIMIT = Infinity;
+
+const UNIT_MS: Record<string, number> = {
+  "": 1000,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
+
+/**
+ * `30`, `30s`, `1.5m`, `5m`, `1h`, `2d` → milliseconds; a bare number is seconds.
+ * `0` and anything past what a timer can hold mean no limit (Infinity).
+ */
+export function parseDuration(text: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?(?:e\d+)?)([smhd]?)$/i.exec(text.trim());
+  if (!m) {
+    throw new UsageError(
+      `${flag} expects a duration like 30, 30s, 5m or 1h (0 = no limit), got "${text}"`,
+    );
+  }
+  const ms = Number(m[1]) * UNIT_MS[m[2].toLowerCase()];
+  if (!Number.isFinite(ms) || ms === 0 || ms > MAX_TIMER_MS) return NO_LIMIT;
+  return Math.max(1, Math.round(ms));
+}
+
+/** A whole number ≥ 1 (`--jobs`, `--days`). */
+export function parseCount(text: string, flag: string): number {
+  const n = Number(text);
+  if (text.trim() === "" || !Number.isInteger(n) || n < 1) {
+    throw new UsageError(`${flag} expects a whole number ≥ 1, got "${text}"`);
+  }
+  return n;
+}
+
+/** A whole number ≥ 0 (`--gpus`). */
+export function parseWhole(text: string, flag: string): number {
+  const n = Number(text);
+  if (text.trim() === "" || !Number.isInteger(n) || n < 0) {
+    throw new UsageError(`${flag} expects a whole number, got "${text}"`);
+  }
+  return n;
+}
+
+/** `10%` → 0.1; below 100 %. */
+export function parsePercent(text: string, what: string): number {
+  const m = /^(\d+(?:\.\d+)?)%$/.exec(text.trim());
+  if (!m || Number(m[1]) >= 100) {
+    throw new UsageError(`${what} expects a percentage like 10%, got "${text}"`);
+  }
+  return Number(m[1]) / 100;
+}
+
+/** `a,b, c` → ["a", "b", "c"]. */
+export function parseList(text: string): string[] {
+  return text.split(",").map((s) => s.trim()).filter(Boolean);
+}
+
+/** One value from a fixed set. */
+export function parseChoice<T extends string>(choices: readonly T[], flag: string) {
+  return (text: string): T => {
+    if (!(choices as readonly string[]).includes(text)) {
+      throw new UsageError(`${flag} expects one of ${choices.join(", ")}, got "${text}"`);
+    }
+    return text as T;
+  };
+}
+
+// Option builders: the flag's name is written once and reaches its error message.
+type Parse<T> = (text: string, flag: string) => T;
+function typed<T>(flags: string, description: string, parse: Parse<T>): Option {
+  const long = /--[\w-]+/.exec(flags)![0];
+  return new Option(flags, description).argParser((text: string) => parse(text, long));
+}
+
+export const durationOption = (flags: string, description: string) =>
+  typed(flags, description, parseDuration);
+export const countOption = (flags: string, description: string) =>
+  typed(flags, description, parseCount);
+export const sizeOption = (flags: string, description: string) =>
+  typed(flags, description, parseSize);
+export const wholeOption = (flags: string, description: string) =>
+  typed(flags, description, parseWhole);
+export const listOption = (flags: string, description: string) =>
+  new Option(flags, description).argParser(parseList);
+export const choiceOption = <T extends string>(
+  flags: string,
+  description: string,
+  choices: readonly T[],
+) => typed(flags, description, (text, flag) => parseChoice(choices, flag)(text));
+
+// The dispatch flags `route` and `bg` share.
+
+export const DEFAULT_WAIT_MS = 30 * 60_000;
+export const DEFAULT_HEADROOM = 0.1;
+
+export interface DispatchFlags {
+  mem?: number;
+  gpus?: number;
+  gpuMem?: number;
+  os?: "linux" | "macos";
+  pack?: boolean;
+  /** true: --wait without a value. */
+  wait?: number | true;
+  ttl?: number;
+  headroom?: number;
+}
+
+export function addDispatchFlags(command: Command): Command {
+  return command
+    .addOption(sizeOption("--mem <size>", "RAM the job needs (17G, 512M); reserved while it runs"))
+    .addOption(wholeOption("--gpus <n>", "idle GPUs the job needs"))
+    .addOption(sizeOption("--gpu-mem <size>", "free GPU memory the job needs on each GPU"))
+    .addOption(
+      choiceOption("--os <os>", "only linux or only macos hosts (overrides the macOS rule)", [
+        "linux",
+        "macos",
+      ]),
+    )
+    .option("--pack", "fill the fullest host that fits, instead of spreading")
+    .addOption(
+      durationOption(
+        "--wait [duration]",
+        `when nothing fits, wait for room (default ${formatDuration(DEFAULT_WAIT_MS)})`,
+      ),
+    )
+    .addOption(
+      typed(
+        "--headroom <percent>",
+        "share of each host's RAM kept free (default 10%, or $POOL_HEADROOM)",
+        parsePercent,
+      ),
+    )
+    .addOption(
+      durationOption("--ttl <duration>", "longest a reservation may live if its holder vanishes"),
+    );
+}
+
+/**
+ * One error style for every command line problem: `pool: <message>` on
+ * stderr, and (through cli.ts) exit 2. Applied to every command pool parses with.
+ */
+export function usageStyle(command: Command): Command {
+  return command.exitOverride().configureOutput({
+    writeErr: (text) => Deno.stderr.writeSync(new TextEncoder().encode(text)),
+    outputError: (text, write) => write("pool: " + text.replace(/^error: /, "")),
+  });
+}
+
+/** The reservation `route` and `bg` ask for, from their shared flags. */
+export function dispatchOptions(
+  flags: DispatchFlags,
+  command: string,
+  ttlDefaultSeconds: number,
+  deps: { env(name: string): string | undefined },
+): DispatchOptions {
+  const fromEnv = deps.env("POOL_HEADROOM");
+  return {
+    command,
+    memBytes: flags.mem ?? 0,
+    gpus: flags.gpus ?? 0,
+    gpuMemBytes: flags.gpuMem ?? 0,
+    os: flags.os,
+    pack: flags.pack ?? false,
+    headroom: flags.headroom ??
+      (fromEnv === undefined ? DEFAULT_HEADROOM : parsePercent(fromEnv, "POOL_HEADROOM")),
+    waitMs: flags.wait === undefined ? 0 : flags.wait === true ? DEFAULT_WAIT_MS : flags.wait,
+    ttlSeconds: flags.ttl === undefined
+      ? ttlDefaultSeconds
+      : Number.isFinite(flags.ttl)
+      ? flags.ttl / 1000
+      : Number.MAX_SAFE_INTEGER,
+  };
+}
+
+/** Commander keeps a `--` that ends the options among the words: it is not the command's. */
+export function commandWords(words: string[]): string[] {
+  return words[0] === "--" ? words.slice(1) : words;
+}

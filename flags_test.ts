@@ -1,0 +1,41 @@
+import { assertEquals, assertThrows } from "./tests/assert.ts";
+import { MAX_TIMER_MS, NO_LIMIT, parseCount, parseDuration, parsePercent } from "./flags.ts";
+
+Deno.test("parseDuration() reads one syntax for every time flag", () => {
+  assertEquals(parseDuration("30", "--timeout"), 30_000);
+  assertEquals(parseDuration("30s", "--timeout"), 30_000);
+  assertEquals(parseDuration("1.5", "--timeout"), 1500);
+  assertEquals(parseDuration("5m", "--wait"), 300_000);
+  assertEquals(parseDuration("1h", "--ttl"), 3_600_000);
+  assertEquals(parseDuration("2d", "--ttl"), 172_800_000);
+  assertEquals(parseDuration(" 10S ", "--ttl"), 10_000);
+});
+
+Deno.test("parseDuration() makes 0 and anything a timer cannot hold mean no limit, never an instant kill", () => {
+  assertEquals(parseDuration("0", "--timeout"), NO_LIMIT);
+  assertEquals(parseDuration("0s", "--timeout"), NO_LIMIT);
+  assertEquals(parseDuration("1e9", "--timeout"), NO_LIMIT);
+  assertEquals(parseDuration("3000000", "--timeout"), NO_LIMIT);
+  assertEquals(parseDuration("99999h", "--wait"), NO_LIMIT);
+  assertEquals(parseDuration(String(MAX_TIMER_MS / 1000), "--timeout"), MAX_TIMER_MS);
+});
+
+Deno.test("parseDuration() names the flag and the value it refuses", () => {
+  for (const bad of ["", "-5", "5x", "m", "1h30m", "abc", "Infinity", "NaN"]) {
+    assertThrows(
+      () => parseDuration(bad, "--wait"),
+      /^--wait expects a duration like 30, 30s, 5m or 1h \(0 = no limit\), got "/,
+      bad,
+    );
+  }
+});
+
+Deno.test("parseCount() and parsePercent() refuse what they cannot use", () => {
+  assertEquals(parseCount("8", "--jobs"), 8);
+  for (const bad of ["0", "-1", "2.5", "", "x"]) {
+    assertThrows(() => parseCount(bad, "--jobs"), /--jobs/);
+  }
+  assertEquals(parsePercent("10%", "--headroom"), 0.1);
+  assertThrows(() => parsePercent("100%", "--headroom"), /percentage/);
+  assertThrows(() => parsePercent("10", "--headroom"), /percentage/);
+});

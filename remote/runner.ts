@@ -1,0 +1,28 @@
+/**
+ * The seam between pool and the processes it starts. Verbs, probes and the
+ * dispatcher run everything through a Runner; the real one starts ssh (or a
+ * local shell for `local`), and tests pass a recording one instead.
+ */
+
+import type { Host } from "../roster/host.ts";
+import { execOnHost, type ExecOptions, type HostResult } from "./exec.ts";
+import type { MuxSettings } from "./multiplex.ts";
+import { type ResolvedTarget, resolveTarget } from "./ssh.ts";
+
+/** What a caller may ask of one run; connection sharing is the runner's business. */
+export type RunOptions = Omit<ExecOptions, "mux">;
+
+export interface Runner {
+  /** Runs `command` on `host` (null: a login shell); a failure is a result, never a throw. */
+  exec(host: Host, command: string | null, options: RunOptions): Promise<HostResult>;
+  /** What ssh would connect to for `target` after reading its config (`ssh -G`, no connection). */
+  resolve(target: string): Promise<ResolvedTarget | null>;
+}
+
+/** The real runner: OpenSSH, sharing connections as `mux` says. */
+export function sshRunner(mux?: MuxSettings): Runner {
+  return {
+    exec: (host, command, options) => execOnHost(host, command, { ...options, mux }),
+    resolve: resolveTarget,
+  };
+}
