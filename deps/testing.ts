@@ -62,14 +62,16 @@ export class RecordingRunner implements Runner {
     if (!stub) throw new Error(`unexpected run on ${host.name}: ${command}`);
     stub.used++;
     const partial = typeof stub.reply === "function" ? await stub.reply(call) : stub.reply;
+    const text = { stdout: partial.stdout ?? "", stderr: partial.stderr ?? "" };
     const result: HostResult = {
       host: host.name,
       code: 0,
       outcome: "ok",
-      stdout: "",
-      stderr: "",
       durationMs: 1,
       ...partial,
+      ...text,
+      stdoutBytes: partial.stdoutBytes ?? new TextEncoder().encode(text.stdout),
+      stderrBytes: partial.stderrBytes ?? new TextEncoder().encode(text.stderr),
     };
     if (partial.code !== undefined && partial.outcome === undefined && partial.code !== 0) {
       result.outcome = "failed";

@@ -9,6 +9,7 @@ import { type Host, isLocal } from "../roster/host.ts";
 import { type ProcessOptions, type ProcessResult, runProcess } from "./process.ts";
 import { muxOptions, type MuxSettings } from "./multiplex.ts";
 import { DEFAULT_CONNECT_TIMEOUT, sshArgv, sshFailureReason } from "./ssh.ts";
+import { shQuote } from "./quote.ts";
 
 /**
  * What ssh itself says when two commands race to become a host's master: the
@@ -47,7 +48,89 @@ export async function hostArgv(
   return sshArgv(host.ssh, command, { connectTimeout, tty: options.tty, extra });
 }
 
+/**
+ * Runs `command` on `host`. A remote command (not a terminal session, not a
+ * payload fed on stdin) runs under remote/supervise.sh, so that when pool
+ * stops waiting — deadline, signal, closed stdout, or pool itself killed —
+ * the command's whole process tree on the host ends too, and a command killed
+ * by a signal is told apart from a connection that failed.
+ */
 export async function execOnHost(
+  host: Host,
+  command: string | null,
+  options: ExecOptions,
+): Promise<HostResult> {
+  if (isLocal(host) || command === null || options.tty || options.input !== undefined) {
+    return await execPlain(host, command, options);
+  }
+  return await execSupervised(host, command, options);
+}
+
+let supervisor: string | undefined;
+
+async function execSupervised(
+  host: Host,
+  command: string,
+  options: ExecOptions,
+): Promise<HostResult> {
+  supervisor ??= withoutComments(
+    await Deno.readTextFile(new URL("./supervise.sh", import.meta.url)),
+  );
+  const nonce = crypto.randomUUID().replaceAll("-", "").slice(0, 16);
+  // Foreground: the command reads the user's stdin, so pool stops it by
+  // signalling the supervisor. Otherwise pool holds the supervisor's stdin.
+  const watch = options.stdin !== "inherit";
+  const remote = [
+    "sh",
+    "-c",
+    supervisor,
+    "pool-supervise",
+    nonce,
+    watch ? "watch" : "inherit",
+    command,
+  ]
+    .map(shQuote).join(" ");
+  let pid: number | null = null;
+  const result = await execPlain(host, remote, {
+    ...options,
+    holdStdin: watch,
+    marker: {
+      prefix: `@@pool-${nonce} `,
+      onMarker: (line) => (pid = Number(line.split(" ")[1]) || null),
+    },
+    softStop: (closeStdin) => {
+      if (pid === null) return false; // nothing started there yet: just end our ssh
+      if (watch) closeStdin();
+      else {
+        execPlain(host, `kill -TERM ${pid}`, { timeoutMs: 5000, mux: options.mux }).catch(() => {});
+      }
+      return true;
+    },
+  });
+  if (pid === null || result.outcome !== "failed" && result.outcome !== "unreachable") {
+    return result;
+  }
+  // The command ran. 255 now means the connection broke under it, or the command's own 255.
+  if (result.code === EXIT.unreachable) {
+    const lost = CONNECTION_LOST.exec(lastLines(result.stderr, 3));
+    if (lost) return { ...result, outcome: "unreachable", reason: `connection lost (${lost[0]})` };
+    return { ...result, outcome: "failed", reason: undefined };
+  }
+  // The supervisor exits 128+n when signal n killed the command.
+  if (result.code > 128 && result.code <= 128 + 64) return { ...result, outcome: "signalled" };
+  return result;
+}
+
+/** The script as sent: its comments are for readers of the file, not for every `ps` on the host. */
+function withoutComments(script: string): string {
+  return script.split("\n").filter((l) => l.trim() !== "" && !/^\s*#/.test(l)).join("\n") + "\n";
+}
+
+/** What ssh says when an established connection goes away. */
+const CONNECTION_LOST =
+  /closed by remote host|not responding|client_loop: send disconnect|Broken pipe|Connection reset/;
+
+async function execPlain(
   host: Host,
   command: string | null,
   options: ExecOptions,
@@ -67,6 +150,8 @@ export async function execOnHost(
       outcome: "unreachable",
       stdout: "",
       stderr: message + "\n",
+      stdoutBytes: new Uint8Array(0),
+      stderrBytes: new TextEncoder().encode(message + "\n"),
       durationMs: 0,
       reason: message,
     };

@@ -10,14 +10,17 @@
 import { abortCode, EXIT, signalledCode } from "../exit.ts";
 import { LineSplitter } from "./lines.ts";
 
-export type Outcome = "ok" | "failed" | "timeout" | "interrupted" | "unreachable";
+export type Outcome = "ok" | "failed" | "signalled" | "timeout" | "interrupted" | "unreachable";
 
 export interface ProcessResult {
-  /** Exit code: the child's own, 128+signal when signalled, 124 timed out, 130 interrupted. */
+  /** Exit code: the child's own, 128+n when signal n killed it, 124 timed out, 128+n stopped by pool's signal. */
   code: number;
   outcome: Outcome;
+  /** What the child wrote, decoded (invalid UTF-8 replaced); the exact bytes are in *Bytes. */
   stdout: string;
   stderr: string;
+  stdoutBytes: Uint8Array;
+  stderrBytes: Uint8Array;
   durationMs: number;
 }
 
@@ -30,6 +33,11 @@ export interface ProcessOptions {
   stdin?: "null" | "inherit";
   /** Text fed to the child's stdin, then closed (a payload for `sh -s`). Overrides `stdin`. */
   input?: string;
+  /**
+   * Give the child a stdin pipe that stays open, unwritten, until the child
+   * exits or is stopped: its end of file tells the far side that pool is gone.
+   */
+  holdStdin?: boolean;
   /** Write stdout straight through (single-host mode) instead of reading it. */
   stdoutInherit?: boolean;
   onStdoutLine?: (line: string) => void;
@@ -38,67 +46,98 @@ export interface ProcessOptions {
   onStderrChunk?: (chunk: Uint8Array) => void;
   /** stderr lines that are the transport's chatter, not the command's: dropped everywhere. */
   ignoreStderr?: RegExp;
+  /** A stderr line starting with this is a message to pool, not output: taken out, handed to `onMarker`. */
+  marker?: { prefix: string; onMarker: (line: string) => void };
+  /**
+   * Asks the child to stop before it is killed (closing its held stdin, or
+   * telling the far side); returns false when there is nothing to ask, and the
+   * child is killed at once.
+   */
+  softStop?: (closeStdin: () => void) => boolean;
   /** Own process group, so a kill reaches every descendant. Off for interactive use. */
   ownGroup?: boolean;
 }
 
 /** Between SIGTERM and SIGKILL: time for ssh to say goodbye. */
 const KILL_GRACE_MS = 2000;
+/** After a soft stop: time for the far side to end the command (its own TERM → KILL is 2 s). */
+const SOFT_STOP_GRACE_MS = 5000;
 /** Once the child is gone: how long a pipe may stay silent before we stop reading it. */
 const QUIET_AFTER_EXIT_MS = 50;
 
 export async function runProcess(argv: string[], options: ProcessOptions): Promise<ProcessResult> {
   const started = performance.now();
+  const piped = options.input !== undefined || options.holdStdin;
   const child = new Deno.Command(argv[0], {
     args: argv.slice(1),
-    stdin: options.input !== undefined ? "piped" : options.stdin ?? "null",
+    stdin: piped ? "piped" : options.stdin ?? "null",
     stdout: options.stdoutInherit ? "inherit" : "piped",
     stderr: "piped",
     detached: options.ownGroup ?? true,
   }).spawn();
 
-  if (options.input !== undefined) {
+  let closeStdin = () => {};
+  if (piped) {
     const writer = child.stdin.getWriter();
-    // A child that exits without reading its stdin makes this fail: that is its answer, not ours.
-    writer.write(new TextEncoder().encode(options.input)).then(() => writer.close()).catch(
-      () => {},
-    );
+    let closed = false;
+    closeStdin = () => {
+      if (closed) return;
+      closed = true;
+      writer.close().catch(() => {});
+    };
+    if (options.input !== undefined) {
+      // A child that exits without reading its stdin makes this fail: that is its answer, not ours.
+      writer.write(new TextEncoder().encode(options.input)).then(closeStdin).catch(() => {});
+    }
   }
 
-  let stdout = "";
-  let stderr = "";
+  // Once pool is told to stop, nothing more of the output will be shown: reading
+  // it only keeps the pipes flowing so the child can die, not parsing a flood.
+  let discarding = false;
+  const stdout = new Collector();
+  const stderr = new Collector();
   const pumps: Pump[] = [];
   if (!options.stdoutInherit) {
-    const lines = new LineSplitter((line) => {
-      stdout += line + "\n";
-      options.onStdoutLine?.(line);
-    });
-    pumps.push(pump(child.stdout, (chunk) => lines.push(chunk), () => lines.end()));
+    const lines = new LineSplitter((line) => options.onStdoutLine?.(line));
+    pumps.push(pump(child.stdout, (chunk) => {
+      if (discarding) return;
+      stdout.push(chunk);
+      lines.push(chunk);
+    }, () => lines.end()));
   }
   const ignored = (line: string) => options.ignoreStderr?.test(line) ?? false;
   const stderrLines = new LineSplitter((line) => {
-    if (ignored(line)) return;
-    stderr += line + "\n";
-    options.onStderrLine?.(line);
+    if (!ignored(line)) options.onStderrLine?.(line);
   });
-  pumps.push(pump(child.stderr, (chunk) => {
+  const passStderr = (chunk: Uint8Array) => {
     // ssh writes its own messages in one write each, so a whole chunk is one of them or none.
-    if (options.onStderrChunk && !ignored(new TextDecoder().decode(chunk).replace(/\r?\n$/, ""))) {
-      options.onStderrChunk(chunk);
-    }
+    if (ignored(new TextDecoder().decode(chunk).replace(/\r?\n$/, ""))) return;
+    stderr.push(chunk);
+    options.onStderrChunk?.(chunk);
     stderrLines.push(chunk);
-  }, () => stderrLines.end()));
+  };
+  const markers = options.marker ? new MarkerFilter(options.marker, passStderr) : null;
+  pumps.push(
+    pump(child.stderr, (chunk) => markers ? markers.push(chunk) : passStderr(chunk), () => {
+      markers?.end();
+      stderrLines.end();
+    }),
+  );
 
   let killedFor: "timeout" | "interrupted" | null = null;
-  let killTimer: ReturnType<typeof setTimeout> | undefined;
+  const timers: ReturnType<typeof setTimeout>[] = [];
+  const hardKill = () => {
+    signalChild(child, options.ownGroup ?? true, "SIGTERM");
+    timers.push(
+      setTimeout(() => signalChild(child, options.ownGroup ?? true, "SIGKILL"), KILL_GRACE_MS),
+    );
+  };
   const kill = (why: "timeout" | "interrupted") => {
     if (killedFor) return;
     killedFor = why;
-    signalChild(child, options.ownGroup ?? true, "SIGTERM");
-    killTimer = setTimeout(
-      () => signalChild(child, options.ownGroup ?? true, "SIGKILL"),
-      KILL_GRACE_MS,
-    );
+    discarding = why === "interrupted";
+    if (options.softStop?.(closeStdin)) timers.push(setTimeout(hardKill, SOFT_STOP_GRACE_MS));
+    else hardKill();
   };
   // An infinite deadline is no timer at all: setTimeout would wrap it into an instant kill.
   const deadline = Number.isFinite(options.timeoutMs)
@@ -111,22 +150,103 @@ export async function runProcess(argv: string[], options: ProcessOptions): Promi
   const status = await child.status;
   clearTimeout(deadline);
   options.signal?.removeEventListener("abort", onAbort);
+  closeStdin();
   // What the child wrote is in the pipes now, but they may never close: an
   // ssh ControlPersist master it forked keeps stderr, and so may a local
   // background job. Read until the pipes go quiet, then stop waiting.
   await Promise.all(pumps.map((p) => p.drain()));
-  clearTimeout(killTimer);
+  timers.forEach(clearTimeout);
 
-  const durationMs = Math.round(performance.now() - started);
-  if (killedFor === "timeout") {
-    return { code: EXIT.timeout, outcome: "timeout", stdout, stderr, durationMs };
-  }
+  const output = {
+    stdout: stdout.text(),
+    stderr: stderr.text(),
+    stdoutBytes: stdout.bytes(),
+    stderrBytes: stderr.bytes(),
+    durationMs: Math.round(performance.now() - started),
+  };
+  if (killedFor === "timeout") return { code: EXIT.timeout, outcome: "timeout", ...output };
   if (killedFor === "interrupted") {
-    const code = abortCode(options.signal);
-    return { code, outcome: "interrupted", stdout, stderr, durationMs };
+    return { code: abortCode(options.signal), outcome: "interrupted", ...output };
   }
-  const code = status.signal ? signalledCode(status.signal) : status.code;
-  return { code, outcome: code === 0 ? "ok" : "failed", stdout, stderr, durationMs };
+  if (status.signal) return { code: signalledCode(status.signal), outcome: "signalled", ...output };
+  return { code: status.code, outcome: status.code === 0 ? "ok" : "failed", ...output };
+}
+
+/** Keeps every byte of one stream. */
+class Collector {
+  #chunks: Uint8Array[] = [];
+  #length = 0;
+
+  push(chunk: Uint8Array): void {
+    this.#chunks.push(chunk);
+    this.#length += chunk.length;
+  }
+
+  bytes(): Uint8Array {
+    if (this.#chunks.length === 1) return this.#chunks[0];
+    const all = new Uint8Array(this.#length);
+    let at = 0;
+    for (const c of this.#chunks) {
+      all.set(c, at);
+      at += c.length;
+    }
+    this.#chunks = [all];
+    return all;
+  }
+
+  text(): string {
+    return new TextDecoder().decode(this.bytes());
+  }
+}
+
+/**
+ * Takes pool's own marker line out of a stream. Until it has been seen the
+ * stream is cut into lines (a login shell may print before it); after it,
+ * chunks pass through untouched, byte for byte.
+ */
+class MarkerFilter {
+  #seen = false;
+  #pending = new Uint8Array(0);
+  #prefix: Uint8Array;
+
+  constructor(
+    private readonly marker: { prefix: string; onMarker: (line: string) => void },
+    private readonly pass: (chunk: Uint8Array) => void,
+  ) {
+    this.#prefix = new TextEncoder().encode(marker.prefix);
+  }
+
+  push(chunk: Uint8Array): void {
+    if (this.#seen) return this.pass(chunk);
+    const buffer = new Uint8Array(this.#pending.length + chunk.length);
+    buffer.set(this.#pending);
+    buffer.set(chunk, this.#pending.length);
+    let start = 0;
+    for (let i = 0; i < buffer.length; i++) {
+      if (buffer[i] !== 0x0a) continue;
+      const line = buffer.subarray(start, i + 1);
+      start = i + 1;
+      if (startsWith(line, this.#prefix)) {
+        this.#seen = true;
+        this.marker.onMarker(new TextDecoder().decode(line).trimEnd());
+        if (start < buffer.length) this.pass(buffer.slice(start));
+        this.#pending = new Uint8Array(0);
+        return;
+      }
+      this.pass(line.slice());
+    }
+    this.#pending = buffer.slice(start);
+  }
+
+  end(): void {
+    if (this.#pending.length > 0) this.pass(this.#pending);
+    this.#pending = new Uint8Array(0);
+  }
+}
+
+function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
+  if (bytes.length < prefix.length) return false;
+  return prefix.every((b, i) => bytes[i] === b);
 }
 
 function signalChild(child: Deno.ChildProcess, group: boolean, signal: Deno.Signal): void {

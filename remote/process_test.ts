@@ -22,9 +22,22 @@ Deno.test("runProcess() stops on abort: exit 130", async () => {
   assertEquals([r.code, r.outcome], [130, "interrupted"]);
 });
 
-Deno.test("runProcess() reports death by signal as 128 + n", async () => {
-  const r = await runProcess(["sh", "-c", "kill -TERM $$"], { timeoutMs: 10_000 });
-  assertEquals(r.code, 143);
+Deno.test("runProcess() reports death by signal as 128 + n, from the full signal table", async () => {
+  const cases: [string, number][] = [["TERM", 143], ["SEGV", 139], ["USR1", 138], ["XCPU", 152]];
+  for (const [signal, code] of cases) {
+    const r = await runProcess(["sh", "-c", `kill -${signal} $$`], { timeoutMs: 10_000 });
+    assertEquals([r.code, r.outcome], [code, "signalled"], signal);
+  }
+});
+
+Deno.test("runProcess() keeps output byte for byte: carriage returns, invalid UTF-8, no added newline", async () => {
+  const r = await runProcess(["sh", "-c", "printf 'a\\r\\nb\\377'"], { timeoutMs: 10_000 });
+  assertEquals([...r.stdoutBytes], [0x61, 0x0d, 0x0a, 0x62, 0xff]);
+});
+
+Deno.test("runProcess() never kills early on a deadline no timer can hold", async () => {
+  const r = await runProcess(["sh", "-c", "sleep 0.3; echo done"], { timeoutMs: Infinity });
+  assertEquals([r.code, r.stdout], [0, "done\n"]);
 });
 
 Deno.test("runProcess() feeds input to stdin and reads every byte of a large output", async () => {
@@ -32,5 +45,6 @@ Deno.test("runProcess() feeds input to stdin and reads every byte of a large out
     timeoutMs: 10_000,
     input: "payload\n",
   });
-  assertEquals(r.stdout.length, "payload\n".length + 300000 + 1);
+  // Byte for byte: nothing added (no closing newline), nothing taken.
+  assertEquals(r.stdout.length, "payload\n".length + 300000);
 });

@@ -13,17 +13,42 @@ export function prefixer(names: readonly string[]): (name: string) => string {
   return (name) => `[${name.padEnd(width)}] `;
 }
 
-/** One JSON object per host, on one line. */
+/**
+ * One JSON object per host, on one line. `stdout` and `stderr` are the exact
+ * bytes when they are UTF-8; otherwise a lossy string plus `stdout_base64` /
+ * `stderr_base64` with the bytes themselves.
+ */
 export function hostJson(result: HostResult): string {
   return JSON.stringify({
     name: result.host,
     exit: result.code,
     status: result.outcome,
     duration_ms: result.durationMs,
-    stdout: result.stdout,
-    stderr: result.stderr,
+    ...textField("stdout", result.stdoutBytes),
+    ...textField("stderr", result.stderrBytes),
     ...(result.reason ? { reason: result.reason } : {}),
   });
+}
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+function textField(name: string, bytes: Uint8Array): Record<string, string> {
+  try {
+    return { [name]: strictUtf8.decode(bytes) };
+  } catch {
+    return {
+      [name]: new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes),
+      [`${name}_base64`]: encodeBase64(bytes),
+    };
+  }
+}
+
+function encodeBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(binary);
 }
 
 /**

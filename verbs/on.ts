@@ -106,7 +106,8 @@ async function onMany(
     },
   );
   if (options.collapse && !options.json) printCollapsed(out, results, merged);
-  printSummary(out, results, timeoutMs);
+  // A reader that closed stdout said "enough": no summary of what that stopped.
+  if (out.stdoutOpen) printSummary(out, results, timeoutMs);
   if (results.some((r) => r.outcome === "interrupted")) return abortCode(signal);
   return worstCode(results.map((r) => r.code));
 }
@@ -118,6 +119,8 @@ function notStarted(host: Host, code: number): HostResult {
     outcome: "interrupted",
     stdout: "",
     stderr: "",
+    stdoutBytes: new Uint8Array(0),
+    stderrBytes: new Uint8Array(0),
     durationMs: 0,
   };
 }
