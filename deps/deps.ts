@@ -38,6 +38,13 @@ export interface LedgerStore {
   update<T>(change: (leases: Lease[]) => { leases: Lease[]; result: T }): Promise<T>;
 }
 
+/** pool's own stdin: what it is, and (once) what it holds. */
+export interface Stdin {
+  /** "none" is /dev/null or closed: nothing a user could expect to be sent. */
+  kind(): "terminal" | "file" | "pipe" | "none";
+  readAll(): Promise<Uint8Array>;
+}
+
 export interface Deps {
   roster: RosterStore;
   ledger: LedgerStore;
@@ -46,6 +53,7 @@ export interface Deps {
   out: Output;
   /** Aborted when pool is told to stop (SIGINT, SIGTERM, SIGHUP, a closed stdout). */
   signal: AbortSignal;
+  stdin: Stdin;
   /** The environment pool reads its settings from (POOL_*). */
   env(name: string): string | undefined;
 }

@@ -1,13 +1,14 @@
 /** The real dependencies, as cli.ts wires them: files under the state directory, OpenSSH, the clock. */
 
 import { join } from "node:path";
+import { fstatSync } from "node:fs";
 import { UsageError } from "../errors.ts";
 import type { Output } from "../render/out.ts";
 import { sshRunner } from "../remote/runner.ts";
 import type { MuxSettings } from "../remote/multiplex.ts";
 import { ledgerPath } from "../ledger/store.ts";
 import { rosterPath, stateDir } from "../state/dir.ts";
-import { type Deps, fileLedger, fileRoster, systemClock } from "./deps.ts";
+import { type Deps, fileLedger, fileRoster, type Stdin, systemClock } from "./deps.ts";
 
 export const DEFAULT_CONTROL_PERSIST_S = 60;
 
@@ -33,6 +34,19 @@ export function muxSettings(env: (name: string) => string | undefined): MuxSetti
   };
 }
 
+export const processStdin: Stdin = {
+  kind() {
+    if (Deno.stdin.isTerminal()) return "terminal";
+    try {
+      const stat = fstatSync(0);
+      return stat.isFile() ? "file" : stat.isFIFO() || stat.isSocket() ? "pipe" : "none";
+    } catch {
+      return "none";
+    }
+  },
+  readAll: async () => new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer()),
+};
+
 export function realDeps(out: Output, signal: AbortSignal): Deps {
   const env = (name: string) => Deno.env.get(name);
   const roster = rosterPath(env);
@@ -46,6 +60,7 @@ export function realDeps(out: Output, signal: AbortSignal): Deps {
       return runner;
     },
     clock: systemClock,
+    stdin: processStdin,
     out,
     signal,
     env,

@@ -131,6 +131,7 @@ export async function testDeps(
     ledger: fileLedger(join(dir, "leases.json")),
     runner: new RecordingRunner(),
     clock: fakeClock(),
+    stdin: { kind: () => "none", readAll: () => Promise.resolve(new Uint8Array(0)) },
     out: memoryOutput(),
     signal: controller.signal,
     env: (name) => env[name],

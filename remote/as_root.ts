@@ -28,7 +28,7 @@ export async function runAsRoot(
   options: { timeoutMs: number; signal?: AbortSignal; onLine?: (line: string) => void },
 ): Promise<HostResult> {
   return await runner.exec(host, asRootCommand(host, args), {
-    input: payload,
+    payload,
     timeoutMs: options.timeoutMs,
     signal: options.signal,
     onStdoutLine: options.onLine,

@@ -13,8 +13,8 @@ async function launchScript(): Promise<string> {
 export async function detachedLaunch(
   id: string,
   command: string,
-): Promise<{ remote: string; input: string }> {
-  return { remote: `sh -s -- ${shQuote(id)} ${shQuote(command)}`, input: await launchScript() };
+): Promise<{ remote: string; payload: string }> {
+  return { remote: `sh -s -- ${shQuote(id)} ${shQuote(command)}`, payload: await launchScript() };
 }
 
 /** The launcher prints the job's pid, then its log path. */

@@ -24,6 +24,8 @@ export interface HostResult extends ProcessResult {
 }
 
 export interface ExecOptions extends ProcessOptions {
+  /** A script for the remote `sh -s` (probes, features): fed on stdin, and the command is run as is. */
+  payload?: string;
   tty?: boolean;
   connectTimeout?: number;
   /** Share connections through a ControlMaster; absent = a fresh connection every time. */
@@ -60,7 +62,10 @@ export async function execOnHost(
   command: string | null,
   options: ExecOptions,
 ): Promise<HostResult> {
-  if (isLocal(host) || command === null || options.tty || options.input !== undefined) {
+  if (options.payload !== undefined) {
+    return await execPlain(host, command, { ...options, input: options.payload });
+  }
+  if (isLocal(host) || command === null || options.tty) {
     return await execPlain(host, command, options);
   }
   return await execSupervised(host, command, options);
@@ -77,9 +82,9 @@ async function execSupervised(
     await Deno.readTextFile(new URL("./supervise.sh", import.meta.url)),
   );
   const nonce = crypto.randomUUID().replaceAll("-", "").slice(0, 16);
-  // Foreground: the command reads the user's stdin, so pool stops it by
-  // signalling the supervisor. Otherwise pool holds the supervisor's stdin.
-  const watch = options.stdin !== "inherit";
+  // When the command reads stdin (the user's, or bytes pool sends), pool stops
+  // it by signalling the supervisor; otherwise pool holds the supervisor's stdin.
+  const watch = options.stdin !== "inherit" && options.input === undefined;
   const remote = [
     "sh",
     "-c",

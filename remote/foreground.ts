@@ -12,6 +12,8 @@ export interface ForegroundOptions {
   /** Milliseconds before the command is killed (exit 124); Infinity = none. */
   timeoutMs: number;
   tty?: boolean;
+  /** Bytes for the command's stdin instead of the user's; "none" for no stdin at all (ssh -n). */
+  stdin?: Uint8Array | "none";
   signal: AbortSignal;
   /** Where the command's stderr goes, byte for byte. */
   onStderrChunk: (chunk: Uint8Array) => void;
@@ -27,7 +29,8 @@ export function runForeground(
     timeoutMs: options.timeoutMs,
     signal: options.signal,
     tty: options.tty,
-    stdin: "inherit",
+    stdin: options.stdin === undefined ? "inherit" : "null",
+    input: options.stdin instanceof Uint8Array ? options.stdin : undefined,
     stdoutInherit: true,
     onStderrChunk: options.onStderrChunk,
     // A terminal program needs to stay in the terminal's process group.

@@ -31,8 +31,8 @@ export interface ProcessOptions {
   signal?: AbortSignal;
   /** "inherit" only for a single foreground command; fan-outs never share the terminal. */
   stdin?: "null" | "inherit";
-  /** Text fed to the child's stdin, then closed (a payload for `sh -s`). Overrides `stdin`. */
-  input?: string;
+  /** Bytes fed to the child's stdin, then closed (a payload for `sh -s`, or `--stdin`). Overrides `stdin`. */
+  input?: string | Uint8Array;
   /**
    * Give the child a stdin pipe that stays open, unwritten, until the child
    * exits or is stopped: its end of file tells the far side that pool is gone.
@@ -68,13 +68,12 @@ const QUIET_AFTER_EXIT_MS = 50;
 export async function runProcess(argv: string[], options: ProcessOptions): Promise<ProcessResult> {
   const started = performance.now();
   const piped = options.input !== undefined || options.holdStdin;
-  const child = new Deno.Command(argv[0], {
-    args: argv.slice(1),
+  const child = await spawn(argv, {
     stdin: piped ? "piped" : options.stdin ?? "null",
     stdout: options.stdoutInherit ? "inherit" : "piped",
     stderr: "piped",
     detached: options.ownGroup ?? true,
-  }).spawn();
+  }, options.signal);
 
   let closeStdin = () => {};
   if (piped) {
@@ -87,7 +86,10 @@ export async function runProcess(argv: string[], options: ProcessOptions): Promi
     };
     if (options.input !== undefined) {
       // A child that exits without reading its stdin makes this fail: that is its answer, not ours.
-      writer.write(new TextEncoder().encode(options.input)).then(closeStdin).catch(() => {});
+      const bytes = typeof options.input === "string"
+        ? new TextEncoder().encode(options.input)
+        : options.input;
+      writer.write(bytes).then(closeStdin).catch(() => {});
     }
   }
 
@@ -170,6 +172,31 @@ export async function runProcess(argv: string[], options: ProcessOptions): Promi
   }
   if (status.signal) return { code: signalledCode(status.signal), outcome: "signalled", ...output };
   return { code: status.code, outcome: status.code === 0 ? "ok" : "failed", ...output };
+}
+
+/** How long a spawn waits for a file descriptor to come free before it gives up. */
+const SPAWN_PATIENCE_MS = 60_000;
+
+/**
+ * Starts the child. Out of file descriptors (EMFILE/ENFILE, e.g. many hosts
+ * under a low `ulimit -n`) is a reason to wait for a slot, not to fail a host:
+ * every child that ends gives its descriptors back.
+ */
+async function spawn(
+  argv: string[],
+  options: Omit<Deno.CommandOptions, "args">,
+  signal?: AbortSignal,
+): Promise<Deno.ChildProcess> {
+  const giveUp = performance.now() + SPAWN_PATIENCE_MS;
+  for (let pause = 10;; pause = Math.min(pause * 2, 250)) {
+    try {
+      return new Deno.Command(argv[0], { ...options, args: argv.slice(1) }).spawn();
+    } catch (e) {
+      const exhausted = /Too many open files|EMFILE|ENFILE/.test(String((e as Error).message));
+      if (!exhausted || signal?.aborted || performance.now() > giveUp) throw e;
+      await new Promise((r) => setTimeout(r, pause));
+    }
+  }
 }
 
 /** Keeps every byte of one stream. */

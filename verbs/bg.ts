@@ -54,9 +54,9 @@ export async function bg(wordsIn: string[], opts: DispatchFlags, deps: Deps): Pr
   let handedOver = false;
   try {
     if (!named) await printRanking(deps.out, reservation.ranked, options);
-    const { remote, input } = await detachedLaunch(jobId(), command);
+    const { remote, payload } = await detachedLaunch(jobId(), command);
     const result = await deps.runner.exec(reservation.host, remote, {
-      input,
+      payload,
       timeoutMs: LAUNCH_TIMEOUT_MS,
       signal: deps.signal,
     });

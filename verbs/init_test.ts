@@ -39,7 +39,7 @@ Deno.test("init runs each feature that applies, in order, and reports a host × 
   assertMatch(deps.runner.calls.find((c) => c.host === "mini")!.command!, /exec sudo -n sh/);
   assert(!deps.runner.calls.find((c) => c.host === "deb")!.command!.includes("exec sudo"));
   // The payload travels on stdin; the feature's own script is in it.
-  assertMatch(deps.runner.calls[0].options.input!, /@@ result/);
+  assertMatch(deps.runner.calls[0].options.payload!, /@@ result/);
   const out = deps.out.stdoutText();
   assertMatch(out, /^\[deb \] swapfile: already {2}swapfile done$/m);
   assertMatch(out, /^\[mini\] swapfile: skipped {2}not for macos$/m);

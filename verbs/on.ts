@@ -31,6 +31,11 @@ export interface OnOptions {
   /** The words as typed; joined with spaces, the remote shell reads them (like `ssh host cmd...`). */
   command: string[];
   tty?: boolean;
+  /**
+   * true: read pool's stdin once and send it to every host; false: the command
+   * gets none (ssh -n); unset: one host reads it as ssh would, many get none.
+   */
+  stdin?: boolean;
   /** Milliseconds per host; default 30 s for a fan-out, 1 h (the foreground ceiling) for one host. */
   timeout?: number;
   jobs?: number;
@@ -61,6 +66,11 @@ export async function on(options: OnOptions, deps: Deps): Promise<number> {
     const result = await runForeground(deps.runner, host, command, {
       timeoutMs,
       tty: options.tty,
+      stdin: options.stdin === true
+        ? await deps.stdin.readAll()
+        : options.stdin === false
+        ? "none"
+        : undefined,
       signal: deps.signal,
       onStderrChunk: (chunk) => deps.out.errBytes(chunk),
     });
@@ -80,6 +90,12 @@ async function onMany(
   const { out, signal } = deps;
   if (options.tty) throw new UsageError("--tty needs a single host");
   const timeoutMs = options.timeout ?? FAN_OUT_TIMEOUT_MS;
+  // Read once, sent to every host (like pssh -I); without --stdin say that it is not sent.
+  let input: Uint8Array | undefined;
+  if (options.stdin === true) input = await deps.stdin.readAll();
+  else if (options.stdin === undefined && ["file", "pipe"].includes(deps.stdin.kind())) {
+    out.errLine("pool: note: stdin is not sent to many hosts; --stdin sends it to each");
+  }
   const prefix = prefixer(hosts.map((h) => h.name));
   // For -b: every host's lines in arrival order, stdout and stderr merged.
   const merged = new Map<string, string[]>(hosts.map((h) => [h.name, []]));
@@ -98,6 +114,7 @@ async function onMany(
         : await deps.runner.exec(host, command, {
           timeoutMs,
           signal,
+          input,
           onStdoutLine: onLine(host),
           onStderrLine: onLine(host),
         });
@@ -127,6 +144,7 @@ function notStarted(host: Host, code: number): HostResult {
 
 interface OnFlags {
   tty?: boolean;
+  stdin?: boolean;
   timeout?: number;
   jobs?: number;
   json?: boolean;
@@ -140,6 +158,8 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 function onFlags(command: Command): Command {
   return command
     .option("-t, --tty", "allocate a terminal (interactive programs; one host only)")
+    .option("--stdin", "send pool's stdin to every host (read once)")
+    .option("-n, --no-stdin", "give the command no stdin, like ssh -n (for while-read loops)")
     .option("-x, --exclude <hosts>", "leave these hosts out (repeatable; same as !name)", collect)
     .addOption(
       durationOption(
