@@ -46,8 +46,12 @@ if [ -n "$grouped" ]; then target=-$child; fi
 
 # shellcheck disable=SC2317 # called from the traps below
 stop() {
-  kill -TERM "$target" 2>/dev/null || return 0
-  ( sleep 2; kill -KILL "$target" ) >/dev/null 2>&1 &
+  # Stopped so early that the group does not exist yet: the command's process
+  # is still on its way to setsid, and that pid alone is it.
+  kill -TERM "$target" 2>/dev/null || kill -TERM "$child" 2>/dev/null || return 0
+  # A process of its own (not a subshell, which would carry the command's text
+  # in its argv): KILL in 2 s, unless the group is gone first and it is cancelled.
+  sh -c 'sleep 2; kill -KILL "$1"' pool-stop "$target" >/dev/null 2>&1 &
   killer=$!
   wait "$child"
   kill "$killer" 2>/dev/null

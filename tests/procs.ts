@@ -1,0 +1,51 @@
+/**
+ * What runs on this machine, for tests that check remote work really ended:
+ * the loopback test hosts share this kernel, so "on the host" is /proc here.
+ */
+
+/**
+ * Live (not zombie) processes whose command line contains `marker` (or, with
+ * `atStart`, begins with it: the command itself, not a shell that carries its text).
+ */
+export async function processesWith(marker: string, atStart = false): Promise<string[]> {
+  const found: string[] = [];
+  for await (const entry of Deno.readDir("/proc")) {
+    if (!/^\d+$/.test(entry.name) || Number(entry.name) === Deno.pid) continue;
+    try {
+      const cmdline = (await Deno.readTextFile(`/proc/${entry.name}/cmdline`)).replaceAll(
+        "\0",
+        " ",
+      );
+      const state = (await Deno.readTextFile(`/proc/${entry.name}/stat`)).split(") ")[1]?.[0];
+      const hit = atStart ? cmdline.startsWith(marker) : cmdline.includes(marker);
+      if (hit && state !== "Z") {
+        found.push(`${entry.name} ${cmdline.slice(0, 80)}`);
+      }
+    } catch { /* exited meanwhile */ }
+  }
+  return found;
+}
+
+/** Polls `check` until it holds or `ms` pass; returns whether it held. Bounds a wait, never a speed. */
+export async function eventually(check: () => Promise<boolean>, ms: number): Promise<boolean> {
+  const end = performance.now() + ms;
+  for (;;) {
+    if (await check()) return true;
+    if (performance.now() > end) return false;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Waits (up to `ms`) until `count` processes whose command line starts with `command` run. */
+export async function running(command: string, count = 1, ms = 20_000): Promise<void> {
+  if (!(await eventually(async () => (await processesWith(command, true)).length >= count, ms))) {
+    throw new Error(`never saw ${count} process(es) running ${command}`);
+  }
+}
+
+/** Remote work must be gone within 5 s of pool's word (checked with a few seconds' slack). */
+export async function assertGone(marker: string, what: string): Promise<void> {
+  if (!(await eventually(async () => (await processesWith(marker)).length === 0, 8_000))) {
+    throw new Error(`${what}: still running: ${(await processesWith(marker)).join("; ")}`);
+  }
+}

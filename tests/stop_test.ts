@@ -1,0 +1,253 @@
+/**
+ * Stop means stop, against real sshd hosts: after a deadline, SIGINT,
+ * SIGTERM or a closed stdout no process of the command is left on any host,
+ * a route's lease outlives its remote command, and a typo never runs.
+ */
+
+import { join } from "node:path";
+import { assert, assertEquals, assertMatch } from "./assert.ts";
+import { childEnv, fleetTest, pool, spawnPool, writeRoster } from "./helpers.ts";
+import { assertGone, processesWith, running } from "./procs.ts";
+
+/** A command that sleeps, and one that forks children that sleep; `n` makes each run's marker unique. */
+const SLEEPS = (n: number) => `sleep ${n}`;
+const FORKS = (n: number) => `sh -c 'sleep ${n} & sleep ${n} & wait'; echo never`;
+
+fleetTest("stopping pool ends the remote command's whole process tree", 2, async (t, fleet) => {
+  await writeRoster(fleet, [{ name: "h1" }, { name: "h2" }]);
+  let n = 31410;
+
+  for (const [label, command] of [["sleeps", SLEEPS], ["forks children", FORKS]] as const) {
+    await t.step(`--timeout, a command that ${label}`, async () => {
+      const marker = String(++n);
+      const r = await pool(fleet, ["on", "h1,h2", "--timeout", "2", command(n)]);
+      assertEquals(r.code, 124, r.stderr);
+      await assertGone(marker, "after --timeout");
+    });
+
+    for (const signal of ["SIGINT", "SIGTERM"] as const) {
+      await t.step(`${signal}, many hosts, a command that ${label}`, async () => {
+        const marker = String(++n);
+        const child = spawnPool(fleet, ["on", "h1,h2", command(n)]);
+        await running(`sleep ${marker}`, 2);
+        Deno.kill(child.pid, signal);
+        const out = await child.output();
+        assertEquals(out.code, signal === "SIGINT" ? 130 : 143);
+        await assertGone(marker, `after ${signal}`);
+      });
+    }
+
+    await t.step(`SIGINT, one host in the foreground, a command that ${label}`, async () => {
+      const marker = String(++n);
+      const child = spawnPool(fleet, ["on", "h1", command(n)]);
+      await running(`sleep ${marker}`);
+      Deno.kill(child.pid, "SIGINT");
+      assertEquals((await child.output()).code, 130);
+      await assertGone(marker, "after SIGINT to a foreground run");
+    });
+
+    await t.step(`a closed stdout, a command that ${label}`, async () => {
+      const marker = String(++n);
+      const child = spawnPool(fleet, [
+        "on",
+        "h1,h2",
+        `while :; do echo tick; sleep 0.05; done & ${command(n)}`,
+      ]);
+      await running(`sleep ${marker}`, 2);
+      const reader = child.stdout.getReader();
+      await reader.read();
+      await reader.cancel(); // what `| head -1` does
+      const status = await child.status;
+      assertEquals(status.code, 141, "like a pipeline member killed by SIGPIPE");
+      assertEquals(await new Response(child.stderr).text(), "", "and quietly");
+      await assertGone(marker, "after stdout closed");
+    });
+  }
+
+  await t.step("SIGKILL to pool itself: the held stdin ends, and so does the command", async () => {
+    const marker = String(++n);
+    const child = spawnPool(fleet, ["on", "h1,h2", FORKS(n)]);
+    await running(`sleep ${marker}`, 2);
+    Deno.kill(child.pid, "SIGKILL");
+    await child.output();
+    await assertGone(marker, "after pool was SIGKILLed");
+  });
+});
+
+fleetTest(
+  "a route's lease is released only once its remote command is gone",
+  1,
+  async (_t, fleet) => {
+    await writeRoster(fleet, [{ name: "h1" }]);
+    const ledger = join(fleet.dir, "state", "leases.json");
+    const leases = async () => {
+      try {
+        return JSON.parse(await Deno.readTextFile(ledger)).leases.length as number;
+      } catch {
+        return 0;
+      }
+    };
+    const child = spawnPool(fleet, ["route", "--mem", "16M", FORKS(31490)]);
+    await running("sleep 31490", 2);
+    assertEquals(await leases(), 1);
+    Deno.kill(child.pid, "SIGTERM");
+    // Watch the ledger: the moment it empties, the command must already be gone.
+    while (await leases() > 0) await new Promise((r) => setTimeout(r, 10));
+    assertEquals(await processesWith("31490"), [], "the lease outlived the command");
+    assertEquals((await child.output()).code, 143);
+  },
+);
+
+fleetTest(
+  "pool on all yes | head -1 returns at once, even with a host that never answers",
+  2,
+  async (_t, fleet) => {
+    await writeRoster(fleet, [{ name: "h1" }, { name: "h2" }, { name: "silent" }]);
+    const started = performance.now();
+    const child = spawnPool(fleet, ["on", "all", "yes 31499"]);
+    const reader = child.stdout.getReader();
+    assertMatch(new TextDecoder().decode((await reader.read()).value), /^\[h[12] *\] 31499$/m);
+    await reader.cancel();
+    const status = await child.status;
+    const waited = performance.now() - started;
+    assertEquals(status.code, 141);
+    // Not a speed test: the silent host's connect timeout is 10 s, and pool must not wait for it.
+    assert(waited < 10_000, `waited ${waited} ms for a host that never answers`);
+    await assertGone("yes 31499", "after head -1");
+  },
+);
+
+fleetTest(
+  "a mistyped option before the command is a usage error, and no ssh starts",
+  2,
+  async (t, fleet) => {
+    await writeRoster(fleet, [{ name: "h1" }, { name: "h2" }]);
+    // An ssh that only records that it was started.
+    const bin = join(fleet.dir, "fake-bin");
+    const log = join(fleet.dir, "ssh-started");
+    await Deno.mkdir(bin);
+    await Deno.writeTextFile(join(bin, "ssh"), `#!/bin/sh\necho "$@" >> ${log}\nexit 0\n`, {
+      mode: 0o755,
+    });
+    const env = { PATH: `${bin}:${Deno.env.get("PATH")}` };
+    for (
+      const args of [
+        ["on", "h1,h2", "--jbos", "4", "uptime"],
+        ["on", "h1,h2", "--dry-run", "echo would-run"],
+        ["on", "h1", "--timeout", "soon", "true"],
+        ["on", "h1,h2", "-x"],
+        ["route", "--mem", "lots", "true"],
+        ["status", "--timeout", "-1"],
+        ["list", "--jobs", "0"],
+      ]
+    ) {
+      await t.step(args.join(" "), async () => {
+        const r = await pool(fleet, args, { env });
+        assertEquals(r.code, 2, r.stderr);
+        assertMatch(r.stderr, /^pool: /);
+        assertEquals(r.stdout, "");
+        await Deno.stat(log).then(() => assert(false, "ssh was started"), () => {});
+      });
+    }
+    await t.step("the old tool's trailing --jobs still works, with a notice", async () => {
+      const r = await pool(fleet, ["on", "h1,h2", "echo", "hi", "--jobs", "1"]);
+      assertEquals(r.code, 0, r.stderr);
+      assertEquals(r.stdout.split("\n").filter(Boolean).sort(), ["[h1] hi", "[h2] hi"]);
+      assertMatch(r.stderr, /took trailing --jobs 1 as pool's options/);
+    });
+    await t.step("-- ends pool's options: what follows is the command's", async () => {
+      const r = await pool(fleet, ["on", "h1", "--", "echo", "--jbos"]);
+      assertEquals([r.code, r.stdout], [0, "--jbos\n"]);
+    });
+  },
+);
+
+fleetTest(
+  "--stdin sends the same bytes to every host; a piped stdin without it draws a notice",
+  3,
+  async (_t, fleet) => {
+    await writeRoster(fleet, fleet.hosts.map((h) => ({ name: h.name })));
+    const bytes = "line one\n\0binary\xff\r\nlast, no newline";
+    const r = await pool(fleet, ["on", "all", "--stdin", "--json", "od -An -c"], { stdin: bytes });
+    assertEquals(r.code, 0, r.stderr);
+    const outs = r.stdout.trim().split("\n").map((l) => JSON.parse(l).stdout);
+    assertEquals(outs.length, 3);
+    assert(outs.every((o) => o === outs[0]) && outs[0].includes("\\0"), outs[0]);
+    const quiet = await pool(fleet, ["on", "all", "cat; echo ran"], { stdin: "data\n" });
+    assertEquals(quiet.stdout.split("\n").filter(Boolean).length, 3);
+    assertMatch(quiet.stderr, /stdin is not sent to many hosts; --stdin sends it to each/);
+  },
+);
+
+fleetTest(
+  "a command killed by a signal is 128+n and 'signalled'; only ssh's own failure is 255",
+  2,
+  async (_t, fleet) => {
+    await writeRoster(fleet, [{ name: "h1" }, { name: "h2" }, { name: "refused" }]);
+    const segv = "kill -SEGV $$";
+    assertEquals((await pool(fleet, ["on", "h1", segv])).code, 139, "one host");
+    assertEquals((await pool(fleet, ["on", "local", segv])).code, 139, "this machine");
+    assertEquals((await pool(fleet, ["on", "h1,h2", segv])).code, 139, "many hosts");
+    const json = await pool(fleet, ["on", "h1,h2", "--json", segv]);
+    assertEquals(json.code, 139);
+    for (const line of json.stdout.trim().split("\n")) {
+      const r = JSON.parse(line);
+      assertEquals([r.exit, r.status, r.reason], [139, "signalled", undefined]);
+    }
+    const own255 = await pool(fleet, ["on", "h1,h2", "--json", "exit 255"]);
+    assertEquals(
+      JSON.parse(own255.stdout.split("\n")[0]).status,
+      "failed",
+      "the command's own 255",
+    );
+    const down = await pool(fleet, ["on", "refused", "true"]);
+    assertEquals(down.code, 255);
+    const downJson = JSON.parse(
+      (await pool(fleet, ["on", "refused,h1", "--json", "true"])).stdout.split("\n").find((l) =>
+        l.includes('"refused"')
+      )!,
+    );
+    assertEquals([downJson.exit, downJson.status, downJson.reason], [
+      255,
+      "unreachable",
+      "refused",
+    ]);
+  },
+);
+
+fleetTest(
+  "output that cannot be written is one line and exit 1; binary output round-trips through --json",
+  2,
+  async (_t, fleet) => {
+    await writeRoster(fleet, [{ name: "h1" }, { name: "h2" }]);
+    for (const args of [["on", "h1,h2", "echo x"], ["list", "--fast"]]) {
+      const child = new Deno.Command("sh", {
+        args: [
+          "-c",
+          `exec "$0" run --allow-all "$@" >/dev/full`,
+          Deno.execPath(),
+          join(import.meta.dirname!, "..", "pool.ts"),
+          ...args,
+        ],
+        env: childEnv(fleet.env),
+        clearEnv: true,
+        stdout: "null",
+        stderr: "piped",
+      });
+      const out = await child.output();
+      const stderr = new TextDecoder().decode(out.stderr);
+      assertEquals(out.code, 1, stderr);
+      assertEquals(stderr.trim().split("\n").length, 1, stderr);
+      assertMatch(stderr, /^pool: cannot write to stdout: No space left on device/);
+    }
+    const r = await pool(fleet, ["on", "h1,h2", "--json", "printf 'a\\r\\nb\\377\\000'"]);
+    for (const line of r.stdout.trim().split("\n")) {
+      const bytes = Uint8Array.from(atob(JSON.parse(line).stdout_base64), (c) => c.charCodeAt(0));
+      assertEquals([...bytes], [0x61, 0x0d, 0x0a, 0x62, 0xff, 0x00]);
+    }
+    const text = JSON.parse(
+      (await pool(fleet, ["on", "h1,h2", "--json", "printf 'é\\r\\n'"])).stdout.split("\n")[0],
+    );
+    assertEquals([text.stdout, text.stdout_base64], ["é\r\n", undefined]);
+  },
+);
