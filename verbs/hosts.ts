@@ -5,22 +5,14 @@
 
 import { Command } from "commander";
 import { UsageError } from "../errors.ts";
-import { outLine, warn } from "../render/out.ts";
-import { type Host, isExcluded, isLocal } from "../roster/host.ts";
+import { outLine } from "../render/out.ts";
+import { completionWords, exportable, hostLine, type ListFormat } from "../render/host_lists.ts";
+import { isExcluded, isLocal } from "../roster/host.ts";
 import { selectHosts } from "../roster/select.ts";
-import { splitTarget } from "../roster/target.ts";
 import { exitWith, loadRoster } from "./_common.ts";
 
 export const FORMATS = ["names", "targets", "pdsh", "pssh", "complete"] as const;
 export type HostsFormat = typeof FORMATS[number];
-
-/** pssh's host file wants `[user@]host[:port]`; an ssh:// target is rewritten, anything else kept. */
-function psshLine(host: Host): string {
-  if (!host.ssh.startsWith("ssh://")) return host.ssh;
-  const t = splitTarget(host.ssh);
-  const h = t.host.includes(":") ? `[${t.host}]` : t.host;
-  return `${t.user ? t.user + "@" : ""}${h}${t.port ? ":" + t.port : ""}`;
-}
 
 export async function hosts(
   selection: string | undefined,
@@ -31,32 +23,16 @@ export async function hosts(
   }
   const roster = await loadRoster();
   if (format === "complete") {
-    // For shell completion: every name, every @tag, and the selection words; never fails.
-    const tags = new Set(roster.hosts.flatMap((h) => h.tags ?? []));
-    for (
-      const word of [
-        ...roster.hosts.map((h) => h.name),
-        ...[...tags].map((t) => "@" + t),
-        "all",
-        "local",
-      ]
-    ) {
-      outLine(word);
-    }
+    // For shell completion, so it never fails.
+    completionWords(exportable(roster.hosts)).forEach((word) => outLine(word));
     return 0;
   }
   const chosen = selection === undefined
     ? roster.hosts.filter((h) => !isExcluded(h))
     : selectHosts(selection, roster.hosts).hosts.filter((h) => !isLocal(h));
-  for (const h of chosen) {
-    if (format === "names") outLine(h.name);
-    else if (format === "pssh") outLine(psshLine(h));
-    else if (format === "pdsh" && h.ssh.startsWith("ssh://")) {
-      // pdsh reads aliases and user@host, but has no per-host port.
-      if (splitTarget(h.ssh).port) {
-        warn(`${h.name}: pdsh cannot reach a non-default port (${h.ssh}); left out`);
-      } else outLine(psshLine(h));
-    } else outLine(h.ssh);
+  for (const h of exportable(chosen)) {
+    const line = hostLine(h, format as ListFormat);
+    if (line !== null) outLine(line);
   }
   return 0;
 }
