@@ -22,14 +22,15 @@ async function poolOnPath(fleet: Fleet): Promise<string> {
   return dir;
 }
 
-/** Runs a real program with pool on PATH and the fleet's environment. */
+/** Runs a real program with pool on PATH (or the `pool` in `bin`) and the fleet's environment. */
 async function run(
   fleet: Fleet,
   program: string,
   args: string[],
   extraEnv: Record<string, string> = {},
+  bin?: string,
 ) {
-  const bin = await poolOnPath(fleet);
+  bin ??= await poolOnPath(fleet);
   const out = await new Deno.Command(program, {
     args,
     env: childEnv({ ...fleet.env, PATH: `${bin}:/usr/bin:/bin`, ...extraEnv }),
@@ -108,5 +109,81 @@ fleetTest("host lists for pdsh and pssh leave out hosts that fail validation", 2
     ]);
     assertMatch(r.stdout, /\[SUCCESS\] h1\nroot\n/);
     await untouched("pssh");
+  });
+});
+
+/** What Tab offers after `pool on <typed>` in a real bash, zsh or fish, as the shell would insert it. */
+async function completeOn(fleet: Fleet, shell: string, typed: string, bin?: string) {
+  const scripts: Record<string, string[]> = {
+    bash: [
+      "-c",
+      `source <(pool completions bash); COMP_WORDS=(pool on '${typed}'); COMP_CWORD=2; _pool; ` +
+      `printf '%s\\n' "\${COMPREPLY[@]}"`,
+    ],
+    // compadd itself needs a live line editor: a stand-in prints what it was given.
+    zsh: [
+      "-f",
+      "-c",
+      `autoload -Uz compinit && compinit -u -d ${fleet.dir}/zcompdump; source <(pool completions zsh); ` +
+      `compadd() { [[ $1 == -- ]] && shift; print -rl -- "$@"; }; ` +
+      `words=(pool on '${typed}'); CURRENT=3; _pool`,
+    ],
+    fish: ["--no-config", "-c", `pool completions fish | source; complete -C 'pool on ${typed}'`],
+  };
+  const r = await run(fleet, shell, scripts[shell], {}, bin);
+  assertEquals(r.code, 0, r.stderr);
+  return r.stdout.split("\n").map((l) => l.split("\t")[0]).filter(Boolean).sort();
+}
+
+fleetTest("completions never run host names or tags, in bash, zsh and fish", 1, async (
+  t,
+  fleet,
+) => {
+  const marker = (what: string) => join(fleet.dir, `marker-${what}`);
+  const untouched = async (what: string) =>
+    assert(!await exists(marker(what)), `completion ran the code in a ${what}`);
+
+  await t.step("with a hand-edited roster", async () => {
+    for (const shell of ["bash", "zsh", "fish"]) {
+      await writeRoster(fleet, [
+        { name: "h1", tags: ["gpu"] },
+        { name: "h2" },
+        { name: `x$(touch\${IFS}${marker(`${shell}-name`)})`, ssh: "h1" },
+        { name: "h3", ssh: "h1", tags: [`\`touch\${IFS}${marker(`${shell}-tag`)}\``] },
+      ]);
+      assertEquals(await completeOn(fleet, shell, ""), ["@gpu", "all", "h1", "h2", "local"]);
+      // zsh's stand-in compadd does not filter by prefix; the real one does.
+      if (shell !== "zsh") assertEquals(await completeOn(fleet, shell, "h"), ["h1", "h2"]);
+      await untouched(`${shell}-name`);
+      await untouched(`${shell}-tag`);
+    }
+  });
+
+  // The script alone must hold even if a word slips past the export check
+  // (an older pool on PATH, a looser rule): a stand-in prints hostile words.
+  await t.step("with hostile words from pool hosts --format complete itself", async () => {
+    const bin = join(fleet.dir, "hostile-bin");
+    await Deno.mkdir(bin, { recursive: true });
+    const real = await poolOnPath(fleet);
+    for (const shell of ["bash", "zsh", "fish"]) {
+      const words = [
+        "h1",
+        `x$(touch ${marker(`${shell}-dollar`)})`,
+        `\`touch ${marker(`${shell}-tick`)}\``,
+      ];
+      await Deno.writeTextFile(join(bin, "words"), words.join("\n") + "\n");
+      await Deno.writeTextFile(
+        join(bin, "pool"),
+        `#!/bin/sh\nif [ "$1" = hosts ]; then exec cat '${bin}/words'; fi\nexec '${real}/pool' "$@"\n`,
+        { mode: 0o755 },
+      );
+      const offered = await completeOn(fleet, shell, "", bin);
+      assert(offered.includes("h1"), `${shell} offers ${offered}`);
+      await untouched(`${shell}-dollar`);
+      await untouched(`${shell}-tick`);
+    }
+    // bash inserts a word as it is written: quoted, it stays the literal name.
+    await Deno.writeTextFile(join(bin, "words"), "h1\nx$(id)\n");
+    assertEquals(await completeOn(fleet, "bash", "x", bin), ["x\\$\\(id\\)"]);
   });
 });
