@@ -187,3 +187,66 @@ fleetTest("completions never run host names or tags, in bash, zsh and fish", 1, 
     assertEquals(await completeOn(fleet, "bash", "x", bin), ["x\\$\\(id\\)"]);
   });
 });
+
+fleetTest("the Ansible inventory keeps Ansible's own groups and asks for become", 2, async (
+  t,
+  fleet,
+) => {
+  const [a, b] = fleet.hosts.map((h) => h.address);
+  await writeRoster(fleet, [
+    { name: "h1", tags: ["all", "_meta", "web-tier"] },
+    { name: "h2", tags: ["web_tier", "ungrouped"], sudo: true }, // root login: sudo not needed
+    { name: "h3", ssh: `ubuntu@${b}`, sudo: true, tags: ["linux"] },
+    { name: "evil", ssh: `root@-oProxyCommand=touch\${IFS}${join(fleet.dir, "marker")}` },
+  ]);
+  const script = join(fleet.dir, "pool-inventory");
+  await Deno.writeTextFile(script, '#!/bin/sh\nexec pool inventory "$@"\n', { mode: 0o755 });
+  const ansibleEnv = {
+    ANSIBLE_HOST_KEY_CHECKING: "False",
+    ANSIBLE_LOCAL_TEMP: join(fleet.dir, "ansible-tmp"),
+    ANSIBLE_NOCOLOR: "1",
+  };
+  const ansible = async (program: string, args: string[]) => {
+    const r = await run(fleet, program, ["-i", script, ...args], ansibleEnv);
+    assertEquals(r.code, 0, r.stdout + r.stderr);
+    return r.stdout;
+  };
+  const members = async (pattern: string) =>
+    (await ansible("ansible", [pattern, "--list-hosts"])).split("\n").slice(1).map((l) => l.trim())
+      .filter(Boolean).sort();
+
+  await t.step("ansible-inventory sees every tag as its own group", async () => {
+    const doc = JSON.parse(await ansible("ansible-inventory", ["--list"]));
+    assertEquals(doc.tag_all.hosts, ["h1"]);
+    assertEquals(doc.tag__meta.hosts, ["h1"]);
+    assertEquals(doc.tag_ungrouped.hosts, ["h2"]);
+    assertEquals(doc.tag_linux.hosts, ["h3"]);
+    assertEquals(doc.web_tier.hosts, ["h2"]);
+    const split = Object.keys(doc).filter((g) => /^web_tier_[0-9a-f]{6}$/.test(g));
+    assertEquals(split.map((g) => doc[g].hosts), [["h1"]]);
+    assertEquals(doc._meta.hostvars.h3.ansible_become, true);
+    assertEquals(doc._meta.hostvars.h2.ansible_become, undefined);
+    assertEquals(doc._meta.hostvars.h1.ansible_become, undefined);
+    assertEquals(Object.keys(doc._meta.hostvars).sort(), ["h1", "h2", "h3"], "evil left out");
+  });
+
+  await t.step("ansible's all, tag and OS patterns pick the right hosts", async () => {
+    assertEquals(await members("tag_all"), ["h1"]);
+    assertEquals(await members("all"), ["h1", "h2", "h3"]);
+    assertEquals(await members("linux"), ["h1", "h2", "h3"]);
+    assertEquals(await members("web_tier"), ["h2"]);
+    const r = await run(fleet, "ansible", [
+      "all:!h3",
+      "-i",
+      script,
+      "-m",
+      "raw",
+      "-a",
+      "echo reached $SSH_CONNECTION",
+    ], ansibleEnv);
+    assertEquals(r.code, 0, r.stdout + r.stderr);
+    assertMatch(r.stdout, new RegExp(`^h1 \\| CHANGED \\| rc=0 >>\\nreached .* ${a} `, "m"));
+    assertMatch(r.stdout, new RegExp(`^h2 \\| CHANGED \\| rc=0 >>\\nreached .* ${b} `, "m"));
+    assert(!await exists(join(fleet.dir, "marker")));
+  });
+});
