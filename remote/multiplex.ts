@@ -11,6 +11,7 @@
 
 import { createHash } from "node:crypto";
 import { join } from "node:path";
+import { hostKeyOptions, resolveTarget } from "./ssh.ts";
 
 export interface MuxSettings {
   /** Where control sockets live (pool's state directory + /cm). */
@@ -32,11 +33,20 @@ export function socketPath(settings: MuxSettings, target: string): string {
   return join(settings.dir, hash);
 }
 
-/** ssh options that share connections for `target`, after making sure any existing master answers. */
+/**
+ * Everything pool adds to ssh for `target` once `ssh -G` has said what it
+ * connects to (once a run): the host-key default (ssh.ts), then the options
+ * that share connections.
+ */
 export async function muxOptions(
   settings: MuxSettings | undefined,
   target: string,
 ): Promise<string[]> {
+  return [...hostKeyOptions(await resolveTarget(target)), ...await sharing(settings, target)];
+}
+
+/** ssh options that share connections for `target`, after making sure any existing master answers. */
+async function sharing(settings: MuxSettings | undefined, target: string): Promise<string[]> {
   if (!settings || settings.persistSeconds <= 0) return [];
   const path = socketPath(settings, target);
   if (path.length > MAX_SOCKET_PATH) return [];

@@ -56,7 +56,14 @@ Deno.test("inventoryList() keeps Ansible's all and _meta whatever the tags", () 
 });
 
 Deno.test("hostvars() asks Ansible to become root where pool would use sudo", () => {
-  const at = (user: string) => ({ user, hostname: "10.0.0.7", port: 22 });
+  const at = (user: string) => ({
+    user,
+    hostname: "10.0.0.7",
+    port: 22,
+    via: "",
+    knownHosts: "",
+    hostKeyChecking: null,
+  });
   const sudo = { name: "h", ssh: "h", sudo: true };
   assertEquals(hostvars(sudo, at("ubuntu"), undefined).ansible_become, true);
   assertEquals(hostvars(sudo, null, undefined).ansible_become, true);
