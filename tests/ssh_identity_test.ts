@@ -63,3 +63,23 @@ fleetTest("pool keeps the user's StrictHostKeyChecking for hosts it has never se
     assertMatch(r.stderr, /asking \(asking\) unreachable: host key/);
   });
 });
+
+fleetTest("a changed HostName reaches the new host, not the old master", 2, async (t, fleet) => {
+  const [a, b] = fleet.hosts.map((h) => h.address);
+  await writeRoster(fleet, [{ name: "moving" }]);
+  const where = async (config: string) => {
+    const r = await pool(fleet, ["on", "moving", "echo $SSH_CONNECTION"], {
+      env: { POOL_SSH_CONFIG: config },
+    });
+    assertEquals(r.code, 0, r.stderr);
+    return r.stdout.trim().split(" ")[2];
+  };
+
+  await t.step("the same alias and config file, edited between two runs", async () => {
+    const config = await sshConfig(fleet, "moving_config", `Host moving\n  HostName ${a}\n`);
+    assertEquals(await where(config), a);
+    assertEquals(await where(config), a, "a second run rides the master");
+    await sshConfig(fleet, "moving_config", `Host moving\n  HostName ${b}\n`);
+    assertEquals(await where(config), b);
+  });
+});
