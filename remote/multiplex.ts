@@ -3,12 +3,13 @@
  * a master behind (ControlPersist) and later commands ride on it, skipping
  * the handshake that is most of a cold command's cost.
  *
- * A master is found by what ssh really connects to, as ssh's own `%C`
- * (user, host name, port, and any jump), resolved by `ssh -G` each run: keyed
- * by the alias, a master would keep carrying commands to the old address
- * after the user's ssh_config moved the alias elsewhere. The host-key
- * settings are part of the key too, so an alias with a stricter policy never
- * rides a master that a laxer alias to the same address opened.
+ * A master is found by what ssh really connects to, resolved by `ssh -G`
+ * each run: keyed by the alias, a master would keep carrying commands to the
+ * old address after the user's ssh_config moved the alias elsewhere. Like
+ * ssh's own `%C` (user, host name, port, jump host) and stricter: every
+ * setting `ssh -G` prints is in the key, so two aliases of one address share
+ * a master only if they connect the same way. One with another identity or a
+ * stricter host-key policy never rides a connection the other authenticated.
  *
  * A master that died or wedged must never hang a command: before ssh is
  * pointed at a socket, pool connects to it itself and waits briefly for the
@@ -35,15 +36,8 @@ const HELLO_WAIT_MS = 500;
 
 /** The control socket for a resolved target: a short hash, so the path fits whatever the target. */
 export function socketPath(settings: MuxSettings, target: ResolvedTarget): string {
-  const key = [
-    target.user,
-    target.hostname,
-    String(target.port),
-    target.via,
-    target.knownHosts,
-    target.hostKeyChecking ?? "",
-    settings.sshConfig ?? "",
-  ].join("\0");
+  const key = [target.user, target.hostname, target.port, target.settings, settings.sshConfig ?? ""]
+    .join("\0");
   return join(settings.dir, createHash("sha256").update(key).digest("hex").slice(0, 20));
 }
 

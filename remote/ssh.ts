@@ -7,6 +7,7 @@
  * nothing after the options can be read as one.
  */
 
+import { createHash } from "node:crypto";
 import { resolve } from "node:path";
 
 export interface SshOptions {
@@ -68,10 +69,12 @@ export interface ResolvedTarget {
   user: string;
   hostname: string;
   port: number;
-  /** ProxyJump or ProxyCommand in effect ("" for none): one address behind two jumps is two machines. */
-  via: string;
-  /** How this target's host key is checked: known_hosts files and HostKeyAlias as ssh resolved them. */
-  knownHosts: string;
+  /**
+   * A digest of everything `ssh -G` printed but the name it was given: two
+   * targets with the same one connect the same way (address, jump host,
+   * identity, host-key checks), whatever their names.
+   */
+  settings: string;
   /** StrictHostKeyChecking as the user's ssh config sets it for this target; null where it says nothing. */
   hostKeyChecking: string | null;
 }
@@ -150,8 +153,9 @@ async function probe(target: string, config: string | undefined): Promise<Resolv
     stderr: "null",
   }).output();
   if (!out.success) return null;
+  const lines = new TextDecoder().decode(out.stdout).split("\n");
   const values = new Map<string, string>();
-  for (const line of new TextDecoder().decode(out.stdout).split("\n")) {
+  for (const line of lines) {
     const space = line.indexOf(" ");
     if (space > 0 && !values.has(line.slice(0, space))) {
       values.set(line.slice(0, space), line.slice(space + 1));
@@ -164,9 +168,8 @@ async function probe(target: string, config: string | undefined): Promise<Resolv
     user: values.get("user") ?? "",
     hostname: values.get("hostname")!,
     port,
-    via: [values.get("proxyjump"), values.get("proxycommand")].filter(Boolean).join(" "),
-    knownHosts: ["userknownhostsfile", "globalknownhostsfile", "hostkeyalias"]
-      .map((k) => values.get(k) ?? "").join("\0"),
+    settings: createHash("sha256").update(lines.filter((l) => !l.startsWith("host ")).join("\n"))
+      .digest("hex"),
     hostKeyChecking: checking === POOL_DEFAULT ? null : checking,
   };
 }

@@ -63,8 +63,12 @@ Deno.test("resolveTarget() tells a user's own StrictHostKeyChecking from ssh's d
     assertEquals(await checking("mine"), null, "the same as pool's own default");
     assertEquals(await checking("other"), null);
     const other = (await resolveTarget("other", config))!;
-    assertEquals([other.user, other.hostname, other.port, other.via], ["me", "10.0.0.7", 2222, ""]);
-    assertEquals((await resolveTarget("jumped", config))!.via, "bastion");
+    assertEquals([other.user, other.hostname, other.port], ["me", "10.0.0.7", 2222]);
+    // Same address, same way: one master; a jump host or another host-key policy: another.
+    assertEquals((await resolveTarget("another", config))!.settings, other.settings);
+    for (const alias of ["jumped", "strict"]) {
+      assertEquals((await resolveTarget(alias, config))!.settings === other.settings, false, alias);
+    }
     assertEquals(hostKeyOptions(other), ["-o", "StrictHostKeyChecking=accept-new"]);
     assertEquals(hostKeyOptions((await resolveTarget("strict", config))!), []);
     assertEquals(hostKeyOptions(null), []);

@@ -60,8 +60,7 @@ Deno.test("hostvars() asks Ansible to become root where pool would use sudo", ()
     user,
     hostname: "10.0.0.7",
     port: 22,
-    via: "",
-    knownHosts: "",
+    settings: "",
     hostKeyChecking: null,
   });
   const sudo = { name: "h", ssh: "h", sudo: true };
