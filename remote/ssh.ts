@@ -102,27 +102,6 @@ function probeConfig(config: string | undefined): string | null {
   return `Include "${resolve(config)}"\n${sentinel}`;
 }
 
-/** The probe's config files, one per config text, written once a run and removed at exit. */
-const probeFiles = new Map<string, Promise<string>>();
-
-function probeFile(text: string): Promise<string> {
-  let file = probeFiles.get(text);
-  if (!file) {
-    file = (async () => {
-      const path = await Deno.makeTempFile({ prefix: "pool-ssh-probe-", suffix: ".conf" });
-      globalThis.addEventListener("unload", () => {
-        try {
-          Deno.removeSync(path);
-        } catch { /* already gone */ }
-      });
-      await Deno.writeTextFile(path, text);
-      return path;
-    })();
-    probeFiles.set(text, file);
-  }
-  return file;
-}
-
 const resolved = new Map<string, Promise<ResolvedTarget | null>>();
 
 /**
@@ -146,12 +125,20 @@ export function resolveTarget(
 async function probe(target: string, config: string | undefined): Promise<ResolvedTarget | null> {
   const text = probeConfig(config);
   if (text === null) return null;
-  const out = await new Deno.Command("ssh", {
-    args: ["-F", await probeFile(text), "-G", "--", target],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "null",
-  }).output();
+  // A file of its own per probe, removed at once: a run killed later leaves nothing behind.
+  const file = await Deno.makeTempFile({ prefix: "pool-ssh-probe-", suffix: ".conf" });
+  let out: Deno.CommandOutput;
+  try {
+    await Deno.writeTextFile(file, text);
+    out = await new Deno.Command("ssh", {
+      args: ["-F", file, "-G", "--", target],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+  } finally {
+    await Deno.remove(file).catch(() => {});
+  }
   if (!out.success) return null;
   const lines = new TextDecoder().decode(out.stdout).split("\n");
   const values = new Map<string, string>();
