@@ -3,6 +3,14 @@
  * a master behind (ControlPersist) and later commands ride on it, skipping
  * the handshake that is most of a cold command's cost.
  *
+ * A master is found by what ssh really connects to, resolved by `ssh -G`
+ * each run: keyed by the alias, a master would keep carrying commands to the
+ * old address after the user's ssh_config moved the alias elsewhere. Like
+ * ssh's own `%C` (user, host name, port, jump host) and stricter: every
+ * setting `ssh -G` prints is in the key, so two aliases of one address share
+ * a master only if they connect the same way. One with another identity or a
+ * stricter host-key policy never rides a connection the other authenticated.
+ *
  * A master that died or wedged must never hang a command: before ssh is
  * pointed at a socket, pool connects to it itself and waits briefly for the
  * master's hello. No hello → the socket is stale: removed, so ssh starts a
@@ -11,6 +19,7 @@
 
 import { createHash } from "node:crypto";
 import { join } from "node:path";
+import { hostKeyOptions, type ResolvedTarget, resolveTarget } from "./ssh.ts";
 
 export interface MuxSettings {
   /** Where control sockets live (pool's state directory + /cm). */
@@ -25,19 +34,38 @@ export interface MuxSettings {
 const MAX_SOCKET_PATH = 100;
 const HELLO_WAIT_MS = 500;
 
-/** The control socket for a target: a short hash, so the path fits whatever the target. */
-export function socketPath(settings: MuxSettings, target: string): string {
-  const hash = createHash("sha256").update(`${target}\0${settings.sshConfig ?? ""}`).digest("hex")
-    .slice(0, 20);
-  return join(settings.dir, hash);
+/** The control socket for a resolved target: a short hash, so the path fits whatever the target. */
+export function socketPath(settings: MuxSettings, target: ResolvedTarget): string {
+  const key = [target.user, target.hostname, target.port, target.settings, settings.sshConfig ?? ""]
+    .join("\0");
+  return join(settings.dir, createHash("sha256").update(key).digest("hex").slice(0, 20));
 }
 
-/** ssh options that share connections for `target`, after making sure any existing master answers. */
+/** The control socket pool uses for `target` under `settings`, or null when ssh cannot resolve it. */
+export async function controlSocket(settings: MuxSettings, target: string): Promise<string | null> {
+  const resolved = await resolveTarget(target, settings.sshConfig);
+  return resolved && socketPath(settings, resolved);
+}
+
+/**
+ * Everything pool adds to ssh for `target` once `ssh -G` has said what it
+ * connects to (once a run): the host-key default (ssh.ts), then the options
+ * that share connections, after making sure any existing master answers.
+ */
 export async function muxOptions(
   settings: MuxSettings | undefined,
   target: string,
 ): Promise<string[]> {
-  if (!settings || settings.persistSeconds <= 0) return [];
+  const resolved = await resolveTarget(target);
+  return [...hostKeyOptions(resolved), ...await sharing(settings, resolved)];
+}
+
+async function sharing(
+  settings: MuxSettings | undefined,
+  target: ResolvedTarget | null,
+): Promise<string[]> {
+  // Unresolved: ssh will most likely fail anyway, and there is nothing to key a master by.
+  if (!settings || settings.persistSeconds <= 0 || !target) return [];
   const path = socketPath(settings, target);
   if (path.length > MAX_SOCKET_PATH) return [];
   if (!(await ensureDir(settings.dir))) return [];

@@ -7,12 +7,15 @@
  * nothing after the options can be read as one.
  */
 
+import { createHash } from "node:crypto";
+import { resolve } from "node:path";
+
 export interface SshOptions {
   /** Seconds to wait for the TCP connection and the banner; Infinity leaves it to ssh. */
   connectTimeout: number;
   /** Allocate a terminal (`-t`), for interactive programs. */
   tty?: boolean;
-  /** Extra `-o` style options from the user or from pool (multiplexing, port). */
+  /** Extra `-o` style options from the user or from pool (hostKeyOptions(), multiplexing). */
   extra?: string[];
 }
 
@@ -35,8 +38,6 @@ export function sshArgv(target: string, command: string | null, options: SshOpti
     ...(Number.isFinite(options.connectTimeout)
       ? ["-o", `ConnectTimeout=${Math.max(1, Math.ceil(options.connectTimeout))}`]
       : []),
-    "-o",
-    "StrictHostKeyChecking=accept-new",
     "--",
     target,
     ...(command === null ? [] : [command]),
@@ -69,22 +70,80 @@ export interface ResolvedTarget {
   user: string;
   hostname: string;
   port: number;
+  /**
+   * A digest of everything `ssh -G` printed but the name it was given: two
+   * targets with the same one connect the same way (address, jump host,
+   * identity, host-key checks), whatever their names.
+   */
+  settings: string;
+  /** StrictHostKeyChecking as the user's ssh config sets it for this target; null where it says nothing. */
+  hostKeyChecking: string | null;
 }
 
 /**
- * What ssh would connect to for `target` after reading its config (`ssh -G`:
- * no connection is made). Null when ssh rejects the target.
+ * `ssh -G` prints the effective StrictHostKeyChecking, but its default `ask`
+ * looks the same as a user's own `ask`. So the probe reads the user's config
+ * through a wrapper that ends with a value of pool's: ssh keeps the first
+ * value it reads for an option, so pool's shows through exactly where the
+ * user's config (and the system one, when no -F is given) sets nothing.
+ * Limits: a value set only in a `Match final` or `Match canonical` block is
+ * read after pool's and not seen; without POOL_SSH_CONFIG the system config
+ * is taken from /etc/ssh/ssh_config.
  */
-export async function resolveTarget(target: string): Promise<ResolvedTarget | null> {
-  const out = await new Deno.Command("ssh", {
-    args: [...configArgs(), "-G", "--", target],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "null",
-  }).output();
+const POOL_DEFAULT = "accept-new";
+
+function probeConfig(config: string | undefined): string | null {
+  const sentinel = `Host *\n  StrictHostKeyChecking ${POOL_DEFAULT}\n`;
+  if (config === "none") return sentinel;
+  if (config === undefined) {
+    return `Include ~/.ssh/config\nInclude /etc/ssh/ssh_config\n${sentinel}`;
+  }
+  // Quotes, line breaks and % tokens in the path would change the probe's meaning: no probe.
+  if (/["%\n\r]/.test(config)) return null;
+  return `Include "${resolve(config)}"\n${sentinel}`;
+}
+
+const resolved = new Map<string, Promise<ResolvedTarget | null>>();
+
+/**
+ * What ssh would connect to for `target` after reading its config, and the
+ * user's own host-key policy for it: one `ssh -G` (no connection is made),
+ * remembered for the rest of the run. Null when ssh rejects the target.
+ */
+export function resolveTarget(
+  target: string,
+  config: string | undefined = Deno.env.get("POOL_SSH_CONFIG"),
+): Promise<ResolvedTarget | null> {
+  const key = `${config ?? ""}\0${target}`;
+  let result = resolved.get(key);
+  if (!result) {
+    result = probe(target, config).catch(() => null);
+    resolved.set(key, result);
+  }
+  return result;
+}
+
+async function probe(target: string, config: string | undefined): Promise<ResolvedTarget | null> {
+  const text = probeConfig(config);
+  if (text === null) return null;
+  // A file of its own per probe, removed at once: a run killed later leaves nothing behind.
+  const file = await Deno.makeTempFile({ prefix: "pool-ssh-probe-", suffix: ".conf" });
+  let out: Deno.CommandOutput;
+  try {
+    await Deno.writeTextFile(file, text);
+    out = await new Deno.Command("ssh", {
+      args: ["-F", file, "-G", "--", target],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+  } finally {
+    await Deno.remove(file).catch(() => {});
+  }
   if (!out.success) return null;
+  const lines = new TextDecoder().decode(out.stdout).split("\n");
   const values = new Map<string, string>();
-  for (const line of new TextDecoder().decode(out.stdout).split("\n")) {
+  for (const line of lines) {
     const space = line.indexOf(" ");
     if (space > 0 && !values.has(line.slice(0, space))) {
       values.set(line.slice(0, space), line.slice(space + 1));
@@ -92,5 +151,23 @@ export async function resolveTarget(target: string): Promise<ResolvedTarget | nu
   }
   const port = Number(values.get("port"));
   if (!values.get("hostname") || !Number.isInteger(port)) return null;
-  return { user: values.get("user") ?? "", hostname: values.get("hostname")!, port };
+  const checking = values.get("stricthostkeychecking") ?? POOL_DEFAULT;
+  return {
+    user: values.get("user") ?? "",
+    hostname: values.get("hostname")!,
+    port,
+    settings: createHash("sha256").update(lines.filter((l) => !l.startsWith("host ")).join("\n"))
+      .digest("hex"),
+    hostKeyChecking: checking === POOL_DEFAULT ? null : checking,
+  };
+}
+
+/**
+ * pool's host-key default: `accept-new` (learn a host's first key, refuse a
+ * changed one) so a new host works in BatchMode, but only where the user's
+ * config says nothing: their own `yes`, `ask` or `no` stands. When the
+ * target could not be resolved, nothing: ssh's own rules apply.
+ */
+export function hostKeyOptions(target: ResolvedTarget | null): string[] {
+  return target?.hostKeyChecking === null ? ["-o", `StrictHostKeyChecking=${POOL_DEFAULT}`] : [];
 }

@@ -1,5 +1,6 @@
+import { join } from "node:path";
 import { assertEquals } from "../tests/assert.ts";
-import { sshArgv, sshFailureReason } from "./ssh.ts";
+import { hostKeyOptions, resolveTarget, sshArgv, sshFailureReason } from "./ssh.ts";
 
 Deno.test("sshArgv() puts safety options after the user's, then --, then the target", () => {
   Deno.env.delete("POOL_SSH_CONFIG");
@@ -12,8 +13,6 @@ Deno.test("sshArgv() puts safety options after the user's, then --, then the tar
     "BatchMode=yes",
     "-o",
     "ConnectTimeout=5",
-    "-o",
-    "StrictHostKeyChecking=accept-new",
     "--",
     "me@h",
     "uptime",
@@ -44,4 +43,36 @@ Deno.test("sshFailureReason() names why ssh gave up, from its real messages", ()
     ["some output of the remote command", null],
   ];
   for (const [stderr, reason] of cases) assertEquals(sshFailureReason(stderr), reason, stderr);
+});
+
+Deno.test("resolveTarget() tells a user's own StrictHostKeyChecking from ssh's default", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const config = join(dir, "ssh_config");
+    await Deno.writeTextFile(
+      config,
+      "Host strict\n  StrictHostKeyChecking yes\nHost asking\n  StrictHostKeyChecking ask\n" +
+        "Host lax\n  StrictHostKeyChecking no\nHost mine\n  StrictHostKeyChecking accept-new\n" +
+        "Host jumped\n  ProxyJump bastion\n" +
+        "Host *\n  User me\n  HostName 10.0.0.7\n  Port 2222\n",
+    );
+    const checking = async (alias: string) => (await resolveTarget(alias, config))?.hostKeyChecking;
+    assertEquals(await checking("strict"), "true");
+    assertEquals(await checking("asking"), "ask");
+    assertEquals(await checking("lax"), "false");
+    assertEquals(await checking("mine"), null, "the same as pool's own default");
+    assertEquals(await checking("other"), null);
+    const other = (await resolveTarget("other", config))!;
+    assertEquals([other.user, other.hostname, other.port], ["me", "10.0.0.7", 2222]);
+    // Same address, same way: one master; a jump host or another host-key policy: another.
+    assertEquals((await resolveTarget("another", config))!.settings, other.settings);
+    for (const alias of ["jumped", "strict"]) {
+      assertEquals((await resolveTarget(alias, config))!.settings === other.settings, false, alias);
+    }
+    assertEquals(hostKeyOptions(other), ["-o", "StrictHostKeyChecking=accept-new"]);
+    assertEquals(hostKeyOptions((await resolveTarget("strict", config))!), []);
+    assertEquals(hostKeyOptions(null), []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -16,27 +16,47 @@ export interface VerbSpec {
 
 const quoteWords = (words: string[]) => words.join(" ");
 
+/*
+ * Host names and tags come from a roster anyone may edit by hand, so no
+ * script below lets a shell evaluate them. bash's `compgen -W` expands
+ * `$(…)` and backticks in its word list, so bash filters with a plain prefix
+ * test and inserts each word quoted (`printf %q`); zsh's compadd and fish's
+ * command substitution take each output line as a literal word.
+ */
+
 export function bashCompletion(verbs: VerbSpec[]): string {
   const flagCases = verbs.map((v) =>
-    `    ${v.name}) flags="${quoteWords([...v.flags, "--help"])}" ;;`
+    `    ${v.name}) flags=(${quoteWords([...v.flags, "--help"])}) ;;`
   ).join("\n");
   const hostVerbs = verbs.filter((v) => v.takesHosts).map((v) => v.name).join("|");
   return `# pool completion for bash. Load it with: source <(pool completions bash)
+# __pool_offer PREFIX TYPED WORD...: each WORD that starts with TYPED, quoted, after PREFIX.
+# Never compgen -W: it would run \$(...) found in a host name.
+__pool_offer() {
+  local prefix=$1 typed=$2 word quoted
+  shift 2
+  for word in "$@"; do
+    if [[ $word == "$typed"* ]]; then
+      printf -v quoted %q "$word"
+      COMPREPLY+=("$prefix$quoted")
+    fi
+  done
+}
 _pool() {
   local cur=\${COMP_WORDS[COMP_CWORD]}
-  local verbs="${quoteWords(verbs.map((v) => v.name))}"
+  local verbs=(${quoteWords(verbs.map((v) => v.name))})
   COMPREPLY=()
   if [ "$COMP_CWORD" -eq 1 ]; then
-    mapfile -t COMPREPLY < <(compgen -W "$verbs --help --version" -- "$cur")
+    __pool_offer "" "$cur" "\${verbs[@]}" --help --version
     return 0
   fi
-  local verb=\${COMP_WORDS[1]} flags=""
+  local verb=\${COMP_WORDS[1]} flags=()
   case "$cur" in
   -*)
     case "$verb" in
 ${flagCases}
     esac
-    mapfile -t COMPREPLY < <(compgen -W "$flags" -- "$cur")
+    __pool_offer "" "$cur" "\${flags[@]}"
     return 0
     ;;
   esac
@@ -48,7 +68,9 @@ ${flagCases}
       case "$cur" in *,*) head="\${cur%,*},"; last="\${cur##*,}" ;; esac
       local bang=""
       case "$last" in '!'*) bang="!"; last="\${last#!}" ;; esac
-      mapfile -t COMPREPLY < <(compgen -P "$head$bang" -W "$(pool hosts --format complete 2>/dev/null)" -- "$last")
+      local words=()
+      mapfile -t words < <(pool hosts --format complete 2>/dev/null)
+      __pool_offer "$head$bang" "$last" "\${words[@]}"
     fi
     ;;
   esac
@@ -84,7 +106,7 @@ ${flagCases}
     if (( CURRENT == 3 )); then
       local -a hosts
       hosts=(\${(f)"$(pool hosts --format complete 2>/dev/null)"})
-      compadd -- $hosts
+      compadd -- "\${hosts[@]}"
     fi
     ;;
   esac
@@ -94,7 +116,7 @@ if (( $+functions[compdef] )); then compdef _pool pool; fi
 }
 
 export function fishCompletion(verbs: VerbSpec[]): string {
-  const escape = (s: string) => s.replace(/'/g, "\\'");
+  const escape = (s: string) => s.replace(/[\\']/g, "\\$&");
   const lines = [
     "# pool completion for fish. Load it with: pool completions fish | source",
     "complete -c pool -f",

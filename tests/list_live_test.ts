@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { fleetTest, pool, writeRoster } from "./helpers.ts";
 import type { Fleet } from "./hosts/harness.ts";
-import { socketPath } from "../remote/multiplex.ts";
+import { controlSocket } from "../remote/multiplex.ts";
 
 const GIB = 1024 ** 3;
 
@@ -22,11 +22,11 @@ async function machine() {
 
 /** `ssh -O check` on pool's socket for an alias: the master's pid, or null. */
 async function masterPid(fleet: Fleet, alias: string): Promise<number | null> {
-  const path = socketPath({
+  const path = (await controlSocket({
     dir: join(fleet.dir, "state", "cm"),
     persistSeconds: 60,
     sshConfig: fleet.sshConfig,
-  }, alias);
+  }, alias))!;
   const out = await new Deno.Command("ssh", {
     args: ["-F", fleet.sshConfig, "-S", path, "-O", "check", alias],
     stdout: "piped",
@@ -110,10 +110,10 @@ fleetTest("pool list (live)", 3, async (t, fleet) => {
   });
 
   await t.step("a wedged master (socket that never answers) is bypassed", async () => {
-    const path = socketPath(
+    const path = (await controlSocket(
       { dir: join(fleet.dir, "state", "cm"), persistSeconds: 60, sshConfig: fleet.sshConfig },
       "h3",
-    );
+    ))!;
     await Deno.remove(path).catch(() => {});
     const wedged = Deno.listen({ transport: "unix", path });
     const held: Deno.Conn[] = [];
@@ -132,13 +132,16 @@ fleetTest("pool list (live)", 3, async (t, fleet) => {
 
   await t.step("POOL_CONTROL_PERSIST=0 turns sharing off", async () => {
     await writeRoster(fleet, [{ name: "h2", ssh: `root@${fleet.hosts[1].address}` }]);
+    // The alias h2 reaches the same user@host:port, so its master is this target's: end it first.
+    const path = (await controlSocket(
+      { dir: join(fleet.dir, "state", "cm"), persistSeconds: 60, sshConfig: fleet.sshConfig },
+      `root@${fleet.hosts[1].address}`,
+    ))!;
+    await new Deno.Command("ssh", { args: ["-S", path, "-O", "exit", "h2"], stderr: "null" })
+      .output();
     const r = await pool(fleet, ["on", "h2", "true"], { env: { POOL_CONTROL_PERSIST: "0" } });
     assertEquals(r.code, 0);
     const cm = [...Deno.readDirSync(join(fleet.dir, "state", "cm"))].map((e) => e.name);
-    const path = socketPath(
-      { dir: join(fleet.dir, "state", "cm"), persistSeconds: 60, sshConfig: fleet.sshConfig },
-      `root@${fleet.hosts[1].address}`,
-    );
     assert(!cm.includes(path.split("/").pop()!));
     const bad = await pool(fleet, ["on", "h2", "true"], {
       env: { POOL_CONTROL_PERSIST: "soon" },

@@ -4,22 +4,14 @@
  */
 
 import { Command } from "commander";
-import { UsageError } from "../errors.ts";
-import { type Host, isExcluded, isLocal } from "../roster/host.ts";
+import { choiceOption } from "../flags.ts";
+import { completionWords, exportable, hostLine, type ListFormat } from "../render/host_lists.ts";
+import { isExcluded, isLocal } from "../roster/host.ts";
 import { selectHosts } from "../roster/select.ts";
-import { splitTarget } from "../roster/target.ts";
 import { type Deps, loadRoster, type Run } from "../deps/deps.ts";
 
 export const FORMATS = ["names", "targets", "pdsh", "pssh", "complete"] as const;
 export type HostsFormat = typeof FORMATS[number];
-
-/** pssh's host file wants `[user@]host[:port]`; an ssh:// target is rewritten, anything else kept. */
-function psshLine(host: Host): string {
-  if (!host.ssh.startsWith("ssh://")) return host.ssh;
-  const t = splitTarget(host.ssh);
-  const h = t.host.includes(":") ? `[${t.host}]` : t.host;
-  return `${t.user ? t.user + "@" : ""}${h}${t.port ? ":" + t.port : ""}`;
-}
 
 export async function hosts(
   selection: string | undefined,
@@ -27,37 +19,18 @@ export async function hosts(
   deps: Deps,
 ): Promise<number> {
   const outLine = (line: string) => deps.out.outLine(line);
-  if (!(FORMATS as readonly string[]).includes(format)) {
-    throw new UsageError(`--format expects one of ${FORMATS.join(", ")}, got "${format}"`);
-  }
   const roster = await loadRoster(deps);
   if (format === "complete") {
-    // For shell completion: every name, every @tag, and the selection words; never fails.
-    const tags = new Set(roster.hosts.flatMap((h) => h.tags ?? []));
-    for (
-      const word of [
-        ...roster.hosts.map((h) => h.name),
-        ...[...tags].map((t) => "@" + t),
-        "all",
-        "local",
-      ]
-    ) {
-      outLine(word);
-    }
+    // For shell completion, so it never fails.
+    completionWords(exportable(roster.hosts, deps.out)).forEach((word) => outLine(word));
     return 0;
   }
   const chosen = selection === undefined
     ? roster.hosts.filter((h) => !isExcluded(h))
     : selectHosts(selection, roster.hosts).hosts.filter((h) => !isLocal(h));
-  for (const h of chosen) {
-    if (format === "names") outLine(h.name);
-    else if (format === "pssh") outLine(psshLine(h));
-    else if (format === "pdsh" && h.ssh.startsWith("ssh://")) {
-      // pdsh reads aliases and user@host, but has no per-host port.
-      if (splitTarget(h.ssh).port) {
-        deps.out.warn(`${h.name}: pdsh cannot reach a non-default port (${h.ssh}); left out`);
-      } else outLine(psshLine(h));
-    } else outLine(h.ssh);
+  for (const h of exportable(chosen, deps.out)) {
+    const line = hostLine(h, format as ListFormat, deps.out);
+    if (line !== null) outLine(line);
   }
   return 0;
 }
@@ -66,7 +39,13 @@ export const hostsCommand = (run: Run) =>
   new Command("hosts")
     .description("print host names or ssh targets, one a line (default: every host not excluded)")
     .argument("[selection]", "all, a name, h1,h2, @tag, !name")
-    .option("--format <format>", `names (default), targets, pdsh, pssh, or complete`)
+    .addOption(
+      choiceOption(
+        "--format <format>",
+        "names (default), targets, pdsh, pssh, or complete",
+        FORMATS,
+      ),
+    )
     .addHelpText(
       "after",
       `

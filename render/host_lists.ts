@@ -1,0 +1,58 @@
+/**
+ * Hosts as other tools read them: pdsh's and pssh's host lines, and the
+ * words shell completion offers. Every export starts from `exportable()`,
+ * so a hand-edited host that fails validation never reaches those tools.
+ */
+
+import type { Output } from "./out.ts";
+import type { Host } from "../roster/host.ts";
+import { exportProblem } from "../roster/export_check.ts";
+import { splitTarget } from "../roster/target.ts";
+
+/** A name as it may be printed on a terminal: control characters escaped. */
+function shown(name: string): string {
+  return JSON.stringify(name).slice(1, -1);
+}
+
+/** The hosts that pass the export check; each one left out is named on stderr. */
+export function exportable(hosts: Host[], out: Output): Host[] {
+  return hosts.filter((h) => {
+    const problem = exportProblem(h);
+    if (problem) out.warn(`${shown(h.name)}: ${problem}; left out`);
+    return problem === null;
+  });
+}
+
+export type ListFormat = "names" | "targets" | "pdsh" | "pssh";
+
+/** One host's line in a host list; null when that tool cannot reach it (said on stderr). */
+export function hostLine(host: Host, format: ListFormat, out: Output): string | null {
+  if (format === "names") return host.name;
+  if (format === "pssh") return psshLine(host);
+  if (format === "pdsh") return pdshLine(host, out);
+  return host.ssh;
+}
+
+/** pssh's host file wants `[user@]host[:port]`; an ssh:// target is rewritten, anything else kept. */
+function psshLine(host: Host): string {
+  if (!host.ssh.startsWith("ssh://")) return host.ssh;
+  const t = splitTarget(host.ssh);
+  const h = t.host.includes(":") ? `[${t.host}]` : t.host;
+  return `${t.user ? t.user + "@" : ""}${h}${t.port ? ":" + t.port : ""}`;
+}
+
+/** pdsh reads aliases and user@host but has no per-host port: null (with a warning) for one that needs it. */
+function pdshLine(host: Host, out: Output): string | null {
+  if (!host.ssh.startsWith("ssh://")) return host.ssh;
+  if (splitTarget(host.ssh).port) {
+    out.warn(`${host.name}: pdsh cannot reach a non-default port (${host.ssh}); left out`);
+    return null;
+  }
+  return psshLine(host);
+}
+
+/** For shell completion: every name, every @tag, and the selection words. */
+export function completionWords(hosts: Host[]): string[] {
+  const tags = new Set(hosts.flatMap((h) => h.tags ?? []));
+  return [...hosts.map((h) => h.name), ...[...tags].map((t) => "@" + t), "all", "local"];
+}

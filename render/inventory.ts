@@ -1,0 +1,136 @@
+/**
+ * The roster as Ansible's dynamic inventory (`--list` / `--host`): groups
+ * from each host's OS and tags, and per-host variables.
+ *
+ * A group name must never change what Ansible's own names mean, nor put two
+ * tags in one group: `all`, `ungrouped` and `_meta` are Ansible's (a tag
+ * `all` would replace the group of every host; one named `_meta` would hide
+ * the host variables), and making names identifier-safe can merge tags
+ * (`web-tier`, `web_tier`). See groupNames() for the rules.
+ */
+
+import { createHash } from "node:crypto";
+import type { Host } from "../roster/host.ts";
+import type { ResolvedTarget } from "../remote/ssh.ts";
+
+/** Names Ansible gives a meaning of its own. */
+const ANSIBLE_NAMES = new Set(["all", "ungrouped", "_meta"]);
+/** The OS groups pool makes; a tag of the same name must not join them. */
+const OS_GROUPS = ["linux", "macos", "unknown"];
+
+/** Ansible group names are identifiers. */
+const identifier = (word: string) => word.replace(/[^A-Za-z0-9_]/g, "_");
+
+/** A name that cannot be taken as it is: reserved, or starting with a digit (Ansible warns). */
+const needsPrefix = (name: string, taken: Set<string>) =>
+  ANSIBLE_NAMES.has(name) || taken.has(name) || /^[0-9]/.test(name);
+
+const hash = (word: string, length: number) =>
+  createHash("sha256").update(word).digest("hex").slice(0, length);
+
+export interface GroupNames {
+  os: Map<string, string>;
+  tags: Map<string, string>;
+}
+
+/**
+ * Group names for OS words and tags, deterministic and distinct:
+ * - OS groups are the OS made an identifier (`linux`, `macos`, `unknown`),
+ *   prefixed `os_` if that is one of Ansible's names or starts with a digit;
+ * - a tag is made an identifier (`web-tier` → `web_tier`) and prefixed
+ *   `tag_` if that is one of Ansible's names, an OS group's or starts with
+ *   a digit (`all` → `tag_all`, `_meta` → `tag__meta`, `5g` → `tag_5g`);
+ * - tags that would still share a name: the one already spelled that way
+ *   keeps it, the others get `_` and the first 6 hex digits of the SHA-256
+ *   of the tag (`web-tier` → `web_tier_<hex>` beside a tag `web_tier`), so a
+ *   tag's group name does not depend on the order tags were added.
+ */
+export function groupNames(osWords: string[], tags: string[]): GroupNames {
+  const os = new Map<string, string>();
+  for (const word of new Set(osWords)) {
+    const base = identifier(word);
+    os.set(word, needsPrefix(base, new Set()) ? `os_${base}` : base);
+  }
+  const taken = new Set([...OS_GROUPS, ...os.values()]);
+  const byBase = new Map<string, string[]>();
+  for (const tag of [...new Set(tags)].sort()) {
+    let base = identifier(tag);
+    if (needsPrefix(base, taken)) base = `tag_${base}`;
+    byBase.set(base, [...(byBase.get(base) ?? []), tag]);
+  }
+  const named = new Map<string, string>();
+  const used = new Set(taken);
+  // First every tag that keeps its name, so a suffixed name can never take one.
+  for (const [base, group] of byBase) {
+    if (used.has(base)) continue;
+    const keeper = group.length === 1 ? group[0] : group.find((t) => t === base);
+    if (keeper !== undefined) {
+      named.set(keeper, base);
+      used.add(base);
+    }
+  }
+  for (const [base, group] of byBase) {
+    for (const tag of group.filter((t) => !named.has(t))) {
+      let name = "";
+      for (const length of [6, 12, 64]) {
+        name = `${base}_${hash(tag, length)}`;
+        if (!used.has(name)) break;
+      }
+      named.set(tag, name);
+      used.add(name);
+    }
+  }
+  return { os, tags: named };
+}
+
+/** One host's variables: where to connect (as ssh resolves it), and pool's own fields. */
+export function hostvars(
+  host: Host,
+  resolved: ResolvedTarget | null,
+  sshConfig: string | undefined,
+): Record<string, unknown> {
+  return {
+    ...(resolved
+      ? {
+        ansible_host: resolved.hostname,
+        ansible_user: resolved.user,
+        ansible_port: resolved.port,
+      }
+      : { ansible_host: host.ssh }),
+    // The same ssh config pool uses, so keys and known_hosts agree.
+    ...(sshConfig ? { ansible_ssh_common_args: `-F ${sshConfig}` } : {}),
+    // As pool does: sudo only where the login is not already root (pool runs those directly).
+    ...(host.sudo && resolved?.user !== "root" ? { ansible_become: true } : {}),
+    pool_name: host.name,
+    pool_target: host.ssh,
+    pool_os: host.os ?? "unknown",
+    pool_sudo: host.sudo ?? false,
+    pool_tags: host.tags ?? [],
+    ...(host.description ? { pool_description: host.description } : {}),
+  };
+}
+
+/** `--list`: every host in `all`, a group per OS and per tag, and `_meta.hostvars`. */
+export function inventoryList(
+  hosts: Host[],
+  vars: Record<string, unknown>[],
+): Record<string, unknown> {
+  const names = groupNames(
+    hosts.map((h) => h.os || "unknown"),
+    hosts.flatMap((h) => h.tags ?? []),
+  );
+  const groups = new Map<string, string[]>();
+  const join = (group: string, name: string) => {
+    const members = groups.get(group) ?? [];
+    if (!members.includes(name)) groups.set(group, [...members, name]);
+  };
+  for (const h of hosts) {
+    join(names.os.get(h.os || "unknown")!, h.name);
+    for (const tag of h.tags ?? []) join(names.tags.get(tag)!, h.name);
+  }
+  return {
+    all: { hosts: hosts.map((h) => h.name), children: [...groups.keys()] },
+    ...Object.fromEntries([...groups].map(([g, members]) => [g, { hosts: members }])),
+    _meta: { hostvars: Object.fromEntries(hosts.map((h, i) => [h.name, vars[i]])) },
+  };
+}

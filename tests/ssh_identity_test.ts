@@ -1,0 +1,85 @@
+/**
+ * pool's ssh goes where the user's ssh_config says, with the host-key policy
+ * it says: against real sshd test hosts, with ssh_configs written per test
+ * that `Include` the fleet's own (its keys, port and known_hosts).
+ */
+
+import { join } from "node:path";
+import { assertEquals, assertMatch } from "./assert.ts";
+import { fleetTest, pool, writeRoster } from "./helpers.ts";
+import type { Fleet } from "./hosts/harness.ts";
+
+/** An ssh_config with `blocks` first (ssh keeps the first value it reads), then the fleet's. */
+async function sshConfig(fleet: Fleet, name: string, blocks: string): Promise<string> {
+  const path = join(fleet.dir, name);
+  // `Host *`: an Include inside the last block would apply to that block's host only.
+  await Deno.writeTextFile(path, `${blocks}Host *\n  Include ${fleet.sshConfig}\n`);
+  return path;
+}
+
+async function readOr(path: string, fallback: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch {
+    return fallback;
+  }
+}
+
+fleetTest("pool keeps the user's StrictHostKeyChecking for hosts it has never seen", 1, async (
+  t,
+  fleet,
+) => {
+  const a = fleet.hosts[0].address;
+  const known = (alias: string) => join(fleet.dir, `known_hosts.${alias}`);
+  const config = await sshConfig(
+    fleet,
+    "host_keys_config",
+    ["strict yes", "asking ask", "fresh"].map((line) => {
+      const [alias, value] = line.split(" ");
+      return `Host ${alias}\n  HostName ${a}\n  UserKnownHostsFile ${known(alias)}\n` +
+        (value ? `  StrictHostKeyChecking ${value}\n` : "");
+    }).join(""),
+  );
+  await writeRoster(fleet, [{ name: "strict" }, { name: "asking" }, { name: "fresh" }]);
+  const env = { POOL_SSH_CONFIG: config };
+
+  await t.step("where the config says nothing, pool accepts a first key", async () => {
+    const r = await pool(fleet, ["on", "fresh", "echo", "in"], { env });
+    assertEquals([r.code, r.stdout], [0, "in\n"], r.stderr);
+    assertMatch(await readOr(known("fresh"), ""), /ssh-ed25519/);
+  });
+
+  // The same address as `fresh`, whose master is still up: it must not carry these.
+  await t.step("StrictHostKeyChecking yes: an unknown key is refused, not learnt", async () => {
+    const r = await pool(fleet, ["on", "strict", "echo", "in"], { env });
+    assertEquals([r.code, r.stdout], [255, ""]);
+    assertMatch(r.stderr, /strict \(strict\) unreachable: host key/);
+    assertEquals(await readOr(known("strict"), ""), "");
+  });
+
+  await t.step("an explicit ask is kept too (BatchMode cannot ask: refused)", async () => {
+    const r = await pool(fleet, ["on", "asking", "echo", "in"], { env });
+    assertEquals(r.code, 255);
+    assertMatch(r.stderr, /asking \(asking\) unreachable: host key/);
+  });
+});
+
+fleetTest("a changed HostName reaches the new host, not the old master", 2, async (t, fleet) => {
+  const [a, b] = fleet.hosts.map((h) => h.address);
+  await writeRoster(fleet, [{ name: "moving" }]);
+  const where = async (config: string) => {
+    const r = await pool(fleet, ["on", "moving", "echo $SSH_CONNECTION"], {
+      env: { POOL_SSH_CONFIG: config },
+    });
+    assertEquals(r.code, 0, r.stderr);
+    return r.stdout.trim().split(" ")[2];
+  };
+
+  await t.step("the same alias and config file, edited between two runs", async () => {
+    const config = await sshConfig(fleet, "moving_config", `Host moving\n  HostName ${a}\n`);
+    assertEquals(await where(config), a);
+    assertEquals(await where(config), a, "a second run rides the master");
+    await sshConfig(fleet, "moving_config", `Host moving\n  HostName ${b}\n`);
+    assertEquals(await where(config), b);
+  });
+});
