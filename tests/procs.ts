@@ -19,7 +19,7 @@ export async function processesWith(marker: string, atStart = false): Promise<st
       const state = (await Deno.readTextFile(`/proc/${entry.name}/stat`)).split(") ")[1]?.[0];
       const hit = atStart ? cmdline.startsWith(marker) : cmdline.includes(marker);
       if (hit && state !== "Z") {
-        found.push(`${entry.name} ${cmdline.slice(0, 80)}`);
+        found.push(`${entry.name} ${cmdline}`);
       }
     } catch { /* exited meanwhile */ }
   }
@@ -46,6 +46,7 @@ export async function running(command: string, count = 1, ms = 20_000): Promise<
 /** Remote work must be gone within 5 s of pool's word (checked with a few seconds' slack). */
 export async function assertGone(marker: string, what: string): Promise<void> {
   if (!(await eventually(async () => (await processesWith(marker)).length === 0, 8_000))) {
-    throw new Error(`${what}: still running: ${(await processesWith(marker)).join("; ")}`);
+    const left = (await processesWith(marker)).map((p) => p.slice(0, 100));
+    throw new Error(`${what}: still running: ${left.join("; ")}`);
   }
 }

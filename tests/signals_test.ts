@@ -1,0 +1,70 @@
+/**
+ * One exit-code policy for every verb: stopped by SIGINT mid-work it exits
+ * 130, by SIGTERM 143, by SIGHUP 129 (128 + the signal), against real hosts.
+ * "Mid-work" is an ssh in flight to the fleet's hang host, whose sshd runs
+ * `sleep 600` whatever it is asked — so init and clean never touch anything.
+ */
+
+import { join } from "node:path";
+import { assertEquals } from "./assert.ts";
+import { fleetTest, spawnPool, writeRoster } from "./helpers.ts";
+import type { Fleet } from "./hosts/harness.ts";
+import { eventually, processesWith } from "./procs.ts";
+
+/** Waits until this fleet has an ssh to `alias` in flight, sends `signal`, returns pool's code. */
+async function stopMidWork(
+  fleet: Fleet,
+  args: string[],
+  signal: Deno.Signal,
+  alias = "hang",
+): Promise<number> {
+  const child = spawnPool(fleet, args);
+  const inFlight = async () =>
+    (await processesWith(fleet.sshConfig)).some((p) => p.includes(` -- ${alias} `));
+  if (!(await eventually(inFlight, 20_000))) throw new Error(`no ssh to ${alias} for ${args}`);
+  await new Promise((r) => setTimeout(r, 300)); // connected, the remote side running
+  Deno.kill(child.pid, signal);
+  const out = await child.output();
+  return out.code;
+}
+
+fleetTest("every verb stopped by SIGINT mid-work exits 130", 1, async (t, fleet) => {
+  const config = join(fleet.dir, "import_config");
+  await Deno.writeTextFile(config, await Deno.readTextFile(fleet.sshConfig));
+  const cases: [string, string[], { name: string; ssh?: string }[]][] = [
+    ["add", ["add", "newbie", "hang"], [{ name: "h1" }]],
+    ["list", ["list"], [{ name: "h1" }, { name: "hang" }]],
+    ["on (one host)", ["on", "hang", "true"], [{ name: "hang" }]],
+    ["on (many hosts)", ["on", "h1,hang", "true"], [{ name: "h1" }, { name: "hang" }]],
+    ["status", ["status"], [{ name: "hang" }]],
+    ["refresh", ["refresh"], [{ name: "hang" }]],
+    ["route", ["route", "--os", "linux", "true"], [{ name: "hang" }]],
+    ["bg", ["bg", "hang", "true"], [{ name: "hang" }]],
+    ["init", ["init", "hang", "--only", "watchdog"], [{ name: "hang" }]],
+    ["clean", ["clean", "hang", "--dry-run"], [{ name: "hang" }]],
+    ["import", ["import", "ssh-config", "--file", config, "--match", "hang"], [{ name: "h1" }]],
+  ];
+  for (const [verb, args, roster] of cases) {
+    await t.step(verb, async () => {
+      await writeRoster(fleet, roster);
+      assertEquals(await stopMidWork(fleet, args, "SIGINT"), 130);
+    });
+  }
+});
+
+fleetTest("SIGTERM is 143 and SIGHUP 129, whatever the verb", 1, async (t, fleet) => {
+  await writeRoster(fleet, [{ name: "h1" }, { name: "hang" }]);
+  for (
+    const [args, signal, code] of [
+      [["on", "h1,hang", "true"], "SIGTERM", 143],
+      [["list"], "SIGTERM", 143],
+      [["init", "hang", "--only", "watchdog"], "SIGTERM", 143],
+      [["on", "hang", "true"], "SIGHUP", 129],
+      [["status"], "SIGHUP", 129],
+    ] as [string[], Deno.Signal, number][]
+  ) {
+    await t.step(`${args.join(" ")} ← ${signal}`, async () => {
+      assertEquals(await stopMidWork(fleet, args, signal), code);
+    });
+  }
+});
