@@ -7,7 +7,7 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { parseRoster } from "../roster/parse.ts";
-import { childEnv, fleetTest, pool, POOL_TS, writeRoster } from "./helpers.ts";
+import { childEnv, fleetTest, pool, POOL_TS, spawnPool, writeRoster } from "./helpers.ts";
 
 async function tempState() {
   const dir = await Deno.makeTempDir({ prefix: "pool-integrity-" });
@@ -319,6 +319,18 @@ function holdLock(roster: string): Deno.ChildProcess {
   }).spawn();
 }
 
+/** Only against a hang (the old pool waited on a lock forever): never a timing assertion. */
+const HANG_MS = 120_000;
+
+async function boundedOutput(child: Deno.ChildProcess): Promise<Deno.CommandOutput> {
+  const bound = setTimeout(() => stop(child), HANG_MS);
+  try {
+    return await child.output();
+  } finally {
+    clearTimeout(bound);
+  }
+}
+
 function stop(child: Deno.ChildProcess) {
   try {
     child.kill("SIGKILL");
@@ -343,7 +355,9 @@ Deno.test("waiting on a held roster lock says who holds it, and gives up after P
   const holder = holdLock(s.roster);
   try {
     await untilHeld(holder);
-    const r = await pool(s, ["add", "a", NOBODY], { env: { POOL_LOCK_TIMEOUT: "3" } });
+    const child = spawnPool(s, ["add", "a", NOBODY], "null", { POOL_LOCK_TIMEOUT: "3" });
+    const out = await boundedOutput(child);
+    const r = { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
     assertEquals(r.code, 1, r.stderr);
     const lines = r.stderr.trimEnd().split("\n").filter((l) => !l.includes("did not answer"));
     const who = `held by pid ${holder.pid} \\(.*eval.*\\)`;
@@ -370,16 +384,11 @@ Deno.test("waiting on a held roster lock says who holds it, and gives up after P
 Deno.test("a pool waiting on the roster lock goes on once the holder lets go", async () => {
   const s = await tempState();
   const holder = holdLock(s.roster);
+  let bound: ReturnType<typeof setTimeout> | undefined;
   try {
     await untilHeld(holder);
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-all", POOL_TS, "add", "a", NOBODY],
-      env: childEnv(s.env),
-      clearEnv: true,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
+    const child = spawnPool(s, ["add", "a", NOBODY]);
+    bound = setTimeout(() => stop(child), HANG_MS);
     const stderr = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
     let seen = "";
     while (!seen.includes("waiting for the roster lock")) {
@@ -399,6 +408,7 @@ Deno.test("a pool waiting on the roster lock goes on once the holder lets go", a
     assertEquals([status.code, stdout], [0, `+ a (${NOBODY})  unknown\n`]);
     assertEquals(await namesIn(s.roster), ["a"]);
   } finally {
+    clearTimeout(bound);
     stop(holder);
     await holder.status;
     await holder.stdout.cancel().catch(() => {});
