@@ -58,11 +58,12 @@ export interface Deps {
   env(name: string): string | undefined;
 }
 
-export function fileRoster(path: string): RosterStore {
+/** The roster file; a wait for its lock ends when `signal` aborts. */
+export function fileRoster(path: string, signal?: AbortSignal): RosterStore {
   return {
     path,
     read: () => readRoster(path),
-    update: (change, options) => updateRoster(change, options, path),
+    update: (change, options) => updateRoster(change, { signal, ...options }, path),
   };
 }
 

@@ -51,7 +51,7 @@ export function realDeps(out: Output, signal: AbortSignal): Deps {
   const env = (name: string) => Deno.env.get(name);
   const roster = rosterPath(env);
   return {
-    roster: fileRoster(roster),
+    roster: fileRoster(roster, signal),
     ledger: fileLedger(ledgerPath(stateDir(roster))),
     // Lazily: a bad POOL_CONTROL_PERSIST must not break verbs that never use ssh.
     get runner() {

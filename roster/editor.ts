@@ -15,15 +15,20 @@ import type { Host } from "./host.ts";
 import { parseRoster } from "./parse.ts";
 
 const FORMAT: FormattingOptions = { insertSpaces: true, tabSize: 2, eol: "\n" };
+/** The rest of a line after an element (its line end aside): nothing, or a comment. */
+const TRAILING_COMMENT = /^\s*(\/\/.*|\/\*.*\*\/\s*)?$/;
 const EMPTY = '{\n  "hosts": []\n}\n';
 
 export class RosterEditor {
   #text: string;
   #hosts: Host[];
+  /** The file's own line end: a CRLF roster (written on Windows) stays CRLF. */
+  #eol: string;
   changed = false;
 
   constructor(text: string) {
     this.#text = text.trim() === "" ? EMPTY : text;
+    this.#eol = this.#text.includes("\r\n") ? "\r\n" : "\n";
     this.#hosts = parseRoster(this.#text).hosts;
     if (parseRoster(this.#text).doc.hosts === undefined) this.#edit(["hosts"], []);
   }
@@ -64,11 +69,13 @@ export class RosterEditor {
     const lineStart = this.#text.lastIndexOf("\n", last.offset) + 1;
     const indent = /^[ \t]*/.exec(this.#text.slice(lineStart))![0];
     // A comment trailing the last element stays with it: the new line goes after the comment.
-    const newline = this.#text.indexOf("\n", end);
-    const restOfLine = newline === -1 ? "" : this.#text.slice(end, newline);
-    const after = /^\s*(\/\/.*|\/\*.*\*\/\s*)?$/.test(restOfLine) ? newline : end;
-    this.#text = this.#text.slice(0, end) + "," + this.#text.slice(end, after) + "\n" + indent +
-      oneLine(host) +
+    let lineEnd = this.#text.indexOf("\n", end);
+    if (lineEnd > 0 && this.#text[lineEnd - 1] === "\r") lineEnd--;
+    const after = lineEnd !== -1 && TRAILING_COMMENT.test(this.#text.slice(end, lineEnd))
+      ? lineEnd
+      : end;
+    const line = this.#eol + indent + oneLine(host);
+    this.#text = this.#text.slice(0, end) + "," + this.#text.slice(end, after) + line +
       this.#text.slice(after);
     this.#hosts = parseRoster(this.#text).hosts;
     this.changed = true;
@@ -90,7 +97,7 @@ export class RosterEditor {
     const end = node.offset + node.length;
     const newline = text.indexOf("\n", end);
     const ownLines = /^[ \t]*$/.test(text.slice(lineStart, node.offset)) && newline !== -1 &&
-      /^\s*,?\s*(\/\/.*)?$/.test(text.slice(end, newline));
+      /^\s*,?\s*(\/\/.*)?\r?$/.test(text.slice(end, newline));
     if (!ownLines || elements.length === 1) {
       this.#edit(["hosts", index], undefined);
       return;
@@ -118,7 +125,8 @@ export class RosterEditor {
   }
 
   #edit(path: (string | number)[], value: unknown, isArrayInsertion = false): void {
-    const edits = modify(this.#text, path, value, { formattingOptions: FORMAT, isArrayInsertion });
+    const formattingOptions = { ...FORMAT, eol: this.#eol };
+    const edits = modify(this.#text, path, value, { formattingOptions, isArrayInsertion });
     if (edits.length === 0) return;
     this.#text = applyEdits(this.#text, edits);
     this.#hosts = parseRoster(this.#text).hosts;

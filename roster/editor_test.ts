@@ -65,3 +65,26 @@ Deno.test("RosterEditor.remove() keeps the comments of the hosts that stay", () 
     }
   }
 });
+
+Deno.test("RosterEditor keeps a CRLF roster CRLF, with its comments where they were", () => {
+  const crlf = COMMENTED.replaceAll("\n", "\r\n");
+  const editor = new RosterEditor(crlf);
+  editor.add({ name: "b", ssh: "b" });
+  assertEquals(
+    editor.text,
+    crlf.replace("// the old one\r\n", '// the old one\r\n    {"name": "b", "ssh": "b"}\r\n')
+      .replace('"rack": 4}', '"rack": 4},'),
+  );
+  editor.set("a", "tags", ["gpu"]);
+  assertEquals(editor.text.replaceAll("\r\n", "").includes("\n"), false, editor.text);
+  editor.remove("b");
+  assertEquals(editor.text.replaceAll("\r\n", "").includes("\n"), false);
+  assertEquals(parseRoster(editor.text).hosts.map((h) => h.name), ["a"]);
+  assert(editor.text.includes("// the old one\r\n"), JSON.stringify(editor.text));
+});
+
+Deno.test("RosterEditor.add() after a last host with no line end at all", () => {
+  const editor = new RosterEditor('{"hosts": [{"name": "a", "ssh": "a"}]}');
+  editor.add({ name: "b", ssh: "b" });
+  assertEquals(parseRoster(editor.text).hosts.map((h) => h.name), ["a", "b"]);
+});

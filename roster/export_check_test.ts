@@ -44,5 +44,5 @@ Deno.test("exportProblem() refuses names, targets and tags a shell would expand"
     assert(exportProblem(host({ ssh: `root@${word}` })) !== null, `target ${JSON.stringify(word)}`);
     assert(exportProblem(host({ tags: [word] })) !== null, `tag ${JSON.stringify(word)}`);
   }
-  assertMatch(exportProblem(host({ name: "x$(touch${IFS}/tmp/y)" }))!, /^name contains/);
+  assertMatch(exportProblem(host({ name: "x$(touch${IFS}/tmp/y)" }))!, /^host name may hold only/);
 });

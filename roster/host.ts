@@ -4,9 +4,13 @@
  * The shape is the old tool's (`name`, `ssh`, `sudo`, `os`, `description`)
  * plus optional keys of our own (`tags`, `exclude`). Unknown keys are kept:
  * the file is edited in place, never re-serialised from this type.
+ *
+ * The rules below are the only ones: `add`, `tag`, `import` and the roster
+ * reader all call them, so a hand-edited file cannot hold what `add` refuses.
  */
 
 import { UsageError } from "../errors.ts";
+import { splitTarget } from "./target.ts";
 
 import type { Os } from "../probes/mod.ts";
 
@@ -42,56 +46,106 @@ export function isExcluded(host: Host): boolean {
 // deno-lint-ignore no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const WHITESPACE = /\s/;
+/**
+ * Names and tags are plain tokens: letters and digits of any script, and `. _ + -`.
+ * Nothing a shell, a pdsh/ansible export or a selection (`a,b`, `@tag`, `!x`) reads specially.
+ */
+const TOKEN = /^[\p{L}\p{M}\p{N}._+-]+$/u;
+/**
+ * What a target's user and host must not hold: shell metacharacters (ssh puts
+ * them into ProxyCommand `%h`/`%r`, the hole of CVE-2023-51385) and `,` (pdsh's separator).
+ */
+const TARGET_META = /[$`;|&<>'"\\*?{}()!^~#,\[\]]/;
 
-/** Rejects a word that ssh or a shell could misread. `what` names it in the message. */
-function checkWord(word: string, what: string): void {
-  if (word === "") throw new UsageError(`${what} is empty`);
+/** What is wrong with a word ssh or a shell could misread, or undefined. `what` names it. */
+function wordProblem(word: string, what: string): string | undefined {
+  if (word === "") return `${what} is empty`;
   if (word.startsWith("-")) {
-    throw new UsageError(
-      `${what} must not start with '-' (ssh would read it as an option): "${word}"`,
-    );
+    return `${what} must not start with '-' (ssh would read it as an option): ${
+      JSON.stringify(word)
+    }`;
   }
-  if (CONTROL.test(word)) {
-    throw new UsageError(`${what} contains a control character: ${JSON.stringify(word)}`);
-  }
-  if (WHITESPACE.test(word)) {
-    throw new UsageError(`${what} contains whitespace: ${JSON.stringify(word)}`);
+  if (CONTROL.test(word)) return `${what} contains a control character: ${JSON.stringify(word)}`;
+  if (WHITESPACE.test(word)) return `${what} contains whitespace: ${JSON.stringify(word)}`;
+}
+
+function tokenProblem(word: string, what: string): string | undefined {
+  const problem = wordProblem(word, what);
+  if (problem) return problem;
+  if (!TOKEN.test(word)) {
+    return `${what} may hold only letters, digits and . _ + -: ${JSON.stringify(word)}`;
   }
 }
 
 // "local" is not reserved: a roster host named local deliberately replaces the implicit one.
 const RESERVED = new Set(["all"]);
 
-export function checkName(name: string): void {
-  checkWord(name, "Host name");
-  if (RESERVED.has(name)) throw new UsageError(`Host name "${name}" is reserved`);
-  if (/^[@!]|,/.test(name)) {
-    throw new UsageError(`Host name must not contain ',' or start with '@' or '!': "${name}"`);
-  }
+/** What is wrong with a host name, or undefined: for callers that report rather than throw. */
+export function nameProblem(name: string): string | undefined {
+  if (RESERVED.has(name)) return `host name "${name}" is reserved`;
+  return tokenProblem(name, "host name");
 }
 
-/** A target is `user@host`, an ssh_config alias, or `ssh://[user@]host[:port]`. */
-export function checkTarget(target: string): void {
-  checkWord(target, "Target");
+/** What is wrong with a target (`user@host`, an ssh_config alias, `ssh://[user@]host[:port]`). */
+export function targetProblem(target: string): string | undefined {
+  const problem = wordProblem(target, "target");
+  if (problem) return problem;
   if (target.includes("://")) {
     let url: URL;
     try {
       url = new URL(target);
     } catch {
-      throw new UsageError(`Target is not a valid ssh:// address: "${target}"`);
+      return `target is not a valid ssh:// address: ${JSON.stringify(target)}`;
     }
     if (
       url.protocol !== "ssh:" || url.hostname === "" ||
-      (url.pathname !== "" && url.pathname !== "/")
+      (url.pathname !== "" && url.pathname !== "/") || url.search !== "" || url.hash !== "" ||
+      url.password !== ""
     ) {
-      throw new UsageError(`Target must look like ssh://user@host:port: "${target}"`);
+      return `target must look like ssh://user@host:port: ${JSON.stringify(target)}`;
     }
+  }
+  // Each part on its own: ssh reads `-x` as an option wherever it stands.
+  let parts;
+  try {
+    parts = splitTarget(target);
+  } catch {
+    return `target is not a valid ssh:// address: ${JSON.stringify(target)}`;
+  }
+  const { user } = parts;
+  // An IPv6 address keeps its brackets in `user@[::1]`; they are not metacharacters there.
+  const host = parts.host.replace(/^\[(.*)\]$/, "$1");
+  if (user !== undefined) {
+    const bad = wordProblem(user, "target's user") ?? metaProblem(user, "target's user");
+    if (bad) return bad;
+  }
+  return wordProblem(host, "target's host") ?? metaProblem(host, "target's host");
+}
+
+function metaProblem(part: string, what: string): string | undefined {
+  if (TARGET_META.test(part)) {
+    return `${what} contains a shell metacharacter or ',': ${JSON.stringify(part)}`;
   }
 }
 
+export function tagProblem(tag: string): string | undefined {
+  return tokenProblem(tag, "tag");
+}
+
+/** Throws the usage error `add`, `tag` and `import` report; the roster reader uses the *Problem forms. */
+export function checkName(name: string): void {
+  const problem = nameProblem(name);
+  if (problem) throw new UsageError(problem);
+}
+
+export function checkTarget(target: string): void {
+  const problem = targetProblem(target);
+  if (problem) throw new UsageError(problem);
+}
+
 export function checkTag(tag: string): void {
-  checkWord(tag, "Tag");
-  if (/[,@!]/.test(tag)) throw new UsageError(`Tag must not contain ',', '@' or '!': "${tag}"`);
+  const problem = tagProblem(tag);
+  if (problem) throw new UsageError(problem);
 }
 
 const IMPLICIT = Symbol("implicit local host");

@@ -1,8 +1,26 @@
-import { assertThrows } from "../tests/assert.ts";
-import { checkName, checkTag, checkTarget } from "./host.ts";
+import { assertEquals, assertThrows } from "../tests/assert.ts";
+import {
+  checkName,
+  checkTag,
+  checkTarget,
+  nameProblem,
+  tagProblem,
+  targetProblem,
+} from "./host.ts";
 
 Deno.test("checkTarget() accepts user@host, aliases and ssh:// addresses", () => {
-  for (const t of ["ubu-1", "root@10.0.0.2", "ssh://me@host:2222", "ssh://host", "me@[::1]"]) {
+  for (
+    const t of [
+      "ubu-1",
+      "root@10.0.0.2",
+      "ssh://me@host:2222",
+      "ssh://host",
+      "me@[::1]",
+      "ssh://[::1]:22",
+      "a.b@c@host",
+      "fe80::1%eth0",
+    ]
+  ) {
     checkTarget(t);
   }
 });
@@ -26,14 +44,54 @@ Deno.test("checkTarget() rejects what ssh could read as an option, whitespace an
   }
 });
 
-Deno.test("checkName() rejects option-like, blank, selection-like and reserved names", () => {
-  for (const n of ["-x", "a b", "a\nb", "", "all", "@gpu", "!x", "a,b"]) {
-    assertThrows(() => checkName(n), Error, n);
+Deno.test("checkTarget() rejects a user or host part that starts with '-' or holds shell metacharacters", () => {
+  for (
+    const t of [
+      "root@-oProxyCommand=touch${IFS}/tmp/x",
+      "ssh://-oProxyCommand=x@h1",
+      "ssh://%2DoProxyCommand=x@h1",
+      "-x@host",
+      "root@",
+      "@host",
+      "root@h$(id)",
+      "h;id",
+      "h`id`",
+      "root@h|x",
+      "a,b",
+      "ssh://u:pw@h",
+      "ssh://h?x",
+    ]
+  ) {
+    assertThrows(() => checkTarget(t), Error, t);
+    assertEquals(typeof targetProblem(t), "string", t);
   }
-  checkName("pi5-akida");
-  checkName("ubu_1.lan");
 });
 
-Deno.test("checkTag() rejects selection syntax", () => {
-  for (const t of ["a,b", "@a", "!a", "-a", "a b"]) assertThrows(() => checkTag(t), Error, t);
+Deno.test("checkName() rejects option-like, blank, selection-like, reserved and shell-special names", () => {
+  const shell = [..."$()`;|&<>'\"\\*?[]{}!^~#/=:%"].map((c) => `a${c}b`);
+  for (const n of ["-x", "a b", "a\nb", "", "all", "@gpu", "!x", "a,b", ...shell]) {
+    assertThrows(() => checkName(n), Error, n);
+    assertEquals(typeof nameProblem(n), "string", n);
+  }
+  for (const n of ["pi5-akida", "ubu_1.lan", "H100", "v1.2+gpu", "mañana", "local"]) {
+    checkName(n);
+    assertEquals(nameProblem(n), undefined);
+  }
+});
+
+Deno.test("checkTag() rejects selection syntax and shell-special tags", () => {
+  for (const t of ["a,b", "@a", "!a", "-a", "a b", "a$b", "a\nb", ""]) {
+    assertThrows(() => checkTag(t), Error, t);
+    assertEquals(typeof tagProblem(t), "string", t);
+  }
+  checkTag("web-tier");
+  checkTag("all"); // a tag is always written @all, so it cannot be read as the keyword
+});
+
+Deno.test("the messages start lower case and quote the value", () => {
+  assertEquals(nameProblem("a\nb"), 'host name contains a control character: "a\\nb"');
+  assertEquals(
+    targetProblem("root@-x"),
+    `target's host must not start with '-' (ssh would read it as an option): "-x"`,
+  );
 });

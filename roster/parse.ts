@@ -1,10 +1,21 @@
 /**
  * Text → roster, with nothing in between: a pure function, so every way a
  * file can be broken is a unit test.
+ *
+ * The file is read as a tree, not a plain value, so every complaint can name
+ * the line and column to fix, and so a duplicate key is caught: a plain
+ * parse keeps the last one while an edit changes the first, which once made
+ * `rm b` delete host a.
  */
 
-import { parse, type ParseError, printParseErrorCode } from "jsonc-parser";
-import type { Host } from "./host.ts";
+import {
+  getNodeValue,
+  type Node,
+  type ParseError,
+  parseTree,
+  printParseErrorCode,
+} from "jsonc-parser";
+import { type Host, nameProblem, tagProblem, targetProblem } from "./host.ts";
 
 export interface ParsedRoster {
   /** The whole document, unknown keys included (what `list --json` prints). */
@@ -24,7 +35,12 @@ export class RosterSyntaxError extends Error {
   }
 }
 
-export class RosterShapeError extends Error {}
+/** Valid JSONC that is not a roster we can trust; `line` is 0 when no one place is to blame. */
+export class RosterShapeError extends Error {
+  constructor(message: string, readonly line = 0, readonly column = 0) {
+    super(message);
+  }
+}
 
 export function lineColumn(text: string, offset: number): { line: number; column: number } {
   const before = text.slice(0, offset);
@@ -33,51 +49,81 @@ export function lineColumn(text: string, offset: number): { line: number; column
   return { line, column };
 }
 
+export const PARSE_OPTIONS = { allowTrailingComma: true, disallowComments: false };
+
 /** Parses JSONC. Throws RosterSyntaxError (with line:column) or RosterShapeError. */
 export function parseRoster(text: string): ParsedRoster {
   const errors: ParseError[] = [];
-  const doc = parse(text, errors, { allowTrailingComma: true, disallowComments: false });
-  if (errors.length > 0) {
+  const root = parseTree(text, errors, PARSE_OPTIONS);
+  if (errors.length > 0 || root === undefined) {
     // Never use a partial parse: a broken file must not read as a smaller roster.
-    const first = errors[0];
+    const first = errors[0] ?? { error: 4, /* ValueExpected */ offset: text.length, length: 0 };
     const { line, column } = lineColumn(text, first.offset);
     const truncated = first.offset + first.length >= text.trimEnd().length;
     throw new RosterSyntaxError(printParseErrorCode(first.error), line, column, truncated);
   }
-  if (doc === null || typeof doc !== "object" || Array.isArray(doc)) {
-    throw new RosterShapeError(`expected an object like {"hosts": [...]}, found ${describe(doc)}`);
+  const fail = (message: string, node?: Node): never => {
+    const { line, column } = node ? lineColumn(text, node.offset) : { line: 0, column: 0 };
+    throw new RosterShapeError(message, line, column);
+  };
+  rejectDuplicateKeys(root, fail);
+  const doc = getNodeValue(root);
+  if (root.type !== "object") {
+    fail(`expected an object like {"hosts": [...]}, found ${describe(doc)}`, root);
   }
-  const hostsValue = (doc as Record<string, unknown>).hosts;
-  if (hostsValue === undefined) return { doc, hosts: [] };
-  if (!Array.isArray(hostsValue)) {
-    throw new RosterShapeError(`"hosts" must be an array, found ${describe(hostsValue)}`);
+  const hostsNode = property(root, "hosts");
+  if (hostsNode === undefined) return { doc, hosts: [] };
+  if (hostsNode.type !== "array") {
+    fail(`"hosts" must be an array, found ${describe(getNodeValue(hostsNode))}`, hostsNode);
   }
   const seen = new Set<string>();
-  const hosts = hostsValue.map((entry, i) => {
-    if (entry === null || typeof entry !== "object" || Array.isArray(entry)) {
-      throw new RosterShapeError(`hosts[${i}] must be an object, found ${describe(entry)}`);
+  const hosts = (hostsNode.children ?? []).map((node, i) => {
+    const entry = getNodeValue(node);
+    if (node.type !== "object") {
+      fail(`hosts[${i}] must be an object, found ${describe(entry)}`, node);
     }
-    const host = entry as Record<string, unknown>;
     for (const key of ["name", "ssh"]) {
-      if (typeof host[key] !== "string" || host[key] === "") {
-        throw new RosterShapeError(`hosts[${i}] needs a non-empty string "${key}"`);
+      if (typeof entry[key] !== "string" || entry[key] === "") {
+        fail(`hosts[${i}] needs a non-empty string "${key}"`, property(node, key) ?? node);
       }
     }
-    if (seen.has(host.name as string)) {
-      throw new RosterShapeError(`hosts[${i}]: name "${host.name}" appears twice`);
+    const name = entry.name as string;
+    const problem = nameProblem(name);
+    if (problem) fail(`hosts[${i}]: ${problem}`, property(node, "name"));
+    if (seen.has(name)) fail(`hosts[${i}]: name "${name}" appears twice`, property(node, "name"));
+    seen.add(name);
+    const target = targetProblem(entry.ssh);
+    if (target) fail(`hosts[${i}] ("${name}"): ${target}`, property(node, "ssh"));
+    const tags = property(node, "tags");
+    if (tags !== undefined) {
+      if (tags.type !== "array" || !tags.children!.every((t) => t.type === "string")) {
+        fail(`hosts[${i}] ("${name}"): "tags" must be an array of strings`, tags);
+      }
+      for (const tag of tags.children!) {
+        const bad = tagProblem(tag.value);
+        if (bad) fail(`hosts[${i}] ("${name}"): ${bad}`, tag);
+      }
     }
-    seen.add(host.name as string);
-    if (
-      host.tags !== undefined &&
-      !(Array.isArray(host.tags) && host.tags.every((t) => typeof t === "string"))
-    ) {
-      throw new RosterShapeError(
-        `hosts[${i}] ("${host.name}"): "tags" must be an array of strings`,
-      );
-    }
-    return host as Host;
+    return entry as Host;
   });
   return { doc, hosts };
+}
+
+/** The value node of `key` in an object node. */
+function property(object: Node, key: string): Node | undefined {
+  return object.children?.find((p) => p.children?.[0].value === key)?.children?.[1];
+}
+
+function rejectDuplicateKeys(node: Node, fail: (message: string, node?: Node) => never): void {
+  if (node.type === "object") {
+    const keys = new Set<string>();
+    for (const prop of node.children ?? []) {
+      const key = prop.children![0];
+      if (keys.has(key.value)) fail(`duplicate key ${JSON.stringify(key.value)}`, key);
+      keys.add(key.value);
+    }
+  }
+  for (const child of node.children ?? []) rejectDuplicateKeys(child, fail);
 }
 
 function describe(value: unknown): string {

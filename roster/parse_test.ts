@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertThrows } from "../tests/assert.ts";
+import { assert, assertEquals, assertMatch, assertThrows } from "../tests/assert.ts";
 import { parseRoster, RosterShapeError, RosterSyntaxError } from "./parse.ts";
 
 Deno.test("parseRoster() reads the old tool's file unchanged, unknown keys included", () => {
@@ -48,4 +48,34 @@ Deno.test("parseRoster() rejects valid JSON of the wrong shape", () => {
 
 Deno.test("parseRoster() treats a missing hosts key as an empty roster", () => {
   assertEquals(parseRoster("{}").hosts, []);
+});
+
+Deno.test("parseRoster() rejects a duplicate key, naming where the second one stands", () => {
+  const twoLists =
+    `{\n  "hosts": [{"name": "a", "ssh": "a"}],\n  "hosts": [{"name": "b", "ssh": "b"}]\n}`;
+  const err = assertThrows(() => parseRoster(twoLists), RosterShapeError) as RosterShapeError;
+  assertEquals([err.message, err.line, err.column], ['duplicate key "hosts"', 3, 3]);
+  const inHost = `{"hosts": [\n  {"name": "a", "ssh": "a", "name": "b"}\n]}`;
+  const again = assertThrows(() => parseRoster(inHost), RosterShapeError) as RosterShapeError;
+  assertEquals([again.message, again.line, again.column], ['duplicate key "name"', 2, 29]);
+});
+
+Deno.test("parseRoster() rejects hand-edited values add would refuse, naming the line", () => {
+  const cases: [string, RegExp, number][] = [
+    ['{"hosts": [\n {"name": "a\\nb", "ssh": "x"}]}', /host name contains a control/, 2],
+    ['{"hosts": [\n {"name": "-a", "ssh": "x"}]}', /host name must not start with '-'/, 2],
+    ['{"hosts": [\n {"name": "a$(id)", "ssh": "x"}]}', /host name may hold only/, 2],
+    [
+      '{"hosts": [\n {"name": "a",\n  "ssh": "-oProxyCommand=x"}]}',
+      /target must not start with '-'/,
+      3,
+    ],
+    ['{"hosts": [\n {"name": "a",\n  "ssh": "root@-oProxyCommand=x"}]}', /target's host/, 3],
+    ['{"hosts": [\n {"name": "a", "ssh": "x",\n  "tags": ["ok", "a,b"]}]}', /tag may hold only/, 3],
+  ];
+  for (const [text, message, line] of cases) {
+    const err = assertThrows(() => parseRoster(text), RosterShapeError) as RosterShapeError;
+    assertMatch(err.message, message);
+    assertEquals(err.line, line, text);
+  }
 });

@@ -9,9 +9,15 @@
 
 import { PoolError } from "../errors.ts";
 import type { Host } from "./host.ts";
-import { parseRoster, RosterShapeError, RosterSyntaxError } from "./parse.ts";
+import { type ParsedRoster, parseRoster, RosterShapeError, RosterSyntaxError } from "./parse.ts";
 import { RosterEditor } from "./editor.ts";
-import { readTextIfExists, withFileLock, writeFileAtomically } from "../state/files.ts";
+import { backupHoldsAll } from "./recover.ts";
+import {
+  followSymlinks,
+  readTextIfExists,
+  withFileLock,
+  writeFileAtomically,
+} from "../state/files.ts";
 import { rosterPath } from "../state/dir.ts";
 
 export interface Roster {
@@ -22,62 +28,69 @@ export interface Roster {
   hosts: Host[];
   /** Things the user should hear about (a recovery from .bak), printed by the verb. */
   warnings: string[];
+  /** The unreadable file's text when `.bak` stood in for it: kept aside before any write. */
+  damaged?: string;
 }
 
 const readText = (path: string) => readTextIfExists(path, "roster");
 
-function parseOrExplain(path: string, text: string) {
-  try {
-    return parseRoster(text);
-  } catch (e) {
-    if (e instanceof RosterSyntaxError) {
-      throw new PoolError(
-        `Cannot read roster ${path}:${e.line}:${e.column}: ${e.message} (file left untouched)`,
-      );
-    }
-    if (e instanceof RosterShapeError) {
-      throw new PoolError(`Cannot read roster ${path}: ${e.message} (file left untouched)`);
-    }
-    throw e;
+function explain(path: string, e: unknown, note = ""): unknown {
+  const where = e instanceof RosterSyntaxError || (e instanceof RosterShapeError && e.line > 0)
+    ? `${path}:${e.line}:${e.column}`
+    : path;
+  if (e instanceof RosterSyntaxError || e instanceof RosterShapeError) {
+    return new PoolError(`cannot read roster ${where}: ${e.message} (file left untouched${note})`);
   }
+  return e;
 }
 
-/** An empty or cut-short file: the only damage we repair on our own, and only from a good .bak. */
-function looksTruncated(text: string): boolean {
-  if (text.trim() === "") return true;
-  try {
-    parseRoster(text);
-    return false;
-  } catch (e) {
-    return e instanceof RosterSyntaxError && e.truncated;
-  }
-}
-
+/**
+ * Reads the roster. A file that does not parse is never read as a smaller
+ * roster: it stands in for its `.bak` only when it is empty or shows nothing
+ * the `.bak` lacks (recover.ts), and then `damaged` carries it so that the
+ * next write keeps it aside first. Anything else is an error naming line:column.
+ */
 export async function readRoster(path = rosterPath()): Promise<Roster> {
-  const text = await readText(path);
-  if (text === null) return { path, text: "", doc: {}, hosts: [], warnings: [] };
-  if (looksTruncated(text)) {
-    const backup = await readText(path + ".bak");
-    if (backup !== null && !looksTruncated(backup)) {
-      const { doc, hosts } = parseOrExplain(path + ".bak", backup);
-      const what = text.trim() === "" ? "is empty" : "is cut short";
-      return {
-        path,
-        text: backup,
-        doc,
-        hosts,
-        warnings: [`roster ${path} ${what}; using ${path}.bak (${hosts.length} hosts)`],
-      };
-    }
-    if (text.trim() === "") return { path, text: "", doc: {}, hosts: [], warnings: [] };
+  const real = await followSymlinks(path);
+  const text = await readText(real);
+  if (text === null) return { path: real, text: "", doc: {}, hosts: [], warnings: [] };
+  try {
+    return { path: real, text, ...parseRoster(text), warnings: [] };
+  } catch (e) {
+    return await fromBackup(real, text, e);
   }
-  const { doc, hosts } = parseOrExplain(path, text);
-  return { path, text, doc, hosts, warnings: [] };
+}
+
+async function fromBackup(path: string, text: string, error: unknown): Promise<Roster> {
+  const empty = text.trim() === "";
+  // A file that parses but is wrong (duplicate keys, a bad name) was edited, not cut short.
+  if (!empty && !(error instanceof RosterSyntaxError)) throw explain(path, error);
+  const backup = await readText(path + ".bak");
+  let parsed: ParsedRoster | undefined;
+  try {
+    if (backup !== null) parsed = parseRoster(backup);
+  } catch {
+    // A .bak that does not parse recovers nothing.
+  }
+  if (backup !== null && parsed && backupHoldsAll(text, backup)) {
+    const what = empty ? "is empty" : "is cut short";
+    return {
+      path,
+      text: backup,
+      ...parsed,
+      damaged: text,
+      warnings: [`roster ${path} ${what}; using ${path}.bak (${parsed.hosts.length} hosts)`],
+    };
+  }
+  if (empty) return { path, text: "", doc: {}, hosts: [], warnings: [] };
+  throw explain(path, error, parsed ? `; ${path}.bak is older and lacks some of it` : "");
 }
 
 export interface UpdateOptions {
   /** Only `rm` may leave a roster that had hosts with none. */
   allowEmpty?: boolean;
+  /** Stops a wait for the lock (pool told to stop); the roster is then left as it was. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -89,25 +102,48 @@ export async function updateRoster<T>(
   options: UpdateOptions = {},
   path = rosterPath(),
 ): Promise<{ result: T; warnings: string[] }> {
-  return await withFileLock(path, async () => {
-    const before = await readRoster(path);
-    const editor = new RosterEditor(before.text);
-    const result = change(editor);
-    if (editor.changed) {
-      if (before.hosts.length > 0 && editor.hosts.length === 0 && !options.allowEmpty) {
-        throw new PoolError(
-          `Refusing to replace roster ${path} (${before.hosts.length} hosts) with an empty one`,
-        );
+  // A roster kept in a dotfiles repo is a symlink: write its target, and keep
+  // the lock, .bak and temp file beside that, so the link stays a link.
+  const real = await followSymlinks(path);
+  return await withFileLock(
+    real,
+    async () => {
+      const before = await readRoster(real);
+      const editor = new RosterEditor(before.text);
+      const result = change(editor);
+      const warnings = [...before.warnings];
+      if (editor.changed) {
+        if (before.hosts.length > 0 && editor.hosts.length === 0 && !options.allowEmpty) {
+          throw new PoolError(
+            `refusing to replace roster ${real} (${before.hosts.length} hosts) with an empty one`,
+          );
+        }
+        if (before.damaged !== undefined && before.damaged.trim() !== "") {
+          warnings.push(`kept the damaged roster as ${await keepAside(real, before.damaged)}`);
+        }
+        await writeAtomically(real, editor.text, before);
       }
-      await writeAtomically(path, editor.text, before);
-    }
-    return { result, warnings: before.warnings };
-  });
+      return { result, warnings };
+    },
+    "the roster lock",
+    options.signal,
+  );
+}
+
+/** Saves a damaged roster's text as `<path>.damaged-<UTC time>`, never over an earlier one. */
+async function keepAside(path: string, text: string): Promise<string> {
+  const stamp = new Date().toISOString().replace(/:/g, "").replace(/\.\d+Z$/, "Z");
+  for (let n = 1;; n++) {
+    const aside = `${path}.damaged-${stamp}${n > 1 ? `-${n}` : ""}`;
+    if (await Deno.lstat(aside).then(() => true, () => false)) continue;
+    await writeFileAtomically(aside, text);
+    return aside;
+  }
 }
 
 async function writeAtomically(path: string, text: string, before: Roster): Promise<void> {
   // The .bak is the previous *good* file: never overwrite it with a damaged one.
-  if (before.text !== "" && before.warnings.length === 0) {
+  if (before.text !== "" && before.damaged === undefined) {
     await writeFileAtomically(path + ".bak", before.text);
   }
   await writeFileAtomically(path, text);

@@ -4,8 +4,9 @@
  * fsync, rename) or not at all. Used by the roster and the lease ledger.
  */
 
-import { dirname } from "node:path";
-import { PoolError } from "../errors.ts";
+import { dirname, join } from "node:path";
+import { abortCode } from "../exit.ts";
+import { PoolError, UsageError } from "../errors.ts";
 
 /** Creates pool's state directory 0700 (mkdir's own mode is filtered by the umask). */
 export async function ensureStateDir(dir: string): Promise<void> {
@@ -18,20 +19,152 @@ export async function ensureStateDir(dir: string): Promise<void> {
   }
 }
 
-/** Runs `work` holding an exclusive lock on `<path>.lock` (flock; released when closed, even on crash). */
-export async function withFileLock<T>(path: string, work: () => Promise<T>): Promise<T> {
-  await ensureStateDir(dirname(path));
-  const lock = await Deno.open(path + ".lock", { create: true, write: true, mode: 0o600 });
+/**
+ * Where writes to `path` must go: the file a symlink (or a chain of them)
+ * points at, so that a rename replaces the target and the link stays a link.
+ * Only the last component is followed; a dangling link gives its target.
+ */
+export async function followSymlinks(path: string): Promise<string> {
+  for (let hops = 0; hops < 40; hops++) {
+    let info: Deno.FileInfo;
+    try {
+      info = await Deno.lstat(path);
+    } catch {
+      return path; // not there (yet): written as is
+    }
+    if (!info.isSymlink) return path;
+    const target = await Deno.readLink(path);
+    path = target.startsWith("/") ? target : join(dirname(path), target);
+  }
+  throw new PoolError(`cannot follow ${path}: too many levels of symbolic links`);
+}
+
+/** An OS error's reason without Deno's trailing `: open '/the/path'` (we name the path ourselves). */
+function reason(e: unknown): string {
+  return (e as Error).message.replace(/: \w+ '.*'$/, "");
+}
+
+/** How long to wait for a lock before giving up: `POOL_LOCK_TIMEOUT` seconds, default 60. */
+export function lockTimeoutSeconds(): number {
+  const raw = (Deno.env.get("POOL_LOCK_TIMEOUT") ?? "").trim();
+  if (raw === "") return 60;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) {
+    throw new UsageError(`POOL_LOCK_TIMEOUT expects a number of seconds, got "${raw}"`);
+  }
+  return n;
+}
+
+/** After this long a waiting pool says who it waits for, rather than seem hung. */
+const SAY_AFTER_MS = 2000;
+
+/**
+ * Runs `work` holding an exclusive lock on `<path>.lock` (flock; released when
+ * closed, even on crash). `label` names the lock in messages.
+ *
+ * The lock is polled with tryLock rather than awaited with lock(): a blocked
+ * lock() sits in a thread that no timeout can take back.
+ */
+export async function withFileLock<T>(
+  path: string,
+  work: () => Promise<T>,
+  label = `the lock on ${path}`,
+  signal?: AbortSignal,
+): Promise<T> {
+  const lockPath = path + ".lock";
+  let lock: Deno.FsFile;
   try {
-    await lock.lock(true);
+    await ensureStateDir(dirname(path));
+    lock = await Deno.open(lockPath, { create: true, read: true, write: true, mode: 0o600 });
+  } catch (e) {
+    throw new PoolError(`cannot write in ${dirname(path)}: ${reason(e)} (creating ${lockPath})`);
+  }
+  try {
+    await acquire(lock, lockPath, label, signal);
+    await recordHolder(lock);
     return await work();
   } finally {
     lock.close();
   }
 }
 
+async function acquire(
+  lock: Deno.FsFile,
+  lockPath: string,
+  label: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  const timeoutMs = lockTimeoutSeconds() * 1000;
+  const started = Date.now();
+  let said = false;
+  for (let pause = 10; !(await lock.tryLock(true)); pause = Math.min(pause * 2, 200)) {
+    const waited = Date.now() - started;
+    // Told to stop while waiting (Ctrl-C): nothing has been read or changed yet.
+    if (signal?.aborted) {
+      throw new PoolError(`stopped while waiting for ${label}`, abortCode(signal));
+    }
+    if (waited >= timeoutMs) {
+      throw new PoolError(
+        `gave up waiting for ${label} after ${timeoutMs / 1000} s: ${await holder(lockPath)}` +
+          ` (POOL_LOCK_TIMEOUT sets how long to wait)`,
+      );
+    }
+    if (!said && waited >= SAY_AFTER_MS) {
+      said = true;
+      const line = `pool: waiting for ${label} ${await holder(lockPath)}; ` +
+        `giving up after ${timeoutMs / 1000} s\n`;
+      Deno.stderr.writeSync(new TextEncoder().encode(line));
+    }
+    await new Promise((resolve) => setTimeout(resolve, Math.min(pause, timeoutMs - waited)));
+  }
+}
+
+/** Writes our pid into the lock file: who holds it, where /proc/locks cannot say. */
+async function recordHolder(lock: Deno.FsFile): Promise<void> {
+  try {
+    await lock.truncate(0);
+    await lock.seek(0, Deno.SeekMode.Start);
+    await lock.write(new TextEncoder().encode(`${Deno.pid}\n`));
+  } catch {
+    // Only a courtesy to whoever waits next.
+  }
+}
+
+/** "held by pid N (its command line)", as well as Linux or the lock file can tell. */
+async function holder(lockPath: string): Promise<string> {
+  let pid: number | undefined;
+  try {
+    const { ino } = await Deno.stat(lockPath);
+    pid = lockHolderPid(await Deno.readTextFile("/proc/locks"), ino);
+  } catch {
+    // Not Linux: the pid the holder wrote (it may not have written it yet).
+  }
+  if (pid === undefined) {
+    const written = Number((await Deno.readTextFile(lockPath).catch(() => "")).trim());
+    if (Number.isInteger(written) && written > 0) pid = written;
+  }
+  if (pid === undefined) return "held by another process";
+  const cmdline = await Deno.readTextFile(`/proc/${pid}/cmdline`).catch(() => "");
+  const command = cmdline.split("\0").filter((a) => a !== "").join(" ");
+  const short = command.length > 80 ? command.slice(0, 79) + "…" : command;
+  return `held by pid ${pid}${short ? ` (${short})` : ""}`;
+}
+
+/**
+ * The pid holding a flock on inode `ino`, from /proc/locks text, e.g.
+ * `1: FLOCK  ADVISORY  WRITE 4242 08:01:1234 0 EOF`; waiters (`->`) are not holders.
+ * Matched on the inode alone: a clash across devices is unlikely and only misnames.
+ */
+export function lockHolderPid(procLocks: string, ino: number | null): number | undefined {
+  for (const line of procLocks.split("\n")) {
+    const m = /^\d+:\s+FLOCK\s+\S+\s+\S+\s+(\d+)\s+[0-9a-f]+:[0-9a-f]+:(\d+)\s/.exec(line);
+    if (m && Number(m[2]) === ino) return Number(m[1]);
+  }
+}
+
 /** Replaces `path` with `text` (mode 0600): readers see the old file or the new one, never half. */
 export async function writeFileAtomically(path: string, text: string): Promise<void> {
+  path = await followSymlinks(path);
   const temp = `${path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
   try {
     await Deno.writeTextFile(temp, text, { createNew: true, mode: 0o600 });
@@ -46,7 +179,7 @@ export async function writeFileAtomically(path: string, text: string): Promise<v
     await Deno.rename(temp, path);
   } catch (e) {
     await Deno.remove(temp).catch(() => {});
-    throw new PoolError(`Cannot write ${path}: ${(e as Error).message}`);
+    throw new PoolError(`cannot write ${path}: ${reason(e)}`);
   }
 }
 
@@ -56,6 +189,6 @@ export async function readTextIfExists(path: string, what: string): Promise<stri
     return await Deno.readTextFile(path);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return null;
-    throw new PoolError(`Cannot read ${what} ${path}: ${(e as Error).message}`);
+    throw new PoolError(`cannot read ${what} ${path}: ${reason(e)}`);
   }
 }

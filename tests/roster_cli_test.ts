@@ -152,7 +152,7 @@ Deno.test("a malformed roster is reported with line:column and left byte-for-byt
       ) {
         const r = await pool(s, args);
         assertEquals(r.code, 1, `${args}: ${r.stderr}`);
-        assertMatch(r.stderr, new RegExp(`^pool: Cannot read roster ${s.roster}`));
+        assertMatch(r.stderr, new RegExp(`^pool: cannot read roster ${s.roster}`));
         assertEquals(await Deno.readTextFile(s.roster), text);
       }
     }
@@ -250,7 +250,7 @@ Deno.test("refusing to replace a non-empty roster with an empty one", async () =
     try {
       await updateRoster((e) => e.remove("a"), {}, s.roster);
     } catch (e) {
-      threw = /Refusing to replace roster/.test((e as Error).message);
+      threw = /refusing to replace roster/.test((e as Error).message);
     }
     assert(threw);
     assertEquals((await readJson(s.roster)).hosts.length, 1);

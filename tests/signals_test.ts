@@ -68,3 +68,45 @@ fleetTest("SIGTERM is 143 and SIGHUP 129, whatever the verb", 1, async (t, fleet
     });
   }
 });
+
+fleetTest(
+  "roster verbs waiting on the roster lock exit 130 on SIGINT, the roster untouched",
+  1,
+  async (_t, fleet) => {
+    await writeRoster(fleet, [{ name: "h1" }]);
+    const before = await Deno.readTextFile(fleet.roster);
+    // Someone else holds the lock (flock(1) takes the same flock(2) lock pool does).
+    const holder = new Deno.Command("flock", {
+      args: [fleet.roster + ".lock", "sleep", "60"],
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    try {
+      const verbs = [
+        ["rm", "h1"],
+        ["desc", "h1", "a", "note"],
+        ["tag", "h1", "gpu"],
+        ["exclude", "h1"],
+        ["include", "h1"],
+        ["add", "h2", "h2"],
+      ];
+      await Promise.all(verbs.map(async (args) => {
+        const child = spawnPool(fleet, args);
+        const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+        let said = "";
+        while (!said.includes("waiting for the roster lock")) {
+          const { value, done } = await reader.read();
+          if (done) throw new Error(`${args[0]} ended without waiting: ${said}`);
+          said += value;
+        }
+        Deno.kill(child.pid, "SIGINT");
+        assertEquals((await child.status).code, 130, args[0]);
+        await reader.cancel();
+      }));
+      assertEquals(await Deno.readTextFile(fleet.roster), before);
+    } finally {
+      holder.kill("SIGKILL");
+      await holder.status;
+    }
+  },
+);

@@ -1,0 +1,85 @@
+import { join } from "node:path";
+import { assert, assertEquals, assertMatch } from "../tests/assert.ts";
+import {
+  followSymlinks,
+  lockHolderPid,
+  lockTimeoutSeconds,
+  withFileLock,
+  writeFileAtomically,
+} from "./files.ts";
+
+const PROC_LOCKS = `1: POSIX  ADVISORY  WRITE 77 08:01:555 0 EOF
+2: FLOCK  ADVISORY  WRITE 4242 fd:01:1234567 0 EOF
+2: -> FLOCK  ADVISORY  WRITE 5151 fd:01:1234567 0 EOF
+3: FLOCK  ADVISORY  WRITE 99 fd:01:7 0 EOF
+`;
+
+Deno.test("lockHolderPid() finds the flock holder of an inode, not a waiter or a POSIX lock", () => {
+  assertEquals(lockHolderPid(PROC_LOCKS, 1234567), 4242);
+  assertEquals(lockHolderPid(PROC_LOCKS, 7), 99);
+  assertEquals(lockHolderPid(PROC_LOCKS, 555), undefined);
+  assertEquals(lockHolderPid("", 7), undefined);
+});
+
+Deno.test("lockTimeoutSeconds() reads POOL_LOCK_TIMEOUT, default 60", () => {
+  const before = Deno.env.get("POOL_LOCK_TIMEOUT");
+  try {
+    Deno.env.delete("POOL_LOCK_TIMEOUT");
+    assertEquals(lockTimeoutSeconds(), 60);
+    Deno.env.set("POOL_LOCK_TIMEOUT", "2.5");
+    assertEquals(lockTimeoutSeconds(), 2.5);
+    for (const bad of ["soon", "-1"]) {
+      Deno.env.set("POOL_LOCK_TIMEOUT", bad);
+      let message = "";
+      try {
+        lockTimeoutSeconds();
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      assertMatch(message, /^POOL_LOCK_TIMEOUT expects a number of seconds/);
+    }
+  } finally {
+    if (before === undefined) Deno.env.delete("POOL_LOCK_TIMEOUT");
+    else Deno.env.set("POOL_LOCK_TIMEOUT", before);
+  }
+});
+
+Deno.test("withFileLock() gives up at once with POOL_LOCK_TIMEOUT=0, naming the holder", async () => {
+  const dir = await Deno.makeTempDir();
+  const before = Deno.env.get("POOL_LOCK_TIMEOUT");
+  // flock locks belong to an open file: a second open in this process contends like another pool.
+  const held = await Deno.open(join(dir, "x.lock"), { create: true, write: true });
+  try {
+    await held.lock(true);
+    await held.write(new TextEncoder().encode("4242\n"));
+    Deno.env.set("POOL_LOCK_TIMEOUT", "0");
+    let message = "";
+    await withFileLock(join(dir, "x"), () => Promise.resolve(), "the test lock").catch((e) => {
+      message = e.message;
+    });
+    assertMatch(message, /^gave up waiting for the test lock after 0 s: held by pid \d+/);
+  } finally {
+    held.close();
+    if (before === undefined) Deno.env.delete("POOL_LOCK_TIMEOUT");
+    else Deno.env.set("POOL_LOCK_TIMEOUT", before);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("writeFileAtomically() writes through a chain of symlinks and leaves them links", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(join(dir, "real"));
+    await Deno.writeTextFile(join(dir, "real", "f"), "old");
+    await Deno.symlink("real/f", join(dir, "one"));
+    await Deno.symlink(join(dir, "one"), join(dir, "two"));
+    assertEquals(await followSymlinks(join(dir, "two")), join(dir, "real", "f"));
+    await writeFileAtomically(join(dir, "two"), "new");
+    assertEquals(await Deno.readTextFile(join(dir, "real", "f")), "new");
+    assert((await Deno.lstat(join(dir, "two"))).isSymlink);
+    assert((await Deno.lstat(join(dir, "one"))).isSymlink);
+    assertEquals(await followSymlinks(join(dir, "none")), join(dir, "none"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,417 @@
+/**
+ * Issue 12, "state never betrays the user": the roster through the real CLI
+ * when the file is damaged, ambiguous, hand-edited, symlinked, read-only,
+ * CRLF, or locked by someone else. Each test is the issue's repro, and holds.
+ */
+
+import { join } from "node:path";
+import { assert, assertEquals, assertMatch } from "./assert.ts";
+import { parseRoster } from "../roster/parse.ts";
+import { childEnv, fleetTest, pool, POOL_TS, spawnPool, writeRoster } from "./helpers.ts";
+
+async function tempState() {
+  const dir = await Deno.makeTempDir({ prefix: "pool-integrity-" });
+  const roster = join(dir, "state", "pool.json");
+  const sshConfig = join(dir, "ssh_config");
+  await Deno.writeTextFile(
+    sshConfig,
+    `Host *\n  UserKnownHostsFile ${dir}/known_hosts\n  IdentityFile ${dir}/none\n`,
+  );
+  await Deno.mkdir(join(dir, "state"));
+  const env = {
+    HOME: join(dir, "home"),
+    POOL_STATE: roster,
+    POOL_SSH_CONFIG: sshConfig,
+    NO_COLOR: "1",
+  };
+  return { dir, roster, env, cleanup: () => Deno.remove(dir, { recursive: true }) };
+}
+
+const NOBODY = "root@127.0.254.1"; // loopback, nothing listens: refused at once
+const namesIn = async (path: string) =>
+  parseRoster(await Deno.readTextFile(path)).hosts.map((h) => h.name);
+const filesIn = async (dir: string) =>
+  (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name);
+
+Deno.test("a roster cut short after hand edits is refused, not swapped for its older .bak", async () => {
+  const s = await tempState();
+  try {
+    await pool(s, ["add", "a", "h1"]);
+    await pool(s, ["add", "b", "h2"]); // .bak holds [a]
+    const good = await Deno.readTextFile(s.roster);
+    const edited = good.replace(
+      /("name": "b"[^\n]*)\n/,
+      '$1,\n    {"name": "c", "ssh": "h3"},\n    {"name": "d", "ssh": "h4"}\n',
+    ).trimEnd().slice(0, -1); // the hand edit drops the last }
+    assert(edited.includes('"d"') && !edited.trimEnd().endsWith("}"), edited);
+    await Deno.writeTextFile(s.roster, edited);
+
+    const add = await pool(s, ["add", "e", "h5"]);
+    assertEquals(add.code, 1, add.stderr);
+    assertEquals(
+      add.stderr,
+      `pool: cannot read roster ${s.roster}:${edited.split("\n").length}:1: ` +
+        `CloseBraceExpected (file left untouched; ${s.roster}.bak is older and lacks some of it)\n`,
+    );
+    const list = await pool(s, ["hosts"]);
+    assertEquals([list.code, list.stderr], [1, add.stderr]);
+    assertEquals(await Deno.readTextFile(s.roster), edited, "byte for byte");
+    assertEquals((await filesIn(join(s.dir, "state"))).sort(), [
+      "cm",
+      "pool.json",
+      "pool.json.bak",
+      "pool.json.lock",
+    ]);
+  } finally {
+    await s.cleanup();
+  }
+});
+
+Deno.test("a cut-short roster that its .bak fully holds is recovered, the damaged file kept aside first", async () => {
+  const s = await tempState();
+  try {
+    await pool(s, ["add", "a", NOBODY]);
+    await pool(s, ["add", "b", NOBODY]); // .bak holds [a]
+    const damaged = (await Deno.readTextFile(s.roster + ".bak")).slice(0, 40);
+    await Deno.writeTextFile(s.roster, damaged);
+    const r = await pool(s, ["add", "c", NOBODY]);
+    assertEquals(r.code, 0, r.stderr);
+    assertMatch(r.stderr, /warning: roster .* is cut short; using .*\.bak \(1 hosts\)/);
+    const aside = /kept the damaged roster as (\S+)\n/.exec(r.stderr)?.[1];
+    assert(aside, r.stderr);
+    assertMatch(aside, /\/pool\.json\.damaged-\d{4}-\d\d-\d\dT\d{6}Z$/);
+    assertEquals(await Deno.readTextFile(aside), damaged);
+    assertEquals(await namesIn(s.roster), ["a", "c"]);
+  } finally {
+    await s.cleanup();
+  }
+});
+
+Deno.test('two "hosts" keys are an error naming the line, not "rm b" deleting a', async () => {
+  const s = await tempState();
+  try {
+    const text =
+      '{\n  "hosts": [{"name": "a", "ssh": "h1"}],\n  "hosts": [{"name": "b", "ssh": "h2"}]\n}\n';
+    await Deno.writeTextFile(s.roster, text);
+    for (const args of [["rm", "b"], ["hosts"], ["list", "--fast"], ["add", "c", NOBODY]]) {
+      const r = await pool(s, args);
+      assertEquals(
+        [r.code, r.stdout, r.stderr],
+        [
+          1,
+          "",
+          `pool: cannot read roster ${s.roster}:3:3: duplicate key "hosts" (file left untouched)\n`,
+        ],
+        args.join(" "),
+      );
+    }
+    await Deno.writeTextFile(
+      s.roster,
+      '{"hosts": [\n  {"name": "a", "ssh": "h1", "name": "b"}\n]}',
+    );
+    const r = await pool(s, ["rm", "b"]);
+    assertEquals(
+      r.stderr,
+      `pool: cannot read roster ${s.roster}:2:30: duplicate key "name" (file left untouched)\n`,
+    );
+    assertEquals(
+      await Deno.readTextFile(s.roster),
+      '{"hosts": [\n  {"name": "a", "ssh": "h1", "name": "b"}\n]}',
+    );
+  } finally {
+    await s.cleanup();
+  }
+});
+
+Deno.test("hand-edited names, targets and tags that add refuses are errors naming the line", async () => {
+  const s = await tempState();
+  try {
+    const cases: [string, string][] = [
+      [
+        '{"hosts": [\n  {"name": "a\\nb", "ssh": "h1"}\n]}',
+        `2:12: hosts[0]: host name contains a control character: "a\\nb"`,
+      ],
+      [
+        '{"hosts": [\n  {"name": "-x", "ssh": "h1"}\n]}',
+        `2:12: hosts[0]: host name must not start with '-'`,
+      ],
+      [
+        '{"hosts": [\n  {"name": "a", "ssh": "root@-oProxyCommand=touch${IFS}/tmp/x"}\n]}',
+        `2:24: hosts[0] ("a"): target's host must not start with '-'`,
+      ],
+      [
+        '{"hosts": [\n  {"name": "a", "ssh": "ssh://-oProxyCommand=x@h1"}\n]}',
+        `2:24: hosts[0] ("a"): target's user must not start with '-'`,
+      ],
+      [
+        '{"hosts": [\n  {"name": "a", "ssh": "h1",\n   "tags": ["gpu", "@x"]}\n]}',
+        `3:20: hosts[0] ("a"): tag may hold only`,
+      ],
+    ];
+    for (const [text, where] of cases) {
+      await Deno.writeTextFile(s.roster, text);
+      for (const args of [["hosts"], ["tag", "a", "ok"]]) {
+        const r = await pool(s, args);
+        assertEquals([r.code, r.stdout], [1, ""], `${text}: ${r.stderr}`);
+        assert(r.stderr.startsWith(`pool: cannot read roster ${s.roster}:${where}`), r.stderr);
+        assert(r.stderr.endsWith(" (file left untouched)\n"), r.stderr);
+        assertEquals(r.stderr.split("\n").length, 2, r.stderr);
+        assertEquals(await Deno.readTextFile(s.roster), text);
+      }
+    }
+  } finally {
+    await s.cleanup();
+  }
+});
+
+Deno.test("add, tag and import refuse a target part, name or tag that starts with '-' or holds shell syntax", async () => {
+  const s = await tempState();
+  try {
+    await pool(s, ["add", "keep", NOBODY]);
+    const before = await Deno.readTextFile(s.roster);
+    for (
+      const args of [
+        ["add", "x", "root@-oProxyCommand=touch${IFS}/tmp/x"],
+        ["add", "x", "ssh://-oProxyCommand=x@h1"],
+        ["add", "x", "ssh://%2DoProxyCommand=x@h1"],
+        ["add", "x", "root@h$(touch /tmp/x)"],
+        ["add", "x$(id)", NOBODY],
+        ["add", "x;y", NOBODY],
+        ["tag", "keep", "a$b"],
+        ["tag", "keep", "--", "-a"],
+      ]
+    ) {
+      const r = await pool(s, args);
+      assertEquals([r.code, r.stdout], [2, ""], `${args}: ${r.stderr}`);
+      assertEquals(r.stderr.split("\n").length, 2, r.stderr);
+    }
+    assertEquals(await Deno.readTextFile(s.roster), before);
+
+    const config = join(s.dir, "import_config");
+    await Deno.writeTextFile(config, "Host good bad$(id) -oops\n  HostName 127.0.254.9\n");
+    const r = await pool(s, ["import", "ssh-config", "--file", config, "--dry-run"]);
+    assertEquals(r.code, 0, r.stderr);
+    assertMatch(r.stderr, /skipping bad\$\(id\): host name may hold only/);
+    assertMatch(r.stderr, /skipping -oops: host name must not start with '-'/);
+    assertMatch(r.stdout, /^would add good /);
+  } finally {
+    await s.cleanup();
+  }
+});
+
+Deno.test("a symlinked pool.json is written through the link, which stays a link", async () => {
+  const s = await tempState();
+  try {
+    const dotfiles = join(s.dir, "dotfiles");
+    await Deno.mkdir(dotfiles);
+    const target = join(dotfiles, "pool.json");
+    await Deno.writeTextFile(target, '{\n  // in git\n  "hosts": []\n}\n');
+    await Deno.symlink("../dotfiles/pool.json", s.roster);
+    for (const name of ["a", "b"]) assertEquals((await pool(s, ["add", name, NOBODY])).code, 0);
+    assertEquals((await pool(s, ["rm", "a"])).stdout, "- a\n");
+    assert((await Deno.lstat(s.roster)).isSymlink, "still a link");
+    assertEquals(await Deno.readLink(s.roster), "../dotfiles/pool.json");
+    assertEquals(await namesIn(target), ["b"]);
+    assert((await Deno.readTextFile(target)).includes("// in git"));
+    assertEquals((await filesIn(dotfiles)).sort(), [
+      "pool.json",
+      "pool.json.bak",
+      "pool.json.lock",
+    ]);
+    assertEquals((await filesIn(join(s.dir, "state"))).sort(), ["cm", "pool.json"]);
+  } finally {
+    await s.cleanup();
+  }
+});
+
+Deno.test("a CRLF roster keeps its line ends and its trailing comment through add and rm", async () => {
+  const s = await tempState();
+  try {
+    const crlf =
+      '{\r\n  "hosts": [\r\n    {"name": "a", "ssh": "h1"} // the old one\r\n  ]\r\n}\r\n';
+    await Deno.writeTextFile(s.roster, crlf);
+    assertEquals((await pool(s, ["add", "b", NOBODY])).code, 0);
+    assertEquals(
+      await Deno.readTextFile(s.roster),
+      '{\r\n  "hosts": [\r\n    {"name": "a", "ssh": "h1"}, // the old one\r\n' +
+        `    {"name": "b", "ssh": "${NOBODY}", "sudo": false, "os": "unknown"}\r\n  ]\r\n}\r\n`,
+    );
+    assertEquals((await pool(s, ["rm", "b"])).code, 0);
+    assertEquals(await Deno.readTextFile(s.roster), crlf);
+  } finally {
+    await s.cleanup();
+  }
+});
+
+/**
+ * Runs pool with its state directory mounted read-only (root ignores file
+ * modes, so chmod would prove nothing here); other users get chmod 0500.
+ */
+async function poolReadOnly(env: Record<string, string>, stateDir: string, args: string[]) {
+  const pool = ["deno", "run", "--allow-all", POOL_TS, ...args].map((a) => `'${a}'`).join(" ");
+  const asRoot = `mount --bind '${stateDir}' '${stateDir}' && ` +
+    `mount -o remount,bind,ro '${stateDir}' && exec ${pool}`;
+  const root = Deno.uid() === 0;
+  if (!root) await Deno.chmod(stateDir, 0o500);
+  try {
+    const out = await new Deno.Command(root ? "unshare" : "sh", {
+      args: root ? ["-m", "sh", "-c", asRoot] : ["-c", `exec ${pool}`],
+      env: childEnv(env),
+      clearEnv: true,
+      stdin: "null",
+    }).output();
+    const text = (b: Uint8Array) => new TextDecoder().decode(b);
+    return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
+  } finally {
+    if (!root) await Deno.chmod(stateDir, 0o700);
+  }
+}
+
+Deno.test("add in a read-only state directory is one line naming the path, not a stack trace", async () => {
+  const s = await tempState();
+  try {
+    await Deno.writeTextFile(s.roster, '{"hosts": [{"name": "a", "ssh": "h1"}]}\n');
+    const state = join(s.dir, "state");
+    const r = await poolReadOnly(s.env, state, ["add", "b", NOBODY]);
+    assertEquals(r.code, 1, r.stderr);
+    const last = r.stderr.trimEnd().split("\n").at(-1)!;
+    assertMatch(last, new RegExp(`^pool: cannot write in ${state}: .*${s.roster}\\.lock`));
+    assert(!r.stderr.includes("    at "), r.stderr);
+    const list = await poolReadOnly(s.env, state, ["hosts"]);
+    assertEquals([list.code, list.stdout], [0, "a\n"], "reading needs no write");
+  } finally {
+    await s.cleanup();
+  }
+});
+
+fleetTest(
+  "route with a read-only state directory is one line naming the path",
+  1,
+  async (_t, fleet) => {
+    await writeRoster(fleet, [{ name: "h1" }]);
+    const state = join(fleet.dir, "state");
+    const r = await poolReadOnly({ ...fleet.env, POOL_CONTROL_PERSIST: "0" }, state, [
+      "route",
+      "true",
+    ]);
+    assertEquals(r.code, 1, r.stderr);
+    assertMatch(
+      r.stderr.trimEnd().split("\n").at(-1)!,
+      new RegExp(`^pool: cannot write in ${state}: `),
+    );
+    assert(!r.stderr.includes("    at "), r.stderr);
+  },
+);
+
+/** Holds `<roster>.lock` the way another pool would, until killed. */
+function holdLock(roster: string): Deno.ChildProcess {
+  const code = `const f = await Deno.open(${JSON.stringify(roster + ".lock")}, ` +
+    `{ create: true, read: true, write: true });\n` +
+    `await f.lock(true); await f.truncate(0); await f.write(new TextEncoder().encode(Deno.pid + "\\n"));\n` +
+    `console.log("held"); setInterval(() => {}, 1000);`;
+  return new Deno.Command(Deno.execPath(), {
+    args: ["eval", code],
+    env: childEnv({}),
+    clearEnv: true,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+}
+
+/** Only against a hang (the old pool waited on a lock forever): never a timing assertion. */
+const HANG_MS = 120_000;
+
+async function boundedOutput(child: Deno.ChildProcess): Promise<Deno.CommandOutput> {
+  const bound = setTimeout(() => stop(child), HANG_MS);
+  try {
+    return await child.output();
+  } finally {
+    clearTimeout(bound);
+  }
+}
+
+function stop(child: Deno.ChildProcess) {
+  try {
+    child.kill("SIGKILL");
+  } catch {
+    // already gone
+  }
+}
+
+async function untilHeld(holder: Deno.ChildProcess) {
+  const reader = holder.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let seen = "";
+  while (!seen.includes("held")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error("the lock holder quit");
+    seen += value;
+  }
+  reader.releaseLock();
+}
+
+Deno.test("waiting on a held roster lock says who holds it, and gives up after POOL_LOCK_TIMEOUT", async () => {
+  const s = await tempState();
+  const holder = holdLock(s.roster);
+  try {
+    await untilHeld(holder);
+    const child = spawnPool(s, ["add", "a", NOBODY], "null", { POOL_LOCK_TIMEOUT: "3" });
+    const out = await boundedOutput(child);
+    const r = { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
+    assertEquals(r.code, 1, r.stderr);
+    const lines = r.stderr.trimEnd().split("\n").filter((l) => !l.includes("did not answer"));
+    const who = `held by pid ${holder.pid} \\(.*eval.*\\)`;
+    assertMatch(
+      lines[0],
+      new RegExp(`^pool: waiting for the roster lock ${who}; giving up after 3 s$`),
+    );
+    assertMatch(
+      lines[1],
+      new RegExp(
+        `^pool: gave up waiting for the roster lock after 3 s: ${who} \\(POOL_LOCK_TIMEOUT sets how long to wait\\)$`,
+      ),
+    );
+    assertEquals(lines.length, 2, r.stderr);
+    await Deno.stat(s.roster).then(() => assert(false, "nothing written"), () => {});
+  } finally {
+    stop(holder);
+    await holder.status;
+    await holder.stdout.cancel().catch(() => {});
+    await s.cleanup();
+  }
+});
+
+Deno.test("a pool waiting on the roster lock goes on once the holder lets go", async () => {
+  const s = await tempState();
+  const holder = holdLock(s.roster);
+  let bound: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await untilHeld(holder);
+    const child = spawnPool(s, ["add", "a", NOBODY]);
+    bound = setTimeout(() => stop(child), HANG_MS);
+    const stderr = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+    let seen = "";
+    while (!seen.includes("waiting for the roster lock")) {
+      const { value, done } = await stderr.read();
+      assert(!done, seen);
+      seen += value;
+    }
+    stop(holder);
+    await holder.status;
+    const [status, stdout] = await Promise.all([
+      child.status,
+      new Response(child.stdout).text(),
+      (async () => {
+        while (!(await stderr.read()).done);
+      })(),
+    ]);
+    assertEquals([status.code, stdout], [0, `+ a (${NOBODY})  unknown\n`]);
+    assertEquals(await namesIn(s.roster), ["a"]);
+  } finally {
+    clearTimeout(bound);
+    stop(holder);
+    await holder.status;
+    await holder.stdout.cancel().catch(() => {});
+    await s.cleanup();
+  }
+});
