@@ -1,0 +1,87 @@
+/** Rules of the tree that a reader relies on, checked rather than hoped for. */
+
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { assert, assertEquals } from "./assert.ts";
+import { EXIT_MEANINGS } from "../exit.ts";
+import { exitCodesHelp } from "../cli.ts";
+import { pool } from "./helpers.ts";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+async function sources(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  for await (const e of Deno.readDir(join(ROOT, dir))) {
+    if (e.isFile && e.name.endsWith(".ts") && !e.name.endsWith("_test.ts")) {
+      found.push(join(dir, e.name));
+    }
+  }
+  return found;
+}
+
+Deno.test("no verb imports another verb", async () => {
+  for (const file of await sources("verbs")) {
+    const text = await Deno.readTextFile(join(ROOT, file));
+    const local = [...text.matchAll(/from "\.\/([^"]+)"/g)].map((m) => m[1]);
+    assertEquals(local, [], `${file} imports ${local.join(", ")}`);
+  }
+});
+
+Deno.test("one shell-quoting function in the whole tree", async () => {
+  const quoting: string[] = [];
+  for (
+    const dir of [
+      ".",
+      "verbs",
+      "remote",
+      "render",
+      "roster",
+      "dispatch",
+      "deps",
+      "scripts",
+      "bench",
+      "state",
+      "ledger",
+    ]
+  ) {
+    for (const file of await sources(dir)) {
+      if ((await Deno.readTextFile(join(ROOT, file))).includes(`'\\\\''`)) quoting.push(file);
+    }
+  }
+  assertEquals(quoting, ["remote/quote.ts"]);
+});
+
+Deno.test("the README's exit-code table and --help say what exit.ts says", async () => {
+  const readme = await Deno.readTextFile(join(ROOT, "README.md"));
+  const section = readme.slice(readme.indexOf("## Exit codes"), readme.indexOf("## JSON"));
+  const codes = [...section.matchAll(/^\| (\S+) +\|/gm)].map((m) => m[1]).filter((c) =>
+    c !== "code" && !/^-+$/.test(c)
+  );
+  assertEquals(codes, EXIT_MEANINGS.map(([code]) => code));
+  const help = await pool({ env: {} }, ["--help"]);
+  assert(help.stdout.includes(exitCodesHelp()), help.stdout);
+});
+
+/** Lines of the README's sh blocks and of every --help's examples. */
+async function examples(): Promise<string[]> {
+  const readme = await Deno.readTextFile(join(ROOT, "README.md"));
+  const blocks = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((m) => m[1].split("\n"));
+  return blocks.filter((l) => l.trim() !== "");
+}
+
+Deno.test("no example would trip history expansion when typed into bash or zsh", async () => {
+  const lines = [...await examples()];
+  const dir = await Deno.makeTempDir();
+  for (
+    const verb of ["on", "route", "bg", "hosts", "list", "init", "clean", "inventory", "import"]
+  ) {
+    const help = await pool({ env: { HOME: dir, POOL_STATE: join(dir, "pool.json") } }, [
+      verb,
+      "--help",
+    ]);
+    lines.push(...help.stdout.split("\n").filter((l) => l.trimStart().startsWith("pool ")));
+  }
+  // A `!` outside single quotes is history expansion at an interactive prompt.
+  const risky = lines.filter((l) => l.replace(/#.*$/, "").replace(/'[^']*'/g, "").includes("!"));
+  assertEquals(risky, []);
+});
