@@ -89,6 +89,12 @@ ${exitCodesHelp()}`,
   return program;
 }
 
+/** `--json` among pool's words (before a `--`, after which words are a command's). */
+export function wantsJson(args: string[]): boolean {
+  const end = args.indexOf("--");
+  return (end === -1 ? args : args.slice(0, end)).includes("--json");
+}
+
 /** After a stop, how long the verb gets to kill its work and give back what it holds. */
 const STOP_GRACE_MS = 10_000;
 
@@ -130,6 +136,12 @@ export async function main(args: string[]): Promise<number> {
     clearTimeout(grace);
   }
 
+  /** With --json, a failure is also an object on stdout: scripts parse one stream. */
+  function errorAsData(kind: string, message: string, exit: number): void {
+    if (!wantsJson(args)) return;
+    out.outLine(JSON.stringify({ error: { kind, message: message.split("\n")[0], exit } }));
+  }
+
   /** The verb's code, or the error's; whatever it is, a stop decides the final code. */
   async function parse(program: Command, args: string[]): Promise<number | undefined> {
     let result: number | undefined;
@@ -139,8 +151,10 @@ export async function main(args: string[]): Promise<number> {
       if (e instanceof CommanderError) {
         // --help and --version are "errors" to commander; to us they are success.
         result = e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+        if (result === EXIT.usage) errorAsData("usage", e.message.replace(/^error: /, ""), result);
       } else if (e instanceof PoolError) {
         if (!(stop.signal.reason instanceof OutputClosed)) out.errLine(`pool: ${e.message}`);
+        errorAsData(e.kind, e.message, e.exitCode);
         result = e.exitCode;
       } else throw e;
     }

@@ -7,8 +7,29 @@ import { EXIT } from "./exit.ts";
 
 export { EXIT } from "./exit.ts";
 
+/**
+ * What went wrong, as a word a script can branch on (`--json` prints it as
+ * `error.kind`). The message is for people; the kind is stable.
+ */
+export type ErrorKind =
+  | "failed"
+  | "usage"
+  | "not_in_roster"
+  | "already_in_roster"
+  | "no_match"
+  | "empty_roster"
+  | "roster_unreadable"
+  | "state_unwritable"
+  | "lock_timeout"
+  | "no_room"
+  | "stopped";
+
 export class PoolError extends Error {
-  constructor(message: string, readonly exitCode: number = EXIT.failure) {
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT.failure,
+    readonly kind: ErrorKind = exitCode === EXIT.usage ? "usage" : "failed",
+  ) {
     super(message);
     this.name = "PoolError";
   }

@@ -129,7 +129,7 @@ export async function reserve(
       };
     }
     if (signal.aborted) {
-      throw new PoolError("interrupted while waiting for a host", abortCode(signal));
+      throw new PoolError("interrupted while waiting for a host", abortCode(signal), "stopped");
     }
     if (clock.now() >= deadline) {
       throw new NoRoom(attempt.ranked, noRoomMessage(attempt.ranked, options));
@@ -145,7 +145,7 @@ export async function reserve(
 /** Nothing fits (exit 75); carries the ranking so the caller can show it. */
 export class NoRoom extends PoolError {
   constructor(readonly ranked: Ranked[], message: string) {
-    super(message, EXIT.tempfail);
+    super(message, EXIT.tempfail, "no_room");
     this.name = "NoRoom";
   }
 }

@@ -10,6 +10,7 @@ import {
   probeScript,
 } from "../probes/mod.ts";
 import { failureReason, type HostResult } from "./exec.ts";
+import type { Outcome } from "./process.ts";
 import { shQuote } from "./quote.ts";
 import type { Runner } from "./runner.ts";
 
@@ -46,6 +47,8 @@ export async function probeOs(runner: Runner, host: Host, signal?: AbortSignal):
 
 export interface HostAnswer {
   facts: HostFacts | null;
+  /** How the probe ended, in the vocabulary of every verb's JSON (a broken answer is "failed"). */
+  status: Outcome;
   /** Why there are no facts: unreachable (with ssh's reason), timeout, a broken answer. */
   error?: string;
   durationMs: number;
@@ -60,12 +63,13 @@ export async function probeHost(
   pids: number[] = [],
 ): Promise<HostAnswer> {
   const result = await runProbe(runner, "host", host, timeoutMs, signal, pids.map(String));
+  const { durationMs } = result;
   if (result.outcome !== "ok") {
-    return { facts: null, error: failureReason(result), durationMs: result.durationMs };
+    return { facts: null, status: result.outcome, error: failureReason(result), durationMs };
   }
   try {
-    return { facts: parseHostProbe(result.stdout), durationMs: result.durationMs };
+    return { facts: parseHostProbe(result.stdout), status: "ok", durationMs };
   } catch (e) {
-    return { facts: null, error: (e as Error).message, durationMs: result.durationMs };
+    return { facts: null, status: "failed", error: (e as Error).message, durationMs };
   }
 }

@@ -10,7 +10,7 @@ import {
   modify,
   parseTree,
 } from "jsonc-parser";
-import { PoolError } from "../errors.ts";
+import { EXIT, PoolError } from "../errors.ts";
 import type { Host } from "./host.ts";
 import { parseRoster } from "./parse.ts";
 
@@ -48,7 +48,7 @@ export class RosterEditor {
   /** The host, or the old tool's error: `not in roster: <name>`. */
   get(name: string): Host {
     const host = this.find(name);
-    if (!host) throw new PoolError(`not in roster: ${name}`);
+    if (!host) throw new PoolError(`not in roster: ${name}`, EXIT.failure, "not_in_roster");
     return host;
   }
 
@@ -58,7 +58,9 @@ export class RosterEditor {
    * re-formats the previous element and carries off a comment that trails it.
    */
   add(host: Host): void {
-    if (this.find(host.name)) throw new PoolError(`already in roster: ${host.name}`);
+    if (this.find(host.name)) {
+      throw new PoolError(`already in roster: ${host.name}`, EXIT.failure, "already_in_roster");
+    }
     const hosts = findNodeAtLocation(parseTree(this.#text)!, ["hosts"])!;
     const last = hosts.children?.at(-1);
     if (!last) {

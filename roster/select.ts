@@ -5,7 +5,7 @@
  * The implicit `local` host is only ever chosen by name.
  */
 
-import { PoolError, UsageError } from "../errors.ts";
+import { EXIT, PoolError, UsageError } from "../errors.ts";
 import { type Host, isExcluded, LOCAL, localHost } from "./host.ts";
 
 export interface Selection {
@@ -31,7 +31,7 @@ export function selectHosts(spec: string, roster: readonly Host[]): Selection {
   const byName = new Map(roster.map((h) => [h.name, h]));
   const lookup = (name: string): Host => {
     const host = byName.get(name) ?? (name === LOCAL ? localHost() : undefined);
-    if (!host) throw new PoolError(`not in roster: ${name}`);
+    if (!host) throw new PoolError(`not in roster: ${name}`, EXIT.failure, "not_in_roster");
     return host;
   };
   const group = (term: string): { hosts: Host[]; skipped: Host[] } => {
@@ -41,7 +41,9 @@ export function selectHosts(spec: string, roster: readonly Host[]): Selection {
     } else if (term.startsWith("@")) {
       const tag = term.slice(1);
       members = roster.filter((h) => h.tags?.includes(tag));
-      if (members.length === 0) throw new PoolError(`no host carries tag @${tag}`);
+      if (members.length === 0) {
+        throw new PoolError(`no host carries tag @${tag}`, EXIT.failure, "no_match");
+      }
     } else {
       return { hosts: [lookup(term)], skipped: [] };
     }
@@ -62,9 +64,11 @@ export function selectHosts(spec: string, roster: readonly Host[]): Selection {
   for (const name of chosen.keys()) skipped.delete(name);
 
   if (roster.length === 0 && !terms.every(isSingleName)) {
-    throw new PoolError(EMPTY_ROSTER);
+    throw new PoolError(EMPTY_ROSTER, EXIT.failure, "empty_roster");
   }
-  if (chosen.size === 0) throw new PoolError(`host selection "${spec}" matches no host`);
+  if (chosen.size === 0) {
+    throw new PoolError(`host selection "${spec}" matches no host`, EXIT.failure, "no_match");
+  }
   const order = (hosts: Iterable<Host>) => [...hosts].sort((a, b) => rank(a) - rank(b));
   const rank = (h: Host) => {
     const i = roster.indexOf(h);

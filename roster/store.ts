@@ -7,7 +7,7 @@
  * file beside it → keep the previous good file as `.bak` → rename.
  */
 
-import { PoolError } from "../errors.ts";
+import { EXIT, PoolError } from "../errors.ts";
 import type { Host } from "./host.ts";
 import { type ParsedRoster, parseRoster, RosterShapeError, RosterSyntaxError } from "./parse.ts";
 import { RosterEditor } from "./editor.ts";
@@ -39,7 +39,11 @@ function explain(path: string, e: unknown, note = ""): unknown {
     ? `${path}:${e.line}:${e.column}`
     : path;
   if (e instanceof RosterSyntaxError || e instanceof RosterShapeError) {
-    return new PoolError(`cannot read roster ${where}: ${e.message} (file left untouched${note})`);
+    return new PoolError(
+      `cannot read roster ${where}: ${e.message} (file left untouched${note})`,
+      EXIT.failure,
+      "roster_unreadable",
+    );
   }
   return e;
 }

@@ -6,7 +6,7 @@
 
 import { dirname, join } from "node:path";
 import { abortCode } from "../exit.ts";
-import { PoolError, UsageError } from "../errors.ts";
+import { EXIT, PoolError, UsageError } from "../errors.ts";
 
 /** Creates pool's state directory 0700 (mkdir's own mode is filtered by the umask). */
 export async function ensureStateDir(dir: string): Promise<void> {
@@ -77,7 +77,11 @@ export async function withFileLock<T>(
     await ensureStateDir(dirname(path));
     lock = await Deno.open(lockPath, { create: true, read: true, write: true, mode: 0o600 });
   } catch (e) {
-    throw new PoolError(`cannot write in ${dirname(path)}: ${reason(e)} (creating ${lockPath})`);
+    throw new PoolError(
+      `cannot write in ${dirname(path)}: ${reason(e)} (creating ${lockPath})`,
+      EXIT.failure,
+      "state_unwritable",
+    );
   }
   try {
     await acquire(lock, lockPath, label, signal);
@@ -101,12 +105,14 @@ async function acquire(
     const waited = Date.now() - started;
     // Told to stop while waiting (Ctrl-C): nothing has been read or changed yet.
     if (signal?.aborted) {
-      throw new PoolError(`stopped while waiting for ${label}`, abortCode(signal));
+      throw new PoolError(`stopped while waiting for ${label}`, abortCode(signal), "stopped");
     }
     if (waited >= timeoutMs) {
       throw new PoolError(
         `gave up waiting for ${label} after ${timeoutMs / 1000} s: ${await holder(lockPath)}` +
           ` (POOL_LOCK_TIMEOUT sets how long to wait)`,
+        EXIT.failure,
+        "lock_timeout",
       );
     }
     if (!said && waited >= SAY_AFTER_MS) {
@@ -179,7 +185,7 @@ export async function writeFileAtomically(path: string, text: string): Promise<v
     await Deno.rename(temp, path);
   } catch (e) {
     await Deno.remove(temp).catch(() => {});
-    throw new PoolError(`cannot write ${path}: ${reason(e)}`);
+    throw new PoolError(`cannot write ${path}: ${reason(e)}`, EXIT.failure, "state_unwritable");
   }
 }
 

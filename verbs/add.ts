@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { PoolError } from "../errors.ts";
+import { EXIT, PoolError } from "../errors.ts";
 import { checkName, checkTag, checkTarget, type Host } from "../roster/host.ts";
 import { probeOs } from "../remote/probe.ts";
 import { type Deps, editRoster, loadRoster, type Run } from "../deps/deps.ts";
@@ -9,6 +9,7 @@ export interface AddOptions {
   target: string;
   sudo?: boolean;
   tags?: string[];
+  json?: boolean;
 }
 
 export async function add(options: AddOptions, deps: Deps): Promise<number> {
@@ -18,7 +19,7 @@ export async function add(options: AddOptions, deps: Deps): Promise<number> {
   tags.forEach(checkTag);
   // Checked again under the lock; this early check only saves a useless ssh round trip.
   if ((await loadRoster(deps)).hosts.some((h) => h.name === name)) {
-    throw new PoolError(`already in roster: ${name}`);
+    throw new PoolError(`already in roster: ${name}`, EXIT.failure, "already_in_roster");
   }
 
   const answer = await probeOs(deps.runner, { name, ssh: target }, deps.signal);
@@ -30,7 +31,12 @@ export async function add(options: AddOptions, deps: Deps): Promise<number> {
   const host: Host = { name, ssh: target, sudo, os: answer.os };
   if (tags.length > 0) host.tags = [...new Set(tags)];
   await editRoster(deps, (roster) => roster.add(host));
-  deps.out.outLine(`+ ${name} (${target})  ${answer.os}${sudo ? "  sudo" : ""}`);
+  if (options.json) {
+    const reached = answer.failure
+      ? { status: "unreachable", reason: answer.failure }
+      : { status: "ok" };
+    deps.out.outLine(JSON.stringify({ ...host, tags: host.tags ?? [], ...reached }));
+  } else deps.out.outLine(`+ ${name} (${target})  ${answer.os}${sudo ? "  sudo" : ""}`);
   return 0;
 }
 
@@ -43,7 +49,12 @@ export const addCommand = (run: Run) =>
     .argument("<target>", "user@host, an ssh_config alias, or ssh://user@host:port")
     .option("--sudo", "pool may use sudo -n on this host")
     .option("--tag <tag>", "tag the host (repeatable); select tagged hosts with @tag", collect)
+    .option("--json", "the new entry as JSON, with status ok or unreachable (and the reason)")
     .addHelpText("after", "\nExample:\n  pool add gpu1 ubuntu@10.0.0.7 --sudo --tag gpu")
-    .action((name: string, target: string, opts: { sudo?: boolean; tag?: string[] }) =>
-      run((deps) => add({ name, target, sudo: opts.sudo, tags: opts.tag }, deps))
+    .action((
+      name: string,
+      target: string,
+      opts: { sudo?: boolean; tag?: string[]; json?: boolean },
+    ) =>
+      run((deps) => add({ name, target, sudo: opts.sudo, tags: opts.tag, json: opts.json }, deps))
     );

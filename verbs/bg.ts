@@ -25,7 +25,11 @@ function jobId(): string {
   return `${stamp}-${crypto.randomUUID().slice(0, 6)}`;
 }
 
-export async function bg(wordsIn: string[], opts: DispatchFlags, deps: Deps): Promise<number> {
+export async function bg(
+  wordsIn: string[],
+  opts: DispatchFlags & { json?: boolean },
+  deps: Deps,
+): Promise<number> {
   const words = commandWords(wordsIn);
   const roster = await loadRoster(deps);
   // A first word that names a host (or local) picks it; anything else is routed.
@@ -72,7 +76,11 @@ export async function bg(wordsIn: string[], opts: DispatchFlags, deps: Deps): Pr
     }
     if (reservation.lease) await handOver(deps.ledger, reservation.lease, launched.pid);
     handedOver = true;
-    deps.out.outLine(`${reservation.host.name}  pid ${launched.pid}  log ${launched.log}`);
+    deps.out.outLine(
+      opts.json
+        ? JSON.stringify({ name: reservation.host.name, pid: launched.pid, log: launched.log })
+        : `${reservation.host.name}  pid ${launched.pid}  log ${launched.log}`,
+    );
     return 0;
   } finally {
     if (!handedOver) await release(deps.ledger, reservation.lease);
@@ -86,6 +94,7 @@ export const bgCommand = (run: Run) =>
       )
       .argument("<words...>", "a host name then the command, or just the command to route it"),
   )
+    .option("--json", "the job as JSON: name, pid, log")
     .passThroughOptions()
     .addHelpText(
       "after",
@@ -95,4 +104,6 @@ Examples:
   pool bg --mem 17G python upload.py      # routed like pool route, the reservation kept while it runs
   pool on gpu1 tail -f ~/.pool/jobs/<id>.log`,
     )
-    .action((words: string[], opts: DispatchFlags) => run((deps) => bg(words, opts, deps)));
+    .action((words: string[], opts: DispatchFlags & { json?: boolean }) =>
+      run((deps) => bg(words, opts, deps))
+    );

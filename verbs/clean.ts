@@ -18,6 +18,7 @@ export interface CleanOptions {
   dryRun?: boolean;
   deep?: boolean;
   days?: number;
+  json?: boolean;
 }
 
 export const CLEAN_TIMEOUT_MS = 1_800_000;
@@ -32,36 +33,66 @@ export async function clean(options: CleanOptions, deps: Deps): Promise<number> 
     options.deep ? "1" : "auto",
     String(options.days ?? 3),
   ];
-  const ok = await poolMap(selection.hosts, 8, async (host: Host) => {
+  const text = !options.json;
+  const reports = await poolMap(selection.hosts, 8, async (host: Host): Promise<CleanResult> => {
     if (host.os === "macos") {
-      out.outLine(`${prefix(host.name)}skipped: macOS cleans up after itself`);
-      return true;
+      if (text) out.outLine(`${prefix(host.name)}skipped: macOS cleans up after itself`);
+      return { name: host.name, status: "skipped", reason: "macOS cleans up after itself" };
     }
     const result = await runAsRoot(deps.runner, host, script, args, {
       timeoutMs: CLEAN_TIMEOUT_MS,
       signal: deps.signal,
       onLine: (line) => {
-        if (!line.startsWith("@@ ") && line.trim()) out.outLine(prefix(host.name) + line);
+        if (text && !line.startsWith("@@ ") && line.trim()) out.outLine(prefix(host.name) + line);
       },
     });
     const report = parseClean(result.stdout);
     if (!report) {
-      out.errLine(`${prefix(host.name)}failed: ${lastWords(result)}`);
-      return false;
+      if (text) out.errLine(`${prefix(host.name)}failed: ${lastWords(result)}`);
+      const status = result.outcome === "ok" ? "failed" : result.outcome;
+      return { name: host.name, status, reason: lastWords(result) };
     }
     if (report.tier === "skipped") {
-      out.outLine(`${prefix(host.name)}skipped: not Linux`);
-      return true;
+      if (text) out.outLine(`${prefix(host.name)}skipped: not Linux`);
+      return { name: host.name, status: "skipped", reason: "not Linux" };
     }
+    const done: CleanResult = {
+      name: host.name,
+      status: "ok",
+      used_before_pct: report.usedBefore,
+      used_after_pct: report.usedAfter,
+      freed_bytes: report.freedBytes,
+      free_bytes: report.freeBytes,
+      tier: report.tier,
+    };
+    if (!text) return done;
     const verb = options.dryRun ? "would free" : "freed";
     out.outLine(
       `${prefix(host.name)}${report.usedBefore}% → ${report.usedAfter}%, ${verb} ${
         formatSize(report.freedBytes)
       } (${report.freedBytes} bytes), ${formatSize(report.freeBytes)} free, ${report.tier} tier`,
     );
-    return true;
+    return done;
   });
-  return ok.every(Boolean) ? 0 : 1;
+  if (options.json) {
+    const excluded = selection.skipped.map((h) => ({ name: h.name, status: "excluded" }));
+    out.outLine(
+      JSON.stringify({ dry_run: options.dryRun ?? false, hosts: [...reports, ...excluded] }),
+    );
+  }
+  return reports.every((r) => r.status === "ok" || r.status === "skipped") ? 0 : 1;
+}
+
+/** One host's cleanup, as `--json` reports it. */
+interface CleanResult {
+  name: string;
+  status: string;
+  reason?: string;
+  used_before_pct?: number | null;
+  used_after_pct?: number | null;
+  freed_bytes?: number;
+  free_bytes?: number;
+  tier?: string;
 }
 
 export const cleanCommand = (run: Run) =>
@@ -73,6 +104,10 @@ export const cleanCommand = (run: Run) =>
     .option("--dry-run", "count what each tier would remove; delete nothing")
     .option("--deep", "also model caches and docker (automatic when / is at least 85% full)")
     .addOption(countOption("--days <n>", "keep files modified in the last n days (default 3)"))
+    .option(
+      "--json",
+      "one JSON object: each host with status, used %, freed_bytes, free_bytes, tier",
+    )
     .addHelpText("after", "\nExamples:\n  pool clean all --dry-run\n  pool clean gpu1 --deep")
     .action((hosts: string, opts: Omit<CleanOptions, "hosts">) =>
       run((deps) => clean({ hosts, ...opts }, deps))

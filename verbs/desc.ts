@@ -2,14 +2,20 @@ import { Command } from "commander";
 import { UsageError } from "../errors.ts";
 import { type Deps, editRoster, type Run } from "../deps/deps.ts";
 
-export async function desc(name: string, words: string[], deps: Deps): Promise<number> {
+export async function desc(
+  name: string,
+  words: string[],
+  json: boolean,
+  deps: Deps,
+): Promise<number> {
   const text = words.join(" ").trim();
   // deno-lint-ignore no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(text)) {
     throw new UsageError("a description must be one line of text");
   }
   await editRoster(deps, (roster) => roster.set(name, "description", text || undefined));
-  deps.out.outLine(text ? `${name}: ${text}` : `${name}: description cleared`);
+  if (json) deps.out.outLine(JSON.stringify({ name, description: text || null }));
+  else deps.out.outLine(text ? `${name}: ${text}` : `${name}: description cleared`);
   return 0;
 }
 
@@ -18,8 +24,11 @@ export const descCommand = (run: Run) =>
     .description("set a host's description (no text clears it)")
     .argument("<name>")
     .argument("[text...]")
+    .option("--json", "the result as one JSON object")
     .addHelpText(
       "after",
       "\nExample:\n  pool desc ubu-2 shared CI runner\n  pool desc ubu-2          # clears it",
     )
-    .action((name: string, text: string[]) => run((deps) => desc(name, text, deps)));
+    .action((name: string, text: string[], opts: { json?: boolean }) =>
+      run((deps) => desc(name, text, opts.json ?? false, deps))
+    );

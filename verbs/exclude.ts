@@ -2,9 +2,16 @@ import { Command } from "commander";
 import { type Deps, editRoster, type Run } from "../deps/deps.ts";
 
 /** Sets `exclude` explicitly, which also overrides the legacy "akida" rule. */
-export async function setExcluded(name: string, exclude: boolean, deps: Deps): Promise<number> {
+export async function setExcluded(
+  name: string,
+  exclude: boolean,
+  json: boolean,
+  deps: Deps,
+): Promise<number> {
   await editRoster(deps, (roster) => roster.set(name, "exclude", exclude));
-  deps.out.outLine(`${name}: ${exclude ? "excluded" : "included"}`);
+  deps.out.outLine(
+    json ? JSON.stringify({ name, exclude }) : `${name}: ${exclude ? "excluded" : "included"}`,
+  );
   return 0;
 }
 
@@ -15,11 +22,17 @@ export const excludeCommand = (run: Run) =>
     )
     .argument("<name>")
     .addHelpText("after", "\nExample:\n  pool exclude pi5-akida")
-    .action((name: string) => run((deps) => setExcluded(name, true, deps)));
+    .option("--json", "the result as JSON")
+    .action((name: string, opts: { json?: boolean }) =>
+      run((deps) => setExcluded(name, true, opts.json ?? false, deps))
+    );
 
 export const includeCommand = (run: Run) =>
   new Command("include")
     .description("undo exclude: the host takes part in all again")
     .argument("<name>")
     .addHelpText("after", "\nExample:\n  pool include pi5-akida")
-    .action((name: string) => run((deps) => setExcluded(name, false, deps)));
+    .option("--json", "the result as JSON")
+    .action((name: string, opts: { json?: boolean }) =>
+      run((deps) => setExcluded(name, false, opts.json ?? false, deps))
+    );

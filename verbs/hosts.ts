@@ -17,6 +17,7 @@ export async function hosts(
   selection: string | undefined,
   format: string,
   deps: Deps,
+  json = false,
 ): Promise<number> {
   const outLine = (line: string) => deps.out.outLine(line);
   const roster = await loadRoster(deps);
@@ -28,6 +29,18 @@ export async function hosts(
   const chosen = selection === undefined
     ? roster.hosts.filter((h) => !isExcluded(h))
     : selectHosts(selection, roster.hosts).hosts.filter((h) => !isLocal(h));
+  if (json) {
+    const hosts = exportable(chosen, deps.out).map((h) => ({
+      name: h.name,
+      ssh: h.ssh,
+      os: h.os ?? "unknown",
+      sudo: h.sudo ?? false,
+      tags: h.tags ?? [],
+      excluded: isExcluded(h),
+    }));
+    deps.out.outLine(JSON.stringify({ hosts }));
+    return 0;
+  }
   for (const h of exportable(chosen, deps.out)) {
     const line = hostLine(h, format as ListFormat, deps.out);
     if (line !== null) outLine(line);
@@ -54,6 +67,7 @@ Examples:
   pdsh -w "$(pool hosts --format pdsh | paste -sd,)" uptime
   parallel-ssh -h <(pool hosts --format pssh) -i uptime`,
     )
-    .action((selection: string | undefined, opts: { format?: string }) =>
-      run((deps) => hosts(selection, opts.format ?? "names", deps))
+    .option("--json", "the chosen hosts as JSON: name, ssh, os, sudo, tags, excluded")
+    .action((selection: string | undefined, opts: { format?: string; json?: boolean }) =>
+      run((deps) => hosts(selection, opts.format ?? "names", deps, opts.json))
     );

@@ -45,10 +45,13 @@ export interface ImportOptions {
   file?: string;
   match?: string;
   dryRun?: boolean;
+  json?: boolean;
 }
 
 export async function importSshConfig(options: ImportOptions, deps: Deps): Promise<number> {
   const { out } = deps;
+  // With --json, one object at the end: each alias with what happened to it.
+  const report: Record<string, unknown>[] = [];
   const file = options.file ?? deps.env("POOL_SSH_CONFIG") ??
     join(deps.env("HOME") || homedir(), ".ssh", "config");
   let text: string;
@@ -61,7 +64,10 @@ export async function importSshConfig(options: ImportOptions, deps: Deps): Promi
   const known = new Set(roster.hosts.map((h) => h.name));
   const candidates = literalHosts(text).filter((n) => !options.match || matches(n, options.match));
   const fresh = candidates.filter((n) => !known.has(n));
-  for (const n of candidates.filter((n) => known.has(n))) out.errLine(`= ${n} (already in roster)`);
+  for (const n of candidates.filter((n) => known.has(n))) {
+    if (options.json) report.push({ name: n, action: "present" });
+    else out.errLine(`= ${n} (already in roster)`);
+  }
 
   const usable: { name: string; where: string }[] = [];
   for (const name of fresh) {
@@ -70,18 +76,27 @@ export async function importSshConfig(options: ImportOptions, deps: Deps): Promi
       checkTarget(name);
     } catch (e) {
       out.warn(`skipping ${name}: ${(e as Error).message}`);
+      report.push({ name, action: "skipped", reason: (e as Error).message });
       continue;
     }
     const resolved = await deps.runner.resolve(name);
     if (!resolved) {
       out.warn(`skipping ${name}: ssh -G cannot resolve it`);
+      report.push({ name, action: "skipped", reason: "ssh -G cannot resolve it" });
       continue;
     }
     usable.push({ name, where: `${resolved.user}@${resolved.hostname}:${resolved.port}` });
   }
-  if (options.dryRun) {
-    for (const u of usable) out.outLine(`would add ${u.name} (${u.where})`);
+  const done = () => {
+    if (options.json) out.outLine(JSON.stringify({ hosts: report }));
     return 0;
+  };
+  if (options.dryRun) {
+    for (const u of usable) {
+      if (options.json) report.push({ name: u.name, action: "would_add", target: u.where });
+      else out.outLine(`would add ${u.name} (${u.where})`);
+    }
+    return done();
   }
   const answers = await poolMap(
     usable,
@@ -99,9 +114,18 @@ export async function importSshConfig(options: ImportOptions, deps: Deps): Promi
   for (const u of added) {
     const a = answers[usable.indexOf(u)];
     if (a.failure) out.warn(`${u.name} did not answer (${a.failure}); added with os unknown`);
-    out.outLine(`+ ${u.name} (${u.name})  ${a.os}`);
+    if (options.json) {
+      report.push({
+        name: u.name,
+        action: "added",
+        target: u.where,
+        os: a.os,
+        status: a.failure ? a.result.outcome : "ok",
+        ...(a.failure ? { reason: a.failure } : {}),
+      });
+    } else out.outLine(`+ ${u.name} (${u.name})  ${a.os}`);
   }
-  return 0;
+  return done();
 }
 
 export const importCommand = (run: Run) =>
@@ -116,6 +140,7 @@ export const importCommand = (run: Run) =>
     )
     .option("--match <pattern>", "only aliases matching this ssh-style pattern (* and ?)")
     .option("--dry-run", "show what would be added; change nothing")
+    .option("--json", "each alias with its action: added, would_add, present or skipped (and why)")
     .addHelpText("after", "\nExample:\n  pool import ssh-config --match 'gpu-*' --dry-run")
     .action((source: string, opts: ImportOptions) => {
       if (source !== "ssh-config") {

@@ -22,6 +22,7 @@ export interface InitOptions {
   dryRun?: boolean;
   jobs?: number;
   swapBytes?: number;
+  json?: boolean;
 }
 
 /** A feature may install packages: generous, but never forever. */
@@ -42,15 +43,16 @@ export async function init(options: InitOptions, deps: Deps): Promise<number> {
   const features = chosenFeatures(options.only, options.skip);
   const selection = await selectFromRoster(deps, options.hosts);
   const prefix = prefixer(selection.hosts.map((h) => h.name));
-  const matrix = await poolMap(selection.hosts, options.jobs ?? 4, async (host: Host) => {
-    const statuses: string[] = [];
+  const outcomes = await poolMap(selection.hosts, options.jobs ?? 4, async (host: Host) => {
+    const results: { status: string; message: string }[] = [];
     for (const feature of features) {
       if (signal.aborted) {
-        statuses.push("interrupted");
+        results.push({ status: "interrupted", message: "" });
         continue;
       }
       const say = (status: string, message: string) => {
-        statuses.push(status);
+        results.push({ status, message });
+        if (options.json) return;
         out.outLine(
           `${prefix(host.name)}${feature.name}: ${status}${message ? "  " + message : ""}`,
         );
@@ -75,8 +77,30 @@ export async function init(options: InitOptions, deps: Deps): Promise<number> {
       if (parsed) say(parsed.status, parsed.message);
       else say("failed", lastWords(result));
     }
-    return statuses;
+    return results;
   });
+  const matrix = outcomes.map((results) => results.map((r) => r.status));
+  const failed = matrix.flat().some((s) => s === "failed" || s === "interrupted");
+  if (options.json) {
+    const hostStatus = (s: string[]) =>
+      s.includes("interrupted") ? "interrupted" : s.includes("failed") ? "failed" : "ok";
+    out.outLine(JSON.stringify({
+      dry_run: options.dryRun ?? false,
+      hosts: [
+        ...selection.hosts.map((h, i) => ({
+          name: h.name,
+          status: hostStatus(matrix[i]),
+          features: features.map((f, j) => ({
+            name: f.name,
+            status: outcomes[i][j].status,
+            ...(outcomes[i][j].message ? { message: outcomes[i][j].message } : {}),
+          })),
+        })),
+        ...selection.skipped.map((h) => ({ name: h.name, status: "excluded", features: [] })),
+      ],
+    }));
+    return failed ? 1 : 0;
+  }
 
   const table = [
     ["", ...features.map((f) => f.name)],
@@ -85,7 +109,7 @@ export async function init(options: InitOptions, deps: Deps): Promise<number> {
   out.errLine("");
   out.errLine((await renderTable(table)).trimEnd());
   if (options.dryRun) out.errLine("dry run: nothing was changed");
-  return matrix.flat().some((s) => s === "failed" || s === "interrupted") ? 1 : 0;
+  return failed ? 1 : 0;
 }
 
 export async function listFeatures(deps: Deps): Promise<number> {
@@ -106,6 +130,7 @@ interface InitCliOptions {
   jobs?: number;
   swapSize?: number;
   list?: boolean;
+  json?: boolean;
 }
 
 export const initCommand = (run: Run) =>
@@ -120,6 +145,7 @@ export const initCommand = (run: Run) =>
     .addOption(countOption("--jobs <n>", "hosts bootstrapped at once (default 4)"))
     .addOption(sizeOption("--swap-size <size>", "size of /swapfile-pool (default 32G)"))
     .option("--list", "list the features and the OSes they apply to")
+    .option("--json", "one JSON object: each host with its status and each feature's")
     .addHelpText(
       "after",
       `
@@ -139,6 +165,7 @@ directly when logged in as root, else with sudo -n if the host was added with --
           dryRun: opts.dryRun,
           jobs: opts.jobs,
           swapBytes: opts.swapSize,
+          json: opts.json,
         }, deps)
       )
     );

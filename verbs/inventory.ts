@@ -8,7 +8,7 @@
  */
 
 import { Command } from "commander";
-import { PoolError, UsageError } from "../errors.ts";
+import { EXIT, PoolError, UsageError } from "../errors.ts";
 import { exportable } from "../render/host_lists.ts";
 import { hostvars, inventoryList } from "../render/inventory.ts";
 import { type Host, isExcluded } from "../roster/host.ts";
@@ -28,7 +28,7 @@ export async function inventory(
     hostvars(host, await deps.runner.resolve(host.ssh), deps.env("POOL_SSH_CONFIG"));
   if (options.host) {
     const host = hosts.find((h) => h.name === options.host);
-    if (!host) throw new PoolError(`not in roster: ${options.host}`);
+    if (!host) throw new PoolError(`not in roster: ${options.host}`, EXIT.failure, "not_in_roster");
     deps.out.outLine(JSON.stringify(await vars(host), null, 2));
     return 0;
   }

@@ -90,11 +90,22 @@ export async function list(options: ListOptions, deps: Deps): Promise<number> {
 
 /** The exact numbers behind the usage strings, for scripts. */
 function probeJson(answer: HostAnswer | undefined): Record<string, unknown> {
-  if (!answer) return { ok: false, error: "not probed (excluded)" };
-  if (!answer.facts) return { ok: false, error: answer.error, duration_ms: answer.durationMs };
+  if (!answer) {
+    return { ok: false, status: "excluded", reason: "excluded", error: "not probed (excluded)" };
+  }
+  if (!answer.facts) {
+    return {
+      ok: false,
+      status: answer.status,
+      reason: answer.error,
+      error: answer.error,
+      duration_ms: answer.durationMs,
+    };
+  }
   const f: HostFacts = answer.facts;
   return {
     ok: true,
+    status: "ok",
     duration_ms: answer.durationMs,
     os: f.os,
     load: f.load,

@@ -77,7 +77,7 @@ export async function on(options: OnOptions, deps: Deps): Promise<number> {
     printForegroundFailure(deps.out, host, result, timeoutMs);
     return result.code;
   }
-  return await onMany(selection.hosts, command, options, deps);
+  return await onMany(selection.hosts, command, options, deps, selection.skipped);
 }
 
 /** Many hosts at once: stdin closed, each line whole and prefixed, a summary of failures at the end. */
@@ -86,8 +86,13 @@ async function onMany(
   command: string,
   options: OnOptions,
   deps: Deps,
+  excluded: Host[] = [],
 ): Promise<number> {
   const { out, signal } = deps;
+  // Hosts the selection matched but left out are part of the answer, not silence.
+  if (options.json) {
+    for (const h of excluded) out.outLine(JSON.stringify({ name: h.name, status: "excluded" }));
+  }
   if (options.tty) throw new UsageError("--tty needs a single host");
   const timeoutMs = options.timeout ?? FAN_OUT_TIMEOUT_MS;
   // Read once, sent to every host (like pssh -I); without --stdin say that it is not sent.

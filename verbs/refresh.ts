@@ -7,10 +7,11 @@ import { probeOs } from "../remote/probe.ts";
 import { type Deps, editRoster, loadRoster, type Run } from "../deps/deps.ts";
 
 /** Re-asks every host (not excluded) for its OS. A host that does not answer keeps what it had. */
-export async function refresh(deps: Deps): Promise<number> {
+export async function refresh(options: { json?: boolean }, deps: Deps): Promise<number> {
   const roster = await loadRoster(deps);
   if (roster.hosts.length === 0) {
     deps.out.errLine(`pool: ${EMPTY_ROSTER}`);
+    if (options.json) deps.out.outLine(JSON.stringify({ hosts: [] }));
     return 0;
   }
   const { hosts } = selectHosts("all", roster.hosts);
@@ -25,6 +26,18 @@ export async function refresh(deps: Deps): Promise<number> {
       }
     });
   });
+  if (options.json) {
+    deps.out.outLine(JSON.stringify({
+      hosts: answers.map((a, i) => ({
+        name: hosts[i].name,
+        old_os: hosts[i].os ?? null,
+        os: a.failure ? hosts[i].os ?? null : a.os,
+        status: a.failure ? a.result.outcome : "ok",
+        ...(a.failure ? { reason: a.failure } : {}),
+      })),
+    }));
+    return answers.some((a) => a.failure) ? 1 : 0;
+  }
   answers.forEach((a, i) => {
     const old = hosts[i].os ?? "—";
     deps.out.outLine(
@@ -39,5 +52,6 @@ export async function refresh(deps: Deps): Promise<number> {
 export const refreshCommand = (run: Run) =>
   new Command("refresh")
     .description("re-probe the OS of every host")
+    .option("--json", "every host's old and new OS, with status and reason")
     .addHelpText("after", "\nExample:\n  pool refresh")
-    .action(() => run((deps) => refresh(deps)));
+    .action((opts: { json?: boolean }) => run((deps) => refresh(opts, deps)));

@@ -13,7 +13,7 @@ import {
   dispatchOptions,
   durationOption,
 } from "../flags.ts";
-import { printForegroundFailure } from "../render/fanout.ts";
+import { hostJson, printForegroundFailure } from "../render/fanout.ts";
 import { printRanking } from "../render/ranking.ts";
 import { selectHosts } from "../roster/select.ts";
 import { runForeground } from "../remote/foreground.ts";
@@ -25,6 +25,8 @@ export const ROUTE_CEILING_MS = 3_600_000;
 export interface RouteOptions extends DispatchFlags {
   /** Foreground ceiling in milliseconds; Infinity = none. */
   timeout?: number;
+  /** One object on stdout: the pick, the ranking, and the command's result (output captured). */
+  json?: boolean;
 }
 
 export async function route(words: string[], opts: RouteOptions, deps: Deps): Promise<number> {
@@ -39,13 +41,29 @@ export async function route(words: string[], opts: RouteOptions, deps: Deps): Pr
   try {
     reservation = await reserve(hosts, options, deps);
   } catch (e) {
-    if (e instanceof NoRoom) await printRanking(deps.out, e.ranked, options);
+    if (e instanceof NoRoom && !opts.json) await printRanking(deps.out, e.ranked, options);
     throw e;
   }
   // The lease is given back whatever happens from here: exit, Ctrl-C, SIGTERM, SIGHUP.
   try {
-    await printRanking(deps.out, reservation.ranked, options);
+    if (!opts.json) await printRanking(deps.out, reservation.ranked, options);
     if (deps.signal.aborted) return 0; // stopped before it started: the code is the signal's
+    if (opts.json) {
+      const result = await deps.runner.exec(reservation.host, command, {
+        timeoutMs,
+        signal: deps.signal,
+      });
+      const ranking = reservation.ranked.map((r) => ({
+        name: r.name,
+        qualifies: r.qualifies,
+        room_bytes: r.roomBytes === null ? null : Math.round(r.roomBytes),
+        load_per_cpu: r.loadPerCpu,
+        gpus: r.gpus,
+        ...(r.why ? { reason: r.why } : {}),
+      }));
+      deps.out.outLine(JSON.stringify({ ...JSON.parse(hostJson(result)), ranking }));
+      return result.code;
+    }
     const result = await runForeground(deps.runner, reservation.host, command, {
       timeoutMs,
       signal: deps.signal,
@@ -67,6 +85,10 @@ export const routeCommand = (run: Run) =>
       .argument("<command...>", "run like pool on <pick> <command...>"),
   )
     .addOption(durationOption("--timeout <duration>", "foreground ceiling (default 1h; 0 = none)"))
+    .option(
+      "--json",
+      "one object: the pick's result (output captured, as on --json) and the ranking",
+    )
     .passThroughOptions()
     .addHelpText(
       "after",

@@ -12,6 +12,7 @@ export interface StatusOptions {
   /** Per-host deadline in milliseconds, connection included; Infinity = none. */
   timeout?: number;
   jobs?: number;
+  json?: boolean;
 }
 
 export const STATUS_TIMEOUT_MS = 10_000;
@@ -21,9 +22,10 @@ export async function status(options: StatusOptions, deps: Deps): Promise<number
   const roster = await loadRoster(deps);
   if (roster.hosts.length === 0) {
     deps.out.errLine(`pool: ${EMPTY_ROSTER}`);
+    if (options.json) deps.out.outLine(JSON.stringify({ hosts: [] }));
     return 0;
   }
-  const { hosts } = selectHosts("all", roster.hosts);
+  const { hosts, skipped } = selectHosts("all", roster.hosts);
   const timeoutMs = options.timeout ?? STATUS_TIMEOUT_MS;
   const results = await poolMap(
     hosts,
@@ -35,6 +37,21 @@ export async function status(options: StatusOptions, deps: Deps): Promise<number
         signal: deps.signal,
       }),
   );
+  if (options.json) {
+    deps.out.outLine(JSON.stringify({
+      hosts: [
+        ...results.map((r, i) => ({
+          name: hosts[i].name,
+          ssh: hosts[i].ssh,
+          status: r.outcome,
+          duration_ms: r.durationMs,
+          ...(r.outcome === "ok" ? {} : { reason: failureReason(r) }),
+        })),
+        ...skipped.map((h) => ({ name: h.name, ssh: h.ssh, status: "excluded" })),
+      ],
+    }));
+    return results.every((r) => r.outcome === "ok") ? 0 : 1;
+  }
   const rows = results.map((r, i) => {
     const ok = r.outcome === "ok";
     const why = ok ? `${r.durationMs} ms` : failureReason(r);
@@ -49,5 +66,6 @@ export const statusCommand = (run: Run) =>
     .description("check that every host answers over ssh: round trip, or why not")
     .addOption(durationOption("--timeout <duration>", "per-host deadline (default 10s; 0 = none)"))
     .addOption(countOption("--jobs <n>", "hosts checked at once (default 32)"))
+    .option("--json", "every host with status, duration_ms and reason; excluded hosts too")
     .addHelpText("after", "\nExample:\n  pool status || echo 'some host is down'")
     .action((opts: StatusOptions) => run((deps) => status(opts, deps)));

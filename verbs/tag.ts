@@ -5,9 +5,10 @@ import { type Deps, editRoster, type Run } from "../deps/deps.ts";
 export async function tag(
   name: string,
   tags: string[],
-  remove: boolean,
+  opts: { remove?: boolean; json?: boolean },
   deps: Deps,
 ): Promise<number> {
+  const remove = opts.remove ?? false;
   tags.forEach(checkTag);
   const result = await editRoster(deps, (roster) => {
     const current = roster.get(name).tags ?? [];
@@ -17,7 +18,11 @@ export async function tag(
     roster.set(name, "tags", next.length > 0 ? next : undefined);
     return next;
   });
-  deps.out.outLine(`${name}: ${result.map((t) => "@" + t).join(" ") || "no tags"}`);
+  deps.out.outLine(
+    opts.json
+      ? JSON.stringify({ name, tags: result })
+      : `${name}: ${result.map((t) => "@" + t).join(" ") || "no tags"}`,
+  );
   return 0;
 }
 
@@ -27,7 +32,8 @@ export const tagCommand = (run: Run) =>
     .argument("<name>")
     .argument("<tags...>")
     .option("--rm", "remove these tags instead")
+    .option("--json", "the host's tags afterwards, as JSON")
     .addHelpText("after", "\nExample:\n  pool tag gpu1 gpu cuda\n  pool on @gpu nvidia-smi -L")
-    .action((name: string, tags: string[], opts: { rm?: boolean }) =>
-      run((deps) => tag(name, tags, opts.rm ?? false, deps))
+    .action((name: string, tags: string[], opts: { rm?: boolean; json?: boolean }) =>
+      run((deps) => tag(name, tags, { remove: opts.rm, json: opts.json }, deps))
     );
