@@ -36,6 +36,7 @@ import { listCommand } from "./verbs/list.ts";
 import { onCommand } from "./verbs/on.ts";
 import { refreshCommand } from "./verbs/refresh.ts";
 import { routeCommand } from "./verbs/route.ts";
+import { schemaCommand } from "./verbs/schema.ts";
 import { rmCommand } from "./verbs/rm.ts";
 import { statusCommand } from "./verbs/status.ts";
 import { tagCommand } from "./verbs/tag.ts";
@@ -62,6 +63,7 @@ const VERBS = [
   importCommand,
   inventoryCommand,
   completionsCommand,
+  schemaCommand,
 ];
 
 /** The exit codes, one line each, for `--help`; the README's table is tested against the same list. */

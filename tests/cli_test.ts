@@ -27,6 +27,7 @@ const VERBS = [
   "import",
   "inventory",
   "completions",
+  "schema",
 ];
 
 Deno.test("pool with no arguments prints help and exits 0", async () => {

@@ -1,0 +1,130 @@
+/**
+ * Every verb's --json output, from real runs against real sshd hosts —
+ * successes and failures (unknown host, unreachable, timeout, excluded,
+ * usage) — validated with a real JSON Schema validator against schemas/.
+ */
+
+import Ajv from "ajv";
+import { join } from "node:path";
+import { assert, assertEquals } from "./assert.ts";
+import { fleetTest, pool, writeRoster } from "./helpers.ts";
+import { readSchema, type SchemaName, SCHEMAS } from "../schemas/mod.ts";
+
+// deno-lint-ignore no-explicit-any
+const AjvClass: any = (Ajv as any).default ?? Ajv;
+// Strict, except that a `required` key may rely on the open object it names (as for hostvars).
+const ajv = new AjvClass({ allErrors: true, strict: true, strictRequired: false });
+const validators = new Map<SchemaName, (doc: unknown) => boolean>();
+for (const name of SCHEMAS) validators.set(name, ajv.compile(await readSchema(name)));
+
+/** Pretty-printed documents (one per run) rather than one object per line. */
+const WHOLE = new Set<SchemaName>(["list", "leases", "inventory"]);
+
+/** Checks each JSON document of `stdout` against `schema`; returns them parsed. */
+function valid(schema: SchemaName, stdout: string, what: string): Record<string, unknown>[] {
+  const lines = WHOLE.has(schema) ? [stdout] : stdout.trim().split("\n").filter(Boolean);
+  assert(lines.length > 0, `${what}: no output`);
+  return lines.map((line) => {
+    const doc = JSON.parse(line);
+    const validate = validators.get(schema)! as ((d: unknown) => boolean) & { errors?: unknown };
+    assert(validate(doc), `${what} against ${schema}: ${JSON.stringify(validate.errors)}\n${line}`);
+    return doc;
+  });
+}
+
+fleetTest("every verb's --json output matches its published schema", 2, async (t, fleet) => {
+  const roster = [
+    { name: "h1", tags: ["web"] },
+    { name: "h2", tags: ["web"] },
+    { name: "down", ssh: "refused" },
+    { name: "slow", ssh: "hang" },
+    { name: "old", exclude: true, tags: ["web"] },
+  ];
+  await writeRoster(fleet, roster);
+  const run = async (schema: SchemaName, args: string[], code?: number) => {
+    const r = await pool(fleet, args);
+    if (code !== undefined) assertEquals(r.code, code, `${args.join(" ")}: ${r.stderr}`);
+    return valid(schema, r.stdout, args.join(" "));
+  };
+
+  await t.step("on: ok, failed, signalled, unreachable, timeout, excluded", async () => {
+    const docs = await run("on", ["on", "@web,down,slow", "--json", "--timeout", "3", "exit 3"]);
+    const by = Object.fromEntries(docs.map((d) => [d.name, d.status]));
+    assertEquals(by, {
+      h1: "failed",
+      h2: "failed",
+      down: "unreachable",
+      slow: "timeout",
+      old: "excluded",
+    });
+    await run("on", ["on", "h1,h2", "--json", "kill -SEGV $$"], 139);
+    await run("on", ["on", "h1", "--json", "printf '\\377'"], 0);
+  });
+  await t.step("errors: unknown host, usage, empty selection", async () => {
+    const docs = [
+      ...await run("error", ["on", "nope", "--json", "true"], 1),
+      ...await run("error", ["on", "h1", "--json", "--jbos", "true"], 2),
+      ...await run("error", ["status", "--json", "--timeout", "x"], 2),
+      ...await run("error", ["on", "@nothing", "--json", "true"], 1),
+    ];
+    assertEquals(docs.map((d) => (d.error as { kind: string }).kind), [
+      "not_in_roster",
+      "usage",
+      "usage",
+      "no_match",
+    ]);
+  });
+  await t.step("status, refresh, list, hosts, leases, inventory", async () => {
+    const status = await run("status", ["status", "--json", "--timeout", "3"], 1);
+    assertEquals(
+      (status[0].hosts as { status: string }[]).map((h) => h.status),
+      ["ok", "ok", "unreachable", "timeout", "excluded"],
+    );
+    await run("refresh", ["refresh", "--json"], 1);
+    await run("list", ["list", "--json", "--timeout", "3"], 0);
+    await run("list", ["list", "--json", "--fast"], 0);
+    await run("hosts", ["hosts", "--json"], 0);
+    await run("leases", ["leases", "--json"], 0);
+    await run("inventory", ["inventory", "--list"], 0);
+  });
+  await t.step("route, bg", async () => {
+    await writeRoster(fleet, [{ name: "h1" }, { name: "down", ssh: "refused" }]);
+    const [routed] = await run("route", ["route", "--json", "--mem", "1M", "echo hi"], 0);
+    assertEquals([routed.name, routed.stdout], ["h1", "hi\n"]);
+    await run("error", ["route", "--json", "--mem", "100T", "true"], 75);
+    await run("bg", ["bg", "--json", "h1", "true"], 0);
+  });
+  await t.step("add, rm, desc, tag, exclude, include, import", async () => {
+    await writeRoster(fleet, [{ name: "h1" }]);
+    await run("add", ["add", "h2", "h2", "--json", "--tag", "x"], 0);
+    await run("add", ["add", "gone", "refused", "--json"], 0);
+    await run("error", ["add", "h2", "h2", "--json"], 1);
+    await run("desc", ["desc", "h2", "a", "note", "--json"], 0);
+    await run("tag", ["tag", "h2", "y", "--json"], 0);
+    await run("exclude", ["exclude", "h2", "--json"], 0);
+    await run("exclude", ["include", "h2", "--json"], 0);
+    await run("rm", ["rm", "gone", "--json"], 0);
+    await run("error", ["rm", "gone", "--json"], 1);
+    const config = join(fleet.dir, "import_config");
+    await Deno.writeTextFile(config, await Deno.readTextFile(fleet.sshConfig));
+    await run("import", ["import", "ssh-config", "--file", config, "--dry-run", "--json"], 0);
+  });
+  await t.step("init and clean (on a refused host only: nothing runs anywhere)", async () => {
+    // A refused host: init and clean fail there at once and touch nothing.
+    await writeRoster(fleet, [
+      { name: "down", ssh: "refused" },
+      { name: "old", ssh: "h1", exclude: true },
+    ]);
+    const [init] = await run("init", ["init", "all", "--json", "--only", "watchdog"], 1);
+    assertEquals((init.hosts as { status: string }[]).map((h) => h.status), ["failed", "excluded"]);
+    const [clean] = await run("clean", ["clean", "all", "--json", "--dry-run"], 1);
+    assertEquals(
+      (clean.hosts as { status: string }[]).map((h) => h.status),
+      ["unreachable", "excluded"],
+    );
+  });
+  await t.step("pool schema prints every schema", async () => {
+    const r = await pool(fleet, ["schema"]);
+    assertEquals(Object.keys(JSON.parse(r.stdout)).sort(), [...SCHEMAS].sort());
+  });
+});
