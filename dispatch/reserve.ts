@@ -13,7 +13,7 @@ import type { Host } from "../roster/host.ts";
 import type { Runner } from "../remote/runner.ts";
 import { poolMap } from "../remote/pool_map.ts";
 import { probeHost } from "../remote/probe.ts";
-import { deadReason, type Lease } from "../ledger/lease.ts";
+import { type Lease, liveLeases } from "../ledger/lease.ts";
 import { processAlive, processStart } from "../ledger/process.ts";
 import { osRefusal } from "./classify.ts";
 import { type Candidate, type Ranked, rankHosts, type Request, wantsResources } from "./rank.ts";
@@ -25,7 +25,7 @@ export interface DispatchOptions extends Request {
   os?: string;
   /** Milliseconds to keep trying when nothing fits; 0 = fail at once, Infinity = forever. */
   waitMs: number;
-  /** Seconds the lease lives at most, whatever happens to its holder. */
+  /** Seconds a lease outlives the last sign of its holder when pool cannot check on it. */
   ttlSeconds: number;
 }
 
@@ -56,6 +56,7 @@ export const REPROBE_MS = 10_000;
 
 /** Probes every eligible host (asking about the bg jobs leased on it). */
 async function probeCandidates(hosts: Host[], options: DispatchOptions, deps: DispatchDeps) {
+  const probedAt = deps.clock.wall();
   const leases = await deps.ledger.read();
   const pidsOn = (host: string) =>
     leases.filter((l) => l.host === host && l.remote_pid !== undefined).map((l) => l.remote_pid!);
@@ -64,17 +65,17 @@ async function probeCandidates(hosts: Host[], options: DispatchOptions, deps: Di
     PROBE_JOBS,
     (h) => probeHost(deps.runner, h, PROBE_TIMEOUT_MS, deps.signal, pidsOn(h.name)),
   );
-  const remoteAlive = new Map<string, Set<number>>();
+  const remoteAlive = new Map<string, Map<number, string>>();
   const candidates: Candidate[] = hosts.map((h, i) => {
     const facts = answers[i].facts;
     if (!facts) {
       return { name: h.name, facts: null, excludedBecause: `unreachable (${answers[i].error})` };
     }
-    remoteAlive.set(h.name, new Set(facts.alivePids));
+    remoteAlive.set(h.name, new Map(facts.alivePids.map((p) => [p.pid, p.start])));
     const refusal = osRefusal(facts.os, options.command, options.os);
     return { name: h.name, facts, ...(refusal ? { excludedBecause: refusal } : {}) };
   });
-  return { candidates, remoteAlive };
+  return { candidates, remoteAlive, probedAt };
 }
 
 /**
@@ -98,9 +99,8 @@ export async function reserve(
   for (;;) {
     const attempt = await deps.ledger.update((leases) => {
       const now = clock.wall();
-      const live = leases.filter((l) =>
-        deadReason(l, { now, localAlive, remoteAlive: probed.remoteAlive }) === null
-      );
+      const { remoteAlive, probedAt } = probed;
+      const live = liveLeases(leases, { now, localAlive, remoteAlive, probedAt });
       const ranked = rankHosts(probed.candidates, live, options);
       const pick = ranked[0]?.qualifies ? ranked[0] : null;
       let lease: Lease | null = null;
