@@ -110,6 +110,7 @@ export async function reserve(
           host: pick.name,
           mem_bytes: options.memBytes,
           gpus: pick.gpus,
+          ...(pick.gpus.length > 0 ? { gpu_vendor: gpuVendor(probed.candidates, pick) } : {}),
           gpu_mem_bytes: options.gpuMemBytes,
           command: options.command,
           pid: self.pid,
@@ -159,18 +160,43 @@ export async function release(ledger: LedgerStore, lease: Lease | null): Promise
   }));
 }
 
-/** Hands a bg lease over to the remote process it now lives as long as. */
+/** Hands a bg lease over to the remote job it now lives as long as (its pid + start time). */
 export async function handOver(
   ledger: LedgerStore,
   lease: Lease,
-  remotePid: number,
+  job: { id: string; pid: number; start: string | null },
+  now: number,
 ): Promise<void> {
   await ledger.update((leases) => ({
     leases: leases.map((l) =>
-      l.id === lease.id ? { ...l, pid: 0, pid_start: null, remote_pid: remotePid } : l
+      l.id === lease.id
+        ? {
+          ...l,
+          pid: 0,
+          pid_start: null,
+          remote_pid: job.pid,
+          ...(job.start ? { remote_start: job.start } : {}),
+          job: job.id,
+          seen_ms: now,
+        }
+        : l
     ),
     result: undefined,
   }));
+}
+
+/** Gives back the lease of job `id` on `host` (`pool kill`): gone with its job. */
+export async function releaseJob(ledger: LedgerStore, host: string, id: string): Promise<number> {
+  return await ledger.update((leases) => {
+    const kept = leases.filter((l) => !(l.host === host && l.job === id));
+    return { leases: kept, result: leases.length - kept.length };
+  });
+}
+
+/** Whose numbering the picked GPUs are in: the probe said which tool reported them. */
+function gpuVendor(candidates: Candidate[], pick: Ranked): "nvidia" | "amd" {
+  const gpus = candidates.find((c) => c.name === pick.name)?.facts?.gpus ?? [];
+  return gpus.find((g) => g.index === pick.gpus[0])?.vendor ?? "nvidia";
 }
 
 function noRoomMessage(ranked: Ranked[], r: Request): string {
