@@ -31,8 +31,11 @@ import { hostsCommand } from "./verbs/hosts.ts";
 import { importCommand } from "./verbs/import.ts";
 import { initCommand } from "./verbs/init.ts";
 import { inventoryCommand } from "./verbs/inventory.ts";
+import { jobsCommand } from "./verbs/jobs.ts";
+import { killCommand } from "./verbs/kill.ts";
 import { leasesCommand } from "./verbs/leases.ts";
 import { listCommand } from "./verbs/list.ts";
+import { logsCommand } from "./verbs/logs.ts";
 import { onCommand } from "./verbs/on.ts";
 import { refreshCommand } from "./verbs/refresh.ts";
 import { routeCommand } from "./verbs/route.ts";
@@ -40,6 +43,7 @@ import { schemaCommand } from "./verbs/schema.ts";
 import { rmCommand } from "./verbs/rm.ts";
 import { statusCommand } from "./verbs/status.ts";
 import { tagCommand } from "./verbs/tag.ts";
+import { waitCommand } from "./verbs/wait.ts";
 
 export const VERSION = denoJson.version;
 
@@ -56,6 +60,10 @@ const VERBS = [
   refreshCommand,
   routeCommand,
   bgCommand,
+  jobsCommand,
+  logsCommand,
+  waitCommand,
+  killCommand,
   leasesCommand,
   initCommand,
   cleanCommand,

@@ -154,7 +154,10 @@ export function addDispatchFlags(command: Command): Command {
       ),
     )
     .addOption(
-      durationOption("--ttl <duration>", "longest a reservation may live if its holder vanishes"),
+      durationOption(
+        "--ttl <duration>",
+        "how long a reservation outlives its holder's last sign of life when pool cannot check it",
+      ),
     );
 }
 

@@ -12,6 +12,7 @@ import type { RosterEditor } from "../roster/editor.ts";
 import { selectHosts, type Selection } from "../roster/select.ts";
 import type { Lease } from "../ledger/lease.ts";
 import { readLedger, updateLedger } from "../ledger/store.ts";
+import { type JobEntry, readJobIndex, updateJobIndex } from "../ledger/jobs.ts";
 
 /** Time, so waits and expiry can be tested without waiting. */
 export interface Clock {
@@ -38,6 +39,13 @@ export interface LedgerStore {
   update<T>(change: (leases: Lease[]) => { leases: Lease[]; result: T }): Promise<T>;
 }
 
+/** Where each `pool bg` job runs (the job index). */
+export interface JobStore {
+  readonly path: string;
+  read(): Promise<JobEntry[]>;
+  update<T>(change: (jobs: JobEntry[]) => { jobs: JobEntry[]; result: T }): Promise<T>;
+}
+
 /** pool's own stdin: what it is, and (once) what it holds. */
 export interface Stdin {
   /** "none" is /dev/null or closed: nothing a user could expect to be sent. */
@@ -48,6 +56,7 @@ export interface Stdin {
 export interface Deps {
   roster: RosterStore;
   ledger: LedgerStore;
+  jobs: JobStore;
   runner: Runner;
   clock: Clock;
   out: Output;
@@ -72,6 +81,14 @@ export function fileLedger(path: string): LedgerStore {
     path,
     read: () => readLedger(path),
     update: (change) => updateLedger(path, change),
+  };
+}
+
+export function fileJobs(path: string): JobStore {
+  return {
+    path,
+    read: () => readJobIndex(path),
+    update: (change) => updateJobIndex(path, change),
   };
 }
 

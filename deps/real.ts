@@ -7,8 +7,9 @@ import type { Output } from "../render/out.ts";
 import { sshRunner } from "../remote/runner.ts";
 import type { MuxSettings } from "../remote/multiplex.ts";
 import { ledgerPath } from "../ledger/store.ts";
+import { jobIndexPath } from "../ledger/jobs.ts";
 import { rosterPath, stateDir } from "../state/dir.ts";
-import { type Deps, fileLedger, fileRoster, type Stdin, systemClock } from "./deps.ts";
+import { type Deps, fileJobs, fileLedger, fileRoster, type Stdin, systemClock } from "./deps.ts";
 
 export const DEFAULT_CONTROL_PERSIST_S = 60;
 
@@ -53,6 +54,7 @@ export function realDeps(out: Output, signal: AbortSignal): Deps {
   return {
     roster: fileRoster(roster, signal),
     ledger: fileLedger(ledgerPath(stateDir(roster))),
+    jobs: fileJobs(jobIndexPath(stateDir(roster))),
     // Lazily: a bad POOL_CONTROL_PERSIST must not break verbs that never use ssh.
     get runner() {
       const runner = sshRunner(muxSettings(env));

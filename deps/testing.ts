@@ -11,7 +11,7 @@ import type { Host } from "../roster/host.ts";
 import type { HostResult } from "../remote/exec.ts";
 import type { Runner, RunOptions } from "../remote/runner.ts";
 import type { ResolvedTarget } from "../remote/ssh.ts";
-import { type Clock, type Deps, fileLedger, fileRoster } from "./deps.ts";
+import { type Clock, type Deps, fileJobs, fileLedger, fileRoster } from "./deps.ts";
 
 export interface Call {
   host: string;
@@ -129,6 +129,7 @@ export async function testDeps(
   return {
     roster: fileRoster(path),
     ledger: fileLedger(join(dir, "leases.json")),
+    jobs: fileJobs(join(dir, "jobs.json")),
     runner: new RecordingRunner(),
     clock: fakeClock(),
     stdin: { kind: () => "none", readAll: () => Promise.resolve(new Uint8Array(0)) },

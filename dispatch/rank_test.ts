@@ -84,6 +84,7 @@ Deno.test("rankHosts() spreads by default and packs with --pack", () => {
 
 Deno.test("rankHosts() takes idle, unclaimed GPUs and free GPU memory", () => {
   const gpu = (index: number, usedGiB: number, util: number | null) => ({
+    vendor: "nvidia" as const,
     index,
     name: "H100",
     utilPct: util,

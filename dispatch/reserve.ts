@@ -13,7 +13,7 @@ import type { Host } from "../roster/host.ts";
 import type { Runner } from "../remote/runner.ts";
 import { poolMap } from "../remote/pool_map.ts";
 import { probeHost } from "../remote/probe.ts";
-import { deadReason, type Lease } from "../ledger/lease.ts";
+import { type Lease, liveLeases } from "../ledger/lease.ts";
 import { processAlive, processStart } from "../ledger/process.ts";
 import { osRefusal } from "./classify.ts";
 import { type Candidate, type Ranked, rankHosts, type Request, wantsResources } from "./rank.ts";
@@ -25,7 +25,7 @@ export interface DispatchOptions extends Request {
   os?: string;
   /** Milliseconds to keep trying when nothing fits; 0 = fail at once, Infinity = forever. */
   waitMs: number;
-  /** Seconds the lease lives at most, whatever happens to its holder. */
+  /** Seconds a lease outlives the last sign of its holder when pool cannot check on it. */
   ttlSeconds: number;
 }
 
@@ -56,6 +56,7 @@ export const REPROBE_MS = 10_000;
 
 /** Probes every eligible host (asking about the bg jobs leased on it). */
 async function probeCandidates(hosts: Host[], options: DispatchOptions, deps: DispatchDeps) {
+  const probedAt = deps.clock.wall();
   const leases = await deps.ledger.read();
   const pidsOn = (host: string) =>
     leases.filter((l) => l.host === host && l.remote_pid !== undefined).map((l) => l.remote_pid!);
@@ -64,17 +65,17 @@ async function probeCandidates(hosts: Host[], options: DispatchOptions, deps: Di
     PROBE_JOBS,
     (h) => probeHost(deps.runner, h, PROBE_TIMEOUT_MS, deps.signal, pidsOn(h.name)),
   );
-  const remoteAlive = new Map<string, Set<number>>();
+  const remoteAlive = new Map<string, Map<number, string>>();
   const candidates: Candidate[] = hosts.map((h, i) => {
     const facts = answers[i].facts;
     if (!facts) {
       return { name: h.name, facts: null, excludedBecause: `unreachable (${answers[i].error})` };
     }
-    remoteAlive.set(h.name, new Set(facts.alivePids));
+    remoteAlive.set(h.name, new Map(facts.alivePids.map((p) => [p.pid, p.start])));
     const refusal = osRefusal(facts.os, options.command, options.os);
     return { name: h.name, facts, ...(refusal ? { excludedBecause: refusal } : {}) };
   });
-  return { candidates, remoteAlive };
+  return { candidates, remoteAlive, probedAt };
 }
 
 /**
@@ -98,9 +99,8 @@ export async function reserve(
   for (;;) {
     const attempt = await deps.ledger.update((leases) => {
       const now = clock.wall();
-      const live = leases.filter((l) =>
-        deadReason(l, { now, localAlive, remoteAlive: probed.remoteAlive }) === null
-      );
+      const { remoteAlive, probedAt } = probed;
+      const live = liveLeases(leases, { now, localAlive, remoteAlive, probedAt });
       const ranked = rankHosts(probed.candidates, live, options);
       const pick = ranked[0]?.qualifies ? ranked[0] : null;
       let lease: Lease | null = null;
@@ -110,6 +110,7 @@ export async function reserve(
           host: pick.name,
           mem_bytes: options.memBytes,
           gpus: pick.gpus,
+          ...(pick.gpus.length > 0 ? { gpu_vendor: gpuVendor(probed.candidates, pick) } : {}),
           gpu_mem_bytes: options.gpuMemBytes,
           command: options.command,
           pid: self.pid,
@@ -159,18 +160,43 @@ export async function release(ledger: LedgerStore, lease: Lease | null): Promise
   }));
 }
 
-/** Hands a bg lease over to the remote process it now lives as long as. */
+/** Hands a bg lease over to the remote job it now lives as long as (its pid + start time). */
 export async function handOver(
   ledger: LedgerStore,
   lease: Lease,
-  remotePid: number,
+  job: { id: string; pid: number; start: string | null },
+  now: number,
 ): Promise<void> {
   await ledger.update((leases) => ({
     leases: leases.map((l) =>
-      l.id === lease.id ? { ...l, pid: 0, pid_start: null, remote_pid: remotePid } : l
+      l.id === lease.id
+        ? {
+          ...l,
+          pid: 0,
+          pid_start: null,
+          remote_pid: job.pid,
+          ...(job.start ? { remote_start: job.start } : {}),
+          job: job.id,
+          seen_ms: now,
+        }
+        : l
     ),
     result: undefined,
   }));
+}
+
+/** Gives back the lease of job `id` on `host` (`pool kill`): gone with its job. */
+export async function releaseJob(ledger: LedgerStore, host: string, id: string): Promise<number> {
+  return await ledger.update((leases) => {
+    const kept = leases.filter((l) => !(l.host === host && l.job === id));
+    return { leases: kept, result: leases.length - kept.length };
+  });
+}
+
+/** Whose numbering the picked GPUs are in: the probe said which tool reported them. */
+function gpuVendor(candidates: Candidate[], pick: Ranked): "nvidia" | "amd" {
+  const gpus = candidates.find((c) => c.name === pick.name)?.facts?.gpus ?? [];
+  return gpus.find((g) => g.index === pick.gpus[0])?.vendor ?? "nvidia";
 }
 
 function noRoomMessage(ranked: Ranked[], r: Request): string {

@@ -13,7 +13,7 @@ const GIB = 1024 ** 3;
 const HOSTS: Host[] = [{ name: "h1", ssh: "h1" }, { name: "h2", ssh: "h2" }];
 
 /** What probes/host.sh prints, reduced to what ranking reads. */
-function probe(o: { availGiB: number; load?: number; pids?: number[] }): string {
+function probe(o: { availGiB: number; load?: number; pids?: string[] }): string {
   return [
     "@@ uname",
     "Linux",
@@ -133,35 +133,73 @@ Deno.test("reserve() sees a released lease at the next poll, without re-probing"
   assertEquals(deps.clock.now() - 1_000_000, POLL_MS);
 });
 
-Deno.test("reserve() reaps a lease whose TTL ran out, and a bg lease whose remote pid is gone", async () => {
+Deno.test("reserve() never drops a live holder's lease for its TTL (issue 12, item 5)", async () => {
   const deps = await testDeps();
-  const base = {
+  const holder = { ...deps, localAlive: alive, self: { pid: 4242, start: "1" } };
+  deps.runner.stub("h1", PROBE, { stdout: probe({ availGiB: 20 }) }, 2);
+  // `route --ttl 5s --mem 12G` whose command is still running a minute later…
+  const first = await reserve([HOSTS[0]], { ...request(12), ttlSeconds: 5 }, holder);
+  deps.clock.advance(60_000);
+  // …still holds its memory: a second route must not land on it.
+  const e = await assertRejects(() => reserve([HOSTS[0]], request(12), holder));
+  assert(e instanceof NoRoom);
+  assertEquals((await deps.ledger.read()).map((l) => l.id), [first.lease!.id]);
+});
+
+Deno.test("reserve() reaps a bg lease whose remote pid is gone or now another process", async () => {
+  const deps = await testDeps();
+  const bg = (id: string, pid: number): Lease => ({
+    id,
+    host: "h1",
+    mem_bytes: 8 * GIB,
+    gpus: [],
+    gpu_mem_bytes: 0,
+    command: "x",
+    pid: 0,
+    pid_start: null,
+    remote_pid: pid,
+    remote_start: "500",
+    created_ms: deps.clock.wall() - 86_400_000 * 2,
+    ttl_s: 60,
+  });
+  await deps.ledger.update(() => ({
+    leases: [bg("gone", 77), bg("recycled", 78), bg("running", 79)],
+    result: 0,
+  }));
+  deps.runner.stub("h1", /^sh '-s' '--' 77 78 79$/, {
+    stdout: probe({ availGiB: 20, pids: ["78 999", "79 500"] }),
+  });
+  const r = await reserve([HOSTS[0]], request(2), { ...deps, localAlive: alive });
+  const left = await deps.ledger.read();
+  assertEquals(left.map((l) => l.id), ["running", r.lease!.id]);
+  assertEquals(left[0].seen_ms, deps.clock.wall(), "renewed: its TTL counts from now");
+  deps.runner.verify();
+});
+
+Deno.test("reserve() lets the TTL end a bg lease only while its host cannot be asked", async () => {
+  const deps = await testDeps();
+  const lease: Lease = {
+    id: "bg",
+    host: "h2",
     mem_bytes: 15 * GIB,
     gpus: [],
     gpu_mem_bytes: 0,
     command: "x",
-    pid_start: "1",
+    pid: 0,
+    pid_start: null,
+    remote_pid: 77,
+    remote_start: "1",
+    created_ms: deps.clock.wall(),
     ttl_s: 60,
   };
-  await deps.ledger.update(() => ({
-    leases: [
-      { ...base, id: "old", host: "h1", pid: 4242, created_ms: deps.clock.wall() - 61_000 },
-      {
-        ...base,
-        id: "bg",
-        host: "h1",
-        pid: 0,
-        pid_start: null,
-        remote_pid: 77,
-        created_ms: deps.clock.wall(),
-      },
-    ],
-    result: 0,
-  }));
-  deps.runner.stub("h1", /^sh '-s' '--' 77$/, { stdout: probe({ availGiB: 20, pids: [] }) });
-  const r = await reserve([HOSTS[0]], request(12), { ...deps, localAlive: alive });
-  assertEquals((await deps.ledger.read()).map((l) => l.id), [r.lease!.id]);
-  deps.runner.verify();
+  await deps.ledger.update(() => ({ leases: [lease], result: 0 }));
+  deps.runner.stub("h1", PROBE, { stdout: probe({ availGiB: 20 }) }, 2);
+  deps.runner.stub("h2", PROBE, { code: 255, outcome: "unreachable", reason: "refused" }, 2);
+  await reserve(HOSTS, request(1), { ...deps, localAlive: alive });
+  assert((await deps.ledger.read()).some((l) => l.id === "bg"), "within its TTL: kept");
+  deps.clock.advance(61_000);
+  await reserve(HOSTS, request(1), { ...deps, localAlive: alive });
+  assert(!(await deps.ledger.read()).some((l) => l.id === "bg"), "unseen past its TTL: dropped");
 });
 
 Deno.test("reserve() stops waiting when pool is told to stop, with the signal's code", async () => {

@@ -4,7 +4,7 @@
 #
 # Safe tier (always): journal vacuum, apt autoremove/clean, disabled snap revisions, files older
 # than <days> in /var/log, /var/crash, /var/tmp, /tmp, and every home's
-# ~/.cache/{uv,pip,puppeteer,mathlib,thumbnails}. Deep tier (deep=1, or auto when / is at least
+# ~/.cache/{uv,pip,puppeteer,mathlib,thumbnails}, and ended `pool bg` jobs under ~/.pool/jobs/. Deep tier (deep=1, or auto when / is at least
 # 85 % full): every home's ~/.cache/{huggingface,torch,torch_extensions,npm,yarn,go-build} and
 # docker system prune. Age is mtime: atime is unreliable on noatime/relatime mounts.
 #
@@ -103,6 +103,22 @@ if [ -d /var/log ]; then
 fi
 for home in $(homes); do
   for cache in uv pip puppeteer mathlib thumbnails; do sweep "$home/.cache/$cache"; done
+done
+# `pool bg` jobs that ended more than <days> ago: record, log and command, as `pool jobs --prune`
+# removes them. A record without an exit line may still be running: never touched here.
+for home in $(homes); do
+  for record in "$home"/.pool/jobs/*.job; do
+    grep -q '^exit ' "$record" 2>/dev/null || continue
+    [ -n "$(find "$record" -mtime +"$days" 2>/dev/null)" ] || continue
+    job=${record%.job}
+    size=$(cat "$record" "$job.log" "$job.cmd" 2>/dev/null | wc -c)
+    if [ "$mode" = run ]; then
+      rm -f "$record" "$job.log" "$job.cmd" && echo "removed pool job ${job##*/}, $size bytes: $record"
+    else
+      echo "would remove pool job ${job##*/}, $size bytes: $record"
+    fi
+    total=$((total + size))
+  done
 done
 
 # Deep tier.

@@ -1,6 +1,13 @@
 /**
  * A reservation of a host's memory and GPUs, held for as long as the work it
  * covers runs. Pure: liveness takes the facts it needs as arguments.
+ *
+ * The rule: a lease lapses when its holder is gone — the local pool process
+ * of a `route` (pid + start time), or the remote job of a `bg` (remote pid +
+ * start time, as the host's probe reports it). A holder found alive keeps its
+ * lease however old it is. The TTL bounds only what pool cannot check: a bg
+ * job on a host that has not answered since it was last seen alive, or a
+ * holder whose start time was never known.
  */
 
 export interface Lease {
@@ -10,14 +17,22 @@ export interface Lease {
   /** GPU indices claimed, and the memory claimed on each. */
   gpus: number[];
   gpu_mem_bytes: number;
+  /** Whose numbering `gpus` uses, and so which variables pin them (absent: no GPUs). */
+  gpu_vendor?: "nvidia" | "amd";
   command: string;
   /** The local pool process holding the lease (route), 0 when none (bg). */
   pid: number;
   /** That process's start time, so a recycled pid never keeps a lease alive. */
   pid_start: string | null;
-  /** bg: the remote process the lease lives as long as. */
+  /** bg: the remote process the lease lives as long as… */
   remote_pid?: number;
+  /** …and its start time (absent on leases from before pool recorded it: then only the TTL ends them). */
+  remote_start?: string;
+  /** bg: the job the lease holds resources for. */
+  job?: string;
   created_ms: number;
+  /** When a probe last found the remote holder alive; the TTL counts from here. */
+  seen_ms?: number;
   ttl_s: number;
 }
 
@@ -25,17 +40,61 @@ export interface Liveness {
   now: number;
   /** Is this local process (pid + start time) still running? */
   localAlive(pid: number, start: string | null): boolean;
-  /** Remote pids found alive per host by the latest probe; hosts not probed are absent. */
-  remoteAlive?: ReadonlyMap<string, ReadonlySet<number>>;
+  /**
+   * Per host the latest probe reached: the remote pids found alive, each with
+   * its start time. Hosts not probed (or not answering) are absent.
+   */
+  remoteAlive?: ReadonlyMap<string, ReadonlyMap<number, string>>;
+  /** When that probe ran (wall clock); a holder it found alive counts as seen then. */
+  probedAt?: number;
+}
+
+/** What pool can tell about a lease's holder: alive, gone, or nothing (not asked, or not checkable). */
+export type Holder = "alive" | "gone" | "unknown";
+
+export function holderState(lease: Lease, live: Liveness): Holder {
+  if (lease.remote_pid !== undefined) {
+    const alive = live.remoteAlive?.get(lease.host);
+    if (!alive) return "unknown";
+    const start = alive.get(lease.remote_pid);
+    if (start === undefined) return "gone";
+    if (lease.remote_start === undefined) return "unknown"; // the pid lives, but is it ours?
+    return sameStart(start, lease.remote_start) ? "alive" : "gone";
+  }
+  if (lease.pid_start === null) return live.localAlive(lease.pid, null) ? "unknown" : "gone";
+  return live.localAlive(lease.pid, lease.pid_start) ? "alive" : "gone";
 }
 
 /** Why a lease is no longer live, or null while it is. */
 export function deadReason(lease: Lease, live: Liveness): string | null {
-  if (live.now > lease.created_ms + lease.ttl_s * 1000) return "expired";
-  if (lease.remote_pid !== undefined) {
-    const alive = live.remoteAlive?.get(lease.host);
-    if (alive && !alive.has(lease.remote_pid)) return "remote process gone";
-    return null;
+  switch (holderState(lease, live)) {
+    case "alive":
+      return null;
+    case "gone":
+      return lease.remote_pid !== undefined ? "remote process gone" : "pool process gone";
+    case "unknown": {
+      const since = Math.max(lease.created_ms, lease.seen_ms ?? 0);
+      return live.now > since + lease.ttl_s * 1000 ? "expired" : null;
+    }
   }
-  return live.localAlive(lease.pid, lease.pid_start) ? null : "pool process gone";
+}
+
+/** Start times compare as words: macOS `ps -o lstart` pads with spaces. */
+export function sameStart(a: string, b: string): boolean {
+  return a.trim().split(/\s+/).join(" ") === b.trim().split(/\s+/).join(" ");
+}
+
+/**
+ * The leases still live at `live.now`, those whose remote holder the latest
+ * probe found alive renewed (`seen_ms`), so the TTL never drops a live job.
+ */
+export function liveLeases(leases: Lease[], live: Liveness): Lease[] {
+  return leases.flatMap((l) => {
+    if (deadReason(l, live) !== null) return [];
+    const seen = live.probedAt ?? live.now;
+    if (l.remote_pid !== undefined && holderState(l, live) === "alive" && seen > (l.seen_ms ?? 0)) {
+      return [{ ...l, seen_ms: seen }];
+    }
+    return [l];
+  });
 }

@@ -1,5 +1,5 @@
 import { assertEquals } from "../tests/assert.ts";
-import { deadReason, type Lease } from "./lease.ts";
+import { deadReason, type Lease, liveLeases } from "./lease.ts";
 import { processAlive, processStart } from "./process.ts";
 
 const base: Lease = {
@@ -15,27 +15,48 @@ const base: Lease = {
   ttl_s: 10,
 };
 
-Deno.test("deadReason() ends leases whose pool process is gone, or that expired", () => {
-  const alive = { now: 2000, localAlive: () => true };
-  assertEquals(deadReason(base, alive), null);
+Deno.test("deadReason() ends a lease when its pool process is gone, never while it runs", () => {
+  assertEquals(deadReason(base, { now: 2000, localAlive: () => true }), null);
   assertEquals(deadReason(base, { now: 2000, localAlive: () => false }), "pool process gone");
-  assertEquals(deadReason(base, { ...alive, now: 12_000 }), "expired");
+  // Long past its TTL (issue 12, item 5: `route --ttl 5s` on a longer command): still live.
+  assertEquals(deadReason(base, { now: 1_000_000, localAlive: () => true }), null);
 });
 
-Deno.test("deadReason() ends a bg lease when the probe no longer finds its remote process", () => {
-  const bg = { ...base, pid: 0, remote_pid: 4242 };
-  const live = (pids: number[]) => ({
-    now: 2000,
+Deno.test("deadReason() lets the TTL end only a holder pool cannot check", () => {
+  // No start time recorded: a live pid might be a recycled one.
+  const unknownStart = { ...base, pid_start: null };
+  assertEquals(deadReason(unknownStart, { now: 2000, localAlive: () => true }), null);
+  assertEquals(deadReason(unknownStart, { now: 12_000, localAlive: () => true }), "expired");
+});
+
+Deno.test("deadReason() follows a bg lease's remote pid and start time", () => {
+  const bg = { ...base, pid: 0, pid_start: null, remote_pid: 4242, remote_start: "777" };
+  const probed = (pids: [number, string][], now = 2000) => ({
+    now,
     localAlive: () => false,
-    remoteAlive: new Map([["h1", new Set(pids)]]),
+    remoteAlive: new Map([["h1", new Map(pids)]]),
   });
-  assertEquals(deadReason(bg, live([4242])), null);
-  assertEquals(deadReason(bg, live([1])), "remote process gone");
-  assertEquals(
-    deadReason(bg, { now: 2000, localAlive: () => false }),
-    null,
-    "not probed: assume alive",
-  );
+  assertEquals(deadReason(bg, probed([[4242, "777"]], 1_000_000)), null, "alive, however old");
+  assertEquals(deadReason(bg, probed([[1, "777"]])), "remote process gone");
+  // Issue 12, item 9: the pid lives, but it is another process now.
+  assertEquals(deadReason(bg, probed([[4242, "999"]])), "remote process gone");
+  const notProbed = { now: 2000, localAlive: () => false };
+  assertEquals(deadReason(bg, notProbed), null, "not asked: the TTL decides");
+  assertEquals(deadReason(bg, { ...notProbed, now: 12_000 }), "expired");
+  // The TTL counts from when a probe last saw it alive.
+  assertEquals(deadReason({ ...bg, seen_ms: 100_000 }, { ...notProbed, now: 105_000 }), null);
+});
+
+Deno.test("liveLeases() renews a remote holder the probe found alive, and drops the dead", () => {
+  const bg = { ...base, id: "bg", pid: 0, pid_start: null, remote_pid: 4242, remote_start: "7" };
+  const gone = { ...bg, id: "gone", remote_pid: 5 };
+  const live = liveLeases([bg, gone, base], {
+    now: 50_000,
+    probedAt: 49_000,
+    localAlive: () => true,
+    remoteAlive: new Map([["h1", new Map([[4242, "7"]])]]),
+  });
+  assertEquals(live.map((l) => [l.id, l.seen_ms]), [["bg", 49_000], ["x", undefined]]);
 });
 
 Deno.test("processAlive() knows this process, and not a recycled pid", () => {

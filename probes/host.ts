@@ -8,9 +8,11 @@
 import { type Os, parseOs } from "./os.ts";
 
 export interface Gpu {
+  /** The tool that reported it: its index is that vendor's numbering (CUDA's in PCI bus order, ROCR's). */
+  vendor: "nvidia" | "amd";
   index: number;
   name: string;
-  /** Utilisation in percent; null when nvidia-smi says [N/A] (MIG) or [Not Supported]. */
+  /** Utilisation in percent; null when the tool says [N/A] (MIG), [Not Supported], or nothing. */
   utilPct: number | null;
   memUsedBytes: number | null;
   memTotalBytes: number | null;
@@ -25,10 +27,10 @@ export interface HostFacts {
   disk: { totalBytes: number; usedBytes: number; availableBytes: number } | null;
   uptimeSeconds: number | null;
   gpus: Gpu[];
-  /** Why the GPU query failed (driver not loaded, …) when nvidia-smi exists but did not answer. */
+  /** Why the GPU query failed (driver not loaded, …) when nvidia-smi or rocm-smi exists but did not answer. */
   gpuError?: string;
-  /** Of the pids the probe was asked about, those still running. */
-  alivePids: number[];
+  /** Of the pids the probe was asked about, those still running, each with its start time. */
+  alivePids: { pid: number; start: string }[];
 }
 
 const KIB = 1024;
@@ -67,9 +69,7 @@ export function parseHostProbe(text: string): HostFacts {
     disk: parseDf(s.get("df") ?? ""),
     uptimeSeconds: null,
     gpus: [],
-    alivePids: (s.get("pids") ?? "").split("\n").map((l) => Number.parseInt(l, 10)).filter(
-      Number.isFinite,
-    ),
+    alivePids: parsePids(s.get("pids") ?? ""),
   };
   if (os === "macos") {
     const total = toInt(s.get("memsize"));
@@ -93,7 +93,25 @@ export function parseHostProbe(text: string): HostFacts {
     facts.gpus = parsed.gpus;
     if (exit !== 0 || parsed.error) facts.gpuError = parsed.error ?? `nvidia-smi exited ${exit}`;
   }
+  // A host with both kinds is read as NVIDIA's: one lease numbers its GPUs one way.
+  if (s.has("rocm-smi") && facts.gpus.length === 0) {
+    const exit = toInt(s.get("rocm-smi-exit"));
+    const parsed = parseRocmSmi(s.get("rocm-smi") ?? "");
+    facts.gpus = parsed.gpus;
+    if (parsed.gpus.length > 0) delete facts.gpuError;
+    else if (exit !== 0 || parsed.error) {
+      facts.gpuError ??= parsed.error ?? `rocm-smi exited ${exit}`;
+    }
+  }
   return facts;
+}
+
+/** `<pid> <start time>` lines; a line without a start time is no proof of anything. */
+export function parsePids(text: string): { pid: number; start: string }[] {
+  return text.split("\n").flatMap((line) => {
+    const m = /^(\d+) (\S.*)$/.exec(line.trim());
+    return m ? [{ pid: Number(m[1]), start: m[2].trim() }] : [];
+  });
 }
 
 function toInt(text: string | undefined): number | null {
@@ -213,6 +231,7 @@ export function parseNvidiaSmi(text: string): { gpus: Gpu[]; error?: string } {
     if (cells.length !== columns.length) continue;
     const cell = (name: string) => (col(name) === -1 ? undefined : cells[col(name)]);
     gpus.push({
+      vendor: "nvidia",
       index: number(cell("index")) ?? gpus.length,
       name: cell("name") ?? "",
       utilPct: number(cell("utilization.gpu")),
@@ -235,4 +254,46 @@ function number(cell: string | undefined): number | null {
 
 function scale(n: number | null, unit: number): number | null {
   return n === null ? null : Math.round(n * unit);
+}
+
+/**
+ * `rocm-smi --showproductname --showuse --showmeminfo vram --json`: one JSON
+ * object keyed `card<N>` (N is rocm-smi's device index), every value a
+ * string. A reading the card cannot give is left out or "N/A"; warnings
+ * (merged from stderr by the probe) may come before the JSON, and a host with
+ * no AMD GPU prints only a warning.
+ */
+export function parseRocmSmi(text: string): { gpus: Gpu[]; error?: string } {
+  const lines = text.split("\n");
+  const start = lines.findIndex((l) => l.trimStart().startsWith("{"));
+  const said = lines.map((l) => l.trim()).find(Boolean);
+  if (start === -1) return { gpus: [], error: said };
+  let doc: unknown;
+  try {
+    doc = JSON.parse(lines.slice(start).join("\n"));
+  } catch {
+    return { gpus: [], error: said };
+  }
+  if (typeof doc !== "object" || doc === null) return { gpus: [], error: said };
+  const gpus: Gpu[] = [];
+  for (const [key, value] of Object.entries(doc as Record<string, unknown>)) {
+    const card = /^card(\d+)$/.exec(key);
+    if (!card || typeof value !== "object" || value === null) continue;
+    const field = (...names: string[]) => {
+      for (const name of names) {
+        const v = (value as Record<string, unknown>)[name];
+        if (typeof v === "string" && v.trim() !== "" && !UNKNOWN.test(v.trim())) return v.trim();
+      }
+      return undefined;
+    };
+    gpus.push({
+      vendor: "amd",
+      index: Number(card[1]),
+      name: field("Card Series", "Card series", "Device Name", "Card Model") ?? "",
+      utilPct: number(field("GPU use (%)")),
+      memUsedBytes: number(field("VRAM Total Used Memory (B)")),
+      memTotalBytes: number(field("VRAM Total Memory (B)")),
+    });
+  }
+  return { gpus: gpus.sort((a, b) => a.index - b.index) };
 }

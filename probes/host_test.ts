@@ -6,6 +6,8 @@ import {
   parseLoadavg,
   parseMeminfo,
   parseNvidiaSmi,
+  parsePids,
+  parseRocmSmi,
   parseSwapUsage,
   parseVmStat,
 } from "./host.ts";
@@ -115,6 +117,7 @@ Deno.test("parseNvidiaSmi() reads columns by name and treats [N/A] as unknown", 
     "0, NVIDIA A100-SXM4-80GB, [N/A], [N/A], 81920\n1, NVIDIA A100-SXM4-80GB, 37, 1024, 81920\n";
   assertEquals(parseNvidiaSmi(text).gpus, [
     {
+      vendor: "nvidia",
       index: 0,
       name: "NVIDIA A100-SXM4-80GB",
       utilPct: null,
@@ -122,6 +125,7 @@ Deno.test("parseNvidiaSmi() reads columns by name and treats [N/A] as unknown", 
       memTotalBytes: 81920 * MIB,
     },
     {
+      vendor: "nvidia",
       index: 1,
       name: "NVIDIA A100-SXM4-80GB",
       utilPct: 37,
@@ -203,6 +207,7 @@ Deno.test("parseNvidiaSmi() reads 8 real H100s, every one of them", async () => 
   assertEquals(gpus.length, 8);
   assertEquals(gpus.map((g) => g.utilPct), [100, 98, 100, 100, 100, 98, 100, 99]);
   assertEquals(gpus[4], {
+    vendor: "nvidia",
     index: 4,
     name: "NVIDIA H100 80GB HBM3",
     utilPct: 100,
@@ -214,6 +219,7 @@ Deno.test("parseNvidiaSmi() reads 8 real H100s, every one of them", async () => 
 Deno.test("parseNvidiaSmi() reads one real GPU", async () => {
   assertEquals(parseNvidiaSmi(await fixture("nvidia-smi-1gpu.txt")).gpus, [
     {
+      vendor: "nvidia",
       index: 0,
       name: "NVIDIA GeForce RTX 4090",
       utilPct: 0,
@@ -226,7 +232,14 @@ Deno.test("parseNvidiaSmi() reads one real GPU", async () => {
 Deno.test("parseNvidiaSmi() reads a real output with [N/A] and missing columns", async () => {
   const { gpus } = parseNvidiaSmi(await fixture("nvidia-smi-na.txt"));
   assertEquals(gpus, [
-    { index: 0, name: "Tesla P100-PCIE-16GB", utilPct: 0, memUsedBytes: 0, memTotalBytes: null },
+    {
+      vendor: "nvidia",
+      index: 0,
+      name: "Tesla P100-PCIE-16GB",
+      utilPct: 0,
+      memUsedBytes: 0,
+      memTotalBytes: null,
+    },
   ]);
 });
 
@@ -252,4 +265,54 @@ Deno.test("parseCpuList() counts the CPUs of a Cpus_allowed_list", () => {
   assertEquals(parseCpuList("0-3,8,10-11"), 7);
   assertEquals(parseCpuList(""), null);
   assertEquals(parseCpuList("ff"), null);
+});
+
+Deno.test("parseRocmSmi() reads a real Radeon answer: use, VRAM used and total, the name", async () => {
+  assertEquals(parseRocmSmi(await fixture("rocm-smi-1gpu.txt")), {
+    gpus: [{
+      vendor: "amd",
+      index: 0,
+      name: "Radeon RX 7900 XT",
+      utilPct: 0,
+      memUsedBytes: 27856896,
+      memTotalBytes: 21458059264,
+    }],
+  });
+});
+
+Deno.test("parseRocmSmi() reads eight cards in index order, a missing use as unknown", async () => {
+  const { gpus } = parseRocmSmi(await fixture("rocm-smi-8gpu.txt"));
+  assertEquals(gpus.map((g) => g.index), [0, 1, 2, 3, 4, 5, 6, 7]);
+  assertEquals(gpus.map((g) => g.utilPct), [0, 0, 100, 0, 0, 97, null, 0]);
+  assertEquals(gpus[2].memUsedBytes, 190141652992);
+  assert(gpus.every((g) => g.vendor === "amd" && g.memTotalBytes === 206141652992));
+});
+
+Deno.test("parseRocmSmi() turns a warning with no JSON into an error, with no GPUs", async () => {
+  assertEquals(parseRocmSmi(await fixture("rocm-smi-nogpu.txt")), {
+    gpus: [],
+    error: "WARNING: No AMD GPUs specified",
+  });
+  // A warning before the JSON is not part of it.
+  const warned = "WARNING: something\n" + (await fixture("rocm-smi-1gpu.txt"));
+  assertEquals(parseRocmSmi(warned).gpus.length, 1);
+});
+
+Deno.test("parseHostProbe() shows AMD GPUs from rocm-smi", async () => {
+  const linux = await fixture("debian12.txt");
+  const text = linux.replace(
+    "@@ end",
+    `@@ rocm-smi\n${await fixture("rocm-smi-8gpu.txt")}@@ rocm-smi-exit\n0\n@@ end`,
+  );
+  const facts = parseHostProbe(text);
+  assertEquals(facts.gpus.length, 8);
+  assertEquals(facts.gpus[5].vendor, "amd");
+  assertEquals(facts.gpuError, undefined);
+});
+
+Deno.test("parsePids() keeps a pid with its start time, and nothing without one", () => {
+  assertEquals(parsePids("4242 123456\n77\n5 Mon Apr  1 12:00:00 2024\n"), [
+    { pid: 4242, start: "123456" },
+    { pid: 5, start: "Mon Apr  1 12:00:00 2024" },
+  ]);
 });

@@ -8,8 +8,17 @@
 
 export { type Os, parseOs } from "./os.ts";
 export { type Gpu, type HostFacts, parseHostProbe } from "./host.ts";
+export {
+  type JobRecord,
+  type JobsAnswer,
+  type JobState,
+  jobState,
+  parseJobs,
+  parseKill,
+  runs,
+} from "./jobs.ts";
 
-export type ProbeName = "os" | "host";
+export type ProbeName = "os" | "host" | "jobs";
 
 const cache = new Map<ProbeName, string>();
 

@@ -9,16 +9,35 @@ async function launchScript(): Promise<string> {
   return script;
 }
 
-/** The remote command and stdin that start `command` detached as job `id`. */
-export async function detachedLaunch(
-  id: string,
-  command: string,
-): Promise<{ remote: string; payload: string }> {
-  return { remote: `sh -s -- ${shQuote(id)} ${shQuote(command)}`, payload: await launchScript() };
+export interface Launch {
+  /** The job's id: names its record and log under ~/.pool/jobs/ on the host. */
+  id: string;
+  /** GPU indices it holds, for its record. */
+  gpus: number[];
+  /** Shell text run just before the command, in its shell (the GPU pins). */
+  setup: string;
+  command: string;
 }
 
-/** The launcher prints the job's pid, then its log path. */
-export function parseLaunch(stdout: string): { pid: number; log: string } | null {
-  const [pid, log] = stdout.trim().split("\n").slice(-2);
-  return /^\d+$/.test(pid ?? "") && log ? { pid: Number(pid), log } : null;
+/** The remote command and stdin that start `launch.command` detached as job `launch.id`. */
+export async function detachedLaunch(launch: Launch): Promise<{ remote: string; payload: string }> {
+  const args = [
+    launch.id,
+    launch.gpus.length > 0 ? launch.gpus.join(",") : "-",
+    launch.setup,
+    launch.command,
+  ];
+  return {
+    remote: ["sh", "-s", "--", ...args].map(shQuote).join(" "),
+    payload: await launchScript(),
+  };
+}
+
+/** The launcher prints the job's pid and its start time, then its log path. */
+export function parseLaunch(
+  stdout: string,
+): { pid: number; start: string | null; log: string } | null {
+  const [first, log] = stdout.trim().split("\n").slice(-2);
+  const m = /^(\d+)(?: (.*))?$/.exec(first ?? "");
+  return m && log ? { pid: Number(m[1]), start: m[2]?.trim() || null, log } : null;
 }

@@ -1,17 +1,88 @@
 #!/bin/sh
-# Starts a command detached on this host, for `pool bg`: its own session,
-# output to ~/.pool/jobs/<id>.log, no terminal and no stdin, so the ssh that
-# carried this script returns at once. Prints the job's pid, then its log path.
-# Usage: sh -s -- <job id> <command>
+# Starts a command detached on this host, for `pool bg`, and keeps its record.
+# Usage: sh -s -- <job id> <gpus, or -> <setup> <command>
+#   setup: shell text run just before the command, in its shell (pool's GPU pins; may be empty).
+#
+# The command runs in a session and process group of its own (setsid, or perl
+# on macOS), with no terminal and no stdin, so the ssh that carried this
+# script returns at once and `pool kill` can end the command and everything it
+# started. A small waiter outside that group stays behind to write down how it
+# ended. Under ~/.pool/jobs/: <id>.log (its output), <id>.cmd (the command) and
+# <id>.job, its record, one fact a line:
+#   started <epoch s>
+#   gpus <i,j>                  when it holds GPUs
+#   pid <pid> <start time>      the command: leader of its process group
+#   waiter <pid> <start time>   the process that writes the end
+#   exit <status>               at the end; 128+n when signal n ended it, then:
+#   signal <NAME>
+#   ended <epoch s>
+# A start time is field 22 of /proc/PID/stat (ticks since boot) on Linux, `ps
+# -o lstart` elsewhere: with the pid it names one process, never a recycled pid.
+# Prints "<pid> <start time>", then the log's path.
 set -eu
 id=$1
-command=$2
+gpus=$2
+setup=$3
+command=$4
+case "$id" in '' | *[!A-Za-z0-9_-]*) echo "pool: bad job id: $id" >&2 && exit 2 ;; esac
+umask 077
 dir="$HOME/.pool/jobs"
 mkdir -p "$dir"
 log="$dir/$id.log"
-if command -v setsid >/dev/null 2>&1; then
-  setsid sh -c "$command" >"$log" 2>&1 </dev/null &
-else
-  nohup sh -c "$command" >"$log" 2>&1 </dev/null &
-fi
-printf '%s\n%s\n' "$!" "$log"
+record="$dir/$id.job"
+ready="$dir/$id.ready"
+if [ -e "$record" ]; then echo "pool: job $id already exists on this host" >&2 && exit 1; fi
+
+start_of() {
+  if [ -d /proc/self ]; then
+    { read -r stat < "/proc/$1/stat"; } 2>/dev/null || return 0
+    set -f
+    # shellcheck disable=SC2086 # splitting the fields is the point
+    set -- ${stat##*) }
+    set +f
+    printf '%s\n' "${20}"
+  else
+    ps -o lstart= -p "$1" 2>/dev/null
+  fi
+}
+
+printf '%s\n' "$command" > "$dir/$id.cmd"
+{
+  printf 'started %s\n' "$(date +%s)"
+  if [ "$gpus" != - ]; then printf 'gpus %s\n' "$gpus"; fi
+} > "$record"
+: > "$log"
+mkfifo "$ready"
+
+run() {
+  shell=${SHELL:-/bin/sh}
+  if command -v setsid >/dev/null 2>&1; then
+    setsid "$shell" -c "$setup$command" </dev/null >>"$log" 2>&1 &
+  elif command -v perl >/dev/null 2>&1; then
+    perl -e 'setpgrp(0, 0); exec @ARGV or die "pool: $ARGV[0]: $!\n"' \
+      "$shell" -c "$setup$command" </dev/null >>"$log" 2>&1 &
+  else
+    "$shell" -c "$setup$command" </dev/null >>"$log" 2>&1 &
+  fi
+  pid=$!
+  # Not yet waited for, so even a command that is already over is still there to be read.
+  line="pid $pid $(start_of "$pid")"
+  printf '%s\n' "$line" >> "$record"
+  printf '%s\n' "$line" > "$ready"
+  set +e
+  wait "$pid"
+  status=$?
+  {
+    printf 'exit %s\n' "$status"
+    if [ "$status" -gt 128 ]; then printf 'signal %s\n' "$(kill -l "$status")"; fi
+    printf 'ended %s\n' "$(date +%s)"
+  } >> "$record"
+}
+
+# The waiter: a subshell with nothing of the ssh session's open.
+( run ) </dev/null >/dev/null 2>&1 &
+waiter=$!
+read -r _ pid start < "$ready"
+rm -f "$ready"
+printf 'waiter %s %s\n' "$waiter" "$(start_of "$waiter")" >> "$record"
+printf '%s %s\n%s\n' "$pid" "$start" "$log"

@@ -15,6 +15,7 @@ const base: HostFacts = {
   alivePids: [],
 };
 const gpu = (utilPct: number | null) => ({
+  vendor: "nvidia" as const,
   index: 0,
   name: "g",
   utilPct,

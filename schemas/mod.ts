@@ -16,14 +16,18 @@ export const SCHEMAS = [
   "import",
   "init",
   "inventory",
+  "jobs",
+  "kill",
   "leases",
   "list",
+  "logs",
   "on",
   "refresh",
   "rm",
   "route",
   "status",
   "tag",
+  "wait",
 ] as const;
 
 export type SchemaName = typeof SCHEMAS[number];

@@ -161,7 +161,7 @@ fleetTest("pool route --mem and the ledger", 3, async (t, fleet) => {
       "for i in 1 2 3 4; do echo line$i; sleep 1; done",
     ]);
     assertEquals(r.code, 0, r.stderr);
-    const m = /^h2 {2}pid (\d+) {2}log (\S+\.log)$/.exec(r.stdout.trim());
+    const m = /^h2 {2}job [a-z0-9]+ {2}pid (\d+) {2}log (\S+\.log)$/.exec(r.stdout.trim());
     assert(m, r.stdout);
     const [, pid, log] = m;
     assertEquals(

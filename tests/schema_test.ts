@@ -13,12 +13,17 @@ import { readSchema, type SchemaName, SCHEMAS } from "../schemas/mod.ts";
 // deno-lint-ignore no-explicit-any
 const AjvClass: any = (Ajv as any).default ?? Ajv;
 // Strict, except that a `required` key may rely on the open object it names (as for hostvars).
-const ajv = new AjvClass({ allErrors: true, strict: true, strictRequired: false });
+const ajv = new AjvClass({
+  allErrors: true,
+  strict: true,
+  strictRequired: false,
+  allowUnionTypes: true,
+});
 const validators = new Map<SchemaName, (doc: unknown) => boolean>();
 for (const name of SCHEMAS) validators.set(name, ajv.compile(await readSchema(name)));
 
 /** Pretty-printed documents (one per run) rather than one object per line. */
-const WHOLE = new Set<SchemaName>(["list", "leases", "inventory"]);
+const WHOLE = new Set<SchemaName>(["list", "leases", "inventory", "jobs"]);
 
 /** Checks each JSON document of `stdout` against `schema`; returns them parsed. */
 function valid(schema: SchemaName, stdout: string, what: string): Record<string, unknown>[] {
@@ -92,7 +97,13 @@ fleetTest("every verb's --json output matches its published schema", 2, async (t
     const [routed] = await run("route", ["route", "--json", "--mem", "1M", "echo hi"], 0);
     assertEquals([routed.name, routed.stdout], ["h1", "hi\n"]);
     await run("error", ["route", "--json", "--mem", "100T", "true"], 75);
-    await run("bg", ["bg", "--json", "h1", "true"], 0);
+    const [job] = await run("bg", ["bg", "--json", "h1", "sleep 1; exit 3"], 0);
+    const id = String(job.id);
+    await run("jobs", ["jobs", "--json"], 0);
+    await run("wait", ["wait", "--json", id], 3);
+    await run("logs", ["logs", "--json", id], undefined);
+    const [running] = await run("bg", ["bg", "--json", "h1", "sleep 60"], 0);
+    await run("kill", ["kill", "--json", String(running.id)], 0);
   });
   await t.step("add, rm, desc, tag, exclude, include, import", async () => {
     await writeRoster(fleet, [{ name: "h1" }]);

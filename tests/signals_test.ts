@@ -40,10 +40,17 @@ fleetTest("every verb stopped by SIGINT mid-work exits 130", 1, async (t, fleet)
     ["refresh", ["refresh"], [{ name: "hang" }]],
     ["route", ["route", "--os", "linux", "true"], [{ name: "hang" }]],
     ["bg", ["bg", "hang", "true"], [{ name: "hang" }]],
+    ["jobs", ["jobs", "hang"], [{ name: "hang" }]],
+    ["logs -f", ["logs", "-f", "hangjb"], [{ name: "hang" }]],
+    ["wait", ["wait", "hangjb"], [{ name: "hang" }]],
+    ["kill", ["kill", "hangjb"], [{ name: "hang" }]],
     ["init", ["init", "hang", "--only", "watchdog"], [{ name: "hang" }]],
     ["clean", ["clean", "hang", "--dry-run"], [{ name: "hang" }]],
     ["import", ["import", "ssh-config", "--file", config, "--match", "hang"], [{ name: "h1" }]],
   ];
+  // A job the index says runs on the hang host.
+  const job = { id: "hangjb", host: "hang", command: "true", started_ms: 0, gpus: [] };
+  await Deno.writeTextFile(join(fleet.dir, "state", "jobs.json"), JSON.stringify({ jobs: [job] }));
   for (const [verb, args, roster] of cases) {
     await t.step(verb, async () => {
       await writeRoster(fleet, roster);

@@ -1,8 +1,9 @@
 /**
  * `pool bg <host> <cmd...>` / `pool bg [route options] <cmd...>`: start a
- * command detached on a host and return at once with its pid and log. With
- * --mem/--gpus it reserves like route; the lease then lives as long as the
- * remote process (checked by pid on the next probe).
+ * command detached on a host and return at once with its job id, pid and
+ * log. With --mem/--gpus it reserves like route (a GPU lease pins the
+ * command to its GPUs); the lease then lives exactly as long as the remote
+ * job: its pid and start time, checked by the next probe of that host.
  */
 
 import { Command } from "commander";
@@ -13,23 +14,20 @@ import { type Host, LOCAL, localHost } from "../roster/host.ts";
 import { selectHosts } from "../roster/select.ts";
 import { detachedLaunch, parseLaunch } from "../remote/detach.ts";
 import { wantsResources } from "../dispatch/rank.ts";
+import { envPrefix, leaseEnv } from "../dispatch/pin.ts";
 import { handOver, NoRoom, release, type Reservation, reserve } from "../dispatch/reserve.ts";
+import { newJobId } from "../ledger/jobs.ts";
 import { type Deps, loadRoster, type Run } from "../deps/deps.ts";
 
-/** A bg lease lives at most a day unless --ttl says otherwise. */
+/** How long a bg lease outlives the last probe that found its job alive, while its host does not answer. */
 export const BG_TTL_S = 24 * 3600;
 const LAUNCH_TIMEOUT_MS = 20_000;
 
-function jobId(): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
-  return `${stamp}-${crypto.randomUUID().slice(0, 6)}`;
+export interface BgOptions extends DispatchFlags {
+  json?: boolean;
 }
 
-export async function bg(
-  wordsIn: string[],
-  opts: DispatchFlags & { json?: boolean },
-  deps: Deps,
-): Promise<number> {
+export async function bg(wordsIn: string[], opts: BgOptions, deps: Deps): Promise<number> {
   const words = commandWords(wordsIn);
   const roster = await loadRoster(deps);
   // A first word that names a host (or local) picks it; anything else is routed.
@@ -58,7 +56,14 @@ export async function bg(
   let handedOver = false;
   try {
     if (!named) await printRanking(deps.out, reservation.ranked, options);
-    const { remote, payload } = await detachedLaunch(jobId(), command);
+    const id = newJobId();
+    const gpus = reservation.lease?.gpus ?? [];
+    const { remote, payload } = await detachedLaunch({
+      id,
+      gpus,
+      setup: envPrefix(leaseEnv(reservation.lease)),
+      command,
+    });
     const result = await deps.runner.exec(reservation.host, remote, {
       payload,
       timeoutMs: LAUNCH_TIMEOUT_MS,
@@ -74,13 +79,21 @@ export async function bg(
         result.code || 1,
       );
     }
-    if (reservation.lease) await handOver(deps.ledger, reservation.lease, launched.pid);
+    if (reservation.lease) {
+      await handOver(deps.ledger, reservation.lease, { id, ...launched }, deps.clock.wall());
+    }
     handedOver = true;
-    deps.out.outLine(
-      opts.json
-        ? JSON.stringify({ name: reservation.host.name, pid: launched.pid, log: launched.log })
-        : `${reservation.host.name}  pid ${launched.pid}  log ${launched.log}`,
-    );
+    const host = reservation.host.name;
+    await deps.jobs.update((jobs) => ({
+      jobs: [...jobs, { id, host, command, started_ms: deps.clock.wall(), gpus }],
+      result: undefined,
+    }));
+    if (opts.json) {
+      deps.out.outLine(JSON.stringify({ id, host, pid: launched.pid, log: launched.log, gpus }));
+    } else {
+      const pinned = gpus.length > 0 ? `  gpu ${gpus.join(",")}` : "";
+      deps.out.outLine(`${host}  job ${id}  pid ${launched.pid}${pinned}  log ${launched.log}`);
+    }
     return 0;
   } finally {
     if (!handedOver) await release(deps.ledger, reservation.lease);
@@ -90,20 +103,18 @@ export const bgCommand = (run: Run) =>
   addDispatchFlags(
     new Command("bg")
       .description(
-        "start a command detached (on a host, or routed) and return at once with its pid and log",
+        "start a command detached (on a host, or routed) and return at once with its job id and log",
       )
       .argument("<words...>", "a host name then the command, or just the command to route it"),
   )
-    .option("--json", "the job as JSON: name, pid, log")
+    .option("--json", "print the job as one JSON object: id, host, pid, log, gpus")
     .passThroughOptions()
     .addHelpText(
       "after",
       `
 Examples:
-  pool bg gpu1 python train.py            # detached on gpu1; prints: gpu1  pid 4242  log ~/.pool/jobs/<id>.log
-  pool bg --mem 17G python upload.py      # routed like pool route, the reservation kept while it runs
-  pool on gpu1 tail -f ~/.pool/jobs/<id>.log`,
+  pool bg gpu1 python train.py            # detached on gpu1; prints: gpu1  job k3x9q2  pid 4242  log …
+  pool bg --gpus 2 torchrun train.py      # routed like pool route; CUDA_VISIBLE_DEVICES set to its two GPUs
+  pool jobs; pool logs -f k3x9q2; pool wait k3x9q2; pool kill k3x9q2`,
     )
-    .action((words: string[], opts: DispatchFlags & { json?: boolean }) =>
-      run((deps) => bg(words, opts, deps))
-    );
+    .action((words: string[], opts: BgOptions) => run((deps) => bg(words, opts, deps)));

@@ -29,10 +29,13 @@ export async function leases(options: { json?: boolean }, deps: Deps): Promise<n
   }
   const rows = all.map((l) => [
     l.host,
-    [l.mem_bytes ? formatSize(l.mem_bytes) : "", l.gpus.length ? `gpus ${l.gpus.join(",")}` : ""]
+    // GPU indices, never a count: "gpu 0" is GPU number 0.
+    [l.mem_bytes ? formatSize(l.mem_bytes) : "", l.gpus.length ? `gpu ${l.gpus.join(",")}` : ""]
       .filter(Boolean)
       .join(" "),
-    l.remote_pid !== undefined ? `${l.host}:${l.remote_pid}` : `pid ${l.pid}`,
+    l.remote_pid !== undefined
+      ? `${l.job ? `job ${l.job} ` : ""}${l.host}:${l.remote_pid}`
+      : `pid ${l.pid}`,
     age(now - l.created_ms),
     l.state,
     l.command.length > 60 ? l.command.slice(0, 57) + "..." : l.command,

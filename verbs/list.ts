@@ -120,6 +120,7 @@ function probeJson(answer: HostAnswer | undefined): Record<string, unknown> {
     disk_available_bytes: f.disk?.availableBytes ?? null,
     uptime_s: f.uptimeSeconds,
     gpus: f.gpus.map((g) => ({
+      vendor: g.vendor,
       index: g.index,
       name: g.name,
       util_pct: g.utilPct,

@@ -18,6 +18,7 @@ import { printRanking } from "../render/ranking.ts";
 import { selectHosts } from "../roster/select.ts";
 import { runForeground } from "../remote/foreground.ts";
 import { NoRoom, release, reserve } from "../dispatch/reserve.ts";
+import { envPrefix, leaseEnv } from "../dispatch/pin.ts";
 import { type Deps, loadRoster, type Run } from "../deps/deps.ts";
 
 export const ROUTE_CEILING_MS = 3_600_000;
@@ -33,7 +34,8 @@ export async function route(words: string[], opts: RouteOptions, deps: Deps): Pr
   const command = commandWords(words).join(" ");
   if (command.trim() === "") throw new UsageError("missing command: pool route [options] <cmd...>");
   const timeoutMs = opts.timeout ?? ROUTE_CEILING_MS;
-  // If pool dies without releasing, the lease ends with the command's ceiling plus a minute.
+  // The lease lives as long as this pool process (pid + start time), which pool can always
+  // check; the TTL only bounds a lease whose holder's start time could not be read.
   const ttl = Number.isFinite(timeoutMs) ? timeoutMs / 1000 + 60 : ROUTE_CEILING_MS / 1000 + 60;
   const options = dispatchOptions(opts, command, ttl, deps);
   const { hosts } = selectHosts("all", (await loadRoster(deps)).hosts);
@@ -48,8 +50,10 @@ export async function route(words: string[], opts: RouteOptions, deps: Deps): Pr
   try {
     if (!opts.json) await printRanking(deps.out, reservation.ranked, options);
     if (deps.signal.aborted) return 0; // stopped before it started: the code is the signal's
+    // Its GPUs, pinned: set before the command, so a value the command sets itself wins.
+    const pinned = envPrefix(leaseEnv(reservation.lease)) + command;
     if (opts.json) {
-      const result = await deps.runner.exec(reservation.host, command, {
+      const result = await deps.runner.exec(reservation.host, pinned, {
         timeoutMs,
         signal: deps.signal,
       });
@@ -64,7 +68,7 @@ export async function route(words: string[], opts: RouteOptions, deps: Deps): Pr
       deps.out.outLine(JSON.stringify({ ...JSON.parse(hostJson(result)), ranking }));
       return result.code;
     }
-    const result = await runForeground(deps.runner, reservation.host, command, {
+    const result = await runForeground(deps.runner, reservation.host, pinned, {
       timeoutMs,
       signal: deps.signal,
       onStderrChunk: (chunk) => deps.out.errBytes(chunk),

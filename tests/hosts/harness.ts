@@ -64,6 +64,12 @@ export interface FleetOptions {
    * the others, the one thing hosts sharing a kernel can really differ in.
    */
   cpus?: Record<string, string>;
+  /**
+   * Programs only the hosts see (`{ "nvidia-smi": "#!/bin/sh\n…" }`): written
+   * to the fleet's own bin directory, first on the PATH sshd gives every
+   * session (SetEnv), and on no one else's — the hosts share this machine.
+   */
+  bin?: Record<string, string>;
 }
 
 export async function startFleet(count: number, options: FleetOptions = {}): Promise<Fleet> {
@@ -74,6 +80,11 @@ export async function startFleet(count: number, options: FleetOptions = {}): Pro
   await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(dir, "host_key")]);
   await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(dir, "stranger_key")]);
   await Deno.copyFile(join(dir, "client_key.pub"), join(dir, "authorized_keys"));
+  const bin = join(dir, "bin");
+  await Deno.mkdir(bin);
+  for (const [name, text] of Object.entries(options.bin ?? {})) {
+    await Deno.writeTextFile(join(bin, name), text, { mode: 0o755 });
+  }
   const strangerKey = (await Deno.readTextFile(join(dir, "stranger_key.pub"))).trim().split(" ")
     .slice(0, 2)
     .join(" ");
@@ -90,7 +101,7 @@ export async function startFleet(count: number, options: FleetOptions = {}): Pro
     const refused = { name: "refused", address: `${net}.251` };
     const silent = { name: "silent", address: `${net}.252` };
     const hang = { name: "hang", address: `${net}.253` };
-    const sshd = await startSshds(dir, [hang, ...hosts], hang, port, options.cpus ?? {});
+    const sshd = await startSshds(dir, [hang, ...hosts], hang, port, options.cpus ?? {}, bin);
     if (!sshd) continue;
     const silentHost = startSilent(silent.address, port);
     if (!silentHost) {
@@ -158,6 +169,7 @@ async function startSshds(
   hang: TestHost,
   port: number,
   cpus: Record<string, string>,
+  bin: string,
 ) {
   const started: { stop: () => Promise<void> }[] = [];
   const stopAll = async () => {
@@ -172,7 +184,7 @@ async function startSshds(
   for (const [affinity, members] of groups) {
     for (let i = 0; i < members.length; i += ADDRESSES_PER_SSHD) {
       const slice = members.slice(i, i + ADDRESSES_PER_SSHD);
-      const sshd = await startSshd(dir, index++, slice, hang, port, affinity);
+      const sshd = await startSshd(dir, index++, slice, hang, port, bin, affinity);
       if (!sshd) {
         await stopAll();
         return null;
@@ -189,6 +201,7 @@ async function startSshd(
   listen: TestHost[],
   hang: TestHost,
   port: number,
+  bin: string,
   affinity = "",
 ) {
   const config = join(dir, `sshd_config.${index}`);
@@ -210,6 +223,7 @@ async function startSshd(
         "PrintMotd no",
         "PrintLastLog no",
         "LogLevel ERROR",
+        `SetEnv PATH=${bin}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
         `Match LocalAddress ${hang.address}`,
         "  ForceCommand sleep 600",
         "",

@@ -1,0 +1,121 @@
+#!/bin/sh
+# pool bg's jobs on this host, from their records under ~/.pool/jobs/ (see
+# remote/launch.sh), in one round trip.
+# Usage: sh -s -- list [<id>...]     every record, or those named
+#        sh -s -- prune <days>       remove ended (or lost) jobs older than <days>
+#
+# list prints "@@ now <epoch s>", then per job "@@ job <id>", its record as
+# written, "cmd <its first line>", and, for each of its processes that still
+# runs, "alive <pid> <start time>" (a zombie does not run). Whether that start
+# time is the one recorded, and so what became of the job, is the parser's call
+# (probes/jobs.ts). prune prints "@@ pruned <id>" for each job it removed and
+# "@@ kept <id>" for each it left.
+LC_ALL=C
+export LC_ALL
+dir="$HOME/.pool/jobs"
+mode=${1:-list}
+[ "$#" -gt 0 ] && shift
+
+start_of() {
+  if [ -d /proc/self ]; then
+    { read -r stat < "/proc/$1/stat"; } 2>/dev/null || return 0
+    set -f
+    # shellcheck disable=SC2086 # splitting the fields is the point
+    set -- ${stat##*) }
+    set +f
+    case "$1" in Z | X) return 0 ;; esac
+    printf '%s\n' "${20}"
+  else
+    state=$(ps -o stat= -p "$1" 2>/dev/null) || return 0
+    case "$state" in Z*) return 0 ;; esac
+    ps -o lstart= -p "$1" 2>/dev/null
+  fi
+}
+
+# A job's record, its command's first line, and which of its processes run.
+show() {
+  job=$1
+  record="$dir/$job.job"
+  [ -f "$record" ] || return 0
+  printf '@@ job %s\n' "$job"
+  pids=
+  while IFS= read -r line || [ -n "$line" ]; do
+    printf '%s\n' "$line"
+    case "$line" in
+      'pid '* | 'waiter '*)
+        set -f
+        # shellcheck disable=SC2086
+        set -- $line
+        set +f
+        pids="$pids $2"
+        ;;
+    esac
+  done < "$record"
+  if [ -f "$dir/$job.cmd" ]; then
+    IFS= read -r first < "$dir/$job.cmd" || true
+    printf 'cmd %s\n' "$first"
+  fi
+  for pid in $pids; do
+    start=$(start_of "$pid")
+    if [ -n "$start" ]; then printf 'alive %s %s\n' "$pid" "$start"; fi
+  done
+}
+
+# Whether a process of the record is still the one it names (pid and start time).
+still_runs() {
+  while IFS= read -r line || [ -n "$line" ]; do
+    case "$line" in
+      'pid '* | 'waiter '*)
+        rest=${line#* }
+        pid=${rest%% *}
+        if [ "$(start_of "$pid")" = "${rest#* }" ]; then return 0; fi
+        ;;
+    esac
+  done < "$1"
+  return 1
+}
+
+ids() {
+  for record in "$dir"/*.job; do
+    [ -f "$record" ] || continue
+    id=${record##*/}
+    printf '%s\n' "${id%.job}"
+  done
+}
+
+valid() {
+  case "$1" in '' | *[!A-Za-z0-9_-]*) return 1 ;; esac
+}
+
+case "$mode" in
+  list)
+    printf '@@ now %s\n' "$(date +%s)"
+    printf '@@ dir %s\n' "$dir"
+    # shellcheck disable=SC2046 # ids are plain words
+    if [ "$#" -eq 0 ]; then set -- $(ids); fi
+    for id in "$@"; do
+      if valid "$id"; then show "$id"; fi
+    done
+    ;;
+  prune)
+    days=${1:-7}
+    case "$days" in '' | *[!0-9]*) echo "pool: days must be a whole number" >&2 && exit 2 ;; esac
+    for id in $(ids); do
+      record="$dir/$id.job"
+      # A running job stays, however old: only an ended record, or one whose
+      # processes are all gone without an end written (lost), goes.
+      if { grep -q '^exit ' "$record" || ! still_runs "$record"; } &&
+        [ -n "$(find "$record" -mtime +"$days")" ]; then
+        rm -f "$record" "$dir/$id.log" "$dir/$id.cmd" "$dir/$id.ready"
+        printf '@@ pruned %s\n' "$id"
+      else
+        printf '@@ kept %s\n' "$id"
+      fi
+    done
+    ;;
+  *)
+    echo "pool: unknown mode: $mode" >&2
+    exit 2
+    ;;
+esac
+printf '@@ end\n'

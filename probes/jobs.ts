@@ -1,0 +1,178 @@
+/**
+ * What `probes/jobs.sh` (and `remote/kill.sh`) say about `pool bg` jobs, and
+ * what became of each: pure, so every state is a unit test.
+ *
+ * A job is running while the process its record names — pid and start time —
+ * still runs (or its waiter, about to write the end); it exited (or was killed
+ * by a signal) once its record says how it ended; and it is lost when neither
+ * runs and no end was written: the host rebooted, or something killed the waiter.
+ */
+
+import { splitSections } from "./host.ts";
+
+export interface JobProcess {
+  pid: number;
+  start: string;
+}
+
+export interface JobRecord {
+  id: string;
+  /** Epoch seconds on the host's clock. */
+  startedS: number | null;
+  endedS: number | null;
+  gpus: number[];
+  /** The command: the leader of the job's process group. */
+  process: JobProcess | null;
+  /** The process that waits for it and writes the end. */
+  waiter: JobProcess | null;
+  /** The status the shell saw: 128+n when signal n ended it. */
+  exit: number | null;
+  /** The signal's name (TERM), when the status says one ended it. */
+  signal: string | null;
+  /** Its first line. */
+  command: string;
+  /** Its processes that run now, with their start times now. */
+  alive: JobProcess[];
+}
+
+export type JobState =
+  | { state: "running" }
+  | { state: "exited"; code: number }
+  | { state: "killed"; signal: string; code: number }
+  | { state: "lost" };
+
+export interface JobsAnswer {
+  /** The host's clock, epoch seconds. */
+  now: number | null;
+  /** Where the records and logs are. */
+  dir: string | null;
+  jobs: JobRecord[];
+  pruned: string[];
+  kept: string[];
+}
+
+/** Throws when the output is not a complete answer. */
+export function parseJobs(text: string): JobsAnswer {
+  const answer: JobsAnswer = { now: null, dir: null, jobs: [], pruned: [], kept: [] };
+  let job: string[] | null = null;
+  let complete = false;
+  const flush = () => {
+    if (job) answer.jobs.push(parseRecord(job[0], job.slice(1)));
+    job = null;
+  };
+  for (const line of text.split("\n")) {
+    const header = /^@@ (\S+)(?: (.*))?$/.exec(line);
+    if (!header) {
+      job?.push(line);
+      continue;
+    }
+    flush();
+    const [, name, value = ""] = header;
+    if (name === "now") answer.now = toInt(value);
+    else if (name === "dir") answer.dir = value;
+    else if (name === "job") job = [value];
+    else if (name === "pruned") answer.pruned.push(value);
+    else if (name === "kept") answer.kept.push(value);
+    else if (name === "end") complete = true;
+  }
+  flush();
+  if (!complete) throw new Error("incomplete answer about jobs");
+  return answer;
+}
+
+/** A record as launch.sh writes it, with the `cmd` and `alive` lines jobs.sh adds. */
+export function parseRecord(id: string, lines: string[]): JobRecord {
+  const job: JobRecord = {
+    id,
+    startedS: null,
+    endedS: null,
+    gpus: [],
+    process: null,
+    waiter: null,
+    exit: null,
+    signal: null,
+    command: "",
+    alive: [],
+  };
+  for (const line of lines) {
+    const at = line.indexOf(" ");
+    const key = at === -1 ? line : line.slice(0, at);
+    const value = at === -1 ? "" : line.slice(at + 1);
+    switch (key) {
+      case "started":
+        job.startedS = toInt(value);
+        break;
+      case "ended":
+        job.endedS = toInt(value);
+        break;
+      case "gpus":
+        job.gpus = value.split(",").map(Number).filter(Number.isInteger);
+        break;
+      case "pid":
+        job.process = parseProcess(value);
+        break;
+      case "waiter":
+        job.waiter = parseProcess(value);
+        break;
+      case "exit":
+        job.exit = toInt(value);
+        break;
+      case "signal":
+        job.signal = value.trim() || null;
+        break;
+      case "cmd":
+        job.command = value;
+        break;
+      case "alive": {
+        const p = parseProcess(value);
+        if (p) job.alive.push(p);
+      }
+    }
+  }
+  return job;
+}
+
+/** What became of a job (see the module's comment). */
+export function jobState(job: JobRecord): JobState {
+  if (job.exit !== null) {
+    return job.signal !== null && job.exit > 128
+      ? { state: "killed", signal: `SIG${job.signal}`, code: job.exit }
+      : { state: "exited", code: job.exit };
+  }
+  return runs(job, job.process) || runs(job, job.waiter) ? { state: "running" } : { state: "lost" };
+}
+
+/** Whether the process `p` of the job still runs: the same pid, started at the same time. */
+export function runs(job: JobRecord, p: JobProcess | null): boolean {
+  return p !== null && job.alive.some((a) => a.pid === p.pid && sameStart(a.start, p.start));
+}
+
+function sameStart(a: string, b: string): boolean {
+  return a.trim().split(/\s+/).join(" ") === b.trim().split(/\s+/).join(" ");
+}
+
+function parseProcess(text: string): JobProcess | null {
+  const m = /^(\d+) (\S.*)$/.exec(text.trim());
+  return m ? { pid: Number(m[1]), start: m[2].trim() } : null;
+}
+
+function toInt(text: string): number | null {
+  const n = Number.parseInt(text.trim(), 10);
+  return Number.isFinite(n) ? n : null;
+}
+
+/** kill.sh's answer: what it found, and the record as it stands after. */
+export function parseKill(id: string, text: string): {
+  found: "missing" | "over" | "lost" | "killed";
+  job: JobRecord | null;
+} | null {
+  const s = splitSections(text);
+  if (!s.has("end")) return null;
+  for (const found of ["missing", "over", "lost", "killed"] as const) {
+    if (s.has(found)) {
+      const lines = (s.get(found) ?? "").split("\n").filter(Boolean);
+      return { found, job: found === "missing" ? null : parseRecord(id, lines) };
+    }
+  }
+  return null;
+}

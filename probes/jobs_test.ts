@@ -1,0 +1,63 @@
+import { assertEquals, assertThrows } from "../tests/assert.ts";
+import { jobState, parseJobs, parseKill } from "./jobs.ts";
+
+/** What jobs.sh printed on this machine for two ended jobs (remote/launch.sh's records). */
+const ENDED = `@@ now 1795888230
+@@ dir /root/.pool/jobs
+@@ job abc123
+started 1795888208
+pid 1523 316123
+waiter 1522 316123
+exit 3
+ended 1795888209
+cmd echo hi $X; sleep 1; exit 3
+@@ job abc124
+started 1795888210
+gpus 0,3
+pid 1685 316278
+waiter 1684 316278
+exit 143
+signal TERM
+ended 1795888210
+cmd sleep 100
+@@ end
+`;
+
+Deno.test("parseJobs() reads records: times, GPUs, the command, how each ended", () => {
+  const answer = parseJobs(ENDED);
+  assertEquals([answer.now, answer.dir], [1795888230, "/root/.pool/jobs"]);
+  const [three, term] = answer.jobs;
+  assertEquals(three.command, "echo hi $X; sleep 1; exit 3");
+  assertEquals([three.startedS, three.endedS, three.gpus], [1795888208, 1795888209, []]);
+  assertEquals(three.process, { pid: 1523, start: "316123" });
+  assertEquals(jobState(three), { state: "exited", code: 3 });
+  assertEquals(term.gpus, [0, 3]);
+  assertEquals(jobState(term), { state: "killed", signal: "SIGTERM", code: 143 });
+});
+
+Deno.test("jobState() runs while the recorded pid and start time run, else the job is lost", () => {
+  const record = (alive: string) =>
+    parseJobs(`@@ job j\nstarted 1\npid 10 500\nwaiter 9 499\n${alive}@@ end\n`).jobs[0];
+  assertEquals(jobState(record("alive 10 500\nalive 9 499\n")).state, "running");
+  // Over, its waiter about to write the end: still running for a moment.
+  assertEquals(jobState(record("alive 9 499\n")).state, "running");
+  // A reboot: nothing runs, no end was written.
+  assertEquals(jobState(record("")).state, "lost");
+  // After a reboot the pids may be taken by others: another start time is another process.
+  assertEquals(jobState(record("alive 10 7\nalive 9 8\n")).state, "lost");
+});
+
+Deno.test("parseJobs() refuses an answer cut short", () => {
+  assertThrows(() => parseJobs(ENDED.replace("@@ end\n", "")));
+});
+
+Deno.test("parseKill() says what kill.sh found, with the record after", () => {
+  const killed = parseKill(
+    "j",
+    "@@ killed\nstarted 1\npid 10 500\nexit 143\nsignal TERM\nended 2\n@@ end\n",
+  );
+  assertEquals(killed?.found, "killed");
+  assertEquals(jobState(killed!.job!), { state: "killed", signal: "SIGTERM", code: 143 });
+  assertEquals(parseKill("j", "@@ missing\n@@ end\n"), { found: "missing", job: null });
+  assertEquals(parseKill("j", "@@ killed\nstarted 1\n"), null, "cut short");
+});

@@ -1,0 +1,80 @@
+#!/bin/sh
+# Prints a `pool bg` job's log, and with follow keeps printing what it adds
+# until the job ends, for `pool logs`. Run as a remote command (not a payload
+# on stdin), so that it ends when pool stops waiting.
+# Usage: sh -c "<this script>" pool-logs <job id> <lines: all or N> <follow: 0 or 1>
+#
+# Bytes are counted, not lines: each round prints exactly what the log gained
+# since the last, partial lines included. The end is read from the job's
+# record before the log's size, so the last output is never missed; a job
+# whose processes are gone without an end written (lost) stops it too.
+# Exits 3 when there is no such job here.
+LC_ALL=C
+export LC_ALL
+id=$1
+lines=$2
+follow=$3
+case "$id" in '' | *[!A-Za-z0-9_-]*) echo "pool: bad job id: $id" >&2 && exit 2 ;; esac
+dir="$HOME/.pool/jobs"
+log="$dir/$id.log"
+record="$dir/$id.job"
+if [ ! -f "$record" ]; then
+  echo "pool: no job $id on this host" >&2
+  exit 3
+fi
+[ -f "$log" ] || : > "$log"
+
+start_of() {
+  if [ -d /proc/self ]; then
+    { read -r stat < "/proc/$1/stat"; } 2>/dev/null || return 0
+    set -f
+    # shellcheck disable=SC2086 # splitting the fields is the point
+    set -- ${stat##*) }
+    set +f
+    case "$1" in Z | X) return 0 ;; esac
+    printf '%s\n' "${20}"
+  else
+    state=$(ps -o stat= -p "$1" 2>/dev/null) || return 0
+    case "$state" in Z*) return 0 ;; esac
+    ps -o lstart= -p "$1" 2>/dev/null
+  fi
+}
+
+# Whether a process of the record is still the one it names (pid and start time).
+still_runs() {
+  while IFS= read -r line || [ -n "$line" ]; do
+    case "$line" in
+      'pid '* | 'waiter '*)
+        rest=${line#* }
+        pid=${rest%% *}
+        if [ "$(start_of "$pid")" = "${rest#* }" ]; then return 0; fi
+        ;;
+    esac
+  done < "$record"
+  return 1
+}
+
+size() {
+  n=$(wc -c < "$log")
+  printf '%s\n' "$((n + 0))"
+}
+
+offset=$(size)
+if [ "$lines" = all ]; then
+  head -c "$offset" "$log"
+else
+  head -c "$offset" "$log" | tail -n "$lines"
+fi
+[ "$follow" = 1 ] || exit 0
+while :; do
+  ended=
+  if grep -q '^exit ' "$record" || ! still_runs; then ended=1; fi
+  now=$(size)
+  if [ "$now" -lt "$offset" ]; then offset=0; fi # truncated under us: start again
+  if [ "$now" -gt "$offset" ]; then
+    tail -c +"$((offset + 1))" "$log" | head -c "$((now - offset))"
+    offset=$now
+  fi
+  if [ -n "$ended" ]; then exit 0; fi
+  sleep 0.2 2>/dev/null || sleep 1
+done

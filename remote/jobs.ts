@@ -1,0 +1,85 @@
+/**
+ * The remote side of `pool jobs`, `logs`, `wait` and `kill`: each one round
+ * trip to a host, answered about the records `remote/launch.sh` keeps.
+ */
+
+import type { Host } from "../roster/host.ts";
+import { type JobsAnswer, parseJobs, parseKill, probeScript } from "../probes/mod.ts";
+import { failureReason } from "./exec.ts";
+import { shQuote } from "./quote.ts";
+import type { Runner } from "./runner.ts";
+
+export interface JobsReply {
+  answer: JobsAnswer | null;
+  /** Why there is no answer: ssh's reason, a timeout, a broken answer. */
+  error?: string;
+}
+
+/** Asks `host` about its jobs: `["list", ...ids]` or `["prune", days]`. */
+export async function askJobs(
+  runner: Runner,
+  host: Host,
+  args: string[],
+  options: { timeoutMs: number; signal?: AbortSignal },
+): Promise<JobsReply> {
+  const result = await runner.exec(host, ["sh", "-s", "--", ...args].map(shQuote).join(" "), {
+    payload: await probeScript("jobs"),
+    timeoutMs: options.timeoutMs,
+    connectTimeout: Math.min(8, options.timeoutMs / 1000),
+    signal: options.signal,
+  });
+  if (result.outcome !== "ok") return { answer: null, error: failureReason(result) };
+  try {
+    return { answer: parseJobs(result.stdout) };
+  } catch (e) {
+    return { answer: null, error: (e as Error).message };
+  }
+}
+
+const scripts = new Map<string, string>();
+
+async function script(name: "kill" | "follow"): Promise<string> {
+  let text = scripts.get(name);
+  if (text === undefined) {
+    text = await Deno.readTextFile(new URL(`./${name}.sh`, import.meta.url));
+    scripts.set(name, text);
+  }
+  return text;
+}
+
+/** Signals job `id`'s process group on `host`, then KILLs what is left after `graceS` seconds. */
+export async function killJob(
+  runner: Runner,
+  host: Host,
+  id: string,
+  options: { signalName: string; graceS: number; signal?: AbortSignal },
+) {
+  const args = [id, options.signalName, String(options.graceS)];
+  const result = await runner.exec(host, ["sh", "-s", "--", ...args].map(shQuote).join(" "), {
+    payload: await script("kill"),
+    timeoutMs: (options.graceS + 20) * 1000,
+    signal: options.signal,
+  });
+  const parsed = result.outcome === "ok" ? parseKill(id, result.stdout) : null;
+  return { parsed, result };
+}
+
+/**
+ * The remote command that prints job `id`'s log (the last `lines`, or all)
+ * and with `follow` keeps printing until the job ends. A command, not a
+ * payload: it runs under the remote supervisor and ends when pool does.
+ */
+export async function followCommand(
+  id: string,
+  lines: number | "all",
+  follow: boolean,
+): Promise<string> {
+  const text = withoutComments(await script("follow"));
+  return ["sh", "-c", text, "pool-logs", id, String(lines), follow ? "1" : "0"].map(shQuote)
+    .join(" ");
+}
+
+/** The script as sent: its comments are for readers of the file, not for every `ps` on the host. */
+function withoutComments(text: string): string {
+  return text.split("\n").filter((l) => l.trim() !== "" && !/^\s*#/.test(l)).join("\n") + "\n";
+}

@@ -1,0 +1,80 @@
+/** How a `pool bg` job is shown: its state in words, its row, its JSON. */
+
+import type { JobRecord, JobState } from "../probes/mod.ts";
+
+/** `running`, `exited 3`, `killed by SIGTERM`, `lost`. */
+export function stateWords(s: JobState): string {
+  switch (s.state) {
+    case "running":
+      return "running";
+    case "exited":
+      return `exited ${s.code}`;
+    case "killed":
+      return `killed by ${s.signal}`;
+    case "lost":
+      return "lost";
+  }
+}
+
+/** The exit code a job's end stands for: its own, 128+n for signal n, 1 for lost. */
+export function stateCode(s: JobState): number {
+  return s.state === "exited" || s.state === "killed" ? s.code : s.state === "lost" ? 1 : 0;
+}
+
+/** `45s`, `12m03s`, `3h07m`, `2d04h`. */
+export function formatRunTime(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  const pad = (n: number) => String(n).padStart(2, "0");
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${pad(s % 60)}s`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h${pad(Math.floor(s / 60) % 60)}m`;
+  return `${Math.floor(s / 86400)}d${pad(Math.floor(s / 3600) % 24)}h`;
+}
+
+/** Local time, to the minute: `2026-11-28 14:03`. */
+export function formatStarted(epochS: number): string {
+  const d = new Date(epochS * 1000);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${
+    pad(d.getMinutes())
+  }`;
+}
+
+/** How long it ran (or has run, by the host's clock `now`); null when the record does not say. */
+export function runSeconds(job: JobRecord, now: number | null): number | null {
+  if (job.startedS === null) return null;
+  const end = job.endedS ?? now;
+  return end === null ? null : end - job.startedS;
+}
+
+export function jobRow(host: string, job: JobRecord, s: JobState, now: number | null): string[] {
+  const ran = runSeconds(job, now);
+  return [
+    job.id,
+    host,
+    stateWords(s),
+    job.startedS === null ? "-" : formatStarted(job.startedS),
+    ran === null ? "-" : formatRunTime(ran),
+    job.gpus.length > 0 ? `gpu ${job.gpus.join(",")}` : "-",
+    job.command.length > 60 ? job.command.slice(0, 57) + "..." : job.command,
+  ];
+}
+
+export const JOB_HEADER = ["id", "host", "state", "started", "ran", "gpu", "command"];
+
+/** One job as JSON: times in epoch seconds (the host's clock), `exit` and `signal` once it ended. */
+export function jobJson(host: string, job: JobRecord, s: JobState, now: number | null) {
+  return {
+    id: job.id,
+    host,
+    state: s.state,
+    exit: s.state === "exited" || s.state === "killed" ? s.code : null,
+    signal: s.state === "killed" ? s.signal : null,
+    pid: job.process?.pid ?? null,
+    started_s: job.startedS,
+    ended_s: job.endedS,
+    run_s: runSeconds(job, now),
+    gpus: job.gpus,
+    command: job.command,
+  };
+}

@@ -1,0 +1,328 @@
+/**
+ * Jobs from dispatch to done (issue 13) and lease liveness (issue 12, items 5
+ * and 9), against real sshd test hosts whose PATH holds a fake nvidia-smi
+ * reporting 8 GPUs, three of them busy.
+ */
+
+import { join } from "node:path";
+import { assert, assertEquals, assertMatch } from "./assert.ts";
+import { fleetTest, pool, spawnPool, writeRoster } from "./helpers.ts";
+import { assertGone, eventually, processesWith } from "./procs.ts";
+import type { Fleet } from "./hosts/harness.ts";
+
+/** 8 H100s as `nvidia-smi --query-gpu` prints them; 1, 4 and 6 are busy. */
+const NVIDIA_SMI = `#!/bin/sh
+cat <<'EOF'
+index, name, utilization.gpu [%], memory.used [MiB], memory.total [MiB]
+0, NVIDIA H100 80GB HBM3, 0 %, 3 MiB, 81559 MiB
+1, NVIDIA H100 80GB HBM3, 100 %, 78942 MiB, 81559 MiB
+2, NVIDIA H100 80GB HBM3, 0 %, 3 MiB, 81559 MiB
+3, NVIDIA H100 80GB HBM3, 0 %, 3 MiB, 81559 MiB
+4, NVIDIA H100 80GB HBM3, 98 %, 21340 MiB, 81559 MiB
+5, NVIDIA H100 80GB HBM3, 0 %, 3 MiB, 81559 MiB
+6, NVIDIA H100 80GB HBM3, 100 %, 19742 MiB, 81559 MiB
+7, NVIDIA H100 80GB HBM3, 0 %, 3 MiB, 81559 MiB
+EOF
+`;
+const IDLE = ["0", "2", "3", "5", "7"];
+const GPUS = { bin: { "nvidia-smi": NVIDIA_SMI } };
+
+interface LeaseJson {
+  host: string;
+  gpus: number[];
+  created_ms: number;
+  remote_pid?: number;
+  remote_start?: string;
+  job?: string;
+}
+
+async function leasesIn(fleet: Fleet): Promise<LeaseJson[]> {
+  try {
+    return JSON.parse(await Deno.readTextFile(join(fleet.dir, "state", "leases.json"))).leases;
+  } catch {
+    return [];
+  }
+}
+
+/** Waits (bounded, never timed) until `check` holds. */
+async function until(what: string, check: () => Promise<boolean>, ms = 30_000) {
+  if (!(await eventually(check, ms))) throw new Error(`never saw ${what}`);
+}
+
+/** A file the test creates to let a job finish: its path, and the shell test that waits for it. */
+function gate(fleet: Fleet, name: string) {
+  const path = join(fleet.dir, name);
+  return {
+    path,
+    wait: `while [ ! -e ${path} ]; do sleep 0.1; done`,
+    open: () => Deno.writeTextFile(path, ""),
+  };
+}
+
+const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+
+/** Starts `pool bg` and returns the job id from its `host  job ID  pid N …` line. */
+async function bg(fleet: Fleet, args: string[]): Promise<{ id: string; pid: number; out: string }> {
+  const r = await pool(fleet, ["bg", ...args]);
+  assertEquals(r.code, 0, r.stderr);
+  const m = /^(\S+) {2}job ([a-z0-9]+) {2}pid (\d+)(?: {2}gpu \S+)? {2}log (\S+)$/m.exec(r.stdout);
+  assert(m, r.stdout);
+  return { id: m[2], pid: Number(m[3]), out: r.stdout };
+}
+
+async function jobJson(fleet: Fleet, id: string, args: string[] = []) {
+  const r = await pool(fleet, ["jobs", ...args, "--all", "--json"]);
+  assertEquals(r.code, 0, r.stderr);
+  return (JSON.parse(r.stdout).jobs as { id: string; state: string; exit: number | null }[])
+    .find((j) => j.id === id);
+}
+
+fleetTest("pool route --gpus pins each command to its own idle GPUs", 1, async (_t, fleet) => {
+  await writeRoster(fleet, [{ name: "h1" }]);
+  const g = gate(fleet, "gpus-done");
+  const show = `echo "$CUDA_VISIBLE_DEVICES|$CUDA_DEVICE_ORDER|$POOL_GPUS"; ${g.wait}`;
+  const runs = [0, 1].map(() => spawnPool(fleet, ["route", "--gpus", "2", show]));
+  try {
+    await until("two GPU leases", async () => (await leasesIn(fleet)).length === 2);
+    // Five idle GPUs, four leased: two more do not fit.
+    const third = await pool(fleet, ["route", "--gpus", "2", "true"]);
+    assertEquals(third.code, 75, third.stderr);
+    assertMatch(third.stderr, /needs 2 idle GPU\(s\), has 1/);
+    const leases = await pool(fleet, ["leases"]);
+    assertMatch(leases.stdout, /gpu \d,\d/, "indices, never a count");
+  } finally {
+    await g.open();
+  }
+  const outs = await Promise.all(runs.map((c) => c.output()));
+  const seen = outs.map((o) => {
+    assertEquals(o.code, 0, decode(o.stderr));
+    const [visible, order, pool] = decode(o.stdout).trim().split("|");
+    assertEquals(order, "PCI_BUS_ID");
+    assertEquals(pool, visible);
+    return visible.split(",");
+  });
+  for (const s of seen) {
+    assertEquals(s.length, 2);
+    assert(s.every((i) => IDLE.includes(i)), `${s} are idle GPUs`);
+  }
+  assertEquals(new Set(seen.flat()).size, 4, `distinct GPUs: ${seen.join(" / ")}`);
+
+  // A value the command sets itself wins.
+  const own = await pool(fleet, [
+    "route",
+    "--gpus",
+    "1",
+    "export CUDA_VISIBLE_DEVICES=7; echo $CUDA_VISIBLE_DEVICES",
+  ]);
+  assertEquals([own.code, own.stdout], [0, "7\n"], own.stderr);
+  assertEquals(await leasesIn(fleet), [], "every lease released");
+}, GPUS);
+
+/** This machine's room as route computes it: MemAvailable − 10 % of MemTotal, in MiB. */
+async function roomMiB(): Promise<number> {
+  const meminfo = await Deno.readTextFile("/proc/meminfo");
+  const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(meminfo)![1]);
+  return Math.floor((kb("MemAvailable") - 0.1 * kb("MemTotal")) / 1024);
+}
+
+fleetTest("a live route keeps its lease past --ttl (issue 12, item 5)", 1, async (_t, fleet) => {
+  await writeRoster(fleet, [{ name: "h1" }]);
+  const g = gate(fleet, "ttl-done");
+  const big = `${Math.floor((await roomMiB()) * 0.7)}M`;
+  const first = spawnPool(fleet, ["route", "--mem", big, "--ttl", "5s", g.wait]);
+  try {
+    await until("the lease", async () => (await leasesIn(fleet)).length === 1);
+    const [lease] = await leasesIn(fleet);
+    // Past its TTL, while its command still runs…
+    await until("the TTL to pass", () => Promise.resolve(Date.now() > lease.created_ms + 6000));
+    // …a second route must not land on its memory.
+    const second = await pool(fleet, ["route", "--mem", big, "true"]);
+    assertEquals(second.code, 75, second.stderr);
+    assertEquals((await leasesIn(fleet)).length, 1, "the live lease was kept");
+  } finally {
+    await g.open();
+  }
+  assertEquals((await first.output()).code, 0);
+  assertEquals(await leasesIn(fleet), []);
+});
+
+fleetTest("bg → jobs → logs -f → jobs → wait, with the job's own code", 2, async (t, fleet) => {
+  await writeRoster(fleet, [{ name: "h1" }, { name: "h2" }]);
+
+  await t.step("a job that exits 3", async () => {
+    const g = gate(fleet, "three");
+    const job = await bg(fleet, ["h2", `echo start; ${g.wait}; echo end; exit 3`]);
+    const running = await pool(fleet, ["jobs"]);
+    assertMatch(running.stdout, new RegExp(`^${job.id} +h2 +running `, "m"));
+    const follow = spawnPool(fleet, ["logs", "-f", job.id]);
+    const reader = follow.stdout.getReader();
+    const first = await reader.read();
+    assertEquals(decode(first.value!), "start\n", "streamed while the job runs");
+    await g.open();
+    let rest = "";
+    for (let r = await reader.read(); !r.done; r = await reader.read()) rest += decode(r.value);
+    assertEquals(rest, "end\n");
+    assertEquals((await follow.status).code, 3, "logs -f exits with the job's code");
+    const ended = await pool(fleet, ["jobs"]);
+    assertMatch(ended.stdout, new RegExp(`^${job.id} +h2 +exited 3 `, "m"));
+    const waited = await pool(fleet, ["wait", job.id]);
+    assertEquals(waited.code, 3, waited.stderr);
+    assertEquals(waited.stdout, `${job.id}  h2  exited 3\n`);
+    const all = await pool(fleet, ["logs", job.id, "--tail", "1"]);
+    assertEquals([all.code, all.stdout], [0, "end\n"]);
+  });
+
+  await t.step("a job that exits 0, and wait on several", async () => {
+    const a = await bg(fleet, ["h1", "sleep 1; exit 0"]);
+    const b = await bg(fleet, ["h2", "sleep 1; exit 5"]);
+    const follow = await pool(fleet, ["logs", "-f", a.id]);
+    assertEquals(follow.code, 0, follow.stderr);
+    const waited = await pool(fleet, ["wait", a.id, b.id, "--json"]);
+    assertEquals(waited.code, 5, "the largest code");
+    const lines = waited.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    assertEquals(lines.map((l) => [l.id, l.exit]).sort(), [[a.id, 0], [b.id, 5]].sort());
+  });
+
+  await t.step("wait --timeout gives up with 124", async () => {
+    const g = gate(fleet, "slow");
+    const job = await bg(fleet, ["h1", g.wait]);
+    const waited = await pool(fleet, ["wait", job.id, "--timeout", "1s"]);
+    assertEquals(waited.code, 124, waited.stderr);
+    assertMatch(waited.stderr, new RegExp(`still running after 1s: ${job.id}`));
+    await g.open();
+    assertEquals((await pool(fleet, ["wait", job.id])).code, 0);
+  });
+
+  await t.step("a stopped logs -f leaves nothing following on the host", async () => {
+    const g = gate(fleet, "follow");
+    const job = await bg(fleet, ["h1", `echo up; ${g.wait}`]);
+    const follow = spawnPool(fleet, ["logs", "-f", job.id]);
+    const reader = follow.stdout.getReader();
+    assertEquals(decode((await reader.read()).value!), "up\n");
+    assert((await processesWith(`pool-logs ${job.id}`)).length > 0, "a follower runs");
+    Deno.kill(follow.pid, "SIGINT");
+    assertEquals((await follow.status).code, 130);
+    await reader.cancel();
+    await assertGone(`pool-logs ${job.id}`, "the follower");
+    await g.open();
+  });
+
+  await t.step("a job ended by a signal", async () => {
+    const job = await bg(fleet, ["h1", "echo up; sleep 300"]);
+    const follow = spawnPool(fleet, ["logs", "-f", job.id]);
+    const reader = follow.stdout.getReader();
+    assertEquals(decode((await reader.read()).value!), "up\n");
+    const killed = await pool(fleet, ["kill", job.id]);
+    assertEquals(killed.code, 0, killed.stderr);
+    assertEquals(killed.stdout, `${job.id}  h1  killed by SIGTERM\n`);
+    while (!(await reader.read()).done) { /* drain */ }
+    assertEquals((await follow.status).code, 143, "logs -f: 128 + SIGTERM");
+    assertEquals((await jobJson(fleet, job.id))?.state, "killed");
+    const again = await pool(fleet, ["kill", job.id]);
+    assertEquals(again.code, 1);
+    assertMatch(again.stderr, /had already ended: killed by SIGTERM/);
+  });
+
+  await t.step("unknown ids and bad flags", async () => {
+    const none = await pool(fleet, ["logs", "zzzzzz"]);
+    assertEquals(none.code, 1);
+    assertMatch(none.stderr, /^pool: no job zzzzzz \(pool jobs lists them\)\n$/);
+    assertEquals((await pool(fleet, ["logs", "../x"])).code, 2);
+    assertEquals((await pool(fleet, ["kill", "abc", "--signal", "9"])).code, 2);
+  });
+});
+
+fleetTest("pool kill ends a job's forked children and frees its lease", 1, async (_t, fleet) => {
+  await writeRoster(fleet, [{ name: "h1" }]);
+  const marker = `sleep 31${Math.floor(Math.random() * 9)}`;
+  const job = await bg(fleet, ["--gpus", "2", `${marker}1 & ${marker}2 & ${marker}3; wait`]);
+  assertMatch(job.out, / gpu \d,\d /);
+  await until("three children", async () => (await processesWith(marker, true)).length === 3);
+  const [lease] = await leasesIn(fleet);
+  assertEquals([lease.job, lease.remote_pid], [job.id, job.pid]);
+  const log = await pool(fleet, ["jobs", "--json"]);
+  assertEquals(JSON.parse(log.stdout).jobs[0].gpus, lease.gpus);
+  const killed = await pool(fleet, ["kill", job.id, "--json"]);
+  assertEquals(killed.code, 0, killed.stderr);
+  assertEquals(JSON.parse(killed.stdout).killed, true);
+  await assertGone(marker, "the job's children");
+  assertEquals(await leasesIn(fleet), [], "the lease went with the job");
+}, GPUS);
+
+fleetTest(
+  "a job pinned by bg sees its GPUs; a recycled pid holds no lease (issue 12, item 9)",
+  1,
+  async (_t, fleet) => {
+    await writeRoster(fleet, [{ name: "h1" }]);
+    const g = gate(fleet, "pinned");
+    const job = await bg(fleet, [
+      "--gpus",
+      "4",
+      `echo "$CUDA_VISIBLE_DEVICES $POOL_GPUS"; ${g.wait}`,
+    ]);
+    await until("the log", async () => (await pool(fleet, ["logs", job.id])).stdout !== "");
+    const [visible, own] = (await pool(fleet, ["logs", job.id])).stdout.trim().split(" ");
+    assertEquals(visible, own);
+    assertEquals(visible.split(",").length, 4);
+    // Nothing left for two more while it runs.
+    assertEquals((await pool(fleet, ["route", "--gpus", "2", "true"])).code, 75);
+    // The kernel hands its pid to another process: same pid, another start time.
+    const ledger = join(fleet.dir, "state", "leases.json");
+    const doc = JSON.parse(await Deno.readTextFile(ledger));
+    doc.leases[0].remote_start = "1";
+    await Deno.writeTextFile(ledger, JSON.stringify(doc));
+    const r = await pool(fleet, ["route", "--gpus", "2", "true"]);
+    assertEquals(r.code, 0, r.stderr);
+    assertEquals(await leasesIn(fleet), [], "the lease of the pid's old owner is gone");
+    await g.open();
+  },
+  GPUS,
+);
+
+fleetTest("a job whose host rebooted is lost", 1, async (_t, fleet) => {
+  await writeRoster(fleet, [{ name: "h1" }]);
+  const job = await bg(fleet, ["h1", "sleep 300"]);
+  // A reboot: every process of the job gone at once, with no time to write an end.
+  const waiter = await pool(fleet, [
+    "on",
+    "h1",
+    `sed -n 's/^waiter \\([0-9]*\\) .*/\\1/p' ~/.pool/jobs/${job.id}.job`,
+  ]);
+  const waiterPid = Number(waiter.stdout.trim());
+  assert(waiterPid > 0, waiter.stdout);
+  Deno.kill(waiterPid, "SIGKILL");
+  Deno.kill(-job.pid, "SIGKILL");
+  await until("the job gone", async () => (await jobJson(fleet, job.id))?.state !== "running");
+  assertEquals((await jobJson(fleet, job.id))?.state, "lost");
+  assertMatch((await pool(fleet, ["jobs"])).stdout, new RegExp(`^${job.id} +h1 +lost `, "m"));
+  const follow = await pool(fleet, ["logs", "-f", job.id]);
+  assertEquals(follow.code, 1);
+  assertMatch(follow.stderr, /was lost/);
+  assertEquals((await pool(fleet, ["wait", job.id])).code, 1);
+});
+
+fleetTest(
+  "pool jobs --prune removes ended jobs past --days, never a running one",
+  1,
+  async (_t, fleet) => {
+    await writeRoster(fleet, [{ name: "h1" }]);
+    const g = gate(fleet, "prune");
+    const done = await bg(fleet, ["h1", "true"]);
+    const running = await bg(fleet, ["h1", g.wait]);
+    assertEquals((await pool(fleet, ["wait", done.id])).code, 0);
+    // Both records three days old.
+    const age = `touch -d '3 days ago' ~/.pool/jobs/${done.id}.job ~/.pool/jobs/${running.id}.job`;
+    assertEquals((await pool(fleet, ["on", "h1", age])).code, 0);
+    const kept = await pool(fleet, ["jobs", "--prune", "--days", "5"]);
+    assertEquals([kept.code, kept.stdout], [0, ""]);
+    const pruned = await pool(fleet, ["jobs", "--prune", "--days", "2"]);
+    assertEquals([pruned.code, pruned.stdout], [0, `h1  pruned ${done.id}\n`]);
+    const left = await pool(fleet, ["on", "h1", "ls ~/.pool/jobs"]);
+    assertEquals(
+      left.stdout,
+      [".cmd", ".job", ".log"].map((e) => running.id + e).join("\n") + "\n",
+    );
+    assertMatch((await pool(fleet, ["logs", done.id])).stderr, /no job/);
+    await g.open();
+  },
+);

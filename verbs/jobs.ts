@@ -1,0 +1,123 @@
+/**
+ * `pool jobs [hosts] [--all] [--json]`: what `pool bg` started and what became
+ * of it — running, exited N, killed by SIG, or lost — one round trip per
+ * host. `--prune [--days N]` removes the records and logs of jobs that ended
+ * more than N days ago.
+ */
+
+import { Command } from "commander";
+import { countOption } from "../flags.ts";
+import { renderTable } from "../render/table.ts";
+import { JOB_HEADER, jobJson, jobRow } from "../render/jobs.ts";
+import type { Host } from "../roster/host.ts";
+import { jobState } from "../probes/mod.ts";
+import { askJobs } from "../remote/jobs.ts";
+import { poolMap } from "../remote/pool_map.ts";
+import { askHosts, hostsByName, JOBS_TIMEOUT_MS } from "../dispatch/jobs.ts";
+import { type Deps, type Run, selectFromRoster } from "../deps/deps.ts";
+
+export interface JobsOptions {
+  /** A host selection; without one, the hosts this pool started jobs on. */
+  hosts?: string;
+  all?: boolean;
+  json?: boolean;
+  prune?: boolean;
+  days?: number;
+}
+
+/** Without --all, jobs that ended longer ago than this are left out. */
+export const RECENT_S = 24 * 3600;
+export const PRUNE_DAYS = 7;
+
+/** The hosts to ask: the selection, or every host the job index names. */
+async function targets(options: JobsOptions, deps: Deps): Promise<Host[]> {
+  if (options.hosts !== undefined) return (await selectFromRoster(deps, options.hosts)).hosts;
+  const hosts = await hostsByName(deps);
+  const named = new Set((await deps.jobs.read()).map((j) => j.host));
+  return [...named].flatMap((name) => hosts.get(name) ?? []);
+}
+
+export async function jobs(options: JobsOptions, deps: Deps): Promise<number> {
+  const hosts = await targets(options, deps);
+  if (options.prune) return await prune(hosts, options.days ?? PRUNE_DAYS, options, deps);
+  const replies = await askHosts(deps, hosts.map((host) => ({ host, ids: null })));
+  const rows: string[][] = [];
+  const listed: ReturnType<typeof jobJson>[] = [];
+  const errors: { host: string; error: string }[] = [];
+  hosts.forEach((host, i) => {
+    const { answer, error } = replies[i];
+    if (!answer) return errors.push({ host: host.name, error: error ?? "no answer" });
+    const jobs = [...answer.jobs].sort((a, b) => (a.startedS ?? 0) - (b.startedS ?? 0));
+    for (const job of jobs) {
+      const s = jobState(job);
+      const ended = s.state === "exited" || s.state === "killed";
+      const old = ended && answer.now !== null && job.endedS !== null &&
+        answer.now - job.endedS > RECENT_S;
+      if (old && !options.all) continue;
+      rows.push(jobRow(host.name, job, s, answer.now));
+      listed.push(jobJson(host.name, job, s, answer.now));
+    }
+  });
+  if (options.json) {
+    deps.out.outLine(JSON.stringify({ jobs: listed, errors }, null, 2));
+  } else if (rows.length === 0) {
+    if (errors.length === 0) deps.out.outLine("no jobs");
+  } else {
+    deps.out.out(await renderTable([JOB_HEADER, ...rows]));
+  }
+  for (const e of errors) deps.out.errLine(`pool: ${e.host}: ${e.error}`);
+  return errors.length > 0 ? 1 : 0;
+}
+
+async function prune(hosts: Host[], days: number, options: JobsOptions, deps: Deps) {
+  const replies = await poolMap(
+    hosts,
+    8,
+    (host) =>
+      askJobs(deps.runner, host, ["prune", String(days)], {
+        timeoutMs: JOBS_TIMEOUT_MS,
+        signal: deps.signal,
+      }),
+  );
+  const pruned: { host: string; id: string }[] = [];
+  const errors: { host: string; error: string }[] = [];
+  // What each host still keeps; the index forgets the rest, however it went.
+  const kept = new Map<string, Set<string>>();
+  hosts.forEach((host, i) => {
+    const { answer, error } = replies[i];
+    if (!answer) return errors.push({ host: host.name, error: error ?? "no answer" });
+    for (const id of answer.pruned) pruned.push({ host: host.name, id });
+    kept.set(host.name, new Set(answer.kept));
+  });
+  await deps.jobs.update((jobs) => ({
+    jobs: jobs.filter((j) => !kept.has(j.host) || kept.get(j.host)!.has(j.id)),
+    result: undefined,
+  }));
+  if (options.json) deps.out.outLine(JSON.stringify({ pruned, errors }, null, 2));
+  else {
+    for (const p of pruned) deps.out.outLine(`${p.host}  pruned ${p.id}`);
+    for (const e of errors) deps.out.errLine(`pool: ${e.host}: ${e.error}`);
+  }
+  return errors.length > 0 ? 1 : 0;
+}
+
+export const jobsCommand = (run: Run) =>
+  new Command("jobs")
+    .description("list the jobs pool bg started: running, exited N, killed by SIG, or lost")
+    .argument("[hosts]", "ask these hosts (default: every host this pool started jobs on)")
+    .option("--all", `also jobs that ended more than ${RECENT_S / 3600} h ago`)
+    .option("--json", "the jobs as JSON")
+    .option("--prune", "remove the records and logs of jobs that ended more than --days ago")
+    .addOption(countOption("--days <n>", `with --prune: age in days (default ${PRUNE_DAYS})`))
+    .addHelpText(
+      "after",
+      `
+A job is lost when its process is gone and it left no exit code (the host rebooted).
+Examples:
+  pool jobs                     # the jobs this pool started, on their hosts
+  pool jobs all --all --json    # every job record on every host
+  pool jobs --prune --days 3`,
+    )
+    .action((hosts: string | undefined, opts: Omit<JobsOptions, "hosts">) =>
+      run((deps) => jobs({ hosts, ...opts }, deps))
+    );

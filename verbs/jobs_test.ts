@@ -1,0 +1,86 @@
+/** The job verbs (jobs, wait, kill) without sshd: which host is asked, how often, and what is said. */
+
+import { assertEquals, assertRejects } from "../tests/assert.ts";
+import { testDeps } from "../deps/testing.ts";
+import type { PoolError } from "../errors.ts";
+import { wait, WAIT_POLL_MS } from "./wait.ts";
+import { kill } from "./kill.ts";
+import { jobs } from "./jobs.ts";
+
+const ROSTER = { hosts: [{ name: "h1", ssh: "h1", os: "linux" }] };
+const LIST = /^sh '-s' '--' list abc123$/;
+
+/** What jobs.sh answers about job abc123: its record, and which of its processes run. */
+function answer(tail: string): string {
+  return `@@ now 100\n@@ job abc123\nstarted 40\npid 10 500\nwaiter 9 499\n${tail}cmd make\n@@ end\n`;
+}
+const RUNNING = answer("alive 10 500\nalive 9 499\n");
+const EXITED = answer("exit 3\nended 90\n");
+
+async function withJob() {
+  const deps = await testDeps(ROSTER);
+  await deps.jobs.update(() => ({
+    jobs: [{ id: "abc123", host: "h1", command: "make", started_ms: 0, gpus: [] }],
+    result: undefined,
+  }));
+  return deps;
+}
+
+Deno.test("wait asks the job's host until the job ends, then exits with its code", async () => {
+  const deps = await withJob();
+  deps.runner.stub("h1", LIST, { stdout: RUNNING });
+  deps.runner.stub("h1", LIST, { stdout: EXITED });
+  const started = deps.clock.now();
+  assertEquals(await wait(["abc123"], {}, deps), 3);
+  assertEquals(deps.out.stdoutText(), "abc123  h1  exited 3\n");
+  assertEquals(deps.clock.now() - started, WAIT_POLL_MS);
+  deps.runner.verify();
+});
+
+Deno.test("wait gives up at --timeout with 124, naming what still runs", async () => {
+  const deps = await withJob();
+  deps.runner.stub("h1", LIST, { stdout: RUNNING }, Infinity);
+  const e = await assertRejects(() => wait(["abc123"], { timeout: 5000 }, deps));
+  assertEquals((e as PoolError).exitCode, 124);
+  assertEquals((e as Error).message, "still running after 5s: abc123");
+});
+
+Deno.test("kill sends the signal through kill.sh and gives the job's lease back", async () => {
+  const deps = await withJob();
+  await deps.ledger.update(() => ({
+    leases: [{
+      id: "l",
+      host: "h1",
+      mem_bytes: 0,
+      gpus: [0],
+      gpu_mem_bytes: 0,
+      command: "make",
+      pid: 0,
+      pid_start: null,
+      remote_pid: 10,
+      remote_start: "500",
+      job: "abc123",
+      created_ms: 0,
+      ttl_s: 60,
+    }],
+    result: undefined,
+  }));
+  deps.runner.stub("h1", /^sh '-s' '--' abc123 INT 10$/, {
+    stdout: "@@ killed\nstarted 40\npid 10 500\nexit 130\nsignal INT\nended 90\n@@ end\n",
+  });
+  assertEquals(await kill("abc123", { signal: "INT" }, deps), 0);
+  assertEquals(deps.out.stdoutText(), "abc123  h1  killed by SIGINT\n");
+  assertEquals(await deps.ledger.read(), []);
+  deps.runner.verify();
+});
+
+Deno.test("jobs lists what the job index's hosts say, and names a host that did not answer", async () => {
+  const deps = await withJob();
+  deps.runner.stub("h1", /^sh '-s' '--' list$/, {
+    code: 255,
+    outcome: "unreachable",
+    reason: "refused",
+  });
+  assertEquals(await jobs({}, deps), 1);
+  assertEquals(deps.out.stderrText(), "pool: h1: refused\n");
+});

@@ -1,0 +1,92 @@
+/**
+ * `pool kill ID [--signal S] [--grace D] [--json]`: ends a `pool bg` job and
+ * everything it started (its whole process group: the signal, then KILL to
+ * whatever is left after the grace period), and gives back its lease.
+ */
+
+import { Command, Option } from "commander";
+import { signalNumber } from "../exit.ts";
+import { PoolError, UsageError } from "../errors.ts";
+import { durationOption } from "../flags.ts";
+import { stateWords } from "../render/jobs.ts";
+import { jobState } from "../probes/mod.ts";
+import { failureReason } from "../remote/exec.ts";
+import { killJob } from "../remote/jobs.ts";
+import { releaseJob } from "../dispatch/reserve.ts";
+import { locateJobs } from "../dispatch/jobs.ts";
+import type { Deps, Run } from "../deps/deps.ts";
+
+export interface KillOptions {
+  /** A signal name without SIG (TERM). */
+  signal?: string;
+  /** Milliseconds before KILL. */
+  grace?: number;
+  json?: boolean;
+}
+
+export const DEFAULT_GRACE_MS = 10_000;
+
+/** `TERM`, `SIGTERM`, `term` → `TERM`; numbers are refused: they differ between Linux and macOS. */
+export function parseSignal(text: string): string {
+  const name = text.trim().toUpperCase().replace(/^SIG/, "");
+  if (!/^[A-Z0-9]+$/.test(name) || signalNumber(`SIG${name}`) === 0) {
+    throw new UsageError(`--signal expects a signal name like TERM, INT or KILL, got "${text}"`);
+  }
+  return name;
+}
+
+export async function kill(id: string, options: KillOptions, deps: Deps): Promise<number> {
+  const host = (await locateJobs(deps, [id])).get(id)!;
+  const graceMs = options.grace ?? DEFAULT_GRACE_MS;
+  const { parsed, result } = await killJob(deps.runner, host, id, {
+    signalName: options.signal ?? "TERM",
+    graceS: Number.isFinite(graceMs) ? Math.ceil(graceMs / 1000) : 3600,
+    signal: deps.signal,
+  });
+  if (result.outcome === "interrupted") return result.code;
+  if (!parsed) {
+    throw new PoolError(
+      `cannot kill ${id} on ${host.name}: ${failureReason(result)}`,
+      result.code || 1,
+    );
+  }
+  // Whatever the job's fate, it holds nothing any more.
+  await releaseJob(deps.ledger, host.name, id);
+  if (parsed.found === "missing") throw new PoolError(`no job ${id} on ${host.name}`);
+  const s = jobState(parsed.job!);
+  const words = parsed.found === "lost" ? "lost" : stateWords(s);
+  if (options.json) {
+    deps.out.outLine(
+      JSON.stringify({ id, host: host.name, killed: parsed.found === "killed", state: words }),
+    );
+  }
+  if (parsed.found === "over") throw new PoolError(`job ${id} had already ended: ${words}`);
+  if (parsed.found === "lost") {
+    throw new PoolError(`job ${id} on ${host.name} was lost: its process is gone, no exit code`);
+  }
+  if (!options.json) deps.out.outLine(`${id}  ${host.name}  ${words}`);
+  return 0;
+}
+
+export const killCommand = (run: Run) =>
+  new Command("kill")
+    .description("end a job and everything it started; its lease goes with it")
+    .argument("<id>", "the job (pool jobs lists them)")
+    .addOption(
+      new Option("--signal <name>", "the signal to send first (default TERM)").argParser(
+        parseSignal,
+      ),
+    )
+    .addOption(
+      durationOption("--grace <duration>", "then KILL whatever is left after this (default 10s)"),
+    )
+    .option("--json", "what happened, as one JSON object")
+    .addHelpText(
+      "after",
+      `
+The signal goes to the job's whole process group, so children it forked end too.
+Examples:
+  pool kill k3x9q2
+  pool kill k3x9q2 --signal INT --grace 1m`,
+    )
+    .action((id: string, opts: KillOptions) => run((deps) => kill(id, opts, deps)));

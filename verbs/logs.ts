@@ -1,0 +1,93 @@
+/**
+ * `pool logs ID [-f] [--tail N] [--json]`: a `pool bg` job's output. With
+ * -f it follows the log until the job ends, then exits with the job's code.
+ */
+
+import { Command } from "commander";
+import { PoolError } from "../errors.ts";
+import { countOption } from "../flags.ts";
+import { stateCode, stateWords } from "../render/jobs.ts";
+import { failureReason } from "../remote/exec.ts";
+import { followCommand } from "../remote/jobs.ts";
+import { jobState } from "../probes/mod.ts";
+import { askHosts, locateJobs } from "../dispatch/jobs.ts";
+import type { Deps, Run } from "../deps/deps.ts";
+
+export interface LogsOptions {
+  follow?: boolean;
+  tail?: number;
+  json?: boolean;
+}
+
+/** The follow script says this when the host has no such job. */
+const NO_SUCH_JOB = 3;
+const PRINT_TIMEOUT_MS = 60_000;
+
+export async function logs(id: string, options: LogsOptions, deps: Deps): Promise<number> {
+  const host = (await locateJobs(deps, [id])).get(id)!;
+  const follow = options.follow ?? false;
+  const lines: string[] = [];
+  const result = await deps.runner.exec(
+    host,
+    await followCommand(id, options.tail ?? "all", follow),
+    {
+      timeoutMs: follow ? Infinity : PRINT_TIMEOUT_MS,
+      signal: deps.signal,
+      // Text goes straight through, byte for byte, and is not kept: a log can be large.
+      stdoutInherit: !options.json,
+      onStdoutLine: options.json
+        ? (line) => {
+          if (follow) deps.out.outLine(JSON.stringify({ id, line }));
+          else lines.push(line);
+        }
+        : undefined,
+      onStderrChunk: (chunk) => deps.out.errBytes(chunk),
+    },
+  );
+  if (result.outcome === "interrupted") return result.code;
+  if (result.outcome !== "ok") {
+    if (result.code === NO_SUCH_JOB) throw new PoolError(`no job ${id} on ${host.name}`);
+    throw new PoolError(
+      `cannot read the log of ${id} on ${host.name}: ${failureReason(result)}`,
+      result.code || 1,
+    );
+  }
+  if (!follow) {
+    if (options.json) {
+      deps.out.outLine(JSON.stringify({ id, host: host.name, log: lines.join("\n") }));
+    }
+    return 0;
+  }
+  // The log is over because the job is: its record says how it ended.
+  const [reply] = await askHosts(deps, [{ host, ids: [id] }]);
+  const job = reply.answer?.jobs.find((j) => j.id === id);
+  if (!job) {
+    throw new PoolError(`cannot learn how ${id} ended on ${host.name}: ${reply.error ?? "gone"}`);
+  }
+  const s = jobState(job);
+  if (options.json) {
+    deps.out.outLine(JSON.stringify({ id, host: host.name, state: s.state, exit: stateCode(s) }));
+  }
+  if (s.state === "lost") {
+    throw new PoolError(`job ${id} on ${host.name} was lost: its process is gone, no exit code`);
+  }
+  if (s.state === "killed") deps.out.errLine(`pool: job ${id} ${stateWords(s)}`);
+  return stateCode(s);
+}
+
+export const logsCommand = (run: Run) =>
+  new Command("logs")
+    .description("print a job's log; -f follows it until the job ends, then exits with its code")
+    .argument("<id>", "the job (pool jobs lists them)")
+    .option("-f, --follow", "keep printing as the log grows, until the job ends")
+    .addOption(countOption("--tail <n>", "only the last n lines (then what follows, with -f)"))
+    .option("--json", "one JSON object (with -f: one a line, then how the job ended)")
+    .addHelpText(
+      "after",
+      `
+Exit: 0; with -f the job's own code (128+n when signal n ended it), 1 when it was lost.
+Examples:
+  pool logs k3x9q2 --tail 50
+  pool logs -f k3x9q2 && echo done`,
+    )
+    .action((id: string, opts: LogsOptions) => run((deps) => logs(id, opts, deps)));

@@ -1,0 +1,85 @@
+/**
+ * `pool wait ID... [--timeout D] [--json]`: returns when every job has ended,
+ * with the largest exit code among them, saying each one's end as it comes.
+ */
+
+import { Command } from "commander";
+import { abortCode, EXIT, worstCode } from "../exit.ts";
+import { PoolError } from "../errors.ts";
+import { durationOption, formatDuration } from "../flags.ts";
+import { stateCode, stateWords } from "../render/jobs.ts";
+import { jobState } from "../probes/mod.ts";
+import { askHosts, byHost, locateJobs } from "../dispatch/jobs.ts";
+import type { Deps, Run } from "../deps/deps.ts";
+
+export interface WaitOptions {
+  /** Milliseconds; Infinity (the default) waits as long as it takes. */
+  timeout?: number;
+  json?: boolean;
+}
+
+/** How often the hosts are asked again. */
+export const WAIT_POLL_MS = 1000;
+
+export async function wait(ids: string[], options: WaitOptions, deps: Deps): Promise<number> {
+  const located = await locateJobs(deps, ids);
+  const deadline = deps.clock.now() + (options.timeout ?? Infinity);
+  const codes: number[] = [];
+  const warned = new Set<string>();
+  for (;;) {
+    const groups = byHost(located);
+    const replies = await askHosts(deps, groups);
+    groups.forEach(({ host, ids }, i) => {
+      const { answer, error } = replies[i];
+      if (!answer) {
+        // A host that does not answer now may answer later: say so once, keep waiting.
+        if (!warned.has(host.name)) deps.out.warn(`${host.name}: ${error}; still waiting`);
+        warned.add(host.name);
+        return;
+      }
+      for (const id of ids) {
+        const job = answer.jobs.find((j) => j.id === id);
+        const s = job ? jobState(job) : null;
+        if (s?.state === "running") continue;
+        const code = s ? stateCode(s) : EXIT.failure;
+        const words = s ? stateWords(s) : "gone (its record was removed)";
+        if (options.json) {
+          deps.out.outLine(
+            JSON.stringify({ id, host: host.name, state: s?.state ?? "gone", exit: code }),
+          );
+        } else deps.out.outLine(`${id}  ${host.name}  ${words}`);
+        codes.push(code);
+        located.delete(id);
+      }
+    });
+    if (located.size === 0) return worstCode(codes);
+    if (deps.signal.aborted) {
+      throw new PoolError("interrupted while waiting", abortCode(deps.signal));
+    }
+    if (deps.clock.now() >= deadline) {
+      throw new PoolError(
+        `still running after ${formatDuration(options.timeout!)}: ${
+          [...located.keys()].join(", ")
+        }`,
+        EXIT.timeout,
+      );
+    }
+    await deps.clock.sleep(Math.min(WAIT_POLL_MS, deadline - deps.clock.now()), deps.signal);
+  }
+}
+
+export const waitCommand = (run: Run) =>
+  new Command("wait")
+    .description("wait until jobs end; exit with the largest of their exit codes")
+    .argument("<ids...>", "the jobs (pool jobs lists them)")
+    .addOption(durationOption("--timeout <duration>", "give up after this long (exit 124)"))
+    .option("--json", "one JSON object a line, as each job ends")
+    .addHelpText(
+      "after",
+      `
+Exit: the largest exit code of the jobs (128+n when signal n ended one, 1 for a lost one),
+124 when --timeout passed first.
+Example:
+  pool wait k3x9q2 p0a1b2 --timeout 2h`,
+    )
+    .action((ids: string[], opts: WaitOptions) => run((deps) => wait(ids, opts, deps)));
