@@ -18,7 +18,7 @@ import {
   printSummary,
 } from "../render/fanout.ts";
 import type { Host } from "../roster/host.ts";
-import { isSingleName } from "../roster/select.ts";
+import { isSingleName, splitSelection } from "../roster/select.ts";
 import type { HostResult } from "../remote/exec.ts";
 import { runForeground } from "../remote/foreground.ts";
 import { poolMap } from "../remote/pool_map.ts";
@@ -48,9 +48,9 @@ export const FAN_OUT_TIMEOUT_MS = 30_000;
 /** Hosts at once by default: pdsh's and pssh's width, and far below any file-descriptor limit. */
 export const FAN_OUT_JOBS = 32;
 
-/** `h1,h2` minus `-x a,b` → `h1,h2,!a,!b`. */
+/** `h1,h2` minus `-x a,b` → `h1,h2,!a,!b` (a comma inside `web[1,3]` stays in its range). */
 export function withExclusions(hosts: string, exclude: string[] = []): string {
-  const minus = exclude.flatMap((x) => x.split(",")).map((t) => t.trim()).filter(Boolean);
+  const minus = exclude.flatMap(splitSelection).filter(Boolean);
   return [hosts, ...minus.map((t) => (t.startsWith("!") ? t : "!" + t))].join(",");
 }
 

@@ -49,4 +49,5 @@ Deno.test("trailingLegacyFlags() takes the old tool's --jobs/--timeout after the
 Deno.test("withExclusions() turns -x into !terms of the selection", () => {
   assertEquals(withExclusions("all", ["h2", "h3,@gpu"]), "all,!h2,!h3,!@gpu");
   assertEquals(withExclusions("@gpu", []), "@gpu");
+  assertEquals(withExclusions("h[1-9]", ["web[1,3]", "gpu*"]), "h[1-9],!web[1,3],!gpu*");
 });
