@@ -86,6 +86,11 @@ export class RecordingRunner implements Runner {
     return Promise.resolve(this.#resolved.get(target)!);
   }
 
+  /** A stand-in for ssh's argv: what a dry run prints, without resolving anything. */
+  argv(host: Host, command: string, _options: RunOptions): Promise<string[]> {
+    return Promise.resolve(["ssh", "--", host.ssh, command]);
+  }
+
   /** Fails when a stub was never used: the code under test skipped work it should have done. */
   verify(): void {
     const unused = this.#stubs.filter((s) => s.used === 0);

@@ -5,7 +5,7 @@
  */
 
 import type { Host } from "../roster/host.ts";
-import { execOnHost, type ExecOptions, type HostResult } from "./exec.ts";
+import { execOnHost, type ExecOptions, hostArgv, type HostResult } from "./exec.ts";
 import type { MuxSettings } from "./multiplex.ts";
 import { type ResolvedTarget, resolveTarget } from "./ssh.ts";
 
@@ -17,6 +17,8 @@ export interface Runner {
   exec(host: Host, command: string | null, options: RunOptions): Promise<HostResult>;
   /** What ssh would connect to for `target` after reading its config (`ssh -G`, no connection). */
   resolve(target: string): Promise<ResolvedTarget | null>;
+  /** The argv that would run `command` on `host` (for --dry-run): nothing is started. */
+  argv(host: Host, command: string, options: RunOptions): Promise<string[]>;
 }
 
 /** The real runner: OpenSSH, sharing connections as `mux` says. */
@@ -24,5 +26,6 @@ export function sshRunner(mux?: MuxSettings): Runner {
   return {
     exec: (host, command, options) => execOnHost(host, command, { ...options, mux }),
     resolve: resolveTarget,
+    argv: (host, command, options) => hostArgv(host, command, { ...options, mux }),
   };
 }

@@ -92,7 +92,8 @@ export function printSummary(out: Output, results: readonly HostResult[], timeou
   ];
   const byCode = new Map<number, string[]>();
   for (const r of failed.filter((r) => r.outcome === "failed")) {
-    byCode.set(r.code, [...(byCode.get(r.code) ?? []), r.host]);
+    const shown = r.reason ? `${r.host} (${r.reason})` : r.host;
+    byCode.set(r.code, [...(byCode.get(r.code) ?? []), shown]);
   }
   for (const [code, hosts] of [...byCode].sort((a, b) => a[0] - b[0])) {
     lines.push([`exit ${code}`, hosts]);
