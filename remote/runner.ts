@@ -7,6 +7,7 @@
 import type { Host } from "../roster/host.ts";
 import { execOnHost, type ExecOptions, hostArgv, type HostResult } from "./exec.ts";
 import type { MuxSettings } from "./multiplex.ts";
+import { copyOnHost, type CopyOptions, type CopyRequest, type CopyResult } from "./transfer.ts";
 import { type ResolvedTarget, resolveTarget } from "./ssh.ts";
 
 /** What a caller may ask of one run; connection sharing is the runner's business. */
@@ -19,6 +20,8 @@ export interface Runner {
   resolve(target: string): Promise<ResolvedTarget | null>;
   /** The argv that would run `command` on `host` (for --dry-run): nothing is started. */
   argv(host: Host, command: string, options: RunOptions): Promise<string[]>;
+  /** Copies files to or from `host` (rsync, else tar over ssh); a failure is a result, never a throw. */
+  copy(host: Host, request: CopyRequest, options: Omit<CopyOptions, "mux">): Promise<CopyResult>;
 }
 
 /** The real runner: OpenSSH, sharing connections as `mux` says. */
@@ -27,5 +30,6 @@ export function sshRunner(mux?: MuxSettings): Runner {
     exec: (host, command, options) => execOnHost(host, command, { ...options, mux }),
     resolve: resolveTarget,
     argv: (host, command, options) => hostArgv(host, command, { ...options, mux }),
+    copy: (host, request, options) => copyOnHost(host, request, { ...options, mux }),
   };
 }
