@@ -226,3 +226,69 @@ fleetTest("pool push and pull", HOSTS, async (t, fleet) => {
     ]);
   });
 }, { homes: true, withoutRsync: ["h10"] });
+
+fleetTest("route --push and bg --push ship a directory and run in it", 1, async (t, fleet) => {
+  await writeRoster(fleet, [{ name: "h1" }]);
+  const proj = join(fleet.dir, "proj");
+  await Deno.mkdir(join(proj, "junk"), { recursive: true });
+  await Deno.writeTextFile(join(proj, "marker"), "shipped\n");
+  await Deno.writeTextFile(join(proj, "junk", "big"), "ignored by git\n");
+  await Deno.writeTextFile(join(proj, ".gitignore"), "junk/\n");
+  await new Deno.Command("git", { args: ["-C", proj, "init", "-q"], stdout: "null" }).output();
+  const ledger = join(fleet.dir, "state", "leases.json");
+  const leases = async () =>
+    JSON.parse(await Deno.readTextFile(ledger).catch(() => '{"leases":[]}')).leases;
+
+  await t.step("route --push . runs the command in the pushed copy, under its lease", async () => {
+    const r = await pool(fleet, [
+      "route",
+      "--mem",
+      "1M",
+      "--push",
+      proj,
+      "--gitignore",
+      `cat marker; pwd; ls; cat ${ledger}`,
+    ]);
+    assertEquals(r.code, 0, r.stderr);
+    const [marker, pwd, ...rest] = r.stdout.split("\n");
+    assertEquals([marker, pwd], ["shipped", "/root/hosts/h1/.pool/push/proj"]);
+    const listing = rest.slice(0, rest.findIndex((l) => l.startsWith("{")));
+    assertEquals(listing, ["marker"], "git's ignored junk/ stayed home");
+    // The ledger, read by the command itself: its host's lease was held while it ran.
+    const held = JSON.parse(rest.slice(listing.length).join("\n")).leases;
+    assertEquals(held.map((l: { host: string; mem_bytes: number }) => [l.host, l.mem_bytes]), [
+      ["h1", 1 << 20],
+    ]);
+    assertMatch(
+      r.stderr,
+      /^pool: pushed \S+proj to h1:\.pool\/push\/proj \(rsync, \d+ of \d+ files sent, /m,
+    );
+    assertEquals(await leases(), [], "released after the command");
+  });
+
+  await t.step("a path that is not there fails before anything is reserved", async () => {
+    const r = await pool(fleet, [
+      "route",
+      "--mem",
+      "1M",
+      "--push",
+      join(fleet.dir, "nope"),
+      "true",
+    ]);
+    assertEquals(r.code, 1);
+    assertMatch(r.stderr, /^pool: cannot read \S+nope: No such file or directory/);
+    assertEquals(await leases(), []);
+  });
+
+  await t.step("bg --push PATH:DEST starts the job in DEST", async () => {
+    const r = await pool(fleet, ["bg", "--push", `${proj}:work/job`, "h1", "cat marker > done"]);
+    assertEquals(r.code, 0, r.stderr);
+    assertMatch(r.stdout, /^h1 {2}pid \d+ {2}log /);
+    for (let i = 0;; i++) {
+      const done = await pool(fleet, ["on", "h1", "cat work/job/done"]);
+      if (done.stdout === "shipped\n") break;
+      assert(i < 100, "the job never wrote its file");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  });
+}, { homes: true });

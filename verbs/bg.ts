@@ -7,13 +7,20 @@
 
 import { Command } from "commander";
 import { PoolError, UsageError } from "../errors.ts";
-import { addDispatchFlags, commandWords, type DispatchFlags, dispatchOptions } from "../flags.ts";
+import {
+  addDispatchFlags,
+  addPushFlags,
+  commandWords,
+  type DispatchFlags,
+  dispatchOptions,
+} from "../flags.ts";
 import { printRanking } from "../render/ranking.ts";
 import { type Host, LOCAL, localHost } from "../roster/host.ts";
 import { selectHosts } from "../roster/select.ts";
 import { detachedLaunch, parseLaunch } from "../remote/detach.ts";
 import { wantsResources } from "../dispatch/rank.ts";
 import { handOver, NoRoom, release, type Reservation, reserve } from "../dispatch/reserve.ts";
+import { inShipped, planShipping, ship } from "../dispatch/ship.ts";
 import { type Deps, loadRoster, type Run } from "../deps/deps.ts";
 
 /** A bg lease lives at most a day unless --ttl says otherwise. */
@@ -36,6 +43,8 @@ export async function bg(wordsIn: string[], opts: DispatchFlags, deps: Deps): Pr
     throw new UsageError("missing command: pool bg <host>|[route options] <cmd...>");
   }
   const options = dispatchOptions(opts, command, BG_TTL_S, deps);
+  // Checked before anything is reserved: a path that is not there never holds a host.
+  const shipping = await planShipping(opts.push ?? []);
   if (named && (wantsResources(options) || options.os)) {
     throw new UsageError("give a host or route options (--mem, --gpus, --os), not both");
   }
@@ -54,7 +63,9 @@ export async function bg(wordsIn: string[], opts: DispatchFlags, deps: Deps): Pr
   let handedOver = false;
   try {
     if (!named) await printRanking(deps.out, reservation.ranked, options);
-    const { remote, payload } = await detachedLaunch(jobId(), command);
+    const failed = await ship(reservation.host, shipping, opts, deps);
+    if (failed) return failed.code || 1;
+    const { remote, payload } = await detachedLaunch(jobId(), inShipped(shipping, command));
     const result = await deps.runner.exec(reservation.host, remote, {
       payload,
       timeoutMs: LAUNCH_TIMEOUT_MS,
@@ -79,13 +90,13 @@ export async function bg(wordsIn: string[], opts: DispatchFlags, deps: Deps): Pr
   }
 }
 export const bgCommand = (run: Run) =>
-  addDispatchFlags(
+  addPushFlags(addDispatchFlags(
     new Command("bg")
       .description(
         "start a command detached (on a host, or routed) and return at once with its pid and log",
       )
       .argument("<words...>", "a host name then the command, or just the command to route it"),
-  )
+  ))
     .passThroughOptions()
     .addHelpText(
       "after",
@@ -93,6 +104,7 @@ export const bgCommand = (run: Run) =>
 Examples:
   pool bg gpu1 python train.py            # detached on gpu1; prints: gpu1  pid 4242  log ~/.pool/jobs/<id>.log
   pool bg --mem 17G python upload.py      # routed like pool route, the reservation kept while it runs
+  pool bg --push .:work/train python train.py  # this directory copied first, the job run in it
   pool on gpu1 tail -f ~/.pool/jobs/<id>.log`,
     )
     .action((words: string[], opts: DispatchFlags) => run((deps) => bg(words, opts, deps)));

@@ -8,6 +8,7 @@ import { Command } from "commander";
 import { UsageError } from "../errors.ts";
 import {
   addDispatchFlags,
+  addPushFlags,
   commandWords,
   type DispatchFlags,
   dispatchOptions,
@@ -18,6 +19,7 @@ import { printRanking } from "../render/ranking.ts";
 import { selectHosts } from "../roster/select.ts";
 import { runForeground } from "../remote/foreground.ts";
 import { NoRoom, release, reserve } from "../dispatch/reserve.ts";
+import { inShipped, planShipping, ship } from "../dispatch/ship.ts";
 import { type Deps, loadRoster, type Run } from "../deps/deps.ts";
 
 export const ROUTE_CEILING_MS = 3_600_000;
@@ -30,6 +32,8 @@ export interface RouteOptions extends DispatchFlags {
 export async function route(words: string[], opts: RouteOptions, deps: Deps): Promise<number> {
   const command = commandWords(words).join(" ");
   if (command.trim() === "") throw new UsageError("missing command: pool route [options] <cmd...>");
+  // Checked before anything is reserved: a path that is not there never holds a host.
+  const shipping = await planShipping(opts.push ?? []);
   const timeoutMs = opts.timeout ?? ROUTE_CEILING_MS;
   // If pool dies without releasing, the lease ends with the command's ceiling plus a minute.
   const ttl = Number.isFinite(timeoutMs) ? timeoutMs / 1000 + 60 : ROUTE_CEILING_MS / 1000 + 60;
@@ -46,11 +50,18 @@ export async function route(words: string[], opts: RouteOptions, deps: Deps): Pr
   try {
     await printRanking(deps.out, reservation.ranked, options);
     if (deps.signal.aborted) return 0; // stopped before it started: the code is the signal's
-    const result = await runForeground(deps.runner, reservation.host, command, {
-      timeoutMs,
-      signal: deps.signal,
-      onStderrChunk: (chunk) => deps.out.errBytes(chunk),
-    });
+    const failed = await ship(reservation.host, shipping, opts, deps);
+    if (failed) return failed.code || 1;
+    const result = await runForeground(
+      deps.runner,
+      reservation.host,
+      inShipped(shipping, command),
+      {
+        timeoutMs,
+        signal: deps.signal,
+        onStderrChunk: (chunk) => deps.out.errBytes(chunk),
+      },
+    );
     printForegroundFailure(deps.out, reservation.host, result, timeoutMs);
     return result.code;
   } finally {
@@ -59,13 +70,13 @@ export async function route(words: string[], opts: RouteOptions, deps: Deps): Pr
 }
 
 export const routeCommand = (run: Run) =>
-  addDispatchFlags(
+  addPushFlags(addDispatchFlags(
     new Command("route")
       .description(
         "run a command on the host with the most room (or least load), reserving what it needs",
       )
       .argument("<command...>", "run like pool on <pick> <command...>"),
-  )
+  ))
     .addOption(durationOption("--timeout <duration>", "foreground ceiling (default 1h; 0 = none)"))
     .passThroughOptions()
     .addHelpText(
@@ -76,6 +87,7 @@ Examples:
   pool route --mem 17G python eval.py --ckpt big   # a host with 17G room; never two on one 30G host
   pool route --gpus 2 --wait=10m torchrun train.py # wait up to 10 minutes for two idle GPUs
   pool route xcodebuild -scheme App                # macOS-only commands go to macOS hosts
+  pool route --push . --gitignore deno task test   # this checkout's tests, on whichever host has room
 Exit: the command's own code; 75 when no host has room (the message names the best and the shortfall).`,
     )
     .action((words: string[], opts: RouteOptions) => run((deps) => route(words, opts, deps)));
