@@ -25,6 +25,7 @@ import { addCommand } from "./verbs/add.ts";
 import { bgCommand } from "./verbs/bg.ts";
 import { cleanCommand } from "./verbs/clean.ts";
 import { completionsCommand } from "./verbs/completions.ts";
+import { pullCommand, pushCommand } from "./verbs/copy.ts";
 import { descCommand } from "./verbs/desc.ts";
 import { excludeCommand, includeCommand } from "./verbs/exclude.ts";
 import { hostsCommand } from "./verbs/hosts.ts";
@@ -56,6 +57,8 @@ const VERBS = [
   includeCommand,
   listCommand,
   onCommand,
+  pushCommand,
+  pullCommand,
   statusCommand,
   refreshCommand,
   routeCommand,

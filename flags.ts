@@ -10,6 +10,7 @@ import { UsageError } from "./errors.ts";
 import { parseSize } from "./dispatch/size.ts";
 import { formatDuration } from "./render/duration.ts";
 import type { DispatchOptions } from "./dispatch/reserve.ts";
+import { parsePushSpec, type PushSpec } from "./dispatch/ship.ts";
 
 export { formatDuration };
 
@@ -126,6 +127,9 @@ export interface DispatchFlags {
   wait?: number | true;
   ttl?: number;
   headroom?: number;
+  /** `--push PATH[:DEST]`: copied to the chosen host before the command, which runs in the first. */
+  push?: PushSpec[];
+  gitignore?: boolean;
 }
 
 export function addDispatchFlags(command: Command): Command {
@@ -159,6 +163,17 @@ export function addDispatchFlags(command: Command): Command {
         "how long a reservation outlives its holder's last sign of life when pool cannot check it",
       ),
     );
+}
+
+/** `--push PATH[:DEST]` (repeatable) and `--gitignore`, for `route` and `bg`. */
+export function addPushFlags(command: Command): Command {
+  return command
+    .option(
+      "--push <path[:dest]>",
+      "copy PATH to the chosen host first (default dest ~/.pool/push/<name>) and run there; repeatable",
+      (text: string, previous: PushSpec[] = []) => [...previous, parsePushSpec(text)],
+    )
+    .option("--gitignore", "--push sends only what git keeps: tracked and not ignored, no .git");
 }
 
 /**

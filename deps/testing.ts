@@ -10,6 +10,7 @@ import { memoryOutput } from "../render/out.ts";
 import type { Host } from "../roster/host.ts";
 import type { HostResult } from "../remote/exec.ts";
 import type { Runner, RunOptions } from "../remote/runner.ts";
+import type { CopyOptions, CopyRequest, CopyResult } from "../remote/transfer.ts";
 import type { ResolvedTarget } from "../remote/ssh.ts";
 import { type Clock, type Deps, fileJobs, fileLedger, fileRoster } from "./deps.ts";
 
@@ -84,6 +85,31 @@ export class RecordingRunner implements Runner {
   resolve(target: string): Promise<ResolvedTarget | null> {
     if (!this.#resolved.has(target)) throw new Error(`unexpected ssh -G ${target}`);
     return Promise.resolve(this.#resolved.get(target)!);
+  }
+
+  /**
+   * A copy, answered by the stubs like a command: it matches as
+   * `push a b -> dest` (or `pull …`), with `--delete`, `--gitignore`,
+   * `--exclude=P` and `--dry-run` after the direction when asked for.
+   */
+  async copy(
+    host: Host,
+    request: CopyRequest,
+    options: Omit<CopyOptions, "mux">,
+  ): Promise<CopyResult> {
+    const flags = [
+      request.delete ? "--delete" : "",
+      request.gitignore ? "--gitignore" : "",
+      ...(request.exclude ?? []).map((p) => `--exclude=${p}`),
+      request.dryRun ? "--dry-run" : "",
+    ].filter(Boolean);
+    const label = [request.direction, ...flags, ...request.sources, "->", request.dest].join(" ");
+    return await this.exec(host, label, { timeoutMs: options.timeoutMs, signal: options.signal });
+  }
+
+  /** A stand-in for ssh's argv: what a dry run prints, without resolving anything. */
+  argv(host: Host, command: string, _options: RunOptions): Promise<string[]> {
+    return Promise.resolve(["ssh", "--", host.ssh, command]);
   }
 
   /** Fails when a stub was never used: the code under test skipped work it should have done. */

@@ -20,6 +20,24 @@ export function asRootCommand(host: Host, args: string[]): string {
   return `sh -c ${shQuote(`if [ "$(id -u)" -eq 0 ]; then exec ${run}; fi; ${otherwise}`)}`;
 }
 
+/**
+ * `pool on --sudo`: `command` run by the login shell as root — directly
+ * when the login is root, through `sudo -n` where the roster allows sudo
+ * (a password it would ask for fails the host at once: `-n` never prompts),
+ * refused with the reason on stderr elsewhere.
+ */
+export function sudoCommand(host: Host, command: string): string {
+  const otherwise = host.sudo
+    ? `exec sudo -n -- "$shell" -c "$1"`
+    : `echo ${shQuote(`pool: ${NOT_ROOT}`)} >&2; exit 1`;
+  const script =
+    `shell=\${SHELL:-/bin/sh}; if [ "$(id -u)" -eq 0 ]; then exec "$shell" -c "$1"; fi; ${otherwise}`;
+  return ["sh", "-c", script, "pool-sudo", command].map(shQuote).join(" ");
+}
+
+/** What sudo says when `-n` meets a rule that wants a password. */
+export const SUDO_PASSWORD = /^sudo: (a password is required|a terminal is required)/m;
+
 export async function runAsRoot(
   runner: Runner,
   host: Host,

@@ -8,7 +8,7 @@ import { EXIT } from "../errors.ts";
 import { type Host, isLocal } from "../roster/host.ts";
 import { type ProcessOptions, type ProcessResult, runProcess } from "./process.ts";
 import { muxOptions, type MuxSettings } from "./multiplex.ts";
-import { DEFAULT_CONNECT_TIMEOUT, sshArgv, sshFailureReason } from "./ssh.ts";
+import { DEFAULT_CONNECT_TIMEOUT, sshArgv, sshFailureReason, type SshOptions } from "./ssh.ts";
 import { shQuote } from "./quote.ts";
 
 /**
@@ -42,12 +42,17 @@ export async function hostArgv(
     const shell = Deno.env.get("SHELL") || "/bin/sh";
     return command === null ? [shell, "-l"] : [shell, "-c", command];
   }
+  return sshArgv(host.ssh, command, await sshOptionsFor(host, options));
+}
+
+/** pool's ssh options for `host`: its deadlines, host-key default and connection sharing. */
+export async function sshOptionsFor(host: Host, options: ExecOptions): Promise<SshOptions> {
   const connectTimeout = Math.min(
     options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT,
     Math.max(1, options.timeoutMs / 1000),
   );
   const extra = await muxOptions(options.mux, host.ssh);
-  return sshArgv(host.ssh, command, { connectTimeout, tty: options.tty, extra });
+  return { connectTimeout, tty: options.tty, extra };
 }
 
 /**
@@ -135,7 +140,11 @@ function withoutComments(script: string): string {
 const CONNECTION_LOST =
   /closed by remote host|not responding|client_loop: send disconnect|Broken pipe|Connection reset/;
 
-async function execPlain(
+/**
+ * Runs without the supervisor: for a payload on stdin, or a command whose
+ * end follows the connection's anyway (a tar reading from it or writing to it).
+ */
+export async function execPlain(
   host: Host,
   command: string | null,
   options: ExecOptions,

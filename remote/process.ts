@@ -33,6 +33,10 @@ export interface ProcessOptions {
   stdin?: "null" | "inherit";
   /** Bytes fed to the child's stdin, then closed (a payload for `sh -s`, or `--stdin`). Overrides `stdin`. */
   input?: string | Uint8Array;
+  /** A stream piped into the child's stdin (a tar archive on its way to a host). Overrides `stdin`. */
+  inputStream?: ReadableStream<Uint8Array>;
+  /** Where stdout goes instead of being kept (a tar archive on its way to a local tar). */
+  stdoutSink?: WritableStream<Uint8Array>;
   /**
    * Give the child a stdin pipe that stays open, unwritten, until the child
    * exits or is stopped: its end of file tells the far side that pool is gone.
@@ -69,13 +73,15 @@ export async function runProcess(argv: string[], options: ProcessOptions): Promi
   const started = performance.now();
   const piped = options.input !== undefined || options.holdStdin;
   const child = await spawn(argv, {
-    stdin: piped ? "piped" : options.stdin ?? "null",
+    stdin: piped || options.inputStream ? "piped" : options.stdin ?? "null",
     stdout: options.stdoutInherit ? "inherit" : "piped",
     stderr: "piped",
     detached: options.ownGroup ?? true,
   }, options.signal);
 
   let closeStdin = () => {};
+  // A child that stops reading breaks the pipe: the source is cancelled, which ends its writer.
+  options.inputStream?.pipeTo(child.stdin).catch(() => {});
   if (piped) {
     const writer = child.stdin.getWriter();
     let closed = false;
@@ -99,7 +105,11 @@ export async function runProcess(argv: string[], options: ProcessOptions): Promi
   const stdout = new Collector();
   const stderr = new Collector();
   const pumps: Pump[] = [];
-  if (!options.stdoutInherit) {
+  // Streamed elsewhere: read to its end (ssh's stdout is never held by a ControlPersist master).
+  const sinking = options.stdoutSink && !options.stdoutInherit
+    ? child.stdout.pipeTo(options.stdoutSink).catch(() => {})
+    : null;
+  if (!options.stdoutInherit && !sinking) {
     const lines = new LineSplitter((line) => options.onStdoutLine?.(line));
     pumps.push(pump(child.stdout, (chunk) => {
       if (discarding) return;
@@ -157,6 +167,7 @@ export async function runProcess(argv: string[], options: ProcessOptions): Promi
   // ssh ControlPersist master it forked keeps stderr, and so may a local
   // background job. Read until the pipes go quiet, then stop waiting.
   await Promise.all(pumps.map((p) => p.drain()));
+  await sinking;
   timers.forEach(clearTimeout);
 
   const output = {

@@ -7,3 +7,12 @@ export function shQuote(word: string): string {
   if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word) && !word.startsWith("-")) return word;
   return "'" + word.replaceAll("'", `'\\''`) + "'";
 }
+
+/**
+ * An argv as one line to paste into a shell (dry runs): each word through
+ * shQuote, except that an option word is left bare — quoting would not stop
+ * a program reading it as an option, it would only hide it from the reader.
+ */
+export function shellLine(argv: readonly string[]): string {
+  return argv.map((w) => /^-[A-Za-z0-9_=.,/:@%+-]*$/.test(w) ? w : shQuote(w)).join(" ");
+}

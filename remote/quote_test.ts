@@ -1,5 +1,5 @@
 import { assertEquals } from "../tests/assert.ts";
-import { shQuote } from "./quote.ts";
+import { shellLine, shQuote } from "./quote.ts";
 import { HOSTILE } from "../tests/hostile.ts";
 
 Deno.test("shQuote() round-trips hostile strings through a real sh", async () => {
@@ -14,4 +14,12 @@ Deno.test("shQuote() leaves safe words bare", () => {
   assertEquals(shQuote("abc/def-1.2"), "abc/def-1.2");
   assertEquals(shQuote("-x"), "'-x'");
   assertEquals(shQuote(""), "''");
+});
+
+Deno.test("shellLine() quotes each word for pasting, leaving option words bare", () => {
+  assertEquals(
+    shellLine(["ssh", "-o", "ControlPath=/tmp/a b", "--", "h1", "echo 'x'; rm -rf ~"]),
+    `ssh -o 'ControlPath=/tmp/a b' -- h1 'echo '\\''x'\\''; rm -rf ~'`,
+  );
+  assertEquals(shellLine(["-$(x)"]), `'-$(x)'`);
 });

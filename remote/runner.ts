@@ -5,8 +5,9 @@
  */
 
 import type { Host } from "../roster/host.ts";
-import { execOnHost, type ExecOptions, type HostResult } from "./exec.ts";
+import { execOnHost, type ExecOptions, hostArgv, type HostResult } from "./exec.ts";
 import type { MuxSettings } from "./multiplex.ts";
+import { copyOnHost, type CopyOptions, type CopyRequest, type CopyResult } from "./transfer.ts";
 import { type ResolvedTarget, resolveTarget } from "./ssh.ts";
 
 /** What a caller may ask of one run; connection sharing is the runner's business. */
@@ -17,6 +18,10 @@ export interface Runner {
   exec(host: Host, command: string | null, options: RunOptions): Promise<HostResult>;
   /** What ssh would connect to for `target` after reading its config (`ssh -G`, no connection). */
   resolve(target: string): Promise<ResolvedTarget | null>;
+  /** The argv that would run `command` on `host` (for --dry-run): nothing is started. */
+  argv(host: Host, command: string, options: RunOptions): Promise<string[]>;
+  /** Copies files to or from `host` (rsync, else tar over ssh); a failure is a result, never a throw. */
+  copy(host: Host, request: CopyRequest, options: Omit<CopyOptions, "mux">): Promise<CopyResult>;
 }
 
 /** The real runner: OpenSSH, sharing connections as `mux` says. */
@@ -24,5 +29,7 @@ export function sshRunner(mux?: MuxSettings): Runner {
   return {
     exec: (host, command, options) => execOnHost(host, command, { ...options, mux }),
     resolve: resolveTarget,
+    argv: (host, command, options) => hostArgv(host, command, { ...options, mux }),
+    copy: (host, request, options) => copyOnHost(host, request, { ...options, mux }),
   };
 }

@@ -28,6 +28,14 @@ function configArgs(): string[] {
 }
 
 export function sshArgv(target: string, command: string | null, options: SshOptions): string[] {
+  return [...sshCommand(options), "--", target, ...(command === null ? [] : [command])];
+}
+
+/**
+ * ssh and its options: everything before `--` and the target. rsync takes
+ * this as its remote shell (`-e`) and adds the host and its own command.
+ */
+export function sshCommand(options: SshOptions): string[] {
   return [
     "ssh",
     ...configArgs(),
@@ -38,9 +46,6 @@ export function sshArgv(target: string, command: string | null, options: SshOpti
     ...(Number.isFinite(options.connectTimeout)
       ? ["-o", `ConnectTimeout=${Math.max(1, Math.ceil(options.connectTimeout))}`]
       : []),
-    "--",
-    target,
-    ...(command === null ? [] : [command]),
   ];
 }
 

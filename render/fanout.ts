@@ -4,6 +4,7 @@
  */
 
 import type { HostResult } from "../remote/exec.ts";
+import { foldNames } from "../roster/nodeset.ts";
 import { formatDuration } from "./duration.ts";
 import type { Output } from "./out.ts";
 
@@ -53,7 +54,8 @@ function encodeBase64(bytes: Uint8Array): string {
 
 /**
  * Gathered output: hosts whose merged output and exit code are identical are
- * printed once, under the list of their names.
+ * printed once, under their names folded as ClusterShell's clush -b folds
+ * them (`edge,h[1-5] (6)`), with the exit code when it is not 0.
  */
 export function printCollapsed(
   out: Output,
@@ -69,7 +71,7 @@ export function printCollapsed(
     groups.set(key, group);
   }
   for (const { names, lines, code } of groups.values()) {
-    const title = `${names.join(",")} (exit ${code})`;
+    const title = `${foldNames(names)} (${names.length}${code === 0 ? "" : `, exit ${code}`})`;
     out.outLine("-".repeat(Math.min(title.length, 60)));
     out.outLine(title);
     out.outLine("-".repeat(Math.min(title.length, 60)));
@@ -90,7 +92,8 @@ export function printSummary(out: Output, results: readonly HostResult[], timeou
   ];
   const byCode = new Map<number, string[]>();
   for (const r of failed.filter((r) => r.outcome === "failed")) {
-    byCode.set(r.code, [...(byCode.get(r.code) ?? []), r.host]);
+    const shown = r.reason ? `${r.host} (${r.reason})` : r.host;
+    byCode.set(r.code, [...(byCode.get(r.code) ?? []), shown]);
   }
   for (const [code, hosts] of [...byCode].sort((a, b) => a[0] - b[0])) {
     lines.push([`exit ${code}`, hosts]);

@@ -1,12 +1,15 @@
 /**
- * Host selection: `name`, `all`, `h1,h2`, `@tag`, and `!term` to leave out.
+ * Host selection: `name`, `all`, `h1,h2`, `@tag`, ranges (`h[1-8]`,
+ * `gpu[01-04]`, `web[1,3,5-7]`), globs on names (`gpu*`, `h?`), and `!term`
+ * to leave out.
  *
- * `all` and `@tag` never include excluded hosts; naming a host always does.
- * The implicit `local` host is only ever chosen by name.
+ * `all`, `@tag` and globs never include excluded hosts; naming a host (or a
+ * range of names) always does. The implicit `local` host is only ever chosen by name.
  */
 
 import { EXIT, PoolError, UsageError } from "../errors.ts";
 import { type Host, isExcluded, LOCAL, localHost } from "./host.ts";
+import { expandRange, foldNames, hasRange } from "./nodeset.ts";
 
 export interface Selection {
   hosts: Host[];
@@ -20,11 +23,38 @@ export interface Selection {
 export const EMPTY_ROSTER = "no hosts in the roster yet; add one with: pool add <name> <user@host>";
 
 export function isSingleName(spec: string): boolean {
-  return spec !== "all" && !/[,@!]/.test(spec);
+  return spec !== "all" && !/[,@!\[*?]/.test(spec);
+}
+
+/** `a,web[1,3],!b` → a, web[1,3], !b: a comma inside brackets belongs to the range. */
+export function splitSelection(spec: string): string[] {
+  const terms: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < spec.length; i++) {
+    if (spec[i] === "[") depth++;
+    else if (spec[i] === "]") depth = Math.max(0, depth - 1);
+    else if (spec[i] === "," && depth === 0) {
+      terms.push(spec.slice(start, i));
+      start = i + 1;
+    }
+  }
+  terms.push(spec.slice(start));
+  return terms.map((t) => t.trim());
+}
+
+/** Whether a term is a shell-style pattern on names (`*`, `?`). */
+const isGlob = (term: string) => /[*?]/.test(term);
+
+function globRegExp(glob: string): RegExp {
+  const body = [...glob].map((c) =>
+    c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|\\]/g, "\\$&")
+  ).join("");
+  return new RegExp(`^${body}$`, "u");
 }
 
 export function selectHosts(spec: string, roster: readonly Host[]): Selection {
-  const terms = spec.split(",").map((t) => t.trim());
+  const terms = splitSelection(spec);
   if (terms.some((t) => t === "" || t === "!")) {
     throw new UsageError(`empty term in host selection "${spec}"`);
   }
@@ -43,6 +73,21 @@ export function selectHosts(spec: string, roster: readonly Host[]): Selection {
       members = roster.filter((h) => h.tags?.includes(tag));
       if (members.length === 0) {
         throw new PoolError(`no host carries tag @${tag}`, EXIT.failure, "no_match");
+      }
+    } else if (hasRange(term)) {
+      // A range names its hosts, so each must exist; a glob inside it matches like one.
+      const names = expandRange(term);
+      const missing = names.filter((n) => !isGlob(n) && !byName.has(n) && n !== LOCAL);
+      if (missing.length > 0) {
+        throw new PoolError(`not in roster: ${foldNames(missing)}`, EXIT.failure, "not_in_roster");
+      }
+      const parts = names.map(group);
+      return { hosts: parts.flatMap((p) => p.hosts), skipped: parts.flatMap((p) => p.skipped) };
+    } else if (isGlob(term)) {
+      const re = globRegExp(term);
+      members = roster.filter((h) => re.test(h.name));
+      if (members.length === 0) {
+        throw new PoolError(`no host name matches ${term}`, EXIT.failure, "no_match");
       }
     } else {
       return { hosts: [lookup(term)], skipped: [] };

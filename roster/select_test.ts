@@ -53,3 +53,36 @@ Deno.test("isExcluded() lets an explicit exclude key override the akida rule", (
   assertEquals(isExcluded({ name: "box", ssh: "akida@10.0.0.1" }), true);
   assertEquals(isExcluded({ name: "box", ssh: "box" }), false);
 });
+
+const RACK: Host[] = [
+  ...["h1", "h2", "h3", "h4", "h5", "edge"].map((name) => ({ name, ssh: name })),
+  ...["gpu01", "gpu02", "gpu03", "gpu04"].map((name) => ({ name, ssh: name, tags: ["gpu"] })),
+  ...["web1", "web3", "web5", "web6", "web7"].map((name) => ({ name, ssh: name })),
+  { name: "gpu09", ssh: "gpu09", exclude: true },
+];
+const rack = (spec: string) => selectHosts(spec, RACK).hosts.map((h) => h.name);
+
+Deno.test("selectHosts() expands ranges, and a comma inside brackets stays in the range", () => {
+  assertEquals(rack("h[1-3]"), ["h1", "h2", "h3"]);
+  assertEquals(rack("gpu[01-04]"), ["gpu01", "gpu02", "gpu03", "gpu04"]);
+  assertEquals(rack("web[1,3,5-7]"), ["web1", "web3", "web5", "web6", "web7"]);
+  assertEquals(rack("h[1-2],web[1,3],edge"), ["h1", "h2", "edge", "web1", "web3"]);
+  assertEquals(rack("h[1-5],!h[2-4]"), ["h1", "h5"]);
+  assertEquals(rack("gpu[09]"), ["gpu09"]); // a range names its hosts: excluded or not
+  assertEquals(selectHosts("h[1]", RACK).fanOut, true);
+});
+
+Deno.test("selectHosts() matches globs on names, skipping excluded hosts like @tag", () => {
+  assertEquals(rack("gpu*"), ["gpu01", "gpu02", "gpu03", "gpu04"]);
+  assertEquals(selectHosts("gpu*", RACK).skipped.map((h) => h.name), ["gpu09"]);
+  assertEquals(rack("h?,!h[4-5]"), ["h1", "h2", "h3"]);
+  assertEquals(rack("@gpu,web*,!web[5-7]"), ["gpu01", "gpu02", "gpu03", "gpu04", "web1", "web3"]);
+  assertEquals(rack("all,!gpu*,!web*,!h*"), ["edge"]);
+  assertEquals(selectHosts("gpu0?", RACK).fanOut, true);
+});
+
+Deno.test("selectHosts() names every missing host of a range, folded", () => {
+  assertThrows(() => selectHosts("h[1-8]", RACK), /not in roster: h\[6-8\]$/);
+  assertThrows(() => selectHosts("db*", RACK), /no host name matches db\*/);
+  assertThrows(() => selectHosts("h[2-1]", RACK), /bad host range "h\[2-1\]"/);
+});

@@ -73,7 +73,19 @@ Deno.test("no example would trip history expansion when typed into bash or zsh",
   const lines = [...await examples()];
   const dir = await Deno.makeTempDir();
   for (
-    const verb of ["on", "route", "bg", "hosts", "list", "init", "clean", "inventory", "import"]
+    const verb of [
+      "on",
+      "push",
+      "pull",
+      "route",
+      "bg",
+      "hosts",
+      "list",
+      "init",
+      "clean",
+      "inventory",
+      "import",
+    ]
   ) {
     const help = await pool({ env: { HOME: dir, POOL_STATE: join(dir, "pool.json") } }, [
       verb,

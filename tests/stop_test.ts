@@ -133,7 +133,7 @@ fleetTest(
     for (
       const args of [
         ["on", "h1,h2", "--jbos", "4", "uptime"],
-        ["on", "h1,h2", "--dry-run", "echo would-run"],
+        ["on", "h1,h2", "--dryrun", "echo would-run"],
         ["on", "h1", "--timeout", "soon", "true"],
         ["on", "h1,h2", "-x"],
         ["route", "--mem", "lots", "true"],

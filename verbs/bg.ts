@@ -8,7 +8,13 @@
 
 import { Command } from "commander";
 import { PoolError, UsageError } from "../errors.ts";
-import { addDispatchFlags, commandWords, type DispatchFlags, dispatchOptions } from "../flags.ts";
+import {
+  addDispatchFlags,
+  addPushFlags,
+  commandWords,
+  type DispatchFlags,
+  dispatchOptions,
+} from "../flags.ts";
 import { printRanking } from "../render/ranking.ts";
 import { type Host, LOCAL, localHost } from "../roster/host.ts";
 import { selectHosts } from "../roster/select.ts";
@@ -17,6 +23,7 @@ import { wantsResources } from "../dispatch/rank.ts";
 import { envPrefix, leaseEnv } from "../dispatch/pin.ts";
 import { handOver, NoRoom, release, type Reservation, reserve } from "../dispatch/reserve.ts";
 import { newJobId } from "../ledger/jobs.ts";
+import { inShipped, planShipping, ship } from "../dispatch/ship.ts";
 import { type Deps, loadRoster, type Run } from "../deps/deps.ts";
 
 /** How long a bg lease outlives the last probe that found its job alive, while its host does not answer. */
@@ -38,6 +45,8 @@ export async function bg(wordsIn: string[], opts: BgOptions, deps: Deps): Promis
     throw new UsageError("missing command: pool bg <host>|[route options] <cmd...>");
   }
   const options = dispatchOptions(opts, command, BG_TTL_S, deps);
+  // Checked before anything is reserved: a path that is not there never holds a host.
+  const shipping = await planShipping(opts.push ?? []);
   if (named && (wantsResources(options) || options.os)) {
     throw new UsageError("give a host or route options (--mem, --gpus, --os), not both");
   }
@@ -56,13 +65,15 @@ export async function bg(wordsIn: string[], opts: BgOptions, deps: Deps): Promis
   let handedOver = false;
   try {
     if (!named) await printRanking(deps.out, reservation.ranked, options);
+    const failed = await ship(reservation.host, shipping, opts, deps);
+    if (failed) return failed.code || 1;
     const id = newJobId();
     const gpus = reservation.lease?.gpus ?? [];
     const { remote, payload } = await detachedLaunch({
       id,
       gpus,
       setup: envPrefix(leaseEnv(reservation.lease)),
-      command,
+      command: inShipped(shipping, command),
     });
     const result = await deps.runner.exec(reservation.host, remote, {
       payload,
@@ -100,13 +111,13 @@ export async function bg(wordsIn: string[], opts: BgOptions, deps: Deps): Promis
   }
 }
 export const bgCommand = (run: Run) =>
-  addDispatchFlags(
+  addPushFlags(addDispatchFlags(
     new Command("bg")
       .description(
         "start a command detached (on a host, or routed) and return at once with its job id and log",
       )
       .argument("<words...>", "a host name then the command, or just the command to route it"),
-  )
+  ))
     .option("--json", "print the job as one JSON object: id, host, pid, log, gpus")
     .passThroughOptions()
     .addHelpText(
@@ -115,6 +126,7 @@ export const bgCommand = (run: Run) =>
 Examples:
   pool bg gpu1 python train.py            # detached on gpu1; prints: gpu1  job k3x9q2  pid 4242  log …
   pool bg --gpus 2 torchrun train.py      # routed like pool route; CUDA_VISIBLE_DEVICES set to its two GPUs
+  pool bg --push .:work/train python train.py  # this directory copied first, the job run in it
   pool jobs; pool logs -f k3x9q2; pool wait k3x9q2; pool kill k3x9q2`,
     )
     .action((words: string[], opts: BgOptions) => run((deps) => bg(words, opts, deps)));

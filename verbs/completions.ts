@@ -11,7 +11,18 @@ import {
 import type { Deps, Run } from "../deps/deps.ts";
 
 /** Verbs whose first argument names hosts. */
-const HOST_VERBS = new Set(["on", "rm", "desc", "tag", "exclude", "include", "hosts", "bg"]);
+const HOST_VERBS = new Set([
+  "on",
+  "push",
+  "pull",
+  "rm",
+  "desc",
+  "tag",
+  "exclude",
+  "include",
+  "hosts",
+  "bg",
+]);
 
 function specs(program: Command): VerbSpec[] {
   return program.commands.filter((c) => c.name() !== "help").map((c) => ({

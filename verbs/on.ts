@@ -9,7 +9,14 @@
 import { Command } from "commander";
 import { UsageError } from "../errors.ts";
 import { abortCode, worstCode } from "../exit.ts";
-import { countOption, durationOption, parseCount, parseDuration, usageStyle } from "../flags.ts";
+import {
+  choiceOption,
+  countOption,
+  durationOption,
+  parseCount,
+  parseDuration,
+  usageStyle,
+} from "../flags.ts";
 import {
   hostJson,
   prefixer,
@@ -18,8 +25,11 @@ import {
   printSummary,
 } from "../render/fanout.ts";
 import type { Host } from "../roster/host.ts";
-import { isSingleName } from "../roster/select.ts";
+import { isSingleName, splitSelection } from "../roster/select.ts";
 import type { HostResult } from "../remote/exec.ts";
+import { NOT_ROOT, SUDO_PASSWORD, sudoCommand } from "../remote/as_root.ts";
+import { shellLine } from "../remote/quote.ts";
+import { hostFiles } from "../render/host_files.ts";
 import { runForeground } from "../remote/foreground.ts";
 import { poolMap } from "../remote/pool_map.ts";
 import { type Deps, type Run, selectFromRoster } from "../deps/deps.ts";
@@ -41,16 +51,27 @@ export interface OnOptions {
   jobs?: number;
   json?: boolean;
   collapse?: boolean;
+  /** Run the command as root: directly for a root login, `sudo -n` where the roster allows it. */
+  sudo?: boolean;
+  /** Print each host and the ssh argv that would run; start nothing. */
+  dryRun?: boolean;
+  /** Each host's stdout and stderr to DIR/<host>.out and DIR/<host>.err (pssh -o/-e). */
+  outDir?: string;
+  /** How lines are marked: `[host] ` (padded, the default) or `host: ` (pdsh's, for dshbak). */
+  prefix?: Prefix;
 }
+
+export const PREFIXES = ["[host]", "host:"] as const;
+export type Prefix = typeof PREFIXES[number];
 
 export const SINGLE_HOST_CEILING_MS = 3_600_000;
 export const FAN_OUT_TIMEOUT_MS = 30_000;
 /** Hosts at once by default: pdsh's and pssh's width, and far below any file-descriptor limit. */
 export const FAN_OUT_JOBS = 32;
 
-/** `h1,h2` minus `-x a,b` → `h1,h2,!a,!b`. */
+/** `h1,h2` minus `-x a,b` → `h1,h2,!a,!b` (a comma inside `web[1,3]` stays in its range). */
 export function withExclusions(hosts: string, exclude: string[] = []): string {
-  const minus = exclude.flatMap((x) => x.split(",")).map((t) => t.trim()).filter(Boolean);
+  const minus = exclude.flatMap(splitSelection).filter(Boolean);
   return [hosts, ...minus.map((t) => (t.startsWith("!") ? t : "!" + t))].join(",");
 }
 
@@ -58,12 +79,16 @@ export async function on(options: OnOptions, deps: Deps): Promise<number> {
   if (options.command.length === 0) {
     throw new UsageError("missing command: pool on <hosts> <cmd...>");
   }
-  const command = options.command.join(" ");
+  const typed = options.command.join(" ");
+  const command = (host: Host) => options.sudo ? sudoCommand(host, typed) : typed;
   const selection = await selectFromRoster(deps, withExclusions(options.hosts, options.exclude));
-  if (!selection.fanOut && !options.json && !options.collapse) {
+  if (options.dryRun) return await dryRun(selection.hosts, command, options, deps);
+  const gathered = options.json || options.collapse || options.outDir !== undefined ||
+    options.prefix !== undefined;
+  if (!selection.fanOut && !gathered) {
     const host = selection.hosts[0];
     const timeoutMs = options.timeout ?? SINGLE_HOST_CEILING_MS;
-    const result = await runForeground(deps.runner, host, command, {
+    const result = await runForeground(deps.runner, host, command(host), {
       timeoutMs,
       tty: options.tty,
       stdin: options.stdin === true
@@ -75,15 +100,45 @@ export async function on(options: OnOptions, deps: Deps): Promise<number> {
       onStderrChunk: (chunk) => deps.out.errBytes(chunk),
     });
     printForegroundFailure(deps.out, host, result, timeoutMs);
+    const why = options.sudo ? sudoFailure(result) : undefined;
+    if (why) deps.out.errLine(`pool: ${host.name}: ${why}`);
     return result.code;
   }
   return await onMany(selection.hosts, command, options, deps, selection.skipped);
 }
 
+/** Why `--sudo` failed a host, when it was sudo (or the roster) and not the command. */
+function sudoFailure(result: HostResult): string | undefined {
+  if (result.outcome !== "failed") return undefined;
+  if (SUDO_PASSWORD.test(result.stderr)) return "sudo wants a password here (pool never prompts)";
+  if (result.stderr.includes(NOT_ROOT)) return "no sudo: the roster does not allow it";
+}
+
+/** `--dry-run`: each host and the exact argv pool would start for it, and nothing started. */
+async function dryRun(
+  hosts: Host[],
+  command: (host: Host) => string,
+  options: OnOptions,
+  deps: Deps,
+): Promise<number> {
+  const timeoutMs = options.timeout ?? FAN_OUT_TIMEOUT_MS;
+  for (const host of hosts) {
+    const argv = await deps.runner.argv(host, command(host), { timeoutMs, tty: options.tty });
+    if (options.json) deps.out.outLine(JSON.stringify({ name: host.name, argv }));
+    else deps.out.outLine(`${host.name}: ${shellLine(argv)}`);
+  }
+  deps.out.errLine(
+    `pool: dry run: ${hosts.length} host${
+      hosts.length === 1 ? "" : "s"
+    }, nothing started (pool runs each command under its remote supervisor)`,
+  );
+  return 0;
+}
+
 /** Many hosts at once: stdin closed, each line whole and prefixed, a summary of failures at the end. */
 async function onMany(
   hosts: Host[],
-  command: string,
+  command: (host: Host) => string,
   options: OnOptions,
   deps: Deps,
   excluded: Host[] = [],
@@ -101,28 +156,44 @@ async function onMany(
   else if (options.stdin === undefined && ["file", "pipe"].includes(deps.stdin.kind())) {
     out.errLine("pool: note: stdin is not sent to many hosts; --stdin sends it to each");
   }
-  const prefix = prefixer(hosts.map((h) => h.name));
+  const prefix = options.prefix === "host:"
+    ? (name: string) => `${name}: `
+    : prefixer(hosts.map((h) => h.name));
   // For -b: every host's lines in arrival order, stdout and stderr merged.
   const merged = new Map<string, string[]>(hosts.map((h) => [h.name, []]));
   const onLine = (host: Host) => (line: string) => {
-    if (options.json) return;
+    if (options.json || options.outDir !== undefined) return;
     if (options.collapse) merged.get(host.name)!.push(line);
-    else if (line.trim() !== "") out.outLine(prefix(host.name) + line);
+    // pdsh keeps empty lines (`host: `), and dshbak needs them to rebuild the output.
+    else if (line.trim() !== "" || options.prefix === "host:") {
+      out.outLine(prefix(host.name) + line);
+    }
   };
+  const files = options.outDir === undefined ? null : await hostFiles(options.outDir);
 
   const results = await poolMap(
     hosts,
     options.jobs ?? FAN_OUT_JOBS,
     async (host): Promise<HostResult> => {
-      const result = signal.aborted
+      let result = signal.aborted
         ? notStarted(host, abortCode(signal))
-        : await deps.runner.exec(host, command, {
+        : await deps.runner.exec(host, command(host), {
           timeoutMs,
           signal,
           input,
           onStdoutLine: onLine(host),
           onStderrLine: onLine(host),
         });
+      const why = options.sudo ? sudoFailure(result) : undefined;
+      if (why) result = { ...result, reason: why };
+      if (files) {
+        const { line, error } = await files.write(result);
+        if (!options.json) out.outLine(`${prefix(host.name)}${line}`);
+        // Output that was asked for and lost is a failure, whatever the command did.
+        if (error && result.outcome === "ok") {
+          result = { ...result, code: 1, outcome: "failed", reason: error };
+        }
+      }
       if (options.json) out.outLine(hostJson(result));
       return result;
     },
@@ -155,6 +226,10 @@ interface OnFlags {
   json?: boolean;
   collapse?: boolean;
   exclude?: string[];
+  sudo?: boolean;
+  dryRun?: boolean;
+  outDir?: string;
+  prefix?: Prefix;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -174,7 +249,15 @@ function onFlags(command: Command): Command {
     )
     .addOption(countOption("--jobs <n>", `at most n hosts at once (default ${FAN_OUT_JOBS})`))
     .option("--json", "one JSON object per host: name, exit, status, duration_ms, stdout, stderr")
-    .option("-b, --collapse", "print hosts with identical output and exit code once");
+    .option("-b, --collapse", "print hosts with identical output and exit code once, names folded")
+    .option("--sudo", "run as root: sudo -n where the roster says sudo (never a password prompt)")
+    .option("--out-dir <dir>", "write each host's output to DIR/<host>.out and DIR/<host>.err")
+    .addOption(
+      choiceOption("--prefix <style>", "mark lines [host] (default) or host: (for dshbak -c)", [
+        ...PREFIXES,
+      ]),
+    )
+    .option("--dry-run", "print each host and the ssh command line; run nothing");
 }
 
 /**
@@ -224,7 +307,7 @@ export const onCommand = (run: Run) =>
   onFlags(
     new Command("on")
       .description("run a command on a host, or on many at once (all, h1,h2, @tag, -x name)")
-      .argument("<hosts>", "a host name, local, all, a comma list, @tag")
+      .argument("<hosts>", "a host name, local, all, a comma list, @tag, h[1-8], gpu*")
       .argument(
         "[command...]",
         "joined with spaces and run by the remote shell, like ssh host cmd...",
@@ -242,7 +325,12 @@ Examples:
   pool on all --jobs 4 uptime
   pool on @gpu -x gpu3 -b nvidia-smi -L
   pool on local uptime               # this machine, no ssh
-  pool on all -- grep --json x f     # words after -- are all command`,
+  pool on all -- grep --json x f     # words after -- are all command
+  pool on 'h[1-8],gpu*' -b uptime    # ranges and globs; quote them from the shell
+  pool on all --prefix host: df -h / | dshbak -c
+  pool on all --out-dir out uname -a # out/<host>.out, out/<host>.err
+  pool on @web --sudo systemctl restart nginx
+  pool on all --dry-run uptime       # the hosts and the ssh command line, nothing run`,
     )
     .action((hosts: string, words: string[], before: OnFlags) =>
       run((deps) => {

@@ -1,5 +1,8 @@
-import { assertEquals, assertThrows } from "../tests/assert.ts";
-import { parseOnWords, trailingLegacyFlags, withExclusions } from "./on.ts";
+import { join } from "node:path";
+import { assertEquals, assertMatch, assertThrows } from "../tests/assert.ts";
+import { testDeps } from "../deps/testing.ts";
+import { NOT_ROOT, sudoCommand } from "../remote/as_root.ts";
+import { on, parseOnWords, trailingLegacyFlags, withExclusions } from "./on.ts";
 
 Deno.test("parseOnWords() takes pool's options up to the first other word", () => {
   assertEquals(parseOnWords(["--jobs", "4", "-b", "uptime", "-a"]), {
@@ -15,7 +18,7 @@ Deno.test("parseOnWords() takes pool's options up to the first other word", () =
 
 Deno.test("parseOnWords() refuses an unknown option before the command: a typo never runs", () => {
   assertThrows(() => parseOnWords(["--jbos", "4", "uptime"]), /unknown option '--jbos'/);
-  assertThrows(() => parseOnWords(["--dry-run", "echo", "would-run"]), /unknown option/);
+  assertThrows(() => parseOnWords(["--dryrun", "echo", "would-run"]), /unknown option/);
   assertThrows(() => parseOnWords(["--jobs", "0", "true"]), /--jobs expects a whole number/);
   assertThrows(() => parseOnWords(["--jobs"]), /argument missing/);
 });
@@ -49,4 +52,73 @@ Deno.test("trailingLegacyFlags() takes the old tool's --jobs/--timeout after the
 Deno.test("withExclusions() turns -x into !terms of the selection", () => {
   assertEquals(withExclusions("all", ["h2", "h3,@gpu"]), "all,!h2,!h3,!@gpu");
   assertEquals(withExclusions("@gpu", []), "@gpu");
+  assertEquals(withExclusions("h[1-9]", ["web[1,3]", "gpu*"]), "h[1-9],!web[1,3],!gpu*");
+});
+
+const ROSTER = {
+  hosts: [
+    { name: "h1", ssh: "h1", sudo: true },
+    { name: "h2", ssh: "h2", sudo: true },
+    { name: "h3", ssh: "me@h3" },
+    { name: "edge", ssh: "edge" },
+  ],
+};
+
+Deno.test("on --dry-run prints each host's ssh argv and runs nothing", async () => {
+  const deps = await testDeps(ROSTER);
+  const code = await on({ hosts: "h[1-2],edge", command: ["echo", "'a b'"], dryRun: true }, deps);
+  assertEquals(code, 0);
+  assertEquals(deps.runner.calls, []);
+  assertEquals(
+    deps.out.stdoutText(),
+    "h1: ssh -- h1 'echo '\\''a b'\\'''\nh2: ssh -- h2 'echo '\\''a b'\\'''\n" +
+      "edge: ssh -- edge 'echo '\\''a b'\\'''\n",
+  );
+  assertMatch(deps.out.stderrText(), /dry run: 3 hosts, nothing started/);
+});
+
+Deno.test("on --sudo wraps the command per host and names why sudo failed", async () => {
+  const deps = await testDeps(ROSTER);
+  const hosts = ROSTER.hosts;
+  deps.runner.stub("h1", sudoCommand(hosts[0], "id -u"), { stdout: "0\n" });
+  deps.runner.stub("h2", sudoCommand(hosts[1], "id -u"), {
+    code: 1,
+    stderr: "sudo: a password is required\n",
+  });
+  deps.runner.stub("h3", sudoCommand(hosts[2], "id -u"), {
+    code: 1,
+    stderr: `pool: ${NOT_ROOT}\n`,
+  });
+  const code = await on({ hosts: "h[1-3]", command: ["id", "-u"], sudo: true }, deps);
+  deps.runner.verify();
+  assertEquals(code, 1);
+  assertMatch(deps.runner.calls[0].command!, /exec sudo -n --/);
+  assertMatch(deps.runner.calls[2].command!, /the roster does not allow sudo/);
+  assertMatch(
+    deps.out.stderrText(),
+    /exit 1: h2 \(sudo wants a password here \(pool never prompts\)\), h3 \(no sudo: the roster does not allow it\)/,
+  );
+});
+
+Deno.test("on --prefix host: prints pdsh's lines, empty ones kept, for dshbak", async () => {
+  const deps = await testDeps(ROSTER);
+  deps.runner.stub("h1", "uname", { stdout: "Linux\n\nx\n" });
+  assertEquals(await on({ hosts: "h1", command: ["uname"], prefix: "host:" }, deps), 0);
+  assertEquals(deps.out.stdoutText(), "h1: Linux\nh1: \nh1: x\n");
+});
+
+Deno.test("on --out-dir writes each host's exact bytes to <host>.out and <host>.err", async () => {
+  const deps = await testDeps(ROSTER);
+  const dir = join(deps.dir, "out", "nested");
+  deps.runner.stub("h1", "cmd", { stdoutBytes: new Uint8Array([0xff, 0x0a]), stderr: "e\n" });
+  deps.runner.stub("edge", "cmd", { code: 3, stdout: "x" });
+  assertEquals(await on({ hosts: "h1,edge", command: ["cmd"], outDir: dir }, deps), 3);
+  assertEquals(await Deno.readFile(join(dir, "h1.out")), new Uint8Array([0xff, 0x0a]));
+  assertEquals(await Deno.readTextFile(join(dir, "h1.err")), "e\n");
+  assertEquals(await Deno.readTextFile(join(dir, "edge.out")), "x");
+  assertMatch(
+    deps.out.stdoutText(),
+    /^\[h1 {2}\] exit 0 {2}\S+h1\.out \(2 bytes\) {2}\S+h1\.err \(2 bytes\)$/m,
+  );
+  assertMatch(deps.out.stdoutText(), /^\[edge\] exit 3 /m);
 });

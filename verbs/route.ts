@@ -8,6 +8,7 @@ import { Command } from "commander";
 import { UsageError } from "../errors.ts";
 import {
   addDispatchFlags,
+  addPushFlags,
   commandWords,
   type DispatchFlags,
   dispatchOptions,
@@ -19,6 +20,7 @@ import { selectHosts } from "../roster/select.ts";
 import { runForeground } from "../remote/foreground.ts";
 import { NoRoom, release, reserve } from "../dispatch/reserve.ts";
 import { envPrefix, leaseEnv } from "../dispatch/pin.ts";
+import { inShipped, planShipping, ship } from "../dispatch/ship.ts";
 import { type Deps, loadRoster, type Run } from "../deps/deps.ts";
 
 export const ROUTE_CEILING_MS = 3_600_000;
@@ -33,6 +35,8 @@ export interface RouteOptions extends DispatchFlags {
 export async function route(words: string[], opts: RouteOptions, deps: Deps): Promise<number> {
   const command = commandWords(words).join(" ");
   if (command.trim() === "") throw new UsageError("missing command: pool route [options] <cmd...>");
+  // Checked before anything is reserved: a path that is not there never holds a host.
+  const shipping = await planShipping(opts.push ?? []);
   const timeoutMs = opts.timeout ?? ROUTE_CEILING_MS;
   // The lease lives as long as this pool process (pid + start time), which pool can always
   // check; the TTL only bounds a lease whose holder's start time could not be read.
@@ -50,8 +54,10 @@ export async function route(words: string[], opts: RouteOptions, deps: Deps): Pr
   try {
     if (!opts.json) await printRanking(deps.out, reservation.ranked, options);
     if (deps.signal.aborted) return 0; // stopped before it started: the code is the signal's
+    const failed = await ship(reservation.host, shipping, opts, deps);
+    if (failed) return failed.code || 1;
     // Its GPUs, pinned: set before the command, so a value the command sets itself wins.
-    const pinned = envPrefix(leaseEnv(reservation.lease)) + command;
+    const pinned = envPrefix(leaseEnv(reservation.lease)) + inShipped(shipping, command);
     if (opts.json) {
       const result = await deps.runner.exec(reservation.host, pinned, {
         timeoutMs,
@@ -81,13 +87,13 @@ export async function route(words: string[], opts: RouteOptions, deps: Deps): Pr
 }
 
 export const routeCommand = (run: Run) =>
-  addDispatchFlags(
+  addPushFlags(addDispatchFlags(
     new Command("route")
       .description(
         "run a command on the host with the most room (or least load), reserving what it needs",
       )
       .argument("<command...>", "run like pool on <pick> <command...>"),
-  )
+  ))
     .addOption(durationOption("--timeout <duration>", "foreground ceiling (default 1h; 0 = none)"))
     .option(
       "--json",
@@ -102,6 +108,7 @@ Examples:
   pool route --mem 17G python eval.py --ckpt big   # a host with 17G room; never two on one 30G host
   pool route --gpus 2 --wait=10m torchrun train.py # wait up to 10 minutes for two idle GPUs
   pool route xcodebuild -scheme App                # macOS-only commands go to macOS hosts
+  pool route --push . --gitignore deno task test   # this checkout's tests, on whichever host has room
 Exit: the command's own code; 75 when no host has room (the message names the best and the shortfall).`,
     )
     .action((words: string[], opts: RouteOptions) => run((deps) => route(words, opts, deps)));

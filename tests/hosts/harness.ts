@@ -70,7 +70,24 @@ export interface FleetOptions {
    * session (SetEnv), and on no one else's — the hosts share this machine.
    */
   bin?: Record<string, string>;
+   * Each host its own home, `/root/hosts/<name>`, where its sessions start:
+   * the hosts share one filesystem, so without this two hosts given the same
+   * relative path would write the same files.
+   */
+  homes?: boolean;
+  /** Hosts whose sessions get a PATH with everything of this machine's but rsync. */
+  withoutRsync?: string[];
+  /**
+   * Three non-root logins, valid on every host of the fleet: `nopw` (sudo
+   * without a password), `pw` (sudo that wants one) and `plain` (no sudo).
+   * They exist only inside the hosts' private mount namespace, where copies
+   * of /etc/passwd, group, shadow and sudoers are mounted over the real ones.
+   */
+  users?: boolean;
 }
+
+/** The logins `users: true` adds, with the sudoers rule each gets. */
+export const TEST_USERS = { nopw: "NOPASSWD: ALL", pw: "ALL", plain: null } as const;
 
 export async function startFleet(count: number, options: FleetOptions = {}): Promise<Fleet> {
   const dir = await Deno.makeTempDir({ prefix: "pool-fleet-" });
@@ -101,7 +118,7 @@ export async function startFleet(count: number, options: FleetOptions = {}): Pro
     const refused = { name: "refused", address: `${net}.251` };
     const silent = { name: "silent", address: `${net}.252` };
     const hang = { name: "hang", address: `${net}.253` };
-    const sshd = await startSshds(dir, [hang, ...hosts], hang, port, options.cpus ?? {}, bin);
+    const sshd = await startSshds(dir, [hang, ...hosts], hang, port, options, bin);
     if (!sshd) continue;
     const silentHost = startSilent(silent.address, port);
     if (!silentHost) {
@@ -168,9 +185,12 @@ async function startSshds(
   listen: TestHost[],
   hang: TestHost,
   port: number,
-  cpus: Record<string, string>,
+  options: FleetOptions,
   bin: string,
 ) {
+  const cpus = options.cpus ?? {};
+  if (options.homes || options.withoutRsync) await writeEnter(dir, options.withoutRsync ?? []);
+  if (options.users) await writeUsers(dir);
   const started: { stop: () => Promise<void> }[] = [];
   const stopAll = async () => {
     for (const s of started) await s.stop();
@@ -184,7 +204,7 @@ async function startSshds(
   for (const [affinity, members] of groups) {
     for (let i = 0; i < members.length; i += ADDRESSES_PER_SSHD) {
       const slice = members.slice(i, i + ADDRESSES_PER_SSHD);
-      const sshd = await startSshd(dir, index++, slice, hang, port, bin, affinity);
+      const sshd = await startSshd(dir, index++, slice, hang, port, affinity, options, bin);
       if (!sshd) {
         await stopAll();
         return null;
@@ -201,17 +221,23 @@ async function startSshd(
   listen: TestHost[],
   hang: TestHost,
   port: number,
+  affinity: string,
+  options: FleetOptions,
   bin: string,
-  affinity = "",
 ) {
   const config = join(dir, `sshd_config.${index}`);
+  // Root's sessions on a host with a home of its own, or without rsync, start in enter.sh.
+  const entered = listen.filter((h) =>
+    h !== hang && (options.homes || options.withoutRsync?.includes(h.name))
+  );
   await Deno.writeTextFile(
     config,
     listen.map((h) => `ListenAddress ${h.address}:${port}\n`).join("") +
       [
         `HostKey ${dir}/host_key`,
         `PidFile ${dir}/sshd.${index}.pid`,
-        `AuthorizedKeysFile ${dir}/authorized_keys`,
+        // The test users read theirs from their own homes: the fleet directory is root's alone.
+        `AuthorizedKeysFile ${dir}/authorized_keys %h/.ssh/authorized_keys`,
         "PermitRootLogin prohibit-password",
         "PasswordAuthentication no",
         "KbdInteractiveAuthentication no",
@@ -226,12 +252,26 @@ async function startSshd(
         `SetEnv PATH=${bin}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
         `Match LocalAddress ${hang.address}`,
         "  ForceCommand sleep 600",
+        ...entered.flatMap((h) => [
+          `Match User root LocalAddress ${h.address}`,
+          `  ForceCommand /bin/sh ${dir}/enter.sh ${h.name}`,
+        ]),
         "",
       ].join("\n"),
   );
   const log = join(dir, `sshd.${index}.log`);
   // Empty /root for the remote side: no .bashrc, no real ~/.ssh.
-  const script = `mkdir -p /run/sshd && mount -t tmpfs tmpfs /root && exec ${
+  // The test users' files are mounted over the real ones in this namespace only.
+  const users = options.users
+    ? ["passwd", "group", "shadow", "sudoers"].map((f) =>
+      `mount --bind ${dir}/users/${f} /etc/${f} && `
+    ).join("") +
+      Object.keys(TEST_USERS).map((u) =>
+        `mkdir -p /root/users/${u}/.ssh && cp ${dir}/authorized_keys /root/users/${u}/.ssh/ && ` +
+        `chown -R ${u}: /root/users/${u} && `
+      ).join("")
+    : "";
+  const script = `mkdir -p /run/sshd && mount -t tmpfs tmpfs /root && ${users}exec ${
     affinity ? `taskset -c ${affinity} ` : ""
   }${SSHD} -D -f ${config} -E ${log}`;
   const child = new Deno.Command("unshare", {
@@ -265,6 +305,71 @@ async function startSshd(
   }
   await stop();
   return null;
+}
+
+/**
+ * The script root's sessions start in on a host with a home of its own (or
+ * without rsync): it moves into the home, trims PATH, then runs what the
+ * client asked for, as sshd would have.
+ */
+async function writeEnter(dir: string, withoutRsync: string[]): Promise<void> {
+  const bin = join(dir, "bin-without-rsync");
+  await Deno.mkdir(bin, { recursive: true });
+  // Every program this machine has, first on PATH wins, except rsync.
+  for (
+    const from of ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"]
+  ) {
+    let entries: Deno.DirEntry[];
+    try {
+      entries = await Array.fromAsync(Deno.readDir(from));
+    } catch {
+      continue; // not on this machine
+    }
+    for (const e of entries) {
+      if (e.name === "rsync") continue;
+      await Deno.symlink(join(from, e.name), join(bin, e.name)).catch(() => {});
+    }
+  }
+  await Deno.writeTextFile(
+    join(dir, "enter.sh"),
+    [
+      `home=/root/hosts/$1`,
+      `mkdir -p "$home" && cd "$home" && HOME=$home && export HOME`,
+      `case " ${withoutRsync.join(" ")} " in *" $1 "*) PATH=${bin} && export PATH ;; esac`,
+      `if [ -n "$SSH_ORIGINAL_COMMAND" ]; then exec "\${SHELL:-/bin/sh}" -c "$SSH_ORIGINAL_COMMAND"; fi`,
+      `exec "\${SHELL:-/bin/sh}" -l`,
+      "",
+    ].join("\n"),
+  );
+}
+
+/** passwd, group, shadow and sudoers with the test users added, for the hosts' namespace. */
+async function writeUsers(dir: string): Promise<void> {
+  const users = join(dir, "users");
+  await Deno.mkdir(users);
+  const entries = Object.keys(TEST_USERS).map((u, i) => ({ name: u, id: 4201 + i }));
+  const add = async (file: string, lines: string[]) =>
+    await Deno.writeTextFile(
+      join(users, file),
+      (await Deno.readTextFile(`/etc/${file}`).catch(() => "")) + lines.join(""),
+    );
+  await add(
+    "passwd",
+    entries.map((u) => `${u.name}:x:${u.id}:${u.id}::/root/users/${u.name}:/bin/sh\n`),
+  );
+  await add("group", entries.map((u) => `${u.name}:x:${u.id}:\n`));
+  // "*": no password to log in with, and not locked (sudo's account check refuses a locked one).
+  await add("shadow", entries.map((u) => `${u.name}:*:19000:0:99999:7:::\n`));
+  await Deno.writeTextFile(
+    join(users, "sudoers"),
+    // Timestamps inside the hosts' private /root, and nothing sent to this machine's syslog.
+    "Defaults !lecture, !syslog, timestampdir=/root/.sudo-ts, lecture_status_dir=/root/.sudo-lectured\n" +
+      "root ALL=(ALL:ALL) ALL\n" +
+      Object.entries(TEST_USERS).filter(([, rule]) => rule).map(([u, rule]) =>
+        `${u} ALL=(ALL:ALL) ${rule}\n`
+      ).join(""),
+  );
+  await Deno.chmod(join(users, "sudoers"), 0o440);
 }
 
 /**

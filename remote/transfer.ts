@@ -1,0 +1,506 @@
+/**
+ * Copying files to and from a host: rsync when both ends have it (delta
+ * transfer, --delete, excludes), else tar over ssh, which any stock host
+ * can take. Both ride pool's own ssh command line — its config, BatchMode,
+ * host-key default and shared connection — built by ssh.ts like every other.
+ *
+ * A source names a file or a directory, copied into the destination
+ * directory under its own name; with a trailing `/` (or as `.`) a
+ * directory's contents are copied instead — rsync's rule, kept by the tar
+ * path too. Remote paths are relative to the login directory; `~/` is read
+ * as that directory, since neither side gives it to a shell to expand.
+ */
+
+import { basename, dirname, join, resolve } from "node:path";
+import { EXIT } from "../errors.ts";
+import { type Host, isLocal } from "../roster/host.ts";
+import { splitTarget } from "../roster/target.ts";
+import {
+  execOnHost,
+  type ExecOptions,
+  execPlain,
+  hostArgv,
+  type HostResult,
+  sshOptionsFor,
+} from "./exec.ts";
+import type { MuxSettings } from "./multiplex.ts";
+import { runProcess } from "./process.ts";
+import { shellLine, shQuote } from "./quote.ts";
+import { sshCommand } from "./ssh.ts";
+
+export interface CopyRequest {
+  direction: "push" | "pull";
+  /** push: local paths; pull: paths on the host. */
+  sources: string[];
+  /** push: the directory on the host; pull: the local directory this host's copy lands in. */
+  dest: string;
+  /** Remove what the destination has and the source does not (rsync --delete). */
+  delete?: boolean;
+  /** Patterns to leave out (rsync's and tar's --exclude). */
+  exclude?: string[];
+  /** push: leave out what git ignores in each source, and `.git` itself. */
+  gitignore?: boolean;
+  /** Ask the host which method it takes and say what would run; copy nothing, change nothing. */
+  dryRun?: boolean;
+}
+
+export type CopyMethod = "rsync" | "tar";
+
+export interface CopyStats {
+  /** Files (of every kind) in the transfer; rsync only. */
+  files?: number;
+  /** Regular files whose contents were sent; rsync only. */
+  transferred?: number;
+  /** Bytes on the wire: rsync's own count, or the size of the tar stream. */
+  bytes: number;
+}
+
+export interface CopyResult extends HostResult {
+  method?: CopyMethod;
+  /** Why tar and not rsync. */
+  fallback?: string;
+  stats?: CopyStats;
+  /** The local command line that copied (or, in a dry run, would copy). */
+  commandLine?: string;
+}
+
+export interface CopyOptions {
+  /** Milliseconds for the whole copy (Infinity: none); exit 124 when it passes. */
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** Bytes of a tar stream as they pass, for a progress line. */
+  onBytes?: (n: number) => void;
+  mux?: MuxSettings;
+}
+
+/** `~/x` → `x`, `~` → `.`: the login directory is where both rsync and tar start. */
+export function remotePath(path: string): string {
+  if (path === "~" || path === "~/") return ".";
+  return path.startsWith("~/") ? path.slice(2).replace(/^\/+/, "") || "." : path;
+}
+
+/** Where a source's entries are taken from, and under which name: `dir` → (parent, dir); `dir/` → (dir, .). */
+export function sourceRoot(path: string): { root: string; name: string } {
+  const base = basename(path);
+  if (path.endsWith("/") || base === "." || base === "..") return { root: path, name: "." };
+  return { root: dirname(path), name: base };
+}
+
+/** Copies to or from one host; a failure is a result, never a throw. */
+export async function copyOnHost(
+  host: Host,
+  request: CopyRequest,
+  options: CopyOptions,
+): Promise<CopyResult> {
+  const started = performance.now();
+  const exec: ExecOptions = {
+    timeoutMs: options.timeoutMs,
+    signal: options.signal,
+    mux: options.mux,
+  };
+  const remoteDest = remotePath(request.dest);
+  const probe = await execOnHost(host, probeCommand(request, remoteDest), {
+    ...exec,
+    timeoutMs: Math.min(options.timeoutMs, PROBE_TIMEOUT_MS),
+  });
+  if (probe.outcome !== "ok") return { ...probe, stderr: probe.stderr || `exit ${probe.code}\n` };
+  const has = new Set(probe.stdout.split("\n").map((l) => l.trim()));
+  const plan = await choose(host, has, exec);
+  if (typeof plan === "string") return failed(host, plan, started);
+  const git = request.gitignore && request.direction === "push"
+    ? await gitLists(request.sources)
+    : null;
+  if (typeof git === "string") return failed(host, git, started);
+  try {
+    if (plan.method === "rsync") {
+      const argv = rsyncArgv(request, plan.rsh, plan.spec, git?.excludeFile ?? null);
+      if (request.dryRun) return planned(host, "rsync", argv, started);
+      const result = await runProcess(argv, {
+        timeoutMs: options.timeoutMs,
+        signal: options.signal,
+      });
+      return {
+        ...result,
+        host: host.name,
+        method: "rsync",
+        stats: parseRsyncStats(result.stdout, request.direction),
+        commandLine: shellLine(argv),
+        durationMs: Math.round(performance.now() - started),
+      };
+    }
+    return await tarCopy(host, request, remoteDest, git, plan.fallback, exec, options, started);
+  } finally {
+    if (git) await Deno.remove(git.dir, { recursive: true }).catch(() => {});
+  }
+}
+
+/** The probe's own deadline: a host that cannot say this much within it will not copy either. */
+const PROBE_TIMEOUT_MS = 30_000;
+
+/** One round trip: make the destination (push), and say which of rsync and tar the host has. */
+export function probeCommand(request: CopyRequest, remoteDest: string): string {
+  const make = request.direction === "push" && !request.dryRun
+    ? `mkdir -p -- ${shQuote(remoteDest)} || exit 1; `
+    : "";
+  return `${make}for p in rsync tar; do command -v "$p" >/dev/null 2>&1 && echo "$p"; done; exit 0`;
+}
+
+interface RsyncPlan {
+  method: "rsync";
+  rsh: string;
+  spec: string;
+}
+interface TarPlan {
+  method: "tar";
+  fallback: string;
+}
+
+let localRsync: Promise<boolean> | undefined;
+
+/** Whether this machine has rsync on PATH (asked once). */
+function hasLocalRsync(): Promise<boolean> {
+  localRsync ??= new Deno.Command("rsync", { args: ["--version"], stdout: "null", stderr: "null" })
+    .output().then((o) => o.success, () => false);
+  return localRsync;
+}
+
+async function choose(
+  host: Host,
+  has: Set<string>,
+  exec: ExecOptions,
+): Promise<RsyncPlan | TarPlan | string> {
+  let fallback: string;
+  if (!has.has("rsync")) fallback = `no rsync on ${host.name}`;
+  else if (!(await hasLocalRsync())) fallback = "no rsync here";
+  else {
+    const shell = await rsyncShell(host, exec);
+    if (shell) return { method: "rsync", ...shell };
+    fallback = "pool's ssh command line has a quote rsync cannot carry";
+  }
+  if (!has.has("tar")) return `neither rsync nor tar on ${host.name}`;
+  return { method: "tar", fallback };
+}
+
+/**
+ * rsync's remote shell (`-e`) and the host part of its remote path. rsync
+ * splits `-e` on spaces and reads single quotes but not backslashes, so a
+ * word with a `'` in it cannot be carried: null, and tar is used.
+ */
+export async function rsyncShell(
+  host: Host,
+  exec: ExecOptions,
+): Promise<{ rsh: string; spec: string } | null> {
+  if (isLocal(host)) return { rsh: "", spec: "" };
+  let spec = host.ssh;
+  const port: string[] = [];
+  if (host.ssh.startsWith("ssh://")) {
+    const t = splitTarget(host.ssh);
+    const name = t.host.includes(":") ? `[${t.host}]` : t.host;
+    spec = t.user ? `${t.user}@${name}` : name;
+    if (t.port) port.push("-p", String(t.port));
+  }
+  const argv = [...sshCommand(await sshOptionsFor(host, exec)), ...port];
+  if (argv.some((w) => w.includes("'"))) return null;
+  return { rsh: shellLine(argv), spec };
+}
+
+/** The rsync command line for `request` (`spec` empty for this machine itself). */
+export function rsyncArgv(
+  request: CopyRequest,
+  rsh: string,
+  spec: string,
+  excludeFile: string | null,
+): string[] {
+  const remote = (path: string) => spec === "" ? path : `${spec}:${path}`;
+  const sources = request.direction === "push"
+    ? request.sources
+    : request.sources.map((s) => remote(remotePath(s)));
+  const dest = request.direction === "push"
+    ? remote(remotePath(request.dest).replace(/\/*$/, "/"))
+    : request.dest.replace(/\/*$/, "/");
+  return [
+    "rsync",
+    "-a",
+    // Paths travel inside rsync's protocol, never through a remote shell's word splitting.
+    "-s",
+    "--stats",
+    ...(request.delete ? ["--delete"] : []),
+    ...(request.exclude ?? []).map((p) => `--exclude=${p}`),
+    ...(excludeFile ? ["--from0", `--exclude-from=${excludeFile}`] : []),
+    ...(request.gitignore && request.direction === "push" ? ["--exclude=.git"] : []),
+    ...(rsh ? ["-e", rsh] : []),
+    "--",
+    ...sources,
+    dest,
+  ];
+}
+
+/** The numbers of rsync's --stats: files, regular files sent, and bytes on the wire. */
+export function parseRsyncStats(stdout: string, direction: "push" | "pull"): CopyStats {
+  const number = (label: string) => {
+    const m = new RegExp(`^${label}: ([\\d,.]+)`, "m").exec(stdout);
+    return m ? Number(m[1].replace(/[,.]/g, "")) : undefined;
+  };
+  return {
+    files: number("Number of files"),
+    transferred: number("Number of regular files transferred"),
+    bytes: number(direction === "push" ? "Total bytes sent" : "Total bytes received") ?? 0,
+  };
+}
+
+interface GitLists {
+  dir: string;
+  /** rsync: what git ignores, as anchored exclude rules (NUL-separated). */
+  excludeFile: string;
+  /** tar: per source, the entries to send (NUL-separated, relative to the source's root). */
+  fileLists: string[];
+}
+
+/**
+ * What git would keep in each source (tracked files, and untracked ones it
+ * does not ignore), as rsync excludes and as tar file lists. A source that
+ * is not in a git checkout is an error: the caller asked for git's view.
+ */
+async function gitLists(sources: string[]): Promise<GitLists | string> {
+  const dir = await Deno.makeTempDir({ prefix: "pool-push-" });
+  const rules: string[] = [];
+  const fileLists: string[] = [];
+  for (const [i, source] of sources.entries()) {
+    const { root, name } = sourceRoot(source);
+    const inside = name === "." ? root : join(root, name);
+    if (!(await Deno.stat(inside).then((s) => s.isDirectory, () => false))) {
+      fileLists.push(""); // a single file: git has no say
+      continue;
+    }
+    const kept = await git(inside, [
+      "ls-files",
+      "-z",
+      "--cached",
+      "--others",
+      "--exclude-standard",
+    ]);
+    const ignored = await git(inside, [
+      "ls-files",
+      "-z",
+      "--others",
+      "--ignored",
+      "--exclude-standard",
+      "--directory",
+    ]);
+    if (kept === null || ignored === null) {
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+      return `--gitignore: ${source} is not in a git checkout`;
+    }
+    const prefix = name === "." ? "" : `${name}/`;
+    for (const path of ignored) rules.push("/" + escapeRule(prefix + path));
+    // The index may list files deleted since: only what is there can be sent.
+    const present: string[] = [];
+    for (const path of kept) {
+      // `./` first: tar reads a listed name that starts with `-` as an option.
+      if (await Deno.lstat(join(inside, path)).then(() => true, () => false)) {
+        present.push(`./${prefix}${path}`);
+      }
+    }
+    const list = join(dir, `files.${i}`);
+    await Deno.writeTextFile(list, present.map((p) => p + "\0").join(""));
+    fileLists.push(list);
+  }
+  const excludeFile = join(dir, "excludes");
+  await Deno.writeTextFile(excludeFile, rules.map((r) => r + "\0").join(""));
+  return { dir, excludeFile, fileLists };
+}
+
+async function git(cwd: string, args: string[]): Promise<string[] | null> {
+  const out = await new Deno.Command("git", {
+    args: ["-C", cwd, ...args],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "null",
+  }).output().catch(() => null);
+  if (!out?.success) return null;
+  return new TextDecoder().decode(out.stdout).split("\0").filter(Boolean);
+}
+
+/** A path as an rsync rule that matches only it: wildcard characters escaped where rsync reads them. */
+function escapeRule(path: string): string {
+  return /[*?[]/.test(path) ? path.replace(/[\\*?[]/g, "\\$&") : path;
+}
+
+/**
+ * The fallback: one tar stream over pool's ssh. Push: a local `tar -c` into
+ * `tar -x` on the host; pull: `tar -c` on the host into a local `tar -x`.
+ * Only options every tar has on the host side (-c -x -f -C -p, and
+ * --exclude when asked for).
+ */
+async function tarCopy(
+  host: Host,
+  request: CopyRequest,
+  remoteDest: string,
+  git: GitLists | null,
+  fallback: string,
+  exec: ExecOptions,
+  options: CopyOptions,
+  started: number,
+): Promise<CopyResult> {
+  const excludes = (request.exclude ?? []).map((p) => `--exclude=${p}`);
+  let bytes = 0;
+  const count = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, controller) {
+      bytes += chunk.length;
+      options.onBytes?.(chunk.length);
+      controller.enqueue(chunk);
+    },
+  });
+  if (request.direction === "push") {
+    const local = ["tar", "-c", "-f", "-", ...excludes];
+    for (const [i, source] of request.sources.entries()) {
+      const { root, name } = sourceRoot(source);
+      local.push("-C", resolve(root));
+      if (git && git.fileLists[i]) local.push("--null", "-T", git.fileLists[i]);
+      else local.push(tarName(name));
+    }
+    const clear = request.delete
+      ? request.sources.map((s) => clearCommand(sourceRoot(s).name))
+      : [];
+    const remote = `cd -- ${shQuote(remoteDest)} && ${clear.join(" && ")}${
+      clear.length ? " && " : ""
+    }tar -x -p -f -`;
+    const line = `${shellLine(local)} | ${shellLine(await hostArgv(host, remote, exec))}`;
+    if (request.dryRun) return planned(host, "tar", null, started, line, fallback);
+    const tar = spawnLocal(local, "null");
+    const result = await execPlain(host, remote, {
+      ...exec,
+      inputStream: tar.child.stdout.pipeThrough(count),
+    });
+    return await settle(result, tar, { host, bytes: () => bytes, line, fallback, started });
+  }
+  // pull. GNU tar reads each -C relative to the one before: every root is made absolute,
+  // a relative one from the login directory the command starts in.
+  const names = request.sources.map((s) => sourceRoot(remotePath(s)));
+  const remote = ["tar", "-c", "-f", "-", ...excludes].map(shQuote).concat(
+    names.flatMap(({ root, name }) => [
+      "-C",
+      root.startsWith("/") ? shQuote(root) : `"$PWD"/${shQuote(root)}`,
+      shQuote(tarName(name)),
+    ]),
+  ).join(" ");
+  const local = ["tar", "-x", "-p", "-f", "-", "-C", request.dest];
+  const line = `${shellLine(await hostArgv(host, remote, exec))} | ${shellLine(local)}`;
+  if (request.dryRun) return planned(host, "tar", null, started, line, fallback);
+  if (request.delete) await clearLocal(request.dest, names.map((n) => n.name));
+  const tar = spawnLocal(local, "piped");
+  const sink = count.writable;
+  count.readable.pipeTo(tar.child.stdin).catch(() => {});
+  const result = await execPlain(host, remote, { ...exec, stdoutSink: sink });
+  return await settle(result, tar, { host, bytes: () => bytes, line, fallback, started });
+}
+
+/** A name as tar's operand: one that starts with `-` would be read as an option. */
+function tarName(name: string): string {
+  return name.startsWith("-") ? `./${name}` : name;
+}
+
+/** Makes room for a source's copy under --delete: its directory, or (for contents) everything there. */
+function clearCommand(name: string): string {
+  return name === "." ? "rm -rf -- ./* ./.[!.]* ./..?*" : `rm -rf -- ${shQuote(name)}`;
+}
+
+async function clearLocal(dir: string, names: string[]): Promise<void> {
+  for (const name of names) {
+    if (name !== ".") {
+      await Deno.remove(join(dir, name), { recursive: true }).catch(() => {});
+      continue;
+    }
+    for await (const e of Deno.readDir(dir)) {
+      await Deno.remove(join(dir, e.name), { recursive: true }).catch(() => {});
+    }
+  }
+}
+
+interface LocalTar {
+  child: Deno.ChildProcess;
+  stderr: Promise<string>;
+}
+
+function spawnLocal(argv: string[], stdin: "null" | "piped"): LocalTar {
+  const child = new Deno.Command(argv[0], {
+    args: argv.slice(1),
+    stdin,
+    stdout: stdin === "null" ? "piped" : "null",
+    stderr: "piped",
+  }).spawn();
+  return { child, stderr: new Response(child.stderr).text().catch(() => "") };
+}
+
+/** The copy's result: the connection's outcome first, then the local tar's. */
+async function settle(
+  result: HostResult,
+  tar: LocalTar,
+  info: { host: Host; bytes: () => number; line: string; fallback: string; started: number },
+): Promise<CopyResult> {
+  if (result.outcome !== "ok") {
+    try {
+      tar.child.kill("SIGTERM");
+    } catch { /* already gone */ }
+  }
+  const status = await tar.child.status;
+  const stderr = await tar.stderr;
+  const base: CopyResult = {
+    ...result,
+    host: info.host.name,
+    method: "tar",
+    fallback: info.fallback,
+    stats: { bytes: info.bytes() },
+    commandLine: info.line,
+    durationMs: Math.round(performance.now() - info.started),
+  };
+  if (result.outcome !== "ok" || status.success) {
+    return { ...base, stderr: result.stderr + (result.outcome === "ok" ? "" : stderr) };
+  }
+  const text = result.stderr + stderr;
+  return {
+    ...base,
+    code: status.code || EXIT.failure,
+    outcome: "failed",
+    stderr: text,
+    stderrBytes: new TextEncoder().encode(text),
+  };
+}
+
+function planned(
+  host: Host,
+  method: CopyMethod,
+  argv: string[] | null,
+  started: number,
+  line = argv ? shellLine(argv) : "",
+  fallback?: string,
+): CopyResult {
+  return {
+    host: host.name,
+    code: 0,
+    outcome: "ok",
+    stdout: "",
+    stderr: "",
+    stdoutBytes: new Uint8Array(0),
+    stderrBytes: new Uint8Array(0),
+    durationMs: Math.round(performance.now() - started),
+    method,
+    ...(fallback ? { fallback } : {}),
+    commandLine: line,
+  };
+}
+
+function failed(host: Host, message: string, started: number): CopyResult {
+  const stderr = `pool: ${message}\n`;
+  return {
+    host: host.name,
+    code: EXIT.failure,
+    outcome: "failed",
+    stdout: "",
+    stderr,
+    stdoutBytes: new Uint8Array(0),
+    stderrBytes: new TextEncoder().encode(stderr),
+    durationMs: Math.round(performance.now() - started),
+    reason: message,
+  };
+}

@@ -1,0 +1,105 @@
+import { assertEquals, assertMatch } from "../tests/assert.ts";
+import { parseRsyncStats, probeCommand, remotePath, rsyncArgv, sourceRoot } from "./transfer.ts";
+
+Deno.test("remotePath() reads ~ as the login directory, where rsync and tar start", () => {
+  assertEquals(remotePath("~"), ".");
+  assertEquals(remotePath("~/"), ".");
+  assertEquals(remotePath("~/work/app"), "work/app");
+  assertEquals(remotePath("/srv/app"), "/srv/app");
+  assertEquals(remotePath("work"), "work");
+  assertEquals(remotePath("~other/x"), "~other/x");
+});
+
+Deno.test("sourceRoot() copies a path by name, and a trailing / or . as contents", () => {
+  assertEquals(sourceRoot("a/b"), { root: "a", name: "b" });
+  assertEquals(sourceRoot("file"), { root: ".", name: "file" });
+  assertEquals(sourceRoot("a/b/"), { root: "a/b/", name: "." });
+  assertEquals(sourceRoot("."), { root: ".", name: "." });
+  assertEquals(sourceRoot("/x/.."), { root: "/x/..", name: "." });
+});
+
+Deno.test("rsyncArgv() builds push and pull lines: protected args, --, the host's spec", () => {
+  assertEquals(
+    rsyncArgv(
+      {
+        direction: "push",
+        sources: ["-weird name", "dir/"],
+        dest: "~/work",
+        delete: true,
+        exclude: ["*.log"],
+        gitignore: true,
+      },
+      "ssh -T -o BatchMode=yes",
+      "me@box",
+      "/tmp/excludes",
+    ),
+    [
+      "rsync",
+      "-a",
+      "-s",
+      "--stats",
+      "--delete",
+      "--exclude=*.log",
+      "--from0",
+      "--exclude-from=/tmp/excludes",
+      "--exclude=.git",
+      "-e",
+      "ssh -T -o BatchMode=yes",
+      "--",
+      "-weird name",
+      "dir/",
+      "me@box:work/",
+    ],
+  );
+  assertEquals(
+    rsyncArgv(
+      { direction: "pull", sources: ["/var/log/", "~/a b"], dest: "out/h1" },
+      "ssh",
+      "h1",
+      null,
+    ),
+    ["rsync", "-a", "-s", "--stats", "-e", "ssh", "--", "h1:/var/log/", "h1:a b", "out/h1/"],
+  );
+  // This machine itself: no remote shell, plain paths.
+  assertEquals(
+    rsyncArgv({ direction: "push", sources: ["a"], dest: "/b" }, "", "", null).slice(-3),
+    ["--", "a", "/b/"],
+  );
+});
+
+Deno.test("parseRsyncStats() reads rsync 3.2's --stats", () => {
+  const stats = `
+Number of files: 5 (reg: 3, dir: 2)
+Number of created files: 5 (reg: 3, dir: 2)
+Number of deleted files: 0
+Number of regular files transferred: 3
+Total file size: 60,000 bytes
+Total transferred file size: 60,000 bytes
+Literal data: 60,000 bytes
+Matched data: 0 bytes
+File list size: 0
+File list generation time: 0.001 seconds
+File list transfer time: 0.000 seconds
+Total bytes sent: 60,273
+Total bytes received: 85
+
+sent 60,273 bytes  received 85 bytes  120,716.00 bytes/sec
+total size is 60,000  speedup is 0.99
+`;
+  assertEquals(parseRsyncStats(stats, "push"), { files: 5, transferred: 3, bytes: 60273 });
+  assertEquals(parseRsyncStats(stats, "pull").bytes, 85);
+  assertEquals(parseRsyncStats("", "push"), { files: undefined, transferred: undefined, bytes: 0 });
+});
+
+Deno.test("probeCommand() makes a push's destination, never in a dry run or a pull", () => {
+  assertMatch(
+    probeCommand({ direction: "push", sources: [], dest: "" }, "a b"),
+    /^mkdir -p -- 'a b' \|\| exit 1; /,
+  );
+  const dry = probeCommand({ direction: "push", sources: [], dest: "", dryRun: true }, "x");
+  assertEquals(dry.includes("mkdir"), false);
+  assertEquals(
+    probeCommand({ direction: "pull", sources: [], dest: "" }, "x").includes("mkdir"),
+    false,
+  );
+});
