@@ -51,7 +51,7 @@ export const hostsCommand = (run: Run) =>
       `
 Examples:
   pool hosts @gpu                                   # names, one a line
-  pdsh -w "$(pool hosts --format pdsh | paste -sd,)" uptime
+  pdsh -R ssh -w "$(pool hosts --format pdsh | paste -sd,)" uptime
   parallel-ssh -h <(pool hosts --format pssh) -i uptime`,
     )
     .action((selection: string | undefined, opts: { format?: string }) =>
