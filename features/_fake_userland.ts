@@ -100,6 +100,39 @@ write)
 esac`,
 };
 
+/** A Debian userland for earlyoom: apt with a lock someone else holds for a while. */
+export const DEBIAN: Record<string, string> = {
+  uname: `echo Linux`,
+  // The dpkg lock is held for the first $FAKE_DIR/lock_busy calls; package lists exist once updated.
+  "apt-get": `
+log "apt-get $*"
+busy=$(cat "$FAKE_DIR/lock_busy" 2>/dev/null || echo 0)
+if [ "$busy" -gt 0 ]; then
+  echo $((busy - 1)) > "$FAKE_DIR/lock_busy"
+  echo "E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 4242 (unattended-upgr)" >&2
+  exit 100
+fi
+for a; do case "$a" in
+update) echo lists > "$FAKE_DIR/lists"; exit 0 ;;
+install)
+  [ -f "$FAKE_DIR/lists" ] || { echo "E: Unable to locate package earlyoom" >&2; exit 100; }
+  printf '#!/bin/sh\\n' > "$FAKE_DIR/bin/earlyoom"
+  /bin/chmod 755 "$FAKE_DIR/bin/earlyoom"
+  exit 0 ;;
+esac; done
+exit 0`,
+  "apt-cache": `
+log "apt-cache $*"
+[ -f "$FAKE_DIR/lists" ] || { echo "N: Unable to locate package earlyoom" >&2; exit 100; }`,
+  systemctl: `
+log "systemctl $*"
+case "$*" in
+"enable --now earlyoom") echo on > "$FAKE_DIR/earlyoom" ;;
+*is-active* | *is-enabled*) [ -f "$FAKE_DIR/earlyoom" ] ;;
+*) exit 1 ;;
+esac`,
+};
+
 export interface Userland {
   dir: string;
   /** Runs a feature's payload as pool sends it (`sh -s -- <mode> [arg]`), as root. */

@@ -1,11 +1,12 @@
 /**
  * Bootstrap payloads run as root against fake userlands (features/_fake_userland.ts):
- * a Mac whose brew refuses root and whose preferences are per user. The fakes
- * record every call and the user who made it; nothing real is touched.
+ * a Mac whose brew refuses root and whose preferences are per user, and a
+ * Debian whose dpkg lock is busy. The fakes record every call and the user
+ * who made it; nothing real is touched.
  */
 
 import { assert, assertEquals, assertMatch } from "../tests/assert.ts";
-import { fakeUserland, MACOS, type Userland } from "./_fake_userland.ts";
+import { DEBIAN, fakeUserland, MACOS, type Userland } from "./_fake_userland.ts";
 import { FEATURES, parseResult } from "./mod.ts";
 
 const SLEEPY = "displaysleep 10\nsleep 1\ndisksleep 10\n";
@@ -118,4 +119,29 @@ Deno.test("every Linux-only payload on a Mac says skipped, and touches nothing",
     }
     assertEquals(await m.calls(), []);
   });
+});
+
+Deno.test("earlyoom updates missing package lists and waits out a busy dpkg lock", async () => {
+  const d = await fakeUserland(DEBIAN);
+  try {
+    await d.write("lock_busy", "2\n");
+    const r = await d.run("earlyoom");
+    assertEquals(
+      resultOf(r.stdout),
+      { status: "ok", message: "earlyoom enabled and active" },
+      r.stderr,
+    );
+    const calls = (await d.calls()).map((c) => c.replace(/^root: /, ""));
+    const update = calls.findIndex((c) => /^apt-get .*update/.test(c));
+    const install = calls.findLastIndex((c) => /^apt-get .*install/.test(c));
+    assert(update >= 0 && install > update, calls.join("\n"));
+    assertEquals(calls.filter((c) => c === "sleep 5").length, 2, calls.join("\n"));
+    assert(calls.every((c) => !/^apt-get/.test(c) || c.includes("DPkg::Lock::Timeout=")));
+    assert(calls.includes("systemctl enable --now earlyoom"));
+
+    const again = await d.run("earlyoom");
+    assertEquals(resultOf(again.stdout).status, "already");
+  } finally {
+    await d.remove();
+  }
 });
