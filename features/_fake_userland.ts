@@ -100,6 +100,22 @@ write)
 esac`,
 };
 
+/**
+ * A Linux whose readings come back empty or garbled: awk reads SwapTotal from /proc/meminfo as
+ * what $FAKE_DIR/swap holds, and df says what $FAKE_DIR/df holds (nothing unless written). For
+ * dry runs of swapfile only.
+ */
+export const EMPTY_READINGS: Record<string, string> = {
+  uname: `echo Linux`,
+  awk: `
+for a; do last=$a; done
+[ "$last" = /proc/meminfo ] && { cat "$FAKE_DIR/swap" 2>/dev/null; exit 0; }
+exec /usr/bin/awk "$@"`,
+  df: `cat "$FAKE_DIR/df" 2>/dev/null`,
+  sysctl: `echo 60`,
+  stat: `exit 1`,
+};
+
 /** A Debian userland for earlyoom: apt with a lock someone else holds for a while. */
 export const DEBIAN: Record<string, string> = {
   uname: `echo Linux`,
@@ -152,7 +168,8 @@ export async function fakeUserland(fakes: Record<string, string>): Promise<Userl
   const dir = await Deno.makeTempDir({ prefix: "pool-fake-userland-" });
   const bin = join(dir, "bin");
   await Deno.mkdir(bin);
-  for (const tool of HARMLESS) {
+  // A fake replaces a harmless tool of the same name: never write through its link to the real one.
+  for (const tool of HARMLESS.filter((t) => !(t in fakes))) {
     const real = ["/usr/bin", "/bin"].map((d) => join(d, tool)).find((p) => {
       try {
         return Deno.statSync(p).isFile;

@@ -6,7 +6,7 @@
  */
 
 import { assert, assertEquals, assertMatch } from "../tests/assert.ts";
-import { DEBIAN, fakeUserland, MACOS, type Userland } from "./_fake_userland.ts";
+import { DEBIAN, EMPTY_READINGS, fakeUserland, MACOS, type Userland } from "./_fake_userland.ts";
 import { FEATURES, parseResult } from "./mod.ts";
 
 const SLEEPY = "displaysleep 10\nsleep 1\ndisksleep 10\n";
@@ -143,5 +143,29 @@ Deno.test("earlyoom updates missing package lists and waits out a busy dpkg lock
     assertEquals(resultOf(again.stdout).status, "already");
   } finally {
     await d.remove();
+  }
+});
+
+Deno.test("swapfile --dry-run ends with a result line when swap and free space read empty or garbled", async () => {
+  const l = await fakeUserland(EMPTY_READINGS);
+  try {
+    const blind = await l.run("swapfile", "dry-run");
+    assertEquals(resultOf(blind.stdout), {
+      status: "failed",
+      message: "cannot read the free space of / (df -Pk /)",
+    }, blind.stderr);
+    await l.write(
+      "df",
+      "Filesystem 1024-blocks Used Available Capacity Mounted on\n/dev/vda 100000000 1 99999999 1% /\n",
+    );
+    const r = await l.run("swapfile", "dry-run");
+    assertEquals(resultOf(r.stdout).status, "ok", r.stdout + r.stderr);
+    assertMatch(resultOf(r.stdout).message, /^would create a 32768 MiB \/swapfile-pool/);
+    // A garbled reading ("12 kB" is an illegal number to sh's arithmetic) counts as none.
+    await l.write("swap", "12 kB\n");
+    const garbled = await l.run("swapfile", "dry-run");
+    assertMatch(resultOf(garbled.stdout).message, /^would create a 32768 MiB/, garbled.stderr);
+  } finally {
+    await l.remove();
   }
 });
