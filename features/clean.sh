@@ -6,7 +6,8 @@
 # than <days> in /var/log, /var/crash, /var/tmp, /tmp, and every home's
 # ~/.cache/{uv,pip,puppeteer,mathlib,thumbnails}, and ended `pool bg` jobs under ~/.pool/jobs/. Deep tier (deep=1, or auto when / is at least
 # 85 % full): every home's ~/.cache/{huggingface,torch,torch_extensions,npm,yarn,go-build} and
-# docker system prune. Age is mtime: atime is unreliable on noatime/relatime mounts.
+# docker system prune. Age is mtime: atime is unreliable on noatime/relatime mounts. Sizes are the
+# blocks a file holds. Empty directories older than <days> go too, except sticky ones.
 #
 # Prints a line per place, then one summary line:
 #   @@ clean <used% before> <used% after> <bytes freed> <bytes free after> <tier>
@@ -39,20 +40,29 @@ tier=safe
 [ "$deep" = 1 ] && tier=deep
 total=0
 
-# Old files under a directory: counted, and deleted unless dry-run. Never follows symlinks,
-# never leaves the directory's filesystem.
+# Old files under a directory: counted by the blocks they hold (a sparse file frees what it holds,
+# not its apparent size), and deleted unless dry-run. Only POSIX find and `stat -c`, which BusyBox
+# has as well as GNU. Never follows symlinks, never leaves the directory's filesystem.
+# Empty directories go once they are as old as the files would be, except sticky ones: programs
+# make those (/tmp/.X11-unix, /tmp/.ICE-unix) and expect them to be there. A young empty directory
+# is someone's work in progress.
 sweep() {
   dir=$1
   [ -d "$dir" ] || return 0
-  bytes=$(find "$dir" -xdev -type f -mtime +"$days" -printf '%s\n' 2>/dev/null | awk '{ s += $1 } END { printf "%.0f\n", s }')
-  count=$(find "$dir" -xdev -type f -mtime +"$days" 2>/dev/null | wc -l)
-  [ "$count" -gt 0 ] || return 0
+  counted=$(find "$dir" -xdev -type f -mtime +"$days" -exec stat -c '%b %B' {} + 2>/dev/null |
+    awk '{ n++; s += $1 * $2 } END { printf "%d %.0f\n", n, s }')
+  count=${counted%% *}
+  bytes=${counted##* }
+  dirs=$(find "$dir" -xdev -mindepth 1 -type d -empty -mtime +"$days" ! -perm -1000 2>/dev/null | wc -l)
+  [ "$count" -gt 0 ] || [ "$dirs" -gt 0 ] || return 0
+  also=
+  [ "$dirs" -eq 0 ] || also=", $dirs empty directories"
   if [ "$mode" = run ]; then
-    find "$dir" -xdev -type f -mtime +"$days" -delete 2>/dev/null
-    find "$dir" -xdev -mindepth 1 -type d -empty -delete 2>/dev/null
-    echo "removed $count files, $bytes bytes: $dir"
+    find "$dir" -xdev -type f -mtime +"$days" -exec rm -f {} + 2>/dev/null
+    find "$dir" -xdev -mindepth 1 -depth -type d -empty -mtime +"$days" ! -perm -1000 -exec rmdir {} + 2>/dev/null
+    echo "removed $count files, $bytes bytes$also: $dir"
   else
-    echo "would remove $count files, $bytes bytes: $dir"
+    echo "would remove $count files, $bytes bytes$also: $dir"
   fi
   total=$((total + bytes))
 }
@@ -95,7 +105,8 @@ if [ -d /var/log ]; then
     if [ -d "$entry" ]; then
       sweep "$entry"
     elif [ -f "$entry" ] && [ -n "$(find "$entry" -mtime +"$days" 2>/dev/null)" ]; then
-      size=$(wc -c <"$entry")
+      size=$(stat -c '%b %B' "$entry" 2>/dev/null | awk '{ printf "%.0f\n", $1 * $2 }')
+      size=${size:-0}
       if [ "$mode" = run ]; then rm -f "$entry" && echo "removed 1 files, $size bytes: $entry"; else echo "would remove 1 files, $size bytes: $entry"; fi
       total=$((total + size))
     fi

@@ -1,12 +1,26 @@
 # tailscale, headless: installed, not logged in (`tailscale up` needs a person).
-if has tailscale; then result already "tailscale $(tailscale version 2>/dev/null | head -n 1)"; fi
 if is_macos; then
-  has brew || result failed "Homebrew not found (https://brew.sh)"
-  dry_run && result ok "would brew install tailscale and start it as a service"
-  must brew install tailscale
-  must brew services start tailscale
-  result ok "installed with brew; run 'tailscale up' to log in"
+  # The Mac App Store or standalone app brings its own daemon: a second one would fight it.
+  [ -d /Applications/Tailscale.app ] && result already "the Tailscale app is installed"
+  brew=$(command -v brew) || result failed "Homebrew not found (https://brew.sh)"
+  user=$(mac_user) || result failed "Homebrew refuses root, and nobody is logged in at the console: log in at the Mac, or add the host with its own user and --sudo"
+  # Installed by that user's Homebrew; the daemon run by root (`brew services` as root makes it a
+  # LaunchDaemon, started at boot: tailscaled needs root), which is where pool looks for both.
+  installed=no
+  as_user "$user" "$brew" list --formula tailscale >/dev/null 2>&1 && installed=yes
+  state=$("$brew" services list 2>/dev/null | awk '$1 == "tailscale" { print $2 }')
+  if [ "$installed" = yes ] && [ "$state" = started ]; then
+    result already "tailscale installed by $user's Homebrew, its daemon started"
+  fi
+  if dry_run; then
+    [ "$installed" = yes ] && result ok "would start tailscale's daemon (brew services, as root)"
+    result ok "would brew install tailscale as $user and start its daemon (brew services, as root)"
+  fi
+  [ "$installed" = yes ] || must as_user "$user" "$brew" install tailscale
+  must "$brew" services start tailscale
+  result ok "installed with $user's Homebrew, daemon started; run 'tailscale up' to log in"
 fi
+if has tailscale; then result already "tailscale $(tailscale version 2>/dev/null | head -n 1)"; fi
 has curl || result failed "curl not found"
 dry_run && result ok "would install with https://tailscale.com/install.sh"
 installer=$(mktemp) || result failed "mktemp failed"

@@ -3,6 +3,13 @@
  * themselves so they never drift. Host names and @tags are not baked in: the
  * scripts ask `pool hosts --format complete` (no ssh, just the roster) each
  * time, so they follow the live roster.
+ *
+ * All three offer the same things: verbs; each verb's flags; a flag's values
+ * (`hosts --format`, `init --only`, `on --exclude` takes hosts); host names,
+ * @tags, `all` and `local` as a host verb's first argument, each item of a
+ * comma list and after a `!`; file names for the command words after that
+ * (`on`, `bg`) or after `route`. A flag that takes a value takes the next
+ * word with it, so `pool on --jobs 4 <Tab>` still completes a host.
  */
 
 export interface VerbSpec {
@@ -10,25 +17,52 @@ export interface VerbSpec {
   description: string;
   /** Long and short flags: ["--sudo", "-t", "--tty"]. */
   flags: string[];
+  /** The flags among them whose next word is their value. */
+  valueFlags: string[];
+  /** What a flag's value may be: fixed words, or "hosts" for a host selection. */
+  values: Record<string, readonly string[] | "hosts">;
   /** Its first argument is a host or a host selection. */
   takesHosts: boolean;
+  /** The words after that (or after the verb) are a command: offer file names. */
+  files: boolean;
 }
 
-const quoteWords = (words: string[]) => words.join(" ");
+const quoteWords = (words: readonly string[]) => words.join(" ");
+
+/** Words pool itself writes into a script (verbs, flags, values): plain, never shell syntax. */
+function plain(words: readonly string[]): readonly string[] {
+  for (const w of words) {
+    if (!/^[\w@%+,.:=/-]+$/.test(w)) throw new Error(`not a plain completion word: ${w}`);
+  }
+  return words;
+}
 
 /*
  * Host names and tags come from a roster anyone may edit by hand, so no
  * script below lets a shell evaluate them. bash's `compgen -W` expands
  * `$(…)` and backticks in its word list, so bash filters with a plain prefix
  * test and inserts each word quoted (`printf %q`); zsh's compadd and fish's
- * command substitution take each output line as a literal word.
+ * command substitution take each output line as a literal word. The typed
+ * text before the last comma is kept as it is, never evaluated either.
  */
 
 export function bashCompletion(verbs: VerbSpec[]): string {
-  const flagCases = verbs.map((v) =>
-    `    ${v.name}) flags=(${quoteWords([...v.flags, "--help"])}) ;;`
+  const cases = verbs.map((v) => {
+    return [
+      `  ${v.name})`,
+      `    flags=(${quoteWords(plain([...v.flags, "--help"]))})`,
+      `    valueflags=(${quoteWords(plain(v.valueFlags))})`,
+      `    hosts=${v.takesHosts ? 1 : 0} files=${v.files ? 1 : 0}`,
+      `    ;;`,
+    ].join("\n");
+  }).join("\n");
+  const valueCases = verbs.flatMap((v) =>
+    Object.entries(v.values).map(([flag, words]) =>
+      `  "${v.name} ${flag}") ${
+        words === "hosts" ? "__pool_hosts" : `__pool_items "$cur" ${quoteWords(plain(words))}`
+      } ;;`
+    )
   ).join("\n");
-  const hostVerbs = verbs.filter((v) => v.takesHosts).map((v) => v.name).join("|");
   return `# pool completion for bash. Load it with: source <(pool completions bash)
 # __pool_offer PREFIX TYPED WORD...: each WORD that starts with TYPED, quoted, after PREFIX.
 # Never compgen -W: it would run \$(...) found in a host name.
@@ -42,38 +76,72 @@ __pool_offer() {
     fi
   done
 }
+# __pool_items TYPED WORD...: completes the last item of a comma list (after a leading !),
+# keeping what came before it as typed.
+__pool_items() {
+  local typed=$1 head="" bang=""
+  shift
+  case "$typed" in *,*) head="\${typed%,*},"; typed="\${typed##*,}" ;; esac
+  case "$typed" in '!'*) bang="!"; typed="\${typed#!}" ;; esac
+  __pool_offer "$head$bang" "$typed" "$@"
+}
+__pool_hosts() {
+  local words=()
+  mapfile -t words < <(pool hosts --format complete 2>/dev/null)
+  __pool_items "$cur" "\${words[@]}"
+}
 _pool() {
-  local cur=\${COMP_WORDS[COMP_CWORD]}
-  local verbs=(${quoteWords(verbs.map((v) => v.name))})
+  local cur=\${COMP_WORDS[COMP_CWORD]} prev=""
+  local verbs=(${quoteWords(plain(verbs.map((v) => v.name)))})
   COMPREPLY=()
   if [ "$COMP_CWORD" -eq 1 ]; then
     __pool_offer "" "$cur" "\${verbs[@]}" --help --version
     return 0
   fi
-  local verb=\${COMP_WORDS[1]} flags=()
+  [ "$COMP_CWORD" -gt 2 ] && prev=\${COMP_WORDS[COMP_CWORD-1]}
+  # --flag=value: bash splits at the = (COMP_WORDBREAKS).
+  if [ "$cur" = "=" ]; then
+    cur=""
+  elif [ "$prev" = "=" ] && [ "$COMP_CWORD" -gt 3 ]; then
+    prev=\${COMP_WORDS[COMP_CWORD-2]}
+  fi
+  local verb=\${COMP_WORDS[1]} flags=() valueflags=() hosts=0 files=0 i n=0
+  case "$verb" in
+${cases}
+  *) return 0 ;;
+  esac
+  # The value of a flag that takes one.
+  if [[ -n $prev && " \${valueflags[*]} " == *" $prev "* ]]; then
+    case "$verb $prev" in
+${valueCases}
+    esac
+    return 0
+  fi
   case "$cur" in
   -*)
-    case "$verb" in
-${flagCases}
-    esac
     __pool_offer "" "$cur" "\${flags[@]}"
     return 0
     ;;
   esac
-  case "$verb" in
-  ${hostVerbs})
-    if [ "$COMP_CWORD" -eq 2 ]; then
-      # Complete the last item of a comma list, keeping what came before it.
-      local head="" last="$cur"
-      case "$cur" in *,*) head="\${cur%,*},"; last="\${cur##*,}" ;; esac
-      local bang=""
-      case "$last" in '!'*) bang="!"; last="\${last#!}" ;; esac
-      local words=()
-      mapfile -t words < <(pool hosts --format complete 2>/dev/null)
-      __pool_offer "$head$bang" "$last" "\${words[@]}"
-    fi
-    ;;
-  esac
+  # Which argument this is: flags, and the values of those that take one, do not count.
+  for ((i = 2; i < COMP_CWORD; i++)); do
+    case "\${COMP_WORDS[i]}" in
+    =) ;;
+    -*)
+      if [[ " \${valueflags[*]} " == *" \${COMP_WORDS[i]} "* ]]; then
+        ((i += 1))
+        [ "\${COMP_WORDS[i]}" = "=" ] && ((i += 1))
+      fi
+      ;;
+    *) ((n += 1)) ;;
+    esac
+  done
+  if [ "$hosts" = 1 ] && [ "$n" -eq 0 ]; then
+    __pool_hosts
+  elif [ "$files" = 1 ]; then
+    compopt -o filenames 2>/dev/null
+    mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+  fi
   return 0
 }
 complete -F _pool pool
@@ -81,35 +149,84 @@ complete -F _pool pool
 }
 
 export function zshCompletion(verbs: VerbSpec[]): string {
-  const flagCases = verbs.map((v) =>
-    `    ${v.name}) compadd -- ${quoteWords([...v.flags, "--help"])} ;;`
+  const cases = verbs.map((v) =>
+    [
+      `  ${v.name})`,
+      `    flags=(${quoteWords(plain([...v.flags, "--help"]))})`,
+      `    valueflags=(${quoteWords(plain(v.valueFlags))})`,
+      `    hosts=${v.takesHosts ? 1 : 0} files=${v.files ? 1 : 0}`,
+      `    ;;`,
+    ].join("\n")
   ).join("\n");
-  const hostVerbs = verbs.filter((v) => v.takesHosts).map((v) => v.name).join("|");
+  const valueCases = verbs.flatMap((v) =>
+    Object.entries(v.values).map(([flag, words]) =>
+      `    "${v.name} ${flag}") ${
+        words === "hosts" ? "__pool_hosts" : `__pool_items ${quoteWords(plain(words))}`
+      } ;;`
+    )
+  ).join("\n");
   return `#compdef pool
 # pool completion for zsh. Load it with: source <(pool completions zsh)   (after compinit)
+# __pool_items WORD...: completes the last item of a comma list (after a leading !); what was
+# typed before it moves to IPREFIX, kept as it is.
+__pool_items() {
+  if [[ $PREFIX == *,* ]]; then
+    IPREFIX+="\${PREFIX%,*},"
+    PREFIX=\${PREFIX##*,}
+  fi
+  if [[ $PREFIX == '!'* ]]; then
+    IPREFIX+='!'
+    PREFIX=\${PREFIX#!}
+  fi
+  compadd -- "$@"
+}
+__pool_hosts() {
+  local -a hosts
+  hosts=(\${(f)"$(pool hosts --format complete 2>/dev/null)"})
+  __pool_items "\${hosts[@]}"
+}
 _pool() {
-  local -a verbs
-  verbs=(${quoteWords(verbs.map((v) => v.name))})
+  local -a verbs flags valueflags
+  local hosts=0 files=0 i n=0 prev=""
+  verbs=(${quoteWords(plain(verbs.map((v) => v.name)))})
   if (( CURRENT == 2 )); then
     compadd -- $verbs --help --version
     return
   fi
-  local verb=\${words[2]}
-  if [[ \${words[CURRENT]} == -* ]]; then
-    case $verb in
-${flagCases}
+  (( CURRENT > 3 )) && prev=\${words[CURRENT-1]}
+  case \${words[2]} in
+${cases}
+  *) return ;;
+  esac
+  # --flag=value: the flag and its = stay as typed.
+  if [[ $PREFIX == --*=* ]]; then
+    prev=\${PREFIX%%=*}
+    IPREFIX+="$prev="
+    PREFIX=\${PREFIX#*=}
+  fi
+  # The value of a flag that takes one.
+  if [[ -n $prev ]] && (( \${valueflags[(Ie)$prev]} )); then
+    case "\${words[2]} $prev" in
+${valueCases}
     esac
     return
   fi
-  case $verb in
-  ${hostVerbs})
-    if (( CURRENT == 3 )); then
-      local -a hosts
-      hosts=(\${(f)"$(pool hosts --format complete 2>/dev/null)"})
-      compadd -- "\${hosts[@]}"
-    fi
-    ;;
-  esac
+  if [[ $PREFIX == -* ]]; then
+    compadd -- $flags
+    return
+  fi
+  # Which argument this is: flags, and the values of those that take one, do not count.
+  for (( i = 3; i < CURRENT; i++ )); do
+    case \${words[i]} in
+    -*) (( \${valueflags[(Ie)\${words[i]}]} )) && (( i++ )) ;;
+    *) (( n++ )) ;;
+    esac
+  done
+  if (( hosts && n == 0 )); then
+    __pool_hosts
+  elif (( files )); then
+    _files
+  fi
 }
 if (( $+functions[compdef] )); then compdef _pool pool; fi
 `;
@@ -117,22 +234,94 @@ if (( $+functions[compdef] )); then compdef _pool pool; fi
 
 export function fishCompletion(verbs: VerbSpec[]): string {
   const escape = (s: string) => s.replace(/[\\']/g, "\\$&");
+  const specCases = verbs.map((v) =>
+    [
+      `        case ${v.name}`,
+      `            set valueflags ${quoteWords(plain(v.valueFlags))}`,
+      `            set hosts ${v.takesHosts ? 1 : 0}`,
+      `            set files ${v.files ? 1 : 0}`,
+    ].join("\n")
+  ).join("\n");
   const lines = [
     "# pool completion for fish. Load it with: pool completions fish | source",
     "complete -c pool -f",
+    // __pool_items WORD...: the last item of a comma list (after a leading !), after what was
+    // typed before it, which is kept as it is.
+    "function __pool_items",
+    "    set -l typed (commandline -ct)",
+    "    set -l head (string match -r -- '^.*,' $typed)",
+    "    set -l last (string replace -r -- '^.*,' '' $typed)",
+    "    string match -q -- '!*' $last; and set head \"$head!\"",
+    "    for word in $argv",
+    "        printf '%s\\n' \"$head$word\"",
+    "    end",
+    "end",
+    "function __pool_hosts",
+    "    __pool_items (pool hosts --format complete 2>/dev/null)",
+    "end",
+    // __pool_wants hosts|files: whether the word being typed is a host verb's first argument, or
+    // a command word; flags and the values of those that take one do not count as arguments.
+    "function __pool_wants",
+    "    set -l words (commandline -opc)",
+    "    test (count $words) -ge 2; or return 1",
+    "    set -l valueflags",
+    "    set -l hosts 0",
+    "    set -l files 0",
+    "    switch $words[2]",
+    specCases,
+    "        case '*'",
+    "            return 1",
+    "    end",
+    "    contains -- $words[-1] $valueflags; and return 1",
+    "    set -l n 0",
+    "    set -l skip 0",
+    "    if test (count $words) -ge 3",
+    "        for word in $words[3..-1]",
+    "            if test $skip = 1",
+    "                set skip 0",
+    "            else if string match -q -- '-*' $word",
+    "                contains -- $word $valueflags; and set skip 1",
+    "            else",
+    "                set n (math $n + 1)",
+    "            end",
+    "        end",
+    "    end",
+    "    switch $argv[1]",
+    "        case hosts",
+    "            test $hosts = 1 -a $n = 0",
+    "        case files",
+    "            test $files = 1 -a $n -ge $hosts",
+    "    end",
+    "end",
     ...verbs.map((v) =>
       `complete -c pool -n __fish_use_subcommand -a ${v.name} -d '${escape(v.description)}'`
     ),
   ];
   for (const v of verbs) {
-    for (const flag of v.flags) {
-      const opt = flag.startsWith("--") ? `-l ${flag.slice(2)}` : `-s ${flag.slice(1)}`;
-      lines.push(`complete -c pool -n '__fish_seen_subcommand_from ${v.name}' ${opt}`);
+    // commander lists a short flag just before its long twin: ["-t", "--tty", "--json"].
+    for (let i = 0; i < v.flags.length; i++) {
+      const flag = v.flags[i];
+      const twin = !flag.startsWith("--") && v.flags[i + 1]?.startsWith("--") ? v.flags[++i] : null;
+      const long = flag.startsWith("--") ? flag : twin;
+      const names = [
+        ...(long ? [`-l ${long.slice(2)}`] : []),
+        ...(!flag.startsWith("--") ? [`-s ${flag.slice(1)}`] : []),
+      ];
+      const key = long ?? flag;
+      const values = v.values[key];
+      const arg = !v.valueFlags.includes(key)
+        ? ""
+        : values === undefined
+        ? " -x"
+        : values === "hosts"
+        ? " -x -a '(__pool_hosts)'"
+        : ` -x -a '(__pool_items ${quoteWords(plain(values))})'`;
+      lines.push(
+        `complete -c pool -n '__fish_seen_subcommand_from ${v.name}' ${names.join(" ")}${arg}`,
+      );
     }
   }
-  const hostVerbs = verbs.filter((v) => v.takesHosts).map((v) => v.name).join(" ");
-  lines.push(
-    `complete -c pool -n '__fish_seen_subcommand_from ${hostVerbs}' -a '(pool hosts --format complete 2>/dev/null)'`,
-  );
+  lines.push("complete -c pool -n '__pool_wants hosts' -a '(__pool_hosts)'");
+  lines.push("complete -c pool -n '__pool_wants files' -F");
   return lines.join("\n") + "\n";
 }

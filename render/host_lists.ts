@@ -23,6 +23,8 @@ export function exportable(hosts: Host[], out: Output): Host[] {
   });
 }
 
+/** What `pool hosts --format` prints: host lists for people and tools, and words for completion. */
+export const FORMATS = ["names", "targets", "pdsh", "pssh", "complete"] as const;
 export type ListFormat = "names" | "targets" | "pdsh" | "pssh";
 
 /** One host's line in a host list; null when that tool cannot reach it (said on stderr). */
@@ -41,14 +43,18 @@ function psshLine(host: Host): string {
   return `${t.user ? t.user + "@" : ""}${h}${t.port ? ":" + t.port : ""}`;
 }
 
-/** pdsh reads aliases and user@host but has no per-host port: null (with a warning) for one that needs it. */
+/**
+ * pdsh reads aliases and user@host but has no per-host port: `ssh://…:22` is written without its
+ * (default) port, and null (with a warning) for a host on any other port.
+ */
 function pdshLine(host: Host, out: Output): string | null {
   if (!host.ssh.startsWith("ssh://")) return host.ssh;
-  if (splitTarget(host.ssh).port) {
+  const t = splitTarget(host.ssh);
+  if (t.port !== undefined && t.port !== 22) {
     out.warn(`${host.name}: pdsh cannot reach a non-default port (${host.ssh}); left out`);
     return null;
   }
-  return psshLine(host);
+  return `${t.user ? t.user + "@" : ""}${t.host}`;
 }
 
 /** For shell completion: every name, every @tag, and the selection words. */

@@ -157,64 +157,76 @@ fleetTest("pool and the tools around it", 3, async (t, fleet) => {
 
   await writeRoster(fleet, [{ name: "h1", tags: ["gpu"] }, { name: "h2" }, { name: "web" }]);
 
-  await t.step(
-    "bash completes verbs, flags, hosts and @tags from the live roster",
-    async () => {
-      const ask = async (words: string[]) => {
-        const line = `source <(pool completions bash); COMP_WORDS=(${
-          words.map((w) => `'${w}'`).join(" ")
-        }); ` +
-          `COMP_CWORD=${words.length - 1}; _pool; printf '%s\\n' "\${COMPREPLY[@]}"`;
-        const r = await sh(fleet, "bash", ["-c", line]);
-        assertEquals(r.code, 0, r.stderr);
-        return r.stdout.trim().split("\n").filter(Boolean).sort();
-      };
-      assertEquals(await ask(["pool", "ro"]), ["route"]);
-      assertEquals(await ask(["pool", "on", "h"]), ["h1", "h2"]);
-      assertEquals(await ask(["pool", "on", "@"]), ["@gpu"]);
-      assertEquals(await ask(["pool", "on", "h1,w"]), ["h1,web"]);
-      assertEquals(await ask(["pool", "on", "all,!w"]), ["all,!web"]);
-      assertEquals(await ask(["pool", "on", "--j"]), ["--jobs", "--json"]);
-      assertEquals(await ask(["pool", "list", "--f"]), ["--fast"]);
+  // What Tab offers, asked of each shell the same way: the words typed so far, the last one being
+  // completed. Every shell must answer the same (README "Completions").
+  await Deno.writeTextFile(join(fleet.dir, "script-one.sh"), "uptime\n");
+  const askers: Record<string, (words: string[]) => Promise<string[]>> = {
+    bash: async (words) => {
+      const line = `source <(pool completions bash); COMP_WORDS=(${
+        words.map((w) => `'${w}'`).join(" ")
+      }); ` +
+        `COMP_CWORD=${words.length - 1}; _pool; printf '%s\\n' "\${COMPREPLY[@]}"`;
+      const r = await sh(fleet, "bash", ["-c", line]);
+      assertEquals(r.code, 0, r.stderr);
+      return r.stdout.split("\n").filter(Boolean).sort();
     },
-  );
-
-  await t.step("zsh completes from the same script, loaded into a real zsh", async () => {
-    const ask = async (words: string[]) => {
+    // compadd and _files need a live line editor: stand-ins do what they would, matching against
+    // PREFIX and inserting IPREFIX before each match.
+    zsh: async (words) => {
       const line =
         `autoload -Uz compinit && compinit -u -d ${fleet.dir}/zcompdump; source <(pool completions zsh); ` +
-        `compadd() { [[ $1 == -- ]] && shift; print -rl -- "$@"; }; ` +
-        `words=(${
-          words.map((w) => `'${w}'`).join(" ")
-        }); CURRENT=${words.length}; _pool`;
+        `compadd() { [[ $1 == -- ]] && shift; local w; for w; do [[ $w == "$PREFIX"* ]] && print -r -- "$IPREFIX$w"; done; }; ` +
+        `_files() { print -r -- '<files>'; }; ` +
+        `words=(${words.map((w) => `'${w}'`).join(" ")}); CURRENT=${words.length}; ` +
+        `PREFIX=\${words[CURRENT]}; IPREFIX=; _pool; true`;
       const r = await sh(fleet, "zsh", ["-f", "-c", line]);
-      assertEquals(r.code, 0, r.stderr);
-      return r.stdout.trim().split("\n").filter(Boolean);
-    };
-    assert((await ask(["pool", ""])).includes("route"));
-    assertEquals((await ask(["pool", "on", ""])).sort(), [
-      "@gpu",
-      "all",
-      "h1",
-      "h2",
-      "local",
-      "web",
-    ]);
-    assert((await ask(["pool", "route", "--"])).includes("--mem"));
-  });
-
-  await t.step("fish completes verbs, flags and hosts", async () => {
-    const ask = async (line: string) => {
+      assertEquals([r.code, r.stderr], [0, ""]);
+      return r.stdout.split("\n").filter(Boolean).sort();
+    },
+    fish: async (words) => {
       const r = await sh(fleet, "fish", [
         "--no-config",
         "-c",
-        `pool completions fish | source; complete -C '${line}'`,
+        `pool completions fish | source; complete -C '${words.join(" ")}'`,
       ]);
       assertEquals(r.code, 0, r.stderr);
-      return r.stdout.trim().split("\n").map((l) => l.split("\t")[0]).filter(Boolean).sort();
-    };
-    assert((await ask("pool ro")).includes("route"));
-    assertEquals(await ask("pool on h"), ["h1", "h2"]);
-    assert((await ask("pool route --m")).includes("--mem"));
-  });
+      return r.stdout.split("\n").map((l) => l.split("\t")[0]).filter(Boolean).sort();
+    },
+  };
+  const FILES = { bash: ["script-one.sh"], zsh: ["<files>"], fish: ["script-one.sh"] };
+  for (const [shell, ask] of Object.entries(askers)) {
+    await t.step(
+      `${shell} completes verbs, flags, values, hosts, comma lists and files`,
+      async () => {
+        assert((await ask(["pool", "ro"])).includes("route"));
+        assertEquals(await ask(["pool", "on", "h"]), ["h1", "h2"]);
+        assertEquals(await ask(["pool", "on", "@"]), ["@gpu"]);
+        assertEquals(await ask(["pool", "on", "h1,w"]), ["h1,web"]);
+        assertEquals(await ask(["pool", "on", "all,!w"]), ["all,!web"]);
+        assertEquals(await ask(["pool", "on", "h1,"]), [
+          "h1,@gpu",
+          "h1,all",
+          "h1,h1",
+          "h1,h2",
+          "h1,local",
+          "h1,web",
+        ]);
+        assertEquals(await ask(["pool", "init", "h"]), ["h1", "h2"]);
+        assertEquals(await ask(["pool", "clean", "@"]), ["@gpu"]);
+        // A flag's value is not the host: the host comes after it.
+        assertEquals(await ask(["pool", "on", "--jobs", "4", "h"]), ["h1", "h2"]);
+        assertEquals(await ask(["pool", "on", "--jobs", ""]), []);
+        assertEquals(await ask(["pool", "on", "-x", "w"]), ["web"]);
+        assertEquals(await ask(["pool", "hosts", "--format", "p"]), ["pdsh", "pssh"]);
+        assertEquals(await ask(["pool", "init", "--only", "earlyoom,sw"]), ["earlyoom,swapfile"]);
+        // After the host: the command's words, so file names.
+        assertEquals(await ask(["pool", "on", "h1", "scr"]), FILES[shell as keyof typeof FILES]);
+        assertEquals(await ask(["pool", "route", "scr"]), FILES[shell as keyof typeof FILES]);
+        assertEquals(await ask(["pool", "rm", "h1", "scr"]), []);
+        assertEquals(await ask(["pool", "on", "--j"]), ["--jobs", "--json"]);
+        assertEquals(await ask(["pool", "list", "--f"]), ["--fast"]);
+        assert((await ask(["pool", "route", "--"])).includes("--mem"));
+      },
+    );
+  }
 });

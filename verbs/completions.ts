@@ -8,7 +8,9 @@ import {
   type VerbSpec,
   zshCompletion,
 } from "../render/completions.ts";
+import { FEATURES } from "../features/mod.ts";
 import type { Deps, Run } from "../deps/deps.ts";
+import { FORMATS } from "../render/host_lists.ts";
 
 /** Verbs whose first argument names hosts. */
 const HOST_VERBS = new Set([
@@ -22,14 +24,35 @@ const HOST_VERBS = new Set([
   "include",
   "hosts",
   "bg",
+  "init",
+  "clean",
 ]);
+
+/** Verbs whose later words are a command, where file names help. */
+const FILE_VERBS = new Set(["on", "bg", "route"]);
+
+/** What a flag's value may be, where pool knows. */
+const FEATURE_NAMES = FEATURES.map((f) => f.name);
+const VALUES: Record<string, Record<string, readonly string[] | "hosts">> = {
+  on: { "--exclude": "hosts", "-x": "hosts" },
+  // `complete` is for these scripts, not for people.
+  hosts: { "--format": FORMATS.filter((f) => f !== "complete") },
+  init: { "--only": FEATURE_NAMES, "--skip": FEATURE_NAMES },
+  route: { "--os": ["linux", "macos"] },
+  bg: { "--os": ["linux", "macos"] },
+};
 
 function specs(program: Command): VerbSpec[] {
   return program.commands.filter((c) => c.name() !== "help").map((c) => ({
     name: c.name(),
     description: c.description(),
     flags: c.options.flatMap((o) => [o.short, o.long].filter((f): f is string => Boolean(f))),
+    valueFlags: c.options.filter((o) => o.required || o.optional).flatMap((o) =>
+      [o.short, o.long].filter((f): f is string => Boolean(f))
+    ),
+    values: VALUES[c.name()] ?? {},
     takesHosts: HOST_VERBS.has(c.name()),
+    files: FILE_VERBS.has(c.name()),
   }));
 }
 

@@ -5,13 +5,16 @@
 
 import { Command } from "commander";
 import { choiceOption } from "../flags.ts";
-import { completionWords, exportable, hostLine, type ListFormat } from "../render/host_lists.ts";
+import {
+  completionWords,
+  exportable,
+  FORMATS,
+  hostLine,
+  type ListFormat,
+} from "../render/host_lists.ts";
 import { isExcluded, isLocal } from "../roster/host.ts";
 import { selectHosts } from "../roster/select.ts";
 import { type Deps, loadRoster, type Run } from "../deps/deps.ts";
-
-export const FORMATS = ["names", "targets", "pdsh", "pssh", "complete"] as const;
-export type HostsFormat = typeof FORMATS[number];
 
 export async function hosts(
   selection: string | undefined,
@@ -64,7 +67,7 @@ export const hostsCommand = (run: Run) =>
       `
 Examples:
   pool hosts @gpu                                   # names, one a line
-  pdsh -w "$(pool hosts --format pdsh | paste -sd,)" uptime
+  pdsh -R ssh -w "$(pool hosts --format pdsh | paste -sd,)" uptime
   parallel-ssh -h <(pool hosts --format pssh) -i uptime`,
     )
     .option("--json", "the chosen hosts as JSON: name, ssh, os, sudo, tags, excluded")

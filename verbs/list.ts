@@ -17,6 +17,8 @@ import { type Deps, loadRoster, type Run } from "../deps/deps.ts";
 export interface ListOptions {
   fast?: boolean;
   json?: boolean;
+  /** The `local` row in the --fast table too (the live table always has it). */
+  local?: boolean;
   /** Hosts probed at once (default 8). */
   jobs?: number;
   /** Per-host probe deadline in milliseconds (default 8 s; Infinity = none). */
@@ -81,7 +83,9 @@ export async function list(options: ListOptions, deps: Deps): Promise<number> {
     return live ? [...base, u.load, u.ram, u.gpu, u.disk, ...tail] : [...base, ...tail];
   };
   const rows = roster.hosts.map((h) => row(h, h.ssh, notes(h)));
-  rows.push(row(local, "(local)", "this machine, no ssh"));
+  // `list --fast` is what scripts read (`pool list --fast | awk '{print $1}'`): roster hosts only,
+  // as the old tool printed them.
+  if (live || options.local) rows.push(row(local, "(local)", "this machine, no ssh"));
   if (live) rows.unshift(["", "", "", "load", "ram", "gpu", "disk", "sudo", "desc"].map(dim));
   out.out(await renderTable(rows));
   if (roster.hosts.length === 0) out.errLine(`pool: ${EMPTY_ROSTER}`);
@@ -134,7 +138,8 @@ function probeJson(answer: HostAnswer | undefined): Record<string, unknown> {
 export const listCommand = (run: Run) =>
   new Command("list")
     .description("show the roster with each host's live load, RAM, GPU and disk")
-    .option("--fast", "roster only, no probing (no ssh)")
+    .option("--fast", "roster hosts only, no probing (no ssh)")
+    .option("--local", "with --fast: the local row too")
     .option("--json", "the roster document as JSON, with usage and exact probe numbers when live")
     .addOption(countOption("--jobs <n>", `hosts probed at once (default ${PROBE_JOBS})`))
     .addOption(

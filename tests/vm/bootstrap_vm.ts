@@ -59,13 +59,24 @@ Deno.test({
         }),
       );
 
-      // Debian 12 keeps its journal by default (journald makes /var/log/journal itself). Make this
-      // one volatile like many hosts (Storage=auto, no directory), so persistent-journal has work.
+      // Hosts as pool finds them in the wild, each a trap for a payload that says "already" or
+      // "ok" too soon. The journal: volatile by configuration though /var/log/journal exists
+      // (Debian 12 makes the directory; the setting wins).
       await vm.sh(
-        "mkdir -p /etc/systemd/journald.conf.d && printf '[Journal]\\nStorage=auto\\n' " +
-          "> /etc/systemd/journald.conf.d/test-volatile.conf && rm -rf /var/log/journal && " +
-          "systemctl restart systemd-journald && test ! -d /var/log/journal",
+        "mkdir -p /etc/systemd/journald.conf.d /var/log/journal && printf '[Journal]\\nStorage=volatile\\n' " +
+          "> /etc/systemd/journald.conf.d/test-volatile.conf && systemctl restart systemd-journald && " +
+          "journalctl --header | grep -q 'File path: /run/log/journal/'",
       );
+      // A swapfile of the wrong size, active and in fstab; and a filesystem whose fallocate fails.
+      await vm.sh(
+        "dd if=/dev/zero of=/swapfile-pool bs=1M count=64 2>/dev/null && chmod 600 /swapfile-pool && " +
+          "mkswap /swapfile-pool >/dev/null && swapon /swapfile-pool && " +
+          "echo '/swapfile-pool none swap sw 0 0' >> /etc/fstab && " +
+          "printf '#!/bin/sh\\necho \"fallocate: fallocate failed: Operation not supported\" >&2\\nexit 1\\n' " +
+          "> /usr/local/sbin/fallocate && chmod 755 /usr/local/sbin/fallocate",
+      );
+      // No package lists: earlyoom's install must fetch them first.
+      await vm.sh("rm -rf /var/lib/apt/lists/* && ! apt-cache show earlyoom >/dev/null 2>&1");
 
       await t.step(
         "--dry-run on the fresh VM says what it would do and changes nothing",
@@ -95,15 +106,35 @@ Deno.test({
             assertMatch(r.stdout, new RegExp(`^\\[vm\\] ${f}: ok`, "m"));
           }
           assertMatch(r.stderr, /vm +failed +ok +skipped +ok +ok +ok +ok +ok/);
+          assertMatch(
+            r.stdout,
+            /^\[vm\] persistent-journal: ok {2}Storage=persistent \(was volatile\); journal now kept/m,
+          );
+          assertMatch(
+            r.stdout,
+            /^\[vm\] swapfile: ok {2}256 MiB \/swapfile-pool active, made with dd \(fallocate failed\), replacing a 64 MiB one, vm\.swappiness = 10$/m,
+          );
 
           assertEquals((await vm.sh("sysctl -n kernel.panic")).trim(), "10");
-          assertMatch(await vm.sh("swapon --show=NAME --noheadings"), /\/swapfile-pool/);
+          // The right size, in use (/proc/swaps counts KiB, less mkswap's one-page header).
+          assertEquals(
+            (await vm.sh(
+              "stat -c %s /swapfile-pool; awk '$1 == \"/swapfile-pool\" { print $3 }' /proc/swaps",
+            ))
+              .trim(),
+            "268435456\n262140",
+          );
+          assertEquals((await vm.sh("grep -c swapfile-pool /etc/fstab")).trim(), "1");
           assertEquals((await vm.sh("systemctl is-active earlyoom")).trim(), "active");
           assertEquals(
             (await vm.sh("test -x /etc/cron.daily/disk-cleanup && echo yes")).trim(),
             "yes",
           );
           assertEquals((await vm.sh("test -d /var/log/journal && echo yes")).trim(), "yes");
+          assertMatch(
+            await vm.sh("systemd-analyze cat-config systemd/journald.conf | grep '^Storage='"),
+            /Storage=persistent\s*$/,
+          );
           // …and journald writes there now, not only under /run.
           assertMatch(
             await vm.sh("sleep 1; journalctl --header 2>/dev/null | grep 'File path'"),
@@ -159,6 +190,14 @@ Deno.test({
           `head -c 1000 /dev/urandom > ${d}/new.bin && touch -d '1 day ago' ${d}/new.bin`
         ).join(" && ");
         await vm.sh(plant);
+        // Empty directories: an old one goes, a young one (someone's work in progress) and an old
+        // sticky one (X11 makes /tmp/.X11-unix and expects it) stay. A sparse file frees what it
+        // holds, not its apparent 1 GiB.
+        await vm.sh(
+          "mkdir -p /tmp/old-empty /tmp/young-empty /tmp/.X11-unix && chmod 1777 /tmp/.X11-unix && " +
+            "truncate -s 1G /tmp/sparse.bin && " +
+            "touch -d '5 days ago' /tmp/old-empty /tmp/.X11-unix /tmp/sparse.bin",
+        );
         await vm.sh(
           "mkdir -p /srv/keep /root/.cache/other /root/.cache/huggingface && " +
             "for f in /srv/keep/old.bin /root/.cache/other/old.bin /root/.cache/huggingface/old.bin; do " +
@@ -167,7 +206,10 @@ Deno.test({
 
         const dry = await p(["clean", "vm", "--deep", "--dry-run"]);
         assertEquals(dry.code, 0, dry.stderr);
-        assertMatch(dry.stdout, /would remove 1 files, 200000 bytes: \/root\/.cache\/huggingface/);
+        // Allocated blocks: 200000 bytes take 49 blocks of 4 KiB.
+        assertMatch(dry.stdout, /would remove 1 files, 200704 bytes: \/root\/.cache\/huggingface/);
+        // old.bin (100000 bytes, 25 blocks) and the sparse file (no blocks), one empty directory.
+        assertMatch(dry.stdout, /would remove 2 files, 102400 bytes, 1 empty directories: \/tmp$/m);
         assertMatch(dry.stdout, /\[vm\] \d+% → \d+%, would free .*deep tier/);
         assertEquals(
           (await vm.sh("ls /root/.cache/huggingface")).trim(),
@@ -183,6 +225,14 @@ Deno.test({
           assertEquals((await vm.sh(`ls ${d}/old.bin 2>/dev/null || echo gone`)).trim(), "gone", d);
           assertEquals((await vm.sh(`ls ${d}/new.bin`)).trim(), `${d}/new.bin`, d);
         }
+        assertEquals(
+          (await vm.sh("ls -d /tmp/old-empty /tmp/sparse.bin 2>/dev/null || echo gone")).trim(),
+          "gone",
+        );
+        assertEquals(
+          (await vm.sh("ls -d /tmp/young-empty /tmp/.X11-unix")).trim(),
+          "/tmp/.X11-unix\n/tmp/young-empty",
+        );
         for (
           const f of [
             "/srv/keep/old.bin",
@@ -199,6 +249,30 @@ Deno.test({
           "gone",
         );
         assertEquals((await vm.sh("ls /srv/keep/old.bin")).trim(), "/srv/keep/old.bin");
+      });
+
+      await t.step("clean counts and deletes the same with BusyBox find and stat", async () => {
+        await vm.sh(
+          "mkdir -p /var/tmp/bb/old-empty && head -c 100000 /dev/urandom > /var/tmp/bb/old.bin && " +
+            "touch -d '5 days ago' /var/tmp/bb/old.bin /var/tmp/bb/old-empty && " +
+            'ln -s "$(command -v busybox)" /usr/local/sbin/find && ' +
+            'ln -s "$(command -v busybox)" /usr/local/sbin/stat && ' +
+            "PATH=/usr/local/sbin:$PATH find --help 2>&1 | grep -q BusyBox",
+        );
+        try {
+          const dry = await p(["clean", "vm", "--dry-run"]);
+          assertEquals(dry.code, 0, dry.stderr);
+          assertMatch(
+            dry.stdout,
+            /would remove 1 files, 102400 bytes, 1 empty directories: \/var\/tmp$/m,
+          );
+          const r = await p(["clean", "vm"]);
+          assertEquals(r.code, 0, r.stderr);
+          assertMatch(r.stdout, /removed 1 files, 102400 bytes, 1 empty directories: \/var\/tmp$/m);
+          assertEquals((await vm.sh("ls -A /var/tmp/bb")).trim(), "");
+        } finally {
+          await vm.sh("rm -f /usr/local/sbin/find /usr/local/sbin/stat");
+        }
       });
     } finally {
       await vm.stop();

@@ -5,23 +5,27 @@
 #
 # DIR gets base.img (ext4, 4G sparse), vmlinuz, initrd.img, and the root key id_ed25519.
 # A stamp of this script's hash makes a second run a no-op. Needs: debootstrap, e2fsprogs,
-# openssh-client, and the Debian mirror the host's apt uses.
+# openssh-client, util-linux (flock), and the Debian mirror the host's apt uses. busybox is in the
+# image for the test of `pool clean` with BusyBox find.
 set -euo pipefail
 dir=${1:-${POOL_VM_DIR:-/var/tmp/pool-vm}}
 mirror=${POOL_VM_MIRROR:-http://deb.debian.org/debian}
 stamp=$(sha256sum "$0" | cut -c1-16)
+mkdir -p "$dir"
+# Test runs side by side share the image: one builds it, the others wait for it.
+exec 9>"$dir/.lock"
+flock 9
 if [ -f "$dir/stamp" ] && [ "$(cat "$dir/stamp")" = "$stamp" ] && [ -f "$dir/base.img" ]; then
   echo "vm image up to date in $dir"
   exit 0
 fi
-mkdir -p "$dir"
 root="$dir/root"
 rm -rf "$root" "$dir/base.img" "$dir/stamp"
 trap 'umount "$root/proc" "$root/sys" "$root/dev" 2>/dev/null || true' EXIT
 
 echo "debootstrap into $root (a few minutes)"
 debootstrap --variant=minbase \
-  --include=systemd-sysv,udev,dbus,openssh-server,iproute2,sudo,cron,kmod,procps,curl,ca-certificates,linux-image-amd64,initramfs-tools,findutils \
+  --include=systemd-sysv,udev,dbus,openssh-server,iproute2,sudo,cron,kmod,procps,curl,ca-certificates,linux-image-amd64,initramfs-tools,findutils,busybox \
   bookworm "$root" "$mirror" >"$dir/debootstrap.log" 2>&1 || {
   tail -20 "$dir/debootstrap.log"
   exit 1
