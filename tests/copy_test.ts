@@ -283,7 +283,7 @@ fleetTest("route --push and bg --push ship a directory and run in it", 1, async 
   await t.step("bg --push PATH:DEST starts the job in DEST", async () => {
     const r = await pool(fleet, ["bg", "--push", `${proj}:work/job`, "h1", "cat marker > done"]);
     assertEquals(r.code, 0, r.stderr);
-    assertMatch(r.stdout, /^h1 {2}pid \d+ {2}log /);
+    assertMatch(r.stdout, /^h1 {2}job \S+ {2}pid \d+ {2}log /);
     for (let i = 0;; i++) {
       const done = await pool(fleet, ["on", "h1", "cat work/job/done"]);
       if (done.stdout === "shipped\n") break;

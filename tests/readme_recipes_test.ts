@@ -33,7 +33,7 @@ fleetTest("the README's interop recipes run as written", 2, async (t, fleet) => 
   const lines = recipes(section(readme, "Working with other tools"));
   const h2 = `root@${fleet.hosts[1].address}`;
   await writeRoster(fleet, [{ name: "h1", tags: ["gpu"] }, { name: "h2", ssh: h2 }]);
-  const bin = join(fleet.dir, "bin");
+  const bin = join(fleet.dir, "recipe-bin");
   await Deno.mkdir(bin);
   await Deno.writeTextFile(
     join(bin, "pool"),

@@ -70,6 +70,7 @@ export interface FleetOptions {
    * session (SetEnv), and on no one else's — the hosts share this machine.
    */
   bin?: Record<string, string>;
+  /**
    * Each host its own home, `/root/hosts/<name>`, where its sessions start:
    * the hosts share one filesystem, so without this two hosts given the same
    * relative path would write the same files.
