@@ -41,6 +41,7 @@ import { onCommand } from "./verbs/on.ts";
 import { refreshCommand } from "./verbs/refresh.ts";
 import { routeCommand } from "./verbs/route.ts";
 import { schemaCommand } from "./verbs/schema.ts";
+import { mcpCommand } from "./mcp/command.ts";
 import { rmCommand } from "./verbs/rm.ts";
 import { statusCommand } from "./verbs/status.ts";
 import { tagCommand } from "./verbs/tag.ts";
@@ -75,6 +76,7 @@ const VERBS = [
   inventoryCommand,
   completionsCommand,
   schemaCommand,
+  mcpCommand,
 ];
 
 /** The exit codes, one line each, for `--help`; the README's table is tested against the same list. */

@@ -1,0 +1,355 @@
+/**
+ * `pool mcp`: pool's verbs as Model Context Protocol tools on stdio, for
+ * coding agents. A front-end like cli.ts: each tool call runs a verb in
+ * process with its `--json` output captured as the tool's structured result,
+ * its own stop signal (the client's cancellation ends the remote work as
+ * Ctrl-C would), and progress notifications as hosts finish.
+ *
+ * Destructive verbs (init, clean, rm) are tools only when named in --allow.
+ */
+
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import { z } from "zod/v4";
+import denoJson from "../deno.json" with { type: "json" };
+import { PoolError } from "../errors.ts";
+import { parseDuration } from "../flags.ts";
+import { parseSize } from "../dispatch/size.ts";
+import { Output, type Sink } from "../render/out.ts";
+import type { Deps } from "../deps/deps.ts";
+import { realDeps } from "../deps/real.ts";
+import { list } from "../verbs/list.ts";
+import { status } from "../verbs/status.ts";
+import { on } from "../verbs/on.ts";
+import { route } from "../verbs/route.ts";
+import { bg } from "../verbs/bg.ts";
+import { jobs } from "../verbs/jobs.ts";
+import { logs } from "../verbs/logs.ts";
+import { kill } from "../verbs/kill.ts";
+import { push } from "../verbs/copy.ts";
+import { init } from "../verbs/init.ts";
+import { clean } from "../verbs/clean.ts";
+import { rm } from "../verbs/rm.ts";
+
+// The SDK infers a handler's argument types from its zod shape, but not across
+// Deno's npm type resolution here: the arguments are typed by hand instead.
+// deno-lint-ignore no-explicit-any
+type Args = Record<string, any>;
+type Handler = (args: Args, extra: Extra) => Promise<ReturnType<typeof result>>;
+function tool(server: McpServer, name: string, config: Record<string, unknown>, handler: Handler) {
+  // deno-lint-ignore no-explicit-any
+  (server.registerTool as any).call(server, name, config, handler);
+}
+
+/** The tools that change a host's system or the roster: off unless allowed by name. */
+export const DESTRUCTIVE = ["init", "clean", "rm"] as const;
+
+/** What a verb printed and how it ended, for one tool call. */
+interface Captured {
+  code: number;
+  /** Each JSON document the verb printed (one per line, or one pretty-printed). */
+  docs: unknown[];
+  stderr: string;
+}
+
+/** An Output that keeps stdout for parsing and calls `onLine` for each whole stdout line. */
+function capture(onLine: (line: string) => void): Output & { text(): string; errText(): string } {
+  let out = "";
+  let err = "";
+  let pending = "";
+  const sink = (take: (t: string) => void): Sink => ({
+    write: (bytes) => take(new TextDecoder().decode(bytes)),
+    isTerminal: () => false,
+  });
+  const o = new Output(
+    sink((t) => {
+      out += t;
+      pending += t;
+      let nl: number;
+      while ((nl = pending.indexOf("\n")) !== -1) {
+        onLine(pending.slice(0, nl));
+        pending = pending.slice(nl + 1);
+      }
+    }),
+    sink((t) => (err += t)),
+  );
+  return Object.assign(o, { text: () => out, errText: () => err });
+}
+
+function documents(text: string): unknown[] {
+  const trimmed = text.trim();
+  if (trimmed === "") return [];
+  try {
+    return [JSON.parse(trimmed)];
+  } catch {
+    return trimmed.split("\n").filter(Boolean).map((l) => JSON.parse(l));
+  }
+}
+
+type Extra = {
+  signal: AbortSignal;
+  _meta?: { progressToken?: string | number };
+  sendNotification: (
+    n: { method: "notifications/progress"; params: Record<string, unknown> },
+  ) => Promise<void>;
+};
+
+/** Runs `verb` with real dependencies, captured output and this call's own stop signal. */
+async function runVerb(
+  extra: Extra,
+  verb: (deps: Deps) => Promise<number>,
+  total?: number,
+): Promise<Captured> {
+  const stop = new AbortController();
+  const cancel = () => stop.abort();
+  if (extra.signal.aborted) cancel();
+  extra.signal.addEventListener("abort", cancel, { once: true });
+  let done = 0;
+  const token = extra._meta?.progressToken;
+  const out = capture(() => {
+    // Streaming verbs print a line per host as it finishes: that is the progress.
+    if (token === undefined) return;
+    done++;
+    extra.sendNotification({
+      method: "notifications/progress",
+      params: { progressToken: token, progress: done, ...(total === undefined ? {} : { total }) },
+    }).catch(() => {});
+  });
+  let code: number;
+  try {
+    code = await verb(realDeps(out, stop.signal));
+  } catch (e) {
+    if (!(e instanceof PoolError)) throw e;
+    const kind = e.kind;
+    return {
+      code: e.exitCode,
+      docs: [{ error: { kind, message: e.message, exit: e.exitCode } }],
+      stderr: out.errText(),
+    };
+  } finally {
+    extra.signal.removeEventListener("abort", cancel);
+  }
+  return { code, docs: documents(out.text()), stderr: out.errText() };
+}
+
+function result(c: Captured, shape: (docs: unknown[]) => Record<string, unknown>) {
+  const structured = { exit: c.code, ...shape(c.docs) };
+  return {
+    content: [{ type: "text" as const, text: JSON.stringify(structured) }],
+    structuredContent: structured,
+    isError: c.code !== 0,
+  };
+}
+
+const one = (docs: unknown[]) => (docs[0] ?? {}) as Record<string, unknown>;
+const hostsOf = (docs: unknown[]) => ({ hosts: docs });
+
+export function buildServer(allow: readonly string[]): McpServer {
+  const server = new McpServer({ name: "pool", version: denoJson.version });
+  const ms = (text: string | undefined, flag: string) =>
+    text === undefined ? undefined : parseDuration(text, flag);
+
+  tool(
+    server,
+    "fleet",
+    {
+      title: "Fleet",
+      description: "The roster with each host's live load, RAM, GPUs and disk (pool list --json).",
+      inputSchema: { fast: z.boolean().optional().describe("roster only, no probing") },
+    },
+    async ({ fast }: Args, extra: Extra) =>
+      result(await runVerb(extra, (d) => list({ json: true, fast }, d)), one),
+  );
+
+  tool(server, "status", {
+    title: "Status",
+    description: "Which hosts answer over ssh, the round trip, or why not (pool status --json).",
+    inputSchema: { timeout: z.string().optional().describe("per-host deadline: 10s, 1m") },
+  }, async ({ timeout }: Args, extra: Extra) =>
+    result(
+      await runVerb(extra, (d) => status({ json: true, timeout: ms(timeout, "timeout") }, d)),
+      one,
+    ));
+
+  tool(server, "run", {
+    title: "Run a command",
+    description:
+      "Run a shell command on a selection of hosts (a name, all, h1,h2, @tag, h[1-4]); one result per host with exit, status, stdout, stderr (pool on --json). Progress is reported per host; cancelling ends the command on every host.",
+    inputSchema: {
+      hosts: z.string().describe("host selection"),
+      command: z.string().describe("run by each host's login shell"),
+      exclude: z.array(z.string()).optional().describe("selections to leave out"),
+      timeout: z.string().optional().describe("per-host deadline (default 30s; 0 = none)"),
+      jobs: z.number().int().positive().optional(),
+    },
+  }, async ({ hosts, command, exclude, timeout, jobs }: Args, extra: Extra) => {
+    const c = await runVerb(
+      extra as Extra,
+      (d) =>
+        on({
+          hosts,
+          exclude,
+          command: [command],
+          json: true,
+          timeout: ms(timeout, "timeout"),
+          jobs,
+        }, d),
+      undefined,
+    );
+    return result(c, (docs) => ("error" in one(docs) ? one(docs) : hostsOf(docs)));
+  });
+
+  tool(server, "route", {
+    title: "Route a command",
+    description:
+      "Run a command on the host with the most room (or least load), reserving RAM/GPUs while it runs; exit 75 when nothing fits (pool route --json).",
+    inputSchema: {
+      command: z.string(),
+      mem: z.string().optional().describe("RAM the job needs: 17G, 512M"),
+      gpus: z.number().int().min(0).optional(),
+      gpu_mem: z.string().optional(),
+      wait: z.string().optional().describe("how long to wait for room: 90s, 10m"),
+      timeout: z.string().optional(),
+    },
+  }, async (a: Args, extra: Extra) =>
+    result(
+      await runVerb(extra, (d) =>
+        route([a.command], {
+          json: true,
+          mem: a.mem === undefined ? undefined : parseSize(a.mem, "mem"),
+          gpus: a.gpus,
+          gpuMem: a.gpu_mem === undefined ? undefined : parseSize(a.gpu_mem, "gpu_mem"),
+          wait: ms(a.wait, "wait"),
+          timeout: ms(a.timeout, "timeout"),
+        }, d)),
+      one,
+    ));
+
+  tool(server, "bg", {
+    title: "Start a job",
+    description:
+      "Start a command detached on a host (or routed with mem/gpus) and return its job id (pool bg --json).",
+    inputSchema: {
+      command: z.string(),
+      host: z.string().optional().describe("a host name; without it the job is routed"),
+      mem: z.string().optional(),
+      gpus: z.number().int().min(0).optional(),
+    },
+  }, async (a: Args, extra: Extra) =>
+    result(
+      await runVerb(extra, (d) =>
+        bg(a.host ? [a.host, a.command] : [a.command], {
+          json: true,
+          mem: a.mem === undefined ? undefined : parseSize(a.mem, "mem"),
+          gpus: a.gpus,
+        }, d)),
+      one,
+    ));
+
+  tool(
+    server,
+    "jobs",
+    {
+      title: "Jobs",
+      description: "The jobs bg started: state, exit code, run time (pool jobs --json).",
+      inputSchema: { all: z.boolean().optional() },
+    },
+    async ({ all }: Args, extra: Extra) =>
+      result(await runVerb(extra, (d) => jobs({ json: true, all }, d)), one),
+  );
+
+  tool(
+    server,
+    "logs",
+    {
+      title: "Job log",
+      description: "A job's log so far (pool logs --json).",
+      inputSchema: { id: z.string(), tail: z.number().int().positive().optional() },
+    },
+    async ({ id, tail }: Args, extra: Extra) =>
+      result(await runVerb(extra, (d) => logs(id, { json: true, tail }, d)), one),
+  );
+
+  tool(
+    server,
+    "kill",
+    {
+      title: "Stop a job",
+      description: "End a job's whole process group; its lease goes with it (pool kill --json).",
+      inputSchema: {
+        id: z.string(),
+        signal: z.string().optional().describe("TERM (default), INT, KILL…"),
+      },
+    },
+    async ({ id, signal }: Args, extra: Extra) =>
+      result(await runVerb(extra, (d) => kill(id, { json: true, signal }, d)), one),
+  );
+
+  tool(server, "push", {
+    title: "Push files",
+    description:
+      "Copy local paths to a directory on every selected host (rsync, else tar) (pool push --json).",
+    inputSchema: { hosts: z.string(), sources: z.array(z.string()).min(1), dest: z.string() },
+  }, async ({ hosts, sources, dest }: Args, extra: Extra) =>
+    result(
+      await runVerb(extra, (d) => push({ hosts, sources, dest, json: true }, d)),
+      (docs) => "error" in one(docs) ? one(docs) : hostsOf(docs),
+    ));
+
+  if (allow.includes("init")) {
+    tool(server, "init", {
+      title: "Bootstrap hosts (destructive)",
+      description: "Install pool's defences on hosts as root (pool init --json).",
+      inputSchema: {
+        hosts: z.string(),
+        only: z.array(z.string()).optional(),
+        dry_run: z.boolean().optional(),
+      },
+    }, async (a: Args, extra: Extra) =>
+      result(
+        await runVerb(extra, (d) =>
+          init({ hosts: a.hosts, only: a.only, dryRun: a.dry_run, json: true }, d)),
+        one,
+      ));
+  }
+  if (allow.includes("clean")) {
+    tool(server, "clean", {
+      title: "Clean disks (destructive)",
+      description: "Delete old temp files, logs and caches on hosts as root (pool clean --json).",
+      inputSchema: {
+        hosts: z.string(),
+        deep: z.boolean().optional(),
+        dry_run: z.boolean().optional(),
+      },
+    }, async (a: Args, extra: Extra) =>
+      result(
+        await runVerb(extra, (d) =>
+          clean({ hosts: a.hosts, deep: a.deep, dryRun: a.dry_run, json: true }, d)),
+        one,
+      ));
+  }
+  if (allow.includes("rm")) {
+    tool(
+      server,
+      "rm",
+      {
+        title: "Remove a host (destructive)",
+        description: "Remove a host from the roster (pool rm --json).",
+        inputSchema: { name: z.string() },
+      },
+      async ({ name }: Args, extra: Extra) =>
+        result(await runVerb(extra, (d) => rm(name, true, d)), one),
+    );
+  }
+  return server;
+}
+
+/** Serves until stdin closes. */
+export async function serve(allow: readonly string[]): Promise<number> {
+  const server = buildServer(allow);
+  const transport = new StdioServerTransport();
+  const closed = new Promise<void>((resolve) => (transport.onclose = resolve));
+  await server.connect(transport);
+  await closed;
+  return 0;
+}

@@ -1,0 +1,119 @@
+/**
+ * pool mcp driven by the MCP SDK's own client over stdio, against real sshd
+ * hosts: tools listed, a fan-out with structured per-host results and
+ * progress, a route with a memory request, a cancelled run whose remote work
+ * ends, and destructive verbs refused unless allowed.
+ */
+
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { assert, assertEquals, assertRejects } from "./assert.ts";
+import { childEnv, fleetTest, POOL_TS, writeRoster } from "./helpers.ts";
+import { assertGone, running } from "./procs.ts";
+
+async function connect(env: Record<string, string>, args: string[] = []): Promise<Client> {
+  const transport = new StdioClientTransport({
+    command: Deno.execPath(),
+    args: ["run", "--allow-all", "--quiet", POOL_TS, "mcp", ...args],
+    env: childEnv(env),
+    stderr: "pipe",
+  });
+  const client = new Client({ name: "pool-test", version: "1" });
+  await client.connect(transport);
+  return client;
+}
+
+type Structured = Record<string, unknown> & { exit: number };
+
+fleetTest("pool mcp serves the fleet to an MCP client", 2, async (t, fleet) => {
+  await writeRoster(fleet, [{ name: "h1" }, { name: "h2" }]);
+  const client = await connect(fleet.env);
+  try {
+    await t.step("lists its tools; destructive ones only when allowed", async () => {
+      const names = (await client.listTools()).tools.map((x: { name: string }) => x.name).sort();
+      assertEquals(names, [
+        "bg",
+        "fleet",
+        "jobs",
+        "kill",
+        "logs",
+        "push",
+        "route",
+        "run",
+        "status",
+      ]);
+    });
+
+    await t.step(
+      "a fan-out on real hosts gives structured per-host results and progress",
+      async () => {
+        const progress: number[] = [];
+        const r = await client.callTool(
+          { name: "run", arguments: { hosts: "h1,h2", command: "echo hi; exit 3" } },
+          undefined,
+          { onprogress: (p: { progress: number }) => progress.push(p.progress) },
+        );
+        const s = r.structuredContent as Structured & {
+          hosts: { name: string; exit: number; stdout: string }[];
+        };
+        assertEquals(s.exit, 3);
+        assertEquals(
+          s.hosts.map((h) => [h.name, h.exit, h.stdout]).sort(),
+          [["h1", 3, "hi\n"], ["h2", 3, "hi\n"]],
+        );
+        // One notification per host as it finished (the last may race the result, and be dropped).
+        assert(progress.length >= 1 && progress.every((p, i) => p === i + 1), String(progress));
+      },
+    );
+
+    await t.step("routes a command with a memory request", async () => {
+      const r = await client.callTool({
+        name: "route",
+        arguments: { command: "echo routed", mem: "16M" },
+      });
+      const s = r.structuredContent as Structured;
+      assertEquals([s.exit, s.stdout], [0, "routed\n"]);
+      assert(["h1", "h2"].includes(s.name as string));
+    });
+
+    await t.step("an unknown host is an error result, with its kind", async () => {
+      const r = await client.callTool({
+        name: "run",
+        arguments: { hosts: "nope", command: "true" },
+      });
+      assertEquals(
+        (r.structuredContent as { error: { kind: string } }).error.kind,
+        "not_in_roster",
+      );
+      assert(r.isError);
+    });
+
+    await t.step("cancelling a run ends the remote work", async () => {
+      const cancel = new AbortController();
+      const call = client.callTool(
+        { name: "run", arguments: { hosts: "h1,h2", command: "sleep 31770", timeout: "0" } },
+        undefined,
+        { signal: cancel.signal },
+      );
+      await running("sleep 31770", 2);
+      cancel.abort();
+      await assertRejects(() => call);
+      await assertGone("sleep 31770", "after the client cancelled");
+    });
+
+    await t.step("clean is refused without --allow clean", async () => {
+      const r = await client.callTool({ name: "clean", arguments: { hosts: "h1", dry_run: true } })
+        .catch((e: unknown) => ({ isError: true, error: String(e) }));
+      assert(r.isError, JSON.stringify(r));
+      const allowed = await connect(fleet.env, ["--allow", "clean"]);
+      try {
+        const names = (await allowed.listTools()).tools.map((x: { name: string }) => x.name);
+        assert(names.includes("clean"), names.join(","));
+      } finally {
+        await allowed.close();
+      }
+    });
+  } finally {
+    await client.close();
+  }
+});
