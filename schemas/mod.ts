@@ -22,6 +22,8 @@ export const SCHEMAS = [
   "list",
   "logs",
   "on",
+  "pull",
+  "push",
   "refresh",
   "rm",
   "route",

@@ -119,6 +119,11 @@ fleetTest("every verb's --json output matches its published schema", 2, async (t
     const config = join(fleet.dir, "import_config");
     await Deno.writeTextFile(config, await Deno.readTextFile(fleet.sshConfig));
     await run("import", ["import", "ssh-config", "--file", config, "--dry-run", "--json"], 0);
+    const tree = join(fleet.dir, "tree");
+    await Deno.mkdir(tree);
+    await Deno.writeTextFile(join(tree, "f"), "x");
+    await run("push", ["push", "h1", tree, "pushed", "--json"], 0);
+    await run("pull", ["pull", "h1", "pushed/tree/f", join(fleet.dir, "back"), "--json"], 0);
   });
   await t.step("init and clean (on a refused host only: nothing runs anywhere)", async () => {
     // A refused host: init and clean fail there at once and touch nothing.
