@@ -251,3 +251,34 @@ fleetTest(
     assertEquals([text.stdout, text.stdout_base64], ["é\r\n", undefined]);
   },
 );
+
+fleetTest(
+  "a deadline no timer can hold never kills early; 0 means no limit wherever it is taken",
+  2,
+  async (t, fleet) => {
+    await writeRoster(fleet, [{ name: "h1" }, { name: "h2" }]);
+    const late = "sleep 1; echo done";
+    for (
+      const args of [
+        ["on", "h1", "--timeout", "1e9", late],
+        ["on", "h1", "--timeout", "3000000", late],
+        ["on", "h1,h2", "--timeout", "99999h", late],
+        ["on", "h1,h2", "--timeout", "0", late],
+        ["route", "--timeout", "0", "--wait", "99999h", "--mem", "1M", late],
+        ["route", "--timeout", "1e9", late],
+      ]
+    ) {
+      await t.step(args.join(" "), async () => {
+        const r = await pool(fleet, args);
+        assertEquals(r.code, 0, r.stderr);
+        assertMatch(r.stdout, /done$/m);
+      });
+    }
+    await t.step("status and list take 0 as no limit, and the same duration syntax", async () => {
+      for (const value of ["0", "30", "30s", "1m", "1h"]) {
+        assertEquals((await pool(fleet, ["status", "--timeout", value])).code, 0, value);
+      }
+      assertEquals((await pool(fleet, ["list", "--timeout", "0"])).code, 0);
+    });
+  },
+);
