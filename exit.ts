@@ -49,11 +49,6 @@ export function signalNumber(name: string): number {
   return SIGNAL_NUMBERS[name] ?? 0;
 }
 
-/** The name of signal `n`, for messages (`SIGSEGV`); null for an unknown number. */
-export function signalName(n: number): string | null {
-  return Object.entries(SIGNAL_NUMBERS).find(([, v]) => v === n)?.[0] ?? null;
-}
-
 /** A process killed by `signal` — or pool stopped by it — exits 128 + its number. */
 export function signalledCode(signal: string): number {
   const n = signalNumber(signal);

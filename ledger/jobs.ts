@@ -7,8 +7,7 @@
  */
 
 import { join } from "node:path";
-import { PoolError } from "../errors.ts";
-import { readTextIfExists, withFileLock, writeFileAtomically } from "../state/files.ts";
+import { type ListFile, readListFile, updateListFile } from "../state/list_file.ts";
 
 export interface JobEntry {
   id: string;
@@ -22,24 +21,10 @@ export function jobIndexPath(stateDir: string): string {
   return join(stateDir, "jobs.json");
 }
 
-export async function readJobIndex(path: string): Promise<JobEntry[]> {
-  const text = await readTextIfExists(path, "job index");
-  if (text === null || text.trim() === "") return [];
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    throw new PoolError(
-      `Cannot read job index ${path}: ${(e as Error).message} (fix or remove the file)`,
-    );
-  }
-  const jobs = (doc as { jobs?: unknown })?.jobs;
-  if (!Array.isArray(jobs) || !jobs.every(isEntry)) {
-    throw new PoolError(
-      `Cannot read job index ${path}: expected {"jobs": [...]} (fix or remove the file)`,
-    );
-  }
-  return jobs;
+const INDEX: ListFile<JobEntry> = { what: "job index", key: "jobs", isItem: isEntry };
+
+export function readJobIndex(path: string): Promise<JobEntry[]> {
+  return readListFile(path, INDEX);
 }
 
 function isEntry(value: unknown): value is JobEntry {
@@ -50,17 +35,13 @@ function isEntry(value: unknown): value is JobEntry {
 }
 
 /** Read-modify-write under the lock; `change` returns the new entries and a result. */
-export async function updateJobIndex<T>(
+export function updateJobIndex<T>(
   path: string,
   change: (jobs: JobEntry[]) => { jobs: JobEntry[]; result: T },
 ): Promise<T> {
-  return await withFileLock(path, async () => {
-    const before = await readJobIndex(path);
+  return updateListFile(path, INDEX, (before) => {
     const { jobs, result } = change(before);
-    if (JSON.stringify(jobs) !== JSON.stringify(before)) {
-      await writeFileAtomically(path, JSON.stringify({ jobs }, null, 2) + "\n");
-    }
-    return result;
+    return { items: jobs, result };
   });
 }
 

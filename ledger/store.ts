@@ -6,32 +6,17 @@
  */
 
 import { join } from "node:path";
-import { PoolError } from "../errors.ts";
-import { readTextIfExists, withFileLock, writeFileAtomically } from "../state/files.ts";
+import { type ListFile, readListFile, updateListFile } from "../state/list_file.ts";
 import type { Lease } from "./lease.ts";
 
 export function ledgerPath(stateDir: string): string {
   return join(stateDir, "leases.json");
 }
 
-export async function readLedger(path: string): Promise<Lease[]> {
-  const text = await readTextIfExists(path, "lease ledger");
-  if (text === null || text.trim() === "") return [];
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    throw new PoolError(
-      `Cannot read lease ledger ${path}: ${(e as Error).message} (fix or remove the file)`,
-    );
-  }
-  const leases = (doc as { leases?: unknown })?.leases;
-  if (!Array.isArray(leases) || !leases.every(isLease)) {
-    throw new PoolError(
-      `Cannot read lease ledger ${path}: expected {"leases": [...]} (fix or remove the file)`,
-    );
-  }
-  return leases;
+const LEDGER: ListFile<Lease> = { what: "lease ledger", key: "leases", isItem: isLease };
+
+export function readLedger(path: string): Promise<Lease[]> {
+  return readListFile(path, LEDGER);
 }
 
 function isLease(value: unknown): value is Lease {
@@ -43,16 +28,12 @@ function isLease(value: unknown): value is Lease {
 }
 
 /** Read-modify-write under the lock; `change` returns the new leases and a result. */
-export async function updateLedger<T>(
+export function updateLedger<T>(
   path: string,
   change: (leases: Lease[]) => { leases: Lease[]; result: T },
 ): Promise<T> {
-  return await withFileLock(path, async () => {
-    const before = await readLedger(path);
+  return updateListFile(path, LEDGER, (before) => {
     const { leases, result } = change(before);
-    if (JSON.stringify(leases) !== JSON.stringify(before)) {
-      await writeFileAtomically(path, JSON.stringify({ leases }, null, 2) + "\n");
-    }
-    return result;
+    return { items: leases, result };
   });
 }

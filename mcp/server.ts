@@ -5,7 +5,8 @@
  * its own stop signal (the client's cancellation ends the remote work as
  * Ctrl-C would), and progress notifications as hosts finish.
  *
- * Destructive verbs (init, clean, rm) are tools only when named in --allow.
+ * Destructive verbs (init, clean, rm) are tools only when named in --allow
+ * (mcp/command.ts checks the names).
  */
 
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
@@ -40,9 +41,6 @@ function tool(server: McpServer, name: string, config: Record<string, unknown>, 
   // deno-lint-ignore no-explicit-any
   (server.registerTool as any).call(server, name, config, handler);
 }
-
-/** The tools that change a host's system or the roster: off unless allowed by name. */
-export const DESTRUCTIVE = ["init", "clean", "rm"] as const;
 
 /** What a verb printed and how it ended, for one tool call. */
 interface Captured {

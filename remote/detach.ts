@@ -1,13 +1,7 @@
 /** `pool bg`'s launcher: the payload that starts a command detached on a host, and its answer. */
 
 import { shQuote } from "./quote.ts";
-
-let script: string | undefined;
-
-async function launchScript(): Promise<string> {
-  script ??= await Deno.readTextFile(new URL("./launch.sh", import.meta.url));
-  return script;
-}
+import { remoteScript } from "./scripts.ts";
 
 export interface Launch {
   /** The job's id: names its record and log under ~/.pool/jobs/ on the host. */
@@ -29,7 +23,7 @@ export async function detachedLaunch(launch: Launch): Promise<{ remote: string; 
   ];
   return {
     remote: ["sh", "-s", "--", ...args].map(shQuote).join(" "),
-    payload: await launchScript(),
+    payload: await remoteScript("launch"),
   };
 }
 

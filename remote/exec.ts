@@ -10,6 +10,7 @@ import { type ProcessOptions, type ProcessResult, runProcess } from "./process.t
 import { muxOptions, type MuxSettings } from "./multiplex.ts";
 import { DEFAULT_CONNECT_TIMEOUT, sshArgv, sshFailureReason, type SshOptions } from "./ssh.ts";
 import { shQuote } from "./quote.ts";
+import { remoteScript, withoutComments } from "./scripts.ts";
 
 /**
  * What ssh itself says when two commands race to become a host's master: the
@@ -83,9 +84,7 @@ async function execSupervised(
   command: string,
   options: ExecOptions,
 ): Promise<HostResult> {
-  supervisor ??= withoutComments(
-    await Deno.readTextFile(new URL("./supervise.sh", import.meta.url)),
-  );
+  supervisor ??= withoutComments(await remoteScript("supervise"));
   const nonce = crypto.randomUUID().replaceAll("-", "").slice(0, 16);
   // When the command reads stdin (the user's, or bytes pool sends), pool stops
   // it by signalling the supervisor; otherwise pool holds the supervisor's stdin.
@@ -129,11 +128,6 @@ async function execSupervised(
   // The supervisor exits 128+n when signal n killed the command.
   if (result.code > 128 && result.code <= 128 + 64) return { ...result, outcome: "signalled" };
   return result;
-}
-
-/** The script as sent: its comments are for readers of the file, not for every `ps` on the host. */
-function withoutComments(script: string): string {
-  return script.split("\n").filter((l) => l.trim() !== "" && !/^\s*#/.test(l)).join("\n") + "\n";
 }
 
 /** What ssh says when an established connection goes away. */

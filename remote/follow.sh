@@ -24,22 +24,6 @@ if [ ! -f "$record" ]; then
 fi
 [ -f "$log" ] || : > "$log"
 
-start_of() {
-  if [ -d /proc/self ]; then
-    { read -r stat < "/proc/$1/stat"; } 2>/dev/null || return 0
-    set -f
-    # shellcheck disable=SC2086 # splitting the fields is the point
-    set -- ${stat##*) }
-    set +f
-    case "$1" in Z | X) return 0 ;; esac
-    printf '%s\n' "${20}"
-  else
-    state=$(ps -o stat= -p "$1" 2>/dev/null) || return 0
-    case "$state" in Z*) return 0 ;; esac
-    ps -o lstart= -p "$1" 2>/dev/null
-  fi
-}
-
 # Whether a process of the record is still the one it names (pid and start time).
 still_runs() {
   while IFS= read -r line || [ -n "$line" ]; do

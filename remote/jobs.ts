@@ -7,6 +7,7 @@ import type { Host } from "../roster/host.ts";
 import { type JobsAnswer, parseJobs, parseKill, probeScript } from "../probes/mod.ts";
 import { failureReason } from "./exec.ts";
 import { shQuote } from "./quote.ts";
+import { remoteScript, withoutComments } from "./scripts.ts";
 import type { Runner } from "./runner.ts";
 
 export interface JobsReply {
@@ -36,17 +37,6 @@ export async function askJobs(
   }
 }
 
-const scripts = new Map<string, string>();
-
-async function script(name: "kill" | "follow"): Promise<string> {
-  let text = scripts.get(name);
-  if (text === undefined) {
-    text = await Deno.readTextFile(new URL(`./${name}.sh`, import.meta.url));
-    scripts.set(name, text);
-  }
-  return text;
-}
-
 /** Signals job `id`'s process group on `host`, then KILLs what is left after `graceS` seconds. */
 export async function killJob(
   runner: Runner,
@@ -56,7 +46,7 @@ export async function killJob(
 ) {
   const args = [id, options.signalName, String(options.graceS)];
   const result = await runner.exec(host, ["sh", "-s", "--", ...args].map(shQuote).join(" "), {
-    payload: await script("kill"),
+    payload: await remoteScript("kill"),
     timeoutMs: (options.graceS + 20) * 1000,
     signal: options.signal,
   });
@@ -74,12 +64,7 @@ export async function followCommand(
   lines: number | "all",
   follow: boolean,
 ): Promise<string> {
-  const text = withoutComments(await script("follow"));
+  const text = withoutComments(await remoteScript("follow"));
   return ["sh", "-c", text, "pool-logs", id, String(lines), follow ? "1" : "0"].map(shQuote)
     .join(" ");
-}
-
-/** The script as sent: its comments are for readers of the file, not for every `ps` on the host. */
-function withoutComments(text: string): string {
-  return text.split("\n").filter((l) => l.trim() !== "" && !/^\s*#/.test(l)).join("\n") + "\n";
 }

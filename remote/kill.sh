@@ -18,22 +18,6 @@ case "$id" in '' | *[!A-Za-z0-9_-]*) echo "pool: bad job id: $id" >&2 && exit 2 
 case "$grace" in '' | *[!0-9]*) echo "pool: grace must be whole seconds" >&2 && exit 2 ;; esac
 record="$HOME/.pool/jobs/$id.job"
 
-start_of() {
-  if [ -d /proc/self ]; then
-    { read -r stat < "/proc/$1/stat"; } 2>/dev/null || return 0
-    set -f
-    # shellcheck disable=SC2086 # splitting the fields is the point
-    set -- ${stat##*) }
-    set +f
-    case "$1" in Z | X) return 0 ;; esac
-    printf '%s\n' "${20}"
-  else
-    state=$(ps -o stat= -p "$1" 2>/dev/null) || return 0
-    case "$state" in Z*) return 0 ;; esac
-    ps -o lstart= -p "$1" 2>/dev/null
-  fi
-}
-
 # Whether any process of group $1 still runs (zombies, reaped late by init, do not).
 group_runs() {
   if [ -d /proc/self ]; then

@@ -6,7 +6,8 @@
 import { Command } from "commander";
 import { abortCode, EXIT, worstCode } from "../exit.ts";
 import { PoolError } from "../errors.ts";
-import { durationOption, formatDuration } from "../flags.ts";
+import { durationOption } from "../flags.ts";
+import { formatDuration } from "../render/duration.ts";
 import { stateCode, stateWords } from "../render/jobs.ts";
 import { jobState } from "../probes/mod.ts";
 import { askHosts, byHost, locateJobs } from "../dispatch/jobs.ts";

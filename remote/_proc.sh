@@ -1,0 +1,23 @@
+# shellcheck shell=sh
+# Shell functions the job scripts share (remote/scripts.ts puts this file
+# before kill.sh and follow.sh as they are sent).
+
+# When process $1 started, as a token to compare: field 22 of /proc/PID/stat
+# (clock ticks since boot) on Linux, `ps -o lstart` elsewhere. Nothing for a
+# process that is gone or a zombie (finished, not yet reaped): pids are reused,
+# so a job's pid counts as its own only while this token still matches.
+start_of() {
+  if [ -d /proc/self ]; then
+    { read -r stat < "/proc/$1/stat"; } 2>/dev/null || return 0
+    set -f
+    # shellcheck disable=SC2086 # splitting the fields is the point
+    set -- ${stat##*) }
+    set +f
+    case "$1" in Z | X) return 0 ;; esac
+    printf '%s\n' "${20}"
+  else
+    state=$(ps -o stat= -p "$1" 2>/dev/null) || return 0
+    case "$state" in Z*) return 0 ;; esac
+    ps -o lstart= -p "$1" 2>/dev/null
+  fi
+}
