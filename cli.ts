@@ -6,7 +6,7 @@
  */
 
 import { Command, CommanderError } from "commander";
-import denoJson from "./deno.json" with { type: "json" };
+import { VERSION } from "./version.ts";
 import {
   abortCode,
   EXIT,
@@ -46,8 +46,6 @@ import { rmCommand } from "./verbs/rm.ts";
 import { statusCommand } from "./verbs/status.ts";
 import { tagCommand } from "./verbs/tag.ts";
 import { waitCommand } from "./verbs/wait.ts";
-
-export const VERSION = denoJson.version;
 
 const VERBS = [
   addCommand,

@@ -7,12 +7,12 @@
  * everything else goes to the program in cli.ts. The only `Deno.exit`.
  */
 
-import denoJson from "./deno.json" with { type: "json" };
+import { VERSION } from "./version.ts";
 
 if (import.meta.main) {
   const args = Deno.args;
   if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
-    console.log(denoJson.version);
+    console.log(VERSION);
     Deno.exit(0);
   }
   const { main } = await import("./cli.ts");

@@ -200,7 +200,7 @@ export async function fakeUserland(fakes: Record<string, string>): Promise<Userl
         stderr: "piped",
       }).spawn();
       const w = child.stdin.getWriter();
-      await w.write(new TextEncoder().encode(await featurePayload(feature)));
+      await w.write(new TextEncoder().encode(featurePayload(feature)));
       await w.close();
       const out = await child.output();
       return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };

@@ -7,6 +7,17 @@
  * Like probes/, nothing here imports the rest of pool.
  */
 
+import lib from "./_lib.sh" with { type: "text" };
+import clean from "./clean.sh" with { type: "text" };
+import diskCleanup from "./disk-cleanup.sh" with { type: "text" };
+import earlyoom from "./earlyoom.sh" with { type: "text" };
+import noSleep from "./no-sleep.sh" with { type: "text" };
+import panicRecovery from "./panic-recovery.sh" with { type: "text" };
+import persistentJournal from "./persistent-journal.sh" with { type: "text" };
+import swapfile from "./swapfile.sh" with { type: "text" };
+import tailscale from "./tailscale.sh" with { type: "text" };
+import watchdog from "./watchdog.sh" with { type: "text" };
+
 export type FeatureOs = "linux" | "macos";
 
 export interface Feature {
@@ -43,26 +54,32 @@ export const FEATURES: readonly Feature[] = [
   { name: "watchdog", summary: "softdog + systemd RuntimeWatchdogSec=30s", os: ["linux"] },
 ];
 
-const read = (file: string) => Deno.readTextFile(new URL(`./${file}`, import.meta.url));
+/** Each feature's own file, imported as text so the bundle and `deno compile` carry it. */
+const PAYLOADS: Record<string, string> = {
+  tailscale,
+  "disk-cleanup": diskCleanup,
+  "no-sleep": noSleep,
+  "persistent-journal": persistentJournal,
+  "panic-recovery": panicRecovery,
+  earlyoom,
+  swapfile,
+  watchdog,
+};
 
 /** The script text of the disk cleanup, as `pool clean` and the cron job run it. */
-export function cleanScript(): Promise<string> {
-  return read("clean.sh");
+export function cleanScript(): string {
+  return clean;
 }
 
 /** The whole payload for one feature. */
-export async function featurePayload(name: string): Promise<string> {
-  if (!FEATURES.some((f) => f.name === name)) throw new Error(`unknown feature ${name}`);
-  const parts = [await read("_lib.sh"), await read(`${name}.sh`)];
-  if (name === "disk-cleanup") {
-    // The clean script travels inside the payload as a quoted here-document.
-    parts.splice(
-      1,
-      0,
-      `POOL_CLEAN_SCRIPT=$(cat <<'POOL_CLEAN_EOF'\n${await cleanScript()}POOL_CLEAN_EOF\n)\n`,
-    );
-  }
-  return parts.join("\n");
+export function featurePayload(name: string): string {
+  const own = PAYLOADS[name];
+  if (own === undefined) throw new Error(`unknown feature ${name}`);
+  // The clean script travels inside disk-cleanup's payload as a quoted here-document.
+  const embedded = name === "disk-cleanup"
+    ? [`POOL_CLEAN_SCRIPT=$(cat <<'POOL_CLEAN_EOF'\n${clean}POOL_CLEAN_EOF\n)\n`]
+    : [];
+  return [lib, ...embedded, own].join("\n");
 }
 
 /** Parses the `@@ result <status> <message>` line a payload ends with. */

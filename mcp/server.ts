@@ -12,7 +12,7 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { z } from "zod/v4";
-import denoJson from "../deno.json" with { type: "json" };
+import { VERSION } from "../version.ts";
 import { PoolError } from "../errors.ts";
 import { parseDuration } from "../flags.ts";
 import { parseSize } from "../dispatch/size.ts";
@@ -143,7 +143,7 @@ const one = (docs: unknown[]) => (docs[0] ?? {}) as Record<string, unknown>;
 const hostsOf = (docs: unknown[]) => ({ hosts: docs });
 
 export function buildServer(allow: readonly string[]): McpServer {
-  const server = new McpServer({ name: "pool", version: denoJson.version });
+  const server = new McpServer({ name: "pool", version: VERSION });
   const ms = (text: string | undefined, flag: string) =>
     text === undefined ? undefined : parseDuration(text, flag);
 

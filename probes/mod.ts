@@ -1,9 +1,9 @@
 /**
  * The probes pool runs on hosts: each a shell payload beside a pure parser.
  *
- * Payloads are real `.sh` files (shellcheck runs on them in the tests); they
- * are read from beside this module at run time, which also works inside a
- * `deno compile` binary because the compile task `--include`s this folder.
+ * Payloads are real `.sh` files (shellcheck runs on them in the tests),
+ * imported as text: the bundle (`deno task build`) and `deno compile` carry
+ * them inside the program.
  */
 
 export { type Os, parseOs } from "./os.ts";
@@ -18,15 +18,14 @@ export {
   runs,
 } from "./jobs.ts";
 
-export type ProbeName = "os" | "host" | "jobs";
+import os from "./os.sh" with { type: "text" };
+import host from "./host.sh" with { type: "text" };
+import jobs from "./jobs.sh" with { type: "text" };
 
-const cache = new Map<ProbeName, string>();
+const SCRIPTS = { os, host, jobs };
 
-export async function probeScript(name: ProbeName): Promise<string> {
-  let script = cache.get(name);
-  if (script === undefined) {
-    script = await Deno.readTextFile(new URL(`./${name}.sh`, import.meta.url));
-    cache.set(name, script);
-  }
-  return script;
+export type ProbeName = keyof typeof SCRIPTS;
+
+export function probeScript(name: ProbeName): string {
+  return SCRIPTS[name];
 }

@@ -14,7 +14,7 @@ export interface Launch {
 }
 
 /** The remote command and stdin that start `launch.command` detached as job `launch.id`. */
-export async function detachedLaunch(launch: Launch): Promise<{ remote: string; payload: string }> {
+export function detachedLaunch(launch: Launch): { remote: string; payload: string } {
   const args = [
     launch.id,
     launch.gpus.length > 0 ? launch.gpus.join(",") : "-",
@@ -23,7 +23,7 @@ export async function detachedLaunch(launch: Launch): Promise<{ remote: string; 
   ];
   return {
     remote: ["sh", "-s", "--", ...args].map(shQuote).join(" "),
-    payload: await remoteScript("launch"),
+    payload: remoteScript("launch"),
   };
 }
 

@@ -84,7 +84,7 @@ async function execSupervised(
   command: string,
   options: ExecOptions,
 ): Promise<HostResult> {
-  supervisor ??= withoutComments(await remoteScript("supervise"));
+  supervisor ??= withoutComments(remoteScript("supervise"));
   const nonce = crypto.randomUUID().replaceAll("-", "").slice(0, 16);
   // When the command reads stdin (the user's, or bytes pool sends), pool stops
   // it by signalling the supervisor; otherwise pool holds the supervisor's stdin.

@@ -24,7 +24,7 @@ export async function askJobs(
   options: { timeoutMs: number; signal?: AbortSignal },
 ): Promise<JobsReply> {
   const result = await runner.exec(host, ["sh", "-s", "--", ...args].map(shQuote).join(" "), {
-    payload: await probeScript("jobs"),
+    payload: probeScript("jobs"),
     timeoutMs: options.timeoutMs,
     connectTimeout: Math.min(8, options.timeoutMs / 1000),
     signal: options.signal,
@@ -46,7 +46,7 @@ export async function killJob(
 ) {
   const args = [id, options.signalName, String(options.graceS)];
   const result = await runner.exec(host, ["sh", "-s", "--", ...args].map(shQuote).join(" "), {
-    payload: await remoteScript("kill"),
+    payload: remoteScript("kill"),
     timeoutMs: (options.graceS + 20) * 1000,
     signal: options.signal,
   });
@@ -59,12 +59,12 @@ export async function killJob(
  * and with `follow` keeps printing until the job ends. A command, not a
  * payload: it runs under the remote supervisor and ends when pool does.
  */
-export async function followCommand(
+export function followCommand(
   id: string,
   lines: number | "all",
   follow: boolean,
-): Promise<string> {
-  const text = withoutComments(await remoteScript("follow"));
+): string {
+  const text = withoutComments(remoteScript("follow"));
   return ["sh", "-c", text, "pool-logs", id, String(lines), follow ? "1" : "0"].map(shQuote)
     .join(" ");
 }

@@ -17,7 +17,7 @@
  * fresh master; if it cannot be removed, this command goes without (-S none).
  */
 
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../digest.ts";
 import { join } from "node:path";
 import { hostKeyOptions, type ResolvedTarget, resolveTarget } from "./ssh.ts";
 
@@ -38,7 +38,7 @@ const HELLO_WAIT_MS = 500;
 export function socketPath(settings: MuxSettings, target: ResolvedTarget): string {
   const key = [target.user, target.hostname, target.port, target.settings, settings.sshConfig ?? ""]
     .join("\0");
-  return join(settings.dir, createHash("sha256").update(key).digest("hex").slice(0, 20));
+  return join(settings.dir, sha256Hex(key).slice(0, 20));
 }
 
 /** The control socket pool uses for `target` under `settings`, or null when ssh cannot resolve it. */

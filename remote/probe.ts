@@ -24,7 +24,7 @@ async function runProbe(
 ) {
   // The payload travels on stdin; its arguments are numbers or pool's own words, quoted all the same.
   return await runner.exec(host, ["sh", "-s", "--", ...args].map(shQuote).join(" "), {
-    payload: await probeScript(name),
+    payload: probeScript(name),
     timeoutMs,
     connectTimeout: Math.min(8, timeoutMs / 1000),
     signal,

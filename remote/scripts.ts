@@ -1,23 +1,21 @@
 /**
- * The shell scripts remote/ sends, read beside this module (so `deno compile
- * --include remote` carries them) and cached for the run. Job scripts that
- * need `start_of` get remote/_proc.sh before them: one copy of that function.
+ * The shell scripts remote/ sends. They are imported as text, so the bundle
+ * (`deno task build`) and `deno compile` carry them inside the program. Job
+ * scripts that need `start_of` get remote/_proc.sh before them: one copy of
+ * that function.
  */
 
-const NEEDS_PROC = new Set(["kill", "follow"]);
-const cache = new Map<string, Promise<string>>();
+import proc from "./_proc.sh" with { type: "text" };
+import follow from "./follow.sh" with { type: "text" };
+import kill from "./kill.sh" with { type: "text" };
+import launch from "./launch.sh" with { type: "text" };
+import supervise from "./supervise.sh" with { type: "text" };
 
-const read = (file: string) => Deno.readTextFile(new URL(`./${file}`, import.meta.url));
+const SCRIPTS = { supervise, launch, kill: proc + kill, follow: proc + follow };
 
 /** The script `remote/<name>.sh` as it is sent. */
-export function remoteScript(name: "supervise" | "launch" | "kill" | "follow"): Promise<string> {
-  let text = cache.get(name);
-  if (!text) {
-    text = Promise.all([NEEDS_PROC.has(name) ? read("_proc.sh") : "", read(`${name}.sh`)])
-      .then(([lib, own]) => lib + own);
-    cache.set(name, text);
-  }
-  return text;
+export function remoteScript(name: keyof typeof SCRIPTS): string {
+  return SCRIPTS[name];
 }
 
 /** A script sent as a command's argument: its comments are for readers of the file, not for every `ps` on the host. */

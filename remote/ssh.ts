@@ -7,7 +7,7 @@
  * nothing after the options can be read as one.
  */
 
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../digest.ts";
 import { resolve } from "node:path";
 
 export interface SshOptions {
@@ -161,8 +161,7 @@ async function probe(target: string, config: string | undefined): Promise<Resolv
     user: values.get("user") ?? "",
     hostname: values.get("hostname")!,
     port,
-    settings: createHash("sha256").update(lines.filter((l) => !l.startsWith("host ")).join("\n"))
-      .digest("hex"),
+    settings: sha256Hex(lines.filter((l) => !l.startsWith("host ")).join("\n")),
     hostKeyChecking: checking === POOL_DEFAULT ? null : checking,
   };
 }

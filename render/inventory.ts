@@ -9,7 +9,7 @@
  * (`web-tier`, `web_tier`). See groupNames() for the rules.
  */
 
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../digest.ts";
 import type { Host } from "../roster/host.ts";
 import type { ResolvedTarget } from "../remote/ssh.ts";
 
@@ -25,8 +25,7 @@ const identifier = (word: string) => word.replace(/[^A-Za-z0-9_]/g, "_");
 const needsPrefix = (name: string, taken: Set<string>) =>
   ANSIBLE_NAMES.has(name) || taken.has(name) || /^[0-9]/.test(name);
 
-const hash = (word: string, length: number) =>
-  createHash("sha256").update(word).digest("hex").slice(0, length);
+const hash = (word: string, length: number) => sha256Hex(word).slice(0, length);
 
 export interface GroupNames {
   os: Map<string, string>;

@@ -12,6 +12,7 @@
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { shQuote } from "../remote/quote.ts";
+import { build } from "./build.ts";
 
 const home = Deno.env.get("HOME");
 if (!home) {
@@ -68,14 +69,23 @@ async function install(): Promise<void> {
       stdout: "piped",
     }).output();
     const denoDir = JSON.parse(new TextDecoder().decode(info.stdout)).denoDir as string;
+    // The fast form (one bundle, no npm resolution at start) when it builds; the source otherwise.
+    let run: string;
+    try {
+      run = `run --allow-all --no-config ${shQuote(await build())}`;
+      kind = "a launcher for the bundle " + join(repo, "dist", "bundle", "pool.js");
+    } catch (e) {
+      console.error(`install: warning: ${(e as Error).message}; installing the slower source form`);
+      run = `run --allow-all --quiet ${shQuote(join(repo, "pool.ts"))}`;
+      kind = "a launcher for " + join(repo, "pool.ts");
+    }
     const launcher = `#!/bin/sh
 # pool launcher written by deno task install: runs the checkout with the Deno that installed it.
 if [ -z "\${DENO_DIR:-}" ]; then DENO_DIR=${shQuote(denoDir)}; fi
 export DENO_DIR
-exec ${shQuote(Deno.execPath())} run --allow-all --quiet ${shQuote(join(repo, "pool.ts"))} "$@"
+exec ${shQuote(Deno.execPath())} ${run} "$@"
 `;
     program = new TextEncoder().encode(launcher);
-    kind = "a launcher for " + join(repo, "pool.ts");
   }
   const programPath = join(bin, "pool.bin");
   const shimPath = join(bin, "pool");

@@ -1,10 +1,25 @@
-/** Runs the real entry (`pool.ts`) as a subprocess, as users and scripts do. */
+/** Runs pool as a subprocess, as users and scripts do. */
 
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Fleet, type FleetOptions, startFleet } from "./hosts/harness.ts";
+import { shQuote } from "../remote/quote.ts";
 
-export const POOL_TS = fileURLToPath(new URL("../pool.ts", import.meta.url));
+const POOL_TS = fileURLToPath(new URL("../pool.ts", import.meta.url));
+const POOL_BUILT = fileURLToPath(new URL("../dist/bundle/pool.js", import.meta.url));
+
+/**
+ * The command line that runs pool. `deno task test` builds the fast form
+ * (dist/bundle/pool.js, what `deno task install` installs) and sets
+ * POOL_TEST_FORM=built, so the tests run what users run; a test file run by
+ * hand gets this checkout's source, which needs no build.
+ */
+export const POOL_ARGV: readonly string[] = Deno.env.get("POOL_TEST_FORM") === "built"
+  ? [Deno.execPath(), "run", "--allow-all", "--no-config", POOL_BUILT]
+  : [Deno.execPath(), "run", "--allow-all", "--quiet", POOL_TS];
+
+/** POOL_ARGV as words for a shell line or script. */
+export const POOL_SH = POOL_ARGV.map(shQuote).join(" ");
 
 /**
  * The environment pool runs in: ours (certificates, PATH), without an ssh
@@ -39,8 +54,8 @@ export function spawnPool(
   stdin: "null" | "piped" = "null",
   env: Record<string, string> = {},
 ): Deno.ChildProcess {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", POOL_TS, ...args],
+  return new Deno.Command(POOL_ARGV[0], {
+    args: [...POOL_ARGV.slice(1), ...args],
     env: childEnv({ ...fleet.env, ...env }),
     clearEnv: true,
     stdin,
@@ -102,4 +117,9 @@ export function fleetTest(
       }
     },
   });
+}
+
+/** Writes an executable `pool` at `path` that runs POOL_ARGV, as an installed pool would be on PATH. */
+export async function writePoolShim(path: string): Promise<void> {
+  await Deno.writeTextFile(path, `#!/bin/sh\nexec ${POOL_SH} "$@"\n`, { mode: 0o755 });
 }

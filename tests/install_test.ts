@@ -26,6 +26,7 @@ Deno.test("deno task install puts pool.bin and the pool shim in ~/.hx/bin, and u
     const first = await run(Deno.execPath(), ["run", "-A", INSTALL], env);
     assertEquals(first.code, 0, first.stderr);
     assertMatch(first.stderr, /\.hx\/bin is not on PATH/);
+    assertMatch(first.stdout, /pool\.bin is a launcher for the bundle /);
     for (const f of ["pool", "pool.bin"]) {
       assertEquals((await Deno.stat(join(bin, f))).mode! & 0o111, 0o111);
     }

@@ -4,7 +4,7 @@
  */
 
 import { assert, assertEquals, assertMatch } from "./assert.ts";
-import { childEnv, fleetTest, POOL_TS, writeRoster } from "./helpers.ts";
+import { childEnv, fleetTest, POOL_SH, writeRoster } from "./helpers.ts";
 
 /** Types `lines` into an interactive `shell` whose `pool` runs this checkout; returns what it printed. */
 async function typeInto(
@@ -12,7 +12,7 @@ async function typeInto(
   env: Record<string, string>,
   lines: string[],
 ): Promise<{ stdout: string; stderr: string }> {
-  const pool = `pool() { ${Deno.execPath()} run --allow-all --quiet ${POOL_TS} "$@"; }`;
+  const pool = `pool() { ${POOL_SH} "$@"; }`;
   const args = shell === "bash" ? ["--norc", "-i"] : ["-f", "-i"];
   const child = new Deno.Command(shell, {
     args,
@@ -49,7 +49,7 @@ fleetTest("-x leaves hosts out when typed into interactive bash and zsh", 3, asy
   }
   await t.step("scripts may still write !name", async () => {
     const r = await new Deno.Command("bash", {
-      args: ["-c", `${Deno.execPath()} run -A ${POOL_TS} on '@gpu,!h2' true && echo ran`],
+      args: ["-c", `${POOL_SH} on '@gpu,!h2' true && echo ran`],
       env: childEnv(fleet.env),
       clearEnv: true,
     }).output();

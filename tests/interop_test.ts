@@ -6,18 +6,14 @@
 
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
-import { childEnv, fleetTest, pool, POOL_TS, writeRoster } from "./helpers.ts";
+import { childEnv, fleetTest, pool, writePoolShim, writeRoster } from "./helpers.ts";
 import type { Fleet } from "./hosts/harness.ts";
 
 /** A directory with a `pool` on it, as an installed pool would be. */
 async function poolOnPath(fleet: Fleet): Promise<string> {
   const dir = join(fleet.dir, "bin");
   await Deno.mkdir(dir, { recursive: true });
-  await Deno.writeTextFile(
-    join(dir, "pool"),
-    `#!/bin/sh\nexec '${Deno.execPath()}' run --allow-all --quiet '${POOL_TS}' "$@"\n`,
-    { mode: 0o755 },
-  );
+  await writePoolShim(join(dir, "pool"));
   return dir;
 }
 

@@ -97,3 +97,9 @@ Deno.test("no example would trip history expansion when typed into bash or zsh",
   const risky = lines.filter((l) => l.replace(/#.*$/, "").replace(/'[^']*'/g, "").includes("!"));
   assertEquals(risky, []);
 });
+
+Deno.test("version.ts says the version deno.json says", async () => {
+  const { VERSION } = await import("../version.ts");
+  const denoJson = JSON.parse(await Deno.readTextFile(join(ROOT, "deno.json")));
+  assertEquals(VERSION, denoJson.version);
+});

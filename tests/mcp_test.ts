@@ -8,13 +8,13 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { assert, assertEquals, assertRejects } from "./assert.ts";
-import { childEnv, fleetTest, POOL_TS, writeRoster } from "./helpers.ts";
+import { childEnv, fleetTest, POOL_ARGV, writeRoster } from "./helpers.ts";
 import { assertGone, running } from "./procs.ts";
 
 async function connect(env: Record<string, string>, args: string[] = []): Promise<Client> {
   const transport = new StdioClientTransport({
-    command: Deno.execPath(),
-    args: ["run", "--allow-all", "--quiet", POOL_TS, "mcp", ...args],
+    command: POOL_ARGV[0],
+    args: [...POOL_ARGV.slice(1), "mcp", ...args],
     env: childEnv(env),
     stderr: "pipe",
   });

@@ -8,18 +8,14 @@
 
 import { join } from "node:path";
 import { assertEquals, assertMatch } from "./assert.ts";
-import { childEnv, fleetTest, POOL_TS, writeRoster } from "./helpers.ts";
+import { childEnv, fleetTest, writePoolShim, writeRoster } from "./helpers.ts";
 import type { Fleet } from "./hosts/harness.ts";
 
 /** Runs a line of bash with `pool` on PATH, as an old script's cron job or Makefile would. */
 async function script(fleet: Fleet, line: string) {
   const bin = join(fleet.dir, "old-bin");
   await Deno.mkdir(bin, { recursive: true });
-  await Deno.writeTextFile(
-    join(bin, "pool"),
-    `#!/bin/sh\nexec '${Deno.execPath()}' run --allow-all --quiet '${POOL_TS}' "$@"\n`,
-    { mode: 0o755 },
-  );
+  await writePoolShim(join(bin, "pool"));
   const out = await new Deno.Command("bash", {
     args: ["-c", line],
     env: childEnv({ ...fleet.env, PATH: `${bin}:/usr/bin:/bin` }),

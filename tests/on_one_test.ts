@@ -1,7 +1,7 @@
 /** `pool on <host>` against real sshd test hosts: one host in the foreground. */
 
 import { assert, assertEquals, assertMatch } from "./assert.ts";
-import { childEnv, fleetTest, pool, POOL_TS, writeRoster } from "./helpers.ts";
+import { childEnv, fleetTest, pool, POOL_SH, writeRoster } from "./helpers.ts";
 import { shQuote } from "../remote/quote.ts";
 import { HOSTILE } from "./hostile.ts";
 
@@ -69,7 +69,7 @@ fleetTest("pool on <host>", 2, async (t, fleet) => {
 
   await t.step("-t gives the remote command a terminal", async () => {
     // script(1) puts pool itself on a pseudo-terminal, as a person's shell would.
-    const line = `${Deno.execPath()} run -A ${POOL_TS} on h1 -t 'tty; exit 5'`;
+    const line = `${POOL_SH} on h1 -t 'tty; exit 5'`;
     const out = await new Deno.Command("script", {
       args: ["-qec", line, "/dev/null"],
       env: childEnv(fleet.env),

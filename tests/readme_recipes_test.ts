@@ -9,7 +9,7 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
-import { childEnv, fleetTest, POOL_TS, writeRoster } from "./helpers.ts";
+import { childEnv, fleetTest, writePoolShim, writeRoster } from "./helpers.ts";
 
 const README = fileURLToPath(new URL("../README.md", import.meta.url));
 
@@ -35,11 +35,7 @@ fleetTest("the README's interop recipes run as written", 2, async (t, fleet) => 
   await writeRoster(fleet, [{ name: "h1", tags: ["gpu"] }, { name: "h2", ssh: h2 }]);
   const bin = join(fleet.dir, "recipe-bin");
   await Deno.mkdir(bin);
-  await Deno.writeTextFile(
-    join(bin, "pool"),
-    `#!/bin/sh\nexec '${Deno.execPath()}' run --allow-all --quiet '${POOL_TS}' "$@"\n`,
-    { mode: 0o755 },
-  );
+  await writePoolShim(join(bin, "pool"));
   // One bash for the whole block (an `export` holds for the lines after it); each line's output
   // and status between markers.
   const script = lines.map((line, i) =>

@@ -7,7 +7,8 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { parseRoster } from "../roster/parse.ts";
-import { childEnv, fleetTest, pool, POOL_TS, spawnPool, writeRoster } from "./helpers.ts";
+import { shQuote } from "../remote/quote.ts";
+import { childEnv, fleetTest, pool, POOL_ARGV, spawnPool, writeRoster } from "./helpers.ts";
 
 async function tempState() {
   const dir = await Deno.makeTempDir({ prefix: "pool-integrity-" });
@@ -248,7 +249,7 @@ Deno.test("a CRLF roster keeps its line ends and its trailing comment through ad
  * modes, so chmod would prove nothing here); other users get chmod 0500.
  */
 async function poolReadOnly(env: Record<string, string>, stateDir: string, args: string[]) {
-  const pool = ["deno", "run", "--allow-all", POOL_TS, ...args].map((a) => `'${a}'`).join(" ");
+  const pool = [...POOL_ARGV, ...args].map(shQuote).join(" ");
   const asRoot = `mount --bind '${stateDir}' '${stateDir}' && ` +
     `mount -o remount,bind,ro '${stateDir}' && exec ${pool}`;
   const root = Deno.uid() === 0;

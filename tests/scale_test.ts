@@ -7,7 +7,7 @@
  */
 
 import { assertEquals } from "./assert.ts";
-import { childEnv, fleetTest, POOL_TS, writeRoster } from "./helpers.ts";
+import { childEnv, fleetTest, POOL_ARGV, writeRoster } from "./helpers.ts";
 
 const HOSTS = 200;
 
@@ -16,9 +16,9 @@ fleetTest(`${HOSTS} hosts under ulimit -n 256 all run`, HOSTS, async (_t, fleet)
   const out = await new Deno.Command("sh", {
     args: [
       "-c",
-      `ulimit -n 256 && exec "$0" run --allow-all "$1" on all --timeout 10m 'echo ok'`,
-      Deno.execPath(),
-      POOL_TS,
+      `ulimit -n 256 && exec "$@" on all --timeout 10m 'echo ok'`,
+      "sh",
+      ...POOL_ARGV,
     ],
     env: childEnv({ ...fleet.env, POOL_CONTROL_PERSIST: "0" }),
     clearEnv: true,

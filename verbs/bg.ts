@@ -69,7 +69,7 @@ export async function bg(wordsIn: string[], opts: BgOptions, deps: Deps): Promis
     if (failed) return failed.code || 1;
     const id = newJobId();
     const gpus = reservation.lease?.gpus ?? [];
-    const { remote, payload } = await detachedLaunch({
+    const { remote, payload } = detachedLaunch({
       id,
       gpus,
       setup: envPrefix(leaseEnv(reservation.lease)),

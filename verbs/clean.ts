@@ -27,7 +27,7 @@ export async function clean(options: CleanOptions, deps: Deps): Promise<number> 
   const { out } = deps;
   const selection = await selectFromRoster(deps, options.hosts);
   const prefix = prefixer(selection.hosts.map((h) => h.name));
-  const script = await cleanScript();
+  const script = cleanScript();
   const args = [
     options.dryRun ? "dry-run" : "run",
     options.deep ? "1" : "auto",

@@ -65,7 +65,7 @@ export async function init(options: InitOptions, deps: Deps): Promise<number> {
       }
       const args = [options.dryRun ? "dry-run" : "apply"];
       if (feature.name === "swapfile" && options.swapBytes) args.push(String(options.swapBytes));
-      const result = await runAsRoot(deps.runner, host, await featurePayload(feature.name), args, {
+      const result = await runAsRoot(deps.runner, host, featurePayload(feature.name), args, {
         timeoutMs: FEATURE_TIMEOUT_MS,
         signal,
       });

@@ -29,7 +29,7 @@ export async function logs(id: string, options: LogsOptions, deps: Deps): Promis
   const lines: string[] = [];
   const result = await deps.runner.exec(
     host,
-    await followCommand(id, options.tail ?? "all", follow),
+    followCommand(id, options.tail ?? "all", follow),
     {
       timeoutMs: follow ? Infinity : PRINT_TIMEOUT_MS,
       signal: deps.signal,

@@ -1,0 +1,144 @@
+/**
+ * `deno task build`: the fast form of pool, in dist/.
+ *
+ *   dist/bundle/pool.js  run as `deno run --allow-all --no-config dist/bundle/pool.js`
+ *                        (its shebang line says so): answers --version, else loads
+ *   dist/bundle/cli.js   the program, and the chunks it loads on demand (the
+ *                        MCP server only for `pool mcp`).
+ *
+ * Why: run from source, every start resolves npm packages and loads ~90
+ * modules; the bundle is a few files with the payloads and schemas inside
+ * (they are text imports), and no node:module. `deno compile` reads the
+ * same text imports, so both forms carry the same payloads.
+ *
+ * The bundler gives CommonJS packages a `require` made by node:module's
+ * createRequire; that and what commander requires through it cost ~60 ms per
+ * start, so the build puts scripts/require_shim.js in its place, and fails
+ * if the bundle requires anything the shim was not written for.
+ */
+
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const repo = dirname(dirname(fileURLToPath(import.meta.url)));
+// dist/pool is `deno task compile`'s: the bundle has a folder of its own.
+const dist = join(repo, "dist", "bundle");
+const building = join(repo, "dist", `bundle.building-${Deno.pid}`);
+
+/** What the bundled CommonJS code may require: commander's needs, as of 14.x. */
+const KNOWN_REQUIRES = [
+  "node:events",
+  "node:path",
+  "node:process",
+  "node:fs",
+  "node:child_process",
+];
+
+const REQUIRE_BANNER =
+  /import\s*\{\s*createRequire as __deno_internal_createRequire\s*\}\s*from\s*"node:module";\s*var (\w+)\s*=\s*__deno_internal_createRequire\(import\.meta\.url\);/g;
+
+const SHEBANG = "#!/usr/bin/env -S deno run --allow-all --no-config";
+
+async function denoBundle(args: string[]): Promise<void> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["bundle", "--quiet", "--platform", "deno", "--minify", ...args],
+    cwd: repo,
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  if (!out.success) throw new Error(`deno bundle failed (exit ${out.code})`);
+}
+
+/**
+ * Two bundles: pool.ts alone, so `--version` loads one small file and nothing
+ * of the program, and cli.ts with all it loads, split so the MCP server (and
+ * its imports) is a chunk read only by `pool mcp`.
+ */
+async function bundle(): Promise<void> {
+  await denoBundle(["--external", "./cli.ts", "-o", join(building, "pool.js"), "pool.ts"]);
+  await denoBundle(["--code-splitting", "--outdir", building, "cli.ts"]);
+  const entry = join(building, "pool.js");
+  const text = await Deno.readTextFile(entry);
+  const specifiers = text.match(/"\.\/cli\.ts"/g) ?? [];
+  if (specifiers.length !== 1) throw new Error(`pool.js: expected one import of ./cli.ts`);
+  await Deno.writeTextFile(
+    entry,
+    SHEBANG + "\n" + text.replace(/^#!.*\n/, "").replace('"./cli.ts"', '"./cli.js"'),
+  );
+  await Deno.chmod(entry, 0o755);
+}
+
+/** Puts the shim where the bundler's createRequire was; returns how many it replaced. */
+async function shimRequire(file: string, shim: string): Promise<number> {
+  const text = await Deno.readTextFile(file);
+  const banners = [...text.matchAll(REQUIRE_BANNER)];
+  if (banners.length === 0) return 0;
+  if (banners.length > 1) throw new Error(`${file}: more than one createRequire banner`);
+  const name = banners[0][1];
+  const required = new Set(
+    [...text.matchAll(new RegExp(`\\b${name}\\("([^"]*)"\\)`, "g"))].map((m) => m[1]),
+  );
+  const unknown = [...required].filter((id) => !KNOWN_REQUIRES.includes(id));
+  if (unknown.length > 0) {
+    throw new Error(`the bundle requires ${unknown.join(", ")}: teach scripts/require_shim.js`);
+  }
+  if (text.includes("__deno_internal_createRequire(", banners[0].index! + banners[0][0].length)) {
+    throw new Error(`${file}: createRequire used beyond its banner`);
+  }
+  await Deno.writeTextFile(
+    file,
+    text.replace(banners[0][0], () => `${shim}\nvar ${name} = __poolRequire;\n`),
+  );
+  return 1;
+}
+
+async function sameFiles(a: string, b: string): Promise<boolean> {
+  const names = (dir: string) => [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+  try {
+    const [left, right] = [names(a), names(b)];
+    if (left.join("/") !== right.join("/")) return false;
+    for (const name of left) {
+      const [x, y] = [await Deno.readFile(join(a, name)), await Deno.readFile(join(b, name))];
+      if (x.length !== y.length || x.some((byte, i) => byte !== y[i])) return false;
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Builds dist/bundle afresh (all or nothing); returns the path of its pool.js. */
+export async function build(): Promise<string> {
+  await Deno.mkdir(dirname(building), { recursive: true });
+  try {
+    await bundle();
+    const shim = await Deno.readTextFile(join(repo, "scripts", "require_shim.js"));
+    let shimmed = 0;
+    for await (const entry of Deno.readDir(building)) {
+      if (entry.name.endsWith(".js")) {
+        shimmed += await shimRequire(join(building, entry.name), shim);
+      }
+    }
+    if (shimmed !== 1) throw new Error(`expected one createRequire banner, found ${shimmed}`);
+    // The same build as before (the bundler is deterministic) leaves dist/bundle alone,
+    // so a build beside running pools (tests, an install) never pulls files from under them.
+    if (!(await sameFiles(building, dist))) {
+      const old = `${dist}.old-${Deno.pid}`;
+      await Deno.rename(dist, old).catch(() => {});
+      await Deno.rename(building, dist);
+      await Deno.remove(old, { recursive: true }).catch(() => {});
+    }
+  } finally {
+    await Deno.remove(building, { recursive: true }).catch(() => {});
+  }
+  return join(dist, "pool.js");
+}
+
+if (import.meta.main) {
+  try {
+    console.log(`built ${await build()}`);
+  } catch (e) {
+    console.error(`build: ${(e as Error).message}`);
+    Deno.exit(1);
+  }
+}
