@@ -27,10 +27,12 @@ export function muxSettings(env: (name: string) => string | undefined): MuxSetti
     }
     persistSeconds = n;
   }
+  const state = stateDir(rosterPath(env));
   return {
-    dir: join(stateDir(rosterPath(env)), "cm"),
+    dir: join(state, "cm"),
     persistSeconds,
     sshConfig: env("POOL_SSH_CONFIG"),
+    resolveCache: join(state, "ssh-resolve-cache.json"),
   };
 }
 

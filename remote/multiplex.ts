@@ -28,6 +28,8 @@ export interface MuxSettings {
   persistSeconds: number;
   /** The ssh config in use (`POOL_SSH_CONFIG`): the same alias may mean another host under another config. */
   sshConfig?: string;
+  /** Where `ssh -G` answers are kept between runs (resolve_cache.ts); none: asked every run. */
+  resolveCache?: string;
 }
 
 /** Unix socket paths are limited to ~104 bytes (macOS) / 108 (Linux). */
@@ -43,7 +45,7 @@ export function socketPath(settings: MuxSettings, target: ResolvedTarget): strin
 
 /** The control socket pool uses for `target` under `settings`, or null when ssh cannot resolve it. */
 export async function controlSocket(settings: MuxSettings, target: string): Promise<string | null> {
-  const resolved = await resolveTarget(target, settings.sshConfig);
+  const resolved = await resolveTarget(target, settings.sshConfig, settings.resolveCache);
   return resolved && socketPath(settings, resolved);
 }
 
@@ -56,7 +58,7 @@ export async function muxOptions(
   settings: MuxSettings | undefined,
   target: string,
 ): Promise<string[]> {
-  const resolved = await resolveTarget(target);
+  const resolved = await resolveTarget(target, settings?.sshConfig, settings?.resolveCache);
   return [...hostKeyOptions(resolved), ...await sharing(settings, resolved)];
 }
 

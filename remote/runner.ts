@@ -28,7 +28,7 @@ export interface Runner {
 export function sshRunner(mux?: MuxSettings): Runner {
   return {
     exec: (host, command, options) => execOnHost(host, command, { ...options, mux }),
-    resolve: resolveTarget,
+    resolve: (target) => resolveTarget(target, mux?.sshConfig, mux?.resolveCache),
     argv: (host, command, options) => hostArgv(host, command, { ...options, mux }),
     copy: (host, request, options) => copyOnHost(host, request, { ...options, mux }),
   };

@@ -9,6 +9,7 @@
 
 import { sha256Hex } from "../digest.ts";
 import { resolve } from "node:path";
+import { configInputs, ResolveCache } from "./resolve_cache.ts";
 
 export interface SshOptions {
   /** Seconds to wait for the TCP connection and the banner; Infinity leaves it to ssh. */
@@ -109,44 +110,76 @@ function probeConfig(config: string | undefined): string | null {
 }
 
 const resolved = new Map<string, Promise<ResolvedTarget | null>>();
+const caches = new Map<string, ResolveCache<ResolvedTarget>>();
 
 /**
  * What ssh would connect to for `target` after reading its config, and the
  * user's own host-key policy for it: one `ssh -G` (no connection is made),
- * remembered for the rest of the run. Null when ssh rejects the target.
+ * remembered for the rest of the run, and across runs in `cacheFile` while
+ * the config it came from is unchanged (resolve_cache.ts). Null when ssh
+ * rejects the target.
  */
 export function resolveTarget(
   target: string,
   config: string | undefined = Deno.env.get("POOL_SSH_CONFIG"),
+  cacheFile?: string,
 ): Promise<ResolvedTarget | null> {
   const key = `${config ?? ""}\0${target}`;
   let result = resolved.get(key);
   if (!result) {
-    result = probe(target, config).catch(() => null);
+    let cache: ResolveCache<ResolvedTarget> | undefined;
+    if (cacheFile) {
+      cache = caches.get(cacheFile);
+      if (!cache) {
+        caches.set(
+          cacheFile,
+          cache = new ResolveCache(cacheFile, (n) => Deno.env.get(n)),
+        );
+      }
+    }
+    result = probe(target, config, key, cache).catch(() => null);
     resolved.set(key, result);
   }
   return result;
 }
 
-async function probe(target: string, config: string | undefined): Promise<ResolvedTarget | null> {
+async function probe(
+  target: string,
+  config: string | undefined,
+  key: string,
+  cache: ResolveCache<ResolvedTarget> | undefined,
+): Promise<ResolvedTarget | null> {
   const text = probeConfig(config);
   if (text === null) return null;
+  const kept = await cache?.get(key);
+  if (kept) return kept;
   // A file of its own per probe, removed at once: a run killed later leaves nothing behind.
   const file = await Deno.makeTempFile({ prefix: "pool-ssh-probe-", suffix: ".conf" });
   let out: Deno.CommandOutput;
   try {
     await Deno.writeTextFile(file, text);
     out = await new Deno.Command("ssh", {
-      args: ["-F", file, "-G", "--", target],
+      // -v: ssh names each config file it reads, which is what the cache stamps.
+      args: ["-F", file, "-G", ...(cache ? ["-v"] : []), "--", target],
       stdin: "null",
       stdout: "piped",
-      stderr: "null",
+      stderr: cache ? "piped" : "null",
     }).output();
   } finally {
     await Deno.remove(file).catch(() => {});
   }
   if (!out.success) return null;
-  const lines = new TextDecoder().decode(out.stdout).split("\n");
+  const answer = parseResolved(new TextDecoder().decode(out.stdout));
+  if (answer && cache) {
+    const inputs = await configInputs(new TextDecoder().decode(out.stderr), file);
+    if (inputs) await cache.put(key, inputs, answer);
+  }
+  return answer;
+}
+
+/** `ssh -G`'s output: the first value of each option, as ssh itself uses. */
+function parseResolved(text: string): ResolvedTarget | null {
+  const lines = text.split("\n");
   const values = new Map<string, string>();
   for (const line of lines) {
     const space = line.indexOf(" ");

@@ -83,3 +83,39 @@ fleetTest("a changed HostName reaches the new host, not the old master", 2, asyn
     assertEquals(await where(config), b);
   });
 });
+
+fleetTest(
+  "ssh -G is asked once per target, and again once its config changes",
+  3,
+  async (t, fleet) => {
+    await writeRoster(fleet, fleet.hosts.map((h) => ({ name: h.name })));
+    // An ssh on PATH that logs each `-G` it is asked, then is the real one.
+    const bin = join(fleet.dir, "client-bin");
+    const log = join(fleet.dir, "ssh-G.log");
+    await Deno.mkdir(bin);
+    await Deno.writeTextFile(
+      join(bin, "ssh"),
+      `#!/bin/sh\nfor a; do [ "$a" = -G ] && echo G >> '${log}'; done\nexec /usr/bin/ssh "$@"\n`,
+      { mode: 0o755 },
+    );
+    const config = await sshConfig(fleet, "counted_config", "");
+    const env = { PATH: `${bin}:${Deno.env.get("PATH")}`, POOL_SSH_CONFIG: config };
+    const asked = async () => (await readOr(log, "")).split("\n").filter(Boolean).length;
+    const run = async () => {
+      const before = await asked();
+      const r = await pool(fleet, ["on", "all", "true"], { env });
+      assertEquals(r.code, 0, r.stderr);
+      return (await asked()) - before;
+    };
+
+    await t.step("first run: one per host; second: none", async () => {
+      assertEquals(await run(), 3);
+      assertEquals(await run(), 0);
+    });
+    await t.step("an edited config is read again", async () => {
+      await Deno.writeTextFile(config, "# edited\n", { append: true });
+      assertEquals(await run(), 3);
+      assertEquals(await run(), 0);
+    });
+  },
+);

@@ -1,0 +1,215 @@
+/**
+ * `ssh -G`'s answers, kept between runs in the state directory.
+ *
+ * pool asks `ssh -G` what each target connects to (ssh.ts: host-key default,
+ * control-socket identity). That is one process per host per run, 8–10 ms of
+ * CPU each: on a warm fan-out it cost more than the commands themselves. The
+ * answer is a pure function of the config files ssh read, the environment
+ * they refer to, and the ssh binary, so it is kept with a stamp of each of
+ * those and used again only while every stamp still holds:
+ *
+ * - every file ssh says it read (`ssh -v`: "Reading configuration data"),
+ *   by inode, size, mtime and ctime, and the folder it sits in (a file added
+ *   beside it, as an `Include conf.d/*` would pick up);
+ * - the folder of every Include that matched nothing (so creating it counts);
+ * - the values of `${VAR}`s the files use, HOME, USER, the host name, PATH and
+ *   the ssh binary found on it.
+ *
+ * Never kept: an answer from a config with `Match exec` (its result can
+ * depend on anything), or with an Include ssh reports relative. Known limit:
+ * an Include with a wildcard in a folder name (`~/.ssh/* /config`) notices a
+ * new folder only when a folder it already read from changes.
+ *
+ * The file is a cache: a lost or damaged one is rebuilt, concurrent writers
+ * each replace it whole (last one wins), and nothing waits on a lock.
+ */
+
+import { dirname, isAbsolute, join } from "node:path";
+import { sha256Hex } from "../digest.ts";
+
+const VERSION = 1;
+/** Enough for every target of a large fleet under a few configs; the oldest go first. */
+const MAX_ENTRIES = 2000;
+
+/** What ssh's `-v` output says it read, for the stamps above; null when the answer must not be kept. */
+export interface ConfigInputs {
+  paths: string[];
+  env: string[];
+}
+
+interface Entry<T> {
+  /** Every input path and its stamp when the answer was made ("-" for absent). */
+  stamps: Record<string, string>;
+  env: string[];
+  world: string;
+  value: T;
+  used: number;
+}
+
+interface CacheFile<T> {
+  version: number;
+  entries: Record<string, Entry<T>>;
+}
+
+/**
+ * Reads ssh's `-G -v` stderr: the files it read (but `skip`, pool's own probe
+ * wrapper) and the folders of Includes that matched nothing. Then reads those
+ * files for what makes an answer unkeepable, and for the `${VAR}`s they use.
+ */
+export async function configInputs(stderr: string, skip: string): Promise<ConfigInputs | null> {
+  const files: string[] = [];
+  const paths = new Set<string>();
+  for (const line of stderr.split(/\r?\n/)) {
+    const read = /^debug1: Reading configuration data (.+)$/.exec(line);
+    if (read && read[1] !== skip) {
+      files.push(read[1]);
+      paths.add(read[1]).add(dirname(read[1]));
+    }
+    const none = /^debug1: .* line \d+: include (.+) matched no files$/.exec(line);
+    if (none) {
+      if (!isAbsolute(none[1])) return null;
+      paths.add(globFreeFolder(none[1]));
+    }
+  }
+  const env = new Set<string>();
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await Deno.readTextFile(file);
+    } catch {
+      return null;
+    }
+    if (/^\s*match\b[^\n]*\bexec\b/im.test(text)) return null;
+    for (const m of text.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)) env.add(m[1]);
+  }
+  return { paths: [...paths], env: [...env].sort() };
+}
+
+/** The deepest folder of `pattern` above its first wildcard. */
+function globFreeFolder(pattern: string): string {
+  const wild = pattern.search(/[*?[]/);
+  return dirname(wild === -1 ? pattern : pattern.slice(0, wild) + "x");
+}
+
+async function stamp(path: string): Promise<string> {
+  try {
+    const s = await Deno.stat(path);
+    return [s.ino, s.isDirectory ? "d" : s.size, s.mtime?.getTime(), s.ctime?.getTime()].join(":");
+  } catch {
+    return "-";
+  }
+}
+
+/** The first `ssh` on PATH, as a shell would find it. */
+function sshBinary(path: string): string {
+  for (const dir of path.split(":")) {
+    const candidate = join(dir || ".", "ssh");
+    try {
+      if (Deno.statSync(candidate).isFile) return candidate;
+    } catch { /* next */ }
+  }
+  return "ssh";
+}
+
+export class ResolveCache<T> {
+  #file: string;
+  #data: Promise<CacheFile<T>> | null = null;
+  #stamps = new Map<string, Promise<string>>();
+  #base: Promise<string> | null = null;
+  #writing: Promise<void> = Promise.resolve();
+  #dirty = false;
+
+  constructor(file: string, private readonly env: (name: string) => string | undefined) {
+    this.#file = file;
+  }
+
+  /** The kept answer for `key`, if every stamp it was made under still holds. */
+  async get(key: string): Promise<T | undefined> {
+    const entry = (await this.#load()).entries[key];
+    if (!entry || entry.world !== await this.#world(entry.env)) return undefined;
+    for (const [path, was] of Object.entries(entry.stamps)) {
+      if (await this.#stamp(path) !== was) return undefined;
+    }
+    entry.used = Date.now();
+    return entry.value;
+  }
+
+  /** Keeps `value` for `key`, stamped now; written to the file shortly after. */
+  async put(key: string, inputs: ConfigInputs, value: T): Promise<void> {
+    const stamps: Record<string, string> = {};
+    for (const path of inputs.paths) stamps[path] = await this.#stamp(path);
+    const world = await this.#world(inputs.env);
+    const data = await this.#load();
+    data.entries[key] = { stamps, env: inputs.env, world, value, used: Date.now() };
+    this.#scheduleWrite();
+  }
+
+  #load(): Promise<CacheFile<T>> {
+    this.#data ??= Deno.readTextFile(this.#file).then((text) => {
+      const data = JSON.parse(text) as CacheFile<T>;
+      if (data?.version !== VERSION || typeof data.entries !== "object" || !data.entries) {
+        throw new Error("not ours");
+      }
+      return data;
+    }).catch(() => ({ version: VERSION, entries: {} }));
+    return this.#data;
+  }
+
+  #stamp(path: string): Promise<string> {
+    let result = this.#stamps.get(path);
+    if (!result) this.#stamps.set(path, result = stamp(path));
+    return result;
+  }
+
+  async #world(env: string[]): Promise<string> {
+    this.#base ??= (async () => {
+      const path = this.env("PATH") ?? "";
+      const ssh = sshBinary(path);
+      let host = "";
+      try {
+        host = Deno.hostname();
+      } catch { /* none */ }
+      return [
+        this.env("HOME"),
+        this.env("USER"),
+        this.env("LOGNAME"),
+        Deno.uid(),
+        host,
+        path,
+        ssh,
+        await this.#stamp(ssh),
+      ].join("\0");
+    })();
+    return sha256Hex([await this.#base, ...env.map((n) => `${n}=${this.env(n) ?? ""}`)].join("\0"));
+  }
+
+  /** One write after the current burst of answers; a failed write only costs a later miss. */
+  #scheduleWrite(): void {
+    if (this.#dirty) return;
+    this.#dirty = true;
+    this.#writing = this.#writing.then(() => new Promise((r) => setTimeout(r, 0))).then(
+      async () => {
+        this.#dirty = false;
+        const data = await this.#load();
+        const keys = Object.keys(data.entries);
+        if (keys.length > MAX_ENTRIES) {
+          keys.sort((a, b) => data.entries[a].used - data.entries[b].used);
+          for (const key of keys.slice(0, keys.length - MAX_ENTRIES)) delete data.entries[key];
+        }
+        const temp = `${this.#file}.tmp-${Deno.pid}`;
+        try {
+          await Deno.writeTextFile(temp, JSON.stringify(data), { mode: 0o600 });
+          await Deno.rename(temp, this.#file);
+        } catch {
+          await Deno.remove(temp).catch(() => {});
+        }
+      },
+    );
+  }
+
+  /** Resolves when what was put so far is on disk (for tests). */
+  async flushed(): Promise<void> {
+    while (this.#dirty) await this.#writing;
+    await this.#writing;
+  }
+}
