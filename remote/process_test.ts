@@ -48,3 +48,12 @@ Deno.test("runProcess() feeds input to stdin and reads every byte of a large out
   // Byte for byte: nothing added (no closing newline), nothing taken.
   assertEquals(r.stdout.length, "payload\n".length + 300000);
 });
+
+Deno.test("runProcess() puts the child at the head of its own process group, and a missing program fails the spawn", async () => {
+  const r = await runProcess(["sh", "-c", "ps -o pid= -o pgid= -p $$"], { timeoutMs: 10_000 });
+  const [pid, pgid] = r.stdout.trim().split(/\s+/);
+  assertEquals(pid, pgid);
+  let failed: unknown;
+  await runProcess(["pool-no-such-program"], { timeoutMs: 10_000 }).catch((e) => failed = e);
+  assert(failed instanceof Deno.errors.NotFound, String(failed));
+});
