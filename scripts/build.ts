@@ -92,6 +92,23 @@ async function shimRequire(file: string, shim: string): Promise<number> {
   return 1;
 }
 
+/**
+ * Before running anything, Deno reads and analyses every module that a
+ * dynamic import names by a string literal: every start would read the MCP
+ * server's half-megabyte chunk. An import whose specifier is computed is
+ * loaded only when it runs. Returns how many it rewrote.
+ */
+async function deferDynamicImports(file: string): Promise<number> {
+  const text = await Deno.readTextFile(file);
+  let count = 0;
+  const deferred = text.replace(/\bimport\("(\.\/[\w.-]+\.js)"\)/g, (_, specifier) => {
+    count++;
+    return `import(["${specifier}"][0])`;
+  });
+  if (count > 0) await Deno.writeTextFile(file, deferred);
+  return count;
+}
+
 async function sameFiles(a: string, b: string): Promise<boolean> {
   const names = (dir: string) => [...Deno.readDirSync(dir)].map((e) => e.name).sort();
   try {
@@ -120,6 +137,15 @@ export async function build(): Promise<string> {
       }
     }
     if (shimmed !== 1) throw new Error(`expected one createRequire banner, found ${shimmed}`);
+    let deferred = 0;
+    for await (const entry of Deno.readDir(building)) {
+      if (entry.name.endsWith(".js")) {
+        deferred += await deferDynamicImports(join(building, entry.name));
+      }
+    }
+    if (deferred < 2) {
+      throw new Error(`expected the cli and MCP imports to defer, found ${deferred}`);
+    }
     // The same build as before (the bundler is deterministic) leaves dist/bundle alone,
     // so a build beside running pools (tests, an install) never pulls files from under them.
     if (!(await sameFiles(building, dist))) {
