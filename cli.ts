@@ -47,43 +47,48 @@ import { statusCommand } from "./verbs/status.ts";
 import { tagCommand } from "./verbs/tag.ts";
 import { waitCommand } from "./verbs/wait.ts";
 
-const VERBS = [
-  addCommand,
-  rmCommand,
-  descCommand,
-  tagCommand,
-  excludeCommand,
-  includeCommand,
-  listCommand,
-  onCommand,
-  pushCommand,
-  pullCommand,
-  statusCommand,
-  refreshCommand,
-  routeCommand,
-  bgCommand,
-  jobsCommand,
-  logsCommand,
-  waitCommand,
-  killCommand,
-  leasesCommand,
-  initCommand,
-  cleanCommand,
-  hostsCommand,
-  importCommand,
-  inventoryCommand,
-  completionsCommand,
-  schemaCommand,
-  mcpCommand,
-];
+/** Each verb by the name it is typed as, in the order `--help` lists them. */
+export const VERBS: Record<string, (run: Run) => Command> = {
+  add: addCommand,
+  rm: rmCommand,
+  desc: descCommand,
+  tag: tagCommand,
+  exclude: excludeCommand,
+  include: includeCommand,
+  list: listCommand,
+  on: onCommand,
+  push: pushCommand,
+  pull: pullCommand,
+  status: statusCommand,
+  refresh: refreshCommand,
+  route: routeCommand,
+  bg: bgCommand,
+  jobs: jobsCommand,
+  logs: logsCommand,
+  wait: waitCommand,
+  kill: killCommand,
+  leases: leasesCommand,
+  init: initCommand,
+  clean: cleanCommand,
+  hosts: hostsCommand,
+  "import": importCommand,
+  inventory: inventoryCommand,
+  completions: completionsCommand,
+  schema: schemaCommand,
+  mcp: mcpCommand,
+};
 
 /** The exit codes, one line each, for `--help`; the README's table is tested against the same list. */
 export function exitCodesHelp(): string {
   return EXIT_MEANINGS.map(([code, meaning]) => `  ${code.padEnd(6)}${meaning}`).join("\n");
 }
 
-/** The whole command line; each verb's action hands its work to `run`. */
-export function buildProgram(run: Run): Command {
+/**
+ * The command line; each verb's action hands its work to `run`. Given the
+ * verb being run (`only`), the tree holds just that one: building all of them
+ * is a few milliseconds of every start.
+ */
+export function buildProgram(run: Run, only?: string): Command {
   const program = usageStyle(
     new Command("pool")
       .description("A roster of your machines, and work run on them over ssh.")
@@ -98,8 +103,22 @@ Exit codes (one host: the remote command's own code; many hosts: the largest hos
 ${exitCodesHelp()}`,
       ),
   );
-  for (const verb of VERBS) program.addCommand(usageStyle(verb(run)));
+  for (const [name, verb] of Object.entries(VERBS)) {
+    if (only === undefined || name === only) program.addCommand(usageStyle(verb(run)));
+  }
   return program;
+}
+
+/**
+ * The verb `args` run, when it needs no other verb in the tree: help, an
+ * unknown verb (commander suggests a near one) and completions (which lists
+ * them all) get the whole tree.
+ */
+export function verbAlone(args: string[]): string | undefined {
+  const first = args[0];
+  return first !== undefined && first !== "completions" && Object.hasOwn(VERBS, first)
+    ? first
+    : undefined;
 }
 
 /** `--json` among pool's words (before a `--`, after which words are a command's). */
@@ -137,7 +156,7 @@ export async function main(args: string[]): Promise<number> {
   let code: number = EXIT.ok;
   const program = buildProgram(async (work) => {
     code = await work(realDeps(out, stop.signal));
-  });
+  }, verbAlone(args));
   try {
     if (args.length === 0) {
       program.outputHelp();

@@ -103,3 +103,16 @@ Deno.test("version.ts says the version deno.json says", async () => {
   const denoJson = JSON.parse(await Deno.readTextFile(join(ROOT, "deno.json")));
   assertEquals(VERSION, denoJson.version);
 });
+
+Deno.test("each verb is keyed by the name its command is typed as", async () => {
+  const { VERBS, verbAlone } = await import("../cli.ts");
+  for (const [name, verb] of Object.entries(VERBS)) {
+    assertEquals(verb(() => Promise.resolve()).name(), name);
+  }
+  assertEquals([verbAlone(["on", "all"]), verbAlone(["completions", "bash"])], ["on", undefined]);
+  assertEquals([verbAlone(["--help"]), verbAlone(["onn"]), verbAlone([])], [
+    undefined,
+    undefined,
+    undefined,
+  ]);
+});
