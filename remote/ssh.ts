@@ -194,7 +194,8 @@ function parseResolved(text: string): ResolvedTarget | null {
     user: values.get("user") ?? "",
     hostname: values.get("hostname")!,
     port,
-    settings: sha256Hex(lines.filter((l) => !l.startsWith("host ")).join("\n")),
+    // Not the name it was given, nor the log level (the cache's probe asks with -v).
+    settings: sha256Hex(lines.filter((l) => !/^(host|loglevel) /.test(l)).join("\n")),
     hostKeyChecking: checking === POOL_DEFAULT ? null : checking,
   };
 }

@@ -62,6 +62,7 @@ Deno.test("a roster cut short after hand edits is refused, not swapped for its o
       "pool.json",
       "pool.json.bak",
       "pool.json.lock",
+      "ssh-resolve-cache.json",
     ]);
   } finally {
     await s.cleanup();
@@ -219,7 +220,11 @@ Deno.test("a symlinked pool.json is written through the link, which stays a link
       "pool.json.bak",
       "pool.json.lock",
     ]);
-    assertEquals((await filesIn(join(s.dir, "state"))).sort(), ["cm", "pool.json"]);
+    assertEquals((await filesIn(join(s.dir, "state"))).sort(), [
+      "cm",
+      "pool.json",
+      "ssh-resolve-cache.json",
+    ]);
   } finally {
     await s.cleanup();
   }
