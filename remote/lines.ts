@@ -10,16 +10,21 @@ export class LineSplitter {
 
   push(chunk: Uint8Array): void {
     this.#pending += this.#decoder.decode(chunk, { stream: true });
+    // One slice per chunk, not per line: a big chunk of short lines stays linear.
+    let start = 0;
     let newline: number;
-    while ((newline = this.#pending.indexOf("\n")) !== -1) {
-      this.onLine(this.#pending.slice(0, newline).replace(/\r$/, ""));
-      this.#pending = this.#pending.slice(newline + 1);
+    while ((newline = this.#pending.indexOf("\n", start)) !== -1) {
+      this.onLine(withoutCr(this.#pending.slice(start, newline)));
+      start = newline + 1;
     }
+    this.#pending = this.#pending.slice(start);
   }
 
   end(): void {
     this.#pending += this.#decoder.decode();
-    if (this.#pending !== "") this.onLine(this.#pending.replace(/\r$/, ""));
+    if (this.#pending !== "") this.onLine(withoutCr(this.#pending));
     this.#pending = "";
   }
 }
+
+const withoutCr = (line: string) => line.endsWith("\r") ? line.slice(0, -1) : line;

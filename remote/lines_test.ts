@@ -26,3 +26,11 @@ Deno.test("LineSplitter keeps empty lines and drops nothing", () => {
   splitter.end();
   assertEquals(lines, ["a", "", "b"]);
 });
+
+Deno.test("LineSplitter stays linear on a huge chunk of short lines", () => {
+  let count = 0;
+  const splitter = new LineSplitter(() => count++);
+  splitter.push(new TextEncoder().encode("x\n".repeat(1_000_000)));
+  splitter.end();
+  assertEquals(count, 1_000_000);
+});
