@@ -31,7 +31,7 @@ const withoutCr = (line: string) => line.endsWith("\r") ? line.slice(0, -1) : li
 
 const NL = 0x0a;
 const CR = 0x0d;
-/** Below this many bytes a line is copied byte by byte: cheaper than a subarray per line. */
+/** Below this many bytes a line is copied byte by byte: cheaper than a subarray and a `set`. */
 const SHORT_LINE = 64;
 
 /**
@@ -58,16 +58,15 @@ export class LinePrefixer {
   ) {}
 
   push(chunk: Uint8Array): void {
-    let newline = chunk.indexOf(NL);
+    let newline = nextNewline(chunk, 0);
     if (newline === -1) {
       if (chunk.length > 0) this.#keep(chunk);
       return;
     }
-    // Sized for every line kept: the block never grows, and is written once.
+    // Room for every line and its prefix: the block never grows, and is written once.
     let lines = 0;
-    for (let i = newline; i !== -1; i = chunk.indexOf(NL, i + 1)) lines++;
-    const whole = chunk.lastIndexOf(NL) + 1;
-    const block = new Uint8Array(this.#tailLength + whole + lines * this.prefix.length);
+    for (let i = newline; i < chunk.length; i++) if (chunk[i] === NL) lines++;
+    const block = new Uint8Array(this.#tailLength + chunk.length + lines * this.prefix.length);
     let at = 0;
     let start = 0;
     if (this.#tailLength > 0) {
@@ -76,9 +75,9 @@ export class LinePrefixer {
       this.#tailLength = 0;
       at = this.#line(block, at, first, 0, first.length);
       start = newline + 1;
-      newline = chunk.indexOf(NL, start);
+      newline = nextNewline(chunk, start);
     }
-    for (; newline !== -1; newline = chunk.indexOf(NL, start)) {
+    for (; newline !== -1; newline = nextNewline(chunk, start)) {
       at = this.#line(block, at, chunk, start, newline);
       start = newline + 1;
     }
@@ -106,8 +105,7 @@ export class LinePrefixer {
   #line(block: Uint8Array, at: number, from: Uint8Array, start: number, end: number): number {
     if (end > start && from[end - 1] === CR) end--;
     if (!this.keepBlank && isBlank(from, start, end)) return at;
-    block.set(this.prefix, at);
-    at += this.prefix.length;
+    for (let i = 0; i < this.prefix.length; i++) block[at++] = this.prefix[i];
     if (end - start < SHORT_LINE) {
       for (let i = start; i < end; i++) block[at++] = from[i];
     } else {
@@ -117,6 +115,15 @@ export class LinePrefixer {
     block[at++] = NL;
     return at;
   }
+}
+
+/**
+ * Where the next newline is, or -1. A plain loop: the JIT keeps it inline,
+ * where `indexOf` on a typed array is a call into the runtime per line.
+ */
+function nextNewline(bytes: Uint8Array, from: number): number {
+  for (let i = from; i < bytes.length; i++) if (bytes[i] === NL) return i;
+  return -1;
 }
 
 const blankDecoder = new TextDecoder();
