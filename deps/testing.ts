@@ -79,6 +79,12 @@ export class RecordingRunner implements Runner {
     }
     for (const line of result.stdout.split("\n").slice(0, -1)) options.onStdoutLine?.(line);
     for (const line of result.stderr.split("\n").slice(0, -1)) options.onStderrLine?.(line);
+    if (result.stderrBytes.length > 0) options.onStderrChunk?.(result.stderrBytes);
+    if (options.onStdoutChunk) {
+      // Streamed instead of kept, as the real runner does.
+      if (result.stdoutBytes.length > 0) options.onStdoutChunk(result.stdoutBytes);
+      return { ...result, stdout: "", stdoutBytes: new Uint8Array(0) };
+    }
     return result;
   }
 

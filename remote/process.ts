@@ -44,6 +44,11 @@ export interface ProcessOptions {
   holdStdin?: boolean;
   /** Write stdout straight through (single-host mode) instead of reading it. */
   stdoutInherit?: boolean;
+  /**
+   * Stdout chunk by chunk as it is read, instead of kept: `stdout` in the
+   * result stays empty (a fan-out prints what it reads and needs no copy).
+   */
+  onStdoutChunk?: (chunk: Uint8Array) => void;
   onStdoutLine?: (line: string) => void;
   onStderrLine?: (line: string) => void;
   /** Raw stderr chunks, for passing a foreground command's stderr through unchanged. */
@@ -114,29 +119,36 @@ export async function runProcess(argv: string[], options: ProcessOptions): Promi
     ? child.stdout.pipeTo(options.stdoutSink).catch(() => {})
     : null;
   if (!options.stdoutInherit && !sinking) {
-    const lines = new LineSplitter((line) => options.onStdoutLine?.(line));
+    // Lines are cut only for a caller that listens for them: a caller that keeps
+    // the bytes (`on --json`) or prints whole chunks pays nothing per line.
+    const onLine = options.onStdoutLine;
+    const lines = onLine ? new LineSplitter(onLine) : null;
+    const take = options.onStdoutChunk ?? ((chunk: Uint8Array) => stdout.push(chunk));
     pumps.push(pump(child.stdout, (chunk) => {
       if (discarding) return;
-      stdout.push(chunk);
-      lines.push(chunk);
-    }, () => lines.end()));
+      take(chunk);
+      lines?.push(chunk);
+    }, () => lines?.end()));
   }
   const ignored = (line: string) => options.ignoreStderr?.test(line) ?? false;
-  const stderrLines = new LineSplitter((line) => {
-    if (!ignored(line)) options.onStderrLine?.(line);
-  });
+  const onStderrLine = options.onStderrLine;
+  const stderrLines = onStderrLine
+    ? new LineSplitter((line) => {
+      if (!ignored(line)) onStderrLine(line);
+    })
+    : null;
   const passStderr = (chunk: Uint8Array) => {
     // ssh writes its own messages in one write each, so a whole chunk is one of them or none.
     if (ignored(new TextDecoder().decode(chunk).replace(/\r?\n$/, ""))) return;
     stderr.push(chunk);
     options.onStderrChunk?.(chunk);
-    stderrLines.push(chunk);
+    stderrLines?.push(chunk);
   };
   const markers = options.marker ? new MarkerFilter(options.marker, passStderr) : null;
   pumps.push(
     pump(child.stderr, (chunk) => markers ? markers.push(chunk) : passStderr(chunk), () => {
       markers?.end();
-      stderrLines.end();
+      stderrLines?.end();
     }),
   );
 

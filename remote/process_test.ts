@@ -57,3 +57,18 @@ Deno.test("runProcess() puts the child at the head of its own process group, and
   await runProcess(["pool-no-such-program"], { timeoutMs: 10_000 }).catch((e) => failed = e);
   assert(failed instanceof Deno.errors.NotFound, String(failed));
 });
+
+Deno.test("runProcess() hands stdout to onStdoutChunk instead of keeping it", async () => {
+  const chunks: Uint8Array[] = [];
+  const lines: string[] = [];
+  const r = await runProcess(["sh", "-c", "seq 1 20000; printf 'last'"], {
+    timeoutMs: 10_000,
+    onStdoutChunk: (chunk) => chunks.push(chunk),
+    onStdoutLine: (line) => lines.push(line),
+  });
+  const streamed = new TextDecoder().decode(new Uint8Array(chunks.flatMap((c) => [...c])));
+  const expected = Array.from({ length: 20000 }, (_, i) => `${i + 1}\n`).join("") + "last";
+  assertEquals([r.code, r.stdout, r.stdoutBytes.length], [0, "", 0]);
+  assertEquals(streamed, expected);
+  assertEquals(lines.length, 20001);
+});

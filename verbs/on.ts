@@ -31,6 +31,7 @@ import { NOT_ROOT, SUDO_PASSWORD, sudoCommand } from "../remote/as_root.ts";
 import { shellLine } from "../remote/quote.ts";
 import { hostFiles } from "../render/host_files.ts";
 import { runForeground } from "../remote/foreground.ts";
+import { LinePrefixer } from "../remote/lines.ts";
 import { poolMap } from "../remote/pool_map.ts";
 import { type Deps, type Run, selectFromRoster } from "../deps/deps.ts";
 
@@ -161,29 +162,48 @@ async function onMany(
     : prefixer(hosts.map((h) => h.name));
   // For -b: every host's lines in arrival order, stdout and stderr merged.
   const merged = new Map<string, string[]>(hosts.map((h) => [h.name, []]));
-  const onLine = (host: Host) => (line: string) => {
-    if (options.json || options.outDir !== undefined) return;
-    if (options.collapse) merged.get(host.name)!.push(line);
-    // pdsh keeps empty lines (`host: `), and dshbak needs them to rebuild the output.
-    else if (line.trim() !== "" || options.prefix === "host:") {
-      out.outLine(prefix(host.name) + line);
-    }
-  };
+  const live = !options.json && options.outDir === undefined;
   const files = options.outDir === undefined ? null : await hostFiles(options.outDir);
+
+  // Each chunk a host sends is printed as one write of its whole lines, prefixed,
+  // never a line at a time. pdsh keeps empty lines (`host: `), and dshbak needs them.
+  const printer = (host: Host) => {
+    const bytes = new TextEncoder().encode(prefix(host.name));
+    const write = (block: Uint8Array) => out.outBytes(block);
+    const keepBlank = options.prefix === "host:";
+    const stdout = new LinePrefixer(bytes, write, keepBlank);
+    const stderr = new LinePrefixer(bytes, write, keepBlank);
+    return {
+      stdout: (chunk: Uint8Array) => stdout.push(chunk),
+      stderr: (chunk: Uint8Array) => stderr.push(chunk),
+      /** The last lines, when they had no newline. */
+      end: () => {
+        stdout.end();
+        stderr.end();
+      },
+    };
+  };
 
   const results = await poolMap(
     hosts,
     options.jobs ?? FAN_OUT_JOBS,
     async (host): Promise<HostResult> => {
+      const printed = live && !options.collapse ? printer(host) : undefined;
+      const collapsed = live && options.collapse
+        ? (line: string) => void merged.get(host.name)!.push(line)
+        : undefined;
       let result = signal.aborted
         ? notStarted(host, abortCode(signal))
         : await deps.runner.exec(host, command(host), {
           timeoutMs,
           signal,
           input,
-          onStdoutLine: onLine(host),
-          onStderrLine: onLine(host),
+          onStdoutChunk: printed?.stdout,
+          onStderrChunk: printed?.stderr,
+          onStdoutLine: collapsed,
+          onStderrLine: collapsed,
         });
+      printed?.end();
       const why = options.sudo ? sudoFailure(result) : undefined;
       if (why) result = { ...result, reason: why };
       if (files) {

@@ -122,3 +122,18 @@ Deno.test("on --out-dir writes each host's exact bytes to <host>.out and <host>.
   );
   assertMatch(deps.out.stdoutText(), /^\[edge\] exit 3 /m);
 });
+
+Deno.test("on prints whole prefixed lines: stderr merged, blank ones dropped, last one ended", async () => {
+  const deps = await testDeps(ROSTER);
+  deps.runner.stub("h1", "cmd", { stdout: "a\r\n\n  \nb\nlast", stderr: "e\n" });
+  deps.runner.stub("edge", "cmd", { stdout: "x\n" });
+  assertEquals(await on({ hosts: "h1,edge", command: ["cmd"] }, deps), 0);
+  const lines = deps.out.stdoutText().split("\n");
+  assertEquals(lines.filter((l) => l.startsWith("[h1  ]")), [
+    "[h1  ] e",
+    "[h1  ] a",
+    "[h1  ] b",
+    "[h1  ] last",
+  ]);
+  assertEquals(lines.filter((l) => l.startsWith("[edge]")), ["[edge] x"]);
+});
