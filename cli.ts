@@ -165,7 +165,8 @@ export async function main(args: string[]): Promise<number> {
     return await Promise.race([stopped, parse(program, args).then((c) => c ?? code)]);
   } finally {
     for (const [name, listener] of listeners) Deno.removeSignalListener(name, listener);
-    clearTimeout(grace);
+    // Only if set: the first touch of Deno's timers loads its Node layer (~10 ms).
+    if (grace !== undefined) clearTimeout(grace);
   }
 
   /** With --json, a failure is also an object on stdout: scripts parse one stream. */

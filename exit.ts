@@ -7,7 +7,7 @@
  * 255 unreachable. One host: the remote command's own code. Many: the largest.
  */
 
-import { constants } from "node:os";
+import { nodeOs } from "./node_os.ts";
 
 export const EXIT = {
   ok: 0,
@@ -42,11 +42,9 @@ export const EXIT_MEANINGS: readonly [string, string][] = [
 export const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 export type StopSignal = typeof STOP_SIGNALS[number];
 
-const SIGNAL_NUMBERS = constants.signals as Record<string, number>;
-
-/** A signal's number from the platform's own table; 0 for a name it does not know. */
+/** A signal's number from the platform's own table (node:os's); 0 for a name it does not know. */
 export function signalNumber(name: string): number {
-  return SIGNAL_NUMBERS[name] ?? 0;
+  return (nodeOs().constants.signals as Record<string, number>)[name] ?? 0;
 }
 
 /** A process killed by `signal` — or pool stopped by it — exits 128 + its number. */

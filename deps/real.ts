@@ -1,6 +1,6 @@
 /** The real dependencies, as cli.ts wires them: files under the state directory, OpenSSH, the clock. */
 
-import { join } from "node:path";
+import { join } from "../paths.ts";
 import { UsageError } from "../errors.ts";
 import type { Output } from "../render/out.ts";
 import { sshRunner } from "../remote/runner.ts";

@@ -5,7 +5,7 @@
  * over a temp state directory with captured output.
  */
 
-import { join } from "node:path";
+import { join } from "../paths.ts";
 import { memoryOutput } from "../render/out.ts";
 import type { Host } from "../roster/host.ts";
 import type { HostResult } from "../remote/exec.ts";

@@ -5,7 +5,7 @@
  * tests on whichever box has room", in one command.
  */
 
-import { basename } from "node:path";
+import { basename } from "../paths.ts";
 import { PoolError, UsageError } from "../errors.ts";
 import type { Host } from "../roster/host.ts";
 import type { Output } from "../render/out.ts";

@@ -6,7 +6,7 @@
  * only where to look. Changed under its lock and written atomically, like the ledger.
  */
 
-import { join } from "node:path";
+import { join } from "../paths.ts";
 import { type ListFile, readListFile, updateListFile } from "../state/list_file.ts";
 
 export interface JobEntry {

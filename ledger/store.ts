@@ -5,7 +5,7 @@
  * two 17 GB jobs from landing on one 30 GB host.
  */
 
-import { join } from "node:path";
+import { join } from "../paths.ts";
 import { type ListFile, readListFile, updateListFile } from "../state/list_file.ts";
 import type { Lease } from "./lease.ts";
 

@@ -18,7 +18,7 @@
  */
 
 import { sha256Hex } from "../digest.ts";
-import { join } from "node:path";
+import { join } from "../paths.ts";
 import { hostKeyOptions, type ResolvedTarget, resolveTarget } from "./ssh.ts";
 
 export interface MuxSettings {

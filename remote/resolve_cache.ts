@@ -24,7 +24,7 @@
  * each replace it whole (last one wins), and nothing waits on a lock.
  */
 
-import { dirname, isAbsolute, join } from "node:path";
+import { dirname, isAbsolute, join } from "../paths.ts";
 import { sha256Hex } from "../digest.ts";
 
 const VERSION = 1;

@@ -8,7 +8,7 @@
  */
 
 import { sha256Hex } from "../digest.ts";
-import { resolve } from "node:path";
+import { resolve } from "../paths.ts";
 import { configInputs, ResolveCache } from "./resolve_cache.ts";
 
 export interface SshOptions {

@@ -11,7 +11,7 @@
  * as that directory, since neither side gives it to a shell to expand.
  */
 
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "../paths.ts";
 import { EXIT } from "../errors.ts";
 import { type Host, isLocal } from "../roster/host.ts";
 import { splitTarget } from "../roster/target.ts";

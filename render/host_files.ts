@@ -4,7 +4,7 @@
  * in one directory). Written when the host finishes, replacing older files.
  */
 
-import { join } from "node:path";
+import { join } from "../paths.ts";
 import { PoolError } from "../errors.ts";
 import type { HostResult } from "../remote/exec.ts";
 

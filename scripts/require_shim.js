@@ -1,16 +1,37 @@
 // The `require` the bundle gives the CommonJS packages in it (commander), in
-// place of `createRequire` from node:module. Loading node:module, node:process,
-// node:fs and node:child_process costs ~60 ms at every start, and commander
-// requires them all at import though it touches process, fs and child_process
-// only on paths pool rarely or never takes (help to stdout, executable
-// subcommands). Those three are loaded on first use, the rest (events, path)
-// at once: commander's Command extends EventEmitter.
-// scripts/build.ts puts this where the bundler's own require was.
+// place of `createRequire` from node:module. Loading any node: module sets up
+// Deno's Node layer (~10 ms of every start; node:module, node:process and
+// node:fs cost more again), and commander requires five at import though it
+// touches path, process, fs and child_process only on paths pool rarely or
+// never takes (help to stdout, executable subcommands). Those load on first
+// use. events it needs at once (Command extends EventEmitter) but only for
+// on, emit and listenerCount: the small class below. scripts/build.ts puts
+// this where the bundler's own require was, and refuses a bundle that
+// requires anything else.
 
-import events from "node:events";
-import path from "node:path";
+class EventEmitter {
+  #handlers = new Map();
 
-const EAGER = { "node:events": events, "node:path": path };
+  on(event, handler) {
+    this.#handlers.set(event, [...(this.#handlers.get(event) ?? []), handler]);
+    return this;
+  }
+
+  addListener(event, handler) {
+    return this.on(event, handler);
+  }
+
+  emit(event, ...args) {
+    const handlers = this.#handlers.get(event) ?? [];
+    for (const handler of handlers) handler.apply(this, args);
+    return handlers.length > 0;
+  }
+
+  listenerCount(event) {
+    return this.#handlers.get(event)?.length ?? 0;
+  }
+}
+EventEmitter.EventEmitter = EventEmitter;
 
 // Even reading `globalThis.process` loads Deno's node:process: only on first use.
 function builtin(id) {
@@ -32,5 +53,5 @@ function lazy(id) {
 
 const __poolRequire = (id) => {
   const name = id.startsWith("node:") ? id : `node:${id}`;
-  return EAGER[name] ?? lazy(name);
+  return name === "node:events" ? EventEmitter : lazy(name);
 };

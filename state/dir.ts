@@ -3,8 +3,8 @@
  * `~/.pool/pool.json`) and, beside it, the lease ledger and control sockets.
  */
 
-import { dirname, join } from "node:path";
-import { homedir } from "node:os";
+import { dirname, join } from "../paths.ts";
+import { nodeOs } from "../node_os.ts";
 
 /** `$POOL_STATE`, else `~/.pool/pool.json`. */
 export function rosterPath(
@@ -12,7 +12,12 @@ export function rosterPath(
 ): string {
   const fromEnv = env("POOL_STATE");
   if (fromEnv) return fromEnv;
-  return join(env("HOME") || homedir(), ".pool", "pool.json");
+  return join(homeDir(env), ".pool", "pool.json");
+}
+
+/** `$HOME`, else the account's home directory. */
+export function homeDir(env: (name: string) => string | undefined): string {
+  return env("HOME") || nodeOs().homedir();
 }
 
 /** The directory for pool's other state (control sockets, ledger): beside the roster. */

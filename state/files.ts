@@ -4,7 +4,7 @@
  * fsync, rename) or not at all. Used by the roster and the lease ledger.
  */
 
-import { dirname, join } from "node:path";
+import { dirname, join } from "../paths.ts";
 import { abortCode } from "../exit.ts";
 import { EXIT, PoolError, UsageError } from "../errors.ts";
 

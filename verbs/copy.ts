@@ -8,7 +8,7 @@
  */
 
 import { Command } from "commander";
-import { join } from "node:path";
+import { join } from "../paths.ts";
 import { PoolError, UsageError } from "../errors.ts";
 import { abortCode, worstCode } from "../exit.ts";
 import { countOption, durationOption } from "../flags.ts";

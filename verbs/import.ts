@@ -8,8 +8,8 @@
  */
 
 import { Command } from "commander";
-import { join } from "node:path";
-import { homedir } from "node:os";
+import { join } from "../paths.ts";
+import { homeDir } from "../state/dir.ts";
 import { PoolError, UsageError } from "../errors.ts";
 import { checkName, checkTarget, type Host } from "../roster/host.ts";
 import { poolMap } from "../remote/pool_map.ts";
@@ -53,7 +53,7 @@ export async function importSshConfig(options: ImportOptions, deps: Deps): Promi
   // With --json, one object at the end: each alias with what happened to it.
   const report: Record<string, unknown>[] = [];
   const file = options.file ?? deps.env("POOL_SSH_CONFIG") ??
-    join(deps.env("HOME") || homedir(), ".ssh", "config");
+    join(homeDir(deps.env), ".ssh", "config");
   let text: string;
   try {
     text = await Deno.readTextFile(file);
