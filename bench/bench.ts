@@ -352,6 +352,32 @@ async function listWarm(b: Bench): Promise<Result[]> {
 
 // ---- printing ----
 
+/** Every sample as a row of whole numbers (ms, counts, bytes), named once: the JSON stays short. */
+const SAMPLE_FIELDS = [
+  "wallMs",
+  "cpuMs",
+  "clientMs",
+  "sshdMs",
+  "mastersMs",
+  "newMasters",
+  "rc",
+  "bytes",
+] as const;
+
+function compact(r: Result) {
+  const whole = (x: Spread) => ({
+    median: Math.round(x.median),
+    min: Math.round(x.min),
+    max: Math.round(x.max),
+  });
+  return {
+    tool: r.tool,
+    wall: whole(r.wall),
+    cpu: whole(r.cpu),
+    samples: r.samples.map((s) => SAMPLE_FIELDS.map((f) => Math.round(s[f]))),
+  };
+}
+
 const s2 = (ms: number) => (ms / 1000).toFixed(2);
 const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(2) : "-");
 /** A run exited non-zero, or passed on fewer bytes than the hosts printed: marked `!`. */
@@ -380,9 +406,10 @@ interface Verdict {
   line: string;
 }
 
+/** Judged on the figure as printed, so that no line reads "1.00 > 1.0". */
 function verdict(target: string, what: string, value: number, limit: number, unit = ""): Verdict {
-  const met = value <= limit;
   const v = unit === " ms" ? value.toFixed(0) : value.toFixed(2);
+  const met = Number(v) <= limit;
   const l = unit === " ms" ? String(limit) : limit.toFixed(1);
   return {
     target,
@@ -567,7 +594,17 @@ async function main() {
   console.log(
     // Two decimals are plenty for ms and ratios, and keep the line readable.
     JSON.stringify(
-      { bench: "pool#17", ...header, elapsed_s: elapsedS, ...data, verdicts },
+      {
+        bench: "pool#17",
+        ...header,
+        elapsed_s: elapsedS,
+        sample_fields: SAMPLE_FIELDS,
+        fanout: data.fanout.map((c) => ({ ...c, results: c.results.map(compact) })),
+        startup: data.startup,
+        throughput: data.throughput.map(compact),
+        list: data.list.map(compact),
+        verdicts,
+      },
       (_key, v) => typeof v === "number" ? Math.round(v * 100) / 100 : v,
     ),
   );
