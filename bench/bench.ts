@@ -406,9 +406,12 @@ interface Verdict {
   line: string;
 }
 
-/** Judged on the figure as printed, so that no line reads "1.00 > 1.0". */
+/**
+ * Judged on the figure as printed (ratios to 2 decimals, ms to 1), so that no
+ * line reads "1.00 > 1.0" and none "50 ms ≤ 50 ms" for 50.2.
+ */
 function verdict(target: string, what: string, value: number, limit: number, unit = ""): Verdict {
-  const v = unit === " ms" ? value.toFixed(0) : value.toFixed(2);
+  const v = unit === " ms" ? value.toFixed(1) : value.toFixed(2);
   const met = Number(v) <= limit;
   const l = unit === " ms" ? String(limit) : limit.toFixed(1);
   return {
