@@ -182,9 +182,31 @@ export function addPushFlags(command: Command): Command {
  */
 export function usageStyle(command: Command): Command {
   return command.exitOverride().configureOutput({
-    writeErr: (text) => Deno.stderr.writeSync(new TextEncoder().encode(text)),
+    writeOut: (text) => writeAll(Deno.stdout, text),
+    writeErr: (text) => writeAll(Deno.stderr, text),
     outputError: (text, write) => write("pool: " + text.replace(/^error: /, "")),
+    // Deno's own answers, not commander's defaults, which read `process` and so
+    // load Deno's Node layer (~25 ms) for every --help. pool's help has no colour.
+    getOutHelpWidth: () => terminalColumns(Deno.stdout),
+    getErrHelpWidth: () => terminalColumns(Deno.stderr),
+    getOutHasColors: () => false,
+    getErrHasColors: () => false,
   });
+}
+
+function writeAll(file: typeof Deno.stdout, text: string): void {
+  const bytes = new TextEncoder().encode(text);
+  for (let at = 0; at < bytes.length;) at += file.writeSync(bytes.subarray(at));
+}
+
+/** Off a terminal, undefined: commander's own default does the same, though its types say number. */
+function terminalColumns(file: typeof Deno.stdout): number {
+  if (!file.isTerminal()) return undefined as unknown as number;
+  try {
+    return Deno.consoleSize().columns;
+  } catch {
+    return undefined as unknown as number;
+  }
 }
 
 /** The reservation `route` and `bg` ask for, from their shared flags. */

@@ -3,7 +3,9 @@
  * right-trimmed.
  *
  * The table libraries are loaded on first use: `pool on`, the verb scripts
- * call most, never draws a table and should not pay for loading them.
+ * call most, never draws a table and should not pay for loading them. And
+ * string-width only for a table with text beyond printable ASCII, where a
+ * character's width is not 1: loading it (its emoji pattern) costs ~15 ms.
  */
 
 type TextTable = (
@@ -11,21 +13,14 @@ type TextTable = (
   options: { hsep: string; stringLength: (s: string) => number },
 ) => string;
 
-let libraries: Promise<{ textTable: TextTable; stringWidth: (s: string) => number }> | undefined;
-
-function load() {
-  libraries ??= Promise.all([import("text-table"), import("string-width")]).then(([t, w]) => ({
-    textTable: t.default as TextTable,
-    stringWidth: w.default,
-  }));
-  return libraries;
-}
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
 export async function renderTable(rows: string[][]): Promise<string> {
   if (rows.length === 0) return "";
-  const { textTable, stringWidth } = await load();
-  return textTable(rows, { hsep: "  ", stringLength: stringWidth }).split("\n").map((r) =>
-    r.trimEnd()
-  )
+  const textTable = (await import("text-table")).default as TextTable;
+  const stringLength = rows.every((row) => row.every((cell) => PRINTABLE_ASCII.test(cell)))
+    ? (s: string) => s.length
+    : (await import("string-width")).default;
+  return textTable(rows, { hsep: "  ", stringLength }).split("\n").map((r) => r.trimEnd())
     .join("\n") + "\n";
 }
