@@ -34,7 +34,13 @@ export interface MuxSettings {
 
 /** Unix socket paths are limited to ~104 bytes (macOS) / 108 (Linux). */
 const MAX_SOCKET_PATH = 100;
-const HELLO_WAIT_MS = 500;
+/**
+ * How long a master may take to say hello before it counts as wedged. A live
+ * one answers in a millisecond; but on a machine under heavy load (the bench
+ * saw load 40 on 2 cores) 0.5 s was too short, and a slow master lost its
+ * socket to a new one.
+ */
+const HELLO_WAIT_MS = 2000;
 
 /** The control socket for a resolved target: a short hash, so the path fits whatever the target. */
 export function socketPath(settings: MuxSettings, target: ResolvedTarget): string {
