@@ -483,7 +483,7 @@ async function main() {
   const columns = FANOUT.filter((t) => !t.needs || peers.has(t.needs)).map((t) => t.name);
   console.log(
     `\n## Fan-out: wall s [min–max] (CPU s), median of ${RUNS}; CPU = client tree + sshd side + ssh masters` +
-      `\ncold: no masters (pool: a fresh state dir; its new masters count whole); ` +
+      `\ncold: no masters (pool keeps its state dir, as ~/.pool stays; its new masters count whole); ` +
       `warm: every tool on open ControlMasters (pool on its own), primed once`,
   );
   const verdicts: Verdict[] = [];
