@@ -2,6 +2,9 @@
  * Turns chunks of bytes into whole lines as they arrive: a chunk may end
  * mid-line or mid-character; `end()` delivers a last line with no newline.
  */
+
+import { concatBytes } from "../bytes.ts";
+
 export class LineSplitter {
   #decoder = new TextDecoder();
   #pending = "";
@@ -70,7 +73,7 @@ export class LinePrefixer {
     let at = 0;
     let start = 0;
     if (this.#tailLength > 0) {
-      const first = join([...this.#tail, chunk.subarray(0, newline)]);
+      const first = concatBytes([...this.#tail, chunk.subarray(0, newline)]);
       this.#tail = [];
       this.#tailLength = 0;
       at = this.#line(block, at, first, 0, first.length);
@@ -88,7 +91,7 @@ export class LinePrefixer {
   /** The last line, when it has no newline. */
   end(): void {
     if (this.#tailLength === 0) return;
-    const last = join(this.#tail);
+    const last = concatBytes(this.#tail);
     this.#tail = [];
     this.#tailLength = 0;
     const block = new Uint8Array(this.prefix.length + last.length + 1);
@@ -138,15 +141,4 @@ function isBlank(bytes: Uint8Array, start: number, end: number): boolean {
     return blankDecoder.decode(bytes.subarray(start, end)).trim() === "";
   }
   return true;
-}
-
-function join(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    all.set(p, at);
-    at += p.length;
-  }
-  return all;
 }

@@ -8,6 +8,7 @@
  */
 
 import { abortCode, EXIT, signalledCode } from "../exit.ts";
+import { concatBytes } from "../bytes.ts";
 import { LineSplitter } from "./lines.ts";
 
 export type Outcome = "ok" | "failed" | "signalled" | "timeout" | "interrupted" | "unreachable";
@@ -278,21 +279,13 @@ function onPath(program: string): string {
 /** Keeps every byte of one stream. */
 class Collector {
   #chunks: Uint8Array[] = [];
-  #length = 0;
 
   push(chunk: Uint8Array): void {
     this.#chunks.push(chunk);
-    this.#length += chunk.length;
   }
 
   bytes(): Uint8Array {
-    if (this.#chunks.length === 1) return this.#chunks[0];
-    const all = new Uint8Array(this.#length);
-    let at = 0;
-    for (const c of this.#chunks) {
-      all.set(c, at);
-      at += c.length;
-    }
+    const all = concatBytes(this.#chunks);
     this.#chunks = [all];
     return all;
   }

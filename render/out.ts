@@ -8,6 +8,8 @@
  * (a full disk, /dev/full, EIO) stops it with one line on stderr and exit 1.
  */
 
+import { concatBytes } from "../bytes.ts";
+
 const encoder = new TextEncoder();
 
 export interface Sink {
@@ -105,19 +107,9 @@ export function memoryOutput(): Output & { stdoutText(): string; stderrText(): s
     write: (bytes) => void into.push(bytes.slice()),
     isTerminal: () => false,
   });
-  const text = (parts: Uint8Array[]) => new TextDecoder().decode(concat(parts));
+  const text = (parts: Uint8Array[]) => new TextDecoder().decode(concatBytes(parts));
   return Object.assign(new Output(sink(chunks.out), sink(chunks.err)), {
     stdoutText: () => text(chunks.out),
     stderrText: () => text(chunks.err),
   });
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    all.set(p, at);
-    at += p.length;
-  }
-  return all;
 }
