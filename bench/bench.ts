@@ -85,7 +85,7 @@ async function poolState(b: Bench, hosts: string[]): Promise<string> {
   return dir;
 }
 
-async function poolRun(b: Bench, hosts: string[], warm: boolean, args: string): Promise<Run> {
+async function poolRun(b: Bench, hosts: string[], args: string): Promise<Run> {
   const state = await poolState(b, hosts);
   return {
     line: `${POOL} ${args}`,
@@ -175,8 +175,7 @@ const FANOUT: Tool[] = [
   },
   {
     name: "pool",
-    run: (b, hosts, command, warm) =>
-      poolRun(b, hosts, warm, `on all --jobs ${hosts.length} ${q(command)}`),
+    run: (b, hosts, command) => poolRun(b, hosts, `on all --jobs ${hosts.length} ${q(command)}`),
   },
 ];
 
@@ -312,10 +311,10 @@ async function startUp(b: Bench): Promise<{ how: string; rows: Startup[] }> {
 async function throughput(b: Bench): Promise<Result[]> {
   const hosts = b.fleet.hosts.slice(0, 2).map((h) => h.name);
   const tools: Tool[] = [
-    { name: "pool", run: (b, hosts, c, warm) => poolRun(b, hosts, warm, `on all ${q(c)}`) },
+    { name: "pool", run: (b, hosts, c) => poolRun(b, hosts, `on all ${q(c)}`) },
     {
       name: "pool --json",
-      run: (b, hosts, c, warm) => poolRun(b, hosts, warm, `on all --json ${q(c)}`),
+      run: (b, hosts, c) => poolRun(b, hosts, `on all --json ${q(c)}`),
     },
     tool("pdsh"),
     {
@@ -343,7 +342,7 @@ async function listWarm(b: Bench): Promise<Result[]> {
   const hosts = b.fleet.hosts.slice(0, LIST_HOSTS).map((h) => h.name);
   const probe = await Deno.readTextFile(join(ROOT, "probes", "host.sh"));
   const tools: Tool[] = [
-    { name: "pool list", run: (b, hosts, _probe, warm) => poolRun(b, hosts, warm, "list") },
+    { name: "pool list", run: (b, hosts) => poolRun(b, hosts, "list") },
     { ...tool("pdsh"), name: "pdsh, same probe" },
   ];
   progress(`pool list, ${LIST_HOSTS} warm hosts`);
