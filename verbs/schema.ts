@@ -8,16 +8,16 @@ import { parseChoice } from "../flags.ts";
 /** `include` prints what `exclude` prints. */
 const ALIASES: Record<string, SchemaName> = { include: "exclude" };
 
-export function schema(verb: string | undefined, deps: Deps): Promise<number> {
+export async function schema(verb: string | undefined, deps: Deps): Promise<number> {
   if (verb !== undefined) {
     const name = ALIASES[verb] ?? parseChoice(SCHEMAS, "schema")(verb);
-    deps.out.outLine(JSON.stringify(readSchema(name), null, 2));
-    return Promise.resolve(0);
+    deps.out.outLine(JSON.stringify(await readSchema(name), null, 2));
+    return 0;
   }
   const all: Record<string, unknown> = {};
-  for (const name of SCHEMAS) all[name] = readSchema(name);
+  for (const name of SCHEMAS) all[name] = await readSchema(name);
   deps.out.outLine(JSON.stringify(all, null, 2));
-  return Promise.resolve(0);
+  return 0;
 }
 
 export const schemaCommand = (run: Run) =>
