@@ -9,6 +9,7 @@ import { type Command, Option } from "commander";
 import { UsageError } from "./errors.ts";
 import { parseSize } from "./dispatch/size.ts";
 import { formatDuration } from "./render/duration.ts";
+import { writeAllSync } from "./render/out.ts";
 import type { DispatchOptions } from "./dispatch/reserve.ts";
 import { parsePushSpec, type PushSpec } from "./dispatch/ship.ts";
 
@@ -182,8 +183,8 @@ export function addPushFlags(command: Command): Command {
  */
 export function usageStyle(command: Command): Command {
   return command.exitOverride().configureOutput({
-    writeOut: (text) => writeAll(Deno.stdout, text),
-    writeErr: (text) => writeAll(Deno.stderr, text),
+    writeOut: (text) => writeAllSync(Deno.stdout, new TextEncoder().encode(text)),
+    writeErr: (text) => writeAllSync(Deno.stderr, new TextEncoder().encode(text)),
     outputError: (text, write) => write("pool: " + text.replace(/^error: /, "")),
     // Deno's own answers, not commander's defaults, which read `process` and so
     // load Deno's Node layer (~25 ms) for every --help. pool's help has no colour.
@@ -192,11 +193,6 @@ export function usageStyle(command: Command): Command {
     getOutHasColors: () => false,
     getErrHasColors: () => false,
   });
-}
-
-function writeAll(file: typeof Deno.stdout, text: string): void {
-  const bytes = new TextEncoder().encode(text);
-  for (let at = 0; at < bytes.length;) at += file.writeSync(bytes.subarray(at));
 }
 
 /** Off a terminal, undefined: commander's own default does the same, though its types say number. */

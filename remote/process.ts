@@ -258,22 +258,25 @@ function onPath(program: string): string {
   if (program.includes("/")) return program;
   let path = found.get(program);
   if (path === undefined) {
-    for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
-      const candidate = `${dir || "."}/${program}`;
-      try {
-        const info = Deno.statSync(candidate);
-        if (info.isFile && (info.mode ?? 0o111) & 0o111) {
-          path = candidate;
-          break;
-        }
-      } catch { /* next */ }
-    }
+    path = findOnPath(program) ?? undefined;
     if (path === undefined) {
       throw new Deno.errors.NotFound(`Failed to spawn '${program}': entity not found`);
     }
     found.set(program, path);
   }
   return path;
+}
+
+/** The first executable file named `program` in the folders of `path` (a PATH value), as a shell finds it. */
+export function findOnPath(program: string, path = Deno.env.get("PATH") ?? ""): string | null {
+  for (const dir of path.split(":")) {
+    const candidate = `${dir || "."}/${program}`;
+    try {
+      const info = Deno.statSync(candidate);
+      if (info.isFile && (info.mode ?? 0o111) & 0o111) return candidate;
+    } catch { /* next */ }
+  }
+  return null;
 }
 
 /** Keeps every byte of one stream. */

@@ -24,8 +24,9 @@
  * each replace it whole (last one wins), and nothing waits on a lock.
  */
 
-import { dirname, isAbsolute, join } from "../paths.ts";
+import { dirname, isAbsolute } from "../paths.ts";
 import { sha256Hex } from "../digest.ts";
+import { findOnPath } from "./process.ts";
 
 const VERSION = 1;
 /** Enough for every target of a large fleet under a few configs; the oldest go first. */
@@ -100,17 +101,6 @@ async function stamp(path: string): Promise<string> {
   }
 }
 
-/** The first `ssh` on PATH, as a shell would find it. */
-function sshBinary(path: string): string {
-  for (const dir of path.split(":")) {
-    const candidate = join(dir || ".", "ssh");
-    try {
-      if (Deno.statSync(candidate).isFile) return candidate;
-    } catch { /* next */ }
-  }
-  return "ssh";
-}
-
 export class ResolveCache<T> {
   #file: string;
   #data: Promise<CacheFile<T>> | null = null;
@@ -164,7 +154,7 @@ export class ResolveCache<T> {
   async #world(env: string[]): Promise<string> {
     this.#base ??= (async () => {
       const path = this.env("PATH") ?? "";
-      const ssh = sshBinary(path);
+      const ssh = findOnPath("ssh", path) ?? "ssh";
       let host = "";
       try {
         host = Deno.hostname();

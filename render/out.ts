@@ -85,12 +85,14 @@ export class Output {
   }
 }
 
+/** All of `bytes` to `file`, synchronously: one writeSync may take only part of them. */
+export function writeAllSync(file: typeof Deno.stdout, bytes: Uint8Array): void {
+  for (let at = 0; at < bytes.length;) at += file.writeSync(bytes.subarray(at));
+}
+
 function fileSink(file: typeof Deno.stdout): Sink {
   return {
-    write(bytes) {
-      let written = 0;
-      while (written < bytes.length) written += file.writeSync(bytes.subarray(written));
-    },
+    write: (bytes) => writeAllSync(file, bytes),
     isTerminal: () => file.isTerminal(),
   };
 }
