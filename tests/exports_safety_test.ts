@@ -7,36 +7,10 @@
 
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
-import { childEnv, fleetTest, pool, writePoolShim, writeRoster } from "./helpers.ts";
+import { fleetTest, pool, poolOnPath, runWithPool, writeRoster } from "./helpers.ts";
 import type { Fleet } from "./hosts/harness.ts";
 
-/** A directory with a `pool` on it, as an installed pool would be. */
-async function poolOnPath(fleet: Fleet): Promise<string> {
-  const dir = join(fleet.dir, "bin");
-  await Deno.mkdir(dir, { recursive: true });
-  await writePoolShim(join(dir, "pool"));
-  return dir;
-}
-
-/** Runs a real program with pool on PATH (or the `pool` in `bin`) and the fleet's environment. */
-async function run(
-  fleet: Fleet,
-  program: string,
-  args: string[],
-  extraEnv: Record<string, string> = {},
-  bin?: string,
-) {
-  bin ??= await poolOnPath(fleet);
-  const out = await new Deno.Command(program, {
-    args,
-    env: childEnv({ ...fleet.env, PATH: `${bin}:/usr/bin:/bin`, ...extraEnv }),
-    clearEnv: true,
-    stdin: "null",
-    cwd: fleet.dir,
-  }).output();
-  const text = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
-}
+const run = runWithPool;
 
 async function exists(path: string): Promise<boolean> {
   try {

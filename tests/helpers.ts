@@ -123,3 +123,34 @@ export function fleetTest(
 export async function writePoolShim(path: string): Promise<void> {
   await Deno.writeTextFile(path, `#!/bin/sh\nexec ${POOL_SH} "$@"\n`, { mode: 0o755 });
 }
+
+/** A folder of the fleet's with an executable `pool` in it, as an installed pool would be on PATH. */
+export async function poolOnPath(fleet: { dir: string }): Promise<string> {
+  const dir = join(fleet.dir, "pool-bin");
+  await Deno.mkdir(dir, { recursive: true });
+  await writePoolShim(join(dir, "pool"));
+  return dir;
+}
+
+/**
+ * Runs a real program (bash, pdsh, ansible…) in the fleet's folder with its
+ * environment and `pool` first on PATH: the one in `bin`, else poolOnPath's.
+ */
+export async function runWithPool(
+  fleet: { dir: string; env: Record<string, string> },
+  program: string,
+  args: string[],
+  extraEnv: Record<string, string> = {},
+  bin?: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  bin ??= await poolOnPath(fleet);
+  const out = await new Deno.Command(program, {
+    args,
+    env: childEnv({ ...fleet.env, PATH: `${bin}:/usr/bin:/bin`, ...extraEnv }),
+    clearEnv: true,
+    stdin: "null",
+    cwd: fleet.dir,
+  }).output();
+  const text = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
+}

@@ -6,34 +6,11 @@
 
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
-import { childEnv, fleetTest, pool, writePoolShim, writeRoster } from "./helpers.ts";
+import { fleetTest, pool, runWithPool, writeRoster } from "./helpers.ts";
 import type { Fleet } from "./hosts/harness.ts";
 
-/** A directory with a `pool` on it, as an installed pool would be. */
-async function poolOnPath(fleet: Fleet): Promise<string> {
-  const dir = join(fleet.dir, "bin");
-  await Deno.mkdir(dir, { recursive: true });
-  await writePoolShim(join(dir, "pool"));
-  return dir;
-}
-
-async function sh(
-  fleet: Fleet,
-  shell: string,
-  args: string[],
-  extraEnv: Record<string, string> = {},
-) {
-  const bin = await poolOnPath(fleet);
-  const out = await new Deno.Command(shell, {
-    args,
-    env: childEnv({ ...fleet.env, PATH: `${bin}:/usr/bin:/bin`, ...extraEnv }),
-    clearEnv: true,
-    stdin: "null",
-    cwd: fleet.dir,
-  }).output();
-  const text = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
-}
+const sh = (fleet: Fleet, shell: string, args: string[], extraEnv: Record<string, string> = {}) =>
+  runWithPool(fleet, shell, args, extraEnv);
 
 fleetTest("pool and the tools around it", 3, async (t, fleet) => {
   const uri = `ssh://root@${fleet.hosts[2].address}:${fleet.port}`;

@@ -6,26 +6,12 @@
  * documented new shape and name the README row.
  */
 
-import { join } from "node:path";
 import { assertEquals, assertMatch } from "./assert.ts";
-import { childEnv, fleetTest, writePoolShim, writeRoster } from "./helpers.ts";
+import { fleetTest, runWithPool, writeRoster } from "./helpers.ts";
 import type { Fleet } from "./hosts/harness.ts";
 
 /** Runs a line of bash with `pool` on PATH, as an old script's cron job or Makefile would. */
-async function script(fleet: Fleet, line: string) {
-  const bin = join(fleet.dir, "old-bin");
-  await Deno.mkdir(bin, { recursive: true });
-  await writePoolShim(join(bin, "pool"));
-  const out = await new Deno.Command("bash", {
-    args: ["-c", line],
-    env: childEnv({ ...fleet.env, PATH: `${bin}:/usr/bin:/bin` }),
-    clearEnv: true,
-    stdin: "null",
-    cwd: fleet.dir,
-  }).output();
-  const text = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
-}
+const script = (fleet: Fleet, line: string) => runWithPool(fleet, "bash", ["-c", line]);
 
 fleetTest(
   "the old tool's documented commands, in scripts, keep their shapes",
