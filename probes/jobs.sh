@@ -14,23 +14,8 @@ LC_ALL=C
 export LC_ALL
 dir="$HOME/.pool/jobs"
 mode=${1:-list}
+# start_of and still_runs come from remote/_proc.sh, sent before this script.
 [ "$#" -gt 0 ] && shift
-
-start_of() {
-  if [ -d /proc/self ]; then
-    { read -r stat < "/proc/$1/stat"; } 2>/dev/null || return 0
-    set -f
-    # shellcheck disable=SC2086 # splitting the fields is the point
-    set -- ${stat##*) }
-    set +f
-    case "$1" in Z | X) return 0 ;; esac
-    printf '%s\n' "${20}"
-  else
-    state=$(ps -o stat= -p "$1" 2>/dev/null) || return 0
-    case "$state" in Z*) return 0 ;; esac
-    ps -o lstart= -p "$1" 2>/dev/null
-  fi
-}
 
 # A job's record, its command's first line, and which of its processes run.
 show() {
@@ -59,20 +44,6 @@ show() {
     start=$(start_of "$pid")
     if [ -n "$start" ]; then printf 'alive %s %s\n' "$pid" "$start"; fi
   done
-}
-
-# Whether a process of the record is still the one it names (pid and start time).
-still_runs() {
-  while IFS= read -r line || [ -n "$line" ]; do
-    case "$line" in
-      'pid '* | 'waiter '*)
-        rest=${line#* }
-        pid=${rest%% *}
-        if [ "$(start_of "$pid")" = "${rest#* }" ]; then return 0; fi
-        ;;
-    esac
-  done < "$1"
-  return 1
 }
 
 ids() {

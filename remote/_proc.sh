@@ -1,6 +1,6 @@
 # shellcheck shell=sh
 # Shell functions the job scripts share (remote/scripts.ts puts this file
-# before kill.sh and follow.sh as they are sent).
+# before kill.sh, follow.sh and probes/jobs.sh as they are sent).
 
 # When process $1 started, as a token to compare: field 22 of /proc/PID/stat
 # (clock ticks since boot) on Linux, `ps -o lstart` elsewhere. Nothing for a
@@ -20,4 +20,18 @@ start_of() {
     case "$state" in Z*) return 0 ;; esac
     ps -o lstart= -p "$1" 2>/dev/null
   fi
+}
+
+# Whether a process of job record $1 is still the one it names (pid and start time).
+still_runs() {
+  while IFS= read -r line || [ -n "$line" ]; do
+    case "$line" in
+      'pid '* | 'waiter '*)
+        rest=${line#* }
+        pid=${rest%% *}
+        if [ "$(start_of "$pid")" = "${rest#* }" ]; then return 0; fi
+        ;;
+    esac
+  done < "$1"
+  return 1
 }

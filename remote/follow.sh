@@ -24,20 +24,6 @@ if [ ! -f "$record" ]; then
 fi
 [ -f "$log" ] || : > "$log"
 
-# Whether a process of the record is still the one it names (pid and start time).
-still_runs() {
-  while IFS= read -r line || [ -n "$line" ]; do
-    case "$line" in
-      'pid '* | 'waiter '*)
-        rest=${line#* }
-        pid=${rest%% *}
-        if [ "$(start_of "$pid")" = "${rest#* }" ]; then return 0; fi
-        ;;
-    esac
-  done < "$record"
-  return 1
-}
-
 size() {
   n=$(wc -c < "$log")
   printf '%s\n' "$((n + 0))"
@@ -52,7 +38,7 @@ fi
 [ "$follow" = 1 ] || exit 0
 while :; do
   ended=
-  if grep -q '^exit ' "$record" || ! still_runs; then ended=1; fi
+  if grep -q '^exit ' "$record" || ! still_runs "$record"; then ended=1; fi
   now=$(size)
   if [ "$now" -lt "$offset" ]; then offset=0; fi # truncated under us: start again
   if [ "$now" -gt "$offset" ]; then

@@ -4,7 +4,7 @@
  */
 
 import type { Host } from "../roster/host.ts";
-import { type JobsAnswer, parseJobs, parseKill, probeScript } from "../probes/mod.ts";
+import { type JobsAnswer, parseJobs, parseKill } from "../probes/mod.ts";
 import { failureReason } from "./exec.ts";
 import { shQuote } from "./quote.ts";
 import { remoteScript, withoutComments } from "./scripts.ts";
@@ -24,7 +24,7 @@ export async function askJobs(
   options: { timeoutMs: number; signal?: AbortSignal },
 ): Promise<JobsReply> {
   const result = await runner.exec(host, ["sh", "-s", "--", ...args].map(shQuote).join(" "), {
-    payload: probeScript("jobs"),
+    payload: remoteScript("jobs"),
     timeoutMs: options.timeoutMs,
     connectTimeout: Math.min(8, options.timeoutMs / 1000),
     signal: options.signal,

@@ -1,8 +1,8 @@
 /**
  * The shell scripts remote/ sends. They are imported as text, so the bundle
  * (`deno task build`) and `deno compile` carry them inside the program. Job
- * scripts that need `start_of` get remote/_proc.sh before them: one copy of
- * that function.
+ * scripts that need `start_of` or `still_runs` (kill, follow, and the jobs
+ * probe) get remote/_proc.sh before them: one copy of each function.
  */
 
 import proc from "./_proc.sh" with { type: "text" };
@@ -10,10 +10,17 @@ import follow from "./follow.sh" with { type: "text" };
 import kill from "./kill.sh" with { type: "text" };
 import launch from "./launch.sh" with { type: "text" };
 import supervise from "./supervise.sh" with { type: "text" };
+import { probeScript } from "../probes/mod.ts";
 
-const SCRIPTS = { supervise, launch, kill: proc + kill, follow: proc + follow };
+const SCRIPTS = {
+  supervise,
+  launch,
+  kill: proc + kill,
+  follow: proc + follow,
+  jobs: proc + probeScript("jobs"),
+};
 
-/** The script `remote/<name>.sh` as it is sent. */
+/** The script `remote/<name>.sh` (jobs: `probes/jobs.sh`) as it is sent. */
 export function remoteScript(name: keyof typeof SCRIPTS): string {
   return SCRIPTS[name];
 }
