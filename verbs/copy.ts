@@ -19,16 +19,9 @@ import { poolMap } from "../remote/pool_map.ts";
 import type { CopyRequest, CopyResult } from "../remote/transfer.ts";
 import { type Deps, type Run, selectFromRoster } from "../deps/deps.ts";
 
-export interface CopyOptions {
+/** A CopyRequest for each selected host (pull: `dest` is where each host's folder goes), and how to run them. */
+export interface CopyOptions extends Omit<CopyRequest, "direction"> {
   hosts: string;
-  /** push: local paths; pull: paths on each host. */
-  sources: string[];
-  /** push: the directory on each host; pull: the local directory each host's folder goes in. */
-  dest: string;
-  delete?: boolean;
-  exclude?: string[];
-  gitignore?: boolean;
-  dryRun?: boolean;
   json?: boolean;
   jobs?: number;
   /** Milliseconds per host; Infinity (the default) = none. */
@@ -159,15 +152,7 @@ function copyFlags(command: Command, what: "push" | "pull"): Command {
     .option("--json", "one JSON object per host: name, exit, status, method, files, bytes");
 }
 
-interface Flags {
-  delete?: boolean;
-  exclude?: string[];
-  gitignore?: boolean;
-  dryRun?: boolean;
-  json?: boolean;
-  jobs?: number;
-  timeout?: number;
-}
+type Flags = Omit<CopyOptions, "hosts" | "sources" | "dest">;
 
 /** `<path...> <dest>`: the last word is the destination. */
 function split(words: string[], usage: string): { sources: string[]; dest: string } {
