@@ -238,19 +238,8 @@ function notStarted(host: Host, code: number): HostResult {
   };
 }
 
-interface OnFlags {
-  tty?: boolean;
-  stdin?: boolean;
-  timeout?: number;
-  jobs?: number;
-  json?: boolean;
-  collapse?: boolean;
-  exclude?: string[];
-  sudo?: boolean;
-  dryRun?: boolean;
-  outDir?: string;
-  prefix?: Prefix;
-}
+/** The options as commander parses them: OnOptions less the selection and the command. */
+type OnFlags = Omit<OnOptions, "hosts" | "command">;
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
