@@ -18,6 +18,7 @@ import {
 } from "./exit.ts";
 import { PoolError } from "./errors.ts";
 import { usageStyle } from "./flags.ts";
+import { after } from "./timers.ts";
 import { consoleOutput } from "./render/out.ts";
 import type { Run } from "./deps/deps.ts";
 import { realDeps } from "./deps/real.ts";
@@ -140,7 +141,7 @@ export async function main(args: string[]): Promise<number> {
   // printed); a second one, or a verb that overstays its grace, ends pool at once.
   let hardStop: (code: number) => void = () => {};
   const stopped = new Promise<number>((resolve) => (hardStop = resolve));
-  let grace: ReturnType<typeof setTimeout> | undefined;
+  let cancelGrace = () => {};
   const listeners = STOP_SIGNALS.map((name) => {
     const listener = () => {
       if (stop.signal.aborted) return hardStop(abortCode(stop.signal));
@@ -150,7 +151,7 @@ export async function main(args: string[]): Promise<number> {
     return [name, listener] as const;
   });
   stop.signal.addEventListener("abort", () => {
-    grace = setTimeout(() => hardStop(abortCode(stop.signal)), STOP_GRACE_MS);
+    cancelGrace = after(STOP_GRACE_MS, () => hardStop(abortCode(stop.signal)));
   });
 
   let code: number = EXIT.ok;
@@ -165,8 +166,7 @@ export async function main(args: string[]): Promise<number> {
     return await Promise.race([stopped, parse(program, args).then((c) => c ?? code)]);
   } finally {
     for (const [name, listener] of listeners) Deno.removeSignalListener(name, listener);
-    // Only if set: the first touch of Deno's timers loads its Node layer (~10 ms).
-    if (grace !== undefined) clearTimeout(grace);
+    cancelGrace();
   }
 
   /** With --json, a failure is also an object on stdout: scripts parse one stream. */

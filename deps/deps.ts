@@ -6,6 +6,7 @@
  */
 
 import type { Output } from "../render/out.ts";
+import { sleep } from "../timers.ts";
 import type { Runner } from "../remote/runner.ts";
 import { readRoster, type Roster, type UpdateOptions, updateRoster } from "../roster/store.ts";
 import type { RosterEditor } from "../roster/editor.ts";
@@ -95,17 +96,7 @@ export function fileJobs(path: string): JobStore {
 export const systemClock: Clock = {
   now: () => performance.now(),
   wall: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise((resolve) => {
-      if (signal?.aborted) return resolve();
-      const timer = setTimeout(done, ms);
-      signal?.addEventListener("abort", done, { once: true });
-      function done() {
-        clearTimeout(timer);
-        signal?.removeEventListener("abort", done);
-        resolve();
-      }
-    }),
+  sleep,
 };
 
 /** Reads the roster and says aloud anything it had to repair. */

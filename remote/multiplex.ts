@@ -19,6 +19,7 @@
 
 import { sha256Hex } from "../digest.ts";
 import { join } from "../paths.ts";
+import { after } from "../timers.ts";
 import { hostKeyOptions, type ResolvedTarget, resolveTarget } from "./ssh.ts";
 
 export interface MuxSettings {
@@ -132,12 +133,12 @@ export async function answers(path: string): Promise<boolean> {
   }
   try {
     const buffer = new Uint8Array(64);
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let cancel = () => {};
     const timeout = new Promise<null>((resolve) =>
-      timer = setTimeout(() => resolve(null), HELLO_WAIT_MS)
+      cancel = after(HELLO_WAIT_MS, () => resolve(null))
     );
     const n = await Promise.race([conn.read(buffer).catch(() => null), timeout]);
-    clearTimeout(timer);
+    cancel();
     return n !== null && n > 0;
   } finally {
     conn.close();

@@ -9,6 +9,7 @@
 
 import { abortCode, EXIT, signalledCode } from "../exit.ts";
 import { concatBytes } from "../bytes.ts";
+import { after, sleep } from "../timers.ts";
 import { LineSplitter } from "./lines.ts";
 
 export type Outcome = "ok" | "failed" | "signalled" | "timeout" | "interrupted" | "unreachable";
@@ -154,30 +155,28 @@ export async function runProcess(argv: string[], options: ProcessOptions): Promi
   );
 
   let killedFor: "timeout" | "interrupted" | null = null;
-  const timers: ReturnType<typeof setTimeout>[] = [];
+  const timers: (() => void)[] = [];
   const hardKill = () => {
     signalChild(child, options.ownGroup ?? true, "SIGTERM");
     timers.push(
-      setTimeout(() => signalChild(child, options.ownGroup ?? true, "SIGKILL"), KILL_GRACE_MS),
+      after(KILL_GRACE_MS, () => signalChild(child, options.ownGroup ?? true, "SIGKILL")),
     );
   };
   const kill = (why: "timeout" | "interrupted") => {
     if (killedFor) return;
     killedFor = why;
     discarding = why === "interrupted";
-    if (options.softStop?.(closeStdin)) timers.push(setTimeout(hardKill, SOFT_STOP_GRACE_MS));
+    if (options.softStop?.(closeStdin)) timers.push(after(SOFT_STOP_GRACE_MS, hardKill));
     else hardKill();
   };
-  // An infinite deadline is no timer at all: setTimeout would wrap it into an instant kill.
-  const deadline = Number.isFinite(options.timeoutMs)
-    ? setTimeout(() => kill("timeout"), options.timeoutMs)
-    : undefined;
+  // An infinite deadline is no timer at all.
+  const cancelDeadline = after(options.timeoutMs, () => kill("timeout"));
   const onAbort = () => kill("interrupted");
   if (options.signal?.aborted) onAbort();
   options.signal?.addEventListener("abort", onAbort);
 
   const status = await child.status;
-  clearTimeout(deadline);
+  cancelDeadline();
   options.signal?.removeEventListener("abort", onAbort);
   closeStdin();
   // What the child wrote is in the pipes now, but they may never close: an
@@ -185,7 +184,7 @@ export async function runProcess(argv: string[], options: ProcessOptions): Promi
   // background job. Read until the pipes go quiet, then stop waiting.
   await Promise.all(pumps.map((p) => p.drain()));
   await sinking;
-  timers.forEach(clearTimeout);
+  timers.forEach((cancel) => cancel());
 
   const output = {
     stdout: stdout.text(),
@@ -228,7 +227,7 @@ async function spawn(
     } catch (e) {
       const exhausted = /Too many open files|EMFILE|ENFILE/.test(String((e as Error).message));
       if (!exhausted || signal?.aborted || performance.now() > giveUp) throw e;
-      await new Promise((r) => setTimeout(r, pause));
+      await sleep(pause);
     }
   }
 }
@@ -405,13 +404,13 @@ const EXITED = Symbol("exited");
 
 /** The read's result, or null if the pipe stays quiet that long. */
 async function quietOr<T>(read: Promise<T>): Promise<T | null> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let cancel = () => {};
   const quiet = new Promise<null>((resolve) =>
-    timer = setTimeout(() => resolve(null), QUIET_AFTER_EXIT_MS)
+    cancel = after(QUIET_AFTER_EXIT_MS, () => resolve(null))
   );
   try {
     return await Promise.race([read, quiet]);
   } finally {
-    clearTimeout(timer);
+    cancel();
   }
 }

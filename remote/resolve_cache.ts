@@ -26,6 +26,7 @@
 
 import { dirname, isAbsolute } from "../paths.ts";
 import { sha256Hex } from "../digest.ts";
+import { sleep } from "../timers.ts";
 import { findOnPath } from "./process.ts";
 
 const VERSION = 1;
@@ -177,7 +178,7 @@ export class ResolveCache<T> {
   #scheduleWrite(): void {
     if (this.#dirty) return;
     this.#dirty = true;
-    this.#writing = this.#writing.then(() => new Promise((r) => setTimeout(r, 0))).then(
+    this.#writing = this.#writing.then(() => sleep(0)).then(
       async () => {
         this.#dirty = false;
         const data = await this.#load();

@@ -6,6 +6,7 @@
 
 import { dirname, join } from "../paths.ts";
 import { abortCode } from "../exit.ts";
+import { sleep } from "../timers.ts";
 import { EXIT, PoolError, UsageError } from "../errors.ts";
 
 /** Creates pool's state directory 0700 (mkdir's own mode is filtered by the umask). */
@@ -121,7 +122,7 @@ async function acquire(
         `giving up after ${timeoutMs / 1000} s\n`;
       Deno.stderr.writeSync(new TextEncoder().encode(line));
     }
-    await new Promise((resolve) => setTimeout(resolve, Math.min(pause, timeoutMs - waited)));
+    await sleep(Math.min(pause, timeoutMs - waited));
   }
 }
 
