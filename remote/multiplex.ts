@@ -78,7 +78,7 @@ async function sharing(
   const path = socketPath(settings, target);
   if (path.length > MAX_SOCKET_PATH) return [];
   if (!(await ensureDir(settings.dir))) return [];
-  if (await exists(path) && !(await answers(path))) {
+  if (await master(path) === "dead") {
     try {
       await Deno.remove(path);
     } catch {
@@ -100,36 +100,33 @@ async function sharing(
   ];
 }
 
-const madeDirs = new Set<string>();
+/** Once per folder and run, however many hosts ask at once. */
+const madeDirs = new Map<string, Promise<boolean>>();
 
-async function ensureDir(dir: string): Promise<boolean> {
-  if (madeDirs.has(dir)) return true;
-  try {
-    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-    await Deno.chmod(dir, 0o700);
-    madeDirs.add(dir);
-    return true;
-  } catch {
-    return false;
+function ensureDir(dir: string): Promise<boolean> {
+  let made = madeDirs.get(dir);
+  if (!made) {
+    made = (async () => {
+      await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+      await Deno.chmod(dir, 0o700);
+      return true;
+    })().catch(() => false);
+    madeDirs.set(dir, made);
   }
+  return made;
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** A live master sends its hello as soon as a client connects. */
-export async function answers(path: string): Promise<boolean> {
+/**
+ * What sits at a control socket's path: nothing, a live master (it sends its
+ * hello as soon as a client connects), or a dead or wedged one (no listener,
+ * or no hello in time).
+ */
+async function master(path: string): Promise<"none" | "live" | "dead"> {
   let conn: Deno.UnixConn;
   try {
     conn = await Deno.connect({ transport: "unix", path });
-  } catch {
-    return false;
+  } catch (e) {
+    return e instanceof Deno.errors.NotFound ? "none" : "dead";
   }
   try {
     const buffer = new Uint8Array(64);
@@ -139,7 +136,7 @@ export async function answers(path: string): Promise<boolean> {
     );
     const n = await Promise.race([conn.read(buffer).catch(() => null), timeout]);
     cancel();
-    return n !== null && n > 0;
+    return n !== null && n > 0 ? "live" : "dead";
   } finally {
     conn.close();
   }

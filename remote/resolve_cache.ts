@@ -93,9 +93,9 @@ function globFreeFolder(pattern: string): string {
   return dirname(wild === -1 ? pattern : pattern.slice(0, wild) + "x");
 }
 
-async function stamp(path: string): Promise<string> {
+function stamp(path: string): string {
   try {
-    const s = await Deno.stat(path);
+    const s = Deno.statSync(path);
     return [s.ino, s.isDirectory ? "d" : s.size, s.mtime?.getTime(), s.ctime?.getTime()].join(":");
   } catch {
     return "-";
@@ -104,9 +104,9 @@ async function stamp(path: string): Promise<string> {
 
 export class ResolveCache<T> {
   #file: string;
-  #data: Promise<CacheFile<T>> | null = null;
-  #stamps = new Map<string, Promise<string>>();
-  #base: Promise<string> | null = null;
+  #data: CacheFile<T> | null = null;
+  #stamps = new Map<string, string>();
+  #base: string | null = null;
   #writing: Promise<void> = Promise.resolve();
   #dirty = false;
 
@@ -115,45 +115,49 @@ export class ResolveCache<T> {
   }
 
   /** The kept answer for `key`, if every stamp it was made under still holds. */
-  async get(key: string): Promise<T | undefined> {
-    const entry = (await this.#load()).entries[key];
-    if (!entry || entry.world !== await this.#world(entry.env)) return undefined;
+  get(key: string): T | undefined {
+    const entry = this.#load().entries[key];
+    if (!entry || entry.world !== this.#world(entry.env)) return undefined;
     for (const [path, was] of Object.entries(entry.stamps)) {
-      if (await this.#stamp(path) !== was) return undefined;
+      if (this.#stamp(path) !== was) return undefined;
     }
     entry.used = Date.now();
     return entry.value;
   }
 
   /** Keeps `value` for `key`, stamped now; written to the file shortly after. */
-  async put(key: string, inputs: ConfigInputs, value: T): Promise<void> {
+  put(key: string, inputs: ConfigInputs, value: T): void {
     const stamps: Record<string, string> = {};
-    for (const path of inputs.paths) stamps[path] = await this.#stamp(path);
-    const world = await this.#world(inputs.env);
-    const data = await this.#load();
+    for (const path of inputs.paths) stamps[path] = this.#stamp(path);
+    const world = this.#world(inputs.env);
+    const data = this.#load();
     data.entries[key] = { stamps, env: inputs.env, world, value, used: Date.now() };
     this.#scheduleWrite();
   }
 
-  #load(): Promise<CacheFile<T>> {
-    this.#data ??= Deno.readTextFile(this.#file).then((text) => {
-      const data = JSON.parse(text) as CacheFile<T>;
+  /** One small file, read once a run: a synchronous read costs less than an async one's round trip. */
+  #load(): CacheFile<T> {
+    if (this.#data) return this.#data;
+    try {
+      const data = JSON.parse(Deno.readTextFileSync(this.#file)) as CacheFile<T>;
       if (data?.version !== VERSION || typeof data.entries !== "object" || !data.entries) {
         throw new Error("not ours");
       }
-      return data;
-    }).catch(() => ({ version: VERSION, entries: {} }));
+      this.#data = data;
+    } catch {
+      this.#data = { version: VERSION, entries: {} };
+    }
     return this.#data;
   }
 
-  #stamp(path: string): Promise<string> {
+  #stamp(path: string): string {
     let result = this.#stamps.get(path);
-    if (!result) this.#stamps.set(path, result = stamp(path));
+    if (result === undefined) this.#stamps.set(path, result = stamp(path));
     return result;
   }
 
-  async #world(env: string[]): Promise<string> {
-    this.#base ??= (async () => {
+  #world(env: string[]): string {
+    this.#base ??= (() => {
       const path = this.env("PATH") ?? "";
       const ssh = findOnPath("ssh", path) ?? "ssh";
       let host = "";
@@ -168,10 +172,10 @@ export class ResolveCache<T> {
         host,
         path,
         ssh,
-        await this.#stamp(ssh),
+        this.#stamp(ssh),
       ].join("\0");
     })();
-    return sha256Hex([await this.#base, ...env.map((n) => `${n}=${this.env(n) ?? ""}`)].join("\0"));
+    return sha256Hex([this.#base, ...env.map((n) => `${n}=${this.env(n) ?? ""}`)].join("\0"));
   }
 
   /** One write after the current burst of answers; a failed write only costs a later miss. */
@@ -181,7 +185,7 @@ export class ResolveCache<T> {
     this.#writing = this.#writing.then(() => sleep(0)).then(
       async () => {
         this.#dirty = false;
-        const data = await this.#load();
+        const data = this.#load();
         const keys = Object.keys(data.entries);
         if (keys.length > MAX_ENTRIES) {
           keys.sort((a, b) => data.entries[a].used - data.entries[b].used);

@@ -77,34 +77,34 @@ Deno.test("ResolveCache: an answer holds until a file, a folder, a variable or t
       const cache = new ResolveCache<string>(file, env(vars));
       const inputs = await configInputs(await sshVerbose(config), "/nowhere");
       assert(inputs);
-      await cache.put("h1", inputs, value);
+      cache.put("h1", inputs, value);
       await cache.flushed();
     };
     const recall = () => new ResolveCache<string>(file, env(vars)).get("h1");
 
     await remember("v1");
-    assertEquals(await recall(), "v1");
+    assertEquals(recall(), "v1");
 
     await Deno.writeTextFile(config, "# edited\n", { append: true });
-    assertEquals(await recall(), undefined, "the config file changed");
+    assertEquals(recall(), undefined, "the config file changed");
     await remember("v2");
 
     await Deno.writeTextFile(join(dir, "conf.d", "new.conf"), "Host h1\n  Port 2201\n");
-    assertEquals(await recall(), undefined, "a file appeared where an Include looks");
+    assertEquals(recall(), undefined, "a file appeared where an Include looks");
     await remember("v3");
 
     await Deno.mkdir(join(dir, "missing.d"));
-    assertEquals(await recall(), undefined, "an Include's folder appeared");
+    assertEquals(recall(), undefined, "an Include's folder appeared");
     await remember("v4");
-    assertEquals(await recall(), "v4");
+    assertEquals(recall(), "v4");
 
     vars.WHO = "bob";
-    assertEquals(await recall(), undefined, "a variable the config uses changed");
+    assertEquals(recall(), undefined, "a variable the config uses changed");
     await remember("v5");
 
     await Deno.writeTextFile(file, "{ damaged");
-    assertEquals(await recall(), undefined, "a damaged cache is a miss, not an error");
+    assertEquals(recall(), undefined, "a damaged cache is a miss, not an error");
     await remember("v6");
-    assertEquals(await recall(), "v6");
+    assertEquals(recall(), "v6");
   });
 });

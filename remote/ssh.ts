@@ -151,7 +151,7 @@ async function probe(
 ): Promise<ResolvedTarget | null> {
   const text = probeConfig(config);
   if (text === null) return null;
-  const kept = await cache?.get(key);
+  const kept = cache?.get(key);
   if (kept) return kept;
   // A file of its own per probe, removed at once: a run killed later leaves nothing behind.
   const file = await Deno.makeTempFile({ prefix: "pool-ssh-probe-", suffix: ".conf" });
@@ -172,7 +172,7 @@ async function probe(
   const answer = parseResolved(new TextDecoder().decode(out.stdout));
   if (answer && cache) {
     const inputs = await configInputs(new TextDecoder().decode(out.stderr), file);
-    if (inputs) await cache.put(key, inputs, answer);
+    if (inputs) cache.put(key, inputs, answer);
   }
   return answer;
 }
