@@ -19,6 +19,7 @@ import {
 import { PoolError } from "./errors.ts";
 import { usageStyle } from "./flags.ts";
 import { after } from "./timers.ts";
+import { writesSettled } from "./state/pending_writes.ts";
 import { consoleOutput } from "./render/out.ts";
 import type { Run } from "./deps/deps.ts";
 import { realDeps } from "./deps/real.ts";
@@ -167,6 +168,8 @@ export async function main(args: string[]): Promise<number> {
   } finally {
     for (const [name, listener] of listeners) Deno.removeSignalListener(name, listener);
     cancelGrace();
+    // A cache write the run started (ssh -G answers, login shells) lands before pool exits.
+    await writesSettled();
   }
 
   /** With --json, a failure is also an object on stdout: scripts parse one stream. */

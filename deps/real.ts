@@ -33,6 +33,7 @@ export function muxSettings(env: (name: string) => string | undefined): MuxSetti
     persistSeconds,
     sshConfig: env("POOL_SSH_CONFIG"),
     resolveCache: join(state, "ssh-resolve-cache.json"),
+    loginShells: join(state, "login-shells.json"),
   };
 }
 

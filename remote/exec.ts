@@ -8,7 +8,14 @@ import { EXIT } from "../errors.ts";
 import { type Host, isLocal } from "../roster/host.ts";
 import { type ProcessOptions, type ProcessResult, runProcess } from "./process.ts";
 import { muxOptions, type MuxSettings } from "./multiplex.ts";
-import { DEFAULT_CONNECT_TIMEOUT, sshArgv, sshFailureReason, type SshOptions } from "./ssh.ts";
+import {
+  DEFAULT_CONNECT_TIMEOUT,
+  resolveTarget,
+  sshArgv,
+  sshFailureReason,
+  type SshOptions,
+} from "./ssh.ts";
+import { loginShells } from "./login_shells.ts";
 import { shQuote } from "./quote.ts";
 import { remoteScript, withoutComments } from "./scripts.ts";
 
@@ -77,35 +84,99 @@ export async function execOnHost(
   return await execSupervised(host, command, options);
 }
 
-let supervisor: string | undefined;
-
+/**
+ * Runs `command` under a supervisor: supervise_bash.sh where the login shell
+ * is bash (or not yet known not to be), else supervise.sh. The bash form is
+ * turned down, before anything runs, by any other shell; then the command goes
+ * again under supervise.sh, so it is tried only when the second try can be
+ * the same as the first: no stdin of pool's own to pass on, output not
+ * written straight through. Which hosts run bash is kept in the state
+ * directory (login_shells.ts).
+ */
 async function execSupervised(
   host: Host,
   command: string,
   options: ExecOptions,
 ): Promise<HostResult> {
-  supervisor ??= withoutComments(remoteScript("supervise"));
-  const nonce = crypto.randomUUID().replaceAll("-", "").slice(0, 16);
   // When the command reads stdin (the user's, or bytes pool sends), pool stops
   // it by signalling the supervisor; otherwise pool holds the supervisor's stdin.
   const watch = options.stdin !== "inherit" && options.input === undefined;
-  const remote = [
-    "sh",
-    "-c",
-    supervisor,
-    "pool-supervise",
-    nonce,
-    watch ? "watch" : "inherit",
-    command,
-  ]
-    .map(shQuote).join(" ");
+  const repeatable = options.stdin !== "inherit" && options.inputStream === undefined &&
+    !options.stdoutInherit && options.stdoutSink === undefined;
+  const account = repeatable && options.mux ? await accountOf(host, options.mux) : null;
+  const shells = loginShells(options.mux?.loginShells);
+  if (account !== null && shells.get(account) !== "other") {
+    const tried = await supervised(host, command, options, watch, "bash");
+    if (tried) {
+      if (tried.started) shells.set(account, "bash");
+      return tried.result;
+    }
+    shells.set(account, "other");
+  }
+  // Only the bash form is ever refused.
+  return (await supervised(host, command, options, watch, "sh"))!.result;
+}
+
+/** The account a command runs as (user@host:port), what login_shells.ts is keyed by. */
+async function accountOf(host: Host, mux: MuxSettings): Promise<string | null> {
+  const target = await resolveTarget(host.ssh, mux.sshConfig, mux.resolveCache);
+  return target && `${target.user}@${target.hostname}:${target.port}`;
+}
+
+let shSupervisor: string | undefined;
+let bashSupervisor: string | undefined;
+
+/** The remote command line that runs `command` under the supervisor of `form`. */
+export function supervisorLine(
+  form: "sh" | "bash",
+  nonce: string,
+  watch: boolean,
+  command: string,
+): string {
+  const mode = watch ? "watch" : "inherit";
+  if (form === "bash") {
+    bashSupervisor ??= withoutComments(remoteScript("supervise_bash"));
+    // `set --` first: any shell takes it harmlessly before the script's first line turns it away.
+    return `set -- ${[nonce, mode, command].map(shQuote).join(" ")}\n${bashSupervisor}`;
+  }
+  shSupervisor ??= withoutComments(remoteScript("supervise"));
+  return ["sh", "-c", shSupervisor, "pool-supervise", nonce, mode, command].map(shQuote).join(" ");
+}
+
+/**
+ * One supervised run; null when the bash form's first line stopped it in a
+ * shell that is not bash, so nothing ran. The bash form holds back what comes
+ * before the supervisor's marker (rc-file output, a refusing shell's words)
+ * until the marker shows that the supervisor runs.
+ */
+async function supervised(
+  host: Host,
+  command: string,
+  options: ExecOptions,
+  watch: boolean,
+  form: "sh" | "bash",
+): Promise<{ result: HostResult; started: boolean } | null> {
+  const nonce = crypto.randomUUID().replaceAll("-", "").slice(0, 16);
   let pid: number | null = null;
-  const result = await execPlain(host, remote, {
+  const held: (() => void)[] | null = form === "bash" ? [] : null;
+  const release = () => {
+    held?.splice(0).forEach((show) => show());
+  };
+  const hold = <T>(pass?: (value: T) => void) =>
+    pass && held ? (value: T) => (pid === null ? held.push(() => pass(value)) : pass(value)) : pass;
+  const result = await execPlain(host, supervisorLine(form, nonce, watch, command), {
     ...options,
+    onStdoutChunk: hold(options.onStdoutChunk),
+    onStdoutLine: hold(options.onStdoutLine),
+    onStderrChunk: hold(options.onStderrChunk),
+    onStderrLine: hold(options.onStderrLine),
     holdStdin: watch,
     marker: {
       prefix: `@@pool-${nonce} `,
-      onMarker: (line) => (pid = Number(line.split(" ")[1]) || null),
+      onMarker: (line) => {
+        pid = Number(line.split(" ")[1]) || null;
+        release();
+      },
     },
     softStop: (closeStdin) => {
       if (pid === null) return false; // nothing started there yet: just end our ssh
@@ -116,7 +187,25 @@ async function execSupervised(
       return true;
     },
   });
-  if (pid === null || result.outcome !== "failed" && result.outcome !== "unreachable") {
+  if (pid === null && form === "bash" && refused(result)) return null;
+  release();
+  return { result: settle(result, pid !== null), started: pid !== null };
+}
+
+/**
+ * No marker, yet the far side ended normally: its shell stopped before the
+ * supervisor's first words, and so before the command. Not a broken or
+ * stopped connection (255, a timeout, an interrupt): there the command may
+ * have started, and is never sent twice.
+ */
+function refused(result: HostResult): boolean {
+  return (result.outcome === "ok" || result.outcome === "failed") &&
+    result.code !== EXIT.unreachable;
+}
+
+/** What a supervised run's exit means, once it is known whether the command started. */
+function settle(result: HostResult, started: boolean): HostResult {
+  if (!started || result.outcome !== "failed" && result.outcome !== "unreachable") {
     return result;
   }
   // The command ran. 255 now means the connection broke under it, or the command's own 255.

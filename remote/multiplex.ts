@@ -31,6 +31,8 @@ export interface MuxSettings {
   sshConfig?: string;
   /** Where `ssh -G` answers are kept between runs (resolve_cache.ts); none: asked every run. */
   resolveCache?: string;
+  /** Which hosts' login shell is bash, kept between runs (login_shells.ts); none: this run only. */
+  loginShells?: string;
 }
 
 /** Unix socket paths are limited to ~104 bytes (macOS) / 108 (Linux). */

@@ -27,6 +27,7 @@
 import { dirname, isAbsolute } from "../paths.ts";
 import { sha256Hex } from "../digest.ts";
 import { sleep } from "../timers.ts";
+import { trackWrite } from "../state/pending_writes.ts";
 import { findOnPath } from "./process.ts";
 
 const VERSION = 1;
@@ -200,6 +201,7 @@ export class ResolveCache<T> {
         }
       },
     );
+    trackWrite(this.#writing);
   }
 
   /** Resolves when what was put so far is on disk (for tests). */

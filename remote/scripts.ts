@@ -10,10 +10,12 @@ import follow from "./follow.sh" with { type: "text" };
 import kill from "./kill.sh" with { type: "text" };
 import launch from "./launch.sh" with { type: "text" };
 import supervise from "./supervise.sh" with { type: "text" };
+import superviseBash from "./supervise_bash.sh" with { type: "text" };
 import { probeScript } from "../probes/mod.ts";
 
 const SCRIPTS = {
   supervise,
+  supervise_bash: superviseBash,
   launch,
   kill: proc + kill,
   follow: proc + follow,

@@ -1,0 +1,62 @@
+/**
+ * The bash supervisor is sent to hosts whose login shell only pool's records
+ * say is bash: in any other shell its command line must run nothing and say
+ * no marker, so that pool may send the command again under supervise.sh.
+ * Run here, in a temp folder, with each shell this machine has.
+ */
+
+import { assert, assertEquals } from "../tests/assert.ts";
+import { findOnPath } from "./process.ts";
+import { supervisorLine } from "./exec.ts";
+
+const OTHERS = ["dash", "sh", "zsh", "fish", "ksh", "mksh", "tcsh", "csh"];
+
+async function runIn(shell: string[], line: string, dir: string) {
+  const out = await new Deno.Command(shell[0], {
+    args: [...shell.slice(1), "-c", line],
+    cwd: dir,
+    env: { SHELL: shell[0] },
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  await out.stdin.close();
+  const done = await out.output();
+  return { code: done.code, stderr: new TextDecoder().decode(done.stderr) };
+}
+
+Deno.test("the bash supervisor runs nothing in a shell that is not bash", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pool-supervise-" });
+  try {
+    // Not bash under another name (sh is bash on some systems).
+    const shells: string[][] = OTHERS.map((name) => findOnPath(name))
+      .filter((p): p is string => p !== null && !Deno.realPathSync(p).endsWith("/bash"))
+      .map((p) => [p]);
+    const busybox = findOnPath("busybox");
+    if (busybox) shells.push([busybox, "sh"]);
+    assert(shells.length > 0, "no shell but bash to try");
+    for (const shell of shells) {
+      const line = supervisorLine("bash", "n0nce", true, "echo ran >> ran.txt");
+      const r = await runIn(shell, line, dir);
+      assert(!r.stderr.includes("@@pool-n0nce"), `${shell.join(" ")} said the marker`);
+      const ran = await Deno.readTextFile(`${dir}/ran.txt`).catch(() => "");
+      assertEquals(ran, "", `${shell.join(" ")} ran the command (exit ${r.code})`);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("in bash it says the marker, runs the command once, and exits with its code", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pool-supervise-" });
+  try {
+    const bash = findOnPath("bash")!;
+    const line = supervisorLine("bash", "n0nce", false, "echo ran >> ran.txt; exit 7");
+    const r = await runIn([bash], line, dir);
+    assertEquals(r.code, 7);
+    assert(r.stderr.startsWith("@@pool-n0nce "), r.stderr);
+    assertEquals(await Deno.readTextFile(`${dir}/ran.txt`), "ran\n");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,93 @@
+/**
+ * Two supervisors, one contract, against real sshd hosts: root's login shell
+ * there is bash (it runs supervise_bash.sh itself), the test user `plain`'s
+ * is /bin/sh (it gets supervise.sh). pool learns which is which, keeps it in
+ * login-shells.json, and a wrong record costs a round trip, never a result.
+ */
+
+import { join } from "node:path";
+import { assertEquals } from "./assert.ts";
+import { fleetTest, pool, spawnPool, writeRoster } from "./helpers.ts";
+import { assertGone, running } from "./procs.ts";
+
+/** The start of the supervisor's command line, as the command's shell sees its parent. */
+const PARENT = `head -c 9 /proc/$PPID/cmdline | tr '\\0' ' '; echo`;
+
+fleetTest("each login shell gets the supervisor it can run, and stop still means stop", 1, async (
+  t,
+  fleet,
+) => {
+  await writeRoster(fleet, [{ name: "root", ssh: "h1" }, { name: "plain", ssh: "plain@h1" }]);
+  const file = join(fleet.dir, "state", "login-shells.json");
+  const records = async () =>
+    Object.entries(
+      JSON.parse(await Deno.readTextFile(file)).hosts as Record<
+        string,
+        { shell: string; at: number }
+      >,
+    );
+  const recordOf = async (user: string) =>
+    (await records()).find(([key]) => key.startsWith(`${user}@`))?.[1];
+
+  // One host each, as a fan-out (--prefix): the path `pool on` takes for many hosts.
+  const on = (who: string, ...rest: string[]) =>
+    pool(fleet, ["on", who, "--prefix", "host:", ...rest]);
+  const linesOf = (who: string, stdout: string) =>
+    stdout.split("\n").filter((l) => l.startsWith(`${who}: `));
+  const COUNT = "echo x >> ~/runs; wc -l < ~/runs";
+
+  await t.step("bash: the login shell is the supervisor, and pool remembers it", async () => {
+    const r = await on("root", PARENT);
+    assertEquals([r.code, r.stderr, r.stdout], [0, "", "root: bash -c s\n"]);
+    assertEquals((await recordOf("root"))?.shell, "bash");
+  });
+
+  await t.step(
+    "sh: turned away before anything runs, then run once under supervise.sh",
+    async () => {
+      const r = await on("plain", `${PARENT}; ${COUNT}`);
+      assertEquals([r.code, r.stderr, r.stdout], [0, "", "plain: sh -c non\nplain: 1\n"]);
+      assertEquals((await recordOf("plain"))?.shell, "other");
+    },
+  );
+
+  await t.step("a host known not to run bash is not asked again", async () => {
+    const before = await recordOf("plain");
+    const r = await on("plain,root", COUNT);
+    assertEquals([r.code, r.stderr], [0, ""]);
+    assertEquals(linesOf("plain", r.stdout), ["plain: 2"]);
+    assertEquals(await recordOf("plain"), before, "a refusal would have renewed the record");
+  });
+
+  await t.step("a stale record (the shell changed) costs a retry, not a result", async () => {
+    const data = JSON.parse(await Deno.readTextFile(file));
+    for (const key of Object.keys(data.hosts)) {
+      if (key.startsWith("plain@")) data.hosts[key] = { shell: "bash", at: Date.now() };
+    }
+    await Deno.writeTextFile(file, JSON.stringify(data));
+    const r = await on("plain", COUNT);
+    assertEquals([r.code, r.stderr, r.stdout], [0, "", "plain: 3\n"], "ran once, quietly");
+    assertEquals((await recordOf("plain"))?.shell, "other");
+  });
+
+  let n = 27180;
+  for (const who of ["root", "plain"]) {
+    await t.step(`${who}: a killed command is 128+n, a deadline ends its whole tree`, async () => {
+      const segv = await on(who, "kill -SEGV $$");
+      assertEquals(segv.code, 139, segv.stderr);
+      const marker = String(++n);
+      const r = await on(who, "--timeout", "2", `sh -c 'sleep ${n} & sleep ${n} & wait'`);
+      assertEquals(r.code, 124, r.stderr);
+      await assertGone(marker, `${who}: after --timeout`);
+    });
+
+    await t.step(`${who}: SIGKILL to pool ends the command (the held stdin ends)`, async () => {
+      const marker = String(++n);
+      const child = spawnPool(fleet, ["on", who, "--prefix", "host:", `sh -c 'sleep ${n} & wait'`]);
+      await running(`sleep ${marker}`);
+      Deno.kill(child.pid, "SIGKILL");
+      await child.output();
+      await assertGone(marker, `${who}: after pool was SIGKILLed`);
+    });
+  }
+}, { users: true });
