@@ -24,6 +24,12 @@ exec 3<&0
 # (macOS, Debian); without either only the command itself can be stopped.
 grouped=
 if command -v setsid >/dev/null 2>&1 || command -v perl >/dev/null 2>&1; then grouped=1; fi
+# A login bash that handed over to this sh lowered SHLVL again (bash -c does,
+# before its exec); one level up, the shell below counts as nested and does
+# not read ~/.bashrc a second time, as sshd's own shell already did.
+case ${SHLVL-} in '' | *[!0-9]*) SHLVL=0 ;; esac
+SHLVL=$((SHLVL + 1))
+export SHLVL
 start() {
   if command -v setsid >/dev/null 2>&1; then
     exec setsid "$shell" -c "$command"

@@ -19,25 +19,26 @@ case $- in *m*) ;; *) exit 97 ;; esac
 __pool_nonce=$1 __pool_mode=$2 __pool_command=$3
 printf '@@pool-%s %s\n' "$__pool_nonce" "$$" >&2
 
-# The watcher reads the real stdin from fd 3.
-exec 3<&0
-# The shell running COMMAND sees the shell level supervise.sh's would: this
-# shell's own, as if the login shell had handed over to it (bash -c does).
+# Its own words from here on, and job control's ("[1]+ Done" on stdout), are
+# no one's business: the real stdin, stdout and stderr wait on 3, 4 and 5 for
+# the command and the watcher.
+exec 3<&0 4>&1 5>&2 >/dev/null 2>/dev/null
+# The shell running COMMAND is one level below this one, so it does not read
+# ~/.bashrc a second time: this shell, sshd's, already did.
 if [ "$__pool_mode" = watch ]; then
   (
-    exec 3<&-
-    SHLVL=$((SHLVL - 1)) exec "${SHELL:-/bin/sh}" -c "$__pool_command"
+    exec 1>&4 2>&5 3<&- 4>&- 5>&-
+    exec "${SHELL:-/bin/sh}" -c "$__pool_command"
   ) </dev/null &
 else
   (
-    exec 3<&-
-    SHLVL=$((SHLVL - 1)) exec "${SHELL:-/bin/sh}" -c "$__pool_command"
+    exec 1>&4 2>&5 3<&- 4>&- 5>&-
+    exec "${SHELL:-/bin/sh}" -c "$__pool_command"
   ) &
 fi
 __pool_child=$!
 set +m
-# From here on the supervisor's own words would be mistaken for the command's.
-exec 2>/dev/null
+exec 4>&- 5>&-
 
 # shellcheck disable=SC2317 # called from the traps below
 __pool_stop() {

@@ -42,6 +42,13 @@ fleetTest("each login shell gets the supervisor it can run, and stop still means
     assertEquals((await recordOf("root"))?.shell, "bash");
   });
 
+  await t.step("bash: nothing but the command's output (job control says nothing)", async () => {
+    for (let i = 0; i < 10; i++) {
+      const r = await on("root", "true");
+      assertEquals([r.code, r.stdout, r.stderr], [0, "", ""], `run ${i}`);
+    }
+  });
+
   await t.step(
     "sh: turned away before anything runs, then run once under supervise.sh",
     async () => {
@@ -90,4 +97,21 @@ fleetTest("each login shell gets the supervisor it can run, and stop still means
       await assertGone(marker, `${who}: after pool was SIGKILLed`);
     });
   }
+
+  await t.step(
+    "~/.bashrc is read once per command, by sshd's shell, under either supervisor",
+    async () => {
+      const setup = await on(
+        "root",
+        "echo 'echo x >> ~/bashrc-reads' > ~/.bashrc; : > ~/bashrc-reads",
+      );
+      assertEquals(setup.code, 0, setup.stderr);
+      // Each read is itself a command: it counts its own reading of ~/.bashrc.
+      const reads = async () => (await on("root", "wc -l < ~/bashrc-reads")).stdout;
+      assertEquals(await reads(), "root: 1\n", "bash form: one read");
+      const foreground = await pool(fleet, ["on", "root", "true"]);
+      assertEquals(foreground.code, 0, foreground.stderr);
+      assertEquals(await reads(), "root: 3\n", "sh form (a foreground command): one read");
+    },
+  );
 }, { users: true });
