@@ -108,13 +108,18 @@ async function execSupervised(
   if (account !== null && shells.get(account) !== "other") {
     const tried = await supervised(host, command, options, watch, "bash");
     if (tried) {
-      if (tried.started) shells.set(account, "bash");
+      if (tried.loginShell !== null) shells.set(account, "bash");
       return tried.result;
     }
     shells.set(account, "other");
   }
   // Only the bash form is ever refused.
-  return (await supervised(host, command, options, watch, "sh"))!.result;
+  const plain = (await supervised(host, command, options, watch, "sh"))!;
+  // The account got bash since it turned the bash form down (not just now).
+  if (account !== null && plain.loginShell === "bash" && shells.refusedLongAgo(account)) {
+    shells.set(account, "bash");
+  }
+  return plain.result;
 }
 
 /** The account a command runs as (user@host:port), what login_shells.ts is keyed by. */
@@ -155,9 +160,11 @@ async function supervised(
   options: ExecOptions,
   watch: boolean,
   form: "sh" | "bash",
-): Promise<{ result: HostResult; started: boolean } | null> {
+): Promise<{ result: HostResult; loginShell: string | null } | null> {
   const nonce = crypto.randomUUID().replaceAll("-", "").slice(0, 16);
   let pid: number | null = null;
+  // The marker: `@@pool-NONCE PID LOGIN-SHELL` (supervise.sh names it; the bash form is bash).
+  let loginShell: string | null = null;
   const held: (() => void)[] | null = form === "bash" ? [] : null;
   const release = () => {
     held?.splice(0).forEach((show) => show());
@@ -174,7 +181,9 @@ async function supervised(
     marker: {
       prefix: `@@pool-${nonce} `,
       onMarker: (line) => {
-        pid = Number(line.split(" ")[1]) || null;
+        const [, said, shell] = line.split(" ");
+        pid = Number(said) || null;
+        loginShell = form === "bash" ? "bash" : shell ?? "";
         release();
       },
     },
@@ -189,7 +198,7 @@ async function supervised(
   });
   if (pid === null && form === "bash" && refused(result)) return null;
   release();
-  return { result: settle(result, pid !== null), started: pid !== null };
+  return { result: settle(result, pid !== null), loginShell };
 }
 
 /**

@@ -3,8 +3,10 @@
  * `<state>/login-shells.json`, keyed by user@host:port. It decides which
  * supervisor a command goes under (exec.ts): a bash login shell runs
  * supervise_bash.sh itself, any other gets supervise.sh. A host never seen is
- * tried as bash; one that turned it down is asked again after a day, in case
- * its account got bash since. A wrong or lost record costs one extra round
+ * tried as bash. One that turned it down is "other" until supervise.sh, run
+ * there, says the login shell is bash now, and the refusal is a day old: an
+ * account whose forced command runs instead of any supervisor never says so,
+ * and is not asked twice again. A wrong or lost record costs one extra round
  * trip, never a wrong result: the bash form refuses to run in another shell.
  */
 
@@ -34,11 +36,15 @@ export class LoginShells {
     this.#file = file;
   }
 
-  /** What `key`'s login shell is known to be; undefined when never seen, or turned down a day ago. */
-  get(key: string, now = Date.now()): LoginShell | undefined {
+  /** What `key`'s login shell is known to be; undefined when never seen. */
+  get(key: string): LoginShell | undefined {
+    return this.#load()[key]?.shell;
+  }
+
+  /** Whether `key` turned the bash form down more than a day ago (or never did). */
+  refusedLongAgo(key: string, now = Date.now()): boolean {
     const known = this.#load()[key];
-    if (!known || known.shell === "other" && now - known.at > RETRY_OTHER_MS) return undefined;
-    return known.shell;
+    return known?.shell !== "other" || now - known.at > RETRY_OTHER_MS;
   }
 
   set(key: string, shell: LoginShell, now = Date.now()): void {

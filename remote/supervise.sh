@@ -3,9 +3,9 @@
 #
 #   sh -c "<this script>" pool-supervise NONCE watch|inherit COMMAND
 #
-# It says its pid on stderr first ("@@pool-NONCE PID"), then runs COMMAND with
-# the login shell as the leader of a process group of its own, and ends that
-# whole group — TERM, then KILL 2 s later — when pool signals it (TERM, HUP,
+# It says its pid and the login shell's name on stderr first ("@@pool-NONCE
+# PID bash"), then runs COMMAND with the login shell as the leader of a
+# process group of its own, and ends that whole group — TERM, then KILL 2 s later — when pool signals it (TERM, HUP,
 # INT), or, in watch mode, when its stdin reaches end of file: pool holds that
 # pipe open and never writes, so end of file means pool, its ssh or the
 # connection is gone. In watch mode COMMAND gets no stdin; in inherit mode it
@@ -15,7 +15,7 @@ nonce=$1
 mode=$2
 command=$3
 shell=${SHELL:-/bin/sh}
-printf '@@pool-%s %s\n' "$nonce" "$$" >&2
+printf '@@pool-%s %s %s\n' "$nonce" "$$" "${SHELL##*/}" >&2
 
 # A background job's stdin is /dev/null unless redirected: keep the real one on fd 3.
 exec 3<&0

@@ -77,6 +77,21 @@ fleetTest("each login shell gets the supervisor it can run, and stop still means
     assertEquals((await recordOf("plain"))?.shell, "other");
   });
 
+  await t.step(
+    "a day-old refusal is revised once supervise.sh says the shell is bash",
+    async () => {
+      const data = JSON.parse(await Deno.readTextFile(file));
+      for (const key of Object.keys(data.hosts)) {
+        data.hosts[key] = { shell: "other", at: Date.now() - 2 * 24 * 3600_000 };
+      }
+      await Deno.writeTextFile(file, JSON.stringify(data));
+      const r = await on("root,plain", "true");
+      assertEquals([r.code, r.stderr], [0, ""]);
+      assertEquals((await recordOf("root"))?.shell, "bash", "root's login shell is bash");
+      assertEquals((await recordOf("plain"))?.shell, "other", "plain's is sh");
+    },
+  );
+
   let n = 27180;
   for (const who of ["root", "plain"]) {
     await t.step(`${who}: a killed command is 128+n, a deadline ends its whole tree`, async () => {
