@@ -19,7 +19,7 @@ import {
 import { PoolError } from "./errors.ts";
 import { usageStyle } from "./flags.ts";
 import { after } from "./timers.ts";
-import { writesSettled } from "./state/pending_writes.ts";
+import { writesSettled } from "./state/cache_file.ts";
 import { consoleOutput } from "./render/out.ts";
 import type { Run } from "./deps/deps.ts";
 import { realDeps } from "./deps/real.ts";

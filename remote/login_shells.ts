@@ -10,94 +10,46 @@
  * trip, never a wrong result: the bash form refuses to run in another shell.
  */
 
-import { sleep } from "../timers.ts";
-import { trackWrite } from "../state/pending_writes.ts";
+import { CacheFile } from "../state/cache_file.ts";
 
 export type LoginShell = "bash" | "other";
 
-const VERSION = 1;
-const RETRY_OTHER_MS = 24 * 3600_000;
-/** Enough for any fleet; the oldest go first. */
-const MAX_HOSTS = 2000;
+const DAY_MS = 24 * 3600_000;
 
-interface Record {
+interface Known {
   shell: LoginShell;
   at: number;
 }
 
 export class LoginShells {
-  #file: string | undefined;
-  #hosts: { [key: string]: Record } | null = null;
-  #writing: Promise<void> = Promise.resolve();
-  #dirty = false;
+  #cache: CacheFile<Known>;
 
   /** No file: remembered for this run only. */
   constructor(file?: string) {
-    this.#file = file;
+    this.#cache = new CacheFile<Known>(file, { version: 1, max: 2000, age: (k) => k.at });
   }
 
   /** What `key`'s login shell is known to be; undefined when never seen. */
   get(key: string): LoginShell | undefined {
-    return this.#load()[key]?.shell;
+    return this.#cache.entries()[key]?.shell;
   }
 
   /** Whether `key` turned the bash form down more than a day ago (or never did). */
   refusedLongAgo(key: string, now = Date.now()): boolean {
-    const known = this.#load()[key];
-    return known?.shell !== "other" || now - known.at > RETRY_OTHER_MS;
+    const known = this.#cache.entries()[key];
+    return known?.shell !== "other" || now - known.at > DAY_MS;
   }
 
   set(key: string, shell: LoginShell, now = Date.now()): void {
-    const hosts = this.#load();
-    if (hosts[key]?.shell === shell && shell === "bash") return;
-    hosts[key] = { shell, at: now };
-    this.#scheduleWrite();
-  }
-
-  /** One small file, read once a run. */
-  #load(): { [key: string]: Record } {
-    if (this.#hosts) return this.#hosts;
-    this.#hosts = {};
-    if (!this.#file) return this.#hosts;
-    try {
-      const data = JSON.parse(Deno.readTextFileSync(this.#file));
-      if (data?.version === VERSION && typeof data.hosts === "object" && data.hosts) {
-        this.#hosts = data.hosts;
-      }
-    } catch { /* none yet, or not ours: start afresh */ }
-    return this.#hosts!;
-  }
-
-  /** One write after the current burst; a lost write only costs a later extra round trip. */
-  #scheduleWrite(): void {
-    if (!this.#file || this.#dirty) return;
-    const file = this.#file;
-    this.#dirty = true;
-    this.#writing = this.#writing.then(() => sleep(0)).then(async () => {
-      this.#dirty = false;
-      const hosts = this.#load();
-      const keys = Object.keys(hosts);
-      if (keys.length > MAX_HOSTS) {
-        keys.sort((a, b) => hosts[a].at - hosts[b].at);
-        for (const key of keys.slice(0, keys.length - MAX_HOSTS)) delete hosts[key];
-      }
-      const temp = `${file}.tmp-${Deno.pid}`;
-      try {
-        await Deno.writeTextFile(temp, JSON.stringify({ version: VERSION, hosts }), {
-          mode: 0o600,
-        });
-        await Deno.rename(temp, file);
-      } catch {
-        await Deno.remove(temp).catch(() => {});
-      }
-    });
-    trackWrite(this.#writing);
+    const entries = this.#cache.entries();
+    if (entries[key]?.shell === shell && shell === "bash") return;
+    entries[key] = { shell, at: now };
+    this.#cache.changed();
   }
 
   /** Resolves when what was set so far is on disk (for tests). */
-  async flushed(): Promise<void> {
-    while (this.#dirty) await this.#writing;
-    await this.#writing;
+  flushed(): Promise<void> {
+    return this.#cache.flushed();
   }
 }
 

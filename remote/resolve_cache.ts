@@ -26,12 +26,10 @@
 
 import { dirname, isAbsolute } from "../paths.ts";
 import { sha256Hex } from "../digest.ts";
-import { sleep } from "../timers.ts";
-import { trackWrite } from "../state/pending_writes.ts";
+import { CacheFile } from "../state/cache_file.ts";
 import { findOnPath } from "./process.ts";
 
-const VERSION = 1;
-/** Enough for every target of a large fleet under a few configs; the oldest go first. */
+/** Enough for every target of a large fleet under a few configs; the least used go first. */
 const MAX_ENTRIES = 2000;
 
 /** What ssh's `-v` output says it read, for the stamps above; null when the answer must not be kept. */
@@ -47,11 +45,6 @@ interface Entry<T> {
   world: string;
   value: T;
   used: number;
-}
-
-interface CacheFile<T> {
-  version: number;
-  entries: Record<string, Entry<T>>;
 }
 
 /**
@@ -104,20 +97,21 @@ function stamp(path: string): string {
 }
 
 export class ResolveCache<T> {
-  #file: string;
-  #data: CacheFile<T> | null = null;
+  #cache: CacheFile<Entry<T>>;
   #stamps = new Map<string, string>();
   #base: string | null = null;
-  #writing: Promise<void> = Promise.resolve();
-  #dirty = false;
 
   constructor(file: string, private readonly env: (name: string) => string | undefined) {
-    this.#file = file;
+    this.#cache = new CacheFile<Entry<T>>(file, {
+      version: 1,
+      max: MAX_ENTRIES,
+      age: (e) => e.used,
+    });
   }
 
   /** The kept answer for `key`, if every stamp it was made under still holds. */
   get(key: string): T | undefined {
-    const entry = this.#load().entries[key];
+    const entry = this.#cache.entries()[key];
     if (!entry || entry.world !== this.#world(entry.env)) return undefined;
     for (const [path, was] of Object.entries(entry.stamps)) {
       if (this.#stamp(path) !== was) return undefined;
@@ -131,24 +125,8 @@ export class ResolveCache<T> {
     const stamps: Record<string, string> = {};
     for (const path of inputs.paths) stamps[path] = this.#stamp(path);
     const world = this.#world(inputs.env);
-    const data = this.#load();
-    data.entries[key] = { stamps, env: inputs.env, world, value, used: Date.now() };
-    this.#scheduleWrite();
-  }
-
-  /** One small file, read once a run: a synchronous read costs less than an async one's round trip. */
-  #load(): CacheFile<T> {
-    if (this.#data) return this.#data;
-    try {
-      const data = JSON.parse(Deno.readTextFileSync(this.#file)) as CacheFile<T>;
-      if (data?.version !== VERSION || typeof data.entries !== "object" || !data.entries) {
-        throw new Error("not ours");
-      }
-      this.#data = data;
-    } catch {
-      this.#data = { version: VERSION, entries: {} };
-    }
-    return this.#data;
+    this.#cache.entries()[key] = { stamps, env: inputs.env, world, value, used: Date.now() };
+    this.#cache.changed();
   }
 
   #stamp(path: string): string {
@@ -179,34 +157,8 @@ export class ResolveCache<T> {
     return sha256Hex([this.#base, ...env.map((n) => `${n}=${this.env(n) ?? ""}`)].join("\0"));
   }
 
-  /** One write after the current burst of answers; a failed write only costs a later miss. */
-  #scheduleWrite(): void {
-    if (this.#dirty) return;
-    this.#dirty = true;
-    this.#writing = this.#writing.then(() => sleep(0)).then(
-      async () => {
-        this.#dirty = false;
-        const data = this.#load();
-        const keys = Object.keys(data.entries);
-        if (keys.length > MAX_ENTRIES) {
-          keys.sort((a, b) => data.entries[a].used - data.entries[b].used);
-          for (const key of keys.slice(0, keys.length - MAX_ENTRIES)) delete data.entries[key];
-        }
-        const temp = `${this.#file}.tmp-${Deno.pid}`;
-        try {
-          await Deno.writeTextFile(temp, JSON.stringify(data), { mode: 0o600 });
-          await Deno.rename(temp, this.#file);
-        } catch {
-          await Deno.remove(temp).catch(() => {});
-        }
-      },
-    );
-    trackWrite(this.#writing);
-  }
-
   /** Resolves when what was put so far is on disk (for tests). */
-  async flushed(): Promise<void> {
-    while (this.#dirty) await this.#writing;
-    await this.#writing;
+  flushed(): Promise<void> {
+    return this.#cache.flushed();
   }
 }

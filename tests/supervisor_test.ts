@@ -21,7 +21,7 @@ fleetTest("each login shell gets the supervisor it can run, and stop still means
   const file = join(fleet.dir, "state", "login-shells.json");
   const records = async () =>
     Object.entries(
-      JSON.parse(await Deno.readTextFile(file)).hosts as Record<
+      JSON.parse(await Deno.readTextFile(file)).entries as Record<
         string,
         { shell: string; at: number }
       >,
@@ -68,8 +68,8 @@ fleetTest("each login shell gets the supervisor it can run, and stop still means
 
   await t.step("a stale record (the shell changed) costs a retry, not a result", async () => {
     const data = JSON.parse(await Deno.readTextFile(file));
-    for (const key of Object.keys(data.hosts)) {
-      if (key.startsWith("plain@")) data.hosts[key] = { shell: "bash", at: Date.now() };
+    for (const key of Object.keys(data.entries)) {
+      if (key.startsWith("plain@")) data.entries[key] = { shell: "bash", at: Date.now() };
     }
     await Deno.writeTextFile(file, JSON.stringify(data));
     const r = await on("plain", COUNT);
@@ -81,8 +81,8 @@ fleetTest("each login shell gets the supervisor it can run, and stop still means
     "a day-old refusal is revised once supervise.sh says the shell is bash",
     async () => {
       const data = JSON.parse(await Deno.readTextFile(file));
-      for (const key of Object.keys(data.hosts)) {
-        data.hosts[key] = { shell: "other", at: Date.now() - 2 * 24 * 3600_000 };
+      for (const key of Object.keys(data.entries)) {
+        data.entries[key] = { shell: "other", at: Date.now() - 2 * 24 * 3600_000 };
       }
       await Deno.writeTextFile(file, JSON.stringify(data));
       const r = await on("root,plain", "true");
