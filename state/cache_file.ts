@@ -2,13 +2,14 @@
  * A small JSON cache in the state directory (`{ version, entries }`): read
  * once a run, synchronously (one small file costs less than an async round
  * trip on every run's critical path), kept in memory, and written once after
- * each burst of changes, by temp file and rename. A missing, damaged or
+ * each burst of changes (writeFileAtomically). A missing, damaged or
  * foreign file is an empty cache; a lost write only costs a later miss. The
  * end of every run waits for the writes it started (`writesSettled`), but
  * never for long: a hung exit would cost the user more than the miss.
  */
 
 import { sleep } from "../timers.ts";
+import { writeFileAtomically } from "./files.ts";
 
 export interface CacheOptions<E> {
   version: number;
@@ -57,14 +58,8 @@ export class CacheFile<E> {
         keys.sort((a, b) => this.options.age(entries[a]) - this.options.age(entries[b]));
         for (const key of keys.slice(0, keys.length - this.options.max)) delete entries[key];
       }
-      const temp = `${file}.tmp-${Deno.pid}`;
       const text = JSON.stringify({ version: this.options.version, entries });
-      try {
-        await Deno.writeTextFile(temp, text, { mode: 0o600 });
-        await Deno.rename(temp, file);
-      } catch {
-        await Deno.remove(temp).catch(() => {});
-      }
+      await writeFileAtomically(file, text).catch(() => {});
     });
     const write = this.#writing;
     pending.add(write);
@@ -82,6 +77,7 @@ const pending = new Set<Promise<unknown>>();
 
 /** Resolves when every cache write of this run is done, or after `patienceMs`, whichever is first. */
 export async function writesSettled(patienceMs = 1000): Promise<void> {
+  if (pending.size === 0) return;
   const stop = new AbortController();
   const gaveUp = sleep(patienceMs, stop.signal).then(() => true);
   while (pending.size > 0) {
