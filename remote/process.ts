@@ -247,32 +247,35 @@ const SETSID = ["/usr/bin/setsid", "/bin/setsid"].find((path) => {
   }
 }) ?? null;
 
-const found = new Map<string, string>();
-
 /**
  * `program` as the exec would find it on PATH, found here so that a missing
  * one fails the spawn (as without setsid) instead of becoming setsid's exit 127.
  */
 function onPath(program: string): string {
   if (program.includes("/")) return program;
-  let path = found.get(program);
-  if (path === undefined) {
-    path = findOnPath(program) ?? undefined;
-    if (path === undefined) {
-      throw new Deno.errors.NotFound(`Failed to spawn '${program}': entity not found`);
-    }
-    found.set(program, path);
+  const path = findOnPath(program);
+  if (path === null) {
+    throw new Deno.errors.NotFound(`Failed to spawn '${program}': entity not found`);
   }
   return path;
 }
 
+/** What findOnPath found, per program and PATH: ssh is looked for once a run, not once a host. */
+const found = new Map<string, string>();
+
 /** The first executable file named `program` in the folders of `path` (a PATH value), as a shell finds it. */
 export function findOnPath(program: string, path = Deno.env.get("PATH") ?? ""): string | null {
+  const key = `${program}\0${path}`;
+  const known = found.get(key);
+  if (known !== undefined) return known;
   for (const dir of path.split(":")) {
     const candidate = `${dir || "."}/${program}`;
     try {
       const info = Deno.statSync(candidate);
-      if (info.isFile && (info.mode ?? 0o111) & 0o111) return candidate;
+      if (info.isFile && (info.mode ?? 0o111) & 0o111) {
+        found.set(key, candidate);
+        return candidate;
+      }
     } catch { /* next */ }
   }
   return null;
