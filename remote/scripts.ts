@@ -2,20 +2,22 @@
  * The shell scripts remote/ sends. They are imported as text, so the bundle
  * (`deno task build`) and `deno compile` carry them inside the program. Job
  * scripts that need `start_of` or `still_runs` (kill, follow, and the jobs
- * probe) get remote/_proc.sh before them: one copy of each function.
+ * probe) get remote/_proc.sh before them: one copy of each function. Both
+ * supervisors get remote/_supervise_end.sh after them: one stop, one watcher.
  */
 
 import proc from "./_proc.sh" with { type: "text" };
 import follow from "./follow.sh" with { type: "text" };
 import kill from "./kill.sh" with { type: "text" };
 import launch from "./launch.sh" with { type: "text" };
+import superviseEnd from "./_supervise_end.sh" with { type: "text" };
 import supervise from "./supervise.sh" with { type: "text" };
 import superviseBash from "./supervise_bash.sh" with { type: "text" };
 import { probeScript } from "../probes/mod.ts";
 
 const SCRIPTS = {
-  supervise,
-  supervise_bash: superviseBash,
+  supervise: supervise + superviseEnd,
+  supervise_bash: superviseBash + superviseEnd,
   launch,
   kill: proc + kill,
   follow: proc + follow,

@@ -3,7 +3,7 @@
 # run by the login shell itself instead of by sh in front of it.
 #
 #   set -- NONCE watch|inherit COMMAND
-#   <this script>
+#   <this script><_supervise_end.sh>
 #
 # sent as the command line, so the login shell reads it, and COMMAND runs as
 # under supervise.sh (`$SHELL -c COMMAND`, its own process group), but the
@@ -40,34 +40,5 @@ __pool_child=$!
 set +m
 exec 4>&- 5>&-
 
-# shellcheck disable=SC2317 # called from the traps below
-__pool_stop() {
-  kill -TERM -"$__pool_child" 2>/dev/null || kill -TERM "$__pool_child" 2>/dev/null || return 0
-  # A process of its own: KILL in 2 s, unless the group is gone first.
-  sh -c 'sleep 2; kill -KILL "$1"' pool-stop "-$__pool_child" >/dev/null 2>&1 &
-  __pool_killer=$!
-  wait "$__pool_child"
-  kill "$__pool_killer" 2>/dev/null
-  # Whatever of the group ignored TERM.
-  kill -KILL -"$__pool_child" 2>/dev/null
-  return 0
-}
-trap '__pool_stop; exit 143' TERM
-trap '__pool_stop; exit 129' HUP
-trap '__pool_stop; exit 130' INT
-
-__pool_watcher=
-if [ "$__pool_mode" = watch ]; then
-  # pool holds this stdin and never writes: end of file means pool, its ssh or the link is gone.
-  (
-    while IFS= read -r _; do :; done
-    kill -TERM $$
-  ) <&3 >/dev/null 2>&1 &
-  __pool_watcher=$!
-fi
-exec 3<&-
-
-wait "$__pool_child"
-__pool_status=$?
-if [ -n "$__pool_watcher" ]; then kill "$__pool_watcher" 2>/dev/null; fi
-exit "$__pool_status"
+__pool_target=-$__pool_child
+# _supervise_end.sh follows: the stop, the watcher and the exit.

@@ -3,6 +3,7 @@
 import { join } from "node:path";
 import { assertEquals } from "./assert.ts";
 import { featurePayload, FEATURES } from "../features/mod.ts";
+import { remoteScript } from "../remote/scripts.ts";
 
 const root = new URL("../", import.meta.url);
 
@@ -25,8 +26,14 @@ Deno.test("shellcheck passes on every shell file of the project", async () => {
     cwd: root,
     stdout: "piped",
   }).output();
-  // A feature file is a fragment: it is checked below, joined to _lib.sh as it is sent.
-  const fragments = new Set(FEATURES.map((f) => `features/${f.name}.sh`));
+  // Fragments are checked below as they are sent: a feature joined to _lib.sh, a
+  // supervisor joined to the end both share.
+  const fragments = new Set([
+    ...FEATURES.map((f) => `features/${f.name}.sh`),
+    "remote/supervise.sh",
+    "remote/supervise_bash.sh",
+    "remote/_supervise_end.sh",
+  ]);
   const files = new TextDecoder().decode(listed.stdout).split("\n").filter((f) =>
     f && !fragments.has(f)
   );
@@ -35,13 +42,9 @@ Deno.test("shellcheck passes on every shell file of the project", async () => {
     true,
     files.join(" "),
   );
-  // Bash, by its own say: the VM scripts, and what only a bash login shell is sent.
-  const isBash = (f: string) =>
-    f.startsWith("tests/vm/") ||
-    Deno.readTextFileSync(new URL(f, root)).startsWith("# shellcheck shell=bash\n");
-  await shellcheck(files.filter((f) => !isBash(f)), root);
-  const bash = files.filter(isBash);
-  assertEquals(bash.includes("remote/supervise_bash.sh"), true, bash.join(" "));
+  const shells = files.filter((f) => !f.startsWith("tests/vm/"));
+  await shellcheck(shells, root);
+  const bash = files.filter((f) => f.startsWith("tests/vm/"));
   const out = await new Deno.Command("shellcheck", { args: bash, cwd: root }).output();
   assertEquals(out.code, 0, new TextDecoder().decode(out.stdout));
 });
@@ -56,6 +59,25 @@ Deno.test("shellcheck passes on every bootstrap payload as it is sent", async ()
       files.push(path);
     }
     await shellcheck(files, dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("shellcheck passes on both remote supervisors as they are sent", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pool-supervisors-" });
+  try {
+    await Deno.writeTextFile(join(dir, "supervise.sh"), remoteScript("supervise"));
+    await shellcheck(["supervise.sh"], dir);
+    // Only a bash login shell is sent this one, and it says so on its first line.
+    const bash = remoteScript("supervise_bash");
+    assertEquals(bash.startsWith("# shellcheck shell=bash\n"), true);
+    await Deno.writeTextFile(join(dir, "supervise_bash.sh"), bash);
+    const out = await new Deno.Command("shellcheck", {
+      args: ["--severity=style", "supervise_bash.sh"],
+      cwd: dir,
+    }).output();
+    assertEquals(out.code, 0, new TextDecoder().decode(out.stdout));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -53,7 +53,7 @@ fleetTest("each login shell gets the supervisor it can run, and stop still means
     "sh: turned away before anything runs, then run once under supervise.sh",
     async () => {
       const r = await on("plain", `${PARENT}; ${COUNT}`);
-      assertEquals([r.code, r.stderr, r.stdout], [0, "", "plain: sh -c non\nplain: 1\n"]);
+      assertEquals([r.code, r.stderr, r.stdout], [0, "", "plain: sh -c __p\nplain: 1\n"]);
       assertEquals((await recordOf("plain"))?.shell, "other");
     },
   );

@@ -1,0 +1,41 @@
+# The end both supervisors share (supervise.sh, supervise_bash.sh): sent after
+# either, once it has started the command as __pool_child and set
+# __pool_target (-pid, its process group, or the pid alone without one).
+# Ends that group — TERM, then KILL 2 s later — when pool signals the
+# supervisor (TERM, HUP, INT), or, in watch mode, when its stdin (on fd 3)
+# reaches end of file; then exits with the command's status.
+
+# shellcheck disable=SC2317 # called from the traps below
+__pool_stop() {
+  # Stopped so early that the group does not exist yet: the command's process
+  # is still on its way to setsid, and that pid alone is it.
+  kill -TERM "$__pool_target" 2>/dev/null || kill -TERM "$__pool_child" 2>/dev/null || return 0
+  # A process of its own (not a subshell, which would carry the command's text
+  # in its argv): KILL in 2 s, unless the group is gone first and it is cancelled.
+  sh -c 'sleep 2; kill -KILL "$1"' pool-stop "$__pool_target" >/dev/null 2>&1 &
+  __pool_killer=$!
+  wait "$__pool_child"
+  kill "$__pool_killer" 2>/dev/null
+  # Whatever of the group ignored TERM (the leader is gone, its children may not be).
+  kill -KILL "$__pool_target" 2>/dev/null
+  return 0
+}
+trap '__pool_stop; exit 143' TERM
+trap '__pool_stop; exit 129' HUP
+trap '__pool_stop; exit 130' INT
+
+__pool_watcher=
+if [ "$__pool_mode" = watch ]; then
+  # pool holds this stdin and never writes: end of file means pool, its ssh or the link is gone.
+  (
+    while IFS= read -r _; do :; done
+    kill -TERM $$
+  ) <&3 >/dev/null 2>&1 &
+  __pool_watcher=$!
+fi
+exec 3<&-
+
+wait "$__pool_child"
+__pool_status=$?
+if [ -n "$__pool_watcher" ]; then kill "$__pool_watcher" 2>/dev/null; fi
+exit "$__pool_status"
