@@ -15,6 +15,7 @@
 
 import { join } from "node:path";
 import { childEnv } from "../tests/helpers.ts";
+import { BUNDLE_RUN_FLAGS } from "../scripts/build.ts";
 import { killMuxMasters } from "../tests/hosts/harness.ts";
 
 /** USER_HZ: /proc/<pid>/stat counts in 1/100 s on Linux (getconf CLK_TCK). */
@@ -29,8 +30,8 @@ export function poolForm(root: string): { name: string; argv: string[] } {
   try {
     Deno.statSync(bundle);
     return {
-      name: "bundle (deno run --allow-all --no-config dist/bundle/pool.js)",
-      argv: [Deno.execPath(), "run", "--allow-all", "--no-config", bundle],
+      name: `bundle (deno run ${BUNDLE_RUN_FLAGS.join(" ")} dist/bundle/pool.js)`,
+      argv: [Deno.execPath(), "run", ...BUNDLE_RUN_FLAGS, bundle],
     };
   } catch {
     return {

@@ -12,7 +12,7 @@
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { shQuote } from "../remote/quote.ts";
-import { build } from "./build.ts";
+import { build, BUNDLE_RUN_FLAGS } from "./build.ts";
 
 const home = Deno.env.get("HOME");
 if (!home) {
@@ -72,7 +72,7 @@ async function install(): Promise<void> {
     // The fast form (one bundle, no npm resolution at start) when it builds; the source otherwise.
     let run: string;
     try {
-      run = `run --allow-all --no-config ${shQuote(await build())}`;
+      run = `run ${BUNDLE_RUN_FLAGS.join(" ")} ${shQuote(await build())}`;
       kind = "a launcher for the bundle " + join(repo, "dist", "bundle", "pool.js");
     } catch (e) {
       console.error(`install: warning: ${(e as Error).message}; installing the slower source form`);

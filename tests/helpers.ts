@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Fleet, type FleetOptions, startFleet } from "./hosts/harness.ts";
 import { shQuote } from "../remote/quote.ts";
+import { BUNDLE_RUN_FLAGS } from "../scripts/build.ts";
 
 const POOL_TS = fileURLToPath(new URL("../pool.ts", import.meta.url));
 const POOL_BUILT = fileURLToPath(new URL("../dist/bundle/pool.js", import.meta.url));
@@ -15,7 +16,7 @@ const POOL_BUILT = fileURLToPath(new URL("../dist/bundle/pool.js", import.meta.u
  * hand gets this checkout's source, which needs no build.
  */
 export const POOL_ARGV: readonly string[] = Deno.env.get("POOL_TEST_FORM") === "built"
-  ? [Deno.execPath(), "run", "--allow-all", "--no-config", POOL_BUILT]
+  ? [Deno.execPath(), "run", ...BUNDLE_RUN_FLAGS, POOL_BUILT]
   : [Deno.execPath(), "run", "--allow-all", "--quiet", POOL_TS];
 
 /** POOL_ARGV as words for a shell line or script. */

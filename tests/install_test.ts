@@ -1,9 +1,11 @@
 /** deno task install, with a temp HOME: files, shim pass-through, warnings, idempotence, uninstall. */
 
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { childEnv } from "./helpers.ts";
+import { BUNDLE_RUN_FLAGS } from "../scripts/build.ts";
+import { shQuote } from "../remote/quote.ts";
 
 const INSTALL = fileURLToPath(new URL("../scripts/install.ts", import.meta.url));
 
@@ -30,6 +32,20 @@ Deno.test("deno task install puts pool.bin and the pool shim in ~/.hx/bin, and u
     for (const f of ["pool", "pool.bin"]) {
       assertEquals((await Deno.stat(join(bin, f))).mode! & 0o111, 0o111);
     }
+
+    // The launcher, and the bundle by its own shebang, run it with the same flags as the tests do.
+    const bundle = fileURLToPath(new URL("../dist/bundle/pool.js", import.meta.url));
+    const flags = BUNDLE_RUN_FLAGS.join(" ");
+    assert(
+      (await Deno.readTextFile(join(bin, "pool.bin"))).includes(`run ${flags} ${shQuote(bundle)}`),
+    );
+    const shebang = (await Deno.readTextFile(bundle)).split("\n")[0];
+    assertEquals(shebang, `#!/usr/bin/env -S deno run ${flags}`);
+    const byShebang = await run(bundle, ["--version"], {
+      ...env,
+      PATH: `${dirname(Deno.execPath())}:/usr/bin:/bin`,
+    });
+    assertEquals([byShebang.code, byShebang.stdout, byShebang.stderr], [0, "0.1.0\n", ""]);
 
     // The shim (what `sidecar pool` runs) passes arguments, output and exit codes through.
     const version = await run(join(bin, "pool"), ["--version"], env);
