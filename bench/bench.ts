@@ -3,8 +3,9 @@
  * hosts on loopback (tests/hosts/harness.ts: root, unshare, /usr/sbin/sshd).
  *
  * (a) fan-out: `true` and a small probe on N hosts (BENCH_SIZES, 8,32,64),
- *     cold and warm, through a bare `ssh & wait` loop, pdsh, parallel-ssh,
- *     clush (ansible with BENCH_ANSIBLE=1) and pool;
+ *     cold and warm, through a bare `ssh & wait` loop, the same loop as a
+ *     Deno program (deno_fanout.js), pdsh, parallel-ssh, clush (ansible
+ *     with BENCH_ANSIBLE=1) and pool; then where pool's time goes;
  * (b) start-up of the verbs that need no ssh, against `deno run` of an empty file;
  * (c) output throughput: `seq 1 500000` on 2 hosts, warm;
  * (d) `pool list` over 32 warm hosts, against the same probe through pdsh;
@@ -47,6 +48,7 @@ const SEQ = "seq 1 500000";
 const SEQ_BYTES = 2 * 3_388_895;
 
 const q = shQuote;
+const DENO_FANOUT = join(ROOT, "bench", "deno_fanout.js");
 const form = poolForm(ROOT);
 const POOL = form.argv.map(q).join(" ");
 
@@ -121,6 +123,26 @@ const FANOUT: Tool[] = [
           `for h in ${hosts.join(" ")}; do ssh -F ${cfg} -o BatchMode=yes "$h" ${
             q(command)
           } & done; wait`,
+      ),
+  },
+  {
+    name: "deno ssh &",
+    run: (b, hosts, command, warm) =>
+      peerRun(
+        b,
+        warm,
+        (cfg) =>
+          [
+            Deno.execPath(),
+            "run",
+            "--allow-all",
+            "--no-config",
+            DENO_FANOUT,
+            cfg,
+            command,
+            ...hosts,
+          ]
+            .map(q).join(" "),
       ),
   },
   {
@@ -391,6 +413,14 @@ function cell(r: Result | undefined): string {
   })${failed}`;
 }
 
+/** Median CPU ms of the client tree / the sshd side / the ssh masters. */
+function split(r: Result | undefined): string {
+  if (!r) return "-";
+  const ms = (f: "clientMs" | "sshdMs" | "mastersMs") =>
+    spread(r.samples.map((s) => s[f])).median.toFixed(0);
+  return `${ms("clientMs")} / ${ms("sshdMs")} / ${ms("mastersMs")}`;
+}
+
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;
@@ -516,6 +546,36 @@ async function main() {
         `[${ms.min.toFixed(0)}–${ms.max.toFixed(0)}] per run, ${made.min}–${made.max} new per run`,
     );
   }
+
+  // Where pool's time goes: Deno's own floor for the same fan-out, and what pool adds to it.
+  console.log(
+    `\n## Where pool's time goes: "deno ssh &" is the least a Deno program does for the same ` +
+      `fan-out (bench/deno_fanout.js); CPU ms split client tree / sshd side / masters, medians`,
+  );
+  console.log(table(
+    [
+      "N",
+      "cmd",
+      "mode",
+      "deno ssh & ÷ pdsh wall",
+      "pool ÷ deno ssh & wall",
+      "pdsh",
+      "deno ssh &",
+      "pool",
+    ],
+    data.fanout.map((c) => {
+      const by = (t: string) => c.results.find((r) => r.tool === t);
+      const [pool, pdsh, floor] = [by("pool"), by("pdsh"), by("deno ssh &")];
+      return [
+        String(c.n),
+        c.cmd,
+        c.mode,
+        floor && pdsh ? ratio(floor.wall.median, pdsh.wall.median) : "-",
+        pool && floor ? ratio(pool.wall.median, floor.wall.median) : "-",
+        ...[pdsh, floor, pool].map(split),
+      ];
+    }),
+  ));
 
   // (b) start-up
   const floor = data.startup.rows[0].ms.median;
