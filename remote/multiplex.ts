@@ -6,10 +6,12 @@
  * A master is found by what ssh really connects to, resolved by `ssh -G`
  * each run: keyed by the alias, a master would keep carrying commands to the
  * old address after the user's ssh_config moved the alias elsewhere. Like
- * ssh's own `%C` (user, host name, port, jump host) and stricter: every
- * setting `ssh -G` prints is in the key, so two aliases of one address share
- * a master only if they connect the same way. One with another identity or a
- * stricter host-key policy never rides a connection the other authenticated.
+ * ssh's own `%C` (user, host name, port, jump host) and stricter: the socket
+ * is named by the digest of every setting `ssh -G` prints (ssh.ts, kept with
+ * the answer, so naming it costs no hashing per run), so two aliases of one
+ * address share a master only if they connect the same way. One with another
+ * identity or a stricter host-key policy never rides a connection the other
+ * authenticated.
  *
  * A master that died or wedged must never hang a command: before ssh is
  * pointed at a socket, pool connects to it itself and waits briefly for the
@@ -17,7 +19,6 @@
  * fresh master; if it cannot be removed, this command goes without (-S none).
  */
 
-import { sha256Hex } from "../digest.ts";
 import { join } from "../paths.ts";
 import { after } from "../timers.ts";
 import { hostKeyOptions, type ResolvedTarget, resolveTarget } from "./ssh.ts";
@@ -45,11 +46,12 @@ const MAX_SOCKET_PATH = 100;
  */
 const HELLO_WAIT_MS = 2000;
 
-/** The control socket for a resolved target: a short hash, so the path fits whatever the target. */
+/**
+ * The control socket for a resolved target: its settings digest, shortened so
+ * the path fits whatever the target (80 bits: no two targets of a fleet meet).
+ */
 export function socketPath(settings: MuxSettings, target: ResolvedTarget): string {
-  const key = [target.user, target.hostname, target.port, target.settings, settings.sshConfig ?? ""]
-    .join("\0");
-  return join(settings.dir, sha256Hex(key).slice(0, 20));
+  return join(settings.dir, target.settings.slice(0, 20));
 }
 
 /** The control socket pool uses for `target` under `settings`, or null when ssh cannot resolve it. */

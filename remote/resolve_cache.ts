@@ -100,6 +100,8 @@ export class ResolveCache<T> {
   #cache: CacheFile<Entry<T>>;
   #stamps = new Map<string, string>();
   #base: string | null = null;
+  /** By the names of the variables it covers: hashed once a run, not once a host. */
+  #worlds = new Map<string, string>();
 
   constructor(file: string, private readonly env: (name: string) => string | undefined) {
     this.#cache = new CacheFile<Entry<T>>(file, {
@@ -136,6 +138,13 @@ export class ResolveCache<T> {
   }
 
   #world(env: string[]): string {
+    const names = env.join("\0");
+    let world = this.#worlds.get(names);
+    if (world === undefined) this.#worlds.set(names, world = this.#hash(env));
+    return world;
+  }
+
+  #hash(env: string[]): string {
     this.#base ??= (() => {
       const path = this.env("PATH") ?? "";
       const ssh = findOnPath("ssh", path) ?? "ssh";
