@@ -81,7 +81,7 @@ async function sharing(
   if (!settings || settings.persistSeconds <= 0 || !target) return [];
   const path = socketPath(settings, target);
   if (path.length > MAX_SOCKET_PATH) return [];
-  if (!(await ensureDir(settings.dir))) return [];
+  if (!ensureDir(settings.dir)) return [];
   if (await master(path) === "dead") {
     try {
       await Deno.remove(path);
@@ -104,17 +104,19 @@ async function sharing(
   ];
 }
 
-/** Once per folder and run, however many hosts ask at once. */
-const madeDirs = new Map<string, Promise<boolean>>();
+/** Once per folder and run, however many hosts ask: two quick calls, not two round trips. */
+const madeDirs = new Map<string, boolean>();
 
-function ensureDir(dir: string): Promise<boolean> {
+function ensureDir(dir: string): boolean {
   let made = madeDirs.get(dir);
-  if (!made) {
-    made = (async () => {
-      await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-      await Deno.chmod(dir, 0o700);
-      return true;
-    })().catch(() => false);
+  if (made === undefined) {
+    try {
+      Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      Deno.chmodSync(dir, 0o700);
+      made = true;
+    } catch {
+      made = false;
+    }
     madeDirs.set(dir, made);
   }
   return made;
