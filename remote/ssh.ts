@@ -79,7 +79,8 @@ export interface ResolvedTarget {
   /**
    * A digest of everything `ssh -G` printed but the name it was given: two
    * targets with the same one connect the same way (address, jump host,
-   * identity, host-key checks), whatever their names.
+   * identity, host-key checks), whatever their names. It names the control
+   * socket too (multiplex.ts).
    */
   settings: string;
   /** StrictHostKeyChecking as the user's ssh config sets it for this target; null where it says nothing. */

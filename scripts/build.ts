@@ -45,7 +45,8 @@ const REQUIRE_BANNER =
  * called on its first call (the roster's JSONC parser alone took ~4 ms).
  * Measured here, each form with a code cache of its own: `pool hosts` 48.7 →
  * 42.6 ms, `pool on` over 8 warm hosts 143 → 131 ms. The first start after a
- * build pays 20–40 ms more, once.
+ * build pays 20–40 ms more, once. (`deno task compile`, in deno.json, bakes
+ * the same V8 flag into the binary.)
  */
 export const BUNDLE_RUN_FLAGS = ["--allow-all", "--no-config", "--v8-flags=--no-lazy"];
 
