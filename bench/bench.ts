@@ -9,6 +9,7 @@
  * (b) start-up of the verbs that need no ssh, against `deno run` of an empty file;
  * (c) output throughput: `seq 1 500000` on 2 hosts, warm;
  * (d) `pool list` over 32 warm hosts, against the same probe through pdsh;
+ * (e) one warm host, as agents mostly call pool: `pool on h1 true` against ssh;
  * then one verdict line per target of the issue, and all the data as one
  * line of JSON. Each figure is BENCH_RUNS runs (default 5): median and
  * min–max. CPU is measure.ts's: client tree + sshd side + ssh masters.
@@ -371,6 +372,21 @@ async function listWarm(b: Bench): Promise<Result[]> {
   return await rounds(b, usable(b, tools), hosts, probe, true);
 }
 
+/** One warm host, the call an agent makes many times a minute: pool against ssh and the Deno floor. */
+async function oneHost(b: Bench): Promise<Result[]> {
+  const tools: Tool[] = [
+    {
+      name: "ssh",
+      run: (b, hosts, c, warm) =>
+        peerRun(b, warm, (cfg) => `ssh -F ${q(cfg)} -o BatchMode=yes ${hosts[0]} ${q(c)}`),
+    },
+    tool("deno ssh &"),
+    { name: "pool on", run: (b, hosts, c) => poolRun(b, hosts, `on ${hosts[0]} ${q(c)}`) },
+  ];
+  progress("one host");
+  return await rounds(b, tools, [b.fleet.hosts[0].name], "true", true);
+}
+
 // ---- printing ----
 
 /** Every sample as a row of whole numbers (ms, counts, bytes), named once: the JSON stays short. */
@@ -503,6 +519,7 @@ async function main() {
       startup: await startUp(b),
       throughput: await throughput(b),
       list: await listWarm(b),
+      one: await oneHost(b),
     };
   } finally {
     await fleet.stop();
@@ -636,8 +653,24 @@ async function main() {
     ),
   );
 
+  // (e) one host
+  const ssh = data.one.find((r) => r.tool === "ssh");
+  console.log(
+    `\n## One warm host (\`true\`), as agents mostly call pool: wall ms [min–max], median of ` +
+      `${RUNS}; no target, shown so the cost of one call is tracked (CPU is counted in 10 ms ` +
+      `ticks, too coarse for one call, so it is left out)`,
+  );
+  console.log(table(
+    ["tool", "wall ms", "÷ ssh wall"],
+    data.one.map((r) => [
+      r.tool + (bad(r) ? " !" : ""),
+      `${r.wall.median.toFixed(0)} [${r.wall.min.toFixed(0)}–${r.wall.max.toFixed(0)}]`,
+      ssh ? ratio(r.wall.median, ssh.wall.median) : "-",
+    ]),
+  ));
+
   const failed = [
-    ...[...data.fanout.flatMap((c) => c.results), ...data.list].filter((r) => bad(r)),
+    ...[...data.fanout.flatMap((c) => c.results), ...data.list, ...data.one].filter((r) => bad(r)),
     ...tp.filter((r) => bad(r, SEQ_BYTES)),
   ];
   if (failed.length) {
@@ -665,6 +698,7 @@ async function main() {
         startup: data.startup,
         throughput: data.throughput.map(compact),
         list: data.list.map(compact),
+        one: data.one.map(compact),
         verdicts,
       },
       (_key, v) => typeof v === "number" ? Math.round(v * 100) / 100 : v,
