@@ -25,17 +25,13 @@ printf '@@pool-%s %s\n' "$__pool_nonce" "$$" >&2
 exec 3<&0 4>&1 5>&2 >/dev/null 2>/dev/null
 # The shell running COMMAND is one level below this one, so it does not read
 # ~/.bashrc a second time: this shell, sshd's, already did.
-if [ "$__pool_mode" = watch ]; then
-  (
-    exec 1>&4 2>&5 3<&- 4>&- 5>&-
-    exec "${SHELL:-/bin/sh}" -c "$__pool_command"
-  ) </dev/null &
-else
-  (
-    exec 1>&4 2>&5 3<&- 4>&- 5>&-
-    exec "${SHELL:-/bin/sh}" -c "$__pool_command"
-  ) &
-fi
+# In watch mode COMMAND gets no stdin; in inherit mode the supervisor's (job
+# control leaves a background job's stdin as it is).
+(
+  if [ "$__pool_mode" = watch ]; then exec </dev/null; fi
+  exec 1>&4 2>&5 3<&- 4>&- 5>&-
+  exec "${SHELL:-/bin/sh}" -c "$__pool_command"
+) &
 __pool_child=$!
 set +m
 exec 4>&- 5>&-
