@@ -375,11 +375,7 @@ async function listWarm(b: Bench): Promise<Result[]> {
 /** One warm host, the call an agent makes many times a minute: pool against ssh and the Deno floor. */
 async function oneHost(b: Bench): Promise<Result[]> {
   const tools: Tool[] = [
-    {
-      name: "ssh",
-      run: (b, hosts, c, warm) =>
-        peerRun(b, warm, (cfg) => `ssh -F ${q(cfg)} -o BatchMode=yes ${hosts[0]} ${q(c)}`),
-    },
+    tool("bare ssh &"),
     tool("deno ssh &"),
     { name: "pool on", run: (b, hosts, c) => poolRun(b, hosts, `on ${hosts[0]} ${q(c)}`) },
   ];
@@ -427,6 +423,11 @@ function cell(r: Result | undefined): string {
   return `${s2(r.wall.median)} [${s2(r.wall.min)}–${s2(r.wall.max)}] (${
     s2(r.cpu.median)
   })${failed}`;
+}
+
+/** The result of `tool` among `results`, if it was measured. */
+function resultOf(results: Result[], tool: string): Result | undefined {
+  return results.find((r) => r.tool === tool);
 }
 
 /** Median CPU ms of the client tree / the sshd side / the ssh masters. */
@@ -536,7 +537,7 @@ async function main() {
   console.log(table(
     ["N", "cmd", "mode", ...columns, "pool ÷ pdsh wall / CPU"],
     data.fanout.map((c) => {
-      const by = (t: string) => c.results.find((r) => r.tool === t);
+      const by = (t: string) => resultOf(c.results, t);
       const pool = by("pool"), pdsh = by("pdsh");
       verdicts.push(...versus(`${c.mode} ${c.cmd} N=${c.n}`, pool, pdsh));
       return [
@@ -555,7 +556,7 @@ async function main() {
   // What pool's own ssh masters cost, shown apart: they outlive pool, so a client-tree count misses them.
   for (const mode of ["cold", "warm"]) {
     const runs = data.fanout.filter((c) => c.mode === mode)
-      .flatMap((c) => c.results.find((r) => r.tool === "pool")?.samples ?? []);
+      .flatMap((c) => resultOf(c.results, "pool")?.samples ?? []);
     const ms = spread(runs.map((s) => s.mastersMs));
     const made = spread(runs.map((s) => s.newMasters));
     console.log(
@@ -581,7 +582,7 @@ async function main() {
       "pool",
     ],
     data.fanout.map((c) => {
-      const by = (t: string) => c.results.find((r) => r.tool === t);
+      const by = (t: string) => resultOf(c.results, t);
       const [pool, pdsh, floor] = [by("pool"), by("pdsh"), by("deno ssh &")];
       return [
         String(c.n),
@@ -620,7 +621,7 @@ async function main() {
 
   // (c) throughput
   const tp = data.throughput;
-  const tpPdsh = tp.find((r) => r.tool === "pdsh");
+  const tpPdsh = resultOf(tp, "pdsh");
   console.log(
     `\n## Throughput: \`${SEQ}\` on 2 warm hosts = 1,000,000 lines into a pipe; s [min–max], median of ${RUNS}`,
   );
@@ -636,7 +637,7 @@ async function main() {
       String(r.samples[0].bytes),
     ]),
   ));
-  verdicts.push(...versus("throughput 1,000,000 lines", tp.find((r) => r.tool === "pool"), tpPdsh));
+  verdicts.push(...versus("throughput 1,000,000 lines", resultOf(tp, "pool"), tpPdsh));
 
   // (d) pool list
   console.log(
@@ -654,14 +655,14 @@ async function main() {
   );
 
   // (e) one host
-  const ssh = data.one.find((r) => r.tool === "ssh");
+  const ssh = resultOf(data.one, "bare ssh &");
   console.log(
     `\n## One warm host (\`true\`), as agents mostly call pool: wall ms [min–max], median of ` +
       `${RUNS}; no target, shown so the cost of one call is tracked (CPU is counted in 10 ms ` +
       `ticks, too coarse for one call, so it is left out)`,
   );
   console.log(table(
-    ["tool", "wall ms", "÷ ssh wall"],
+    ["tool", "wall ms", "÷ bare ssh wall"],
     data.one.map((r) => [
       r.tool + (bad(r) ? " !" : ""),
       `${r.wall.median.toFixed(0)} [${r.wall.min.toFixed(0)}–${r.wall.max.toFixed(0)}]`,
