@@ -104,6 +104,13 @@ Deno.test("version.ts says the version deno.json says", async () => {
   assertEquals(VERSION, denoJson.version);
 });
 
+Deno.test("deno task compile bakes in the V8 flags every other form of the bundle runs with", async () => {
+  const { BUNDLE_RUN_FLAGS } = await import("../scripts/build.ts");
+  const denoJson = JSON.parse(await Deno.readTextFile(join(ROOT, "deno.json")));
+  const v8 = BUNDLE_RUN_FLAGS.filter((f) => f.startsWith("--v8-flags"));
+  assertEquals(v8.length > 0 && v8.every((f) => denoJson.tasks.compile.includes(` ${f} `)), true);
+});
+
 Deno.test("each verb is keyed by the name its command is typed as", async () => {
   const { VERBS, verbAlone } = await import("../cli.ts");
   for (const [name, verb] of Object.entries(VERBS)) {
