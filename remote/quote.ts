@@ -4,7 +4,9 @@
  * data (payload arguments, paths) goes through here.
  */
 export function shQuote(word: string): string {
-  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word) && !word.startsWith("-")) return word;
+  // Bare only where no shell reads it as more: not an option, and not zsh's
+  // `=cmd` (a leading `=` expands to the path of cmd there).
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word) && !/^[-=]/.test(word)) return word;
   return "'" + word.replaceAll("'", `'\\''`) + "'";
 }
 

@@ -10,9 +10,18 @@ Deno.test("shQuote() round-trips hostile strings through a real sh", async () =>
   }
 });
 
+Deno.test("shQuote() quotes a leading = : zsh would expand =ls to the path of ls", async () => {
+  assertEquals(shQuote("=ls"), "'=ls'");
+  // zsh is a test prerequisite (scripts/prereqs.sh).
+  const out = await new Deno.Command("zsh", { args: ["-f", "-c", `printf %s ${shQuote("=ls")}`] })
+    .output();
+  assertEquals(new TextDecoder().decode(out.stdout), "=ls");
+});
+
 Deno.test("shQuote() leaves safe words bare", () => {
   assertEquals(shQuote("abc/def-1.2"), "abc/def-1.2");
   assertEquals(shQuote("-x"), "'-x'");
+  assertEquals(shQuote("a=b"), "a=b");
   assertEquals(shQuote(""), "''");
 });
 
