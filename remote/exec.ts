@@ -86,12 +86,14 @@ export async function execOnHost(
 
 /**
  * Runs `command` under a supervisor: supervise_bash.sh where the login shell
- * is bash (or not yet known not to be), else supervise.sh. The bash form is
- * turned down, before anything runs, by any other shell; then the command goes
- * again under supervise.sh, so it is tried only when the second try can be
- * the same as the first: no stdin of pool's own to pass on, output not
- * written straight through. Which hosts run bash is kept in the state
- * directory (login_shells.ts).
+ * is known to be bash, else supervise.sh, whose marker names the login shell
+ * (kept per account in the state directory: login_shells.ts). The bash form
+ * is turned down, saying so before anything runs, by any other shell; then
+ * the command goes again under supervise.sh. So the bash form is used only
+ * where a second send can be the same as the first: no stdin of pool's own to
+ * pass on, output not written straight through. Nothing is ever sent twice on
+ * a guess: a run that says nothing (a forced command runs instead of any
+ * supervisor) is the run.
  */
 async function execSupervised(
   host: Host,
@@ -105,19 +107,21 @@ async function execSupervised(
     !options.stdoutInherit && options.stdoutSink === undefined;
   const account = repeatable && options.mux ? await accountOf(host, options.mux) : null;
   const shells = loginShells(options.mux?.loginShells);
-  if (account !== null && shells.get(account) !== "other") {
+  if (account !== null && shells.get(account) === "bash") {
     const tried = await supervised(host, command, options, watch, "bash");
     if (tried) {
-      if (tried.loginShell !== null) shells.set(account, "bash");
+      // Not a word from the supervisor: supervise.sh asks again next time.
+      if (tried.loginShell === null) shells.forget(account);
       return tried.result;
     }
     shells.set(account, "other");
   }
   // Only the bash form is ever refused.
   const plain = (await supervised(host, command, options, watch, "sh"))!;
-  // The account got bash since it turned the bash form down (not just now).
-  if (account !== null && plain.loginShell === "bash" && shells.refusedLongAgo(account)) {
-    shells.set(account, "bash");
+  if (account !== null && plain.loginShell !== null) {
+    if (plain.loginShell !== "bash") shells.set(account, "other");
+    // A bash that turned the bash form down is asked again only a day later.
+    else if (shells.refusedLongAgo(account)) shells.set(account, "bash");
   }
   return plain.result;
 }
@@ -140,19 +144,24 @@ export function supervisorLine(
 ): string {
   const mode = watch ? "watch" : "inherit";
   if (form === "bash") {
-    bashSupervisor ??= withoutComments(remoteScript("supervise_bash"));
-    // `set --` first: any shell takes it harmlessly before the script's first line turns it away.
-    return `set -- ${[nonce, mode, command].map(shQuote).join(" ")}\n${bashSupervisor}`;
+    bashSupervisor ??= shQuote(withoutComments(remoteScript("supervise_bash")));
+    // The script goes through eval: fish parses a whole command line before it runs any
+    // of it, and would choke on bash's syntax before its first line could turn it away.
+    return [
+      `test -z "$BASH_VERSION" && printf '@@pool-%s refused\\n' ${nonce} >&2 && exit 97`,
+      `set -- ${[nonce, mode, command].map(shQuote).join(" ")}`,
+      `eval ${bashSupervisor}`,
+    ].join("\n");
   }
   shSupervisor ??= withoutComments(remoteScript("supervise"));
   return ["sh", "-c", shSupervisor, "pool-supervise", nonce, mode, command].map(shQuote).join(" ");
 }
 
 /**
- * One supervised run; null when the bash form's first line stopped it in a
- * shell that is not bash, so nothing ran. The bash form holds back what comes
- * before the supervisor's marker (rc-file output, a refusing shell's words)
- * until the marker shows that the supervisor runs.
+ * One supervised run; null when the bash form was turned down (its shell said
+ * so: "@@pool-NONCE refused"), so nothing ran. The bash form holds back what
+ * comes before the supervisor's marker (rc-file output, a refusing shell's
+ * words) until the marker shows that the supervisor runs.
  */
 async function supervised(
   host: Host,
@@ -163,6 +172,7 @@ async function supervised(
 ): Promise<{ result: HostResult; loginShell: string | null } | null> {
   const nonce = crypto.randomUUID().replaceAll("-", "").slice(0, 16);
   let pid: number | null = null;
+  let refused = false;
   // The marker: `@@pool-NONCE PID LOGIN-SHELL` (supervise.sh names it; the bash form is bash).
   let loginShell: string | null = null;
   const held: (() => void)[] | null = form === "bash" ? [] : null;
@@ -182,6 +192,10 @@ async function supervised(
       prefix: `@@pool-${nonce} `,
       onMarker: (line) => {
         const [, said, shell] = line.split(" ");
+        if (said === "refused" && form === "bash") {
+          refused = true;
+          return;
+        }
         pid = Number(said) || null;
         loginShell = form === "bash" ? "bash" : shell ?? "";
         release();
@@ -196,20 +210,9 @@ async function supervised(
       return true;
     },
   });
-  if (pid === null && form === "bash" && refused(result)) return null;
+  if (refused) return null;
   release();
   return { result: settle(result, pid !== null), loginShell };
-}
-
-/**
- * No marker, yet the far side ended normally: its shell stopped before the
- * supervisor's first words, and so before the command. Not a broken or
- * stopped connection (255, a timeout, an interrupt): there the command may
- * have started, and is never sent twice.
- */
-function refused(result: HostResult): boolean {
-  return (result.outcome === "ok" || result.outcome === "failed") &&
-    result.code !== EXIT.unreachable;
 }
 
 /** What a supervised run's exit means, once it is known whether the command started. */

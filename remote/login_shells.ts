@@ -2,14 +2,14 @@
  * Which hosts' login shell is bash, as pool has found out by running there:
  * `<state>/login-shells.json`, keyed by user@host:port. It decides which
  * supervisor a command goes under (exec.ts): a bash login shell runs
- * supervise_bash.sh itself, any other gets supervise.sh. A host never seen is
- * tried as bash. One that turned it down is "other" until supervise.sh, run
- * there, says the login shell is bash now, and the refusal is a day old: an
- * account whose forced command runs instead of any supervisor never says so,
- * and is not asked twice again. A wrong or lost record costs one extra round
- * trip, never a wrong result: the bash form refuses to run in another shell.
+ * supervise_bash.sh itself, any other gets supervise.sh. A host never seen
+ * gets supervise.sh, whose marker names the login shell. One that turned the
+ * bash form down is "other" until supervise.sh, run there, says the login
+ * shell is bash, and the refusal is a day old. One whose bash form said
+ * nothing at all (a forced command runs instead) is forgotten, so
+ * supervise.sh asks again. A wrong or lost record costs one extra round trip,
+ * never a wrong result: the bash form refuses to run in another shell.
  */
-
 import { CacheFile } from "../state/cache_file.ts";
 
 export type LoginShell = "bash" | "other";
@@ -42,8 +42,16 @@ export class LoginShells {
 
   set(key: string, shell: LoginShell, now = Date.now()): void {
     const entries = this.#cache.entries();
-    if (entries[key]?.shell === shell && shell === "bash") return;
+    // Unchanged: no write, and a refusal's day keeps counting from the refusal.
+    if (entries[key]?.shell === shell) return;
     entries[key] = { shell, at: now };
+    this.#cache.changed();
+  }
+
+  forget(key: string): void {
+    const entries = this.#cache.entries();
+    if (!(key in entries)) return;
+    delete entries[key];
     this.#cache.changed();
   }
 

@@ -20,6 +20,9 @@ Deno.test("login shells: kept across runs, a refusal revisable only once a day o
     assertEquals(next.get("me@b:22"), "other");
     assertEquals(next.refusedLongAgo("me@b:22", now), true);
     assertEquals(next.refusedLongAgo("me@c:22", now), false);
+    next.forget("root@a:22");
+    await next.flushed();
+    assertEquals(new LoginShells(file).get("root@a:22"), undefined, "forgotten");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -57,7 +57,7 @@ export interface ProcessOptions {
   onStderrChunk?: (chunk: Uint8Array) => void;
   /** stderr lines that are the transport's chatter, not the command's: dropped everywhere. */
   ignoreStderr?: RegExp;
-  /** A stderr line starting with this is a message to pool, not output: taken out, handed to `onMarker`. */
+  /** A stderr line holding this is a message to pool from there on, not output: taken out, handed to `onMarker`. */
   marker?: { prefix: string; onMarker: (line: string) => void };
   /**
    * Asks the child to stop before it is killed (closing its held stdin, or
@@ -301,9 +301,10 @@ class Collector {
 }
 
 /**
- * Takes pool's own marker line out of a stream. Until it has been seen the
- * stream is cut into lines (a login shell may print before it); after it,
- * chunks pass through untouched, byte for byte.
+ * Takes pool's own marker out of a stream. Until it has been seen the stream
+ * is cut into lines (a login shell may print before it, even on the marker's
+ * own line: a `printf` in ~/.bashrc with no newline); after it, chunks pass
+ * through untouched, byte for byte.
  */
 class MarkerFilter {
   #seen = false;
@@ -327,9 +328,11 @@ class MarkerFilter {
       if (buffer[i] !== 0x0a) continue;
       const line = buffer.subarray(start, i + 1);
       start = i + 1;
-      if (startsWith(line, this.#prefix)) {
+      const at = indexOf(line, this.#prefix);
+      if (at !== -1) {
         this.#seen = true;
-        this.marker.onMarker(new TextDecoder().decode(line).trimEnd());
+        if (at > 0) this.pass(line.slice(0, at));
+        this.marker.onMarker(new TextDecoder().decode(line.subarray(at)).trimEnd());
         if (start < buffer.length) this.pass(buffer.slice(start));
         this.#pending = new Uint8Array(0);
         return;
@@ -345,9 +348,14 @@ class MarkerFilter {
   }
 }
 
-function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
-  if (bytes.length < prefix.length) return false;
-  return prefix.every((b, i) => bytes[i] === b);
+/** Where `part` first occurs in `bytes`, or -1. */
+function indexOf(bytes: Uint8Array, part: Uint8Array): number {
+  const first = part[0];
+  for (let at = bytes.indexOf(first); at !== -1; at = bytes.indexOf(first, at + 1)) {
+    if (at + part.length > bytes.length) return -1;
+    if (part.every((b, i) => bytes[at + i] === b)) return at;
+  }
+  return -1;
 }
 
 function signalChild(child: Deno.ChildProcess, group: boolean, signal: Deno.Signal): void {

@@ -72,3 +72,18 @@ Deno.test("runProcess() hands stdout to onStdoutChunk instead of keeping it", as
   assertEquals(streamed, expected);
   assertEquals(lines.length, 20001);
 });
+
+Deno.test("runProcess() takes its marker out wherever a login shell's words put it on the line", async () => {
+  const markers: string[] = [];
+  const r = await runProcess(
+    [
+      "sh",
+      "-c",
+      "printf noise >&2; echo '@@pool-N 42 bash' >&2; echo err >&2; echo '@@pool-N 1' >&2",
+    ],
+    { timeoutMs: 10_000, marker: { prefix: "@@pool-N ", onMarker: (line) => markers.push(line) } },
+  );
+  assertEquals(markers, ["@@pool-N 42 bash"]);
+  // Only the first marker is pool's: after it, the stream is the command's, byte for byte.
+  assertEquals(r.stderr, "noiseerr\n@@pool-N 1\n");
+});

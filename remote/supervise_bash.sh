@@ -2,20 +2,27 @@
 # pool's remote supervisor for a bash login shell: supervise.sh's contract,
 # run by the login shell itself instead of by sh in front of it.
 #
+#   test -z "$BASH_VERSION" && printf '@@pool-%s refused\n' NONCE >&2 && exit 97
 #   set -- NONCE watch|inherit COMMAND
-#   <this script><_supervise_end.sh>
+#   eval '<this script><_supervise_end.sh>'
 #
-# sent as the command line, so the login shell reads it, and COMMAND runs as
-# under supervise.sh (`$SHELL -c COMMAND`, its own process group), but the
-# group comes from job control (set -m), not from a setsid process: that
-# saves two of supervise.sh's four programs per command. Any other shell stops
-# at the first line below, before it runs anything or says the marker, and
-# pool sends supervise.sh instead. One difference: job control leaves SIGINT
-# and SIGQUIT as they were for COMMAND (supervise.sh's sh ignores them), as a
-# plain `ssh host cmd` does.
-[ -n "${BASH_VERSINFO-}" ] || exit 97
+# sent as the command line (exec.ts), so the login shell reads it, and
+# COMMAND runs as under supervise.sh (`$SHELL -c COMMAND`, its own process
+# group), but the group comes from job control (set -m), not from a setsid
+# process: that saves two of supervise.sh's four programs per command. pool
+# sends it only where supervise.sh has said the login shell is bash. Any other
+# shell (fish too, which parses the whole line first: hence the eval), or a
+# bash without job control, stops before it runs anything, saying so
+# ("@@pool-NONCE refused"), and pool sends supervise.sh instead.
+# One difference: job control leaves SIGINT and SIGQUIT as they were for
+# COMMAND (supervise.sh's sh ignores them), as a plain `ssh host cmd` does.
+__pool_refuse() {
+  printf '@@pool-%s refused\n' "$1" >&2
+  exit 97
+}
+[ -n "${BASH_VERSINFO-}" ] || __pool_refuse "$1"
 set -m
-case $- in *m*) ;; *) exit 97 ;; esac
+case $- in *m*) ;; *) __pool_refuse "$1" ;; esac
 __pool_nonce=$1 __pool_mode=$2 __pool_command=$3
 printf '@@pool-%s %s\n' "$__pool_nonce" "$$" >&2
 

@@ -25,7 +25,7 @@ async function runIn(shell: string[], line: string, dir: string) {
   return { code: done.code, stderr: new TextDecoder().decode(done.stderr) };
 }
 
-Deno.test("the bash supervisor runs nothing in a shell that is not bash", async () => {
+Deno.test("the bash supervisor runs nothing in a shell that is not bash, and says so", async () => {
   const dir = await Deno.makeTempDir({ prefix: "pool-supervise-" });
   try {
     // Not bash under another name (sh is bash on some systems).
@@ -38,7 +38,10 @@ Deno.test("the bash supervisor runs nothing in a shell that is not bash", async 
     for (const shell of shells) {
       const line = supervisorLine("bash", "n0nce", true, "echo ran >> ran.txt");
       const r = await runIn(shell, line, dir);
-      assert(!r.stderr.includes("@@pool-n0nce"), `${shell.join(" ")} said the marker`);
+      // (csh and tcsh stop at the first line too, but cannot say why: pool runs no command in them.)
+      if (!/csh$/.test(shell[0])) {
+        assertEquals([r.code, r.stderr], [97, "@@pool-n0nce refused\n"], shell.join(" "));
+      }
       const ran = await Deno.readTextFile(`${dir}/ran.txt`).catch(() => "");
       assertEquals(ran, "", `${shell.join(" ")} ran the command (exit ${r.code})`);
     }

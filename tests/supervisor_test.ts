@@ -1,8 +1,9 @@
 /**
  * Two supervisors, one contract, against real sshd hosts: root's login shell
  * there is bash (it runs supervise_bash.sh itself), the test user `plain`'s
- * is /bin/sh (it gets supervise.sh). pool learns which is which, keeps it in
- * login-shells.json, and a wrong record costs a round trip, never a result.
+ * is /bin/sh (it gets supervise.sh). pool learns which is which from
+ * supervise.sh, keeps it in login-shells.json, and a wrong record costs a
+ * round trip, never a result; no command is ever sent twice on a guess.
  */
 
 import { join } from "node:path";
@@ -36,10 +37,12 @@ fleetTest("each login shell gets the supervisor it can run, and stop still means
     stdout.split("\n").filter((l) => l.startsWith(`${who}: `));
   const COUNT = "echo x >> ~/runs; wc -l < ~/runs";
 
-  await t.step("bash: the login shell is the supervisor, and pool remembers it", async () => {
-    const r = await on("root", PARENT);
-    assertEquals([r.code, r.stderr, r.stdout], [0, "", "root: bash -c s\n"]);
+  await t.step("bash: supervise.sh first, then the login shell is the supervisor", async () => {
+    const first = await on("root", PARENT);
+    assertEquals([first.code, first.stderr, first.stdout], [0, "", "root: sh -c __p\n"]);
     assertEquals((await recordOf("root"))?.shell, "bash");
+    const r = await on("root", PARENT);
+    assertEquals([r.code, r.stderr, r.stdout], [0, "", "root: bash -c t\n"]);
   });
 
   await t.step("bash: nothing but the command's output (job control says nothing)", async () => {
@@ -50,7 +53,7 @@ fleetTest("each login shell gets the supervisor it can run, and stop still means
   });
 
   await t.step(
-    "sh: turned away before anything runs, then run once under supervise.sh",
+    "sh: supervise.sh from the first contact, and pool remembers the shell is not bash",
     async () => {
       const r = await on("plain", `${PARENT}; ${COUNT}`);
       assertEquals([r.code, r.stderr, r.stdout], [0, "", "plain: sh -c __p\nplain: 1\n"]);
@@ -112,6 +115,28 @@ fleetTest("each login shell gets the supervisor it can run, and stop still means
       await assertGone(marker, `${who}: after pool was SIGKILLed`);
     });
   }
+
+  await t.step(
+    "words before the marker, or no marker at all, never send a command twice",
+    async () => {
+      const ONCE = "echo x >> ~/once; wc -l < ~/once";
+      // A ~/.bashrc that prints with no newline: the marker comes on the same line.
+      assertEquals((await on("root", "printf 'printf noise >&2' > ~/.bashrc")).code, 0);
+      const noisy = await on("root", ONCE);
+      const all = noisy.stdout + noisy.stderr;
+      assertEquals([noisy.code, linesOf("root", noisy.stdout)[0]], [0, "root: 1"], all);
+      assertEquals([all.includes("@@pool"), all.includes("noise")], [false, true], all);
+      assertEquals((await recordOf("root"))?.shell, "bash");
+      // One that silences stderr: no supervisor says a word, as where a forced command runs.
+      assertEquals((await on("root", "echo 'exec 2>/dev/null' > ~/.bashrc")).code, 0);
+      const silent = await on("root", ONCE);
+      assertEquals([silent.code, silent.stdout], [0, "root: 2\n"], silent.stderr);
+      assertEquals(await recordOf("root"), undefined, "forgotten: supervise.sh asks next time");
+      const again = await on("root", ONCE);
+      assertEquals([again.code, again.stdout], [0, "root: 3\n"], again.stderr);
+      assertEquals((await on("root", "rm ~/.bashrc")).code, 0);
+    },
+  );
 
   await t.step(
     "~/.bashrc is read once per command, by sshd's shell, under either supervisor",
