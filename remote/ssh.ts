@@ -105,8 +105,9 @@ function probeConfig(config: string | undefined): string | null {
   if (config === undefined) {
     return `Include ~/.ssh/config\nInclude /etc/ssh/ssh_config\n${sentinel}`;
   }
-  // Quotes, line breaks and % tokens in the path would change the probe's meaning: no probe.
-  if (/["%\n\r]/.test(config)) return null;
+  // Quotes, line breaks, % tokens and glob characters (ssh globs an Include) in
+  // the path would change the probe's meaning: no probe, and no host-key default.
+  if (/["%\n\r*?[\\]/.test(config)) return null;
   return `Include "${resolve(config)}"\n${sentinel}`;
 }
 

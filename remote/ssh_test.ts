@@ -45,6 +45,21 @@ Deno.test("sshFailureReason() names why ssh gave up, from its real messages", ()
   for (const [stderr, reason] of cases) assertEquals(sshFailureReason(stderr), reason, stderr);
 });
 
+Deno.test("resolveTarget() never guesses a host-key policy from a config path ssh would glob", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    for (const name of ["cfg[1]", "cfg*", "cfg?", "cfg\\x"]) {
+      const config = join(dir, name);
+      await Deno.writeTextFile(config, "Host h1\n  StrictHostKeyChecking yes\n");
+      // The probe's Include would match nothing, and pool's accept-new would show through.
+      const target = await resolveTarget("h1", config);
+      assertEquals([target, hostKeyOptions(target)], [null, []], name);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("resolveTarget() tells a user's own StrictHostKeyChecking from ssh's default", async () => {
   const dir = await Deno.makeTempDir();
   try {
