@@ -94,6 +94,12 @@ export function parseRoster(text: string): ParsedRoster {
     seen.add(name);
     const target = targetProblem(entry.ssh);
     if (target) fail(`hosts[${i}] ("${name}"): ${target}`, property(node, "ssh"));
+    for (const [key, type] of OPTIONAL_KEYS) {
+      const value = property(node, key);
+      if (value !== undefined && value.type !== type) {
+        fail(`hosts[${i}] ("${name}"): "${key}" must be a ${type}`, value);
+      }
+    }
     const tags = property(node, "tags");
     if (tags !== undefined) {
       if (tags.type !== "array" || !tags.children!.every((t) => t.type === "string")) {
@@ -108,6 +114,18 @@ export function parseRoster(text: string): ParsedRoster {
   });
   return { doc, hosts };
 }
+
+/**
+ * The old tool's optional keys and our `exclude`, by the type each must have:
+ * read loosely, `"exclude": "true"` would leave a host in `all`, and
+ * `"sudo": "no"` would mean sudo.
+ */
+const OPTIONAL_KEYS: [string, "boolean" | "string"][] = [
+  ["sudo", "boolean"],
+  ["exclude", "boolean"],
+  ["os", "string"],
+  ["description", "string"],
+];
 
 /** The value node of `key` in an object node. */
 function property(object: Node, key: string): Node | undefined {

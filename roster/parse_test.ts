@@ -72,6 +72,18 @@ Deno.test("parseRoster() rejects hand-edited values add would refuse, naming the
     ],
     ['{"hosts": [\n {"name": "a",\n  "ssh": "root@-oProxyCommand=x"}]}', /target's host/, 3],
     ['{"hosts": [\n {"name": "a", "ssh": "x",\n  "tags": ["ok", "a,b"]}]}', /tag may hold only/, 3],
+    [
+      '{"hosts": [\n {"name": "a", "ssh": "x",\n  "exclude": "true"}]}',
+      /"exclude" must be a boolean/,
+      3,
+    ],
+    ['{"hosts": [\n {"name": "a", "ssh": "x",\n  "sudo": "no"}]}', /"sudo" must be a boolean/, 3],
+    ['{"hosts": [\n {"name": "a", "ssh": "x",\n  "os": null}]}', /"os" must be a string/, 3],
+    [
+      '{"hosts": [\n {"name": "a", "ssh": "x", "description": 5}]}',
+      /"description" must be a string/,
+      2,
+    ],
   ];
   for (const [text, message, line] of cases) {
     const err = assertThrows(() => parseRoster(text), RosterShapeError) as RosterShapeError;

@@ -149,6 +149,10 @@ Deno.test("hand-edited names, targets and tags that add refuses are errors namin
         '{"hosts": [\n  {"name": "a", "ssh": "h1",\n   "tags": ["gpu", "@x"]}\n]}',
         `3:20: hosts[0] ("a"): tag may hold only`,
       ],
+      [
+        '{"hosts": [\n  {"name": "a", "ssh": "h1", "exclude": "true"}\n]}',
+        `2:41: hosts[0] ("a"): "exclude" must be a boolean`,
+      ],
     ];
     for (const [text, where] of cases) {
       await Deno.writeTextFile(s.roster, text);
