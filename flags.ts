@@ -182,6 +182,7 @@ export function addPushFlags(command: Command): Command {
  * stderr, and (through cli.ts) exit 2. Applied to every command pool parses with.
  */
 export function usageStyle(command: Command): Command {
+  guardOptionValues(command);
   return command.exitOverride().configureOutput({
     writeOut: (text) => writeAllSync(Deno.stdout, new TextEncoder().encode(text)),
     writeErr: (text) => writeAllSync(Deno.stderr, new TextEncoder().encode(text)),
@@ -193,6 +194,31 @@ export function usageStyle(command: Command): Command {
     getOutHasColors: () => false,
     getErrHasColors: () => false,
   });
+}
+
+/**
+ * An option that needs a value never takes one of its own command's options
+ * for it: in `pool on all --out-dir --dry-run true` the value was forgotten,
+ * and the command would run for real with its output in ./--dry-run/.
+ */
+function guardOptionValues(command: Command): void {
+  const names = new Set(["-h", "--help"]);
+  for (const option of command.options) {
+    if (option.short) names.add(option.short);
+    if (option.long) names.add(option.long);
+  }
+  for (const option of command.options) {
+    if (!option.required || option.variadic) continue;
+    const parse = option.parseArg;
+    option.argParser((value: string, previous: unknown) => {
+      if (names.has(value.split("=")[0])) {
+        throw new UsageError(
+          `${option.long ?? option.short} expects a value, got the option ${value}`,
+        );
+      }
+      return parse ? parse(value, previous) : value;
+    });
+  }
 }
 
 /** Off a terminal, undefined: commander's own default does the same, though its types say number. */

@@ -1,5 +1,15 @@
 import { assertEquals, assertThrows } from "./tests/assert.ts";
-import { MAX_TIMER_MS, NO_LIMIT, parseCount, parseDuration, parsePercent } from "./flags.ts";
+import { Command } from "commander";
+import { UsageError } from "./errors.ts";
+import {
+  durationOption,
+  MAX_TIMER_MS,
+  NO_LIMIT,
+  parseCount,
+  parseDuration,
+  parsePercent,
+  usageStyle,
+} from "./flags.ts";
 
 Deno.test("parseDuration() reads one syntax for every time flag", () => {
   assertEquals(parseDuration("30", "--timeout"), 30_000);
@@ -38,4 +48,25 @@ Deno.test("parseCount() and parsePercent() refuse what they cannot use", () => {
   assertEquals(parsePercent("10%", "--headroom"), 0.1);
   assertThrows(() => parsePercent("100%", "--headroom"), /percentage/);
   assertThrows(() => parsePercent("10", "--headroom"), /percentage/);
+});
+
+Deno.test("usageStyle(): an option never takes one of its command's own options as its value", () => {
+  const command = () =>
+    usageStyle(
+      new Command("on")
+        .option("--out-dir <dir>", "")
+        .option("-x, --exclude <hosts>", "", (v: string, p: string[] = []) => [...p, v])
+        .addOption(durationOption("--timeout <duration>", ""))
+        .option("--dry-run", ""),
+    );
+  const parse = (args: string[]) => command().parse(args, { from: "user" }).opts();
+  for (const args of [["--out-dir", "--dry-run"], ["--out-dir", "-h"], ["-x", "--timeout=5"]]) {
+    assertThrows(() => parse(args), UsageError, `expects a value, got the option ${args[1]}`);
+  }
+  // Anything else that starts with '-' is a value as before, and parsers still run.
+  assertEquals(parse(["--out-dir", "-out", "-x", "a", "-x", "b", "--timeout", "2"]), {
+    outDir: "-out",
+    exclude: ["a", "b"],
+    timeout: 2000,
+  });
 });

@@ -70,9 +70,19 @@ export const FAN_OUT_TIMEOUT_MS = 30_000;
 /** Hosts at once by default: pdsh's and pssh's width, and far below any file-descriptor limit. */
 export const FAN_OUT_JOBS = 32;
 
-/** `h1,h2` minus `-x a,b` → `h1,h2,!a,!b` (a comma inside `web[1,3]` stays in its range). */
+/**
+ * `h1,h2` minus `-x a,b` → `h1,h2,!a,!b` (a comma inside `web[1,3]` stays in
+ * its range). An empty term is an error, as in the selection: `-x "$UNSET"`
+ * must not leave every host in.
+ */
 export function withExclusions(hosts: string, exclude: string[] = []): string {
-  const minus = exclude.flatMap(splitSelection).filter(Boolean);
+  const minus = exclude.flatMap((value) => {
+    const terms = splitSelection(value);
+    if (terms.some((t) => t === "" || t === "!")) {
+      throw new UsageError(`empty term in -x "${value}"`);
+    }
+    return terms;
+  });
   return [hosts, ...minus.map((t) => (t.startsWith("!") ? t : "!" + t))].join(",");
 }
 

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { assertEquals, assertMatch, assertThrows } from "../tests/assert.ts";
 import { testDeps } from "../deps/testing.ts";
+import { UsageError } from "../errors.ts";
 import { NOT_ROOT, sudoCommand } from "../remote/as_root.ts";
 import { on, parseOnWords, trailingLegacyFlags, withExclusions } from "./on.ts";
 
@@ -53,6 +54,9 @@ Deno.test("withExclusions() turns -x into !terms of the selection", () => {
   assertEquals(withExclusions("all", ["h2", "h3,@gpu"]), "all,!h2,!h3,!@gpu");
   assertEquals(withExclusions("@gpu", []), "@gpu");
   assertEquals(withExclusions("h[1-9]", ["web[1,3]", "gpu*"]), "h[1-9],!web[1,3],!gpu*");
+  for (const empty of ["", ",", "h2,", "!"]) {
+    assertThrows(() => withExclusions("all", [empty]), UsageError, `empty term in -x "${empty}"`);
+  }
 });
 
 const ROSTER = {
