@@ -35,7 +35,10 @@ export async function followSymlinks(path: string): Promise<string> {
     }
     if (!info.isSymlink) return path;
     const target = await Deno.readLink(path);
-    path = target.startsWith("/") ? target : join(dirname(path), target);
+    // A relative target is read from the link's real folder, as the kernel
+    // reads it: folding `..` into a path that runs through another symlink
+    // would land somewhere else.
+    path = target.startsWith("/") ? target : join(await Deno.realPath(dirname(path)), target);
   }
   throw new PoolError(`cannot follow ${path}: too many levels of symbolic links`);
 }

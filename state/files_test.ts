@@ -83,3 +83,21 @@ Deno.test("writeFileAtomically() writes through a chain of symlinks and leaves t
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("followSymlinks() reads a relative link's `..` from its real folder", async () => {
+  const dir = await Deno.realPath(await Deno.makeTempDir());
+  try {
+    // dir/link -> dir/real/sub, and real/sub/pool.json -> ../data/pool.json: the file is real/data/pool.json.
+    await Deno.mkdir(join(dir, "real", "sub"), { recursive: true });
+    await Deno.mkdir(join(dir, "real", "data"));
+    await Deno.writeTextFile(join(dir, "real", "data", "pool.json"), "hosts");
+    await Deno.symlink(join(dir, "real", "sub"), join(dir, "link"));
+    await Deno.symlink("../data/pool.json", join(dir, "real", "sub", "pool.json"));
+    const path = await followSymlinks(join(dir, "link", "pool.json"));
+    assertEquals(path, join(dir, "real", "data", "pool.json"));
+    await writeFileAtomically(join(dir, "link", "pool.json"), "more hosts");
+    assertEquals(await Deno.readTextFile(join(dir, "real", "data", "pool.json")), "more hosts");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
