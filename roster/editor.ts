@@ -77,10 +77,9 @@ export class RosterEditor {
       ? lineEnd
       : end;
     const line = this.#eol + indent + oneLine(host);
-    this.#text = this.#text.slice(0, end) + "," + this.#text.slice(end, after) + line +
+    const next = this.#text.slice(0, end) + "," + this.#text.slice(end, after) + line +
       this.#text.slice(after);
-    this.#hosts = parseRoster(this.#text).hosts;
-    this.changed = true;
+    if (!this.#take(next, this.#hosts.length + 1)) this.#edit(["hosts", -1], host, true);
   }
 
   /**
@@ -111,9 +110,7 @@ export class RosterEditor {
       const comma = next.indexOf(",", prev.offset + prev.length);
       next = next.slice(0, comma) + next.slice(comma + 1);
     }
-    this.#text = next;
-    this.#hosts = parseRoster(this.#text).hosts;
-    this.changed = true;
+    if (!this.#take(next, elements.length - 1)) this.#edit(["hosts", index], undefined);
   }
 
   /** Sets one key of one host; `undefined` removes the key. */
@@ -124,6 +121,25 @@ export class RosterEditor {
 
   #index(name: string): number {
     return this.#hosts.findIndex((h) => h.name === name);
+  }
+
+  /**
+   * Takes `next`, the text after a by-hand edit that keeps the file's layout,
+   * if it reads as `count` hosts; a layout the edit did not foresee (a comma
+   * leading each line, comments between elements) is left to jsonc-parser.
+   */
+  #take(next: string, count: number): boolean {
+    let hosts: Host[];
+    try {
+      hosts = parseRoster(next).hosts;
+    } catch {
+      return false;
+    }
+    if (hosts.length !== count) return false;
+    this.#text = next;
+    this.#hosts = hosts;
+    this.changed = true;
+    return true;
   }
 
   #edit(path: (string | number)[], value: unknown, isArrayInsertion = false): void {

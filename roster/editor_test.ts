@@ -88,3 +88,21 @@ Deno.test("RosterEditor.add() after a last host with no line end at all", () => 
   editor.add({ name: "b", ssh: "b" });
   assertEquals(parseRoster(editor.text).hosts.map((h) => h.name), ["a", "b"]);
 });
+
+Deno.test("RosterEditor edits layouts it did not foresee, never into a file that does not parse", () => {
+  const leadingCommas =
+    '{"hosts": [\n    {"name": "a", "ssh": "a"}\n  , {"name": "b", "ssh": "b"}\n]}';
+  const oneLineComments = '{"hosts": [{"name": "a", "ssh": "a"} /* c */]} /* x */';
+  for (const text of [leadingCommas, oneLineComments]) {
+    const editor = new RosterEditor(text);
+    editor.add({ name: "z", ssh: "z" });
+    assertEquals(
+      parseRoster(editor.text).hosts.map((h) => h.name),
+      editor.hosts.map((h) => h.name),
+    );
+    editor.remove("a");
+    const names = parseRoster(editor.text).hosts.map((h) => h.name);
+    assertEquals(names, editor.hosts.map((h) => h.name), text);
+    assertEquals(names.includes("a") || !names.includes("z"), false, text);
+  }
+});
