@@ -21,6 +21,7 @@ import { usageStyle } from "./flags.ts";
 import { after } from "./timers.ts";
 import { writesSettled } from "./state/cache_file.ts";
 import { consoleOutput } from "./render/out.ts";
+import { killEveryChild } from "./remote/process.ts";
 import type { Run } from "./deps/deps.ts";
 import { realDeps } from "./deps/real.ts";
 import { addCommand } from "./verbs/add.ts";
@@ -141,7 +142,12 @@ export async function main(args: string[]): Promise<number> {
   // The first signal stops the work (children killed, leases released, summaries
   // printed); a second one, or a verb that overstays its grace, ends pool at once.
   let hardStop: (code: number) => void = () => {};
-  const stopped = new Promise<number>((resolve) => (hardStop = resolve));
+  const stopped = new Promise<number>((resolve) =>
+    hardStop = (code) => {
+      killEveryChild();
+      resolve(code);
+    }
+  );
   let cancelGrace = () => {};
   const listeners = STOP_SIGNALS.map((name) => {
     const listener = () => {

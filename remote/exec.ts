@@ -205,7 +205,11 @@ async function supervised(
       if (pid === null) return false; // nothing started there yet: just end our ssh
       if (watch) closeStdin();
       else {
-        execPlain(host, `kill -TERM ${pid}`, { timeoutMs: 5000, mux: options.mux }).catch(() => {});
+        execPlain(host, `kill -TERM ${pid}`, {
+          timeoutMs: 5000,
+          mux: options.mux,
+          outlivesPool: true,
+        }).catch(() => {});
       }
       return true;
     },

@@ -67,6 +67,23 @@ export interface ProcessOptions {
   softStop?: (closeStdin: () => void) => boolean;
   /** Own process group, so a kill reaches every descendant. Off for interactive use. */
   ownGroup?: boolean;
+  /**
+   * Left running when pool ends at once (killEveryChild): the `kill` that
+   * stops a remote command must still get there.
+   */
+  outlivesPool?: boolean;
+}
+
+/** SIGKILL for each child still running, but those that outlive pool. */
+const killers = new Set<() => void>();
+
+/**
+ * Ends every child at once (its whole group): pool is about to exit without
+ * waiting (a second Ctrl-C), and its children, in groups of their own, would
+ * not get the terminal's signal.
+ */
+export function killEveryChild(): void {
+  killers.forEach((kill) => kill());
 }
 
 /** Between SIGTERM and SIGKILL: time for ssh to say goodbye. */
@@ -175,7 +192,10 @@ export async function runProcess(argv: string[], options: ProcessOptions): Promi
   if (options.signal?.aborted) onAbort();
   options.signal?.addEventListener("abort", onAbort);
 
+  const killNow = () => signalChild(child, options.ownGroup ?? true, "SIGKILL");
+  if (!options.outlivesPool) killers.add(killNow);
   const status = await child.status;
+  killers.delete(killNow);
   cancelDeadline();
   options.signal?.removeEventListener("abort", onAbort);
   closeStdin();

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { assertEquals } from "./assert.ts";
 import { fleetTest, spawnPool, writeRoster } from "./helpers.ts";
 import type { Fleet } from "./hosts/harness.ts";
-import { eventually, processesWith } from "./procs.ts";
+import { assertGone, eventually, processesWith, running } from "./procs.ts";
 
 /** Waits until this fleet has an ssh to `alias` in flight, sends `signal`, returns pool's code. */
 async function stopMidWork(
@@ -117,3 +117,26 @@ fleetTest(
     }
   },
 );
+
+Deno.test("a second SIGINT ends pool at once, and the work it started with it", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pool-second-stop-" });
+  const marker = String(47_000 + Math.floor(Math.random() * 1000));
+  try {
+    const env = { HOME: join(dir, "home"), POOL_STATE: join(dir, "state", "pool.json") };
+    // A command that ignores TERM: only the KILL that follows 2 s later would end it.
+    const child = spawnPool({ env }, ["on", "local", "--", `trap '' TERM; exec sleep ${marker}`]);
+    await running(`sleep ${marker}`);
+    Deno.kill(child.pid, "SIGINT");
+    await new Promise((r) => setTimeout(r, 300));
+    Deno.kill(child.pid, "SIGINT");
+    // pool's own exit, not its pipes: a command left behind would hold them open.
+    assertEquals((await child.status).code, 130);
+    await Promise.all([child.stdout.cancel(), child.stderr.cancel()]);
+    await assertGone(marker, "after pool's second SIGINT");
+  } finally {
+    for (const p of await processesWith(`sleep ${marker}`, true)) {
+      Deno.kill(Number(p.split(" ")[0]), "SIGKILL");
+    }
+    await Deno.remove(dir, { recursive: true });
+  }
+});
