@@ -88,9 +88,11 @@ export class RecordingRunner implements Runner {
     return result;
   }
 
-  resolve(target: string): Promise<ResolvedTarget | null> {
-    if (!this.#resolved.has(target)) throw new Error(`unexpected ssh -G ${target}`);
-    return Promise.resolve(this.#resolved.get(target)!);
+  /** Answers `resolves(target)`, or `resolves("target -F config")` for another config. */
+  resolve(target: string, config?: string): Promise<ResolvedTarget | null> {
+    const key = config === undefined ? target : `${target} -F ${config}`;
+    if (!this.#resolved.has(key)) throw new Error(`unexpected ssh -G ${key}`);
+    return Promise.resolve(this.#resolved.get(key)!);
   }
 
   /**

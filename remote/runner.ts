@@ -16,8 +16,11 @@ export type RunOptions = Omit<ExecOptions, "mux">;
 export interface Runner {
   /** Runs `command` on `host` (null: a login shell); a failure is a result, never a throw. */
   exec(host: Host, command: string | null, options: RunOptions): Promise<HostResult>;
-  /** What ssh would connect to for `target` after reading its config (`ssh -G`, no connection). */
-  resolve(target: string): Promise<ResolvedTarget | null>;
+  /**
+   * What ssh would connect to for `target` after reading its config (`ssh -G`,
+   * no connection): pool's own, or `config` (a path) where given.
+   */
+  resolve(target: string, config?: string): Promise<ResolvedTarget | null>;
   /** The argv that would run `command` on `host` (for --dry-run): nothing is started. */
   argv(host: Host, command: string, options: RunOptions): Promise<string[]>;
   /** Copies files to or from `host` (rsync, else tar over ssh); a failure is a result, never a throw. */
@@ -28,7 +31,10 @@ export interface Runner {
 export function sshRunner(mux?: MuxSettings): Runner {
   return {
     exec: (host, command, options) => execOnHost(host, command, { ...options, mux }),
-    resolve: (target) => resolveTarget(target, mux?.sshConfig, mux?.resolveCache),
+    resolve: (target, config) =>
+      config === undefined
+        ? resolveTarget(target, mux?.sshConfig, mux?.resolveCache)
+        : resolveTarget(target, config),
     argv: (host, command, options) => hostArgv(host, command, { ...options, mux }),
     copy: (host, request, options) => copyOnHost(host, request, { ...options, mux }),
   };

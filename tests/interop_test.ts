@@ -128,6 +128,36 @@ fleetTest("pool and the tools around it", 3, async (t, fleet) => {
     },
   );
 
+  await t.step(
+    "pool import ssh-config adds only what pool's own ssh config will connect to as the file says",
+    async () => {
+      const config = join(fleet.dir, "import_other");
+      await Deno.writeTextFile(
+        config,
+        `Host "my host" elsewhere
+  HostName 127.0.0.1
+  Port 1
+Host h4
+Include ${fleet.sshConfig}
+`,
+      );
+      const r = await pool(fleet, [
+        "import",
+        "ssh-config",
+        "--file",
+        config,
+        "--dry-run",
+        "--json",
+      ]);
+      assertEquals(r.code, 0, r.stderr);
+      const actions = JSON.parse(r.stdout).hosts.map((h: { name: string; action: string }) =>
+        `${h.name} ${h.action}`
+      );
+      assertEquals(actions, ["my host skipped", "elsewhere skipped", "h4 would_add"]);
+      assertMatch(r.stderr, /skipping elsewhere: .* connects it to root@127\.0\.0\.1:1, pool's/);
+    },
+  );
+
   await writeRoster(fleet, [{ name: "h1", tags: ["gpu"] }, { name: "h2" }, { name: "web" }]);
 
   // What Tab offers, asked of each shell the same way: the words typed so far, the last one being

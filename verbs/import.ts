@@ -5,10 +5,12 @@
  * Wildcard and negated patterns are not hosts and are skipped, and so are
  * names already in the roster. Each alias is resolved with `ssh -G` (an
  * alias ssh cannot resolve is reported, not added) and asked for its OS.
+ * The roster keeps the alias, which pool's own ssh config resolves: an alias
+ * of another `--file` that it resolves elsewhere is reported, not added.
  */
 
 import { Command } from "commander";
-import { join } from "../paths.ts";
+import { join, resolve } from "../paths.ts";
 import { homeDir } from "../state/dir.ts";
 import { PoolError, UsageError } from "../errors.ts";
 import { checkName, checkTarget, type Host } from "../roster/host.ts";
@@ -23,13 +25,24 @@ export function literalHosts(configText: string): string[] {
     const line = raw.replace(/#.*/, "").trim();
     const m = /^host(?:\s*=\s*|\s+)(.+)$/i.exec(line);
     if (!m) continue;
-    for (const word of m[1].split(/\s+/)) {
-      const name = word.replace(/^"|"$/g, "");
+    for (const name of configWords(m[1])) {
       if (/[*?!]/.test(name) || name === "" || names.includes(name)) continue;
       names.push(name);
     }
   }
   return names;
+}
+
+/**
+ * A config line's words as ssh splits them: quotes hold a word together
+ * (`"my host"` is one alias, which no roster name can be), and go.
+ */
+function configWords(text: string): string[] {
+  const words: string[] = [];
+  for (const m of text.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)) {
+    words.push(m[1] ?? m[2] ?? m[3]);
+  }
+  return words;
 }
 
 /** ssh's own pattern language for --match: `*` and `?`. */
@@ -52,8 +65,10 @@ export async function importSshConfig(options: ImportOptions, deps: Deps): Promi
   const { out } = deps;
   // With --json, one object at the end: each alias with what happened to it.
   const report: Record<string, unknown>[] = [];
-  const file = options.file ?? deps.env("POOL_SSH_CONFIG") ??
-    join(homeDir(deps.env), ".ssh", "config");
+  const ownConfig = deps.env("POOL_SSH_CONFIG") ?? join(homeDir(deps.env), ".ssh", "config");
+  const file = options.file ?? ownConfig;
+  // Another file's aliases are added as names pool's own ssh config resolves.
+  const elsewhere = resolve(file) === resolve(ownConfig) ? null : file;
   let text: string;
   try {
     text = await Deno.readTextFile(file);
@@ -85,7 +100,17 @@ export async function importSshConfig(options: ImportOptions, deps: Deps): Promi
       report.push({ name, action: "skipped", reason: "ssh -G cannot resolve it" });
       continue;
     }
-    usable.push({ name, where: `${resolved.user}@${resolved.hostname}:${resolved.port}` });
+    const where = `${resolved.user}@${resolved.hostname}:${resolved.port}`;
+    const there = elsewhere === null ? null : await deps.runner.resolve(name, elsewhere);
+    const meant = there && `${there.user}@${there.hostname}:${there.port}`;
+    if (meant !== null && meant !== where) {
+      const reason = `${elsewhere} connects it to ${meant}, pool's ssh config ${ownConfig} to ` +
+        `${where} (Include ${elsewhere} there, or set POOL_SSH_CONFIG)`;
+      out.warn(`skipping ${name}: ${reason}`);
+      report.push({ name, action: "skipped", reason });
+      continue;
+    }
+    usable.push({ name, where });
   }
   const done = () => {
     if (options.json) out.outLine(JSON.stringify({ hosts: report }));
