@@ -193,9 +193,13 @@ Deno.test("add, tag and import refuse a target part, name or tag that starts wit
     }
     assertEquals(await Deno.readTextFile(s.roster), before);
 
-    const config = join(s.dir, "import_config");
-    await Deno.writeTextFile(config, "Host good bad$(id) -oops\n  HostName 127.0.254.9\n");
-    const r = await pool(s, ["import", "ssh-config", "--file", config, "--dry-run"]);
+    // pool's own ssh config (POOL_SSH_CONFIG), so that it resolves what it imports.
+    const config = s.env.POOL_SSH_CONFIG;
+    await Deno.writeTextFile(
+      config,
+      "Host good bad$(id) -oops\n  HostName 127.0.254.9\n" + await Deno.readTextFile(config),
+    );
+    const r = await pool(s, ["import", "ssh-config", "--dry-run"]);
     assertEquals(r.code, 0, r.stderr);
     assertMatch(r.stderr, /skipping bad\$\(id\): host name may hold only/);
     assertMatch(r.stderr, /skipping -oops: host name must not start with '-'/);
