@@ -134,8 +134,9 @@ export async function runProcess(argv: string[], options: ProcessOptions): Promi
   const stderr = new Collector();
   const pumps: Pump[] = [];
   // Streamed elsewhere: read to its end (ssh's stdout is never held by a ControlPersist master).
+  const sinkStop = new AbortController();
   const sinking = options.stdoutSink && !options.stdoutInherit
-    ? child.stdout.pipeTo(options.stdoutSink).catch(() => {})
+    ? child.stdout.pipeTo(options.stdoutSink, { signal: sinkStop.signal }).catch(() => {})
     : null;
   if (!options.stdoutInherit && !sinking) {
     // Lines are cut only for a caller that listens for them: a caller that keeps
@@ -203,7 +204,11 @@ export async function runProcess(argv: string[], options: ProcessOptions): Promi
   // ssh ControlPersist master it forked keeps stderr, and so may a local
   // background job. Read until the pipes go quiet, then stop waiting.
   await Promise.all(pumps.map((p) => p.drain()));
-  await sinking;
+  // Killed, the rest of the output is wanted nowhere: a sink that stopped
+  // taking it (a local tar on a hung disk) must not hold the deadline up, and
+  // an aborted pipe still waits for a write in flight. Its owner ends it.
+  if (killedFor) sinkStop.abort();
+  else await sinking;
   timers.forEach((cancel) => cancel());
 
   const output = {

@@ -87,3 +87,14 @@ Deno.test("runProcess() takes its marker out wherever a login shell's words put 
   // Only the first marker is pool's: after it, the stream is the command's, byte for byte.
   assertEquals(r.stderr, "noiseerr\n@@pool-N 1\n");
 });
+
+Deno.test("runProcess() keeps its deadline when the sink stops taking output", async () => {
+  const stuck = new WritableStream<Uint8Array>({ write: () => new Promise(() => {}) });
+  let hung: ReturnType<typeof setTimeout> | undefined;
+  const result = await Promise.race([
+    runProcess(["sh", "-c", "yes"], { timeoutMs: 300, stdoutSink: stuck }),
+    new Promise<null>((resolve) => hung = setTimeout(() => resolve(null), 10_000)),
+  ]);
+  clearTimeout(hung);
+  assertEquals([result?.code, result?.outcome], [124, "timeout"]);
+});
