@@ -55,7 +55,7 @@ function usableGpus(gpus: Gpu[], leases: Lease[], r: Request): number[] {
       const prev = leased.get(index) ?? { mem: 0, whole: false };
       leased.set(index, {
         mem: prev.mem + l.gpu_mem_bytes,
-        whole: prev.whole || l.gpu_mem_bytes === 0,
+        whole: prev.whole || l.whole_gpus === true || l.gpu_mem_bytes === 0,
       });
     }
   }

@@ -105,6 +105,10 @@ Deno.test("rankHosts() takes idle, unclaimed GPUs and free GPU memory", () => {
   // 60G free on one GPU: GPU 0 (10 free) cannot, GPUs 1–3 can.
   const mem = rankHosts(c, [lease("dgx", 0, [1], 30)], { ...none, gpuMemBytes: 60 * GIB });
   assertEquals(mem[0].gpus, [3]);
+  // Held whole by `--gpus 1 --gpu-mem 10G`: not shared with a later `--gpu-mem 5G`.
+  const whole = { ...lease("dgx", 0, [3], 10), whole_gpus: true };
+  const others = [0, 1, 2].map((i) => lease("dgx", 0, [i], 76));
+  assertEquals(rankHosts(c, [whole, ...others], { ...none, gpuMemBytes: 5 * GIB })[0].gpus, []);
 });
 
 Deno.test("rankHosts() never picks an unreachable or refused host", () => {

@@ -65,13 +65,16 @@ async function probeCandidates(hosts: Host[], options: DispatchOptions, deps: Di
     PROBE_JOBS,
     (h) => probeHost(deps.runner, h, PROBE_TIMEOUT_MS, deps.signal, pidsOn(h.name)),
   );
-  const remoteAlive = new Map<string, Map<number, string>>();
+  const remoteAlive = new Map<string, Map<number, string | null>>();
   const candidates: Candidate[] = hosts.map((h, i) => {
     const facts = answers[i].facts;
     if (!facts) {
       return { name: h.name, facts: null, excludedBecause: `unreachable (${answers[i].error})` };
     }
-    remoteAlive.set(h.name, new Map(facts.alivePids.map((p) => [p.pid, p.start])));
+    // Each pid asked about: gone unless the host said it is alive.
+    const pids = new Map<number, string | null>(pidsOn(h.name).map((pid) => [pid, null]));
+    for (const p of facts.alivePids) pids.set(p.pid, p.start);
+    remoteAlive.set(h.name, pids);
     const refusal = osRefusal(facts.os, options.command, options.os);
     return { name: h.name, facts, ...(refusal ? { excludedBecause: refusal } : {}) };
   });
@@ -110,6 +113,7 @@ export async function reserve(
           host: pick.name,
           mem_bytes: options.memBytes,
           gpus: pick.gpus,
+          ...(options.gpus > 0 ? { whole_gpus: true } : {}),
           ...(pick.gpus.length > 0 ? { gpu_vendor: gpuVendor(probed.candidates, pick) } : {}),
           gpu_mem_bytes: options.gpuMemBytes,
           command: options.command,

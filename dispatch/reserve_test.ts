@@ -7,7 +7,15 @@ import { assert, assertEquals, assertRejects } from "../tests/assert.ts";
 import { testDeps } from "../deps/testing.ts";
 import type { Host } from "../roster/host.ts";
 import type { Lease } from "../ledger/lease.ts";
-import { type DispatchOptions, NoRoom, POLL_MS, release, REPROBE_MS, reserve } from "./reserve.ts";
+import {
+  type DispatchOptions,
+  handOver,
+  NoRoom,
+  POLL_MS,
+  release,
+  REPROBE_MS,
+  reserve,
+} from "./reserve.ts";
 
 const GIB = 1024 ** 3;
 const HOSTS: Host[] = [{ name: "h1", ssh: "h1" }, { name: "h2", ssh: "h2" }];
@@ -213,4 +221,34 @@ Deno.test("reserve() stops waiting when pool is told to stop, with the signal's 
     reserve([HOSTS[0]], request(8, 60_000), { ...deps, localAlive: alive })
   );
   assertEquals((e as { exitCode?: number }).exitCode, 130);
+});
+
+Deno.test("reserve() keeps a bg lease handed over after its probe read the ledger", async () => {
+  const deps = await testDeps();
+  // Another pool's bg holds 8G on h1 while it launches (its own pid holds the lease)…
+  const launching: Lease = {
+    id: "other",
+    host: "h1",
+    mem_bytes: 8 * GIB,
+    gpus: [],
+    gpu_mem_bytes: 0,
+    command: "x",
+    pid: 4242,
+    pid_start: "1",
+    created_ms: deps.clock.wall(),
+    ttl_s: 60,
+  };
+  await deps.ledger.update(() => ({ leases: [launching], result: 0 }));
+  deps.runner.stub("h1", /^sh '-s' '--'$/, { stdout: probe({ availGiB: 20 }) });
+  // …and hands it to its job (remote pid 91) between this probe and this update.
+  const ledger = {
+    ...deps.ledger,
+    update: async <T>(change: (leases: Lease[]) => { leases: Lease[]; result: T }) => {
+      await handOver(deps.ledger, launching, { id: "j1", pid: 91, start: "5" }, deps.clock.wall());
+      return await deps.ledger.update(change);
+    },
+  };
+  await reserve([HOSTS[0]], request(2), { ...deps, ledger, localAlive: alive });
+  assert((await deps.ledger.read()).some((l) => l.id === "other"), "not asked about: kept");
+  deps.runner.verify();
 });

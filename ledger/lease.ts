@@ -17,6 +17,11 @@ export interface Lease {
   /** GPU indices claimed, and the memory claimed on each. */
   gpus: number[];
   gpu_mem_bytes: number;
+  /**
+   * `--gpus N`: the GPUs are held whole, whatever `--gpu-mem` also asked for
+   * (absent on older leases: then whole only when no GPU memory was claimed).
+   */
+  whole_gpus?: boolean;
   /** Whose numbering `gpus` uses, and so which variables pin them (absent: no GPUs). */
   gpu_vendor?: "nvidia" | "amd";
   command: string;
@@ -41,10 +46,12 @@ export interface Liveness {
   /** Is this local process (pid + start time) still running? */
   localAlive(pid: number, start: string | null): boolean;
   /**
-   * Per host the latest probe reached: the remote pids found alive, each with
-   * its start time. Hosts not probed (or not answering) are absent.
+   * Per host the latest probe reached: each remote pid it asked about, with
+   * its start time when alive, null when gone. Hosts not probed (or not
+   * answering) are absent, and so is a pid not asked about: a bg job handed
+   * its lease over after the probe read the ledger is not known to be gone.
    */
-  remoteAlive?: ReadonlyMap<string, ReadonlyMap<number, string>>;
+  remoteAlive?: ReadonlyMap<string, ReadonlyMap<number, string | null>>;
   /** When that probe ran (wall clock); a holder it found alive counts as seen then. */
   probedAt?: number;
 }
@@ -54,10 +61,9 @@ export type Holder = "alive" | "gone" | "unknown";
 
 export function holderState(lease: Lease, live: Liveness): Holder {
   if (lease.remote_pid !== undefined) {
-    const alive = live.remoteAlive?.get(lease.host);
-    if (!alive) return "unknown";
-    const start = alive.get(lease.remote_pid);
-    if (start === undefined) return "gone";
+    const start = live.remoteAlive?.get(lease.host)?.get(lease.remote_pid);
+    if (start === undefined) return "unknown";
+    if (start === null) return "gone";
     if (lease.remote_start === undefined) return "unknown"; // the pid lives, but is it ours?
     return sameStart(start, lease.remote_start) ? "alive" : "gone";
   }

@@ -31,13 +31,16 @@ Deno.test("deadReason() lets the TTL end only a holder pool cannot check", () =>
 
 Deno.test("deadReason() follows a bg lease's remote pid and start time", () => {
   const bg = { ...base, pid: 0, pid_start: null, remote_pid: 4242, remote_start: "777" };
-  const probed = (pids: [number, string][], now = 2000) => ({
+  const probed = (pids: [number, string | null][], now = 2000) => ({
     now,
     localAlive: () => false,
     remoteAlive: new Map([["h1", new Map(pids)]]),
   });
   assertEquals(deadReason(bg, probed([[4242, "777"]], 1_000_000)), null, "alive, however old");
-  assertEquals(deadReason(bg, probed([[1, "777"]])), "remote process gone");
+  assertEquals(deadReason(bg, probed([[4242, null]])), "remote process gone");
+  // Not asked about (its lease was handed over after the probe read the ledger): unknown.
+  assertEquals(deadReason(bg, probed([[1, null]])), null, "not asked: the TTL decides");
+  assertEquals(deadReason(bg, probed([[1, null]], 12_000)), "expired");
   // Issue 12, item 9: the pid lives, but it is another process now.
   assertEquals(deadReason(bg, probed([[4242, "999"]])), "remote process gone");
   const notProbed = { now: 2000, localAlive: () => false };
@@ -54,7 +57,7 @@ Deno.test("liveLeases() renews a remote holder the probe found alive, and drops 
     now: 50_000,
     probedAt: 49_000,
     localAlive: () => true,
-    remoteAlive: new Map([["h1", new Map([[4242, "7"]])]]),
+    remoteAlive: new Map([["h1", new Map([[4242, "7"], [5, null]])]]),
   });
   assertEquals(live.map((l) => [l.id, l.seen_ms]), [["bg", 49_000], ["x", undefined]]);
 });
