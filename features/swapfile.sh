@@ -75,7 +75,13 @@ if ! active; then
     must swapon "$file"
   fi
 fi
-in_fstab || printf '%s none swap sw 0 0\n' "$file" >>/etc/fstab || result failed "cannot edit /etc/fstab"
+if ! in_fstab; then
+  # A last line without its newline would take ours onto it, breaking that mount at boot.
+  line=$(printf '%s none swap sw 0 0' "$file")
+  [ ! -s /etc/fstab ] || [ -z "$(tail -c 1 /etc/fstab)" ] || line="
+$line"
+  printf '%s\n' "$line" >>/etc/fstab || result failed "cannot edit /etc/fstab"
+fi
 printf '# Installed by pool init.\nvm.swappiness = 10\n' >"$conf" || result failed "cannot write $conf"
 must sysctl -p "$conf"
 how=
