@@ -47,7 +47,7 @@ total=0
 # make those (/tmp/.X11-unix, /tmp/.ICE-unix) and expect them to be there. A young empty directory
 # is someone's work in progress.
 sweep() {
-  dir=$1
+  dir=$1 label=${2:-$1}
   [ -d "$dir" ] || return 0
   counted=$(find "$dir" -xdev -type f -mtime +"$days" -exec stat -c '%b %B' {} + 2>/dev/null |
     awk '{ n++; s += $1 * $2 } END { printf "%d %.0f\n", n, s }')
@@ -60,11 +60,31 @@ sweep() {
   if [ "$mode" = run ]; then
     find "$dir" -xdev -type f -mtime +"$days" -exec rm -f {} + 2>/dev/null
     find "$dir" -xdev -mindepth 1 -depth -type d -empty -mtime +"$days" ! -perm -1000 -exec rmdir {} + 2>/dev/null
-    echo "removed $count files, $bytes bytes$also: $dir"
+    echo "removed $count files, $bytes bytes$also: $label"
   else
-    echo "would remove $count files, $bytes bytes$also: $dir"
+    echo "would remove $count files, $bytes bytes$also: $label"
   fi
   total=$((total + bytes))
+}
+
+# The real path of <home>/<rel>, if no part of it below the home is a symlink. Root sweeps users'
+# folders: a user's ~/.cache -> /usr/lib must not have root delete system files.
+home_path() {
+  real_home=$(cd -P -- "$1" 2>/dev/null && pwd) || return 1
+  real=$(cd -P -- "$1/$2" 2>/dev/null && pwd) || return 1
+  [ "$real" = "$real_home/$2" ] && echo "$real"
+}
+
+# A cache in a user's home, swept from inside it, so that a link swapped in after the check
+# leads nowhere.
+sweep_home() {
+  if ! real=$(home_path "$1" "$2"); then
+    [ ! -e "$1/$2" ] || echo "skipped $1/$2: a symlink leads out of the home"
+    return 0
+  fi
+  cd -P -- "$real" 2>/dev/null || return 0
+  sweep . "$1/$2"
+  cd /
 }
 
 homes() {
@@ -101,7 +121,10 @@ for dir in /var/crash /var/tmp /tmp; do sweep "$dir"; done
 # /var/log, but not the journal (vacuumed above) nor this script's own log.
 if [ -d /var/log ]; then
   for entry in /var/log/*; do
-    case "$entry" in /var/log/journal | /var/log/pool-cleanup.log) continue ;; esac
+    # Nor the login records: their writers never create them again, so logins would go unrecorded.
+    case "$entry" in
+      /var/log/journal | /var/log/pool-cleanup.log | /var/log/[wb]tmp | /var/log/lastlog | /var/log/faillog) continue ;;
+    esac
     if [ -d "$entry" ]; then
       sweep "$entry"
     elif [ -f "$entry" ] && [ -n "$(find "$entry" -mtime +"$days" 2>/dev/null)" ]; then
@@ -113,16 +136,22 @@ if [ -d /var/log ]; then
   done
 fi
 for home in $(homes); do
-  for cache in uv pip puppeteer mathlib thumbnails; do sweep "$home/.cache/$cache"; done
+  for cache in uv pip puppeteer mathlib thumbnails; do sweep_home "$home" ".cache/$cache"; done
 done
 # `pool bg` jobs that ended more than <days> ago: record, log and command, as `pool jobs --prune`
 # removes them. A record without an exit line may still be running: never touched here.
 for home in $(homes); do
-  for record in "$home"/.pool/jobs/*.job; do
+  jobs=$(home_path "$home" .pool/jobs) || continue
+  for record in "$jobs"/*.job; do
+    # Plain files only: a FIFO or a link to /dev/zero in a user's folder must not hang root's cron.
+    if [ ! -f "$record" ] || [ -L "$record" ]; then continue; fi
     grep -q '^exit ' "$record" 2>/dev/null || continue
     [ -n "$(find "$record" -mtime +"$days" 2>/dev/null)" ] || continue
     job=${record%.job}
-    size=$(cat "$record" "$job.log" "$job.cmd" 2>/dev/null | wc -c)
+    size=0
+    for f in "$record" "$job.log" "$job.cmd"; do
+      if [ -f "$f" ] && [ ! -L "$f" ]; then size=$((size + $(stat -c %s "$f" 2>/dev/null || echo 0))); fi
+    done
     if [ "$mode" = run ]; then
       rm -f "$record" "$job.log" "$job.cmd" && echo "removed pool job ${job##*/}, $size bytes: $record"
     else
@@ -135,7 +164,7 @@ done
 # Deep tier.
 if [ "$deep" = 1 ]; then
   for home in $(homes); do
-    for cache in huggingface torch torch_extensions npm yarn go-build; do sweep "$home/.cache/$cache"; done
+    for cache in huggingface torch torch_extensions npm yarn go-build; do sweep_home "$home" ".cache/$cache"; done
   done
   if command -v docker >/dev/null 2>&1; then
     if [ "$mode" = run ]; then

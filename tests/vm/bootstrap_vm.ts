@@ -67,11 +67,13 @@ Deno.test({
           "> /etc/systemd/journald.conf.d/test-volatile.conf && systemctl restart systemd-journald && " +
           "journalctl --header | grep -q 'File path: /run/log/journal/'",
       );
-      // A swapfile of the wrong size, active and in fstab; and a filesystem whose fallocate fails.
+      // A swapfile of the wrong size, active but not in an fstab whose last line has no newline
+      // (ours must not be glued onto it); and a filesystem whose fallocate fails.
       await vm.sh(
         "dd if=/dev/zero of=/swapfile-pool bs=1M count=64 2>/dev/null && chmod 600 /swapfile-pool && " +
           "mkswap /swapfile-pool >/dev/null && swapon /swapfile-pool && " +
-          "echo '/swapfile-pool none swap sw 0 0' >> /etc/fstab && " +
+          "echo '# the last line, with no newline' >> /etc/fstab && " +
+          'printf %s "$(cat /etc/fstab)" > /tmp/fstab && cat /tmp/fstab > /etc/fstab && ' +
           "printf '#!/bin/sh\\necho \"fallocate: fallocate failed: Operation not supported\" >&2\\nexit 1\\n' " +
           "> /usr/local/sbin/fallocate && chmod 755 /usr/local/sbin/fallocate",
       );
@@ -124,7 +126,13 @@ Deno.test({
               .trim(),
             "268435456\n262140",
           );
-          assertEquals((await vm.sh("grep -c swapfile-pool /etc/fstab")).trim(), "1");
+          assertEquals(
+            (await vm.sh(
+              "grep -cx '/swapfile-pool none swap sw 0 0' /etc/fstab; " +
+                "grep -cx '# the last line, with no newline' /etc/fstab",
+            )).trim(),
+            "1\n1",
+          );
           assertEquals((await vm.sh("systemctl is-active earlyoom")).trim(), "active");
           assertEquals(
             (await vm.sh("test -x /etc/cron.daily/disk-cleanup && echo yes")).trim(),
@@ -203,6 +211,11 @@ Deno.test({
             "for f in /srv/keep/old.bin /root/.cache/other/old.bin /root/.cache/huggingface/old.bin; do " +
             "head -c 200000 /dev/urandom > $f && touch -d '9 days ago' $f; done",
         );
+        // A user's cache that is a symlink out of the home, and old login records: never swept.
+        await vm.sh(
+          "mkdir -p /home/deploy/.cache && ln -sfn /srv/keep /home/deploy/.cache/pip && " +
+            "touch -d '9 days ago' /var/log/wtmp /var/log/btmp",
+        );
 
         const dry = await p(["clean", "vm", "--deep", "--dry-run"]);
         assertEquals(dry.code, 0, dry.stderr);
@@ -219,6 +232,14 @@ Deno.test({
 
         const r = await p(["clean", "vm"]);
         assertEquals(r.code, 0, r.stderr);
+        assertMatch(
+          r.stdout,
+          /skipped \/home\/deploy\/.cache\/pip: a symlink leads out of the home/,
+        );
+        assertEquals(
+          (await vm.sh("ls /var/log/wtmp /var/log/btmp")).trim(),
+          "/var/log/btmp\n/var/log/wtmp",
+        );
         const freed = Number(/freed \S+ \((\d+) bytes\)/.exec(r.stdout)![1]);
         assert(freed >= places.length * 100000, `freed ${freed}`);
         for (const d of places) {
