@@ -74,6 +74,18 @@ Deno.test("kill sends the signal through kill.sh and gives the job's lease back"
   deps.runner.verify();
 });
 
+Deno.test("kill refuses a signal that is not a name before it asks any host (as MCP sends it)", async () => {
+  const deps = await testDeps();
+  for (const signal of ["0", "9", "TERM; reboot", ""]) {
+    const e = await assertRejects(() => kill("k3x9q2", { signal }, deps));
+    assertEquals(
+      (e as PoolError).message.startsWith("--signal expects a signal name"),
+      true,
+      signal,
+    );
+  }
+});
+
 Deno.test("jobs lists what the job index's hosts say, and names a host that did not answer", async () => {
   const deps = await withJob();
   deps.runner.stub("h1", /^sh '-s' '--' list$/, {

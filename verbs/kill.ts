@@ -36,10 +36,12 @@ export function parseSignal(text: string): string {
 }
 
 export async function kill(id: string, options: KillOptions, deps: Deps): Promise<number> {
+  // Here, not only in the flag: the MCP tool passes what its client sent.
+  const signalName = parseSignal(options.signal ?? "TERM");
   const host = (await locateJobs(deps, [id])).get(id)!;
   const graceMs = options.grace ?? DEFAULT_GRACE_MS;
   const { parsed, result } = await killJob(deps.runner, host, id, {
-    signalName: options.signal ?? "TERM",
+    signalName,
     graceS: Number.isFinite(graceMs) ? Math.ceil(graceMs / 1000) : 3600,
     signal: deps.signal,
   });
