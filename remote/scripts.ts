@@ -13,6 +13,7 @@ import launch from "./launch.sh" with { type: "text" };
 import superviseEnd from "./_supervise_end.sh" with { type: "text" };
 import supervise from "./supervise.sh" with { type: "text" };
 import superviseBash from "./supervise_bash.sh" with { type: "text" };
+import replaceFromStage from "./replace_from_stage.sh" with { type: "text" };
 import { probeScript } from "../probes/mod.ts";
 
 const SCRIPTS = {
@@ -22,6 +23,7 @@ const SCRIPTS = {
   kill: proc + kill,
   follow: proc + follow,
   jobs: proc + probeScript("jobs"),
+  replace_from_stage: replaceFromStage,
 };
 
 /** The script `remote/<name>.sh` (jobs: `probes/jobs.sh`) as it is sent. */

@@ -27,6 +27,7 @@ import type { MuxSettings } from "./multiplex.ts";
 import { runProcess } from "./process.ts";
 import { shellLine, shQuote } from "./quote.ts";
 import { sshCommand } from "./ssh.ts";
+import { remoteScript, withoutComments } from "./scripts.ts";
 
 export interface CopyRequest {
   direction: "push" | "pull";
@@ -342,6 +343,15 @@ async function tarCopy(
   options: CopyOptions,
   started: number,
 ): Promise<CopyResult> {
+  // rsync never deletes what an exclude keeps from the copy; tar cannot tell it apart.
+  if (request.delete && ((request.exclude ?? []).length > 0 || git)) {
+    return failed(
+      host,
+      `--delete with --exclude or --gitignore needs rsync here and on ${host.name} ` +
+        `(${fallback}): tar would delete what they keep`,
+      started,
+    );
+  }
   const excludes = (request.exclude ?? []).map((p) => `--exclude=${p}`);
   let bytes = 0;
   const count = new TransformStream<Uint8Array, Uint8Array>({
@@ -359,12 +369,11 @@ async function tarCopy(
       if (git && git.fileLists[i]) local.push("--null", "-T", git.fileLists[i]);
       else local.push(tarName(name));
     }
-    const clear = request.delete
-      ? request.sources.map((s) => clearCommand(sourceRoot(s).name))
-      : [];
-    const remote = `cd -- ${shQuote(remoteDest)} && ${clear.join(" && ")}${
-      clear.length ? " && " : ""
-    }tar -x -p -f -`;
+    // --delete: the stream goes into a folder of its own first, and what it replaces gives
+    // way only once pool has seen both ends finish well (a second command).
+    const stage = request.delete ? `.pool-unpack.${crypto.randomUUID().slice(0, 8)}` : null;
+    const into = stage ? `mkdir -- ${stage} && tar -x -p -f - -C ${stage}` : "tar -x -p -f -";
+    const remote = `cd -- ${shQuote(remoteDest)} && ${into}`;
     const line = `${shellLine(local)} | ${shellLine(await hostArgv(host, remote, exec))}`;
     if (request.dryRun) return planned(host, "tar", null, started, line, fallback);
     const tar = spawnLocal(local, "null");
@@ -372,7 +381,25 @@ async function tarCopy(
       ...exec,
       inputStream: tar.child.stdout.pipeThrough(count),
     });
-    return await settle(result, tar, { host, bytes: () => bytes, line, fallback, started });
+    const copied = await settle(result, tar, { host, bytes: () => bytes, line, fallback, started });
+    if (!stage) return copied;
+    const names = request.sources.map((s) => sourceRoot(s).name);
+    const replaced = await execPlain(
+      host,
+      copied.outcome === "ok"
+        ? ["sh", "-c", replaceScript(), "pool-replace", remoteDest, stage, ...names].map(shQuote)
+          .join(" ")
+        : `cd -- ${shQuote(remoteDest)} && rm -rf -- ${stage}`,
+      exec,
+    );
+    if (copied.outcome !== "ok" || replaced.outcome === "ok") return copied;
+    return {
+      ...copied,
+      code: replaced.code || EXIT.failure,
+      outcome: "failed",
+      stderr: replaced.stderr,
+      stderrBytes: replaced.stderrBytes,
+    };
   }
   // pull. GNU tar reads each -C relative to the one before: every root is made absolute,
   // a relative one from the login directory the command starts in.
@@ -387,12 +414,22 @@ async function tarCopy(
   const local = ["tar", "-x", "-p", "-f", "-", "-C", request.dest];
   const line = `${shellLine(await hostArgv(host, remote, exec))} | ${shellLine(local)}`;
   if (request.dryRun) return planned(host, "tar", null, started, line, fallback);
-  if (request.delete) await clearLocal(request.dest, names.map((n) => n.name));
-  const tar = spawnLocal(local, "piped");
-  const sink = count.writable;
-  count.readable.pipeTo(tar.child.stdin).catch(() => {});
-  const result = await execPlain(host, remote, { ...exec, stdoutSink: sink });
-  return await settle(result, tar, { host, bytes: () => bytes, line, fallback, started });
+  // --delete: unpacked into a folder of its own first; what it replaces gives way only once
+  // all of it has arrived.
+  const stage = request.delete
+    ? await Deno.makeTempDir({ dir: request.dest, prefix: ".pool-unpack." })
+    : null;
+  try {
+    const tar = spawnLocal(stage ? [...local.slice(0, -1), stage] : local, "piped");
+    const sink = count.writable;
+    count.readable.pipeTo(tar.child.stdin).catch(() => {});
+    const result = await execPlain(host, remote, { ...exec, stdoutSink: sink });
+    const copied = await settle(result, tar, { host, bytes: () => bytes, line, fallback, started });
+    if (stage && copied.outcome === "ok") await replaceFrom(stage, request.dest, names);
+    return copied;
+  } finally {
+    if (stage) await Deno.remove(stage, { recursive: true }).catch(() => {});
+  }
 }
 
 /** A name as tar's operand: one that starts with `-` would be read as an option. */
@@ -400,20 +437,35 @@ function tarName(name: string): string {
   return name.startsWith("-") ? `./${name}` : name;
 }
 
-/** Makes room for a source's copy under --delete: its directory, or (for contents) everything there. */
-function clearCommand(name: string): string {
-  return name === "." ? "rm -rf -- ./* ./.[!.]* ./..?*" : `rm -rf -- ${shQuote(name)}`;
+let replaceFromStage: string | undefined;
+
+function replaceScript(): string {
+  return replaceFromStage ??= withoutComments(remoteScript("replace_from_stage"));
 }
 
-async function clearLocal(dir: string, names: string[]): Promise<void> {
-  for (const name of names) {
-    if (name !== ".") {
-      await Deno.remove(join(dir, name), { recursive: true }).catch(() => {});
-      continue;
-    }
-    for await (const e of Deno.readDir(dir)) {
-      await Deno.remove(join(dir, e.name), { recursive: true }).catch(() => {});
-    }
+/**
+ * Puts what `stage` holds in place of each source's old copy in `dest`: the
+ * named entry, or for contents (`.`) everything in `dest` but the stage.
+ */
+async function replaceFrom(stage: string, dest: string, names: { name: string }[]): Promise<void> {
+  const contents = names.some((n) => n.name === ".");
+  const old = contents
+    ? (await Array.fromAsync(Deno.readDir(dest))).map((e) => e.name).filter((n) =>
+      join(dest, n) !== stage
+    )
+    : names.map((n) => n.name);
+  for (const name of old) {
+    await Deno.remove(join(dest, name), { recursive: true }).catch((e) => {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    });
+  }
+  const fresh = contents
+    ? (await Array.fromAsync(Deno.readDir(stage))).map((e) => e.name)
+    : names.map((n) => n.name);
+  for (const name of fresh) {
+    await Deno.rename(join(stage, name), join(dest, name)).catch((e) => {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    });
   }
 }
 

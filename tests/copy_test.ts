@@ -168,6 +168,40 @@ fleetTest("pool push and pull", HOSTS, async (t, fleet) => {
     }
   });
 
+  await t.step(
+    "tar's --delete never takes more than rsync's, nor anything on failure",
+    async () => {
+      const before = async () => (await pool(fleet, ["on", "h10", "ls -A work/mirror"])).stdout;
+      const listed = await before();
+      // rsync keeps what --exclude keeps out of the copy; tar cannot tell it apart: refused there.
+      const r = await pool(fleet, [
+        "push",
+        "h1,h10",
+        `${tree}/`,
+        "work/mirror",
+        "--delete",
+        "--exclude",
+        "*.log",
+      ]);
+      assertEquals(r.code, 1, r.stderr);
+      assertMatch(r.stdout, /^h10 +failed +--delete with --exclude or --gitignore needs rsync/m);
+      assertMatch(r.stdout, /^h1 +rsync /m);
+      assertEquals(await before(), listed, "nothing deleted on h10");
+      // A pull that fails (no such path there) leaves the local copy as it was.
+      const back = join(fleet.dir, "back3");
+      const kept = await snapshot(join(back, "h10"));
+      const p = await pool(fleet, ["pull", "h10", "~/work/no-such-dir/", back, "--delete"]);
+      assertEquals(p.code === 0, false, p.stdout);
+      assertEquals(await snapshot(join(back, "h10")), kept, "pull --delete cleared first");
+      assertEquals(
+        (await Array.fromAsync(Deno.readDir(join(back, "h10")))).some((e) =>
+          e.name.startsWith(".pool-unpack")
+        ),
+        false,
+      );
+    },
+  );
+
   await t.step("--gitignore sends what git keeps, without .git, by rsync and by tar", async () => {
     const repo = join(local, "checkout");
     await Deno.mkdir(join(repo, "build"), { recursive: true });
