@@ -17,33 +17,37 @@ mode=${1:-list}
 # start_of and still_runs come from remote/_proc.sh, sent before this script.
 [ "$#" -gt 0 ] && shift
 
-# A job's record, its command's first line, and which of its processes run.
+# A job's record, its command's first line, and which of its processes run. Which run is asked
+# before the record is shown: the waiter writes the exit line before it ends, so a job that ends
+# meanwhile shows its exit, never "nothing runs and no exit" (which reads as lost).
 show() {
   job=$1
   record="$dir/$job.job"
   [ -f "$record" ] || return 0
-  printf '@@ job %s\n' "$job"
-  pids=
+  alive=
   while IFS= read -r line || [ -n "$line" ]; do
-    printf '%s\n' "$line"
     case "$line" in
       'pid '* | 'waiter '*)
         set -f
         # shellcheck disable=SC2086
         set -- $line
         set +f
-        pids="$pids $2"
+        start=$(start_of "$2")
+        if [ -n "$start" ]; then alive="${alive}alive $2 $start
+"
+        fi
         ;;
     esac
   done < "$record"
+  printf '@@ job %s\n' "$job"
+  cat -- "$record"
+  # A record cut short of its line end still ends its last line here.
+  [ -z "$(tail -c 1 -- "$record")" ] || echo
   if [ -f "$dir/$job.cmd" ]; then
     IFS= read -r first < "$dir/$job.cmd" || true
     printf 'cmd %s\n' "$first"
   fi
-  for pid in $pids; do
-    start=$(start_of "$pid")
-    if [ -n "$start" ]; then printf 'alive %s %s\n' "$pid" "$start"; fi
-  done
+  printf '%s' "$alive"
 }
 
 ids() {

@@ -1,5 +1,6 @@
 import { assertEquals, assertThrows } from "../tests/assert.ts";
 import { jobState, parseJobs, parseKill } from "./jobs.ts";
+import { probeScript } from "./mod.ts";
 
 /** What jobs.sh printed on this machine for two ended jobs (remote/launch.sh's records). */
 const ENDED = `@@ now 1795888230
@@ -60,4 +61,26 @@ Deno.test("parseKill() says what kill.sh found, with the record after", () => {
   assertEquals(jobState(killed!.job!), { state: "killed", signal: "SIGTERM", code: 143 });
   assertEquals(parseKill("j", "@@ missing\n@@ end\n"), { found: "missing", job: null });
   assertEquals(parseKill("j", "@@ killed\nstarted 1\n"), null, "cut short");
+});
+
+Deno.test("jobs.sh asks what runs before it shows the record: a job ending meanwhile is over, not lost", async () => {
+  const home = await Deno.makeTempDir({ prefix: "pool-jobs-" });
+  try {
+    const dir = `${home}/.pool/jobs`;
+    await Deno.mkdir(dir, { recursive: true });
+    await Deno.writeTextFile(`${dir}/j1.job`, "started 1\npid 10 500\nwaiter 9 499\n");
+    await Deno.writeTextFile(`${dir}/j1.cmd`, "true\n");
+    // The job ends while its processes are asked about: the waiter writes its exit line.
+    const proc = `start_of() { printf 'exit 0\\nended 2\\n' >> "$HOME/.pool/jobs/j1.job"; }\n`;
+    const out = await new Deno.Command("sh", {
+      args: ["-c", proc + probeScript("jobs"), "jobs", "list", "j1"],
+      env: { HOME: home },
+      stdout: "piped",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout);
+    const job = parseJobs(text.endsWith("@@ end\n") ? text : text + "@@ end\n").jobs[0];
+    assertEquals(jobState(job), { state: "exited", code: 0 });
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
 });

@@ -52,7 +52,16 @@ if grep -q '^exit ' "$record"; then show over && exit 0; fi
 line=$(grep '^pid ' "$record")
 rest=${line#* }
 pgid=${rest%% *}
-if [ -z "$pgid" ] || [ "$(start_of "$pgid")" != "${rest#* }" ]; then show lost && exit 0; fi
+if [ -z "$pgid" ] || [ "$(start_of "$pgid")" != "${rest#* }" ]; then
+  # Gone since the look above, maybe: its waiter writes the exit line just after it ends.
+  ticks=20
+  until grep -q '^exit ' "$record" || [ "$ticks" -eq 0 ]; do
+    nap
+    ticks=$((ticks - 1))
+  done
+  if grep -q '^exit ' "$record"; then show over; else show lost; fi
+  exit 0
+fi
 
 # The group, or (no setsid or perl when it started) the process alone.
 kill -s "$signal" -- "-$pgid" 2>/dev/null || kill -s "$signal" "$pgid" || exit 1
