@@ -19,6 +19,7 @@ import { printRanking } from "../render/ranking.ts";
 import { type Host, LOCAL, localHost } from "../roster/host.ts";
 import { selectHosts } from "../roster/select.ts";
 import { detachedLaunch, parseLaunch } from "../remote/detach.ts";
+import { killJob } from "../remote/jobs.ts";
 import { wantsResources } from "../dispatch/rank.ts";
 import { envPrefix, leaseEnv } from "../dispatch/pin.ts";
 import { handOver, NoRoom, release, type Reservation, reserve } from "../dispatch/reserve.ts";
@@ -29,6 +30,8 @@ import { type Deps, loadRoster, type Run } from "../deps/deps.ts";
 /** How long a bg lease outlives the last probe that found its job alive, while its host does not answer. */
 export const BG_TTL_S = 24 * 3600;
 const LAUNCH_TIMEOUT_MS = 20_000;
+/** How long ending a launch pool did not see through may take: within cli.ts's grace after a stop. */
+const STOP_LAUNCH_MS = 8_000;
 
 export interface BgOptions extends DispatchFlags {
   json?: boolean;
@@ -80,9 +83,16 @@ export async function bg(wordsIn: string[], opts: BgOptions, deps: Deps): Promis
       timeoutMs: LAUNCH_TIMEOUT_MS,
       signal: deps.signal,
     });
-    if (result.outcome === "interrupted") return result.code;
     const launched = result.outcome === "ok" ? parseLaunch(result.stdout) : null;
     if (!launched) {
+      // Stopped or out of time after launch.sh had started it, the job would run on with no
+      // lease and in no index: it goes too (kill.sh finds no such job if it never started).
+      await killJob(deps.runner, reservation.host, id, {
+        signalName: "TERM",
+        graceS: 2,
+        signal: AbortSignal.timeout(STOP_LAUNCH_MS),
+      }).catch(() => {});
+      if (result.outcome === "interrupted") return result.code;
       const why = result.reason ??
         (result.stderr.trim().split("\n").pop() || `exit ${result.code}`);
       throw new PoolError(

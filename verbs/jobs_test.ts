@@ -6,6 +6,7 @@ import type { PoolError } from "../errors.ts";
 import { wait, WAIT_POLL_MS } from "./wait.ts";
 import { kill } from "./kill.ts";
 import { jobs } from "./jobs.ts";
+import { bg } from "./bg.ts";
 
 const ROSTER = { hosts: [{ name: "h1", ssh: "h1", os: "linux" }] };
 const LIST = /^sh '-s' '--' list abc123$/;
@@ -95,4 +96,15 @@ Deno.test("jobs lists what the job index's hosts say, and names a host that did 
   });
   assertEquals(await jobs({}, deps), 1);
   assertEquals(deps.out.stderrText(), "pool: h1: refused\n");
+});
+
+Deno.test("bg stopped mid-launch ends the job it may have started, and keeps no lease", async () => {
+  const deps = await testDeps(ROSTER);
+  // launch.sh's answer never came: pool was stopped (Ctrl-C) while it ran.
+  deps.runner.stub("h1", /^sh '-s' '--' [a-z0-9]+ /, { code: 130, outcome: "interrupted" });
+  deps.runner.stub("h1", /^sh '-s' '--' [a-z0-9]+ TERM 2$/, { stdout: "@@ missing\n@@ end\n" });
+  assertEquals(await bg(["h1", "sleep", "100"], {}, deps), 130);
+  assertEquals(await deps.ledger.read(), []);
+  assertEquals((await deps.jobs.read()).length, 0);
+  deps.runner.verify();
 });
