@@ -192,14 +192,11 @@ export async function rsyncShell(
   exec: ExecOptions,
 ): Promise<{ rsh: string; spec: string } | null> {
   if (isLocal(host)) return { rsh: "", spec: "" };
-  let spec = host.ssh;
-  const port: string[] = [];
-  if (host.ssh.startsWith("ssh://")) {
-    const t = splitTarget(host.ssh);
-    const name = t.host.includes(":") ? `[${t.host}]` : t.host;
-    spec = t.user ? `${t.user}@${name}` : name;
-    if (t.port) port.push("-p", String(t.port));
-  }
+  // An IPv6 address goes in brackets: rsync would split `2001:db8::5:dir` at its first colon.
+  const t = splitTarget(host.ssh);
+  const name = t.host.includes(":") ? `[${t.host}]` : t.host;
+  const spec = t.user ? `${t.user}@${name}` : name;
+  const port = t.port ? ["-p", String(t.port)] : [];
   const argv = [...sshCommand(await sshOptionsFor(host, exec)), ...port];
   if (argv.some((w) => w.includes("'"))) return null;
   return { rsh: shellLine(argv), spec };

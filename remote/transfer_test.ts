@@ -1,5 +1,12 @@
 import { assertEquals, assertMatch } from "../tests/assert.ts";
-import { parseRsyncStats, probeCommand, remotePath, rsyncArgv, sourceRoot } from "./transfer.ts";
+import {
+  parseRsyncStats,
+  probeCommand,
+  remotePath,
+  rsyncArgv,
+  rsyncShell,
+  sourceRoot,
+} from "./transfer.ts";
 
 Deno.test("remotePath() reads ~ as the login directory, where rsync and tar start", () => {
   assertEquals(remotePath("~"), ".");
@@ -102,4 +109,17 @@ Deno.test("probeCommand() makes a push's destination, never in a dry run or a pu
     probeCommand({ direction: "pull", sources: [], dest: "" }, "x").includes("mkdir"),
     false,
   );
+});
+
+Deno.test("rsyncShell() puts an IPv6 address in brackets, as rsync's host:path needs", async () => {
+  // No ssh config at all ("none"), and no shared connections: nothing here reads ~/.ssh.
+  const exec = {
+    timeoutMs: 5000,
+    mux: { dir: "/nonexistent", persistSeconds: 0, sshConfig: "none" },
+  };
+  const spec = async (ssh: string) => (await rsyncShell({ name: "x", ssh }, exec))?.spec;
+  assertEquals(await spec("root@2001:db8::5"), "root@[2001:db8::5]");
+  assertEquals(await spec("ssh://me@[2001:db8::5]:2222"), "me@[2001:db8::5]");
+  assertEquals(await spec("root@h1"), "root@h1");
+  assertEquals(await spec("h1"), "h1");
 });
