@@ -78,7 +78,8 @@ async function probeCandidates(hosts: Host[], options: DispatchOptions, deps: Di
     const refusal = osRefusal(facts.os, options.command, options.os);
     return { name: h.name, facts, ...(refusal ? { excludedBecause: refusal } : {}) };
   });
-  return { candidates, remoteAlive, probedAt };
+  const unanswered = new Set(hosts.filter((_, i) => !answers[i].facts).map((h) => h.name));
+  return { candidates, remoteAlive, unanswered, probedAt };
 }
 
 /**
@@ -102,8 +103,8 @@ export async function reserve(
   for (;;) {
     const attempt = await deps.ledger.update((leases) => {
       const now = clock.wall();
-      const { remoteAlive, probedAt } = probed;
-      const live = liveLeases(leases, { now, localAlive, remoteAlive, probedAt });
+      const { remoteAlive, unanswered, probedAt } = probed;
+      const live = liveLeases(leases, { now, localAlive, remoteAlive, unanswered, probedAt });
       const ranked = rankHosts(probed.candidates, live, options);
       const pick = ranked[0]?.qualifies ? ranked[0] : null;
       let lease: Lease | null = null;

@@ -6,7 +6,7 @@
  * of a `route` (pid + start time), or the remote job of a `bg` (remote pid +
  * start time, as the host's probe reports it). A holder found alive keeps its
  * lease however old it is. The TTL bounds only what pool cannot check: a bg
- * job on a host that has not answered since it was last seen alive, or a
+ * job whose host has not answered since a probe first found it silent, or a
  * holder whose start time was never known.
  */
 
@@ -36,8 +36,13 @@ export interface Lease {
   /** bg: the job the lease holds resources for. */
   job?: string;
   created_ms: number;
-  /** When a probe last found the remote holder alive; the TTL counts from here. */
+  /** When a probe last found the remote holder alive. */
   seen_ms?: number;
+  /**
+   * bg: when a probe first found the holder's host not answering since then;
+   * its TTL counts from here. A host nobody asked is not one that did not answer.
+   */
+  unanswered_ms?: number;
   ttl_s: number;
 }
 
@@ -54,6 +59,8 @@ export interface Liveness {
   remoteAlive?: ReadonlyMap<string, ReadonlyMap<number, string | null>>;
   /** When that probe ran (wall clock); a holder it found alive counts as seen then. */
   probedAt?: number;
+  /** Hosts that probe asked and that did not answer. */
+  unanswered?: ReadonlySet<string>;
 }
 
 /** What pool can tell about a lease's holder: alive, gone, or nothing (not asked, or not checkable). */
@@ -79,10 +86,18 @@ export function deadReason(lease: Lease, live: Liveness): string | null {
     case "gone":
       return lease.remote_pid !== undefined ? "remote process gone" : "pool process gone";
     case "unknown": {
-      const since = Math.max(lease.created_ms, lease.seen_ms ?? 0);
-      return live.now > since + lease.ttl_s * 1000 ? "expired" : null;
+      // A bg job pool can check: its TTL runs only once its host stops answering.
+      const since = checkable(lease)
+        ? lease.unanswered_ms
+        : Math.max(lease.created_ms, lease.seen_ms ?? 0);
+      return since !== undefined && live.now > since + lease.ttl_s * 1000 ? "expired" : null;
     }
   }
+}
+
+/** A bg lease whose holder a probe can tell (remote pid and start time). */
+function checkable(lease: Lease): boolean {
+  return lease.remote_pid !== undefined && lease.remote_start !== undefined;
 }
 
 /** Start times compare as words: macOS `ps -o lstart` pads with spaces. */
@@ -91,15 +106,21 @@ export function sameStart(a: string, b: string): boolean {
 }
 
 /**
- * The leases still live at `live.now`, those whose remote holder the latest
- * probe found alive renewed (`seen_ms`), so the TTL never drops a live job.
+ * The leases still live at `live.now`: those whose remote holder the latest
+ * probe found alive renewed (`seen_ms`, no longer unanswered), and those whose
+ * host it found not answering marked so (`unanswered_ms`), once.
  */
 export function liveLeases(leases: Lease[], live: Liveness): Lease[] {
   return leases.flatMap((l) => {
     if (deadReason(l, live) !== null) return [];
-    const seen = live.probedAt ?? live.now;
-    if (l.remote_pid !== undefined && holderState(l, live) === "alive" && seen > (l.seen_ms ?? 0)) {
-      return [{ ...l, seen_ms: seen }];
+    if (l.remote_pid === undefined) return [l];
+    const at = live.probedAt ?? live.now;
+    if (holderState(l, live) === "alive" && at > (l.seen_ms ?? 0)) {
+      const { unanswered_ms: _, ...renewed } = l;
+      return [{ ...renewed, seen_ms: at }];
+    }
+    if (live.unanswered?.has(l.host) && l.unanswered_ms === undefined) {
+      return [{ ...l, unanswered_ms: at }];
     }
     return [l];
   });

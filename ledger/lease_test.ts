@@ -39,15 +39,38 @@ Deno.test("deadReason() follows a bg lease's remote pid and start time", () => {
   assertEquals(deadReason(bg, probed([[4242, "777"]], 1_000_000)), null, "alive, however old");
   assertEquals(deadReason(bg, probed([[4242, null]])), "remote process gone");
   // Not asked about (its lease was handed over after the probe read the ledger): unknown.
-  assertEquals(deadReason(bg, probed([[1, null]])), null, "not asked: the TTL decides");
-  assertEquals(deadReason(bg, probed([[1, null]], 12_000)), "expired");
+  assertEquals(deadReason(bg, probed([[1, null]], 1_000_000)), null, "not asked: kept");
   // Issue 12, item 9: the pid lives, but it is another process now.
   assertEquals(deadReason(bg, probed([[4242, "999"]])), "remote process gone");
-  const notProbed = { now: 2000, localAlive: () => false };
-  assertEquals(deadReason(bg, notProbed), null, "not asked: the TTL decides");
-  assertEquals(deadReason(bg, { ...notProbed, now: 12_000 }), "expired");
-  // The TTL counts from when a probe last saw it alive.
-  assertEquals(deadReason({ ...bg, seen_ms: 100_000 }, { ...notProbed, now: 105_000 }), null);
+  // A host nobody asked for a day is not one that did not answer: the TTL waits for a silence.
+  const notProbed = { now: 1_000_000, localAlive: () => false };
+  assertEquals(deadReason(bg, notProbed), null, "not asked: kept");
+  const silent = { ...bg, unanswered_ms: 100_000 };
+  assertEquals(deadReason(silent, { ...notProbed, now: 105_000 }), null, "silent, within its TTL");
+  assertEquals(deadReason(silent, { ...notProbed, now: 111_000 }), "expired");
+  // No start time recorded (an older lease): the TTL counts from when it was made or last seen.
+  const { remote_start: _, ...legacy } = bg;
+  assertEquals(deadReason(legacy, { ...notProbed, now: 12_000 }), "expired");
+  assertEquals(deadReason({ ...legacy, seen_ms: 100_000 }, { ...notProbed, now: 105_000 }), null);
+});
+
+Deno.test("liveLeases() marks a bg lease whose host did not answer, once, and clears it when seen", () => {
+  const bg = { ...base, id: "bg", pid: 0, pid_start: null, remote_pid: 4242, remote_start: "7" };
+  const live = (at: number, answered: boolean) => ({
+    now: at,
+    probedAt: at,
+    localAlive: () => false,
+    ...(answered
+      ? { remoteAlive: new Map([["h1", new Map([[4242, "7"]])]]) }
+      : { unanswered: new Set(["h1"]) }),
+  });
+  const [first] = liveLeases([bg], live(50_000, false));
+  assertEquals(first.unanswered_ms, 50_000);
+  const [again] = liveLeases([first], live(55_000, false));
+  assertEquals(again.unanswered_ms, 50_000, "from the first silence");
+  const [seen] = liveLeases([again], live(58_000, true));
+  assertEquals([seen.seen_ms, seen.unanswered_ms], [58_000, undefined]);
+  assertEquals(liveLeases([again], live(61_000, false)), [], "silent past its TTL");
 });
 
 Deno.test("liveLeases() renews a remote holder the probe found alive, and drops the dead", () => {
