@@ -70,7 +70,10 @@ export async function bg(wordsIn: string[], opts: BgOptions, deps: Deps): Promis
     if (!named) await printRanking(deps.out, reservation.ranked, options);
     const failed = await ship(reservation.host, shipping, opts, deps);
     if (failed) return failed.code || 1;
-    const id = newJobId();
+    // Not one the index already has: logs, kill and wait would find the older job first.
+    const taken = new Set((await deps.jobs.read()).map((j) => j.id));
+    let id = newJobId();
+    while (taken.has(id)) id = newJobId();
     const gpus = reservation.lease?.gpus ?? [];
     const { remote, payload } = detachedLaunch({
       id,

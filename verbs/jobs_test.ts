@@ -108,3 +108,25 @@ Deno.test("bg stopped mid-launch ends the job it may have started, and keeps no 
   assertEquals((await deps.jobs.read()).length, 0);
   deps.runner.verify();
 });
+
+Deno.test("bg never reuses a job id the index already has", async () => {
+  const deps = await withJob(); // abc123 is taken
+  const real = crypto.getRandomValues.bind(crypto);
+  const draws = [[10, 11, 12, 1, 2, 3], [13, 14, 15, 4, 5, 6]]; // "abc123", then "def456"
+  crypto.getRandomValues = (<T extends ArrayBufferView | null>(array: T): T => {
+    const next = draws.shift();
+    if (next && array instanceof Uint8Array && array.length === 6) array.set(next);
+    else real(array as unknown as Uint8Array);
+    return array;
+  }) as typeof crypto.getRandomValues;
+  try {
+    deps.runner.stub("h1", /^sh '-s' '--' def456 /, {
+      stdout: "4242 77\n/root/.pool/jobs/def456.log\n",
+    });
+    assertEquals(await bg(["h1", "sleep", "100"], {}, deps), 0);
+    assertEquals(deps.out.stdoutText().includes("job def456"), true, deps.out.stdoutText());
+    deps.runner.verify();
+  } finally {
+    crypto.getRandomValues = real;
+  }
+});
