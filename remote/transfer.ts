@@ -105,8 +105,7 @@ export async function copyOnHost(
     timeoutMs: Math.min(options.timeoutMs, PROBE_TIMEOUT_MS),
   });
   if (probe.outcome !== "ok") return { ...probe, stderr: probe.stderr || `exit ${probe.code}\n` };
-  const has = new Set(probe.stdout.split("\n").map((l) => l.trim()));
-  const plan = await choose(host, has, exec);
+  const plan = await choose(host, probe.stdout, exec);
   if (typeof plan === "string") return failed(host, plan, started);
   const git = request.gitignore && request.direction === "push"
     ? await gitLists(request.sources)
@@ -143,7 +142,18 @@ export function probeCommand(request: CopyRequest, remoteDest: string): string {
   const make = request.direction === "push" && !request.dryRun
     ? `mkdir -p -- ${shQuote(remoteDest)} || exit 1; `
     : "";
-  return `${make}for p in rsync tar; do command -v "$p" >/dev/null 2>&1 && echo "$p"; done; exit 0`;
+  // rsync by its version line: one before 3.0 (macOS's stock 2.6.9) has no -s.
+  return `${make}command -v rsync >/dev/null 2>&1 && echo "rsync $(rsync --version 2>&1 | head -n 1)"; ` +
+    `command -v tar >/dev/null 2>&1 && echo tar; exit 0`;
+}
+
+/**
+ * The major version in rsync's `--version` line (`rsync  version 3.2.7  protocol
+ * version 31`); null for anything else (openrsync, a wrapper), which pool does not use.
+ */
+export function rsyncMajor(line: string): number | null {
+  const m = /^rsync\s+version\s+v?(\d+)\./.exec(line.trim());
+  return m ? Number(m[1]) : null;
 }
 
 interface RsyncPlan {
@@ -156,29 +166,38 @@ interface TarPlan {
   fallback: string;
 }
 
-let localRsync: Promise<boolean> | undefined;
+let localRsync: Promise<number | null> | undefined;
 
-/** Whether this machine has rsync on PATH (asked once). */
-function hasLocalRsync(): Promise<boolean> {
-  localRsync ??= new Deno.Command("rsync", { args: ["--version"], stdout: "null", stderr: "null" })
-    .output().then((o) => o.success, () => false);
+/** The major version of this machine's rsync, null when it has none pool uses (asked once). */
+function localRsyncMajor(): Promise<number | null> {
+  localRsync ??= new Deno.Command("rsync", { args: ["--version"], stdout: "piped", stderr: "null" })
+    .output().then(
+      (o) => o.success ? rsyncMajor(new TextDecoder().decode(o.stdout).split("\n")[0]) : null,
+      () => null,
+    );
   return localRsync;
 }
 
+/** rsync where both ends have 3.0 or later (for -s), else tar, saying why; a string: neither works. */
 async function choose(
   host: Host,
-  has: Set<string>,
+  answer: string,
   exec: ExecOptions,
 ): Promise<RsyncPlan | TarPlan | string> {
+  const lines = answer.split("\n").map((l) => l.trim());
+  const remote = lines.find((l) => l.startsWith("rsync "));
+  const remoteMajor = remote === undefined ? null : rsyncMajor(remote.slice("rsync ".length));
+  const localMajor = await localRsyncMajor();
   let fallback: string;
-  if (!has.has("rsync")) fallback = `no rsync on ${host.name}`;
-  else if (!(await hasLocalRsync())) fallback = "no rsync here";
+  if (remote === undefined) fallback = `no rsync on ${host.name}`;
+  else if (remoteMajor === null || remoteMajor < 3) fallback = `no rsync 3 on ${host.name}`;
+  else if (localMajor === null || localMajor < 3) fallback = "no rsync 3 here";
   else {
     const shell = await rsyncShell(host, exec);
     if (shell) return { method: "rsync", ...shell };
     fallback = "pool's ssh command line has a quote rsync cannot carry";
   }
-  if (!has.has("tar")) return `neither rsync nor tar on ${host.name}`;
+  if (!lines.includes("tar")) return `neither rsync nor tar on ${host.name}`;
   return { method: "tar", fallback };
 }
 

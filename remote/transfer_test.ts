@@ -4,6 +4,7 @@ import {
   probeCommand,
   remotePath,
   rsyncArgv,
+  rsyncMajor,
   rsyncShell,
   sourceRoot,
 } from "./transfer.ts";
@@ -122,4 +123,13 @@ Deno.test("rsyncShell() puts an IPv6 address in brackets, as rsync's host:path n
   assertEquals(await spec("ssh://me@[2001:db8::5]:2222"), "me@[2001:db8::5]");
   assertEquals(await spec("root@h1"), "root@h1");
   assertEquals(await spec("h1"), "h1");
+});
+
+Deno.test("rsyncMajor() reads rsync's version line; anything else is no rsync pool uses", () => {
+  assertEquals(rsyncMajor("rsync  version 3.2.7  protocol version 31"), 3);
+  assertEquals(rsyncMajor("rsync  version v3.4.1  protocol version 32"), 3);
+  // macOS's stock rsync: no -s (--protect-args), which pool's paths need.
+  assertEquals(rsyncMajor("rsync  version 2.6.9  protocol version 29"), 2);
+  assertEquals(rsyncMajor("openrsync: protocol version 29"), null);
+  assertEquals(rsyncMajor(""), null);
 });
