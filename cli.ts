@@ -170,7 +170,21 @@ export async function main(args: string[]): Promise<number> {
       program.outputHelp();
       return EXIT.ok;
     }
-    return await Promise.race([stopped, parse(program, args).then((c) => c ?? code)]);
+    const ended = parse(program, args).then(async (result) => {
+      // All that was printed is out before pool exits: a slow reader is waited for (a
+      // stop still ends pool at once, through `stopped`), and a write that failed
+      // meanwhile decides the code.
+      await out.flushed();
+      if (stop.signal.aborted) {
+        if (stop.signal.reason instanceof OutputFailed) {
+          out.errLine(`pool: ${stop.signal.reason.message}`);
+          await out.flushed();
+        }
+        return abortCode(stop.signal);
+      }
+      return result ?? code;
+    });
+    return await Promise.race([stopped, ended]);
   } finally {
     for (const [name, listener] of listeners) Deno.removeSignalListener(name, listener);
     cancelGrace();
@@ -184,7 +198,7 @@ export async function main(args: string[]): Promise<number> {
     out.outLine(JSON.stringify({ error: { kind, message: message.split("\n")[0], exit } }));
   }
 
-  /** The verb's code, or the error's; whatever it is, a stop decides the final code. */
+  /** The verb's code, or the error's (a stop, seen by the caller, decides the final code). */
   async function parse(program: Command, args: string[]): Promise<number | undefined> {
     let result: number | undefined;
     try {
@@ -199,12 +213,6 @@ export async function main(args: string[]): Promise<number> {
         errorAsData(e.kind, e.message, e.exitCode);
         result = e.exitCode;
       } else throw e;
-    }
-    if (stop.signal.aborted) {
-      if (stop.signal.reason instanceof OutputFailed) {
-        out.errLine(`pool: ${stop.signal.reason.message}`);
-      }
-      return abortCode(stop.signal);
     }
     return result;
   }

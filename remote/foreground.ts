@@ -17,6 +17,8 @@ export interface ForegroundOptions {
   signal: AbortSignal;
   /** Where the command's stderr goes, byte for byte. */
   onStderrChunk: (chunk: Uint8Array) => void;
+  /** Holds reading back while pool's own output is backed up (ProcessOptions.readGate). */
+  readGate?: () => Promise<void> | undefined;
 }
 
 export function runForeground(
@@ -33,6 +35,7 @@ export function runForeground(
     input: options.stdin instanceof Uint8Array ? options.stdin : undefined,
     stdoutInherit: true,
     onStderrChunk: options.onStderrChunk,
+    readGate: options.readGate,
     // A terminal program needs to stay in the terminal's process group.
     ownGroup: !options.tty,
   });

@@ -68,6 +68,12 @@ export interface ProcessOptions {
   /** Own process group, so a kill reaches every descendant. Off for interactive use. */
   ownGroup?: boolean;
   /**
+   * Asked before each read of the child's output while it runs: a promise
+   * holds reading back until it settles (pool's own output is backed up), as a
+   * full pipe would hold the child.
+   */
+  readGate?: () => Promise<void> | undefined;
+  /**
    * Left running when pool ends at once (killEveryChild): the `kill` that
    * stops a remote command must still get there.
    */
@@ -130,6 +136,7 @@ export async function runProcess(argv: string[], options: ProcessOptions): Promi
   // Once pool is told to stop, nothing more of the output will be shown: reading
   // it only keeps the pipes flowing so the child can die, not parsing a flood.
   let discarding = false;
+  const gate = options.readGate && (() => discarding ? undefined : options.readGate!());
   const stdout = new Collector();
   const stderr = new Collector();
   const pumps: Pump[] = [];
@@ -144,11 +151,16 @@ export async function runProcess(argv: string[], options: ProcessOptions): Promi
     const onLine = options.onStdoutLine;
     const lines = onLine ? new LineSplitter(onLine) : null;
     const take = options.onStdoutChunk ?? ((chunk: Uint8Array) => stdout.push(chunk));
-    pumps.push(pump(child.stdout, (chunk) => {
-      if (discarding) return;
-      take(chunk);
-      lines?.push(chunk);
-    }, () => lines?.end()));
+    pumps.push(pump(
+      child.stdout,
+      (chunk) => {
+        if (discarding) return;
+        take(chunk);
+        lines?.push(chunk);
+      },
+      () => lines?.end(),
+      gate,
+    ));
   }
   const ignored = (line: string) => options.ignoreStderr?.test(line) ?? false;
   const onStderrLine = options.onStderrLine;
@@ -169,7 +181,7 @@ export async function runProcess(argv: string[], options: ProcessOptions): Promi
     pump(child.stderr, (chunk) => markers ? markers.push(chunk) : passStderr(chunk), () => {
       markers?.end();
       stderrLines?.end();
-    }),
+    }, gate),
   );
 
   let killedFor: "timeout" | "interrupted" | null = null;
@@ -402,6 +414,7 @@ function pump(
   stream: ReadableStream<Uint8Array>,
   onChunk: (chunk: Uint8Array) => void,
   onEnd: () => void,
+  gate?: () => Promise<void> | undefined,
 ): Pump {
   const reader = stream.getReader();
   let markExited: () => void = () => {};
@@ -410,6 +423,9 @@ function pump(
   const done = (async () => {
     try {
       for (;;) {
+        // Held back while the gate says so, but never past the child's exit.
+        const wait = hasExited ? undefined : gate?.();
+        if (wait) await Promise.race([wait, exited]);
         const next = reader.read();
         const first = hasExited ? EXITED : await Promise.race([next, exited]);
         // After the exit, a read must come quickly or not at all.

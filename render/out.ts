@@ -1,6 +1,14 @@
 /**
- * Every byte pool prints goes through an Output: whole writes, synchronously,
- * so lines from concurrent hosts never interleave mid-line.
+ * Every byte pool prints goes through an Output: whole writes, one at a time
+ * and in order, so lines from concurrent hosts never interleave mid-line, and
+ * stdout's and stderr's lines keep their order when both go to one pipe.
+ *
+ * Writes to the process's stdout and stderr are asynchronous: a reader that
+ * stops reading (`pool on all … | less`, left alone) must not stop pool's own
+ * clock, so deadlines still fire and Ctrl-C still stops the work. What waits is
+ * queued; past HIGH_WATER bytes, `room()` makes the readers of the hosts'
+ * output wait too, so a stalled reader holds the hosts back, as a pipe would,
+ * instead of filling pool's memory. `flushed()` says when all of it is out.
  *
  * A closed stdout (`pool on all … | head -1`) is not an error but the reader's
  * way of saying "enough": the first failed write stops the run quietly (exit
@@ -12,17 +20,33 @@ import { concatBytes } from "../bytes.ts";
 
 const encoder = new TextEncoder();
 
+/** Bytes waiting to be written beyond which the hosts' output is read no further. */
+const HIGH_WATER = 1 << 20;
+
 export interface Sink {
-  /** Writes all of `bytes` or throws. */
-  write(bytes: Uint8Array): void;
+  /** Writes all of `bytes` or throws: at once, or by the promise it returns. */
+  write(bytes: Uint8Array): void | Promise<void>;
   isTerminal(): boolean;
 }
 
 /** How a write to stdout failed, passed to `onStdoutFailed`. */
 export type StdoutFailure = { closed: true } | { closed: false; message: string };
 
+type Stream = "out" | "err";
+
+interface Pending {
+  stream: Stream;
+  bytes: Uint8Array;
+  /** The write already under way, for the first of a run. */
+  started?: Promise<void>;
+}
+
 export class Output {
   #stdoutDone = false;
+  #queue: Pending[] = [];
+  #queued = 0;
+  #writing: Promise<void> | null = null;
+  #waiting: (() => void)[] = [];
   /** Called once, on the first failed write to stdout. */
   onStdoutFailed: (failure: StdoutFailure) => void = () => {};
 
@@ -38,17 +62,7 @@ export class Output {
   }
 
   outBytes(bytes: Uint8Array): void {
-    if (this.#stdoutDone) return;
-    try {
-      this.stdout.write(bytes);
-    } catch (e) {
-      this.#stdoutDone = true;
-      this.onStdoutFailed(
-        e instanceof Deno.errors.BrokenPipe
-          ? { closed: true }
-          : { closed: false, message: (e as Error).message },
-      );
-    }
+    if (!this.#stdoutDone) this.#write("out", bytes);
   }
 
   out(text: string): void {
@@ -60,11 +74,7 @@ export class Output {
   }
 
   errBytes(bytes: Uint8Array): void {
-    try {
-      this.stderr.write(bytes);
-    } catch {
-      // Nowhere left to say anything.
-    }
+    this.#write("err", bytes);
   }
 
   err(text: string): void {
@@ -83,6 +93,68 @@ export class Output {
   get color(): boolean {
     return this.stdout.isTerminal() && !this.env("NO_COLOR");
   }
+
+  /** Undefined while there is room for more output, else when there is again. */
+  room(): Promise<void> | undefined {
+    if (this.#queued <= HIGH_WATER) return undefined;
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  /** When everything written so far is out (or could not be). */
+  async flushed(): Promise<void> {
+    while (this.#writing) await this.#writing;
+  }
+
+  #write(stream: Stream, bytes: Uint8Array): void {
+    if (this.#writing === null) {
+      // Nothing in flight: a sink that writes at once (tests) is done here.
+      let started: void | Promise<void>;
+      try {
+        started = this.#sink(stream).write(bytes);
+      } catch (e) {
+        return this.#failed(stream, e);
+      }
+      if (started === undefined) return;
+      this.#queue.push({ stream, bytes, started });
+      this.#queued += bytes.length;
+      this.#writing = this.#run();
+      return;
+    }
+    this.#queue.push({ stream, bytes });
+    this.#queued += bytes.length;
+  }
+
+  async #run(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const { stream, bytes, started } = this.#queue[0];
+      if (!(stream === "out" && this.#stdoutDone)) {
+        try {
+          await (started ?? this.#sink(stream).write(bytes));
+        } catch (e) {
+          this.#failed(stream, e);
+        }
+      }
+      this.#queue.shift();
+      this.#queued -= bytes.length;
+      if (this.#queued <= HIGH_WATER) this.#waiting.splice(0).forEach((go) => go());
+    }
+    this.#writing = null;
+  }
+
+  #sink(stream: Stream): Sink {
+    return stream === "out" ? this.stdout : this.stderr;
+  }
+
+  #failed(stream: Stream, e: unknown): void {
+    // stderr: nowhere left to say anything.
+    if (stream === "err" || this.#stdoutDone) return;
+    this.#stdoutDone = true;
+    this.onStdoutFailed(
+      e instanceof Deno.errors.BrokenPipe
+        ? { closed: true }
+        : { closed: false, message: (e as Error).message },
+    );
+  }
 }
 
 /** All of `bytes` to `file`, synchronously: one writeSync may take only part of them. */
@@ -90,9 +162,14 @@ export function writeAllSync(file: typeof Deno.stdout, bytes: Uint8Array): void 
   for (let at = 0; at < bytes.length;) at += file.writeSync(bytes.subarray(at));
 }
 
+/** All of `bytes` to `file`, without holding up anything else meanwhile. */
+async function writeAll(file: typeof Deno.stdout, bytes: Uint8Array): Promise<void> {
+  for (let at = 0; at < bytes.length;) at += await file.write(bytes.subarray(at));
+}
+
 function fileSink(file: typeof Deno.stdout): Sink {
   return {
-    write: (bytes) => writeAllSync(file, bytes),
+    write: (bytes) => writeAll(file, bytes),
     isTerminal: () => file.isTerminal(),
   };
 }

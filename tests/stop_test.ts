@@ -282,3 +282,37 @@ fleetTest(
     });
   },
 );
+
+fleetTest(
+  "a reader that stops reading does not stop pool's clock: the deadline and Ctrl-C still end the work",
+  2,
+  async (t, fleet) => {
+    await writeRoster(fleet, [{ name: "h1" }, { name: "h2" }]);
+    // `yes` fills any pipe at once; nobody reads pool's stdout here until the end.
+    const yes = (n: number) => `yes stalled-${n}`;
+    const remoteGone = async (n: number, what: string) => {
+      const gone = async () => (await processesWith(`yes stalled-${n}`, true)).length === 0;
+      for (let i = 0; i < 150 && !(await gone()); i++) await new Promise((r) => setTimeout(r, 100));
+      assert(await gone(), `${what}: yes still runs on a host`);
+    };
+    for (
+      const [label, args, stop] of [
+        ["--timeout", ["--timeout", "2"], null],
+        ["SIGINT", [], "SIGINT"],
+      ] as const
+    ) {
+      await t.step(label, async () => {
+        const n = 27000 + Math.floor(Math.random() * 1000);
+        const child = spawnPool(fleet, ["on", "h1,h2", ...args, yes(n)]);
+        await running(`yes stalled-${n}`, 2);
+        if (stop) Deno.kill(child.pid, stop);
+        await remoteGone(n, label);
+        // The reader goes away: pool ends with it (exit 141), or with its own code.
+        await child.stdout.cancel();
+        const status = await child.status;
+        await child.stderr.cancel();
+        assert([124, 130, 141].includes(status.code), `exit ${status.code}`);
+      });
+    }
+  },
+);

@@ -42,6 +42,7 @@ export async function logs(id: string, options: LogsOptions, deps: Deps): Promis
         }
         : undefined,
       onStderrChunk: (chunk) => deps.out.errBytes(chunk),
+      readGate: () => deps.out.room(),
     },
   );
   if (result.outcome === "interrupted") return result.code;

@@ -109,6 +109,7 @@ export async function on(options: OnOptions, deps: Deps): Promise<number> {
         : undefined,
       signal: deps.signal,
       onStderrChunk: (chunk) => deps.out.errBytes(chunk),
+      readGate: () => deps.out.room(),
     });
     printForegroundFailure(deps.out, host, result, timeoutMs);
     const why = options.sudo ? sudoFailure(result) : undefined;
@@ -212,6 +213,7 @@ async function onMany(
           onStderrChunk: printed?.stderr,
           onStdoutLine: collapsed,
           onStderrLine: collapsed,
+          readGate: () => deps.out.room(),
         });
       printed?.end();
       const why = options.sudo ? sudoFailure(result) : undefined;

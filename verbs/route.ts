@@ -78,6 +78,7 @@ export async function route(words: string[], opts: RouteOptions, deps: Deps): Pr
       timeoutMs,
       signal: deps.signal,
       onStderrChunk: (chunk) => deps.out.errBytes(chunk),
+      readGate: () => deps.out.room(),
     });
     printForegroundFailure(deps.out, reservation.host, result, timeoutMs);
     return result.code;
