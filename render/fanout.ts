@@ -53,20 +53,18 @@ function encodeBase64(bytes: Uint8Array): string {
 }
 
 /**
- * Gathered output: hosts whose merged output and exit code are identical are
- * printed once, under their names folded as ClusterShell's clush -b folds
- * them (`edge,h[1-5] (6)`), with the exit code when it is not 0.
+ * Gathered output: hosts whose stdout, stderr and exit code are identical are
+ * printed once (stdout's lines, then stderr's), under their names folded as
+ * ClusterShell's clush -b folds them (`edge,h[1-5] (6)`), with the exit code
+ * when it is not 0. Each stream is compared whole: how a host's two pipes
+ * happened to interleave never splits a group.
  */
-export function printCollapsed(
-  out: Output,
-  results: readonly HostResult[],
-  merged: ReadonlyMap<string, string[]>,
-): void {
+export function printCollapsed(out: Output, results: readonly HostResult[]): void {
   const groups = new Map<string, { names: string[]; lines: string[]; code: number }>();
   for (const r of results) {
-    const lines = merged.get(r.host) ?? [];
-    const key = JSON.stringify([r.code, lines]);
-    const group = groups.get(key) ?? { names: [], lines, code: r.code };
+    const [stdout, stderr] = [linesOf(r.stdout), linesOf(r.stderr)];
+    const key = JSON.stringify([r.code, stdout, stderr]);
+    const group = groups.get(key) ?? { names: [], lines: [...stdout, ...stderr], code: r.code };
     group.names.push(r.host);
     groups.set(key, group);
   }
@@ -77,6 +75,14 @@ export function printCollapsed(
     out.outLine("-".repeat(Math.min(title.length, 60)));
     lines.forEach((l) => out.outLine(l));
   }
+}
+
+/** A stream's lines, without the newline that ends the last one. */
+function linesOf(text: string): string[] {
+  if (text === "") return [];
+  const lines = text.split(/\r?\n/);
+  if (lines.at(-1) === "") lines.pop();
+  return lines;
 }
 
 /** On stderr: every host that did not simply succeed, grouped by what happened. */

@@ -171,8 +171,6 @@ async function onMany(
   const prefix = options.prefix === "host:"
     ? (name: string) => `${name}: `
     : prefixer(hosts.map((h) => h.name));
-  // For -b: every host's lines in arrival order, stdout and stderr merged.
-  const merged = new Map<string, string[]>(hosts.map((h) => [h.name, []]));
   const live = !options.json && options.outDir === undefined;
   const files = options.outDir === undefined ? null : await hostFiles(options.outDir);
 
@@ -200,9 +198,6 @@ async function onMany(
     options.jobs ?? FAN_OUT_JOBS,
     async (host): Promise<HostResult> => {
       const printed = live && !options.collapse ? printer(host) : undefined;
-      const collapsed = live && options.collapse
-        ? (line: string) => void merged.get(host.name)!.push(line)
-        : undefined;
       let result = signal.aborted
         ? notStarted(host, abortCode(signal))
         : await deps.runner.exec(host, command(host), {
@@ -211,8 +206,6 @@ async function onMany(
           input,
           onStdoutChunk: printed?.stdout,
           onStderrChunk: printed?.stderr,
-          onStdoutLine: collapsed,
-          onStderrLine: collapsed,
           readGate: () => deps.out.room(),
         });
       printed?.end();
@@ -230,7 +223,7 @@ async function onMany(
       return result;
     },
   );
-  if (options.collapse && !options.json) printCollapsed(out, results, merged);
+  if (options.collapse && !options.json) printCollapsed(out, results);
   // A reader that closed stdout said "enough": no summary of what that stopped.
   if (out.stdoutOpen) printSummary(out, results, timeoutMs);
   if (results.some((r) => r.outcome === "interrupted")) return abortCode(signal);

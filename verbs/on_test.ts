@@ -4,6 +4,8 @@ import { testDeps } from "../deps/testing.ts";
 import { UsageError } from "../errors.ts";
 import { NOT_ROOT, sudoCommand } from "../remote/as_root.ts";
 import { on, parseOnWords, trailingLegacyFlags, withExclusions } from "./on.ts";
+import { printCollapsed } from "../render/fanout.ts";
+import { memoryOutput } from "../render/out.ts";
 
 Deno.test("parseOnWords() takes pool's options up to the first other word", () => {
   assertEquals(parseOnWords(["--jobs", "4", "-b", "uptime", "-a"]), {
@@ -140,4 +142,29 @@ Deno.test("on prints whole prefixed lines: stderr merged, blank ones dropped, la
     "[h1  ] last",
   ]);
   assertEquals(lines.filter((l) => l.startsWith("[edge]")), ["[edge] x"]);
+});
+
+Deno.test("printCollapsed() groups by whole stdout, stderr and exit: never by how the pipes interleaved", () => {
+  const result = (host: string, stdout: string, stderr: string, code = 0) => ({
+    host,
+    code,
+    outcome: code === 0 ? "ok" as const : "failed" as const,
+    stdout,
+    stderr,
+    stdoutBytes: new TextEncoder().encode(stdout),
+    stderrBytes: new TextEncoder().encode(stderr),
+    durationMs: 1,
+  });
+  const out = memoryOutput();
+  printCollapsed(out, [
+    result("h1", "out\nout2\n", "err\n"),
+    result("h2", "out\r\nout2\r\n", "err\n"),
+    result("h3", "out\nout2\n", "err\n"),
+    result("h4", "out\nout2\n", "err\n", 2),
+  ]);
+  assertEquals(
+    out.stdoutText(),
+    "----------\nh[1-3] (3)\n----------\nout\nout2\nerr\n" +
+      "--------------\nh4 (1, exit 2)\n--------------\nout\nout2\nerr\n",
+  );
 });
