@@ -226,8 +226,8 @@ function settle(result: HostResult, started: boolean): HostResult {
   }
   // The command ran. 255 now means the connection broke under it, or the command's own 255.
   if (result.code === EXIT.unreachable) {
-    const lost = CONNECTION_LOST.exec(lastLines(result.stderr, 3));
-    if (lost) return { ...result, outcome: "unreachable", reason: `connection lost (${lost[0]})` };
+    const why = connectionLost(result.stderr);
+    if (why) return { ...result, outcome: "unreachable", reason: `connection lost (${why})` };
     return { ...result, outcome: "failed", reason: undefined };
   }
   // The supervisor exits 128+n when signal n killed the command.
@@ -235,9 +235,24 @@ function settle(result: HostResult, started: boolean): HostResult {
   return result;
 }
 
-/** What ssh says when an established connection goes away. */
-const CONNECTION_LOST =
-  /closed by remote host|not responding|client_loop: send disconnect|Broken pipe|Connection reset/;
+/**
+ * What ssh itself says, each on a line of its own, when an established
+ * connection goes away: whole lines, so that a command's own words ("curl:
+ * (56) Recv failure: Connection reset by peer") never make its exit 255 a
+ * lost connection.
+ */
+/** Why the connection went away, when ssh's own last words say so; null otherwise. */
+export function connectionLost(stderr: string): string | null {
+  const lost = CONNECTION_LOST.exec(lastLines(stderr, 3));
+  return lost?.slice(1).find((part) => part !== undefined) ?? null;
+}
+
+const CONNECTION_LOST = new RegExp(
+  "^(?:Connection to \\S+ (closed by remote host)\\.|Timeout, server \\S+ (not responding)\\." +
+    "|(client_loop: send disconnect): .*|(?:ssh_dispatch_run_fatal|packet_write_wait): " +
+    "Connection to .*: (.+)|Read from remote host \\S+: (.+))\\r?$",
+  "m",
+);
 
 /**
  * Runs without the supervisor: for a payload on stdin, or a command whose

@@ -7,7 +7,7 @@
 
 import { assert, assertEquals } from "../tests/assert.ts";
 import { findOnPath } from "./process.ts";
-import { supervisorLine } from "./exec.ts";
+import { connectionLost, supervisorLine } from "./exec.ts";
 
 const OTHERS = ["dash", "sh", "zsh", "fish", "ksh", "mksh", "tcsh", "csh"];
 
@@ -62,4 +62,23 @@ Deno.test("in bash it says the marker, runs the command once, and exits with its
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("connectionLost() reads only ssh's own words, never a command's that look like them", () => {
+  assertEquals(
+    connectionLost("Connection to 10.0.0.7 closed by remote host.\n"),
+    "closed by remote host",
+  );
+  assertEquals(
+    connectionLost("out\nclient_loop: send disconnect: Broken pipe\r\n"),
+    "client_loop: send disconnect",
+  );
+  assertEquals(connectionLost("Timeout, server gpu1 not responding.\n"), "not responding");
+  assertEquals(
+    connectionLost("ssh_dispatch_run_fatal: Connection to 10.0.0.7 port 22: Broken pipe\n"),
+    "Broken pipe",
+  );
+  assertEquals(connectionLost("curl: (56) Recv failure: Connection reset by peer\n"), null);
+  assertEquals(connectionLost("tar: write error: Broken pipe\n"), null);
+  assertEquals(connectionLost("the link was closed by remote host, it said\n"), null);
 });
