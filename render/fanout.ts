@@ -97,7 +97,8 @@ export function printSummary(out: Output, results: readonly HostResult[], timeou
     ["interrupted", names("interrupted")],
   ];
   const byCode = new Map<number, string[]>();
-  for (const r of failed.filter((r) => r.outcome === "failed")) {
+  // A command a signal killed is named by its code too (exit 139: h1), as a failed one is.
+  for (const r of failed.filter((r) => r.outcome === "failed" || r.outcome === "signalled")) {
     const shown = r.reason ? `${r.host} (${r.reason})` : r.host;
     byCode.set(r.code, [...(byCode.get(r.code) ?? []), shown]);
   }

@@ -4,7 +4,7 @@ import { testDeps } from "../deps/testing.ts";
 import { UsageError } from "../errors.ts";
 import { NOT_ROOT, sudoCommand } from "../remote/as_root.ts";
 import { on, parseOnWords, trailingLegacyFlags, withExclusions } from "./on.ts";
-import { printCollapsed } from "../render/fanout.ts";
+import { printCollapsed, printSummary } from "../render/fanout.ts";
 import { memoryOutput } from "../render/out.ts";
 
 Deno.test("parseOnWords() takes pool's options up to the first other word", () => {
@@ -167,4 +167,24 @@ Deno.test("printCollapsed() groups by whole stdout, stderr and exit: never by ho
     "----------\nh[1-3] (3)\n----------\nout\nout2\nerr\n" +
       "--------------\nh4 (1, exit 2)\n--------------\nout\nout2\nerr\n",
   );
+});
+
+Deno.test("printSummary() names every host that did not simply succeed, those a signal killed too", () => {
+  const result = (host: string, code: number, outcome: "failed" | "signalled") => ({
+    host,
+    code,
+    outcome,
+    stdout: "",
+    stderr: "",
+    stdoutBytes: new Uint8Array(0),
+    stderrBytes: new Uint8Array(0),
+    durationMs: 1,
+  });
+  const out = memoryOutput();
+  printSummary(out, [
+    result("h1", 139, "signalled"),
+    result("h2", 139, "signalled"),
+    result("h3", 1, "failed"),
+  ], 30_000);
+  assertEquals(out.stderrText(), "pool: 3 of 3 hosts failed\n  exit 1: h3\n  exit 139: h1, h2\n");
 });
