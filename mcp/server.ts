@@ -11,6 +11,7 @@
 
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import process from "node:process";
 import { z } from "zod/v4";
 import { VERSION } from "../version.ts";
 import { PoolError } from "../errors.ts";
@@ -93,7 +94,21 @@ type Extra = {
 };
 
 /** Runs `verb` with real dependencies, captured output and this call's own stop signal. */
-async function runVerb(
+/** The verbs running now: a client that closed stdin still gets the answers it asked for. */
+const running = new Set<Promise<Captured>>();
+
+function runVerb(
+  extra: Extra,
+  verb: (deps: Deps) => Promise<number>,
+  total?: number,
+): Promise<Captured> {
+  const run = runVerbNow(extra, verb, total);
+  running.add(run);
+  run.finally(() => running.delete(run)).catch(() => {});
+  return run;
+}
+
+async function runVerbNow(
   extra: Extra,
   verb: (deps: Deps) => Promise<number>,
   total?: number,
@@ -236,7 +251,8 @@ export function buildServer(allow: readonly string[]): McpServer {
   }, async (a: Args, extra: Extra) =>
     result(
       await runVerb(extra, (d) =>
-        bg(a.host ? [a.host, a.command] : [a.command], {
+        bg([a.command], {
+          host: a.host,
           json: true,
           mem: a.mem === undefined ? undefined : parseSize(a.mem, "mem"),
           gpus: a.gpus,
@@ -348,6 +364,15 @@ export async function serve(allow: readonly string[]): Promise<number> {
   const transport = new StdioServerTransport();
   const closed = new Promise<void>((resolve) => (transport.onclose = resolve));
   await server.connect(transport);
+  // The SDK's transport does not notice the end of stdin. When it comes, the client has
+  // asked all it will: what it asked is answered (`printf '…' | pool mcp` gets its
+  // replies), then pool ends.
+  process.stdin.once("end", async () => {
+    await new Promise((resolve) => setTimeout(resolve, 0)); // the last requests start
+    while (running.size > 0) await Promise.allSettled([...running]);
+    await new Promise((resolve) => setTimeout(resolve, 50)); // and their answers go out
+    await transport.close();
+  });
   await closed;
   return 0;
 }

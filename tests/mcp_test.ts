@@ -117,3 +117,61 @@ fleetTest("pool mcp serves the fleet to an MCP client", 2, async (t, fleet) => {
     await client.close();
   }
 });
+
+fleetTest(
+  "pool mcp answers what a client asked before closing stdin, then exits",
+  1,
+  async (_t, fleet) => {
+    await writeRoster(fleet, [{ name: "h1" }]);
+    const requests = [
+      {
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: {
+          protocolVersion: "2025-06-18",
+          capabilities: {},
+          clientInfo: { name: "t", version: "1" },
+        },
+      },
+      { jsonrpc: "2.0", method: "notifications/initialized" },
+      {
+        jsonrpc: "2.0",
+        id: 2,
+        method: "tools/call",
+        params: { name: "run", arguments: { hosts: "h1", command: "sleep 1; echo done" } },
+      },
+      {
+        jsonrpc: "2.0",
+        id: 3,
+        method: "tools/call",
+        params: { name: "bg", arguments: { host: "h1,h2", command: "true" } },
+      },
+    ];
+    const child = new Deno.Command(POOL_ARGV[0], {
+      args: [...POOL_ARGV.slice(1), "mcp"],
+      env: childEnv(fleet.env),
+      clearEnv: true,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    const writer = child.stdin.getWriter();
+    await writer.write(
+      new TextEncoder().encode(requests.map((r) => JSON.stringify(r) + "\n").join("")),
+    );
+    await writer.close();
+    // Bounded: a server that never noticed the end of stdin would run on forever.
+    const bound = setTimeout(() => child.kill("SIGKILL"), 30_000);
+    const out = await child.output();
+    clearTimeout(bound);
+    assertEquals(out.code, 0, "exits once stdin has ended and the answers are out");
+    const answers = new TextDecoder().decode(out.stdout).trim().split("\n").map((l) =>
+      JSON.parse(l)
+    );
+    const byId = new Map(answers.map((a) => [a.id, a]));
+    assertEquals(byId.get(2).result.structuredContent.hosts[0].stdout, "done\n");
+    // A host given apart from the command is a host: not in the roster, it is refused, never routed.
+    assertEquals(byId.get(3).result.structuredContent.error.kind, "not_in_roster");
+  },
+);

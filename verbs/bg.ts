@@ -7,7 +7,7 @@
  */
 
 import { Command } from "commander";
-import { PoolError, UsageError } from "../errors.ts";
+import { EXIT, PoolError, UsageError } from "../errors.ts";
 import {
   addDispatchFlags,
   addPushFlags,
@@ -35,15 +35,30 @@ const STOP_LAUNCH_MS = 8_000;
 
 export interface BgOptions extends DispatchFlags {
   json?: boolean;
+  /**
+   * The host, given apart from the command (the MCP tool): it must be in the
+   * roster. Read from the words, a first word that names no host is the
+   * command's, and the job is routed.
+   */
+  host?: string;
 }
 
 export async function bg(wordsIn: string[], opts: BgOptions, deps: Deps): Promise<number> {
   const words = commandWords(wordsIn);
   const roster = await loadRoster(deps);
-  // A first word that names a host (or local) picks it; anything else is routed.
-  const named: Host | undefined = roster.hosts.find((h) => h.name === words[0]) ??
-    (words[0] === LOCAL ? localHost() : undefined);
-  const command = (named ? words.slice(1) : words).join(" ");
+  const byName = (name: string | undefined) =>
+    roster.hosts.find((h) => h.name === name) ?? (name === LOCAL ? localHost() : undefined);
+  let named: Host | undefined;
+  let command: string;
+  if (opts.host !== undefined) {
+    named = byName(opts.host);
+    if (!named) throw new PoolError(`not in roster: ${opts.host}`, EXIT.failure, "not_in_roster");
+    command = words.join(" ");
+  } else {
+    // A first word that names a host (or local) picks it; anything else is routed.
+    named = byName(words[0]);
+    command = (named ? words.slice(1) : words).join(" ");
+  }
   if (command.trim() === "") {
     throw new UsageError("missing command: pool bg <host>|[route options] <cmd...>");
   }

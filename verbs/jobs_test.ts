@@ -130,3 +130,14 @@ Deno.test("bg never reuses a job id the index already has", async () => {
     crypto.getRandomValues = real;
   }
 });
+
+Deno.test("bg with a host given apart (as MCP gives it) refuses one not in the roster, never routes it", async () => {
+  const deps = await testDeps(ROSTER);
+  const e = await assertRejects(() => bg(["sleep 1"], { host: "h1,h2" }, deps));
+  assertEquals((e as PoolError).message, "not in roster: h1,h2");
+  deps.runner.stub("h1", /^sh '-s' '--' [a-z0-9]+ '-' '' 'sleep 1'$/, {
+    stdout: "4242 77\n/root/.pool/jobs/x.log\n",
+  });
+  assertEquals(await bg(["sleep 1"], { host: "h1" }, deps), 0);
+  deps.runner.verify();
+});
