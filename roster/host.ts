@@ -43,8 +43,9 @@ export function isExcluded(host: Host): boolean {
   return /akida/i.test(host.name) || /akida/i.test(host.ssh);
 }
 
+/** C0, DEL and C1: a terminal acts on these (U+009B starts an escape), a roster line never holds one. */
 // deno-lint-ignore no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+export const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const WHITESPACE = /\s/;
 /**
  * Names and tags are plain tokens: letters and digits of any script, and `. _ + -`.

@@ -55,9 +55,14 @@ function rangeItems(body: string, term: string): string[] {
   for (const item of body.split(",")) {
     const m = /^(\d+)(?:-(\d+))?$/.exec(item);
     if (!m) throw badRange(term);
+    // Past 15 digits a number is no longer exact here, and `n++` would stand still.
+    if (m[1].length > 15 || (m[2] ?? "").length > 15) {
+      throw new UsageError(`host range "${term}": numbers have at most 15 digits`);
+    }
     const [start, end] = [Number(m[1]), Number(m[2] ?? m[1])];
     if (end < start) throw badRange(term);
-    if (end - start >= MAX_EXPANSION) {
+    // Counted before a single name is made: `h[0-99998,0-99998,…]` is refused at once.
+    if (items.length + end - start >= MAX_EXPANSION) {
       throw new UsageError(`host range "${term}" names more than ${MAX_EXPANSION} hosts`);
     }
     const width = m[1].length > 1 && m[1].startsWith("0") ? m[1].length : 0;

@@ -29,4 +29,10 @@ Deno.test("expandRange() refuses malformed and runaway ranges", () => {
   }
   assertThrows(() => expandRange("h[1-99999999]"), /more than 100000 hosts/);
   assertThrows(() => expandRange("a[1-1000]b[1-1000]"), /more than 100000 hosts/);
+  // Refused before any name is made: one slot's items are counted as they are read.
+  assertThrows(() => expandRange(`h[${Array(400).fill("0-99998").join(",")}]`), /more than 100000/);
+  // Numbers no double holds exactly would never count up to their end.
+  for (const huge of ["h[12345678901234567890]", "h[9007199254740992-9007199254740993]"]) {
+    assertThrows(() => expandRange(huge), /at most 15 digits/, huge);
+  }
 });
