@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { UsageError } from "../errors.ts";
 import { type Deps, editRoster, type Run } from "../deps/deps.ts";
+import { CONTROL } from "../roster/host.ts";
 
 export async function desc(
   name: string,
@@ -9,8 +10,7 @@ export async function desc(
   deps: Deps,
 ): Promise<number> {
   const text = words.join(" ").trim();
-  // deno-lint-ignore no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(text)) {
+  if (CONTROL.test(text)) {
     throw new UsageError("a description must be one line of text");
   }
   await editRoster(deps, (roster) => roster.set(name, "description", text || undefined));

@@ -1,8 +1,10 @@
 /** pool hosts without sshd: the host lines other tools read. */
 
-import { assertEquals, assertMatch } from "../tests/assert.ts";
+import { assertEquals, assertMatch, assertRejects } from "../tests/assert.ts";
 import { testDeps } from "../deps/testing.ts";
+import { UsageError } from "../errors.ts";
 import { hosts } from "./hosts.ts";
+import { desc } from "./desc.ts";
 
 Deno.test("hosts --format pdsh keeps an explicit :22 target, without the port pdsh cannot take", async () => {
   const deps = await testDeps({
@@ -20,4 +22,16 @@ Deno.test("hosts --format pdsh keeps an explicit :22 target, without the port pd
   const pssh = await testDeps({ hosts: [{ name: "a", ssh: "ssh://root@10.0.0.5:22" }] });
   await hosts(undefined, "pssh", pssh);
   assertEquals(pssh.out.stdoutText(), "root@10.0.0.5:22\n");
+});
+
+Deno.test("desc refuses control characters, C1 ones too (U+009B starts a terminal escape)", async () => {
+  const deps = await testDeps({ hosts: [{ name: "h1", ssh: "h1" }] });
+  for (const text of ["a\nb", "a\u001b[31m", "a\u009b31mRED", "a\u0085next"]) {
+    const e = await assertRejects(() => desc("h1", [text], false, deps));
+    assertEquals([e instanceof UsageError, (e as Error).message], [
+      true,
+      "a description must be one line of text",
+    ]);
+  }
+  assertEquals((await deps.roster.read()).hosts[0].description, undefined);
 });
