@@ -87,7 +87,8 @@ export function withExclusions(hosts: string, exclude: string[] = []): string {
 }
 
 export async function on(options: OnOptions, deps: Deps): Promise<number> {
-  if (options.command.length === 0) {
+  // A blank command (`pool on all "$UNSET"`, an MCP call with "") is a mistake, not a no-op.
+  if (options.command.join(" ").trim() === "") {
     throw new UsageError("missing command: pool on <hosts> <cmd...>");
   }
   const typed = options.command.join(" ");

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { assertEquals, assertMatch, assertThrows } from "../tests/assert.ts";
+import { assertEquals, assertMatch, assertRejects, assertThrows } from "../tests/assert.ts";
 import { testDeps } from "../deps/testing.ts";
 import { UsageError } from "../errors.ts";
 import { NOT_ROOT, sudoCommand } from "../remote/as_root.ts";
@@ -187,4 +187,12 @@ Deno.test("printSummary() names every host that did not simply succeed, those a 
     result("h3", 1, "failed"),
   ], 30_000);
   assertEquals(out.stderrText(), "pool: 3 of 3 hosts failed\n  exit 1: h3\n  exit 139: h1, h2\n");
+});
+
+Deno.test('on refuses a blank command: `pool on all "$UNSET"` is a mistake, not a no-op', async () => {
+  const deps = await testDeps({ hosts: [{ name: "h1", ssh: "h1" }] });
+  for (const command of [[], [""], ["  ", ""]]) {
+    const e = await assertRejects(() => on({ hosts: "h1", command }, deps));
+    assertEquals((e as Error).message, "missing command: pool on <hosts> <cmd...>");
+  }
 });
