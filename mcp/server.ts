@@ -14,6 +14,7 @@ import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js"
 import process from "node:process";
 import { z } from "zod/v4";
 import { VERSION } from "../version.ts";
+import { sleep } from "../timers.ts";
 import { PoolError } from "../errors.ts";
 import { parseDuration } from "../flags.ts";
 import { parseSize } from "../dispatch/size.ts";
@@ -368,9 +369,9 @@ export async function serve(allow: readonly string[]): Promise<number> {
   // asked all it will: what it asked is answered (`printf '…' | pool mcp` gets its
   // replies), then pool ends.
   process.stdin.once("end", async () => {
-    await new Promise((resolve) => setTimeout(resolve, 0)); // the last requests start
+    await sleep(0); // the last requests start
     while (running.size > 0) await Promise.allSettled([...running]);
-    await new Promise((resolve) => setTimeout(resolve, 50)); // and their answers go out
+    await sleep(50); // and their answers go out
     await transport.close();
   });
   await closed;
