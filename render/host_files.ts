@@ -1,7 +1,8 @@
 /**
  * `pool on --out-dir DIR`: each host's stdout and stderr as files,
  * `DIR/<host>.out` and `DIR/<host>.err`, the exact bytes (pssh's -o and -e
- * in one directory). Written when the host finishes, replacing older files.
+ * in one directory). Written when the host finishes, replacing older files
+ * as a pair: both or neither.
  */
 
 import { join } from "../paths.ts";
@@ -25,11 +26,11 @@ export async function hostFiles(dir: string): Promise<HostFiles> {
       const out = join(dir, `${result.host}.out`);
       const err = join(dir, `${result.host}.err`);
       try {
-        await Deno.writeFile(out, result.stdoutBytes);
-        await Deno.writeFile(err, result.stderrBytes);
+        await writePair([[out, result.stdoutBytes], [err, result.stderrBytes]]);
       } catch (e) {
+        // The host's code becomes 1 (on.ts): output that was asked for and lost is a failure.
         const error = `output not saved: ${(e as Error).message}`;
-        return { line: `exit ${result.code}, ${error}`, error };
+        return { line: `${error} (the command exited ${result.code})`, error };
       }
       return {
         line: `exit ${result.code}  ${out} (${bytes(result.stdoutBytes)})  ${err} (${
@@ -38,6 +39,25 @@ export async function hostFiles(dir: string): Promise<HostFiles> {
       };
     },
   };
+}
+
+/**
+ * Both files or neither: each is written beside its target first and renamed
+ * over it only once both are whole, so an old pair is never half replaced.
+ */
+async function writePair(files: [string, Uint8Array][]): Promise<void> {
+  const tag = `.pool-${crypto.randomUUID().slice(0, 8)}`;
+  try {
+    for (const [path] of files) {
+      // A rename cannot replace a directory: found now, before either file moves.
+      const info = await Deno.lstat(path).catch(() => null);
+      if (info?.isDirectory) throw new Error(`${path} is a directory`);
+    }
+    for (const [path, data] of files) await Deno.writeFile(path + tag, data);
+    for (const [path] of files) await Deno.rename(path + tag, path);
+  } finally {
+    for (const [path] of files) await Deno.remove(path + tag).catch(() => {});
+  }
 }
 
 function bytes(data: Uint8Array): string {

@@ -196,3 +196,24 @@ Deno.test('on refuses a blank command: `pool on all "$UNSET"` is a mistake, not 
     assertEquals((e as Error).message, "missing command: pool on <hosts> <cmd...>");
   }
 });
+
+Deno.test("on --out-dir replaces a host's pair of files whole or not at all, and says so", async () => {
+  const deps = await testDeps(ROSTER);
+  const dir = join(deps.dir, "od");
+  await Deno.mkdir(join(dir, "h1.err"), { recursive: true }); // h1.err cannot be a file
+  await Deno.writeTextFile(join(dir, "h1.out"), "old");
+  deps.runner.stub("h1", "cmd", { stdout: "new" });
+  deps.runner.stub("edge", "cmd", { stdout: "x" });
+  assertEquals(await on({ hosts: "h1,edge", command: ["cmd"], outDir: dir }, deps), 1);
+  assertEquals(await Deno.readTextFile(join(dir, "h1.out")), "old", "not half replaced");
+  assertMatch(
+    deps.out.stdoutText(),
+    /^\[h1 {2}\] output not saved: .*h1\.err is a directory \(the command exited 0\)$/m,
+  );
+  assertEquals((await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name).sort(), [
+    "edge.err",
+    "edge.out",
+    "h1.err",
+    "h1.out",
+  ]);
+});
