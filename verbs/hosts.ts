@@ -29,9 +29,12 @@ export async function hosts(
     completionWords(exportable(roster.hosts, deps.out)).forEach((word) => outLine(word));
     return 0;
   }
+  const selected = selection === undefined ? [] : selectHosts(selection, roster.hosts).hosts;
+  // Not a silent nothing: `local` is this machine, with no ssh target for another tool to use.
+  if (selected.some(isLocal)) deps.out.warn("local is this machine, not a roster host: left out");
   const chosen = selection === undefined
     ? roster.hosts.filter((h) => !isExcluded(h))
-    : selectHosts(selection, roster.hosts).hosts.filter((h) => !isLocal(h));
+    : selected.filter((h) => !isLocal(h));
   if (json) {
     const hosts = exportable(chosen, deps.out).map((h) => ({
       name: h.name,

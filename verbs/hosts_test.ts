@@ -35,3 +35,13 @@ Deno.test("desc refuses control characters, C1 ones too (U+009B starts a termina
   }
   assertEquals((await deps.roster.read()).hosts[0].description, undefined);
 });
+
+Deno.test("hosts says why local is left out instead of printing nothing", async () => {
+  const deps = await testDeps({ hosts: [{ name: "h1", ssh: "h1" }] });
+  assertEquals(await hosts("local,h1", "names", deps), 0);
+  assertEquals(deps.out.stdoutText(), "h1\n");
+  assertEquals(
+    deps.out.stderrText(),
+    "pool: warning: local is this machine, not a roster host: left out\n",
+  );
+});
