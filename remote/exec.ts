@@ -78,6 +78,13 @@ export async function execOnHost(
   if (options.payload !== undefined) {
     return await execPlain(host, command, { ...options, input: options.payload });
   }
+  if (isLocal(host) && command !== null && !options.tty) {
+    // The same rule as under the supervisor: a shell that exits 128+n was stopped by signal n.
+    const result = await execPlain(host, command, options);
+    return result.outcome === "failed" && isSignalCode(result.code)
+      ? { ...result, outcome: "signalled" }
+      : result;
+  }
   if (isLocal(host) || command === null || options.tty) {
     return await execPlain(host, command, options);
   }
@@ -231,8 +238,13 @@ function settle(result: HostResult, started: boolean): HostResult {
     return { ...result, outcome: "failed", reason: undefined };
   }
   // The supervisor exits 128+n when signal n killed the command.
-  if (result.code > 128 && result.code <= 128 + 64) return { ...result, outcome: "signalled" };
+  if (isSignalCode(result.code)) return { ...result, outcome: "signalled" };
   return result;
+}
+
+/** 128+n for a signal n: what a shell says when signal n killed its command. */
+function isSignalCode(code: number): boolean {
+  return code > 128 && code <= 128 + 64;
 }
 
 /**

@@ -7,7 +7,8 @@
 
 import { assert, assertEquals } from "../tests/assert.ts";
 import { findOnPath } from "./process.ts";
-import { connectionLost, supervisorLine } from "./exec.ts";
+import { connectionLost, execOnHost, supervisorLine } from "./exec.ts";
+import { localHost } from "../roster/host.ts";
 
 const OTHERS = ["dash", "sh", "zsh", "fish", "ksh", "mksh", "tcsh", "csh"];
 
@@ -81,4 +82,11 @@ Deno.test("connectionLost() reads only ssh's own words, never a command's that l
   assertEquals(connectionLost("curl: (56) Recv failure: Connection reset by peer\n"), null);
   assertEquals(connectionLost("tar: write error: Broken pipe\n"), null);
   assertEquals(connectionLost("the link was closed by remote host, it said\n"), null);
+});
+
+Deno.test("the local host reads 128+n as signal n, as the supervisor does over ssh", async () => {
+  for (const [command, outcome] of [["exit 130", "signalled"], ["exit 3", "failed"]] as const) {
+    const r = await execOnHost(localHost(), command, { timeoutMs: 10_000 });
+    assertEquals(r.outcome, outcome, command);
+  }
 });
