@@ -1,8 +1,8 @@
 #!/bin/sh
-# pool push --delete over tar, second step: the stream went into STAGE, a folder of its own in
-# DEST, and pool saw both ends finish well; now each NAME in DEST gives way to its new copy from
-# STAGE (NAME "." : everything in DEST). pool decides, not tar here: GNU tar takes a stream cut
-# short for a whole one.
+# pool push/pull --delete over tar, second step, on the side that received (the host for a push,
+# pool's machine for a pull): the stream went into STAGE, a folder of its own in DEST, and pool saw
+# both ends finish well; now each NAME in DEST gives way to its new copy from STAGE (NAME "." :
+# everything in DEST). pool decides, not tar here: GNU tar takes a stream cut short for a whole one.
 #
 #   sh -c "<this script>" pool-replace DEST STAGE NAME...
 set -u

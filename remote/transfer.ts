@@ -24,7 +24,7 @@ import {
   sshOptionsFor,
 } from "./exec.ts";
 import type { MuxSettings } from "./multiplex.ts";
-import { runProcess } from "./process.ts";
+import { type ProcessResult, runProcess } from "./process.ts";
 import { shellLine, shQuote } from "./quote.ts";
 import { sshCommand } from "./ssh.ts";
 import { remoteScript, withoutComments } from "./scripts.ts";
@@ -408,14 +408,7 @@ async function tarCopy(
         : `cd -- ${shQuote(remoteDest)} && rm -rf -- ${stage}`,
       exec,
     );
-    if (copied.outcome !== "ok" || replaced.outcome === "ok") return copied;
-    return {
-      ...copied,
-      code: replaced.code || EXIT.failure,
-      outcome: "failed",
-      stderr: replaced.stderr,
-      stderrBytes: replaced.stderrBytes,
-    };
+    return copied.outcome === "ok" ? afterSwap(copied, replaced) : copied;
   }
   // pull. GNU tar reads each -C relative to the one before: every root is made absolute,
   // a relative one from the login directory the command starts in.
@@ -435,17 +428,39 @@ async function tarCopy(
   const stage = request.delete
     ? await Deno.makeTempDir({ dir: request.dest, prefix: ".pool-unpack." })
     : null;
+  let kept = false;
   try {
     const tar = spawnLocal(stage ? [...local.slice(0, -1), stage] : local, "piped");
     const sink = count.writable;
     count.readable.pipeTo(tar.child.stdin).catch(() => {});
     const result = await execPlain(host, remote, { ...exec, stdoutSink: sink });
     const copied = await settle(result, tar, { host, bytes: () => bytes, line, fallback, started });
-    if (stage && copied.outcome === "ok") await replaceFrom(stage, request.dest, names);
-    return copied;
+    if (!stage || copied.outcome !== "ok") return copied;
+    // The same swap a push runs on the host, run here.
+    const replaced = await runProcess(
+      ["sh", "-c", replaceScript(), "pool-replace", request.dest, basename(stage)].concat(
+        names.map((n) => n.name),
+      ),
+      { timeoutMs: options.timeoutMs, signal: options.signal },
+    );
+    // A swap that failed half way said where it keeps the new copy: it stays there.
+    kept = replaced.outcome !== "ok";
+    return afterSwap(copied, replaced);
   } finally {
-    if (stage) await Deno.remove(stage, { recursive: true }).catch(() => {});
+    if (stage && !kept) await Deno.remove(stage, { recursive: true }).catch(() => {});
   }
+}
+
+/** A copy whose --delete swap failed is a failure, with the swap's own words. */
+function afterSwap(copied: CopyResult, replaced: ProcessResult): CopyResult {
+  if (replaced.outcome === "ok") return copied;
+  return {
+    ...copied,
+    code: replaced.code || EXIT.failure,
+    outcome: "failed",
+    stderr: replaced.stderr,
+    stderrBytes: replaced.stderrBytes,
+  };
 }
 
 /** A name as tar's operand: one that starts with `-` would be read as an option. */
@@ -457,32 +472,6 @@ let replaceFromStage: string | undefined;
 
 function replaceScript(): string {
   return replaceFromStage ??= withoutComments(remoteScript("replace_from_stage"));
-}
-
-/**
- * Puts what `stage` holds in place of each source's old copy in `dest`: the
- * named entry, or for contents (`.`) everything in `dest` but the stage.
- */
-async function replaceFrom(stage: string, dest: string, names: { name: string }[]): Promise<void> {
-  const contents = names.some((n) => n.name === ".");
-  const old = contents
-    ? (await Array.fromAsync(Deno.readDir(dest))).map((e) => e.name).filter((n) =>
-      join(dest, n) !== stage
-    )
-    : names.map((n) => n.name);
-  for (const name of old) {
-    await Deno.remove(join(dest, name), { recursive: true }).catch((e) => {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
-    });
-  }
-  const fresh = contents
-    ? (await Array.fromAsync(Deno.readDir(stage))).map((e) => e.name)
-    : names.map((n) => n.name);
-  for (const name of fresh) {
-    await Deno.rename(join(stage, name), join(dest, name)).catch((e) => {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
-    });
-  }
 }
 
 interface LocalTar {

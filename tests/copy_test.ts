@@ -199,6 +199,12 @@ fleetTest("pool push and pull", HOSTS, async (t, fleet) => {
         ),
         false,
       );
+      // One that succeeds puts the host's copy in place of everything there, stale files included.
+      await Deno.writeTextFile(join(back, "h10", "stale"), "gone after a --delete pull");
+      const ok = await pool(fleet, ["pull", "h10", "~/work/mirror/", back, "--delete"]);
+      assertEquals(ok.code, 0, ok.stderr);
+      // The mirror the --delete push above left: the tree as it is now.
+      assertEquals(await snapshot(join(back, "h10")), await snapshot(tree));
     },
   );
 
