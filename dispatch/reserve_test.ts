@@ -18,6 +18,23 @@ import {
 } from "./reserve.ts";
 
 const GIB = 1024 ** 3;
+
+/** A lease on h1 held by a route's pool process, made now; `fields` say what differs. */
+function leaseOf(deps: { clock: { wall(): number } }, fields: Partial<Lease>): Lease {
+  return {
+    id: "l",
+    host: "h1",
+    mem_bytes: 8 * GIB,
+    gpus: [],
+    gpu_mem_bytes: 0,
+    command: "x",
+    pid: 4242,
+    pid_start: "1",
+    created_ms: deps.clock.wall(),
+    ttl_s: 60,
+    ...fields,
+  };
+}
 const HOSTS: Host[] = [{ name: "h1", ssh: "h1" }, { name: "h2", ssh: "h2" }];
 
 /** What probes/host.sh prints, reduced to what ranking reads. */
@@ -72,18 +89,8 @@ Deno.test("reserve() writes a lease for the host with the most room before retur
 
 Deno.test("reserve() counts live leases against a host's room, and drops dead ones", async () => {
   const deps = await testDeps();
-  const lease = (host: string, pid: number): Lease => ({
-    id: `${host}-${pid}`,
-    host,
-    mem_bytes: 15 * GIB,
-    gpus: [],
-    gpu_mem_bytes: 0,
-    command: "x",
-    pid,
-    pid_start: "1",
-    created_ms: deps.clock.wall(),
-    ttl_s: 3600,
-  });
+  const lease = (host: string, pid: number) =>
+    leaseOf(deps, { id: `${host}-${pid}`, host, mem_bytes: 15 * GIB, pid, ttl_s: 3600 });
   await deps.ledger.update(() => ({ leases: [lease("h2", 4242), lease("h1", 999)], result: 0 }));
   deps.runner.stub("h1", PROBE, { stdout: probe({ availGiB: 20 }) });
   deps.runner.stub("h2", PROBE, { stdout: probe({ availGiB: 20 }) });
@@ -156,20 +163,15 @@ Deno.test("reserve() never drops a live holder's lease for its TTL (issue 12, it
 
 Deno.test("reserve() reaps a bg lease whose remote pid is gone or now another process", async () => {
   const deps = await testDeps();
-  const bg = (id: string, pid: number): Lease => ({
-    id,
-    host: "h1",
-    mem_bytes: 8 * GIB,
-    gpus: [],
-    gpu_mem_bytes: 0,
-    command: "x",
-    pid: 0,
-    pid_start: null,
-    remote_pid: pid,
-    remote_start: "500",
-    created_ms: deps.clock.wall() - 86_400_000 * 2,
-    ttl_s: 60,
-  });
+  const bg = (id: string, pid: number) =>
+    leaseOf(deps, {
+      id,
+      pid: 0,
+      pid_start: null,
+      remote_pid: pid,
+      remote_start: "500",
+      created_ms: deps.clock.wall() - 86_400_000 * 2,
+    });
   await deps.ledger.update(() => ({
     leases: [bg("gone", 77), bg("recycled", 78), bg("running", 79)],
     result: 0,
@@ -186,20 +188,15 @@ Deno.test("reserve() reaps a bg lease whose remote pid is gone or now another pr
 
 Deno.test("reserve() lets the TTL end a bg lease only while its host cannot be asked", async () => {
   const deps = await testDeps();
-  const lease: Lease = {
+  const lease = leaseOf(deps, {
     id: "bg",
     host: "h2",
     mem_bytes: 15 * GIB,
-    gpus: [],
-    gpu_mem_bytes: 0,
-    command: "x",
     pid: 0,
     pid_start: null,
     remote_pid: 77,
     remote_start: "1",
-    created_ms: deps.clock.wall(),
-    ttl_s: 60,
-  };
+  });
   await deps.ledger.update(() => ({ leases: [lease], result: 0 }));
   deps.runner.stub("h1", PROBE, { stdout: probe({ availGiB: 20 }) }, 2);
   deps.runner.stub("h2", PROBE, { code: 255, outcome: "unreachable", reason: "refused" }, 2);
@@ -226,18 +223,7 @@ Deno.test("reserve() stops waiting when pool is told to stop, with the signal's 
 Deno.test("reserve() keeps a bg lease handed over after its probe read the ledger", async () => {
   const deps = await testDeps();
   // Another pool's bg holds 8G on h1 while it launches (its own pid holds the lease)…
-  const launching: Lease = {
-    id: "other",
-    host: "h1",
-    mem_bytes: 8 * GIB,
-    gpus: [],
-    gpu_mem_bytes: 0,
-    command: "x",
-    pid: 4242,
-    pid_start: "1",
-    created_ms: deps.clock.wall(),
-    ttl_s: 60,
-  };
+  const launching = leaseOf(deps, { id: "other" });
   await deps.ledger.update(() => ({ leases: [launching], result: 0 }));
   deps.runner.stub("h1", /^sh '-s' '--'$/, { stdout: probe({ availGiB: 20 }) });
   // …and hands it to its job (remote pid 91) between this probe and this update.
