@@ -78,15 +78,12 @@ export async function execOnHost(
   if (options.payload !== undefined) {
     return await execPlain(host, command, { ...options, input: options.payload });
   }
-  if (isLocal(host) && command !== null && !options.tty) {
-    // The same rule as under the supervisor: a shell that exits 128+n was stopped by signal n.
+  if (isLocal(host) || command === null || options.tty) {
     const result = await execPlain(host, command, options);
-    return result.outcome === "failed" && isSignalCode(result.code)
+    // A local shell's 128+n is signal n, as under the supervisor.
+    return isLocal(host) && result.outcome === "failed" && isSignalCode(result.code)
       ? { ...result, outcome: "signalled" }
       : result;
-  }
-  if (isLocal(host) || command === null || options.tty) {
-    return await execPlain(host, command, options);
   }
   return await execSupervised(host, command, options);
 }
