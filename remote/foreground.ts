@@ -1,10 +1,17 @@
 /**
  * One command on one host in the foreground, as `pool on <host>` and `route`
- * run it: stdin, stdout and stderr pass straight through, and its exit code
- * is ours.
+ * run it: stdin, stdout and stderr pass through, and its exit code is ours.
+ *
+ * stdout goes straight to the terminal (ssh writes it) only when it is one.
+ * Anywhere else it goes through pool's Output, because ssh drops what it
+ * cannot write and still exits 0: `pool on h cat big > file` on a full disk
+ * would say success over a cut file. Through Output, a full disk stops the
+ * command and exits 1 with one line saying so, and a reader that closes
+ * (`| head -1`) stops it quietly with 141, as for many hosts.
  */
 
 import type { Host } from "../roster/host.ts";
+import type { Output } from "../render/out.ts";
 import type { HostResult } from "./exec.ts";
 import type { Runner } from "./runner.ts";
 
@@ -15,10 +22,8 @@ export interface ForegroundOptions {
   /** Bytes for the command's stdin instead of the user's; "none" for no stdin at all (ssh -n). */
   stdin?: Uint8Array | "none";
   signal: AbortSignal;
-  /** Where the command's stderr goes, byte for byte. */
-  onStderrChunk: (chunk: Uint8Array) => void;
-  /** Holds reading back while pool's own output is backed up (ProcessOptions.readGate). */
-  readGate?: () => Promise<void> | undefined;
+  /** Where the command's stdout and stderr go, byte for byte. */
+  out: Output;
 }
 
 export function runForeground(
@@ -33,9 +38,11 @@ export function runForeground(
     tty: options.tty,
     stdin: options.stdin === undefined ? "inherit" : "null",
     input: options.stdin instanceof Uint8Array ? options.stdin : undefined,
-    stdoutInherit: true,
-    onStderrChunk: options.onStderrChunk,
-    readGate: options.readGate,
+    stdoutInherit: options.tty === true || options.out.stdout.isTerminal(),
+    onStdoutChunk: (chunk) => options.out.outBytes(chunk),
+    onStderrChunk: (chunk) => options.out.errBytes(chunk),
+    // Reading waits while pool's own output is backed up (ProcessOptions.readGate).
+    readGate: () => options.out.room(),
     // A terminal program needs to stay in the terminal's process group.
     ownGroup: !options.tty,
   });

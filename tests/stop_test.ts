@@ -62,6 +62,26 @@ fleetTest("stopping pool ends the remote command's whole process tree", 2, async
       assertEquals(await new Response(child.stderr).text(), "", "and quietly");
       await assertGone(marker, "after stdout closed");
     });
+
+    await t.step(
+      `a closed stdout, one host in the foreground, a command that ${label}`,
+      async () => {
+        const marker = String(++n);
+        const child = spawnPool(fleet, [
+          "on",
+          "h1",
+          `while :; do echo tick; sleep 0.05; done & ${command(n)}`,
+        ]);
+        await running(`sleep ${marker}`);
+        const reader = child.stdout.getReader();
+        await reader.read();
+        await reader.cancel();
+        const status = await child.status;
+        assertEquals(status.code, 141, "as for many hosts");
+        assertEquals(await new Response(child.stderr).text(), "", "and quietly");
+        await assertGone(marker, "after stdout closed");
+      },
+    );
   }
 
   await t.step("SIGKILL to pool itself: the held stdin ends, and so does the command", async () => {
@@ -220,7 +240,8 @@ fleetTest(
   2,
   async (_t, fleet) => {
     await writeRoster(fleet, [{ name: "h1" }, { name: "h2" }]);
-    for (const args of [["on", "h1,h2", "echo x"], ["list", "--fast"]]) {
+    // One host in the foreground too: ssh alone drops what it cannot write and exits 0.
+    for (const args of [["on", "h1,h2", "echo x"], ["on", "h1", "echo x"], ["list", "--fast"]]) {
       const child = new Deno.Command("sh", {
         args: [
           "-c",

@@ -109,8 +109,7 @@ export async function on(options: OnOptions, deps: Deps): Promise<number> {
         ? "none"
         : undefined,
       signal: deps.signal,
-      onStderrChunk: (chunk) => deps.out.errBytes(chunk),
-      readGate: () => deps.out.room(),
+      out: deps.out,
     });
     printForegroundFailure(deps.out, host, result, timeoutMs);
     const why = options.sudo ? sudoFailure(result) : undefined;

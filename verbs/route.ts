@@ -77,8 +77,7 @@ export async function route(words: string[], opts: RouteOptions, deps: Deps): Pr
     const result = await runForeground(deps.runner, reservation.host, pinned, {
       timeoutMs,
       signal: deps.signal,
-      onStderrChunk: (chunk) => deps.out.errBytes(chunk),
-      readGate: () => deps.out.room(),
+      out: deps.out,
     });
     printForegroundFailure(deps.out, reservation.host, result, timeoutMs);
     return result.code;
