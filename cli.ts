@@ -17,7 +17,7 @@ import {
   Stopped,
 } from "./exit.ts";
 import { PoolError } from "./errors.ts";
-import { usageStyle } from "./flags.ts";
+import { usageStyle, wantsJson } from "./flags.ts";
 import { after } from "./timers.ts";
 import { writesSettled } from "./state/cache_file.ts";
 import { consoleOutput } from "./render/out.ts";
@@ -124,12 +124,6 @@ export function verbAlone(args: string[]): string | undefined {
     : undefined;
 }
 
-/** `--json` among pool's words (before a `--`, after which words are a command's). */
-export function wantsJson(args: string[]): boolean {
-  const end = args.indexOf("--");
-  return (end === -1 ? args : args.slice(0, end)).includes("--json");
-}
-
 /** After a stop, how long the verb gets to kill its work and give back what it holds. */
 const STOP_GRACE_MS = 10_000;
 
@@ -165,6 +159,12 @@ export async function main(args: string[]): Promise<number> {
   const program = buildProgram(async (work) => {
     code = await work(realDeps(out, stop.signal));
   }, verbAlone(args));
+  // Once the verb has its options, they alone say whether JSON was asked for: a
+  // `--json` among a command's words (`pool on h jq --json .`) is the command's.
+  let verbRan: Command | undefined;
+  program.hook("preAction", (_program, verb) => {
+    verbRan = verb;
+  });
   try {
     if (args.length === 0) {
       program.outputHelp();
@@ -194,7 +194,7 @@ export async function main(args: string[]): Promise<number> {
 
   /** With --json, a failure is also an object on stdout: scripts parse one stream. */
   function errorAsData(kind: string, message: string, exit: number): void {
-    if (!wantsJson(args)) return;
+    if (!(verbRan ? verbRan.getOptionValue("json") === true : wantsJson(args))) return;
     out.outLine(JSON.stringify({ error: { kind, message: message.split("\n")[0], exit } }));
   }
 

@@ -261,3 +261,12 @@ export function dispatchOptions(
 export function commandWords(words: string[]): string[] {
   return words[0] === "--" ? words.slice(1) : words;
 }
+
+/**
+ * `--json` among pool's words (before a `--`, after which words are a command's),
+ * for an error in the words themselves, before the verb has its options.
+ */
+export function wantsJson(args: string[]): boolean {
+  const end = args.indexOf("--");
+  return (end === -1 ? args : args.slice(0, end)).includes("--json");
+}

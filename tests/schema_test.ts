@@ -78,6 +78,9 @@ fleetTest("every verb's --json output matches its published schema", 2, async (t
       "usage",
       "no_match",
     ]);
+    // A --json among the command's words is the command's: the error is text only.
+    const r = await pool(fleet, ["on", "nope", "jq", "--json", "."]);
+    assertEquals([r.code, r.stdout, r.stderr], [1, "", "pool: not in roster: nope\n"]);
   });
   await t.step("status, refresh, list, hosts, leases, inventory", async () => {
     const status = await run("status", ["status", "--json", "--timeout", "3"], 1);

@@ -16,6 +16,7 @@ import {
   parseCount,
   parseDuration,
   usageStyle,
+  wantsJson,
 } from "../flags.ts";
 import {
   hostJson,
@@ -346,9 +347,18 @@ Examples:
   pool on @web --sudo systemctl restart nginx
   pool on all --dry-run uptime       # the hosts and the ssh command line, nothing run`,
     )
-    .action((hosts: string, words: string[], before: OnFlags) =>
+    .action((hosts: string, words: string[], before: OnFlags, verb: Command) =>
       run((deps) => {
-        const parsed = parseOnWords(words);
+        // pool's own options among the words count for errors as data (cli.ts) too.
+        let parsed;
+        try {
+          parsed = parseOnWords(words);
+        } catch (e) {
+          // Where the command starts is unknown: a --json before any `--` is taken as pool's.
+          if (wantsJson(words)) verb.setOptionValue("json", true);
+          throw e;
+        }
+        if (parsed.flags.json) verb.setOptionValue("json", true);
         const excluded = [...(before.exclude ?? []), ...(parsed.flags.exclude ?? [])];
         const fanOut = !isSingleName(hosts) || excluded.length > 0;
         const legacy = fanOut
