@@ -166,10 +166,6 @@ export async function main(args: string[]): Promise<number> {
     verbRan = verb;
   });
   try {
-    if (args.length === 0) {
-      program.outputHelp();
-      return EXIT.ok;
-    }
     const ended = parse(program, args).then(async (result) => {
       // All that was printed is out before pool exits: a slow reader is waited for (a
       // stop still ends pool at once, through `stopped`), and a write that failed
@@ -202,12 +198,17 @@ export async function main(args: string[]): Promise<number> {
   async function parse(program: Command, args: string[]): Promise<number | undefined> {
     let result: number | undefined;
     try {
-      await program.parseAsync(args, { from: "user" });
+      // No words at all: the help, as `pool --help` shows it, exit 0.
+      if (args.length === 0) program.outputHelp();
+      else await program.parseAsync(args, { from: "user" });
     } catch (e) {
       if (e instanceof CommanderError) {
         // --help and --version are "errors" to commander; to us they are success.
         result = e.exitCode === 0 ? EXIT.ok : EXIT.usage;
         if (result === EXIT.usage) errorAsData("usage", e.message.replace(/^error: /, ""), result);
+      } else if (e instanceof OutputClosed || e instanceof OutputFailed) {
+        // Help that could not be written: the end of the run, as for any output.
+        stop.abort(e);
       } else if (e instanceof PoolError) {
         if (!(stop.signal.reason instanceof OutputClosed)) out.errLine(`pool: ${e.message}`);
         errorAsData(e.kind, e.message, e.exitCode);

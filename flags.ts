@@ -7,6 +7,7 @@
 
 import { type Command, Option } from "commander";
 import { UsageError } from "./errors.ts";
+import { OutputClosed, OutputFailed } from "./exit.ts";
 import { parseSize } from "./dispatch/size.ts";
 import { formatDuration } from "./render/duration.ts";
 import { writeAllSync } from "./render/out.ts";
@@ -184,7 +185,7 @@ export function addPushFlags(command: Command): Command {
 export function usageStyle(command: Command): Command {
   guardOptionValues(command);
   return command.exitOverride().configureOutput({
-    writeOut: (text) => writeAllSync(Deno.stdout, new TextEncoder().encode(text)),
+    writeOut: (text) => writeStdout(text),
     writeErr: (text) => writeAllSync(Deno.stderr, new TextEncoder().encode(text)),
     outputError: (text, write) => write("pool: " + text.replace(/^error: /, "")),
     // Deno's own answers, not commander's defaults, which read `process` and so
@@ -194,6 +195,21 @@ export function usageStyle(command: Command): Command {
     getOutHasColors: () => false,
     getErrHasColors: () => false,
   });
+}
+
+/**
+ * Help on stdout, synchronously (commander expects it written on return). A
+ * write that fails is the run's end, as for any output (cli.ts): a closed
+ * reader quietly, anything else with one line, never a stack trace.
+ */
+function writeStdout(text: string): void {
+  try {
+    writeAllSync(Deno.stdout, new TextEncoder().encode(text));
+  } catch (e) {
+    throw e instanceof Deno.errors.BrokenPipe
+      ? new OutputClosed()
+      : new OutputFailed((e as Error).message);
+  }
 }
 
 /**

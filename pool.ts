@@ -8,11 +8,20 @@
  */
 
 import { VERSION } from "./version.ts";
+import { EXIT } from "./exit.ts";
 
 if (import.meta.main) {
   const args = Deno.args;
   if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
-    console.log(VERSION);
+    try {
+      Deno.stdout.writeSync(new TextEncoder().encode(VERSION + "\n"));
+    } catch (e) {
+      // As for any output (render/out.ts): a closed reader quietly, else one line.
+      if (!(e instanceof Deno.errors.BrokenPipe)) {
+        console.error(`pool: cannot write to stdout: ${(e as Error).message}`);
+      }
+      Deno.exit(e instanceof Deno.errors.BrokenPipe ? EXIT.brokenPipe : EXIT.failure);
+    }
     Deno.exit(0);
   }
   const { main } = await import("./cli.ts");

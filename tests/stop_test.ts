@@ -241,7 +241,18 @@ fleetTest(
   async (_t, fleet) => {
     await writeRoster(fleet, [{ name: "h1" }, { name: "h2" }]);
     // One host in the foreground too: ssh alone drops what it cannot write and exits 0.
-    for (const args of [["on", "h1,h2", "echo x"], ["on", "h1", "echo x"], ["list", "--fast"]]) {
+    // Help and --version too: written by commander and by pool.ts, not through Output.
+    for (
+      const args of [
+        ["on", "h1,h2", "echo x"],
+        ["on", "h1", "echo x"],
+        ["list", "--fast"],
+        [],
+        ["--help"],
+        ["on", "--help"],
+        ["--version"],
+      ]
+    ) {
       const child = new Deno.Command("sh", {
         args: [
           "-c",
