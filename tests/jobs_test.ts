@@ -6,7 +6,7 @@
 
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
-import { fleetTest, pool, spawnPool, writeRoster } from "./helpers.ts";
+import { childEnv, fleetTest, pool, POOL_SH, spawnPool, writeRoster } from "./helpers.ts";
 import { assertGone, eventually, processesWith } from "./procs.ts";
 import type { Fleet } from "./hosts/harness.ts";
 
@@ -181,6 +181,21 @@ fleetTest("bg → jobs → logs -f → jobs → wait, with the job's own code", 
     assertEquals(waited.code, 5, "the largest code");
     const lines = waited.stdout.trim().split("\n").map((l) => JSON.parse(l));
     assertEquals(lines.map((l) => [l.id, l.exit]).sort(), [[a.id, 0], [b.id, 5]].sort());
+  });
+
+  await t.step("a log that cannot be written is an error, not a quiet 0", async () => {
+    // ssh alone drops what it cannot write and exits 0: only a terminal gets it from ssh.
+    const job = await bg(fleet, ["h1", "echo line"]);
+    await pool(fleet, ["wait", job.id]);
+    const full = await new Deno.Command("sh", {
+      args: ["-c", `${POOL_SH} logs ${job.id} >/dev/full`],
+      env: childEnv(fleet.env),
+      clearEnv: true,
+      stderr: "piped",
+    }).output();
+    const stderr = decode(full.stderr);
+    assertEquals(full.code, 1, stderr);
+    assertMatch(stderr, /^pool: cannot write to stdout: No space left on device[^\n]*\n$/);
   });
 
   await t.step("wait --timeout gives up with 124", async () => {

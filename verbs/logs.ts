@@ -33,8 +33,11 @@ export async function logs(id: string, options: LogsOptions, deps: Deps): Promis
     {
       timeoutMs: follow ? Infinity : PRINT_TIMEOUT_MS,
       signal: deps.signal,
-      // Text goes straight through, byte for byte, and is not kept: a log can be large.
-      stdoutInherit: !options.json,
+      // Text goes through byte for byte and is not kept: a log can be large. Only a
+      // terminal gets it from ssh directly: ssh drops what it cannot write and exits 0,
+      // where pool's Output says so (exit 1) or stops quietly for a closed reader (141).
+      stdoutInherit: !options.json && deps.out.stdout.isTerminal(),
+      onStdoutChunk: options.json ? undefined : (chunk) => deps.out.outBytes(chunk),
       onStdoutLine: options.json
         ? (line) => {
           if (follow) deps.out.outLine(JSON.stringify({ id, line }));
