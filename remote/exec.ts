@@ -76,7 +76,10 @@ export async function execOnHost(
   options: ExecOptions,
 ): Promise<HostResult> {
   if (options.payload !== undefined) {
-    return await execPlain(host, command, { ...options, input: options.payload });
+    return await execPlain(host, command, {
+      ...options,
+      input: ANSWER_ON_ITS_OWN_LINE + options.payload,
+    });
   }
   if (isLocal(host) || command === null || options.tty) {
     const result = await execPlain(host, command, options);
@@ -262,6 +265,14 @@ const CONNECTION_LOST = new RegExp(
     "Connection to .*: (.+)|Read from remote host \\S+: (.+))\\r?$",
   "m",
 );
+
+/**
+ * Put before every payload: its answer starts on a line of its own. A login
+ * shell's rc file that prints without a newline (an xterm title, common in
+ * ~/.bashrc) would otherwise glue its text onto the answer's first line, and
+ * the parsers, which read whole lines, would find no answer at all.
+ */
+const ANSWER_ON_ITS_OWN_LINE = "echo\n";
 
 /**
  * Runs without the supervisor: for a payload on stdin, or a command whose
