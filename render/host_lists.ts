@@ -8,17 +8,13 @@ import type { Output } from "./out.ts";
 import type { Host } from "../roster/host.ts";
 import { exportProblem } from "../roster/export_check.ts";
 import { splitTarget } from "../roster/target.ts";
-
-/** A name as it may be printed on a terminal: control characters escaped. */
-function shown(name: string): string {
-  return JSON.stringify(name).slice(1, -1);
-}
+import { visible } from "./visible.ts";
 
 /** The hosts that pass the export check; each one left out is named on stderr. */
 export function exportable(hosts: Host[], out: Output): Host[] {
   return hosts.filter((h) => {
     const problem = exportProblem(h);
-    if (problem) out.warn(`${shown(h.name)}: ${problem}; left out`);
+    if (problem) out.warn(`${visible(h.name)}: ${problem}; left out`);
     return problem === null;
   });
 }

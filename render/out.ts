@@ -17,6 +17,7 @@
  */
 
 import { concatBytes } from "../bytes.ts";
+import { visibleLines } from "./visible.ts";
 
 const encoder = new TextEncoder();
 
@@ -81,8 +82,9 @@ export class Output {
     this.errBytes(encoder.encode(text));
   }
 
+  /** One of pool's own messages: text from a host or the roster in it acts on nothing (visible.ts). */
   errLine(line = ""): void {
-    this.err(line + "\n");
+    this.err(visibleLines(line) + "\n");
   }
 
   warn(message: string): void {

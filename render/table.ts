@@ -8,6 +8,8 @@
  * character's width is not 1: loading it (its emoji pattern) costs ~15 ms.
  */
 
+import { visible } from "./visible.ts";
+
 type TextTable = (
   rows: string[][],
   options: { hsep: string; stringLength: (s: string) => number },
@@ -15,8 +17,10 @@ type TextTable = (
 
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
-export async function renderTable(rows: string[][]): Promise<string> {
-  if (rows.length === 0) return "";
+/** Cells are text from hosts and the roster too: each is shown `visible`, one line that acts on nothing. */
+export async function renderTable(cells: string[][]): Promise<string> {
+  if (cells.length === 0) return "";
+  const rows = cells.map((row) => row.map(visible));
   const textTable = (await import("text-table")).default as TextTable;
   const stringLength = rows.every((row) => row.every((cell) => PRINTABLE_ASCII.test(cell)))
     ? (s: string) => s.length

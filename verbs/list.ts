@@ -86,8 +86,10 @@ export async function list(options: ListOptions, deps: Deps): Promise<number> {
   // `list --fast` is what scripts read (`pool list --fast | awk '{print $1}'`): roster hosts only,
   // as the old tool printed them.
   if (live || options.local) rows.push(row(local, "(local)", "this machine, no ssh"));
-  if (live) rows.unshift(["", "", "", "load", "ram", "gpu", "disk", "sudo", "desc"].map(dim));
-  out.out(await renderTable(rows));
+  if (live) rows.unshift(["", "", "", "load", "ram", "gpu", "disk", "sudo", "desc"]);
+  const table = await renderTable(rows);
+  // The header dimmed as a whole line: a cell's own escapes are shown, never acted on.
+  out.out(live ? table.replace(/^.*/, dim) : table);
   if (roster.hosts.length === 0) out.errLine(`pool: ${EMPTY_ROSTER}`);
   return 0;
 }
