@@ -66,15 +66,25 @@ case "$kernel" in
     ;;
 esac
 
+# A GPU tool gets GPU_TOOL_SECONDS: a wedged driver hangs nvidia-smi, and the
+# host's load, memory and disk must still come back (exit 124 says it hung).
+GPU_TOOL_SECONDS=5
+bounded() {
+  if command -v timeout >/dev/null 2>&1; then
+    timeout "$GPU_TOOL_SECONDS" "$@"
+  else
+    "$@"
+  fi
+}
 if command -v nvidia-smi >/dev/null 2>&1; then
   section nvidia-smi
   # One line per GPU; MIG instances and missing fields come back as [N/A].
-  nvidia-smi --query-gpu=index,name,utilization.gpu,memory.used,memory.total --format=csv,nounits 2>&1
+  bounded nvidia-smi --query-gpu=index,name,utilization.gpu,memory.used,memory.total --format=csv,nounits 2>&1
   printf '@@ nvidia-smi-exit\n%s\n' "$?"
 fi
 if command -v rocm-smi >/dev/null 2>&1; then
   section rocm-smi
-  rocm-smi --showproductname --showuse --showmeminfo vram --json 2>&1
+  bounded rocm-smi --showproductname --showuse --showmeminfo vram --json 2>&1
   printf '@@ rocm-smi-exit\n%s\n' "$?"
 fi
 # pool bg's jobs: which of the pids given as arguments still run here, each

@@ -91,7 +91,7 @@ export function parseHostProbe(text: string): HostFacts {
     const exit = toInt(s.get("nvidia-smi-exit"));
     const parsed = parseNvidiaSmi(s.get("nvidia-smi") ?? "");
     facts.gpus = parsed.gpus;
-    if (exit !== 0 || parsed.error) facts.gpuError = parsed.error ?? `nvidia-smi exited ${exit}`;
+    if (exit !== 0 || parsed.error) facts.gpuError = gpuToolError("nvidia-smi", exit, parsed.error);
   }
   // A host with both kinds is read as NVIDIA's: one lease numbers its GPUs one way.
   if (s.has("rocm-smi") && facts.gpus.length === 0) {
@@ -100,10 +100,16 @@ export function parseHostProbe(text: string): HostFacts {
     facts.gpus = parsed.gpus;
     if (parsed.gpus.length > 0) delete facts.gpuError;
     else if (exit !== 0 || parsed.error) {
-      facts.gpuError ??= parsed.error ?? `rocm-smi exited ${exit}`;
+      facts.gpuError ??= gpuToolError("rocm-smi", exit, parsed.error);
     }
   }
   return facts;
+}
+
+/** Why a GPU tool gave no GPUs: host.sh's `timeout` (124) ended one that hung, or its own words. */
+function gpuToolError(tool: string, exit: number | null, said: string | undefined): string {
+  if (exit === 124) return `${tool} did not answer in time (a hung driver?)`;
+  return said ?? `${tool} exited ${exit}`;
 }
 
 /** `<pid> <start time>` lines; a line without a start time is no proof of anything. */
@@ -114,19 +120,28 @@ export function parsePids(text: string): { pid: number; start: string }[] {
   });
 }
 
+/**
+ * A count a host reports, or null: digits only, and small enough to count
+ * exactly. Read loosely, a host's "1e309", "-1" or 400 digits would become
+ * Infinity or NaN, and a NaN compares false with everything: a host with NaN
+ * room is never "too full" for route.
+ */
 function toInt(text: string | undefined): number | null {
-  const n = Number.parseInt((text ?? "").trim(), 10);
-  return Number.isFinite(n) ? n : null;
+  const digits = /^\d+$/.exec((text ?? "").trim());
+  const n = digits ? Number(digits[0]) : NaN;
+  return Number.isSafeInteger(n) ? n : null;
 }
 
 /** `Cpus_allowed_list` ("0-3,8,10-11") → how many CPUs (7); null when absent. */
 export function parseCpuList(text: string): number | null {
   const list = text.trim();
   if (!/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(list)) return null;
-  return list.split(",").reduce((n, part) => {
+  const count = list.split(",").reduce((n, part) => {
     const [a, b] = part.split("-").map(Number);
-    return n + (b === undefined ? 1 : b - a + 1);
+    // A range runs upwards ("7-0" is no list the kernel writes).
+    return n + (b === undefined ? 1 : b >= a ? b - a + 1 : NaN);
   }, 0);
+  return Number.isSafeInteger(count) && count > 0 ? count : null;
 }
 
 /** Linux `/proc/loadavg` ("0.01 0.05 0.10 1/85 123") or macOS `vm.loadavg` ("{ 1.23 1.45 1.67 }"). */
@@ -142,7 +157,8 @@ export function parseMeminfo(text: string): Pick<HostFacts, "mem" | "swap"> {
   const kb = new Map<string, number>();
   for (const line of text.split("\n")) {
     const m = /^(\w+(?:\(\w+\))?):\s+(\d+)(?:\s+kB)?$/.exec(line.trim());
-    if (m) kb.set(m[1], Number(m[2]) * KIB);
+    const bytes = m ? Number(m[2]) * KIB : NaN;
+    if (m && Number.isSafeInteger(bytes)) kb.set(m[1], bytes);
   }
   const total = kb.get("MemTotal");
   // Kernels before 3.14 have no MemAvailable: free + buffers + page cache is the old estimate.
@@ -150,7 +166,8 @@ export function parseMeminfo(text: string): Pick<HostFacts, "mem" | "swap"> {
     (kb.has("MemFree")
       ? kb.get("MemFree")! + (kb.get("Buffers") ?? 0) + (kb.get("Cached") ?? 0)
       : undefined);
-  const mem = total !== undefined && available !== undefined
+  // More available than there is: no reading to route by.
+  const mem = total !== undefined && available !== undefined && available <= total
     ? { totalBytes: total, availableBytes: available, usedBytes: total - available }
     : null;
   const swap = kb.has("SwapTotal")
@@ -230,9 +247,15 @@ export function parseNvidiaSmi(text: string): { gpus: Gpu[]; error?: string } {
     const cells = splitCsv(line);
     if (cells.length !== columns.length) continue;
     const cell = (name: string) => (col(name) === -1 ? undefined : cells[col(name)]);
+    // The index is what CUDA_VISIBLE_DEVICES will say: a whole number, or the row's place.
+    const index = col("index") === -1 ? gpus.length : toInt(cell("index"));
+    if (index === null) return { gpus: [], error: `not a GPU index: ${cell("index")}` };
+    if (gpus.some((g) => g.index === index)) {
+      return { gpus: [], error: `GPU index ${index} twice` };
+    }
     gpus.push({
       vendor: "nvidia",
-      index: number(cell("index")) ?? gpus.length,
+      index,
       name: cell("name") ?? "",
       utilPct: number(cell("utilization.gpu")),
       memUsedBytes: scale(number(cell("memory.used")), MIB),
@@ -249,7 +272,7 @@ function splitCsv(line: string): string[] {
 function number(cell: string | undefined): number | null {
   if (cell === undefined || UNKNOWN.test(cell)) return null;
   const n = Number.parseFloat(cell.replace(/\s*(%|MiB)$/, ""));
-  return Number.isFinite(n) ? n : null;
+  return Number.isFinite(n) && n >= 0 ? n : null;
 }
 
 function scale(n: number | null, unit: number): number | null {

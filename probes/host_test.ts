@@ -316,3 +316,23 @@ Deno.test("parsePids() keeps a pid with its start time, and nothing without one"
     { pid: 5, start: "Mon Apr  1 12:00:00 2024" },
   ]);
 });
+
+Deno.test("numbers a host reports are whole and finite, or unknown: never NaN or Infinity", () => {
+  // NaN room would compare false with any request: route would book a host without room.
+  const huge = "9".repeat(400);
+  assertEquals(parseMeminfo(`MemTotal: ${huge} kB\nMemAvailable: ${huge} kB\n`).mem, null);
+  assertEquals(parseMeminfo("MemTotal: 100 kB\nMemAvailable: 200 kB\n").mem, null);
+  assertEquals(parseCpuList("7-0"), null);
+  assertEquals(parseCpuList("0"), 1);
+  const header = "index, name, utilization.gpu [%], memory.used [MiB], memory.total [MiB]";
+  for (
+    const [rows, error] of [
+      [["1.5, A, 0, 0, 80", "-1, B, 0, 0, 80"], "not a GPU index: 1.5"],
+      [["0, A, 0, 0, 80", "0, B, 0, 0, 80"], "GPU index 0 twice"],
+    ] as const
+  ) {
+    assertEquals(parseNvidiaSmi([header, ...rows].join("\n")), { gpus: [], error });
+  }
+  const [gpu] = parseNvidiaSmi(`${header}\n0, A, -5, 1e309, 80`).gpus;
+  assertEquals([gpu.utilPct, gpu.memUsedBytes, gpu.memTotalBytes], [null, null, 80 * MIB]);
+});

@@ -114,11 +114,15 @@ export function parseRecord(id: string, lines: string[]): JobRecord {
       case "waiter":
         job.waiter = parseProcess(value);
         break;
-      case "exit":
-        job.exit = toInt(value);
+      case "exit": {
+        // A shell's $?: 0–255. Anything else is not an exit code, and would read as success.
+        const code = toInt(value);
+        job.exit = code !== null && code >= 0 && code <= 255 ? code : null;
         break;
+      }
       case "signal":
-        job.signal = value.trim() || null;
+        // A signal's name as kill -l prints it (TERM, RTMIN+3); anything else is not one.
+        job.signal = /^[A-Z][A-Z0-9+-]{0,15}$/.test(value.trim()) ? value.trim() : null;
         break;
       case "cmd":
         job.command = value;
@@ -156,9 +160,10 @@ function parseProcess(text: string): JobProcess | null {
   return m ? { pid: Number(m[1]), start: m[2].trim() } : null;
 }
 
+/** A whole decimal number a date or an exit code can be: digits only, no 1e309 or 12abc. */
 function toInt(text: string): number | null {
-  const n = Number.parseInt(text.trim(), 10);
-  return Number.isFinite(n) ? n : null;
+  const digits = /^\d{1,15}$/.exec(text.trim());
+  return digits ? Number(digits[0]) : null;
 }
 
 /** kill.sh's answer: what it found, and the record as it stands after. */

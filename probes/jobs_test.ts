@@ -1,5 +1,5 @@
 import { assertEquals, assertThrows } from "../tests/assert.ts";
-import { jobState, parseJobs, parseKill } from "./jobs.ts";
+import { jobState, parseJobs, parseKill, parseRecord } from "./jobs.ts";
 import { probeScript } from "./mod.ts";
 
 /** What jobs.sh printed on this machine for two ended jobs (remote/launch.sh's records). */
@@ -83,4 +83,14 @@ Deno.test("jobs.sh asks what runs before it shows the record: a job ending meanw
   } finally {
     await Deno.remove(home, { recursive: true });
   }
+});
+
+Deno.test("parseRecord() takes no exit code a shell cannot give, and no signal name that is not one", () => {
+  const job = (lines: string[]) => jobState(parseRecord("x", ["started 1795888230", ...lines]));
+  // Read loosely, exit 256 is "exited 256", and wait's code (256 & 255) says success.
+  assertEquals(job(["exit 256"]).state, "lost");
+  assertEquals(job(["exit -1"]).state, "lost");
+  assertEquals(job(["exit 137", "signal \x1b]0;PWNED\x07KILL"]), { state: "exited", code: 137 });
+  assertEquals(job(["exit 137", "signal KILL"]), { state: "killed", signal: "SIGKILL", code: 137 });
+  assertEquals(parseRecord("x", [`started ${"9".repeat(30)}`]).startedS, null);
 });

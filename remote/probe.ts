@@ -14,6 +14,8 @@ import type { Outcome } from "./process.ts";
 import { shQuote } from "./quote.ts";
 import type { Runner } from "./runner.ts";
 
+const PROBE_ANSWER_LIMIT = 1 << 20;
+
 async function runProbe(
   runner: Runner,
   name: ProbeName,
@@ -25,6 +27,8 @@ async function runProbe(
   // The payload travels on stdin; its arguments are numbers or pool's own words, quoted all the same.
   return await runner.exec(host, ["sh", "-s", "--", ...args].map(shQuote).join(" "), {
     payload: probeScript(name),
+    // An answer is a few kB (eight GPUs: 2 kB); a host that floods fails, and pool stays small.
+    stdoutLimit: PROBE_ANSWER_LIMIT,
     timeoutMs,
     connectTimeout: Math.min(8, timeoutMs / 1000),
     signal,

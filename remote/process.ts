@@ -24,6 +24,8 @@ export interface ProcessResult {
   stdoutBytes: Uint8Array;
   stderrBytes: Uint8Array;
   durationMs: number;
+  /** Set when pool ended the child for what it did, not for time or a stop (`stdoutLimit`). */
+  reason?: string;
 }
 
 export interface ProcessOptions {
@@ -44,6 +46,12 @@ export interface ProcessOptions {
    * exits or is stopped: its end of file tells the far side that pool is gone.
    */
   holdStdin?: boolean;
+  /**
+   * The most bytes of stdout kept; past them the child is killed and the run
+   * fails. A probe's answer is a few kB: a host that floods (a `yes` for an
+   * nvidia-smi) must not fill pool's memory.
+   */
+  stdoutLimit?: number;
   /** Write stdout straight through (single-host mode) instead of reading it. */
   stdoutInherit?: boolean;
   /**
@@ -150,7 +158,11 @@ export async function runProcess(argv: string[], options: ProcessOptions): Promi
     // the bytes (`on --json`) or prints whole chunks pays nothing per line.
     const onLine = options.onStdoutLine;
     const lines = onLine ? new LineSplitter(onLine) : null;
-    const take = options.onStdoutChunk ?? ((chunk: Uint8Array) => stdout.push(chunk));
+    const limit = options.stdoutLimit ?? Infinity;
+    const take = options.onStdoutChunk ?? ((chunk: Uint8Array) => {
+      stdout.push(chunk);
+      if (stdout.length > limit) kill("overflow");
+    });
     pumps.push(pump(
       child.stdout,
       (chunk) => {
@@ -184,7 +196,7 @@ export async function runProcess(argv: string[], options: ProcessOptions): Promi
     }, gate),
   );
 
-  let killedFor: "timeout" | "interrupted" | null = null;
+  let killedFor: "timeout" | "interrupted" | "overflow" | null = null;
   const timers: (() => void)[] = [];
   const hardKill = () => {
     signalChild(child, options.ownGroup ?? true, "SIGTERM");
@@ -192,10 +204,10 @@ export async function runProcess(argv: string[], options: ProcessOptions): Promi
       after(KILL_GRACE_MS, () => signalChild(child, options.ownGroup ?? true, "SIGKILL")),
     );
   };
-  const kill = (why: "timeout" | "interrupted") => {
+  const kill = (why: "timeout" | "interrupted" | "overflow") => {
     if (killedFor) return;
     killedFor = why;
-    discarding = why === "interrupted";
+    discarding = why !== "timeout";
     if (options.softStop?.(closeStdin)) timers.push(after(SOFT_STOP_GRACE_MS, hardKill));
     else hardKill();
   };
@@ -231,6 +243,10 @@ export async function runProcess(argv: string[], options: ProcessOptions): Promi
     durationMs: Math.round(performance.now() - started),
   };
   if (killedFor === "timeout") return { code: EXIT.timeout, outcome: "timeout", ...output };
+  if (killedFor === "overflow") {
+    const reason = `answered more than ${options.stdoutLimit} bytes`;
+    return { code: EXIT.failure, outcome: "failed", ...output, reason };
+  }
   if (killedFor === "interrupted") {
     return { code: abortCode(options.signal), outcome: "interrupted", ...output };
   }
@@ -321,9 +337,11 @@ export function findOnPath(program: string, path = Deno.env.get("PATH") ?? ""): 
 /** Keeps every byte of one stream. */
 class Collector {
   #chunks: Uint8Array[] = [];
+  length = 0;
 
   push(chunk: Uint8Array): void {
     this.#chunks.push(chunk);
+    this.length += chunk.length;
   }
 
   bytes(): Uint8Array {
