@@ -8,7 +8,7 @@
 
 import { abortCode, EXIT } from "../exit.ts";
 import { PoolError } from "../errors.ts";
-import type { Clock, LedgerStore } from "../deps/deps.ts";
+import type { Clock, Deps, LedgerStore } from "../deps/deps.ts";
 import type { Host } from "../roster/host.ts";
 import type { Runner } from "../remote/runner.ts";
 import { poolMap } from "../remote/pool_map.ts";
@@ -163,6 +163,21 @@ export async function release(ledger: LedgerStore, lease: Lease | null): Promise
     leases: leases.filter((l) => l.id !== lease.id),
     result: undefined,
   }));
+}
+
+/**
+ * Gives a lease back once its work is over, and says so if the ledger cannot
+ * be written (a full disk): the work's own code stands, and the lease is
+ * anyone's once this pool has exited, as its holder is gone.
+ */
+export async function giveBack(deps: Pick<Deps, "ledger" | "out">, lease: Lease | null) {
+  try {
+    await release(deps.ledger, lease);
+  } catch (e) {
+    deps.out.warn(
+      `could not give the lease back (${(e as Error).message}); it ends with this pool`,
+    );
+  }
 }
 
 /** Hands a bg lease over to the remote job it now lives as long as (its pid + start time). */

@@ -9,6 +9,7 @@ import type { Host } from "../roster/host.ts";
 import type { Lease } from "../ledger/lease.ts";
 import {
   type DispatchOptions,
+  giveBack,
   handOver,
   NoRoom,
   POLL_MS,
@@ -237,4 +238,15 @@ Deno.test("reserve() keeps a bg lease handed over after its probe read the ledge
   await reserve([HOSTS[0]], request(2), { ...deps, ledger, localAlive: alive });
   assert((await deps.ledger.read()).some((l) => l.id === "other"), "not asked about: kept");
   deps.runner.verify();
+});
+
+Deno.test("giveBack() that cannot write the ledger warns; the work's own code stands", async () => {
+  const deps = await testDeps({ hosts: [] });
+  deps.ledger.update = () => Promise.reject(new Error("No space left on device (os error 28)"));
+  await giveBack(deps, leaseOf(deps, {}));
+  assertEquals(
+    deps.out.stderrText(),
+    "pool: warning: could not give the lease back (No space left on device (os error 28)); " +
+      "it ends with this pool\n",
+  );
 });

@@ -22,7 +22,7 @@ import { detachedLaunch, parseLaunch } from "../remote/detach.ts";
 import { killJob } from "../remote/jobs.ts";
 import { wantsResources } from "../dispatch/rank.ts";
 import { envPrefix, leaseEnv } from "../dispatch/pin.ts";
-import { handOver, NoRoom, release, type Reservation, reserve } from "../dispatch/reserve.ts";
+import { giveBack, handOver, NoRoom, type Reservation, reserve } from "../dispatch/reserve.ts";
 import { newJobId } from "../ledger/jobs.ts";
 import { inShipped, planShipping, ship } from "../dispatch/ship.ts";
 import { type Deps, loadRoster, type Run } from "../deps/deps.ts";
@@ -118,15 +118,30 @@ export async function bg(wordsIn: string[], opts: BgOptions, deps: Deps): Promis
         result.code || 1,
       );
     }
+    // The job runs from here on: what pool fails to write down about it (a full or read-only
+    // state directory) is a warning, never an error. An error would say "not started" to a
+    // script that then starts it again; logs, kill and wait find it on its host without the index.
+    const host = reservation.host.name;
+    const noted = async (what: string, write: () => Promise<unknown>) => {
+      try {
+        await write();
+      } catch (e) {
+        deps.out.warn(`job ${id} runs on ${host}, but ${what}: ${(e as Error).message}`);
+      }
+    };
     if (reservation.lease) {
-      await handOver(deps.ledger, reservation.lease, { id, ...launched }, deps.clock.wall());
+      const lease = reservation.lease;
+      await noted(
+        "its lease still ends with this pool",
+        () => handOver(deps.ledger, lease, { id, ...launched }, deps.clock.wall()),
+      );
     }
     handedOver = true;
-    const host = reservation.host.name;
-    await deps.jobs.update((jobs) => ({
-      jobs: [...jobs, { id, host, command, started_ms: deps.clock.wall(), gpus }],
-      result: undefined,
-    }));
+    await noted("it is not in the job index", () =>
+      deps.jobs.update((jobs) => ({
+        jobs: [...jobs, { id, host, command, started_ms: deps.clock.wall(), gpus }],
+        result: undefined,
+      })));
     if (opts.json) {
       deps.out.outLine(JSON.stringify({ id, host, pid: launched.pid, log: launched.log, gpus }));
     } else {
@@ -135,7 +150,7 @@ export async function bg(wordsIn: string[], opts: BgOptions, deps: Deps): Promis
     }
     return 0;
   } finally {
-    if (!handedOver) await release(deps.ledger, reservation.lease);
+    if (!handedOver) await giveBack(deps, reservation.lease);
   }
 }
 export const bgCommand = (run: Run) =>

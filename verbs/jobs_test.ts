@@ -1,6 +1,6 @@
 /** The job verbs (jobs, wait, kill) without sshd: which host is asked, how often, and what is said. */
 
-import { assertEquals, assertRejects } from "../tests/assert.ts";
+import { assertEquals, assertMatch, assertRejects } from "../tests/assert.ts";
 import { testDeps } from "../deps/testing.ts";
 import type { PoolError } from "../errors.ts";
 import { wait, WAIT_POLL_MS } from "./wait.ts";
@@ -139,5 +139,22 @@ Deno.test("bg with a host given apart (as MCP gives it) refuses one not in the r
     stdout: "4242 77\n/root/.pool/jobs/x.log\n",
   });
   assertEquals(await bg(["sleep 1"], { host: "h1" }, deps), 0);
+  deps.runner.verify();
+});
+
+Deno.test("bg whose job index cannot be written still says the job it started, with a warning", async () => {
+  const deps = await testDeps(ROSTER);
+  // A full disk: reading works, writing does not.
+  deps.jobs.update = () => Promise.reject(new Error("No space left on device (os error 28)"));
+  deps.runner.stub("h1", /^sh '-s' '--' [a-z0-9]+ /, {
+    stdout: "4242 77\n/root/.pool/jobs/x.log\n",
+  });
+  // An error would tell a script the job never started, and it would start it again.
+  assertEquals(await bg(["h1", "sleep", "100"], {}, deps), 0);
+  assertMatch(deps.out.stdoutText(), /^h1 {2}job [a-z0-9]+ {2}pid 4242/);
+  assertMatch(
+    deps.out.stderrText(),
+    /^pool: warning: job [a-z0-9]+ runs on h1, but it is not in the job index: No space left/,
+  );
   deps.runner.verify();
 });

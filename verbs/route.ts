@@ -18,7 +18,7 @@ import { hostJson, printForegroundFailure } from "../render/fanout.ts";
 import { printRanking } from "../render/ranking.ts";
 import { selectHosts } from "../roster/select.ts";
 import { runForeground } from "../remote/foreground.ts";
-import { NoRoom, release, reserve } from "../dispatch/reserve.ts";
+import { giveBack, NoRoom, reserve } from "../dispatch/reserve.ts";
 import { envPrefix, leaseEnv } from "../dispatch/pin.ts";
 import { inShipped, planShipping, ship } from "../dispatch/ship.ts";
 import { type Deps, loadRoster, type Run } from "../deps/deps.ts";
@@ -82,7 +82,7 @@ export async function route(words: string[], opts: RouteOptions, deps: Deps): Pr
     printForegroundFailure(deps.out, reservation.host, result, timeoutMs);
     return result.code;
   } finally {
-    await release(deps.ledger, reservation.lease);
+    await giveBack(deps, reservation.lease);
   }
 }
 
