@@ -14,7 +14,7 @@ import type { Runner } from "../remote/runner.ts";
 import { poolMap } from "../remote/pool_map.ts";
 import { probeHost } from "../remote/probe.ts";
 import { type Lease, liveLeases } from "../ledger/lease.ts";
-import { processAlive, processStart } from "../ledger/process.ts";
+import { processAlive, processSpace, processStart } from "../ledger/process.ts";
 import { osRefusal } from "./classify.ts";
 import { type Candidate, type Ranked, rankHosts, type Request, wantsResources } from "./rank.ts";
 import { describeRequest, formatSize } from "./size.ts";
@@ -37,8 +37,8 @@ export interface DispatchDeps {
   signal: AbortSignal;
   /** Whether a local process (pid + start time) still runs; pid 0 never does. */
   localAlive?: (pid: number, start: string | null) => boolean;
-  /** This process, as the holder of a route lease. */
-  self?: { pid: number; start: string | null };
+  /** This process, as the holder of a route lease, and where its pid means something. */
+  self?: { pid: number; start: string | null; space: string };
 }
 
 export interface Reservation {
@@ -95,7 +95,7 @@ export async function reserve(
 ): Promise<Reservation> {
   const { clock, signal } = deps;
   const localAlive = deps.localAlive ?? processAlive;
-  const self = deps.self ?? { pid: Deno.pid, start: processStart(Deno.pid) };
+  const self = deps.self ?? { pid: Deno.pid, start: processStart(Deno.pid), space: processSpace() };
   const deadline = clock.now() + options.waitMs;
   let probed = await probeCandidates(hosts, options, deps);
   let probedAt = clock.now();
@@ -104,7 +104,14 @@ export async function reserve(
     const attempt = await deps.ledger.update((leases) => {
       const now = clock.wall();
       const { remoteAlive, unanswered, probedAt } = probed;
-      const live = liveLeases(leases, { now, localAlive, remoteAlive, unanswered, probedAt });
+      const live = liveLeases(leases, {
+        now,
+        localAlive,
+        space: self.space,
+        remoteAlive,
+        unanswered,
+        probedAt,
+      });
       const ranked = rankHosts(probed.candidates, live, options);
       const pick = ranked[0]?.qualifies ? ranked[0] : null;
       let lease: Lease | null = null;
@@ -120,6 +127,7 @@ export async function reserve(
           command: options.command,
           pid: self.pid,
           pid_start: self.start,
+          pid_space: self.space,
           created_ms: now,
           ttl_s: options.ttlSeconds,
         };
@@ -161,6 +169,19 @@ export async function release(ledger: LedgerStore, lease: Lease | null): Promise
   if (!lease) return;
   await ledger.update((leases) => ({
     leases: leases.filter((l) => l.id !== lease.id),
+    result: undefined,
+  }));
+}
+
+/**
+ * route: the local ssh carrying the command (`pid`) holds the lease too, so
+ * that a pool killed outright does not free a host its command still runs on.
+ */
+export async function addCarrier(ledger: LedgerStore, lease: Lease, pid: number): Promise<void> {
+  const start = processStart(pid);
+  if (start === null) return; // already gone: nothing left to hold the lease
+  await ledger.update((leases) => ({
+    leases: leases.map((l) => (l.id === lease.id ? { ...l, ssh_pid: pid, ssh_start: start } : l)),
     result: undefined,
   }));
 }

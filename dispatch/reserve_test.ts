@@ -81,7 +81,7 @@ Deno.test("reserve() writes a lease for the host with the most room before retur
   const r = await reserve(HOSTS, request(8), {
     ...deps,
     localAlive: alive,
-    self: { pid: 4242, start: "1" },
+    self: { pid: 4242, start: "1", space: "here" },
   });
   assertEquals(r.host.name, "h2");
   assertEquals((await deps.ledger.read()).map((l) => [l.host, l.mem_bytes]), [["h2", 8 * GIB]]);
@@ -133,7 +133,7 @@ Deno.test("reserve() waits: polls the ledger, re-probes every 10 s, and starts o
 Deno.test("reserve() sees a released lease at the next poll, without re-probing", async () => {
   const deps = await testDeps();
   deps.runner.stub("h1", PROBE, { stdout: probe({ availGiB: 20 }) }, 2);
-  const holder = { ...deps, localAlive: alive, self: { pid: 4242, start: "1" } };
+  const holder = { ...deps, localAlive: alive, self: { pid: 4242, start: "1", space: "here" } };
   const first = await reserve([HOSTS[0]], request(12), holder);
   let released = false;
   const sleep = deps.clock.sleep;
@@ -151,7 +151,7 @@ Deno.test("reserve() sees a released lease at the next poll, without re-probing"
 
 Deno.test("reserve() never drops a live holder's lease for its TTL (issue 12, item 5)", async () => {
   const deps = await testDeps();
-  const holder = { ...deps, localAlive: alive, self: { pid: 4242, start: "1" } };
+  const holder = { ...deps, localAlive: alive, self: { pid: 4242, start: "1", space: "here" } };
   deps.runner.stub("h1", PROBE, { stdout: probe({ availGiB: 20 }) }, 2);
   // `route --ttl 5s --mem 12G` whose command is still running a minute later…
   const first = await reserve([HOSTS[0]], { ...request(12), ttlSeconds: 5 }, holder);

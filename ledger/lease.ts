@@ -29,6 +29,15 @@ export interface Lease {
   pid: number;
   /** That process's start time, so a recycled pid never keeps a lease alive. */
   pid_start: string | null;
+  /** Where `pid` means something (processSpace); absent on older leases: here. */
+  pid_space?: string;
+  /**
+   * route: the local ssh carrying the command, and its start time. A pool
+   * killed outright (SIGKILL) leaves it, and the command on the host, running:
+   * the lease lives while either does.
+   */
+  ssh_pid?: number;
+  ssh_start?: string;
   /** bg: the remote process the lease lives as long as… */
   remote_pid?: number;
   /** …and its start time (absent on leases from before pool recorded it: then only the TTL ends them). */
@@ -50,6 +59,8 @@ export interface Liveness {
   now: number;
   /** Is this local process (pid + start time) still running? */
   localAlive(pid: number, start: string | null): boolean;
+  /** Where the local pids `localAlive` checks live (processSpace); absent: anywhere. */
+  space?: string;
   /**
    * Per host the latest probe reached: each remote pid it asked about, with
    * its start time when alive, null when gone. Hosts not probed (or not
@@ -73,6 +84,13 @@ export function holderState(lease: Lease, live: Liveness): Holder {
     if (start === null) return "gone";
     if (lease.remote_start === undefined) return "unknown"; // the pid lives, but is it ours?
     return sameStart(start, lease.remote_start) ? "alive" : "gone";
+  }
+  // A holder in another process space cannot be looked up here: its TTL alone ends it.
+  if (lease.pid_space !== undefined && live.space !== undefined && lease.pid_space !== live.space) {
+    return "unknown";
+  }
+  if (lease.ssh_pid !== undefined && lease.ssh_start !== undefined) {
+    if (live.localAlive(lease.ssh_pid, lease.ssh_start)) return "alive";
   }
   if (lease.pid_start === null) return live.localAlive(lease.pid, null) ? "unknown" : "gone";
   return live.localAlive(lease.pid, lease.pid_start) ? "alive" : "gone";

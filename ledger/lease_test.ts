@@ -91,3 +91,21 @@ Deno.test("processAlive() knows this process, and not a recycled pid", () => {
   assertEquals(processAlive(Deno.pid, "not-its-start"), false);
   assertEquals(processAlive(0, null), false);
 });
+
+Deno.test("deadReason() keeps a route lease while the ssh carrying its command runs", () => {
+  // pool was killed outright (SIGKILL): its ssh, and the command on the host, run on.
+  const carried = { ...base, ssh_pid: 200, ssh_start: "7" };
+  const only = (pid: number) => (p: number, start: string | null) => p === pid && start !== null;
+  assertEquals(deadReason(carried, { now: 1_000_000, localAlive: only(200) }), null);
+  assertEquals(deadReason(carried, { now: 2000, localAlive: only(999) }), "pool process gone");
+  assertEquals(deadReason(carried, { now: 2000, localAlive: only(100) }), null);
+});
+
+Deno.test("deadReason() cannot look up a holder in another process space: only its TTL ends it", () => {
+  // A pool in a container sharing ~/.pool: its pid 100 is nobody, or someone else, here.
+  const there = { ...base, pid_space: "boot-a pid:[1]" };
+  const here = { now: 2000, localAlive: () => false, space: "boot-a pid:[2]" };
+  assertEquals(deadReason(there, here), null);
+  assertEquals(deadReason(there, { ...here, now: 12_000 }), "expired");
+  assertEquals(deadReason(there, { ...here, space: "boot-a pid:[1]" }), "pool process gone");
+});

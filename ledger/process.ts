@@ -25,3 +25,22 @@ export function processAlive(pid: number, start: string | null): boolean {
   const now = processStart(pid);
   return now !== null && (start === null || now === start);
 }
+
+let space: string | undefined;
+
+/**
+ * Where this process's pids mean something: on Linux the boot and the pid
+ * namespace, elsewhere the machine. A lease written in another (a container
+ * sharing ~/.pool, a pool on another machine with the same home over NFS)
+ * names a pid that this /proc knows nothing of, or knows as someone else.
+ */
+export function processSpace(): string {
+  if (space !== undefined) return space;
+  try {
+    const boot = Deno.readTextFileSync("/proc/sys/kernel/random/boot_id").trim();
+    space = `${boot} ${Deno.readLinkSync("/proc/self/ns/pid")}`;
+  } catch {
+    space = Deno.hostname();
+  }
+  return space;
+}

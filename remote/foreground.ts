@@ -24,6 +24,8 @@ export interface ForegroundOptions {
   signal: AbortSignal;
   /** Where the command's stdout and stderr go, byte for byte. */
   out: Output;
+  /** Told the pid of the ssh carrying the command. */
+  onSpawn?: (pid: number) => void;
 }
 
 export function runForeground(
@@ -43,6 +45,7 @@ export function runForeground(
     onStderrChunk: (chunk) => options.out.errBytes(chunk),
     // Reading waits while pool's own output is backed up (ProcessOptions.readGate).
     readGate: () => options.out.room(),
+    onSpawn: options.onSpawn,
     // A terminal program needs to stay in the terminal's process group.
     ownGroup: !options.tty,
   });

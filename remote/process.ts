@@ -73,6 +73,8 @@ export interface ProcessOptions {
    * child is killed at once.
    */
   softStop?: (closeStdin: () => void) => boolean;
+  /** Told the child's pid once it runs (route: its ssh holds the lease too). */
+  onSpawn?: (pid: number) => void;
   /** Own process group, so a kill reaches every descendant. Off for interactive use. */
   ownGroup?: boolean;
   /**
@@ -121,6 +123,7 @@ export async function runProcess(argv: string[], options: ProcessOptions): Promi
     options.signal,
   );
 
+  options.onSpawn?.(child.pid);
   let closeStdin = () => {};
   // A child that stops reading breaks the pipe: the source is cancelled, which ends its writer.
   options.inputStream?.pipeTo(child.stdin).catch(() => {});

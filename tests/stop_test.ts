@@ -119,6 +119,32 @@ fleetTest(
 );
 
 fleetTest(
+  "a route killed outright keeps its lease while its ssh and command run on",
+  1,
+  async (_t, fleet) => {
+    await writeRoster(fleet, [{ name: "h1" }]);
+    const leases = async () => {
+      const r = await pool(fleet, ["leases", "--json"]);
+      return JSON.parse(r.stdout).leases as { state: string; ssh_pid?: number }[];
+    };
+    const child = spawnPool(fleet, ["route", "--mem", "16M", "sleep 31495"]);
+    await running("sleep 31495");
+    // SIGKILL cleans nothing up: the foreground command reads the user's stdin, so no held
+    // pipe ends it with pool, and ssh (a group of its own) is not in pool's kill.
+    Deno.kill(child.pid, "SIGKILL");
+    await child.output();
+    const [held] = await leases();
+    assertEquals(held?.state, "live", "the host is still busy: its lease must hold");
+    assert(held.ssh_pid !== undefined);
+    Deno.kill(held.ssh_pid, "SIGTERM");
+    while ((await leases()).some((l) => l.state === "live")) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await new Deno.Command("pkill", { args: ["-f", "sleep 31495"] }).output();
+  },
+);
+
+fleetTest(
   "pool on all yes | head -1 returns at once, even with a host that never answers",
   2,
   async (_t, fleet) => {

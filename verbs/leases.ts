@@ -3,7 +3,7 @@
 import { Command } from "commander";
 import { renderTable } from "../render/table.ts";
 import { deadReason } from "../ledger/lease.ts";
-import { processAlive } from "../ledger/process.ts";
+import { processAlive, processSpace } from "../ledger/process.ts";
 import { formatSize } from "../dispatch/size.ts";
 import type { Deps, Run } from "../deps/deps.ts";
 
@@ -17,7 +17,7 @@ export async function leases(options: { json?: boolean }, deps: Deps): Promise<n
   const now = deps.clock.wall();
   const all = (await deps.ledger.read()).map((l) => ({
     ...l,
-    state: deadReason(l, { now, localAlive: processAlive }) ?? "live",
+    state: deadReason(l, { now, localAlive: processAlive, space: processSpace() }) ?? "live",
   }));
   if (options.json) {
     out.outLine(JSON.stringify({ leases: all }, null, 2));

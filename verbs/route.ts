@@ -18,7 +18,7 @@ import { hostJson, printForegroundFailure } from "../render/fanout.ts";
 import { printRanking } from "../render/ranking.ts";
 import { selectHosts } from "../roster/select.ts";
 import { runForeground } from "../remote/foreground.ts";
-import { giveBack, NoRoom, reserve } from "../dispatch/reserve.ts";
+import { addCarrier, giveBack, NoRoom, reserve } from "../dispatch/reserve.ts";
 import { envPrefix, leaseEnv } from "../dispatch/pin.ts";
 import { inShipped, planShipping, ship } from "../dispatch/ship.ts";
 import { type Deps, loadRoster, type Run } from "../deps/deps.ts";
@@ -51,6 +51,7 @@ export async function route(words: string[], opts: RouteOptions, deps: Deps): Pr
     throw e;
   }
   // The lease is given back whatever happens from here: exit, Ctrl-C, SIGTERM, SIGHUP.
+  let carried = Promise.resolve();
   try {
     if (!opts.json) await printRanking(deps.out, reservation.ranked, options);
     if (deps.signal.aborted) return 0; // stopped before it started: the code is the signal's
@@ -74,14 +75,21 @@ export async function route(words: string[], opts: RouteOptions, deps: Deps): Pr
       deps.out.outLine(JSON.stringify({ ...JSON.parse(hostJson(result)), ranking }));
       return result.code;
     }
+    // The command reads the user's stdin, so no held pipe ends it with pool: a pool killed
+    // outright leaves ssh and the command running, and the lease lives while ssh does.
+    const lease = reservation.lease;
     const result = await runForeground(deps.runner, reservation.host, pinned, {
       timeoutMs,
       signal: deps.signal,
       out: deps.out,
+      onSpawn: lease
+        ? (pid) => void (carried = carried.then(() => addCarrier(deps.ledger, lease, pid)))
+        : undefined,
     });
     printForegroundFailure(deps.out, reservation.host, result, timeoutMs);
     return result.code;
   } finally {
+    await carried.catch(() => {});
     await giveBack(deps, reservation.lease);
   }
 }
