@@ -238,6 +238,18 @@ fleetTest("bg → jobs → logs -f → jobs → wait, with the job's own code", 
     assertMatch(again.stderr, /had already ended: killed by SIGTERM/);
   });
 
+  await t.step("kill --signal INT reaches the job: a job's SIGINT is not ignored", async () => {
+    // A shell traps what it did not find ignored on entry: the trap says INT arrived.
+    const job = await bg(fleet, [
+      "h1",
+      "trap 'echo got INT; exit 7' INT; echo up; while :; do sleep 0.1; done",
+    ]);
+    await until("the job", async () => (await pool(fleet, ["logs", job.id])).stdout !== "");
+    const killed = await pool(fleet, ["kill", job.id, "--signal", "INT", "--grace", "20s"]);
+    assertEquals([killed.code, killed.stdout], [0, `${job.id}  h1  exited 7\n`], killed.stderr);
+    assertEquals((await pool(fleet, ["logs", job.id])).stdout, "up\ngot INT\n");
+  });
+
   await t.step("unknown ids and bad flags", async () => {
     const none = await pool(fleet, ["logs", "zzzzzz"]);
     assertEquals(none.code, 1);
