@@ -100,6 +100,20 @@ function typed<T>(flags: string, description: string, parse: Parse<T>): Option {
 
 export const durationOption = (flags: string, description: string) =>
   typed(flags, description, parseDuration);
+export const graceOption = (flags: string, description: string) =>
+  typed(flags, description, parseGrace);
+const ZERO = /^\s*0+(\.0*)?[smhd]?\s*$/i;
+
+/** A grace period: the duration syntax, but 0 is none at all (not "no limit"). */
+export function parseGrace(text: string, flag: string): number {
+  if (ZERO.test(text)) return 0;
+  try {
+    return parseDuration(text, flag);
+  } catch {
+    throw new UsageError(`${flag} expects a duration like 10s or 1m (0: none), got "${text}"`);
+  }
+}
+
 export const countOption = (flags: string, description: string) =>
   typed(flags, description, parseCount);
 export const sizeOption = (flags: string, description: string) =>

@@ -7,6 +7,7 @@ import {
   NO_LIMIT,
   parseCount,
   parseDuration,
+  parseGrace,
   parsePercent,
   usageStyle,
 } from "./flags.ts";
@@ -69,4 +70,12 @@ Deno.test("usageStyle(): an option never takes one of its command's own options 
     exclude: ["a", "b"],
     timeout: 2000,
   });
+});
+
+Deno.test("parseGrace() reads the duration syntax, and 0 as no grace at all", () => {
+  assertEquals(["0", "0s", "0.0m", "00"].map((t) => parseGrace(t, "--grace")), [0, 0, 0, 0]);
+  assertEquals(parseGrace("1m", "--grace"), 60_000);
+  for (const bad of ["", "-1", "soon", "0x"]) {
+    assertThrows(() => parseGrace(bad, "--grace"), UsageError, "--grace expects a duration");
+  }
 });

@@ -38,6 +38,13 @@ group_runs() {
 
 nap() { sleep 0.1 2>/dev/null || sleep 1; }
 
+# Waits are counted by the clock, not in naps: a nap plus a scan of /proc can
+# take far longer than 0.1 s on a busy host, and pool's own deadline for this
+# script is the grace plus a fixed margin. After `from_now N`, `before` is
+# true for at least N seconds (whole seconds: up to one more).
+from_now() { until_s=$(($(date +%s) + $1)); }
+before() { [ "$(date +%s)" -le "$until_s" ]; }
+
 show() {
   printf '@@ %s\n' "$1"
   cat "$record"
@@ -54,10 +61,9 @@ rest=${line#* }
 pgid=${rest%% *}
 if [ -z "$pgid" ] || [ "$(start_of "$pgid")" != "${rest#* }" ]; then
   # Gone since the look above, maybe: its waiter writes the exit line just after it ends.
-  ticks=20
-  until grep -q '^exit ' "$record" || [ "$ticks" -eq 0 ]; do
+  from_now 2
+  until grep -q '^exit ' "$record" || ! before; do
     nap
-    ticks=$((ticks - 1))
   done
   if grep -q '^exit ' "$record"; then show over; else show lost; fi
   exit 0
@@ -65,22 +71,21 @@ fi
 
 # The group, or (no setsid or perl when it started) the process alone.
 kill -s "$signal" -- "-$pgid" 2>/dev/null || kill -s "$signal" "$pgid" || exit 1
-ticks=$((grace * 10))
-while group_runs && [ "$ticks" -gt 0 ]; do
-  nap
-  ticks=$((ticks - 1))
-done
-if group_runs; then
-  kill -s KILL -- "-$pgid" 2>/dev/null || kill -s KILL "$pgid" 2>/dev/null
-  ticks=50
-  while group_runs && [ "$ticks" -gt 0 ]; do
+if [ "$grace" -gt 0 ]; then
+  from_now "$grace"
+  while group_runs && before; do
     nap
-    ticks=$((ticks - 1))
   done
 fi
-ticks=50
-until grep -q '^ended ' "$record" || [ "$ticks" -eq 0 ]; do
+if group_runs; then
+  kill -s KILL -- "-$pgid" 2>/dev/null || kill -s KILL "$pgid" 2>/dev/null
+  from_now 5
+  while group_runs && before; do
+    nap
+  done
+fi
+from_now 5
+until grep -q '^ended ' "$record" || ! before; do
   nap
-  ticks=$((ticks - 1))
 done
 show killed

@@ -250,6 +250,25 @@ fleetTest("bg → jobs → logs -f → jobs → wait, with the job's own code", 
     assertEquals((await pool(fleet, ["logs", job.id])).stdout, "up\ngot INT\n");
   });
 
+  await t.step(
+    "kill --grace 0 sends KILL at once; --json says an ended job in one object",
+    async () => {
+      const job = await bg(fleet, ["h1", "trap '' TERM; echo up; sleep 300"]);
+      await until("the job", async () => (await pool(fleet, ["logs", job.id])).stdout !== "");
+      // 0 is no grace, not "no limit": a job that ignores TERM is not waited on for an hour.
+      const child = spawnPool(fleet, ["kill", job.id, "--grace", "0"]);
+      const bound = setTimeout(() => child.kill("SIGKILL"), 30_000); // a generous bound on a hang
+      const killed = await child.output();
+      clearTimeout(bound);
+      assertEquals([killed.code, decode(killed.stdout)], [0, `${job.id}  h1  killed by SIGKILL\n`]);
+      const again = await pool(fleet, ["kill", job.id, "--json"]);
+      assertEquals(again.code, 1);
+      assertEquals(again.stdout.trim().split("\n").map((l) => JSON.parse(l)), [
+        { id: job.id, host: "h1", killed: false, state: "killed by SIGKILL" },
+      ]);
+    },
+  );
+
   await t.step("unknown ids and bad flags", async () => {
     const none = await pool(fleet, ["logs", "zzzzzz"]);
     assertEquals(none.code, 1);

@@ -5,9 +5,9 @@
  */
 
 import { Command, Option } from "commander";
-import { signalNumber } from "../exit.ts";
+import { EXIT, signalNumber } from "../exit.ts";
 import { PoolError, UsageError } from "../errors.ts";
-import { durationOption } from "../flags.ts";
+import { graceOption } from "../flags.ts";
 import { stateWords } from "../render/jobs.ts";
 import { jobState } from "../probes/mod.ts";
 import { failureReason } from "../remote/exec.ts";
@@ -25,6 +25,8 @@ export interface KillOptions {
 }
 
 export const DEFAULT_GRACE_MS = 10_000;
+/** A grace longer than a timer holds (`--grace 30d`) is a day: the job gets KILL some time. */
+const MAX_GRACE_S = 86_400;
 
 /** `TERM`, `SIGTERM`, `term` → `TERM`; numbers are refused: they differ between Linux and macOS. */
 export function parseSignal(text: string): string {
@@ -42,7 +44,7 @@ export async function kill(id: string, options: KillOptions, deps: Deps): Promis
   const graceMs = options.grace ?? DEFAULT_GRACE_MS;
   const { parsed, result } = await killJob(deps.runner, host, id, {
     signalName,
-    graceS: Number.isFinite(graceMs) ? Math.ceil(graceMs / 1000) : 3600,
+    graceS: Number.isFinite(graceMs) ? Math.ceil(graceMs / 1000) : MAX_GRACE_S,
     signal: deps.signal,
   });
   if (result.outcome === "interrupted") return result.code;
@@ -57,17 +59,22 @@ export async function kill(id: string, options: KillOptions, deps: Deps): Promis
   if (parsed.found === "missing") throw new PoolError(`no job ${id} on ${host.name}`);
   const s = jobState(parsed.job!);
   const words = parsed.found === "lost" ? "lost" : stateWords(s);
-  if (options.json) {
-    deps.out.outLine(
-      JSON.stringify({ id, host: host.name, killed: parsed.found === "killed", state: words }),
-    );
+  const why = parsed.found === "over"
+    ? `job ${id} had already ended: ${words}`
+    : parsed.found === "lost"
+    ? `job ${id} on ${host.name} was lost: its process is gone, no exit code`
+    : null;
+  if (!options.json) {
+    if (why) throw new PoolError(why);
+    deps.out.outLine(`${id}  ${host.name}  ${words}`);
+    return 0;
   }
-  if (parsed.found === "over") throw new PoolError(`job ${id} had already ended: ${words}`);
-  if (parsed.found === "lost") {
-    throw new PoolError(`job ${id} on ${host.name} was lost: its process is gone, no exit code`);
-  }
-  if (!options.json) deps.out.outLine(`${id}  ${host.name}  ${words}`);
-  return 0;
+  // One object, whatever happened: what became of the job says why nothing was killed.
+  deps.out.outLine(
+    JSON.stringify({ id, host: host.name, killed: parsed.found === "killed", state: words }),
+  );
+  if (why) deps.out.errLine(`pool: ${why}`);
+  return why ? EXIT.failure : 0;
 }
 
 export const killCommand = (run: Run) =>
@@ -80,7 +87,10 @@ export const killCommand = (run: Run) =>
       ),
     )
     .addOption(
-      durationOption("--grace <duration>", "then KILL whatever is left after this (default 10s)"),
+      graceOption(
+        "--grace <duration>",
+        "then KILL whatever is left after this (default 10s; 0: KILL at once)",
+      ),
     )
     .option("--json", "what happened, as one JSON object")
     .addHelpText(
