@@ -19,8 +19,10 @@ export const mcpCommand = (run: Run) =>
       "after",
       `
 Examples:
-  pool mcp                    # tools: fleet, status, run, route, bg, jobs, logs, kill, push
-  pool mcp --allow clean      # and clean`,
+  pool mcp
+      tools: fleet, status, run, route, bg, jobs, logs, kill, push
+  pool mcp --allow clean
+      and clean`,
     )
     .action((opts: { allow?: string[] }) => {
       const allow = (opts.allow ?? []).map(parseChoice(DESTRUCTIVE, "--allow"));

@@ -1,6 +1,6 @@
 /**
- * The README's recipes run as written: the code block of "Working with other
- * tools", line by line in one bash, against real sshd hosts with the real
+ * The README's recipes run as written: the commands listed in "Working with
+ * other tools", one by one in one bash, against real sshd hosts with the real
  * pdsh, dshbak, parallel-ssh and ansible-core, and with POOL_SSH_CONFIG set
  * (the fleet's hosts exist only in that config). Also: no inline code span in
  * the sections this covers is broken across lines.
@@ -21,11 +21,15 @@ function section(readme: string, title: string): string {
   return readme.slice(start, end < 0 ? undefined : end);
 }
 
-/** The lines of the first ```sh block of a section: each one a command. */
+/**
+ * The commands of the first list of a section: each item opens with one as a
+ * code span (`- \`pool hosts @gpu\`: names, one a line`), so no comment is
+ * part of what is typed (interactive zsh would pass it on as words).
+ */
 function recipes(text: string): string[] {
-  const block = /```sh\n([\s\S]*?)```/.exec(text);
-  assert(block, "no sh block");
-  return block[1].split("\n").filter((l) => l.trim() !== "");
+  const list = /(?:^- `[^`]+`.*\n)+/m.exec(text);
+  assert(list, "no list of commands");
+  return [...list[0].matchAll(/^- `([^`]+)`/gm)].map((m) => m[1]);
 }
 
 fleetTest("the README's interop recipes run as written", 2, async (t, fleet) => {

@@ -167,9 +167,12 @@ export const bgCommand = (run: Run) =>
       "after",
       `
 Examples:
-  pool bg gpu1 python train.py            # detached on gpu1; prints: gpu1  job k3x9q2  pid 4242  log …
-  pool bg --gpus 2 torchrun train.py      # routed like pool route; CUDA_VISIBLE_DEVICES set to its two GPUs
-  pool bg --push .:work/train python train.py  # this directory copied first, the job run in it
+  pool bg gpu1 python train.py
+      detached on gpu1; prints: gpu1  job k3x9q2  pid 4242  log …
+  pool bg --gpus 2 torchrun train.py
+      routed like pool route; CUDA_VISIBLE_DEVICES set to its two GPUs
+  pool bg --push .:work/train python train.py
+      this directory copied first, the job run in it
   pool jobs; pool logs -f k3x9q2; pool wait k3x9q2; pool kill k3x9q2`,
     )
     .action((words: string[], opts: BgOptions) => run((deps) => bg(words, opts, deps)));

@@ -74,8 +74,10 @@ export const completionsCommand = (run: Run) =>
       `
 Examples:
   pool completions bash > /etc/bash_completion.d/pool
-  source <(pool completions bash)          # in ~/.bashrc
-  source <(pool completions zsh)           # in ~/.zshrc, after compinit
+  source <(pool completions bash)
+      in ~/.bashrc
+  source <(pool completions zsh)
+      in ~/.zshrc, after compinit
   pool completions fish > ~/.config/fish/completions/pool.fish`,
     )
     .action(function (this: Command, shell: string) {

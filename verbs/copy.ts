@@ -176,10 +176,14 @@ directory's contents. The destination is a directory (made if missing), relative
 directory unless absolute.
 
 Examples:
-  pool push all ./app /srv                  # /srv/app on every host
-  pool push @gpu ./app/ work/app --delete   # the contents, mirrored: extra files removed
-  pool push 'h[1-8]' . src/proj --gitignore # a checkout without what git ignores
-  pool push all conf.d --dry-run            # which method and command, per host`,
+  pool push all ./app /srv
+      /srv/app on every host
+  pool push @gpu ./app/ work/app --delete
+      the contents, mirrored: extra files removed
+  pool push 'h[1-8]' . src/proj --gitignore
+      a checkout without what git ignores
+  pool push all conf.d /etc/app --dry-run
+      which method and command, per host`,
     )
     .action((hosts: string, words: string[], flags: Flags) =>
       run((deps) =>
@@ -205,8 +209,10 @@ export const pullCommand = (run: Run) =>
 Each host's files land in <local-dir>/<host>/, so hosts never overwrite each other.
 
 Examples:
-  pool pull all /var/log/syslog logs        # logs/h1/syslog, logs/h2/syslog, ...
-  pool pull @gpu work/app/results/ out      # the contents: out/gpu1/..., out/gpu2/...`,
+  pool pull all /var/log/syslog logs
+      logs/h1/syslog, logs/h2/syslog, ...
+  pool pull @gpu work/app/results/ out
+      the contents: out/gpu1/..., out/gpu2/...`,
     )
     .action((hosts: string, words: string[], flags: Flags) =>
       run((deps) =>

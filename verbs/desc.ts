@@ -27,7 +27,7 @@ export const descCommand = (run: Run) =>
     .option("--json", "the result as one JSON object")
     .addHelpText(
       "after",
-      "\nExample:\n  pool desc ubu-2 shared CI runner\n  pool desc ubu-2          # clears it",
+      "\nExamples:\n  pool desc ubu-2 shared CI runner\n  pool desc ubu-2\n      with no text: clears it",
     )
     .action((name: string, text: string[], opts: { json?: boolean }) =>
       run((deps) => desc(name, text, opts.json ?? false, deps))

@@ -69,9 +69,12 @@ export const hostsCommand = (run: Run) =>
       "after",
       `
 Examples:
-  pool hosts @gpu                                   # names, one a line
+  pool hosts @gpu
+      names, one a line
+  export PDSH_SSH_ARGS_APPEND="\${POOL_SSH_CONFIG:+-F $POOL_SSH_CONFIG}"
+      where POOL_SSH_CONFIG is set, pdsh's ssh needs it too
   pdsh -R ssh -w "$(pool hosts --format pdsh | paste -sd,)" uptime
-  parallel-ssh -h <(pool hosts --format pssh) -i uptime`,
+  parallel-ssh \${POOL_SSH_CONFIG:+-x "-F $POOL_SSH_CONFIG"} -h <(pool hosts --format pssh) -i uptime`,
     )
     .option("--json", "the chosen hosts as JSON: name, ssh, os, sudo, tags, excluded")
     .action((selection: string | undefined, opts: { format?: string; json?: boolean }) =>

@@ -114,8 +114,10 @@ export const jobsCommand = (run: Run) =>
       `
 A job is lost when its process is gone and it left no exit code (the host rebooted).
 Examples:
-  pool jobs                     # the jobs this pool started, on their hosts
-  pool jobs all --all --json    # every job record on every host
+  pool jobs
+      the jobs this pool started, on their hosts
+  pool jobs all --all --json
+      every job record on every host
   pool jobs --prune --days 3`,
     )
     .action((hosts: string | undefined, opts: Omit<JobsOptions, "hosts">) =>

@@ -336,16 +336,22 @@ pool's options go before the command; the first other word starts it, and -- end
 
 Examples:
   pool on gpu1 nvidia-smi
-  pool on gpu1 'echo $HOME'          # expands on the remote side
+  pool on gpu1 'echo $HOME'
+      expands on the remote side
   pool on all --jobs 4 uptime
   pool on @gpu -x gpu3 -b nvidia-smi -L
-  pool on local uptime               # this machine, no ssh
-  pool on all -- grep --json x f     # words after -- are all command
-  pool on 'h[1-8],gpu*' -b uptime    # ranges and globs; quote them from the shell
+  pool on local uptime
+      this machine, no ssh
+  pool on all -- grep --json x f
+      words after -- are all command
+  pool on 'h[1-8],gpu*' -b uptime
+      ranges and globs; quote them from the shell
   pool on all --prefix host: df -h / | dshbak -c
-  pool on all --out-dir out uname -a # out/<host>.out, out/<host>.err
+  pool on all --out-dir out uname -a
+      out/<host>.out, out/<host>.err
   pool on @web --sudo systemctl restart nginx
-  pool on all --dry-run uptime       # the hosts and the ssh command line, nothing run`,
+  pool on all --dry-run uptime
+      the hosts and the ssh command line, nothing run`,
     )
     .action((hosts: string, words: string[], before: OnFlags, verb: Command) =>
       run((deps) => {

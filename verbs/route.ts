@@ -112,11 +112,16 @@ export const routeCommand = (run: Run) =>
       "after",
       `
 Examples:
-  pool route make -j8                              # the least loaded host (load per CPU)
-  pool route --mem 17G python eval.py --ckpt big   # a host with 17G room; never two on one 30G host
-  pool route --gpus 2 --wait=10m torchrun train.py # wait up to 10 minutes for two idle GPUs
-  pool route xcodebuild -scheme App                # macOS-only commands go to macOS hosts
-  pool route --push . --gitignore deno task test   # this checkout's tests, on whichever host has room
+  pool route make -j8
+      the least loaded host (load per CPU)
+  pool route --mem 17G python eval.py --ckpt big
+      a host with 17G room; never two on one 30G host
+  pool route --gpus 2 --wait=10m torchrun train.py
+      wait up to 10 minutes for two idle GPUs
+  pool route xcodebuild -scheme App
+      macOS-only commands go to macOS hosts
+  pool route --push . --gitignore deno task test
+      this checkout's tests, on whichever host has room
 Exit: the command's own code; 75 when no host has room (the message names the best and the shortfall).`,
     )
     .action((words: string[], opts: RouteOptions) => run((deps) => route(words, opts, deps)));
