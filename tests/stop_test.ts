@@ -145,6 +145,22 @@ fleetTest(
 );
 
 fleetTest(
+  "init and clean --dry-run | head -1: a closed stdout ends them quietly, no host 'failed'",
+  2,
+  async (_t, fleet) => {
+    await writeRoster(fleet, [{ name: "h1", os: "linux" }, { name: "h2", os: "linux" }]);
+    for (const verb of ["init", "clean"]) {
+      const child = spawnPool(fleet, [verb, "h1,h2", "--dry-run"]);
+      // Closed before pool writes a word: its first write fails, whatever the timing.
+      await child.stdout.cancel();
+      const status = await child.status;
+      assertEquals(status.code, 141, verb);
+      assertEquals(await new Response(child.stderr).text(), "", `${verb}: and quietly`);
+    }
+  },
+);
+
+fleetTest(
   "pool on all yes | head -1 returns at once, even with a host that never answers",
   2,
   async (_t, fleet) => {

@@ -48,8 +48,11 @@ export async function clean(options: CleanOptions, deps: Deps): Promise<number> 
     });
     const report = parseClean(result.stdout);
     if (!report) {
-      if (text) out.errLine(`${prefix(host.name)}failed: ${lastWords(result)}`);
       const status = result.outcome === "ok" ? "failed" : result.outcome;
+      // Stopped (Ctrl-C, a closed stdout): that is pool's doing, not the host failing, and
+      // the run's own code says so; a line the host printed is no reason.
+      if (status === "interrupted") return { name: host.name, status, reason: "stopped" };
+      if (text) out.errLine(`${prefix(host.name)}failed: ${lastWords(result)}`);
       return { name: host.name, status, reason: lastWords(result) };
     }
     if (report.tier === "skipped") {

@@ -102,6 +102,8 @@ export async function init(options: InitOptions, deps: Deps): Promise<number> {
     return failed ? 1 : 0;
   }
 
+  // A reader that closed stdout (`| head -1`) ended the run: quietly, as every verb does.
+  if (!out.stdoutOpen) return failed ? 1 : 0;
   const table = [
     ["", ...features.map((f) => f.name)],
     ...selection.hosts.map((h, i) => [h.name, ...matrix[i]]),
