@@ -1,13 +1,22 @@
-/** Sizes on the command line: `17G`, `512M`, `1.5T`, `800K`, plain bytes; binary units (G = GiB). */
+/**
+ * Sizes on the command line: `17G`, `512M`, `1.5T`, `800K`, `4096B`; binary
+ * units (G = GiB). A bare number other than 0 is refused: `--mem 17` meant as
+ * 17G would reserve 17 bytes and say nothing.
+ */
 
 import { UsageError } from "../errors.ts";
 
 const UNITS: Record<string, number> = { "": 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
 
 export function parseSize(text: string, flag: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?$/i.exec(text.trim());
-  if (!m) throw new UsageError(`${flag} expects a size like 17G or 512M, got "${text}"`);
-  return Math.round(Number(m[1]) * UNITS[m[2].toUpperCase()]);
+  const m = /^(\d+(?:\.\d+)?)\s*(?:([KMGT])(?:i?B)?|(B))?$/i.exec(text.trim());
+  const unit = m?.[2] ?? m?.[3] ?? "";
+  if (!m || (unit === "" && Number(m[1]) !== 0)) {
+    throw new UsageError(
+      `${flag} expects a size with its unit like 17G, 512M or 4096B, got "${text}"`,
+    );
+  }
+  return Math.round(Number(m[1]) * UNITS[unit.toUpperCase() === "B" ? "" : unit.toUpperCase()]);
 }
 
 export function formatSize(bytes: number): string {

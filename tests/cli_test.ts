@@ -84,4 +84,16 @@ Deno.test("pool init --list shows the features and their OS matrix; unknown feat
     bad.stderr,
     /unknown feature "coffee" \(valid: tailscale, disk-cleanup, .*watchdog\)/,
   );
+  // A size of 0 was the default 32G; a bare number is bytes nobody meant.
+  for (
+    const [args, said] of [
+      [["init", "all", "--swap-size", "0"], /--swap-size must be at least 1M, got "0"/],
+      [["init", "all", "--swap-size", "17"], /--swap-size expects a size with its unit/],
+      [["route", "--mem", "17", "true"], /--mem expects a size with its unit/],
+    ] as const
+  ) {
+    const r = await pool(s, [...args]);
+    assertEquals([r.code, r.stdout], [2, ""], r.stderr);
+    assertMatch(r.stderr, said);
+  }
 });

@@ -4,9 +4,10 @@
  * ok (changed), already, skipped (with why) or failed (with the last error).
  */
 
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { UsageError } from "../errors.ts";
-import { countOption, listOption, sizeOption } from "../flags.ts";
+import { countOption, listOption } from "../flags.ts";
+import { parseSize } from "../dispatch/size.ts";
 import { prefixer } from "../render/fanout.ts";
 import { renderTable } from "../render/table.ts";
 import type { Host } from "../roster/host.ts";
@@ -114,6 +115,13 @@ export async function init(options: InitOptions, deps: Deps): Promise<number> {
   return failed ? 1 : 0;
 }
 
+/** A swap file's size: at least 1M (0 is no size; `--swap-size 0` meant the default before). */
+export function parseSwapSize(text: string): number {
+  const bytes = parseSize(text, "--swap-size");
+  if (bytes < 1024 ** 2) throw new UsageError(`--swap-size must be at least 1M, got "${text}"`);
+  return bytes;
+}
+
 export async function listFeatures(deps: Deps): Promise<number> {
   const rows = FEATURES.map((f) => [
     f.name,
@@ -145,7 +153,11 @@ export const initCommand = (run: Run) =>
     .addOption(listOption("--skip <features>", "all but these features (comma list)"))
     .option("--dry-run", "say what would change on each host; change nothing")
     .addOption(countOption("--jobs <n>", "hosts bootstrapped at once (default 4)"))
-    .addOption(sizeOption("--swap-size <size>", "size of /swapfile-pool (default 32G)"))
+    .addOption(
+      new Option("--swap-size <size>", "size of /swapfile-pool (default 32G)").argParser(
+        parseSwapSize,
+      ),
+    )
     .option("--list", "list the features and the OSes they apply to")
     .option("--json", "one JSON object: each host with its status and each feature's")
     .addHelpText(
