@@ -64,6 +64,7 @@ fleetTest("every verb's --json output matches its published schema", 2, async (t
     });
     await run("on", ["on", "h1,h2", "--json", "kill -SEGV $$"], 139);
     await run("on", ["on", "h1", "--json", "printf '\\377'"], 0);
+    await run("on", ["on", "h1,h2", "--dry-run", "--json", "true"], 0);
   });
   await t.step("errors: unknown host, usage, empty selection", async () => {
     const docs = [
