@@ -7,8 +7,10 @@
  * is not pool's to change: it passes through as it came.
  */
 
+// deno-lint-ignore no-control-regex -- control characters are what this escapes
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 const UNSAFE_BUT_NEWLINE =
+  // deno-lint-ignore no-control-regex -- control characters are what this escapes
   /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 const NAMED: Record<string, string> = { "\t": "\\t", "\n": "\\n", "\r": "\\r", "\x1b": "\\e" };
