@@ -11,9 +11,9 @@ import { splitTarget } from "../roster/target.ts";
 import { visible } from "./visible.ts";
 
 /** The hosts that pass the export check; each one left out is named on stderr. */
-export function exportable(hosts: Host[], out: Output): Host[] {
+export function exportable(hosts: Host[], out: Output, withTarget = true): Host[] {
   return hosts.filter((h) => {
-    const problem = exportProblem(h);
+    const problem = exportProblem(h, withTarget);
     if (problem) out.warn(`${visible(h.name)}: ${problem}; left out`);
     return problem === null;
   });
@@ -26,26 +26,43 @@ export type ListFormat = "names" | "targets" | "pdsh" | "pssh";
 /** One host's line in a host list; null when that tool cannot reach it (said on stderr). */
 export function hostLine(host: Host, format: ListFormat, out: Output): string | null {
   if (format === "names") return host.name;
-  if (format === "pssh") return psshLine(host);
+  if (format === "pssh") return psshLine(host, out);
   if (format === "pdsh") return pdshLine(host, out);
   return host.ssh;
 }
 
 /** pssh's host file wants `[user@]host[:port]`; an ssh:// target is rewritten, anything else kept. */
-function psshLine(host: Host): string {
-  if (!host.ssh.startsWith("ssh://")) return host.ssh;
+/**
+ * pssh splits a line's port off at its last `:` and takes brackets as part of the name: an
+ * IPv6 address is written bare with its port after it (`::1:22`), the only form pssh reads
+ * right, and left out (with a warning) where the roster gives no port.
+ */
+function psshLine(host: Host, out: Output): string | null {
   const t = splitTarget(host.ssh);
-  const h = t.host.includes(":") ? `[${t.host}]` : t.host;
-  return `${t.user ? t.user + "@" : ""}${h}${t.port ? ":" + t.port : ""}`;
+  if (!t.host.includes(":")) {
+    if (!host.ssh.startsWith("ssh://")) return host.ssh;
+    return `${t.user ? t.user + "@" : ""}${t.host}${t.port ? ":" + t.port : ""}`;
+  }
+  if (t.port === undefined) {
+    out.warn(`${host.name}: pssh needs a port with an IPv6 address (${host.ssh}); left out`);
+    return null;
+  }
+  return `${t.user ? t.user + "@" : ""}${t.host}:${t.port}`;
 }
 
 /**
  * pdsh reads aliases and user@host but has no per-host port: `ssh://…:22` is written without its
- * (default) port, and null (with a warning) for a host on any other port.
+ * (default) port, and null (with a warning) for a host on any other port. Nor does it take a
+ * host as it stands: `exec:h1` picks its rcmd module (the command runs here), `/h1` and `^file`
+ * are its filter and host file, and an IPv6 address fails its whole list.
  */
 function pdshLine(host: Host, out: Output): string | null {
-  if (!host.ssh.startsWith("ssh://")) return host.ssh;
   const t = splitTarget(host.ssh);
+  if (/:/.test(`${t.user ?? ""}${t.host}`) || /^[/^]/.test(t.user ?? t.host)) {
+    out.warn(`${host.name}: pdsh would read ${host.ssh} as its own syntax; left out`);
+    return null;
+  }
+  if (!host.ssh.startsWith("ssh://")) return host.ssh;
   if (t.port !== undefined && t.port !== 22) {
     out.warn(`${host.name}: pdsh cannot reach a non-default port (${host.ssh}); left out`);
     return null;

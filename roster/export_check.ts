@@ -51,14 +51,17 @@ function checkTargetParts(target: string): void {
 /**
  * Why `host` must not be exported, or null when it may be. Calls the
  * roster's validators first, so whatever they learn to refuse, exports
- * refuse too.
+ * refuse too. `withTarget` false: only its name and tags leave pool.
  */
-export function exportProblem(host: Host): string | null {
+export function exportProblem(host: Host, withTarget = true): string | null {
   try {
     checkName(host.name);
     plain(host.name, "name");
-    checkTarget(host.ssh);
-    checkTargetParts(host.ssh);
+    // Names and completion words carry no target: one another tool cannot use is no reason there.
+    if (withTarget) {
+      checkTarget(host.ssh);
+      checkTargetParts(host.ssh);
+    }
     for (const tag of host.tags ?? []) {
       checkTag(tag);
       plain(tag, "tag");

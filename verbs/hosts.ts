@@ -25,8 +25,8 @@ export async function hosts(
   const outLine = (line: string) => deps.out.outLine(line);
   const roster = await loadRoster(deps);
   if (format === "complete") {
-    // For shell completion, so it never fails.
-    completionWords(exportable(roster.hosts, deps.out)).forEach((word) => outLine(word));
+    // For shell completion, so it never fails; words carry no target, so only names are checked.
+    completionWords(exportable(roster.hosts, deps.out, false)).forEach((word) => outLine(word));
     return 0;
   }
   const selected = selection === undefined ? [] : selectHosts(selection, roster.hosts).hosts;
@@ -45,13 +45,16 @@ export async function hosts(
       excluded: isExcluded(h),
     }));
     deps.out.outLine(JSON.stringify({ hosts }));
-    return 0;
+    return selection === undefined || hosts.length === chosen.length ? 0 : 1;
   }
-  for (const h of exportable(chosen, deps.out)) {
+  // Every host is what another tool can reach, each left out said on stderr; but a selection
+  // the list cannot hold whole (`pool hosts gpu3 --format pdsh`) is a failure, exit 1.
+  let shown = 0;
+  for (const h of exportable(chosen, deps.out, format !== "names")) {
     const line = hostLine(h, format as ListFormat, deps.out);
-    if (line !== null) outLine(line);
+    if (line !== null) outLine(line), shown++;
   }
-  return 0;
+  return selection === undefined || shown === chosen.length ? 0 : 1;
 }
 
 export const hostsCommand = (run: Run) =>

@@ -45,3 +45,13 @@ Deno.test("hosts says why local is left out instead of printing nothing", async 
     "pool: warning: local is this machine, not a roster host: left out\n",
   );
 });
+
+Deno.test("pool hosts: names carry no target; a host left out of a list is exit 1", async () => {
+  const deps = await testDeps({
+    hosts: [{ name: "y7", ssh: "a@b@h1" }, { name: "h1", ssh: "h1" }],
+  });
+  assertEquals(await hosts("y7", "names", deps), 0);
+  assertEquals(deps.out.stdoutText(), "y7\n");
+  assertEquals(await hosts("y7", "targets", deps), 1);
+  assertMatch(deps.out.stderrText(), /y7: target's user "a@b" .* left out/);
+});

@@ -1,0 +1,29 @@
+import { assertEquals, assertMatch } from "../tests/assert.ts";
+import { hostLine, type ListFormat } from "./host_lists.ts";
+import { memoryOutput } from "./out.ts";
+
+const line = (ssh: string, format: ListFormat) => {
+  const out = memoryOutput();
+  return [hostLine({ name: "x", ssh }, format, out), out.stderrText()] as const;
+};
+
+Deno.test("pdsh's host list leaves out what pdsh reads as its own syntax", () => {
+  // exec: runs the command on this machine; /h1 filters the others away; ::1 fails the list.
+  for (const ssh of ["exec:h1", "/h1", "^hosts", "root@::1", "ssh://root@[::1]:22", "a:b@h1"]) {
+    const [got, said] = line(ssh, "pdsh");
+    assertEquals(got, null, ssh);
+    assertMatch(said, /^pool: warning: x: pdsh would read .* as its own syntax; left out\n$/);
+  }
+  assertEquals(line("root@h1", "pdsh")[0], "root@h1");
+  assertEquals(line("ssh://me@h1:22", "pdsh")[0], "me@h1");
+});
+
+Deno.test("pssh's host list writes an IPv6 address bare with its port, or leaves it out", () => {
+  // pssh splits the port off at the last colon and keeps brackets in the name.
+  assertEquals(line("ssh://root@[::1]:2222", "pssh")[0], "root@::1:2222");
+  const [got, said] = line("root@::1", "pssh");
+  assertEquals(got, null);
+  assertMatch(said, /pssh needs a port with an IPv6 address/);
+  assertEquals(line("ssh://me@h1:2222", "pssh")[0], "me@h1:2222");
+  assertEquals(line("h1", "pssh")[0], "h1");
+});
