@@ -12,6 +12,7 @@
 import { sha256Hex } from "../digest.ts";
 import type { Host } from "../roster/host.ts";
 import type { ResolvedTarget } from "../remote/ssh.ts";
+import { shQuote } from "../remote/quote.ts";
 
 /** Names Ansible gives a meaning of its own. */
 const ANSIBLE_NAMES = new Set(["all", "ungrouped", "_meta"]);
@@ -96,8 +97,9 @@ export function hostvars(
         ansible_port: resolved.port,
       }
       : { ansible_host: host.ssh }),
-    // The same ssh config pool uses, so keys and known_hosts agree.
-    ...(sshConfig ? { ansible_ssh_common_args: `-F ${sshConfig}` } : {}),
+    // The same ssh config pool uses, so keys and known_hosts agree. Ansible splits this the way
+    // a shell does: the path is quoted, or one with a space names a file that is not there.
+    ...(sshConfig ? { ansible_ssh_common_args: `-F ${shQuote(sshConfig)}` } : {}),
     // As pool does: sudo only where the login is not already root (pool runs those directly).
     ...(host.sudo && resolved?.user !== "root" ? { ansible_become: true } : {}),
     pool_name: host.name,

@@ -72,3 +72,10 @@ Deno.test("hostvars() asks Ansible to become root where pool would use sudo", ()
     undefined,
   );
 });
+
+Deno.test("hostvars() quotes the ssh config path as Ansible splits it: like a shell", () => {
+  const args = (path: string) =>
+    hostvars({ name: "h", ssh: "h" }, null, path).ansible_ssh_common_args;
+  assertEquals(args("/home/me/my cfg/ssh_config"), "-F '/home/me/my cfg/ssh_config'");
+  assertEquals(args("/etc/ssh/pool_config"), "-F /etc/ssh/pool_config");
+});
