@@ -91,21 +91,31 @@ __pool_hosts() {
   __pool_items "$cur" "\${words[@]}"
 }
 _pool() {
-  local cur=\${COMP_WORDS[COMP_CWORD]} prev=""
+  # bash cuts words at COMP_WORDBREAKS (@ : = among them) as well as at spaces: pool on @g
+  # would be the words @ and g. Work on words cut at spaces only, as typed; then hand bash
+  # replies for the piece of the last word it is completing (its own COMP_WORDS word).
+  local words=("\${COMP_WORDS[@]}") cword=$COMP_CWORD
+  if [ -n "\${COMP_LINE+set}" ]; then
+    local line=\${COMP_LINE:0:COMP_POINT}
+    read -ra words <<<"$line"
+    if [[ -z $line || $line == *[[:space:]] ]]; then words+=(""); fi
+    cword=$((\${#words[@]} - 1))
+  fi
+  local cur=\${words[cword]} prev=""
   local verbs=(${quoteWords(plain(verbs.map((v) => v.name)))})
   COMPREPLY=()
-  if [ "$COMP_CWORD" -eq 1 ]; then
+  if [ "$cword" -eq 1 ]; then
     __pool_offer "" "$cur" "\${verbs[@]}" --help --version
+    __pool_fit "$cur"
     return 0
   fi
-  [ "$COMP_CWORD" -gt 2 ] && prev=\${COMP_WORDS[COMP_CWORD-1]}
-  # --flag=value: bash splits at the = (COMP_WORDBREAKS).
-  if [ "$cur" = "=" ]; then
-    cur=""
-  elif [ "$prev" = "=" ] && [ "$COMP_CWORD" -gt 3 ]; then
-    prev=\${COMP_WORDS[COMP_CWORD-2]}
+  [ "$cword" -gt 2 ] && prev=\${words[cword-1]}
+  # --flag=value: the value is completed, after the flag.
+  if [[ $cur == --*=* ]]; then
+    prev=\${cur%%=*}
+    cur=\${cur#*=}
   fi
-  local verb=\${COMP_WORDS[1]} flags=() valueflags=() hosts=0 files=0 i n=0
+  local verb=\${words[1]} flags=() valueflags=() hosts=0 files=0 i n=0
   case "$verb" in
 ${cases}
   *) return 0 ;;
@@ -115,23 +125,22 @@ ${cases}
     case "$verb $prev" in
 ${valueCases}
     esac
+    __pool_fit "$cur"
     return 0
   fi
   case "$cur" in
   -*)
     __pool_offer "" "$cur" "\${flags[@]}"
+    __pool_fit "$cur"
     return 0
     ;;
   esac
   # Which argument this is: flags, and the values of those that take one, do not count.
-  for ((i = 2; i < COMP_CWORD; i++)); do
-    case "\${COMP_WORDS[i]}" in
-    =) ;;
+  for ((i = 2; i < cword; i++)); do
+    case "\${words[i]}" in
+    --*=*) ;;
     -*)
-      if [[ " \${valueflags[*]} " == *" \${COMP_WORDS[i]} "* ]]; then
-        ((i += 1))
-        [ "\${COMP_WORDS[i]}" = "=" ] && ((i += 1))
-      fi
+      if [[ " \${valueflags[*]} " == *" \${words[i]} "* ]]; then ((i += 1)); fi
       ;;
     *) ((n += 1)) ;;
     esac
@@ -142,7 +151,21 @@ ${valueCases}
     compopt -o filenames 2>/dev/null
     mapfile -t COMPREPLY < <(compgen -f -- "$cur")
   fi
+  __pool_fit "$cur"
   return 0
+}
+# __pool_fit CUR: the replies complete CUR, the end of the word as typed; bash replaces only
+# its own last word, which may be shorter (it starts after an @ or :) or longer (a lone =).
+__pool_fit() {
+  local own=\${COMP_WORDS[COMP_CWORD]} i
+  local extra=$((\${#1} - \${#own}))
+  for i in "\${!COMPREPLY[@]}"; do
+    if [ "$extra" -gt 0 ]; then
+      COMPREPLY[i]=\${COMPREPLY[i]:extra}
+    elif [ "$extra" -lt 0 ]; then
+      COMPREPLY[i]=\${own:0:-extra}\${COMPREPLY[i]}
+    fi
+  done
 }
 complete -F _pool pool
 `;

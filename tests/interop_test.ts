@@ -164,14 +164,19 @@ Include ${fleet.sshConfig}
   // completed. Every shell must answer the same (README "Completions").
   await Deno.writeTextFile(join(fleet.dir, "script-one.sh"), "uptime\n");
   const askers: Record<string, (words: string[]) => Promise<string[]>> = {
+    // As bash itself asks: the line, and its words cut at COMP_WORDBREAKS too (`@g` is `@`, `g`).
+    // Its replies complete that last piece; the typed word before it is put back to compare.
     bash: async (words) => {
-      const line = `source <(pool completions bash); COMP_WORDS=(${
-        words.map((w) => `'${w}'`).join(" ")
-      }); ` +
-        `COMP_CWORD=${words.length - 1}; _pool; printf '%s\\n' "\${COMPREPLY[@]}"`;
-      const r = await sh(fleet, "bash", ["-c", line]);
+      const line = words.join(" ");
+      const pieces = words.flatMap((w) => w.match(/[^"'@><=;|&(:]+|["'@><=;|&(:]+/g) ?? [""]);
+      const own = pieces.at(-1)!;
+      const before = words.at(-1)!.slice(0, words.at(-1)!.length - own.length);
+      const script = `source <(pool completions bash); COMP_LINE='${line}'; ` +
+        `COMP_POINT=${line.length}; COMP_WORDS=(${pieces.map((w) => `'${w}'`).join(" ")}); ` +
+        `COMP_CWORD=${pieces.length - 1}; _pool; printf '%s\\n' "\${COMPREPLY[@]}"`;
+      const r = await sh(fleet, "bash", ["-c", script]);
       assertEquals(r.code, 0, r.stderr);
-      return r.stdout.split("\n").filter(Boolean).sort();
+      return r.stdout.split("\n").filter(Boolean).map((reply) => before + reply).sort();
     },
     // compadd and _files need a live line editor: stand-ins do what they would, matching against
     // PREFIX and inserting IPREFIX before each match.
@@ -204,6 +209,11 @@ Include ${fleet.sshConfig}
         assert((await ask(["pool", "ro"])).includes("route"));
         assertEquals(await ask(["pool", "on", "h"]), ["h1", "h2"]);
         assertEquals(await ask(["pool", "on", "@"]), ["@gpu"]);
+        // bash cuts words at @: a tag half typed, or after a comma, is still a tag.
+        assertEquals(await ask(["pool", "on", "@g"]), ["@gpu"]);
+        assertEquals(await ask(["pool", "on", "h1,@"]), ["h1,@gpu"]);
+        assertEquals(await ask(["pool", "on", "-x", "@g"]), ["@gpu"]);
+        assertEquals(await ask(["pool", "on", "--exclude=w"]), ["--exclude=web"]);
         assertEquals(await ask(["pool", "on", "h1,w"]), ["h1,web"]);
         assertEquals(await ask(["pool", "on", "all,!w"]), ["all,!web"]);
         assertEquals(await ask(["pool", "on", "h1,"]), [
