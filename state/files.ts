@@ -191,6 +191,30 @@ export async function writeFileAtomically(path: string, text: string): Promise<v
     await Deno.remove(temp).catch(() => {});
     throw new PoolError(`cannot write ${path}: ${reason(e)}`, EXIT.failure, "state_unwritable");
   }
+  await removeStaleTemps(path);
+}
+
+/** A write takes milliseconds: a temp file this old is one a killed pool left behind. */
+const STALE_TEMP_MS = 10 * 60_000;
+
+/**
+ * Removes what writes to `path` that were killed half way (kill -9, a crash)
+ * left: each a whole copy of the file, and agents kill pool often enough for
+ * them to pile up. Only its own temps, and only old ones: a live write's is new.
+ */
+async function removeStaleTemps(path: string): Promise<void> {
+  const dir = dirname(path);
+  const prefix = `${path.slice(dir.length + 1)}.tmp-`;
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      if (!entry.isFile || !entry.name.startsWith(prefix)) continue;
+      const file = join(dir, entry.name);
+      const { mtime } = await Deno.lstat(file);
+      if (mtime && Date.now() - mtime.getTime() > STALE_TEMP_MS) await Deno.remove(file);
+    }
+  } catch {
+    // Tidying only: the write itself has succeeded.
+  }
 }
 
 /** The file's text, or null when it does not exist; any other failure is a PoolError naming it. */

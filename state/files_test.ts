@@ -101,3 +101,23 @@ Deno.test("followSymlinks() reads a relative link's `..` from its real folder", 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("writeFileAtomically() removes the old temps a killed write left, never a fresh one", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = join(dir, "pool.json");
+  const old = `${path}.tmp-4242-deadbeef`;
+  const fresh = `${path}.tmp-4243-cafef00d`;
+  const other = join(dir, "leases.json.tmp-4242-deadbeef");
+  for (const file of [old, fresh, other]) await Deno.writeTextFile(file, "{}");
+  const hourAgo = new Date(Date.now() - 3_600_000);
+  for (const file of [old, other]) await Deno.utime(file, hourAgo, hourAgo);
+  await writeFileAtomically(path, "{}\n");
+  const left = [];
+  for await (const e of Deno.readDir(dir)) left.push(e.name);
+  // Another file's temps are its own writes' business.
+  assertEquals(left.sort(), [
+    "leases.json.tmp-4242-deadbeef",
+    "pool.json",
+    "pool.json.tmp-4243-cafef00d",
+  ]);
+});
