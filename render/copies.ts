@@ -28,7 +28,11 @@ export function copyDetail(result: CopyResult, verb: "sent" | "received", dryRun
   if (result.outcome !== "ok") {
     if (result.reason) return result.reason;
     if (result.outcome === "timeout") return "timed out";
-    const words = result.stderr.trim().split("\n").filter(Boolean).at(-1);
+    // rsync and tar say the cause first ("rsync: [sender] link_stat … failed") and its echoes
+    // after ("rsync error: … (see previous errors)", "write error: Broken pipe"): the first of
+    // their own lines, else the last line at all.
+    const lines = result.stderr.trim().split("\n").filter(Boolean);
+    const words = lines.find((l) => /^(rsync|tar): /.test(l)) ?? lines.at(-1);
     return words ?? `exit ${result.code}`;
   }
   const stats = result.stats;

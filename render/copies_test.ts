@@ -1,0 +1,28 @@
+import { assertEquals } from "../tests/assert.ts";
+import type { CopyResult } from "../remote/transfer.ts";
+import { copyDetail } from "./copies.ts";
+
+const failed = (stderr: string): CopyResult => ({
+  host: "h1",
+  code: 23,
+  outcome: "failed",
+  stdout: "",
+  stderr,
+  stdoutBytes: new Uint8Array(0),
+  stderrBytes: new TextEncoder().encode(stderr),
+  durationMs: 5,
+});
+
+Deno.test("copyDetail() names the cause rsync or tar gave first, not its echo after", () => {
+  const rsync = [
+    'rsync: [sender] link_stat "/var/log/syslog" failed: No such file or directory (2)',
+    "rsync error: some files/attrs were not transferred (see previous errors) (code 23)",
+    "rsync: [Receiver] write error: Broken pipe (32)",
+  ].join("\n");
+  assertEquals(copyDetail(failed(rsync), "received"), rsync.split("\n")[0]);
+  const tar = "tar: /x: Cannot stat: No such file or directory\n" +
+    "tar: Exiting with failure status due to previous errors\n";
+  assertEquals(copyDetail(failed(tar), "sent"), "tar: /x: Cannot stat: No such file or directory");
+  assertEquals(copyDetail(failed("something else\nthe end\n"), "sent"), "the end");
+  assertEquals(copyDetail(failed(""), "sent"), "exit 23");
+});
