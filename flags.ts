@@ -104,6 +104,20 @@ export const graceOption = (flags: string, description: string) =>
   typed(flags, description, parseGrace);
 const ZERO = /^\s*0+(\.0*)?[smhd]?\s*$/i;
 
+/**
+ * `--wait`'s value. commander gives an optional value the next word whatever it is, so a bare
+ * `--wait` right before the command takes the command's first word: said as such, and nothing runs.
+ */
+function parseWait(text: string, flag: string): number {
+  try {
+    return parseDuration(text, flag);
+  } catch {
+    throw new UsageError(
+      `--wait took "${text}" for its duration: write --wait=30m (or another duration) before the command`,
+    );
+  }
+}
+
 /** A grace period: the duration syntax, but 0 is none at all (not "no limit"). */
 export function parseGrace(text: string, flag: string): number {
   if (ZERO.test(text)) return 0;
@@ -161,9 +175,12 @@ export function addDispatchFlags(command: Command): Command {
     )
     .option("--pack", "fill the fullest host that fits, instead of spreading")
     .addOption(
-      durationOption(
+      typed(
         "--wait [duration]",
-        `when nothing fits, wait for room (default ${formatDuration(DEFAULT_WAIT_MS)})`,
+        `when nothing fits, wait for room (default ${
+          formatDuration(DEFAULT_WAIT_MS)
+        }; right before the command, write --wait=30m)`,
+        parseWait,
       ),
     )
     .addOption(

@@ -90,6 +90,8 @@ Deno.test("pool init --list shows the features and their OS matrix; unknown feat
       [["init", "all", "--swap-size", "0"], /--swap-size must be at least 1M, got "0"/],
       [["init", "all", "--swap-size", "17"], /--swap-size expects a size with its unit/],
       [["route", "--mem", "17", "true"], /--mem expects a size with its unit/],
+      // An optional value takes the next word: a bare --wait before the command took "make".
+      [["route", "--wait", "make", "-j8"], /--wait took "make" for its duration: write --wait=30m/],
     ] as const
   ) {
     const r = await pool(s, [...args]);
