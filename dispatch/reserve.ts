@@ -10,6 +10,7 @@ import { abortCode, EXIT } from "../exit.ts";
 import { PoolError } from "../errors.ts";
 import type { Clock, Deps, LedgerStore } from "../deps/deps.ts";
 import type { Host } from "../roster/host.ts";
+import { foldNames } from "../roster/nodeset.ts";
 import type { Runner } from "../remote/runner.ts";
 import { poolMap } from "../remote/pool_map.ts";
 import { probeHost } from "../remote/probe.ts";
@@ -247,6 +248,10 @@ function noRoomMessage(ranked: Ranked[], r: Request): string {
       formatSize(best.roomBytes!)
     }, short by ${formatSize(best.shortBytes!)})`;
   }
-  const reasons = ranked.map((x) => `${x.name}: ${x.why}`).join("; ");
+  // Hosts with one reason share it, their names folded (`h[1-20]: needs 2 GPUs, has 0`): one
+  // line a person can read, however many hosts there are.
+  const byReason = new Map<string, string[]>();
+  for (const x of ranked) byReason.set(x.why ?? "", [...byReason.get(x.why ?? "") ?? [], x.name]);
+  const reasons = [...byReason].map(([why, names]) => `${foldNames(names)}: ${why}`).join("; ");
   return `no host can take this command now${reasons ? ` (${reasons})` : ""}`;
 }

@@ -250,3 +250,13 @@ Deno.test("giveBack() that cannot write the ledger warns; the work's own code st
       "it ends with this pool\n",
   );
 });
+
+Deno.test("reserve() with no host to name as best folds the hosts that share a reason", async () => {
+  const deps = await testDeps();
+  for (const h of ["h1", "h2"]) deps.runner.stub(h, PROBE, { stdout: probe({ availGiB: 10 }) });
+  const e = await assertRejects(() =>
+    reserve(HOSTS, { ...request(0), gpus: 2 }, { ...deps, localAlive: alive })
+  );
+  assert(e instanceof NoRoom);
+  assertEquals(e.message, "no host can take this command now (h[1-2]: needs 2 idle GPU(s), has 0)");
+});
