@@ -68,7 +68,16 @@ function wordProblem(word: string, what: string): string | undefined {
   }
   if (CONTROL.test(word)) return `${what} contains a control character: ${JSON.stringify(word)}`;
   if (WHITESPACE.test(word)) return `${what} contains whitespace: ${JSON.stringify(word)}`;
+  // Zero-width and bidi characters: `h1\u200b` reads as h1 and resolves elsewhere.
+  const invisible = INVISIBLE.exec(word);
+  if (invisible) {
+    const code = invisible[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0");
+    return `${what} contains an invisible character (U+${code}): ${JSON.stringify(word)}`;
+  }
 }
+
+/** Unicode format characters: zero-width spaces and joiners, bidi overrides, BOM. */
+const INVISIBLE = /\p{Cf}/u;
 
 function tokenProblem(word: string, what: string): string | undefined {
   const problem = wordProblem(word, what);
@@ -114,8 +123,14 @@ export function targetProblem(target: string): string | undefined {
     return `target is not a valid ssh:// address: ${JSON.stringify(target)}`;
   }
   const { user } = parts;
-  // An IPv6 address keeps its brackets in `user@[::1]`; they are not metacharacters there.
-  const host = parts.host.replace(/^\[(.*)\]$/, "$1");
+  // ssh takes brackets only in an ssh:// address: `root@[::1]` resolves the name "[::1]".
+  if (!target.startsWith("ssh://") && /^\[.*\]$/.test(parts.host)) {
+    const bare = parts.host.slice(1, -1);
+    return `target ${JSON.stringify(target)}: ssh reads brackets only in ssh://${
+      user ? user + "@" : ""
+    }[${bare}]; write that, or ${user ? user + "@" : ""}${bare}`;
+  }
+  const host = parts.host;
   if (user !== undefined) {
     const bad = wordProblem(user, "target's user") ?? metaProblem(user, "target's user");
     if (bad) return bad;

@@ -15,7 +15,8 @@ Deno.test("checkTarget() accepts user@host, aliases and ssh:// addresses", () =>
       "root@10.0.0.2",
       "ssh://me@host:2222",
       "ssh://host",
-      "me@[::1]",
+      "me@::1",
+      "ssh://me@[::1]",
       "ssh://[::1]:22",
       "a.b@c@host",
       "fe80::1%eth0",
@@ -94,4 +95,17 @@ Deno.test("the messages start lower case and quote the value", () => {
     targetProblem("root@-x"),
     `target's host must not start with '-' (ssh would read it as an option): "-x"`,
   );
+});
+
+Deno.test("checkTarget() refuses what ssh would resolve as a name it cannot, or shows as another", () => {
+  // ssh resolves "[::1]" as a host name: brackets belong to ssh:// addresses.
+  assertThrows(
+    () => checkTarget("me@[::1]"),
+    Error,
+    'target "me@[::1]": ssh reads brackets only in ssh://me@[::1]; write that, or me@::1',
+  );
+  // Reads as h1, resolves elsewhere; and one that reorders what list shows.
+  for (const t of ["h1\u200b", "h1\u202e", "root@\ufeffh1"]) {
+    assertThrows(() => checkTarget(t), Error, "invisible character");
+  }
 });
