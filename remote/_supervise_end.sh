@@ -1,9 +1,18 @@
 # The end both supervisors share (supervise.sh, supervise_bash.sh): sent after
 # either, once it has started the command as __pool_child and set
-# __pool_target (-pid, its process group, or the pid alone without one).
-# Ends that group — TERM, then KILL 2 s later — when pool signals the
-# supervisor (TERM, HUP, INT), or, in watch mode, when its stdin (on fd 3)
-# reaches end of file; then exits with the command's status.
+# __pool_target (-pid, its process group, or the pid alone without one), with
+# the real stderr on fd 5. Ends that group — TERM, then KILL 2 s later — when
+# pool signals the supervisor (TERM, HUP, INT), or, in watch mode, when its
+# stdin (on fd 3) reaches end of file; then says "@@pool-NONCE exit N" on
+# stderr and exits with N, the command's status. That last word tells the
+# command's own exit 255 (a nested ssh that lost its host) from a connection
+# that broke: after one, no word comes.
+
+# shellcheck disable=SC2317 # called from the traps below
+__pool_exit() {
+  printf '@@pool-%s exit %s\n' "$__pool_nonce" "$1" >&5
+  exit "$1"
+}
 
 # shellcheck disable=SC2317 # called from the traps below
 __pool_stop() {
@@ -12,7 +21,7 @@ __pool_stop() {
   kill -TERM "$__pool_target" 2>/dev/null || kill -TERM "$__pool_child" 2>/dev/null || return 0
   # A process of its own (not a subshell, which would carry the command's text
   # in its argv): KILL in 2 s, unless the group is gone first and it is cancelled.
-  sh -c 'sleep 2; kill -KILL "$1"' pool-stop "$__pool_target" >/dev/null 2>&1 &
+  sh -c 'sleep 2; kill -KILL "$1"' pool-stop "$__pool_target" >/dev/null 2>&1 5>&- &
   __pool_killer=$!
   wait "$__pool_child"
   kill "$__pool_killer" 2>/dev/null
@@ -20,9 +29,9 @@ __pool_stop() {
   kill -KILL "$__pool_target" 2>/dev/null
   return 0
 }
-trap '__pool_stop; exit 143' TERM
-trap '__pool_stop; exit 129' HUP
-trap '__pool_stop; exit 130' INT
+trap '__pool_stop; __pool_exit 143' TERM
+trap '__pool_stop; __pool_exit 129' HUP
+trap '__pool_stop; __pool_exit 130' INT
 
 __pool_watcher=
 if [ "$__pool_mode" = watch ]; then
@@ -30,7 +39,7 @@ if [ "$__pool_mode" = watch ]; then
   (
     while IFS= read -r _; do :; done
     kill -TERM $$
-  ) <&3 >/dev/null 2>&1 &
+  ) <&3 >/dev/null 2>&1 5>&- &
   __pool_watcher=$!
 fi
 exec 3<&-
@@ -38,4 +47,4 @@ exec 3<&-
 wait "$__pool_child"
 __pool_status=$?
 if [ -n "$__pool_watcher" ]; then kill "$__pool_watcher" 2>/dev/null; fi
-exit "$__pool_status"
+__pool_exit "$__pool_status"

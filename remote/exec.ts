@@ -180,6 +180,8 @@ async function supervised(
   const nonce = crypto.randomUUID().replaceAll("-", "").slice(0, 16);
   let pid: number | null = null;
   let refused = false;
+  /** The supervisor's last word, "@@pool-NONCE exit N": the command's own status. */
+  let exited: number | null = null;
   // The marker: `@@pool-NONCE PID LOGIN-SHELL` (supervise.sh names it; the bash form is bash).
   let loginShell: string | null = null;
   const held: (() => void)[] | null = form === "bash" ? [] : null;
@@ -203,6 +205,10 @@ async function supervised(
           refused = true;
           return;
         }
+        if (said === "exit" && pid !== null) {
+          exited = Number(shell);
+          return;
+        }
         pid = Number(said) || null;
         loginShell = form === "bash" ? "bash" : shell ?? "";
         release();
@@ -223,19 +229,31 @@ async function supervised(
   });
   if (refused) return null;
   release();
-  return { result: settle(result, pid !== null), loginShell };
+  return { result: settle(result, pid !== null, exited === result.code), loginShell };
 }
 
-/** What a supervised run's exit means, once it is known whether the command started. */
-function settle(result: HostResult, started: boolean): HostResult {
+/**
+ * What a supervised run's exit means, once it is known whether the command
+ * started, and whether the supervisor said its status (`saidSo`): then the
+ * code is the command's, a 255 too (a nested ssh that lost its own host).
+ */
+function settle(result: HostResult, started: boolean, saidSo: boolean): HostResult {
   if (!started || result.outcome !== "failed" && result.outcome !== "unreachable") {
     return result;
   }
-  // The command ran. 255 now means the connection broke under it, or the command's own 255.
+  if (saidSo) {
+    const outcome = isSignalCode(result.code) ? "signalled" : "failed";
+    return { ...result, outcome, reason: undefined };
+  }
+  // No last word, and ssh's 255: the connection broke under the command (ssh may say how;
+  // a shared connection's client often says nothing), or the supervisor itself was killed.
   if (result.code === EXIT.unreachable) {
     const why = connectionLost(result.stderr);
-    if (why) return { ...result, outcome: "unreachable", reason: `connection lost (${why})` };
-    return { ...result, outcome: "failed", reason: undefined };
+    return {
+      ...result,
+      outcome: "unreachable",
+      reason: `connection lost${why ? ` (${why})` : ""}`,
+    };
   }
   // The supervisor exits 128+n when signal n killed the command.
   if (isSignalCode(result.code)) return { ...result, outcome: "signalled" };

@@ -377,10 +377,8 @@ class MarkerFilter {
   }
 
   push(chunk: Uint8Array): void {
-    if (this.#seen) return this.pass(chunk);
-    const buffer = new Uint8Array(this.#pending.length + chunk.length);
-    buffer.set(this.#pending);
-    buffer.set(chunk, this.#pending.length);
+    if (this.#seen) return this.#after(chunk);
+    const buffer = concatBytes([this.#pending, chunk]);
     let start = 0;
     for (let i = 0; i < buffer.length; i++) {
       if (buffer[i] !== 0x0a) continue;
@@ -391,8 +389,8 @@ class MarkerFilter {
         this.#seen = true;
         if (at > 0) this.pass(line.slice(0, at));
         this.marker.onMarker(new TextDecoder().decode(line.subarray(at)).trimEnd());
-        if (start < buffer.length) this.pass(buffer.slice(start));
         this.#pending = new Uint8Array(0);
+        if (start < buffer.length) this.#after(buffer.slice(start));
         return;
       }
       this.pass(line.slice());
@@ -400,10 +398,47 @@ class MarkerFilter {
     this.#pending = buffer.slice(start);
   }
 
+  /**
+   * After the first marker, chunks pass through as they come, but for a later
+   * marker line (the supervisor's last word), taken out wherever it starts.
+   * Bytes that may begin one are held until the next chunk says.
+   */
+  #after(chunk: Uint8Array): void {
+    let buffer = this.#pending.length > 0 ? concatBytes([this.#pending, chunk]) : chunk;
+    this.#pending = new Uint8Array(0);
+    for (;;) {
+      const at = indexOf(buffer, this.#prefix);
+      if (at === -1) break;
+      const newline = buffer.indexOf(0x0a, at);
+      if (newline === -1) {
+        if (at > 0) this.pass(buffer.slice(0, at));
+        this.#pending = buffer.slice(at);
+        return;
+      }
+      if (at > 0) this.pass(buffer.slice(0, at));
+      this.marker.onMarker(new TextDecoder().decode(buffer.subarray(at, newline)).trimEnd());
+      buffer = buffer.subarray(newline + 1);
+    }
+    const held = partialAtEnd(buffer, this.#prefix);
+    if (held === 0) return buffer.length > 0 ? this.pass(buffer) : undefined;
+    if (buffer.length > held) this.pass(buffer.slice(0, buffer.length - held));
+    this.#pending = buffer.slice(buffer.length - held);
+  }
+
   end(): void {
     if (this.#pending.length > 0) this.pass(this.#pending);
     this.#pending = new Uint8Array(0);
   }
+}
+
+/** How many bytes at the end of `bytes` are the start of `prefix` (it may go on in the next chunk). */
+function partialAtEnd(bytes: Uint8Array, prefix: Uint8Array): number {
+  for (let n = Math.min(prefix.length - 1, bytes.length); n > 0; n--) {
+    let match = true;
+    for (let i = 0; i < n && match; i++) match = bytes[bytes.length - n + i] === prefix[i];
+    if (match) return n;
+  }
+  return 0;
 }
 
 /** Where `part` first occurs in `bytes`, or -1. */

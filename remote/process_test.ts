@@ -83,9 +83,24 @@ Deno.test("runProcess() takes its marker out wherever a login shell's words put 
     ],
     { timeoutMs: 10_000, marker: { prefix: "@@pool-N ", onMarker: (line) => markers.push(line) } },
   );
-  assertEquals(markers, ["@@pool-N 42 bash"]);
-  // Only the first marker is pool's: after it, the stream is the command's, byte for byte.
-  assertEquals(r.stderr, "noiseerr\n@@pool-N 1\n");
+  // The supervisor's last word is pool's too, taken out; the rest is the command's, byte for byte.
+  assertEquals(markers, ["@@pool-N 42 bash", "@@pool-N 1"]);
+  assertEquals(r.stderr, "noiseerr\n");
+});
+
+Deno.test("runProcess() finds a later marker cut across two reads, and passes what only began like one", async () => {
+  const markers: string[] = [];
+  const r = await runProcess(
+    [
+      "sh",
+      "-c",
+      "echo '@@pool-N 42 bash' >&2; printf 'x@@po' >&2; sleep 0.2; printf 'ol-N exit 3\\nmid' >&2;" +
+      " printf ' @@po' >&2; sleep 0.2; printf 'tato\\n' >&2",
+    ],
+    { timeoutMs: 10_000, marker: { prefix: "@@pool-N ", onMarker: (line) => markers.push(line) } },
+  );
+  assertEquals(markers, ["@@pool-N 42 bash", "@@pool-N exit 3"]);
+  assertEquals(r.stderr, "xmid @@potato\n");
 });
 
 Deno.test("runProcess() keeps its deadline when the sink stops taking output", async () => {

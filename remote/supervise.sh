@@ -45,7 +45,8 @@ fi
 __pool_child=$!
 # From here on the supervisor's own words (a shell saying "Segmentation fault"
 # about its child) would be mistaken for the command's: only the command speaks.
-exec 2>/dev/null
+# The real stderr waits on 5 for the last word, the command's exit status.
+exec 5>&2 2>/dev/null
 __pool_target=$__pool_child
 if [ -n "$__pool_grouped" ]; then __pool_target=-$__pool_child; fi
 # _supervise_end.sh follows: the stop, the watcher and the exit.

@@ -41,7 +41,8 @@ exec 3<&0 4>&1 5>&2 >/dev/null 2>/dev/null
 ) &
 __pool_child=$!
 set +m
-exec 4>&- 5>&-
+# 5, the real stderr, stays for the last word: the command's exit status.
+exec 4>&-
 
 __pool_target=-$__pool_child
 # _supervise_end.sh follows: the stop, the watcher and the exit.

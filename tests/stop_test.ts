@@ -9,6 +9,16 @@ import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { childEnv, fleetTest, pool, spawnPool, writeRoster } from "./helpers.ts";
 import { assertGone, processesWith, running } from "./procs.ts";
 
+/** The nearest ancestor of `pid` whose command line matches `pattern`. */
+async function ancestor(pid: number, pattern: RegExp): Promise<number> {
+  for (let at = pid; at > 1;) {
+    at = Number((await Deno.readTextFile(`/proc/${at}/stat`)).split(") ")[1].split(" ")[1]);
+    const cmdline = (await Deno.readTextFile(`/proc/${at}/cmdline`)).replaceAll("\0", " ");
+    if (pattern.test(cmdline)) return at;
+  }
+  throw new Error(`no ancestor of ${pid} matches ${pattern}`);
+}
+
 /** A command that sleeps, and one that forks children that sleep; `n` makes each run's marker unique. */
 const SLEEPS = (n: number) => `sleep ${n}`;
 const FORKS = (n: number) => `sh -c 'sleep ${n} & sleep ${n} & wait'; echo never`;
@@ -262,6 +272,25 @@ fleetTest(
       "failed",
       "the command's own 255",
     );
+    // A nested ssh that lost its own host, in ssh's own words: still the command's 255.
+    const nested = await pool(fleet, [
+      "on",
+      "h1,h2",
+      "--json",
+      "echo 'Connection to far closed by remote host.' >&2; exit 255",
+    ]);
+    for (const line of nested.stdout.trim().split("\n")) {
+      assertEquals([JSON.parse(line).status, JSON.parse(line).exit], ["failed", 255], line);
+    }
+    // The connection itself broken under a running command (its sshd session killed):
+    // unreachable, connection lost.
+    const cut = spawnPool(fleet, ["on", "h1", "--json", "sleep 31477"]);
+    await running("sleep 31477");
+    const [sleeper] = await processesWith("sleep 31477", true);
+    Deno.kill(await ancestor(Number(sleeper.split(" ")[0]), /^sshd: \S+@notty/), "SIGKILL");
+    const lost = JSON.parse(new TextDecoder().decode((await cut.output()).stdout));
+    assertEquals([lost.exit, lost.status], [255, "unreachable"]);
+    assertMatch(lost.reason, /^connection lost/);
     const down = await pool(fleet, ["on", "refused", "true"]);
     assertEquals(down.code, 255);
     const downJson = JSON.parse(
