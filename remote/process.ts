@@ -473,17 +473,22 @@ function pump(
   gate?: () => Promise<void> | undefined,
 ): Pump {
   const reader = stream.getReader();
-  let markExited: () => void = () => {};
-  const exited = new Promise<typeof EXITED>((resolve) => markExited = () => resolve(EXITED));
+  // A fresh promise for each wait, woken by the child's exit: racing every read against one
+  // long-lived promise would leave a reaction on it per read, each holding its chunk, so a
+  // command's whole output stayed in memory until it exited (1.6 GB for 1.5 GB of output).
+  let wake: (() => void) | null = null;
+  const exited = () => new Promise<typeof EXITED>((resolve) => wake = () => resolve(EXITED));
   let hasExited = false;
   const done = (async () => {
     try {
       for (;;) {
         // Held back while the gate says so, but never past the child's exit.
         const wait = hasExited ? undefined : gate?.();
-        if (wait) await Promise.race([wait, exited]);
+        if (wait) await Promise.race([wait, exited()]);
+        wake = null;
         const next = reader.read();
-        const first = hasExited ? EXITED : await Promise.race([next, exited]);
+        const first = hasExited ? EXITED : await Promise.race([next, exited()]);
+        wake = null;
         // After the exit, a read must come quickly or not at all.
         const result = first === EXITED ? await quietOr(next) : first;
         if (result === null) {
@@ -502,7 +507,7 @@ function pump(
   return {
     drain: () => {
       hasExited = true;
-      markExited();
+      wake?.();
       return done;
     },
   };

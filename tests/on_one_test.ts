@@ -114,3 +114,30 @@ fleetTest("pool on <host>", 2, async (t, fleet) => {
     assertEquals([r.code, r.stderr], [1, "pool: not in roster: nope\n"]);
   });
 });
+
+fleetTest("output passes through pool without piling up in it", 2, async (t, fleet) => {
+  await writeRoster(fleet, [{ name: "h1" }, { name: "h2" }]);
+  // Peak memory of a run, from GNU time; the output goes to /dev/null.
+  const peakKiB = async (args: string) => {
+    const out = await new Deno.Command("sh", {
+      args: ["-c", `/usr/bin/time -f '%M' ${POOL_SH} ${args} >/dev/null`],
+      env: childEnv(fleet.env),
+      clearEnv: true,
+      stderr: "piped",
+    }).output();
+    assertEquals(out.code, 0);
+    return Number(new TextDecoder().decode(out.stderr).trim().split("\n").at(-1));
+  };
+  // Hundreds of MB through pool: it must not keep what it has already written (it did, to the end).
+  for (
+    const [label, args] of [
+      ["one host", `on h1 'head -c 600M /dev/zero'`],
+      ["many hosts, line by line", `on h1,h2 'yes | head -c 200M'`],
+    ]
+  ) {
+    await t.step(label, async () => {
+      const kib = await peakKiB(args);
+      assert(kib < 300 * 1024, `${label}: peak ${Math.round(kib / 1024)} MB for hundreds of MB of output`);
+    });
+  }
+});
