@@ -137,7 +137,10 @@ fleetTest("output passes through pool without piling up in it", 2, async (t, fle
   ) {
     await t.step(label, async () => {
       const kib = await peakKiB(args);
-      assert(kib < 300 * 1024, `${label}: peak ${Math.round(kib / 1024)} MB for hundreds of MB of output`);
+      assert(
+        kib < 300 * 1024,
+        `${label}: peak ${Math.round(kib / 1024)} MB for hundreds of MB of output`,
+      );
     });
   }
 });
