@@ -68,16 +68,7 @@ function wordProblem(word: string, what: string): string | undefined {
   }
   if (CONTROL.test(word)) return `${what} contains a control character: ${JSON.stringify(word)}`;
   if (WHITESPACE.test(word)) return `${what} contains whitespace: ${JSON.stringify(word)}`;
-  // Zero-width and bidi characters: `h1\u200b` reads as h1 and resolves elsewhere.
-  const invisible = INVISIBLE.exec(word);
-  if (invisible) {
-    const code = invisible[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0");
-    return `${what} contains an invisible character (U+${code}): ${JSON.stringify(word)}`;
-  }
 }
-
-/** Unicode format characters: zero-width spaces and joiners, bidi overrides, BOM. */
-const INVISIBLE = /\p{Cf}/u;
 
 function tokenProblem(word: string, what: string): string | undefined {
   const problem = wordProblem(word, what);
@@ -123,14 +114,8 @@ export function targetProblem(target: string): string | undefined {
     return `target is not a valid ssh:// address: ${JSON.stringify(target)}`;
   }
   const { user } = parts;
-  // ssh takes brackets only in an ssh:// address: `root@[::1]` resolves the name "[::1]".
-  if (!target.startsWith("ssh://") && /^\[.*\]$/.test(parts.host)) {
-    const bare = parts.host.slice(1, -1);
-    return `target ${JSON.stringify(target)}: ssh reads brackets only in ssh://${
-      user ? user + "@" : ""
-    }[${bare}]; write that, or ${user ? user + "@" : ""}${bare}`;
-  }
-  const host = parts.host;
+  // An IPv6 address keeps its brackets in `user@[::1]`; they are not metacharacters there.
+  const host = parts.host.replace(/^\[(.*)\]$/, "$1");
   if (user !== undefined) {
     const bad = wordProblem(user, "target's user") ?? metaProblem(user, "target's user");
     if (bad) return bad;
@@ -154,9 +139,31 @@ export function checkName(name: string): void {
   if (problem) throw new UsageError(problem);
 }
 
+/** `add` and `import` also refuse a target that is safe to read but cannot work as meant. */
 export function checkTarget(target: string): void {
-  const problem = targetProblem(target);
+  const problem = targetProblem(target) ?? misleadingTarget(target);
   if (problem) throw new UsageError(problem);
+}
+
+/**
+ * Why a target, harmless to read (older rosters hold such and still load), would not do
+ * what it says: ssh takes brackets only in an ssh:// address (`root@[::1]` resolves the
+ * name "[::1]"), and a zero-width or bidi character makes `h1\u200b` read as h1 and
+ * resolve elsewhere, or reorders what list shows.
+ */
+function misleadingTarget(target: string): string | undefined {
+  const invisible = /\p{Cf}/u.exec(target);
+  if (invisible) {
+    const code = invisible[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0");
+    return `target contains an invisible character (U+${code}): ${JSON.stringify(target)}`;
+  }
+  const { user, host } = splitTarget(target);
+  if (!target.startsWith("ssh://") && /^\[.*\]$/.test(host)) {
+    const bare = host.slice(1, -1);
+    const at = user === undefined ? "" : `${user}@`;
+    return `target ${JSON.stringify(target)}: ssh reads brackets only in ssh://${at}[${bare}]; ` +
+      `write that, or ${at}${bare}`;
+  }
 }
 
 export function checkTag(tag: string): void {

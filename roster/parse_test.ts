@@ -91,3 +91,12 @@ Deno.test("parseRoster() rejects hand-edited values add would refuse, naming the
     assertEquals(err.line, line, text);
   }
 });
+
+Deno.test("parseRoster() still reads targets add now refuses as misleading: no roster is locked out", () => {
+  // Written by an older pool: ssh cannot use the first, the second reads as h1. add refuses
+  // both now; a roster holding them must still load, so that rm can take them out.
+  const text = JSON.stringify({
+    hosts: [{ name: "v6", ssh: "root@[::1]" }, { name: "zw", ssh: "h1\u200b" }],
+  });
+  assertEquals(parseRoster(text).hosts.map((h) => h.name), ["v6", "zw"]);
+});
