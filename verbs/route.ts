@@ -83,13 +83,17 @@ export async function route(words: string[], opts: RouteOptions, deps: Deps): Pr
       signal: deps.signal,
       out: deps.out,
       onSpawn: lease
-        ? (pid) => void (carried = carried.then(() => addCarrier(deps.ledger, lease, pid)))
+        ? (pid) =>
+          void (carried = carried.then(() => addCarrier(deps.ledger, lease, pid)).catch((e) =>
+            // Bookkeeping: the command runs on; only a pool killed outright would free the lease early.
+            deps.out.warn(`the lease does not name its ssh: ${(e as Error).message}`)
+          ))
         : undefined,
     });
     printForegroundFailure(deps.out, reservation.host, result, timeoutMs);
     return result.code;
   } finally {
-    await carried.catch(() => {});
+    await carried;
     await giveBack(deps, reservation.lease);
   }
 }

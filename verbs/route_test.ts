@@ -1,0 +1,37 @@
+/** pool route without sshd: what it writes down about its work, and what it says when it cannot. */
+
+import { assertEquals, assertMatch } from "../tests/assert.ts";
+import { testDeps } from "../deps/testing.ts";
+import { route } from "./route.ts";
+
+const PROBE = [
+  "@@ uname",
+  "Linux",
+  "@@ loadavg",
+  "0.1 0.1 0.1 1/80 100",
+  "@@ cpus_allowed",
+  "0-3",
+  "@@ meminfo",
+  `MemTotal: ${32 * 1024 * 1024} kB`,
+  `MemAvailable: ${16 * 1024 * 1024} kB`,
+  "@@ end",
+  "",
+].join("\n");
+
+Deno.test("route: a ledger that cannot name the command's ssh is a warning; the command's code stands", async () => {
+  const deps = await testDeps({ hosts: [{ name: "h1", ssh: "h1", os: "linux" }] });
+  deps.runner.stub("h1", /^sh '-s' '--'/, { stdout: PROBE });
+  deps.runner.stub("h1", "sleep 1; exit 3", (call) => {
+    // The ssh carrying the command has started: this process stands in for it.
+    call.options.onSpawn?.(Deno.pid);
+    return { code: 3 };
+  });
+  // The reservation is written; every write after it finds the disk full.
+  const update = deps.ledger.update.bind(deps.ledger);
+  let writes = 0;
+  deps.ledger.update = (change) =>
+    writes++ === 0 ? update(change) : Promise.reject(new Error("No space left on device"));
+  assertEquals(await route(["sleep 1; exit 3"], { mem: 1024 ** 3 }, deps), 3);
+  assertMatch(deps.out.stderrText(), /pool: warning: the lease does not name its ssh: No space/);
+  deps.runner.verify();
+});
