@@ -96,9 +96,17 @@ _pool() {
   # replies for the piece of the last word it is completing (its own COMP_WORDS word).
   local words=("\${COMP_WORDS[@]}") cword=$COMP_CWORD
   if [ -n "\${COMP_LINE+set}" ]; then
-    local line=\${COMP_LINE:0:COMP_POINT}
-    read -ra words <<<"$line"
-    if [[ -z $line || $line == *[[:space:]] ]]; then words+=(""); fi
+    # Glue back the pieces no whitespace separates in the line (bash's own words keep quotes
+    # and backslashes: my\ file stays one).
+    local line=\${COMP_LINE:0:COMP_POINT} at=0 k piece rest trimmed
+    words=()
+    for ((k = 0; k <= COMP_CWORD; k++)); do
+      piece=\${COMP_WORDS[k]}
+      rest=\${line:at}
+      trimmed=\${rest#"\${rest%%[![:space:]]*}"}
+      if [[ $k -eq 0 || \${#trimmed} -ne \${#rest} ]]; then words+=("$piece"); else words[-1]+=$piece; fi
+      at=$((at + \${#rest} - \${#trimmed} + \${#piece}))
+    done
     cword=$((\${#words[@]} - 1))
   fi
   local cur=\${words[cword]} prev=""
@@ -148,8 +156,13 @@ ${valueCases}
   if [ "$hosts" = 1 ] && [ "$n" -eq 0 ]; then
     __pool_hosts
   elif [ "$files" = 1 ]; then
+    # A file name as typed may be quoted or escaped (my\\ fi, "my fi): compgen wants it bare,
+    # and with -o filenames bash quotes the whole name it puts back.
+    local bare=$cur
+    case "$bare" in '"'*) bare=\${bare#'"'} ;; "'"*) bare=\${bare#"'"} ;; *) bare=\${bare//\\\\/} ;; esac
     compopt -o filenames 2>/dev/null
-    mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+    mapfile -t COMPREPLY < <(compgen -f -- "$bare")
+    return 0
   fi
   __pool_fit "$cur"
   return 0
@@ -158,6 +171,12 @@ ${valueCases}
 # its own last word, which may be shorter (it starts after an @ or :) or longer (a lone =).
 __pool_fit() {
   local own=\${COMP_WORDS[COMP_CWORD]} i
+  # readline keeps a $ or @ just before that word in what it replaces (rl_special_prefixes).
+  local line=\${COMP_LINE-}
+  line=\${line:0:\${COMP_POINT:-0}}
+  if [[ \${#line} -gt \${#own} && $own != [@\$]* ]]; then
+    case "\${line:\${#line}-\${#own}-1:1}" in [@\$]) own=\${line:\${#line}-\${#own}-1:1}$own ;; esac
+  fi
   local extra=$((\${#1} - \${#own}))
   for i in "\${!COMPREPLY[@]}"; do
     if [ "$extra" -gt 0 ]; then

@@ -6,7 +6,7 @@
 
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
-import { fleetTest, pool, runWithPool, writeRoster } from "./helpers.ts";
+import { childEnv, fleetTest, pool, poolOnPath, runWithPool, writeRoster } from "./helpers.ts";
 import type { Fleet } from "./hosts/harness.ts";
 
 const sh = (fleet: Fleet, shell: string, args: string[], extraEnv: Record<string, string> = {}) =>
@@ -163,14 +163,20 @@ Include ${fleet.sshConfig}
   // What Tab offers, asked of each shell the same way: the words typed so far, the last one being
   // completed. Every shell must answer the same (README "Completions").
   await Deno.writeTextFile(join(fleet.dir, "script-one.sh"), "uptime\n");
+  await Deno.writeTextFile(join(fleet.dir, "my file.txt"), "");
   const askers: Record<string, (words: string[]) => Promise<string[]>> = {
     // As bash itself asks: the line, and its words cut at COMP_WORDBREAKS too (`@g` is `@`, `g`).
     // Its replies complete that last piece; the typed word before it is put back to compare.
     bash: async (words) => {
       const line = words.join(" ");
       const pieces = words.flatMap((w) => w.match(/[^"'@><=;|&(:]+|["'@><=;|&(:]+/g) ?? [""]);
-      const own = pieces.at(-1)!;
-      const before = words.at(-1)!.slice(0, words.at(-1)!.length - own.length);
+      // readline replaces that piece, and an @ or $ just before it (rl_special_prefixes).
+      const last = words.at(-1)!;
+      const piece = pieces.at(-1)!;
+      const special = !/^[@$]/.test(piece) &&
+        /[@$]$/.test(last.slice(0, -piece.length || undefined));
+      const replaced = (special ? last.slice(-piece.length - 1, -piece.length) : "") + piece;
+      const before = last.slice(0, last.length - replaced.length);
       const script = `source <(pool completions bash); COMP_LINE='${line}'; ` +
         `COMP_POINT=${line.length}; COMP_WORDS=(${pieces.map((w) => `'${w}'`).join(" ")}); ` +
         `COMP_CWORD=${pieces.length - 1}; _pool; printf '%s\\n' "\${COMPREPLY[@]}"`;
@@ -201,6 +207,55 @@ Include ${fleet.sshConfig}
       return r.stdout.split("\n").map((l) => l.split("\t")[0]).filter(Boolean).sort();
     },
   };
+  await t.step("Tab in a real interactive bash puts back what was meant", async () => {
+    // A pseudo-terminal (script) and readline itself: what bash splits at COMP_WORDBREAKS and
+    // what readline replaces are bash's, not a model of them. pool is a function that shows the
+    // words it got, but for `pool hosts`, which the completion asks.
+    const typed = [
+      "pool on @g",
+      "pool on h1,@g",
+      "pool on -x @g",
+      "pool on --exclude=w",
+      "pool on h1 cat my\\ fi",
+      'pool on h1 cat "my fi',
+    ];
+    const shell = new Deno.Command("script", {
+      args: ["-qfec", "bash --norc --noprofile -i", "/dev/null"],
+      env: childEnv({ ...fleet.env, PATH: `${await poolOnPath(fleet)}:/usr/bin:/bin`, PS1: "$ " }),
+      clearEnv: true,
+      cwd: fleet.dir,
+      stdin: "piped",
+      stdout: "piped",
+    }).spawn();
+    const keys = shell.stdin.getWriter();
+    const type = async (text: string, settle = 1000) => {
+      await keys.write(new TextEncoder().encode(text));
+      await new Promise((r) => setTimeout(r, settle));
+    };
+    await type("source <(command pool completions bash)\n");
+    await type(
+      `pool() { if [ "$1" = hosts ]; then command pool "$@"; else echo "ARGS:$*"; fi; }\n`,
+    );
+    for (const line of typed) await type(`${line}\t`, 1500).then(() => type("\n", 300));
+    // An unclosed quote left by a failed completion keeps bash reading: the bound ends it.
+    const bound = setTimeout(() => shell.kill("SIGKILL"), 30_000);
+    await type("\x03exit\n", 300);
+    await keys.close();
+    // The terminal's own escapes (bracketed paste) out, then the lines the function printed.
+    const said = new TextDecoder().decode((await shell.output()).stdout)
+      // deno-lint-ignore no-control-regex -- the terminal's escapes are what this removes
+      .replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").split(/[\r\n]+/).filter((l) => l.startsWith("ARGS:"));
+    clearTimeout(bound);
+    assertEquals(said, [
+      "ARGS:on @gpu",
+      "ARGS:on h1,@gpu",
+      "ARGS:on -x @gpu",
+      "ARGS:on --exclude=web",
+      "ARGS:on h1 cat my file.txt",
+      "ARGS:on h1 cat my file.txt",
+    ]);
+  });
+
   const FILES = { bash: ["script-one.sh"], zsh: ["<files>"], fish: ["script-one.sh"] };
   for (const [shell, ask] of Object.entries(askers)) {
     await t.step(
@@ -214,6 +269,10 @@ Include ${fleet.sshConfig}
         assertEquals(await ask(["pool", "on", "h1,@"]), ["h1,@gpu"]);
         assertEquals(await ask(["pool", "on", "-x", "@g"]), ["@gpu"]);
         assertEquals(await ask(["pool", "on", "--exclude=w"]), ["--exclude=web"]);
+        if (shell === "bash") {
+          // A file name with an escaped space is one word, as bash keeps it.
+          assertEquals(await ask(["pool", "on", "h1", "cat", "my\\ fi"]), ["my file.txt"]);
+        }
         assertEquals(await ask(["pool", "on", "h1,w"]), ["h1,web"]);
         assertEquals(await ask(["pool", "on", "all,!w"]), ["all,!web"]);
         assertEquals(await ask(["pool", "on", "h1,"]), [
