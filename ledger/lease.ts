@@ -29,7 +29,7 @@ export interface Lease {
   pid: number;
   /** That process's start time, so a recycled pid never keeps a lease alive. */
   pid_start: string | null;
-  /** Where `pid` means something (processSpace); absent on older leases: here. */
+  /** Where `pid` means something: "MACHINE BOOT PIDNS" (processSpace); absent on older leases: here. */
   pid_space?: string;
   /**
    * route: the local ssh carrying the command, and its start time. A pool
@@ -85,9 +85,12 @@ export function holderState(lease: Lease, live: Liveness): Holder {
     if (lease.remote_start === undefined) return "unknown"; // the pid lives, but is it ours?
     return sameStart(start, lease.remote_start) ? "alive" : "gone";
   }
-  // A holder in another process space cannot be looked up here: its TTL alone ends it.
+  // A holder in another process space cannot be looked up here: its TTL alone ends it. One
+  // from this machine before its last boot is gone with that boot.
   if (lease.pid_space !== undefined && live.space !== undefined && lease.pid_space !== live.space) {
-    return "unknown";
+    const [machine, boot] = lease.pid_space.split(" ");
+    const [ourMachine, ourBoot] = live.space.split(" ");
+    return machine === ourMachine && boot !== ourBoot && boot !== "-" ? "gone" : "unknown";
   }
   if (lease.ssh_pid !== undefined && lease.ssh_start !== undefined) {
     if (live.localAlive(lease.ssh_pid, lease.ssh_start)) return "alive";

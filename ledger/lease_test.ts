@@ -103,9 +103,13 @@ Deno.test("deadReason() keeps a route lease while the ssh carrying its command r
 
 Deno.test("deadReason() cannot look up a holder in another process space: only its TTL ends it", () => {
   // A pool in a container sharing ~/.pool: its pid 100 is nobody, or someone else, here.
-  const there = { ...base, pid_space: "boot-a pid:[1]" };
-  const here = { now: 2000, localAlive: () => false, space: "boot-a pid:[2]" };
+  const there = { ...base, pid_space: "m1 boot-a pid:[1]" };
+  const here = { now: 2000, localAlive: () => false, space: "m1 boot-a pid:[2]" };
   assertEquals(deadReason(there, here), null);
   assertEquals(deadReason(there, { ...here, now: 12_000 }), "expired");
-  assertEquals(deadReason(there, { ...here, space: "boot-a pid:[1]" }), "pool process gone");
+  assertEquals(deadReason(there, { ...here, space: "m1 boot-a pid:[1]" }), "pool process gone");
+  // Another machine sharing ~/.pool: unknown too.
+  assertEquals(deadReason(there, { ...here, space: "m2 boot-b pid:[1]" }), null);
+  // This machine, since rebooted: every process of the old boot is gone.
+  assertEquals(deadReason(there, { ...here, space: "m1 boot-b pid:[1]" }), "pool process gone");
 });

@@ -29,18 +29,27 @@ export function processAlive(pid: number, start: string | null): boolean {
 let space: string | undefined;
 
 /**
- * Where this process's pids mean something: on Linux the boot and the pid
- * namespace, elsewhere the machine. A lease written in another (a container
- * sharing ~/.pool, a pool on another machine with the same home over NFS)
- * names a pid that this /proc knows nothing of, or knows as someone else.
+ * Where this process's pids mean something: "MACHINE BOOT PIDNS" — the
+ * machine (/etc/machine-id, else the host name), its boot (Linux's boot_id)
+ * and the pid namespace. A lease written elsewhere (a container sharing
+ * ~/.pool, a pool on another machine with the same home over NFS) names a pid
+ * this /proc knows nothing of, or knows as someone else; one written on this
+ * machine before its last boot names a process that is surely gone.
  */
 export function processSpace(): string {
   if (space !== undefined) return space;
+  const read = (path: string, fallback: string) => {
+    try {
+      return Deno.readTextFileSync(path).trim() || fallback;
+    } catch {
+      return fallback;
+    }
+  };
+  let ns = "-";
   try {
-    const boot = Deno.readTextFileSync("/proc/sys/kernel/random/boot_id").trim();
-    space = `${boot} ${Deno.readLinkSync("/proc/self/ns/pid")}`;
-  } catch {
-    space = Deno.hostname();
-  }
+    ns = Deno.readLinkSync("/proc/self/ns/pid");
+  } catch { /* no /proc: macOS */ }
+  const machine = read("/etc/machine-id", Deno.hostname()).replaceAll(" ", "_");
+  space = `${machine} ${read("/proc/sys/kernel/random/boot_id", "-")} ${ns}`;
   return space;
 }
