@@ -134,8 +134,12 @@ export const sizeOption = (flags: string, description: string) =>
   typed(flags, description, parseSize);
 export const wholeOption = (flags: string, description: string) =>
   typed(flags, description, parseWhole);
+/** A comma list; given again, it adds to what came before (`--skip a --skip b` skips both). */
 export const listOption = (flags: string, description: string) =>
-  new Option(flags, description).argParser(parseList);
+  new Option(flags, description).argParser((text: string, previous?: string[]) => [
+    ...(previous ?? []),
+    ...parseList(text),
+  ]);
 export const choiceOption = <T extends string>(
   flags: string,
   description: string,

@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { UsageError } from "./errors.ts";
 import {
   durationOption,
+  listOption,
   MAX_TIMER_MS,
   NO_LIMIT,
   parseCount,
@@ -78,4 +79,10 @@ Deno.test("parseGrace() reads the duration syntax, and 0 as no grace at all", ()
   for (const bad of ["", "-1", "soon", "0x"]) {
     assertThrows(() => parseGrace(bad, "--grace"), UsageError, "--grace expects a duration");
   }
+});
+
+Deno.test("a list option given twice keeps both: --skip a --skip b skips both", () => {
+  const program = usageStyle(new Command("t").addOption(listOption("--skip <list>", "x")));
+  program.parse(["--skip", "a,b", "--skip", "c"], { from: "user" });
+  assertEquals(program.opts().skip, ["a", "b", "c"]);
 });

@@ -26,5 +26,6 @@ Examples:
     )
     .action((opts: { allow?: string[] }) => {
       const allow = (opts.allow ?? []).map(parseChoice(DESTRUCTIVE, "--allow"));
-      return run(async () => (await import("./server.ts")).serve(allow));
+      // pool's stop (a signal) stops the server and every call in flight at once.
+      return run(async (deps) => (await import("./server.ts")).serve(allow, deps.signal));
     });

@@ -16,6 +16,7 @@ import { z } from "zod/v4";
 import { VERSION } from "../version.ts";
 import { sleep } from "../timers.ts";
 import { PoolError } from "../errors.ts";
+import { abortCode, EXIT, OutputClosed } from "../exit.ts";
 import { parseDuration } from "../flags.ts";
 import { parseSize } from "../dispatch/size.ts";
 import { Output, type Sink } from "../render/out.ts";
@@ -98,12 +99,15 @@ type Extra = {
 /** The verbs running now: a client that closed stdin still gets the answers it asked for. */
 const running = new Set<Promise<Captured>>();
 
+/** Trips when the server stops serving: pool was signalled, or the client stopped reading. */
+let serving = new AbortController().signal;
+
 function runVerb(
   extra: Extra,
   verb: (deps: Deps) => Promise<number>,
-  total?: number,
+  streaming = false,
 ): Promise<Captured> {
-  const run = runVerbNow(extra, verb, total);
+  const run = runVerbNow(extra, verb, streaming);
   running.add(run);
   run.finally(() => running.delete(run)).catch(() => {});
   return run;
@@ -112,21 +116,24 @@ function runVerb(
 async function runVerbNow(
   extra: Extra,
   verb: (deps: Deps) => Promise<number>,
-  total?: number,
+  streaming: boolean,
 ): Promise<Captured> {
+  // This call stops when its client cancels it, or when the whole server stops.
   const stop = new AbortController();
-  const cancel = () => stop.abort();
-  if (extra.signal.aborted) cancel();
+  const cancel = () => stop.abort(serving.aborted ? serving.reason : undefined);
+  if (extra.signal.aborted || serving.aborted) cancel();
   extra.signal.addEventListener("abort", cancel, { once: true });
+  serving.addEventListener("abort", cancel, { once: true });
   let done = 0;
   const token = extra._meta?.progressToken;
   const out = capture(() => {
-    // Streaming verbs print a line per host as it finishes: that is the progress.
-    if (token === undefined) return;
+    // Streaming verbs (run, push) print a line per host as it finishes: that is the progress.
+    // The others print one document, whose lines are no measure of anything.
+    if (token === undefined || !streaming) return;
     done++;
     extra.sendNotification({
       method: "notifications/progress",
-      params: { progressToken: token, progress: done, ...(total === undefined ? {} : { total }) },
+      params: { progressToken: token, progress: done },
     }).catch(() => {});
   });
   let code: number;
@@ -142,14 +149,23 @@ async function runVerbNow(
     };
   } finally {
     extra.signal.removeEventListener("abort", cancel);
+    serving.removeEventListener("abort", cancel);
   }
   return { code, docs: documents(out.text()), stderr: out.errText() };
 }
 
+/**
+ * A call's answer: the verb's JSON, and what pool said on stderr (a warning, why a kill
+ * found nothing to kill) as a second text, as a terminal would have shown it.
+ */
 function result(c: Captured, shape: (docs: unknown[]) => Record<string, unknown>) {
   const structured = { exit: c.code, ...shape(c.docs) };
+  const said = c.stderr.trim();
   return {
-    content: [{ type: "text" as const, text: JSON.stringify(structured) }],
+    content: [
+      { type: "text" as const, text: JSON.stringify(structured) },
+      ...(said ? [{ type: "text" as const, text: said }] : []),
+    ],
     structuredContent: structured,
     isError: c.code !== 0,
   };
@@ -208,7 +224,7 @@ export function buildServer(allow: readonly string[]): McpServer {
           timeout: ms(timeout, "timeout"),
           jobs,
         }, d),
-      undefined,
+      true,
     );
     return result(c, (docs) => ("error" in one(docs) ? one(docs) : hostsOf(docs)));
   });
@@ -307,7 +323,7 @@ export function buildServer(allow: readonly string[]): McpServer {
     inputSchema: { hosts: z.string(), sources: z.array(z.string()).min(1), dest: z.string() },
   }, async ({ hosts, sources, dest }: Args, extra: Extra) =>
     result(
-      await runVerb(extra, (d) => push({ hosts, sources, dest, json: true }, d)),
+      await runVerb(extra, (d) => push({ hosts, sources, dest, json: true }, d), true),
       (docs) => "error" in one(docs) ? one(docs) : hostsOf(docs),
     ));
 
@@ -360,10 +376,20 @@ export function buildServer(allow: readonly string[]): McpServer {
 }
 
 /** Serves until stdin closes. */
-export async function serve(allow: readonly string[]): Promise<number> {
+export async function serve(allow: readonly string[], signal?: AbortSignal): Promise<number> {
   const server = buildServer(allow);
   const transport = new StdioServerTransport();
   const closed = new Promise<void>((resolve) => (transport.onclose = resolve));
+  // A client that stopped reading (its stdout pipe closed): nobody is left to answer, so
+  // the calls in flight stop as for Ctrl-C, and pool ends quietly (141), as any verb does.
+  const gone = new AbortController();
+  process.stdout.on("error", () => gone.abort(new OutputClosed()));
+  serving = signal ? AbortSignal.any([signal, gone.signal]) : gone.signal;
+  serving.addEventListener("abort", async () => {
+    // Each call stops its work (remote commands, leases) first, then the transport closes.
+    while (running.size > 0) await Promise.allSettled([...running]);
+    await transport.close().catch(() => {});
+  }, { once: true });
   await server.connect(transport);
   // The SDK's transport does not notice the end of stdin. When it comes, the client has
   // asked all it will: what it asked is answered (`printf '…' | pool mcp` gets its
@@ -375,5 +401,5 @@ export async function serve(allow: readonly string[]): Promise<number> {
     await transport.close();
   });
   await closed;
-  return 0;
+  return gone.signal.aborted ? EXIT.brokenPipe : serving.aborted ? abortCode(serving) : 0;
 }

@@ -63,6 +63,12 @@ fleetTest("pool mcp serves the fleet to an MCP client", 2, async (t, fleet) => {
         );
         // One notification per host as it finished (the last may race the result, and be dropped).
         assert(progress.length >= 1 && progress.every((p, i) => p === i + 1), String(progress));
+        // A verb that prints one document has no per-host progress: none, not one per line.
+        const quiet: number[] = [];
+        await client.callTool({ name: "fleet", arguments: { fast: true } }, undefined, {
+          onprogress: (p: { progress: number }) => quiet.push(p.progress),
+        });
+        assertEquals(quiet, []);
       },
     );
 
@@ -86,6 +92,17 @@ fleetTest("pool mcp serves the fleet to an MCP client", 2, async (t, fleet) => {
         "not_in_roster",
       );
       assert(r.isError);
+    });
+
+    await t.step("what pool says on stderr comes with the result, as a second text", async () => {
+      const bg = await client.callTool({ name: "bg", arguments: { host: "h1", command: "true" } });
+      const id = (bg.structuredContent as { id: string }).id;
+      await new Promise((r) => setTimeout(r, 1500));
+      // The job had ended: nothing to kill, and the reason is pool's words, not the JSON's.
+      const r = await client.callTool({ name: "kill", arguments: { id } });
+      assert(r.isError);
+      const texts = (r.content as { text: string }[]).map((c) => c.text);
+      assertEquals(texts.at(-1), `pool: job ${id} had already ended: exited 0`);
     });
 
     await t.step("cancelling a run ends the remote work", async () => {
@@ -175,3 +192,75 @@ fleetTest(
     assertEquals(byId.get(3).result.structuredContent.error.kind, "not_in_roster");
   },
 );
+
+const INITIALIZE = {
+  jsonrpc: "2.0",
+  id: 1,
+  method: "initialize",
+  params: {
+    protocolVersion: "2025-06-18",
+    capabilities: {},
+    clientInfo: { name: "t", version: "1" },
+  },
+};
+
+/** A raw server: requests written on its stdin as lines; its pid, stdout and exit to watch. */
+function rawServer(env: Record<string, string>) {
+  const child = new Deno.Command(POOL_ARGV[0], {
+    args: [...POOL_ARGV.slice(1), "mcp"],
+    env: childEnv(env),
+    clearEnv: true,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  const send = (...messages: unknown[]) =>
+    writer.write(new TextEncoder().encode(messages.map((m) => JSON.stringify(m) + "\n").join("")));
+  return { child, send };
+}
+
+fleetTest("pool mcp stops at once on a signal, and when its client stops reading", 2, async (
+  t,
+  fleet,
+) => {
+  await writeRoster(fleet, [{ name: "h1" }, { name: "h2" }]);
+  const call = (id: number, command: string) => ({
+    jsonrpc: "2.0",
+    id,
+    method: "tools/call",
+    params: { name: "run", arguments: { hosts: "h1,h2", command, timeout: "0" } },
+  });
+
+  await t.step("SIGTERM mid-call: the remote work ends and so does pool, 143", async () => {
+    const { child, send } = rawServer(fleet.env);
+    await send(INITIALIZE, { jsonrpc: "2.0", method: "notifications/initialized" });
+    await send(call(2, "sleep 31771"));
+    await running("sleep 31771", 2);
+    const bound = setTimeout(() => child.kill("SIGKILL"), 30_000);
+    const started = performance.now();
+    child.kill("SIGTERM");
+    const out = await child.output();
+    clearTimeout(bound);
+    assertEquals(out.code, 143);
+    // Not a speed test: the grace before a hard stop is 10 s, and this must not need it.
+    assert(performance.now() - started < 8_000, "it waited for the hard stop");
+    await assertGone("sleep 31771", "after SIGTERM to pool mcp");
+  });
+
+  await t.step("a client that closed its end: work stopped, exit 141, no stack trace", async () => {
+    const { child, send } = rawServer(fleet.env);
+    await send(INITIALIZE, { jsonrpc: "2.0", method: "notifications/initialized" });
+    await child.stdout.cancel();
+    await send(call(2, "sleep 31772; echo never"));
+    const bound = setTimeout(() => child.kill("SIGKILL"), 30_000);
+    const status = await child.status;
+    clearTimeout(bound);
+    const stderr = new TextDecoder().decode(
+      (await child.stderr.getReader().read()).value ?? new Uint8Array(),
+    );
+    assertEquals(status.code, 141, stderr);
+    assert(!stderr.includes("EPIPE"), stderr);
+    await assertGone("sleep 31772", "after the client went away");
+  });
+});
