@@ -12,6 +12,7 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import process from "node:process";
+import { Writable } from "node:stream";
 import { z } from "zod/v4";
 import { VERSION } from "../version.ts";
 import { sleep } from "../timers.ts";
@@ -376,14 +377,31 @@ export function buildServer(allow: readonly string[]): McpServer {
 }
 
 /** Serves until stdin closes. */
+/**
+ * Our stdout for the SDK's transport, written asynchronously: node's process.stdout
+ * writes a pipe synchronously, so a client that stops reading would freeze the whole
+ * server (deadlines, signals, other calls) inside one write. Past the stream's high
+ * water mark the SDK waits for "drain", and only that answer waits.
+ */
+function asyncStdout(): Writable {
+  return new Writable({
+    write(chunk: Uint8Array, _encoding, done) {
+      (async () => {
+        for (let at = 0; at < chunk.length;) at += await Deno.stdout.write(chunk.subarray(at));
+      })().then(() => done(), (e) => done(e as Error));
+    },
+  });
+}
+
 export async function serve(allow: readonly string[], signal?: AbortSignal): Promise<number> {
   const server = buildServer(allow);
-  const transport = new StdioServerTransport();
+  const stdout = asyncStdout();
+  const transport = new StdioServerTransport(process.stdin, stdout);
   const closed = new Promise<void>((resolve) => (transport.onclose = resolve));
   // A client that stopped reading (its stdout pipe closed): nobody is left to answer, so
   // the calls in flight stop as for Ctrl-C, and pool ends quietly (141), as any verb does.
   const gone = new AbortController();
-  process.stdout.on("error", () => gone.abort(new OutputClosed()));
+  stdout.on("error", () => gone.abort(new OutputClosed()));
   serving = signal ? AbortSignal.any([signal, gone.signal]) : gone.signal;
   serving.addEventListener("abort", async () => {
     // Each call stops its work (remote commands, leases) first, then the transport closes.

@@ -248,6 +248,34 @@ fleetTest("pool mcp stops at once on a signal, and when its client stops reading
     await assertGone("sleep 31771", "after SIGTERM to pool mcp");
   });
 
+  await t.step(
+    "a client that stops reading freezes nothing: deadlines and SIGTERM still work",
+    async () => {
+      const { child, send } = rawServer(fleet.env);
+      await send(INITIALIZE, { jsonrpc: "2.0", method: "notifications/initialized" });
+      // Its stdout is never read: a 3 MB answer fills the pipe, and the server must not wait in it.
+      await send({
+        ...call(2, "sleep 31773"),
+        params: { name: "run", arguments: { hosts: "h1", command: "sleep 31773", timeout: "3s" } },
+      });
+      await send({
+        ...call(3, ""),
+        params: { name: "run", arguments: { hosts: "h2", command: "head -c 3000000 /dev/zero" } },
+      });
+      await running("sleep 31773");
+      await assertGone("sleep 31773", "past its 3 s deadline, with the client not reading");
+      const bound = setTimeout(() => child.kill("SIGKILL"), 30_000);
+      const started = performance.now();
+      child.kill("SIGTERM");
+      const status = await child.status;
+      clearTimeout(bound);
+      assertEquals(status.code, 143);
+      assert(performance.now() - started < 8_000, "it waited for the hard stop");
+      await child.stdout.cancel();
+      await child.stderr.cancel();
+    },
+  );
+
   await t.step("a client that closed its end: work stopped, exit 141, no stack trace", async () => {
     const { child, send } = rawServer(fleet.env);
     await send(INITIALIZE, { jsonrpc: "2.0", method: "notifications/initialized" });
