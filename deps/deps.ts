@@ -51,7 +51,17 @@ export interface JobStore {
 export interface Stdin {
   /** "none" is /dev/null or closed: nothing a user could expect to be sent. */
   kind(): "terminal" | "file" | "pipe" | "none";
-  readAll(): Promise<Uint8Array>;
+  /**
+   * All of it, or null when `signal` stopped the reading. Throws a PoolError past
+   * `maxBytes`, or when it has not ended within `timeoutMs` (exit 124).
+   */
+  readAll(limits: StdinLimits): Promise<Uint8Array | null>;
+}
+
+export interface StdinLimits {
+  maxBytes: number;
+  timeoutMs: number;
+  signal: AbortSignal;
 }
 
 export interface Deps {

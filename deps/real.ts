@@ -1,14 +1,26 @@
 /** The real dependencies, as cli.ts wires them: files under the state directory, OpenSSH, the clock. */
 
 import { join } from "../paths.ts";
-import { UsageError } from "../errors.ts";
+import { EXIT, PoolError, UsageError } from "../errors.ts";
+import { concatBytes } from "../bytes.ts";
+import { after } from "../timers.ts";
+import { formatDuration } from "../render/duration.ts";
+import { formatBytes } from "../render/copies.ts";
 import type { Output } from "../render/out.ts";
 import { sshRunner } from "../remote/runner.ts";
 import type { MuxSettings } from "../remote/multiplex.ts";
 import { ledgerPath } from "../ledger/store.ts";
 import { jobIndexPath } from "../ledger/jobs.ts";
 import { rosterPath, stateDir } from "../state/dir.ts";
-import { type Deps, fileJobs, fileLedger, fileRoster, type Stdin, systemClock } from "./deps.ts";
+import {
+  type Deps,
+  fileJobs,
+  fileLedger,
+  fileRoster,
+  type Stdin,
+  type StdinLimits,
+  systemClock,
+} from "./deps.ts";
 
 export const DEFAULT_CONTROL_PERSIST_S = 60;
 
@@ -48,8 +60,52 @@ export const processStdin: Stdin = {
       return "none";
     }
   },
-  readAll: async () => new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer()),
+  readAll: (limits) => readBounded(Deno.stdin.readable, limits),
 };
+
+/**
+ * A whole stream, within a size and a time: `--stdin` keeps all of stdin before any
+ * host starts, so `< /dev/zero` would fill memory and a pipe that never closes would
+ * hold pool past its --timeout.
+ */
+export async function readBounded(
+  stream: ReadableStream<Uint8Array>,
+  { maxBytes, timeoutMs, signal }: StdinLimits,
+): Promise<Uint8Array | null> {
+  const reader = stream.getReader();
+  let timedOut = false;
+  const stop = () => void reader.cancel().catch(() => {});
+  const cancelTimer = after(timeoutMs, () => {
+    timedOut = true;
+    stop();
+  });
+  signal.addEventListener("abort", stop, { once: true });
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (let r = await reader.read(); !r.done; r = await reader.read()) {
+      size += r.value.length;
+      if (size > maxBytes) {
+        throw new PoolError(
+          `stdin is over ${formatBytes(maxBytes)}: --stdin keeps all of it, to send to each host`,
+        );
+      }
+      chunks.push(r.value);
+    }
+  } finally {
+    cancelTimer();
+    signal.removeEventListener("abort", stop);
+    stop();
+  }
+  if (signal.aborted) return null;
+  if (timedOut) {
+    throw new PoolError(
+      `stdin did not end within ${formatDuration(timeoutMs)}: --stdin reads it whole before any host starts`,
+      EXIT.timeout,
+    );
+  }
+  return concatBytes(chunks);
+}
 
 export function realDeps(out: Output, signal: AbortSignal): Deps {
   const env = (name: string) => Deno.env.get(name);

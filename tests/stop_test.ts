@@ -6,7 +6,7 @@
 
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
-import { childEnv, fleetTest, pool, spawnPool, writeRoster } from "./helpers.ts";
+import { childEnv, fleetTest, pool, POOL_SH, spawnPool, writeRoster } from "./helpers.ts";
 import { assertGone, processesWith, running } from "./procs.ts";
 
 /** The nearest ancestor of `pid` whose command line matches `pattern`. */
@@ -248,6 +248,47 @@ fleetTest(
     const quiet = await pool(fleet, ["on", "all", "cat; echo ran"], { stdin: "data\n" });
     assertEquals(quiet.stdout.split("\n").filter(Boolean).length, 3);
     assertMatch(quiet.stderr, /stdin is not sent to many hosts; --stdin sends it to each/);
+    // --stdin reads it whole first: a pipe that never ends is held to the deadline, and an
+    // endless stream to a size, never to pool's memory.
+    for (
+      const [what, args, input, code, said] of [
+        [
+          "a pipe that never ends",
+          ["on", "all", "--stdin", "--timeout", "2", "cat"],
+          "sleep 6",
+          124,
+          /stdin did not end within 2s/,
+        ],
+        [
+          "one host, the same",
+          ["on", fleet.hosts[0].name, "--stdin", "--timeout", "2", "cat"],
+          "sleep 6",
+          124,
+          /stdin did not end within 2s/,
+        ],
+        [
+          "an endless stream",
+          ["on", "all", "--stdin", "cat"],
+          "cat /dev/zero",
+          1,
+          /stdin is over 268\.4 MB/,
+        ],
+      ] as const
+    ) {
+      const child = new Deno.Command("sh", {
+        args: ["-c", `${input} | ${POOL_SH} ${args.map((a) => `'${a}'`).join(" ")}`],
+        env: childEnv(fleet.env),
+        clearEnv: true,
+        stdout: "null",
+        stderr: "piped",
+      }).spawn();
+      const bound = setTimeout(() => child.kill("SIGKILL"), 30_000);
+      const out = await child.output();
+      clearTimeout(bound);
+      const stderr = new TextDecoder().decode(out.stderr);
+      assertEquals(out.code, code, `${what}: ${stderr}`);
+      assertMatch(stderr, said);
+    }
   },
 );
 

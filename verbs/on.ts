@@ -101,14 +101,12 @@ export async function on(options: OnOptions, deps: Deps): Promise<number> {
   if (!selection.fanOut && !gathered) {
     const host = selection.hosts[0];
     const timeoutMs = options.timeout ?? SINGLE_HOST_CEILING_MS;
+    const input = options.stdin === true ? await readStdin(deps, timeoutMs) : undefined;
+    if (input === null) return abortCode(deps.signal);
     const result = await runForeground(deps.runner, host, command(host), {
       timeoutMs,
       tty: options.tty,
-      stdin: options.stdin === true
-        ? await deps.stdin.readAll()
-        : options.stdin === false
-        ? "none"
-        : undefined,
+      stdin: input ?? (options.stdin === false ? "none" : undefined),
       signal: deps.signal,
       out: deps.out,
     });
@@ -118,6 +116,14 @@ export async function on(options: OnOptions, deps: Deps): Promise<number> {
     return result.code;
   }
   return await onMany(selection.hosts, command, options, deps, selection.skipped);
+}
+
+/** The most `--stdin` keeps: it is all held before any host starts, to send to each. */
+export const STDIN_MAX_BYTES = 256 * 1024 ** 2;
+
+/** `--stdin`'s bytes, read within the run's deadline; null when pool was stopped meanwhile. */
+function readStdin(deps: Deps, timeoutMs: number): Promise<Uint8Array | null> {
+  return deps.stdin.readAll({ maxBytes: STDIN_MAX_BYTES, timeoutMs, signal: deps.signal });
 }
 
 /** Why `--sudo` failed a host, when it was sudo (or the roster) and not the command. */
@@ -165,8 +171,11 @@ async function onMany(
   const timeoutMs = options.timeout ?? FAN_OUT_TIMEOUT_MS;
   // Read once, sent to every host (like pssh -I); without --stdin say that it is not sent.
   let input: Uint8Array | undefined;
-  if (options.stdin === true) input = await deps.stdin.readAll();
-  else if (options.stdin === undefined && ["file", "pipe"].includes(deps.stdin.kind())) {
+  if (options.stdin === true) {
+    const read = await readStdin(deps, timeoutMs);
+    if (read === null) return abortCode(deps.signal);
+    input = read;
+  } else if (options.stdin === undefined && ["file", "pipe"].includes(deps.stdin.kind())) {
     out.errLine("pool: note: stdin is not sent to many hosts; --stdin sends it to each");
   }
   const prefix = options.prefix === "host:"
