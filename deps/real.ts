@@ -100,7 +100,9 @@ export async function readBounded(
   if (signal.aborted) return null;
   if (timedOut) {
     throw new PoolError(
-      `stdin did not end within ${formatDuration(timeoutMs)}: --stdin reads it whole before any host starts`,
+      `stdin did not end within ${
+        formatDuration(timeoutMs)
+      }: --stdin reads it whole before any host starts`,
       EXIT.timeout,
     );
   }
