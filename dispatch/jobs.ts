@@ -34,7 +34,11 @@ export async function hostsByName(deps: Deps): Promise<Map<string, Host>> {
  * know (a job started from another machine), by asking every host in the
  * roster. An id found nowhere, or on two hosts, is an error.
  */
-export async function locateJobs(deps: Deps, ids: string[]): Promise<Map<string, Host>> {
+export async function locateJobs(
+  deps: Deps,
+  ids: string[],
+  timeoutMs = JOBS_TIMEOUT_MS,
+): Promise<Map<string, Host>> {
   checkJobIds(ids);
   const hosts = await hostsByName(deps);
   const index = await deps.jobs.read();
@@ -47,10 +51,22 @@ export async function locateJobs(deps: Deps, ids: string[]): Promise<Map<string,
   const unknown = ids.filter((id) => !located.has(id));
   if (unknown.length === 0) return located;
   const everyHost = [...hosts.values()].filter((h) => !isExcluded(h));
-  const replies = await askHosts(deps, everyHost.map((host) => ({ host, ids: unknown })));
+  const replies = await askHosts(
+    deps,
+    everyHost.map((host) => ({ host, ids: unknown })),
+    timeoutMs,
+  );
   for (const id of unknown) {
     const on = everyHost.filter((_, i) => replies[i].answer?.jobs.some((j) => j.id === id));
-    if (on.length === 0) throw new PoolError(`no job ${id} (pool jobs lists them)`);
+    if (on.length === 0) {
+      // Not "no such job" when a host that might hold it did not say.
+      const silent = everyHost.filter((_, i) => !replies[i].answer).map((h) => h.name);
+      throw new PoolError(
+        silent.length === 0
+          ? `no job ${id} (pool jobs lists them)`
+          : `no job ${id} on the hosts that answered; ${silent.join(", ")} did not`,
+      );
+    }
     if (on.length > 1) {
       throw new PoolError(`job ${id} is on ${on.map((h) => h.name).join(" and ")}; prune one`);
     }

@@ -276,6 +276,22 @@ fleetTest("bg → jobs → logs -f → jobs → wait, with the job's own code", 
     assertEquals((await pool(fleet, ["logs", "../x"])).code, 2);
     assertEquals((await pool(fleet, ["kill", "abc", "--signal", "9"])).code, 2);
   });
+
+  await t.step(
+    "wait --timeout holds while a host does not answer, and says it did not",
+    async () => {
+      await writeRoster(fleet, [{ name: "h1" }, { name: "h2" }, { name: "hang" }]);
+      try {
+        // Asking each host takes up to 15 s; the deadline is 2 s and bounds that too.
+        const r = await pool(fleet, ["wait", "nosuch", "--timeout", "2"]);
+        assertEquals(r.code, 1);
+        assertMatch(r.stderr, /^pool: no job nosuch on the hosts that answered; hang did not\n$/);
+        assert(r.ms < 12_000, `took ${Math.round(r.ms)} ms with a 2 s deadline`);
+      } finally {
+        await writeRoster(fleet, [{ name: "h1" }, { name: "h2" }]);
+      }
+    },
+  );
 });
 
 fleetTest("pool kill ends a job's forked children and frees its lease", 1, async (_t, fleet) => {

@@ -10,7 +10,7 @@ import { durationOption } from "../flags.ts";
 import { formatDuration } from "../render/duration.ts";
 import { stateCode, stateWords } from "../render/jobs.ts";
 import { jobState } from "../probes/mod.ts";
-import { askHosts, byHost, locateJobs } from "../dispatch/jobs.ts";
+import { askHosts, byHost, JOBS_TIMEOUT_MS, locateJobs } from "../dispatch/jobs.ts";
 import type { Deps, Run } from "../deps/deps.ts";
 
 export interface WaitOptions {
@@ -23,13 +23,15 @@ export interface WaitOptions {
 export const WAIT_POLL_MS = 1000;
 
 export async function wait(ids: string[], options: WaitOptions, deps: Deps): Promise<number> {
-  const located = await locateJobs(deps, ids);
+  // The deadline holds for all of it: finding the jobs, and each round of asking their hosts.
   const deadline = deps.clock.now() + (options.timeout ?? Infinity);
+  const left = () => Math.max(1, Math.min(JOBS_TIMEOUT_MS, deadline - deps.clock.now()));
+  const located = await locateJobs(deps, ids, left());
   const codes: number[] = [];
   const warned = new Set<string>();
   for (;;) {
     const groups = byHost(located);
-    const replies = await askHosts(deps, groups);
+    const replies = await askHosts(deps, groups, left());
     groups.forEach(({ host, ids }, i) => {
       const { answer, error } = replies[i];
       if (!answer) {
