@@ -93,7 +93,12 @@ export function printSummary(out: Output, results: readonly HostResult[], timeou
     failed.filter((r) => r.outcome === outcome).map(show);
   const lines: [string, string[]][] = [
     ["unreachable", names("unreachable", (r) => `${r.host} (${r.reason})`)],
-    [`timed out after ${formatDuration(timeoutMs)}`, names("timeout")],
+    // With no limit of the verb's own, what timed out was a step with its own bound (push's
+    // method probe): no "after no limit".
+    [
+      Number.isFinite(timeoutMs) ? `timed out after ${formatDuration(timeoutMs)}` : "timed out",
+      names("timeout"),
+    ],
     ["interrupted", names("interrupted")],
   ];
   const byCode = new Map<number, string[]>();

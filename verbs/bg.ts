@@ -7,6 +7,7 @@
  */
 
 import { Command } from "commander";
+import { formatDuration } from "../render/duration.ts";
 import { EXIT, PoolError, UsageError } from "../errors.ts";
 import {
   addDispatchFlags,
@@ -112,7 +113,9 @@ export async function bg(wordsIn: string[], opts: BgOptions, deps: Deps): Promis
       }).catch(() => {});
       if (result.outcome === "interrupted") return result.code;
       const why = result.reason ??
-        (result.stderr.trim().split("\n").pop() || `exit ${result.code}`);
+        (result.outcome === "timeout"
+          ? `timed out after ${formatDuration(LAUNCH_TIMEOUT_MS)}`
+          : result.stderr.trim().split("\n").pop() || `exit ${result.code}`);
       throw new PoolError(
         `could not start the job on ${reservation.host.name}: ${why}`,
         result.code || 1,
