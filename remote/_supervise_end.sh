@@ -33,18 +33,24 @@ trap '__pool_stop; __pool_exit 143' TERM
 trap '__pool_stop; __pool_exit 129' HUP
 trap '__pool_stop; __pool_exit 130' INT
 
-__pool_watcher=
 if [ "$__pool_mode" = watch ]; then
   # pool holds this stdin and never writes: end of file means pool, its ssh or the link is gone.
   (
     while IFS= read -r _; do :; done
     kill -TERM $$
   ) <&3 >/dev/null 2>&1 5>&- &
-  __pool_watcher=$!
+else
+  # The command reads the user's stdin, so no end of file says the link is gone; sshd does,
+  # by going (the supervisor's parent: sshd's session, which ends with the connection).
+  (
+    while kill -0 "$PPID" 2>/dev/null; do sleep 2; done
+    kill -TERM $$
+  ) </dev/null >/dev/null 2>&1 3<&- 5>&- &
 fi
+__pool_watcher=$!
 exec 3<&-
 
 wait "$__pool_child"
 __pool_status=$?
-if [ -n "$__pool_watcher" ]; then kill "$__pool_watcher" 2>/dev/null; fi
+kill "$__pool_watcher" 2>/dev/null
 __pool_exit "$__pool_status"

@@ -332,6 +332,14 @@ fleetTest(
     const lost = JSON.parse(new TextDecoder().decode((await cut.output()).stdout));
     assertEquals([lost.exit, lost.status], [255, "unreachable"]);
     assertMatch(lost.reason, /^connection lost/);
+    // One host in the foreground reads the user's stdin, so no end of file tells its
+    // supervisor: sshd's going does, and the command ends with the connection.
+    const fg = spawnPool(fleet, ["on", "h1", "sleep 31478"]);
+    await running("sleep 31478");
+    const [fgSleeper] = await processesWith("sleep 31478", true);
+    Deno.kill(await ancestor(Number(fgSleeper.split(" ")[0]), /^sshd: \S+@notty/), "SIGKILL");
+    assertEquals((await fg.output()).code, 255);
+    await assertGone("sleep 31478", "after the foreground command's connection broke");
     const down = await pool(fleet, ["on", "refused", "true"]);
     assertEquals(down.code, 255);
     const downJson = JSON.parse(
