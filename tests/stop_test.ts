@@ -170,6 +170,29 @@ fleetTest(
   },
 );
 
+fleetTest("init and clean --timeout bound a host that logs in and hangs", 1, async (_t, fleet) => {
+  await writeRoster(fleet, [{ name: "h1", os: "linux" }, { name: "hang", os: "linux" }]);
+  const init = await pool(fleet, [
+    "init",
+    "h1,hang",
+    "--dry-run",
+    "--json",
+    "--timeout",
+    "3",
+    "--only",
+    "earlyoom,swapfile",
+  ]);
+  assertEquals(init.code, 1, init.stderr);
+  const hang = JSON.parse(init.stdout).hosts.find((h: { name: string }) => h.name === "hang");
+  // One feature times out; the host is not asked again (it was 10 min a feature, for each).
+  assertEquals(hang.features.map((f: { status: string }) => f.status), ["failed", "skipped"]);
+  assertMatch(hang.features[1].message, /^not tried: the host timed out on /);
+  assert(init.ms < 15_000, `init took ${Math.round(init.ms)} ms with --timeout 3`);
+  const clean = await pool(fleet, ["clean", "hang", "--dry-run", "--timeout", "3"]);
+  assertEquals(clean.code, 1);
+  assert(clean.ms < 15_000, `clean took ${Math.round(clean.ms)} ms with --timeout 3`);
+});
+
 fleetTest(
   "pool on all yes | head -1 returns at once, even with a host that never answers",
   2,

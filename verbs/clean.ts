@@ -4,7 +4,7 @@
  */
 
 import { Command } from "commander";
-import { countOption } from "../flags.ts";
+import { countOption, durationOption } from "../flags.ts";
 import { prefixer } from "../render/fanout.ts";
 import type { Host } from "../roster/host.ts";
 import { poolMap } from "../remote/pool_map.ts";
@@ -19,6 +19,8 @@ export interface CleanOptions {
   deep?: boolean;
   days?: number;
   json?: boolean;
+  /** Milliseconds per host; Infinity (the default): 30 min. */
+  timeout?: number;
 }
 
 export const CLEAN_TIMEOUT_MS = 1_800_000;
@@ -40,7 +42,7 @@ export async function clean(options: CleanOptions, deps: Deps): Promise<number> 
       return { name: host.name, status: "skipped", reason: "macOS cleans up after itself" };
     }
     const result = await runAsRoot(deps.runner, host, script, args, {
-      timeoutMs: CLEAN_TIMEOUT_MS,
+      timeoutMs: Math.min(CLEAN_TIMEOUT_MS, options.timeout ?? Infinity),
       signal: deps.signal,
       onLine: (line) => {
         if (text && !line.startsWith("@@ ") && line.trim()) out.outLine(prefix(host.name) + line);
@@ -107,6 +109,7 @@ export const cleanCommand = (run: Run) =>
     .option("--dry-run", "count what each tier would remove; delete nothing")
     .option("--deep", "also model caches and docker (automatic when / is at least 85% full)")
     .addOption(countOption("--days <n>", "keep files modified in the last n days (default 3)"))
+    .addOption(durationOption("--timeout <duration>", "per host (default 30m)"))
     .option(
       "--json",
       "one JSON object: each host with status, used %, freed_bytes, free_bytes, tier",

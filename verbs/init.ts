@@ -6,7 +6,7 @@
 
 import { Command, Option } from "commander";
 import { UsageError } from "../errors.ts";
-import { countOption, listOption } from "../flags.ts";
+import { countOption, durationOption, listOption } from "../flags.ts";
 import { parseSize } from "../dispatch/size.ts";
 import { prefixer } from "../render/fanout.ts";
 import { renderTable } from "../render/table.ts";
@@ -24,6 +24,8 @@ export interface InitOptions {
   jobs?: number;
   swapBytes?: number;
   json?: boolean;
+  /** Milliseconds per host for all its features; Infinity (the default): 10 min a feature. */
+  timeout?: number;
 }
 
 /** A feature may install packages: generous, but never forever. */
@@ -46,6 +48,9 @@ export async function init(options: InitOptions, deps: Deps): Promise<number> {
   const prefix = prefixer(selection.hosts.map((h) => h.name));
   const outcomes = await poolMap(selection.hosts, options.jobs ?? 4, async (host: Host) => {
     const results: { status: string; message: string }[] = [];
+    const deadline = performance.now() + (options.timeout ?? Infinity);
+    // A host that timed out or could not be reached on one feature is not asked again.
+    let gaveUp: string | null = null;
     for (const feature of features) {
       if (signal.aborted) {
         results.push({ status: "interrupted", message: "" });
@@ -64,15 +69,26 @@ export async function init(options: InitOptions, deps: Deps): Promise<number> {
           continue;
         }
       }
+      const left = deadline - performance.now();
+      if (gaveUp === null && left <= 0) gaveUp = "past --timeout";
+      if (gaveUp !== null) {
+        say("skipped", `not tried: ${gaveUp}`);
+        continue;
+      }
       const args = [options.dryRun ? "dry-run" : "apply"];
       if (feature.name === "swapfile" && options.swapBytes) args.push(String(options.swapBytes));
       const result = await runAsRoot(deps.runner, host, featurePayload(feature.name), args, {
-        timeoutMs: FEATURE_TIMEOUT_MS,
+        timeoutMs: Math.min(FEATURE_TIMEOUT_MS, left),
         signal,
       });
       if (result.outcome === "interrupted") {
         say("interrupted", "");
         continue;
+      }
+      if (result.outcome === "timeout" || result.outcome === "unreachable") {
+        gaveUp = `the host ${
+          result.outcome === "timeout" ? "timed out" : "was unreachable"
+        } on ${feature.name}`;
       }
       const parsed = parseResult(result.stdout);
       if (parsed) say(parsed.status, parsed.message);
@@ -141,6 +157,7 @@ interface InitCliOptions {
   swapSize?: number;
   list?: boolean;
   json?: boolean;
+  timeout?: number;
 }
 
 export const initCommand = (run: Run) =>
@@ -153,6 +170,12 @@ export const initCommand = (run: Run) =>
     .addOption(listOption("--skip <features>", "all but these features (comma list)"))
     .option("--dry-run", "say what would change on each host; change nothing")
     .addOption(countOption("--jobs <n>", "hosts bootstrapped at once (default 4)"))
+    .addOption(
+      durationOption(
+        "--timeout <duration>",
+        "per host, for all its features (default none; 10 min a feature)",
+      ),
+    )
     .addOption(
       new Option("--swap-size <size>", "size of /swapfile-pool (default 32G)").argParser(
         parseSwapSize,
@@ -180,6 +203,7 @@ directly when logged in as root, else with sudo -n if the host was added with --
           jobs: opts.jobs,
           swapBytes: opts.swapSize,
           json: opts.json,
+          timeout: opts.timeout,
         }, deps)
       )
     );
