@@ -313,6 +313,26 @@ export function commandWords(words: string[]): string[] {
   return words[0] === "--" ? words.slice(1) : words;
 }
 
+/** The longest command line pool sends: Linux takes no single argument over 128 KiB. */
+export const COMMAND_MAX_BYTES = 100 * 1024;
+
+/**
+ * The command a verb will send, checked before any host is chosen: blank, a NUL (no
+ * argument can hold one) or too long for a command line are the command's faults, not a
+ * host's, and would otherwise come back as "unreachable".
+ */
+export function checkCommand(command: string, usage: string): void {
+  if (command.trim() === "") throw new UsageError(`missing command: ${usage}`);
+  if (command.includes("\0")) throw new UsageError("the command contains a NUL byte");
+  const bytes = new TextEncoder().encode(command).length;
+  if (bytes > COMMAND_MAX_BYTES) {
+    throw new UsageError(
+      `the command is ${bytes} bytes, over ${COMMAND_MAX_BYTES} for a command line: ` +
+        "send it as a script (pool push, or --stdin with sh -s)",
+    );
+  }
+}
+
 /**
  * `--json` among pool's words (before a `--`, after which words are a command's),
  * for an error in the words themselves, before the verb has its options.

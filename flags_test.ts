@@ -2,6 +2,7 @@ import { assertEquals, assertThrows } from "./tests/assert.ts";
 import { Command } from "commander";
 import { UsageError } from "./errors.ts";
 import {
+  checkCommand,
   durationOption,
   listOption,
   MAX_TIMER_MS,
@@ -85,4 +86,11 @@ Deno.test("a list option given twice keeps both: --skip a --skip b skips both", 
   const program = usageStyle(new Command("t").addOption(listOption("--skip <list>", "x")));
   program.parse(["--skip", "a,b", "--skip", "c"], { from: "user" });
   assertEquals(program.opts().skip, ["a", "b", "c"]);
+});
+
+Deno.test("checkCommand() refuses what no command line can carry, before any host is chosen", () => {
+  checkCommand("echo hi", "pool on <hosts> <cmd...>");
+  assertThrows(() => checkCommand("  ", "pool on <hosts> <cmd...>"), UsageError, "missing command");
+  assertThrows(() => checkCommand("echo a\0b", "x"), UsageError, "NUL byte");
+  assertThrows(() => checkCommand("x".repeat(200_000), "x"), UsageError, "200000 bytes, over");
 });

@@ -92,6 +92,11 @@ fleetTest("pool mcp serves the fleet to an MCP client", 2, async (t, fleet) => {
         "not_in_roster",
       );
       assert(r.isError);
+      // A command no command line can carry is the command's fault, not the host's.
+      for (const command of ["echo a\u0000b", "x".repeat(200_000)]) {
+        const bad = await client.callTool({ name: "run", arguments: { hosts: "h1", command } });
+        assertEquals((bad.structuredContent as { error: { kind: string } }).error.kind, "usage");
+      }
     });
 
     await t.step("what pool says on stderr comes with the result, as a second text", async () => {

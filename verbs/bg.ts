@@ -12,6 +12,7 @@ import { EXIT, PoolError, UsageError } from "../errors.ts";
 import {
   addDispatchFlags,
   addPushFlags,
+  checkCommand,
   commandWords,
   type DispatchFlags,
   dispatchOptions,
@@ -60,9 +61,7 @@ export async function bg(wordsIn: string[], opts: BgOptions, deps: Deps): Promis
     named = byName(words[0]);
     command = (named ? words.slice(1) : words).join(" ");
   }
-  if (command.trim() === "") {
-    throw new UsageError("missing command: pool bg <host>|[route options] <cmd...>");
-  }
+  checkCommand(command, "pool bg <host>|[route options] <cmd...>");
   const options = dispatchOptions(opts, command, BG_TTL_S, deps);
   // Checked before anything is reserved: a path that is not there never holds a host.
   const shipping = await planShipping(opts.push ?? []);

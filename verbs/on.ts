@@ -10,6 +10,7 @@ import { Command } from "commander";
 import { UsageError } from "../errors.ts";
 import { abortCode, worstCode } from "../exit.ts";
 import {
+  checkCommand,
   choiceOption,
   countOption,
   durationOption,
@@ -89,9 +90,7 @@ export function withExclusions(hosts: string, exclude: string[] = []): string {
 
 export async function on(options: OnOptions, deps: Deps): Promise<number> {
   // A blank command (`pool on all "$UNSET"`, an MCP call with "") is a mistake, not a no-op.
-  if (options.command.join(" ").trim() === "") {
-    throw new UsageError("missing command: pool on <hosts> <cmd...>");
-  }
+  checkCommand(options.command.join(" "), "pool on <hosts> <cmd...>");
   const typed = options.command.join(" ");
   const command = (host: Host) => options.sudo ? sudoCommand(host, typed) : typed;
   const selection = await selectFromRoster(deps, withExclusions(options.hosts, options.exclude));

@@ -5,10 +5,10 @@
  */
 
 import { Command } from "commander";
-import { UsageError } from "../errors.ts";
 import {
   addDispatchFlags,
   addPushFlags,
+  checkCommand,
   commandWords,
   type DispatchFlags,
   dispatchOptions,
@@ -34,7 +34,7 @@ export interface RouteOptions extends DispatchFlags {
 
 export async function route(words: string[], opts: RouteOptions, deps: Deps): Promise<number> {
   const command = commandWords(words).join(" ");
-  if (command.trim() === "") throw new UsageError("missing command: pool route [options] <cmd...>");
+  checkCommand(command, "pool route [options] <cmd...>");
   // Checked before anything is reserved: a path that is not there never holds a host.
   const shipping = await planShipping(opts.push ?? []);
   const timeoutMs = opts.timeout ?? ROUTE_CEILING_MS;
