@@ -10,6 +10,9 @@
 
 # shellcheck disable=SC2317 # called from the traps below
 __pool_exit() {
+  # The watcher goes too: it carries the command's text in its argv, and the one that
+  # watches sshd would outlive us while a shared connection lives.
+  kill "$__pool_watcher" 2>/dev/null
   printf '@@pool-%s exit %s\n' "$__pool_nonce" "$1" >&5
   exit "$1"
 }
@@ -29,6 +32,7 @@ __pool_stop() {
   kill -KILL "$__pool_target" 2>/dev/null
   return 0
 }
+__pool_watcher=
 trap '__pool_stop; __pool_exit 143' TERM
 trap '__pool_stop; __pool_exit 129' HUP
 trap '__pool_stop; __pool_exit 130' INT
@@ -51,6 +55,4 @@ __pool_watcher=$!
 exec 3<&-
 
 wait "$__pool_child"
-__pool_status=$?
-kill "$__pool_watcher" 2>/dev/null
-__pool_exit "$__pool_status"
+__pool_exit "$?"

@@ -18,7 +18,7 @@ const ledgerOf = (fleet: Fleet) => join(fleet.dir, "state", "leases.json");
 
 async function leasesIn(
   fleet: Fleet,
-): Promise<{ host: string; mem_bytes: number; remote_pid?: number }[]> {
+): Promise<{ host: string; mem_bytes: number; remote_pid?: number; ssh_pid?: number }[]> {
   try {
     return JSON.parse(await Deno.readTextFile(ledgerOf(fleet))).leases;
   } catch {
@@ -128,9 +128,24 @@ fleetTest("pool route --mem and the ledger", 3, async (t, fleet) => {
     assertEquals(await leasesIn(fleet), [], "released on SIGTERM");
 
     const killed = spawnPool(fleet, ["route", "--mem", "64M", "sleep 30"]);
-    await until("a lease", async () => (await leasesIn(fleet)).length === 1);
+    await until("the lease names its ssh", async () => {
+      const leases = await leasesIn(fleet);
+      return leases.length === 1 && leases[0].ssh_pid !== undefined;
+    });
     Deno.kill(killed.pid, "SIGKILL");
     await killed.output();
+    // Killed outright, pool leaves its ssh and the command running: the host is still busy.
+    assertMatch((await pool(fleet, ["leases"])).stdout, /live +sleep 30/);
+    const ssh_pid = (await leasesIn(fleet))[0].ssh_pid!;
+    Deno.kill(ssh_pid, "SIGKILL");
+    await until("the ssh to go", () => {
+      try {
+        Deno.kill(ssh_pid, "SIGCONT");
+        return Promise.resolve(false);
+      } catch {
+        return Promise.resolve(true);
+      }
+    });
     const shown = await pool(fleet, ["leases"]);
     assertMatch(shown.stdout, /pool process gone/);
     assertEquals((await pool(fleet, ["route", "--mem", "64M", "true"])).code, 0);
