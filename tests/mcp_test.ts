@@ -23,6 +23,33 @@ async function connect(env: Record<string, string>, args: string[] = []): Promis
   return client;
 }
 
+const INITIALIZE = {
+  jsonrpc: "2.0",
+  id: 1,
+  method: "initialize",
+  params: {
+    protocolVersion: "2025-06-18",
+    capabilities: {},
+    clientInfo: { name: "t", version: "1" },
+  },
+};
+
+/** A raw server: requests written on its stdin as lines; its pid, stdout and exit to watch. */
+function rawServer(env: Record<string, string>) {
+  const child = new Deno.Command(POOL_ARGV[0], {
+    args: [...POOL_ARGV.slice(1), "mcp"],
+    env: childEnv(env),
+    clearEnv: true,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  const send = (...messages: unknown[]) =>
+    writer.write(new TextEncoder().encode(messages.map((m) => JSON.stringify(m) + "\n").join("")));
+  return { child, send };
+}
+
 type Structured = Record<string, unknown> & { exit: number };
 
 fleetTest("pool mcp serves the fleet to an MCP client", 2, async (t, fleet) => {
@@ -146,16 +173,7 @@ fleetTest(
   async (_t, fleet) => {
     await writeRoster(fleet, [{ name: "h1" }]);
     const requests = [
-      {
-        jsonrpc: "2.0",
-        id: 1,
-        method: "initialize",
-        params: {
-          protocolVersion: "2025-06-18",
-          capabilities: {},
-          clientInfo: { name: "t", version: "1" },
-        },
-      },
+      INITIALIZE,
       { jsonrpc: "2.0", method: "notifications/initialized" },
       {
         jsonrpc: "2.0",
@@ -197,33 +215,6 @@ fleetTest(
     assertEquals(byId.get(3).result.structuredContent.error.kind, "not_in_roster");
   },
 );
-
-const INITIALIZE = {
-  jsonrpc: "2.0",
-  id: 1,
-  method: "initialize",
-  params: {
-    protocolVersion: "2025-06-18",
-    capabilities: {},
-    clientInfo: { name: "t", version: "1" },
-  },
-};
-
-/** A raw server: requests written on its stdin as lines; its pid, stdout and exit to watch. */
-function rawServer(env: Record<string, string>) {
-  const child = new Deno.Command(POOL_ARGV[0], {
-    args: [...POOL_ARGV.slice(1), "mcp"],
-    env: childEnv(env),
-    clearEnv: true,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  const send = (...messages: unknown[]) =>
-    writer.write(new TextEncoder().encode(messages.map((m) => JSON.stringify(m) + "\n").join("")));
-  return { child, send };
-}
 
 fleetTest("pool mcp stops at once on a signal, and when its client stops reading", 2, async (
   t,
