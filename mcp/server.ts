@@ -403,11 +403,13 @@ export async function serve(allow: readonly string[], signal?: AbortSignal): Pro
   const gone = new AbortController();
   stdout.on("error", () => gone.abort(new OutputClosed()));
   serving = signal ? AbortSignal.any([signal, gone.signal]) : gone.signal;
-  serving.addEventListener("abort", async () => {
-    // Each call stops its work (remote commands, leases) first, then the transport closes.
+  // The calls in flight end first (answered, or stopped with their remote work and leases),
+  // then the transport closes, and serve() returns.
+  const finish = async () => {
     while (running.size > 0) await Promise.allSettled([...running]);
     await transport.close().catch(() => {});
-  }, { once: true });
+  };
+  serving.addEventListener("abort", finish, { once: true });
   await server.connect(transport);
   // The SDK's transport does not notice the end of stdin. When it comes, the client has
   // asked all it will: what it asked is answered (`printf '…' | pool mcp` gets its
@@ -416,7 +418,7 @@ export async function serve(allow: readonly string[], signal?: AbortSignal): Pro
     await sleep(0); // the last requests start
     while (running.size > 0) await Promise.allSettled([...running]);
     await sleep(50); // and their answers go out
-    await transport.close();
+    await finish();
   });
   await closed;
   return gone.signal.aborted ? EXIT.brokenPipe : serving.aborted ? abortCode(serving) : 0;

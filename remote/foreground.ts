@@ -40,13 +40,23 @@ export function runForeground(
     tty: options.tty,
     stdin: options.stdin === undefined ? "inherit" : "null",
     input: options.stdin instanceof Uint8Array ? options.stdin : undefined,
-    stdoutInherit: options.tty === true || options.out.stdout.isTerminal(),
-    onStdoutChunk: (chunk) => options.out.outBytes(chunk),
-    onStderrChunk: (chunk) => options.out.errBytes(chunk),
-    // Reading waits while pool's own output is backed up (ProcessOptions.readGate).
-    readGate: () => options.out.room(),
+    ...passThrough(options.out, options.tty === true),
     onSpawn: options.onSpawn,
     // A terminal program needs to stay in the terminal's process group.
     ownGroup: !options.tty,
   });
+}
+
+/**
+ * A command's output passed on as it comes: stdout straight from ssh where it is a terminal
+ * (or `direct`), else through `out` (why: this module's comment); stderr through `out`; and
+ * reading held back while `out` is backed up (ProcessOptions.readGate).
+ */
+export function passThrough(out: Output, direct = false) {
+  return {
+    stdoutInherit: direct || out.stdout.isTerminal(),
+    onStdoutChunk: (chunk: Uint8Array) => out.outBytes(chunk),
+    onStderrChunk: (chunk: Uint8Array) => out.errBytes(chunk),
+    readGate: () => out.room(),
+  };
 }

@@ -52,7 +52,9 @@ export async function hosts(
   let shown = 0;
   for (const h of exportable(chosen, deps.out, format !== "names")) {
     const line = hostLine(h, format as ListFormat, deps.out);
-    if (line !== null) outLine(line), shown++;
+    if (line === null) continue;
+    outLine(line);
+    shown++;
   }
   return selection === undefined || shown === chosen.length ? 0 : 1;
 }

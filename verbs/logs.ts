@@ -8,6 +8,7 @@ import { PoolError } from "../errors.ts";
 import { countOption } from "../flags.ts";
 import { stateCode, stateWords } from "../render/jobs.ts";
 import { failureReason } from "../remote/exec.ts";
+import { passThrough } from "../remote/foreground.ts";
 import { followCommand } from "../remote/jobs.ts";
 import { jobState } from "../probes/mod.ts";
 import { askHosts, locateJobs } from "../dispatch/jobs.ts";
@@ -33,19 +34,19 @@ export async function logs(id: string, options: LogsOptions, deps: Deps): Promis
     {
       timeoutMs: follow ? Infinity : PRINT_TIMEOUT_MS,
       signal: deps.signal,
-      // Text goes through byte for byte and is not kept: a log can be large. Only a
-      // terminal gets it from ssh directly: ssh drops what it cannot write and exits 0,
-      // where pool's Output says so (exit 1) or stops quietly for a closed reader (141).
-      stdoutInherit: !options.json && deps.out.stdout.isTerminal(),
-      onStdoutChunk: options.json ? undefined : (chunk) => deps.out.outBytes(chunk),
-      onStdoutLine: options.json
-        ? (line) => {
-          if (follow) deps.out.outLine(JSON.stringify({ id, line }));
-          else lines.push(line);
+      // Text passes through byte for byte, as `pool on <host>` passes it, and is not kept: a
+      // log can be large. JSON takes it line by line instead.
+      ...passThrough(deps.out),
+      ...(options.json
+        ? {
+          stdoutInherit: false,
+          onStdoutChunk: undefined,
+          onStdoutLine: (line: string) => {
+            if (follow) deps.out.outLine(JSON.stringify({ id, line }));
+            else lines.push(line);
+          },
         }
-        : undefined,
-      onStderrChunk: (chunk) => deps.out.errBytes(chunk),
-      readGate: () => deps.out.room(),
+        : {}),
     },
   );
   if (result.outcome === "interrupted") return result.code;
