@@ -438,6 +438,18 @@ function split(r: Result | undefined): string {
   return `${ms("clientMs")} / ${ms("sshdMs")} / ${ms("mastersMs")}`;
 }
 
+/**
+ * pool ÷ pdsh CPU without the sshd side: client tree + masters, the measure
+ * issue #17's own table used. The verdicts count the sshd side too (the test
+ * hosts share this machine's cores, so their work is in the wall time); this
+ * shows how much of pool's CPU is on the hosts: its remote supervisor.
+ */
+function clientRatio(pool: Result | undefined, pdsh: Result | undefined): string {
+  if (!pool || !pdsh) return "-";
+  const ms = (r: Result) => spread(r.samples.map((s) => s.clientMs + s.mastersMs)).median;
+  return ratio(ms(pool), ms(pdsh));
+}
+
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;
@@ -577,6 +589,7 @@ async function main() {
       "mode",
       "deno ssh & ÷ pdsh wall",
       "pool ÷ deno ssh & wall",
+      "pool ÷ pdsh CPU, no sshd side",
       "pdsh",
       "deno ssh &",
       "pool",
@@ -590,6 +603,7 @@ async function main() {
         c.mode,
         floor && pdsh ? ratio(floor.wall.median, pdsh.wall.median) : "-",
         pool && floor ? ratio(pool.wall.median, floor.wall.median) : "-",
+        clientRatio(pool, pdsh),
         ...[pdsh, floor, pool].map(split),
       ];
     }),
