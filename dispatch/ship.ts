@@ -12,7 +12,7 @@ import type { Output } from "../render/out.ts";
 import { copyDetail } from "../render/copies.ts";
 import { shQuote } from "../remote/quote.ts";
 import type { Runner } from "../remote/runner.ts";
-import { type CopyResult, remotePath } from "../remote/transfer.ts";
+import { cdPath, type CopyResult, homeOf, remotePath } from "../remote/transfer.ts";
 
 /** `--push PATH[:DEST]` as typed. */
 export interface PushSpec {
@@ -98,6 +98,7 @@ export async function ship(
 }
 
 /** The command, run in the first shipped copy (the login directory when nothing was shipped). */
-export function inShipped(plans: ShipPlan[], command: string): string {
-  return plans.length === 0 ? command : `cd -- ${shQuote(remotePath(plans[0].dest))} && ${command}`;
+export function inShipped(plans: ShipPlan[], command: string, host: Host): string {
+  if (plans.length === 0) return command;
+  return `cd -- ${shQuote(cdPath(remotePath(plans[0].dest, homeOf(host))))} && ${command}`;
 }

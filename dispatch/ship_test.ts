@@ -1,6 +1,8 @@
 import { join } from "node:path";
 import { assertEquals, assertRejects, assertThrows } from "../tests/assert.ts";
 import { inShipped, parsePushSpec, planShipping } from "./ship.ts";
+import { shQuote } from "../remote/quote.ts";
+import { localHost } from "../roster/host.ts";
 
 Deno.test("parsePushSpec() splits PATH:DEST at the first colon", () => {
   assertEquals(parsePushSpec("."), { path: "." });
@@ -26,8 +28,19 @@ Deno.test("planShipping() sends a directory's contents to ~/.pool/push/<its name
   assertEquals(e.message.startsWith(`cannot read ${join(dir, "nope")}: No such file`), true);
 });
 
-Deno.test("inShipped() runs the command in the first copy", () => {
-  assertEquals(inShipped([], "make"), "make");
+Deno.test("inShipped() runs the command in the first copy, never a CDPATH's", () => {
+  const box = { name: "box", ssh: "box" };
+  assertEquals(inShipped([], "make", box), "make");
   const plan = { path: ".", source: "./", dest: "~/a b" };
-  assertEquals(inShipped([plan, { ...plan, dest: "x" }], "make -j8"), "cd -- 'a b' && make -j8");
+  assertEquals(
+    inShipped([plan, { ...plan, dest: "x" }], "make -j8", box),
+    "cd -- './a b' && make -j8",
+  );
+  assertEquals(inShipped([{ ...plan, dest: "/srv/x" }], "make", box), "cd -- /srv/x && make");
+  // This machine: ~ is $HOME, not the directory pool runs in.
+  const home = Deno.env.get("HOME")!;
+  assertEquals(
+    inShipped([plan], "make", localHost()),
+    `cd -- ${shQuote(`${home}/a b`)} && make`,
+  );
 });

@@ -1,12 +1,17 @@
-/** remote/replace_from_stage.sh run here on temporary folders: the second step of push --delete by tar. */
+/** remote/replace_from_stage.sh run here on temporary folders: the second step of a copy by tar. */
 
 import { join } from "../paths.ts";
 import { assertEquals } from "../tests/assert.ts";
 import { remoteScript } from "./scripts.ts";
 
-async function replace(dest: string, stage: string, names: string[]): Promise<number> {
+async function replace(
+  dest: string,
+  stage: string,
+  names: string[],
+  mode: "mirror" | "merge" = "mirror",
+): Promise<number> {
   const out = await new Deno.Command("sh", {
-    args: ["-c", remoteScript("replace_from_stage"), "pool-replace", dest, stage, ...names],
+    args: ["-c", remoteScript("replace_from_stage"), "pool-replace", mode, dest, stage, ...names],
     stdout: "null",
     stderr: "null",
   }).output();
@@ -16,7 +21,7 @@ async function replace(dest: string, stage: string, names: string[]): Promise<nu
 const listing = async (dir: string) =>
   (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name).sort();
 
-Deno.test("replace_from_stage.sh puts the staged copy in place of what each source replaces", async () => {
+Deno.test("replace_from_stage.sh mirror: the staged copy takes the place of what each source replaces", async () => {
   const dir = await Deno.makeTempDir({ prefix: "pool-replace-" });
   const dest = join(dir, "dest");
   const stage = ".pool-unpack.1234abcd";
@@ -48,6 +53,49 @@ Deno.test("replace_from_stage.sh puts the staged copy in place of what each sour
     await Deno.remove(join(dest, stage), { recursive: true });
     assertEquals(await replace(dest, stage, ["."]), 1);
     assertEquals(await listing(dest), ["a", "other"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("replace_from_stage.sh merge: each staged entry replaces its namesake, folders merge", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pool-merge-" });
+  const dest = join(dir, "dest");
+  const stage = ".pool-unpack.5678abcd";
+  const at = (...parts: string[]) => join(dest, ...parts);
+  try {
+    await Deno.mkdir(at("a", "kept dir"), { recursive: true });
+    await Deno.writeTextFile(at("a", "old"), "old");
+    await Deno.writeTextFile(at("a", "same"), "old version");
+    await Deno.writeTextFile(at("other"), "other");
+    await Deno.mkdir(at("elsewhere"));
+    await Deno.symlink("elsewhere", at("link"));
+    await Deno.chmod(at("a"), 0o755);
+    await Deno.mkdir(at(stage, "a", "new dir"), { recursive: true });
+    await Deno.writeTextFile(at(stage, "a", "same"), "new version");
+    await Deno.writeTextFile(at(stage, "a", "new dir", "f"), "f");
+    await Deno.writeTextFile(at(stage, "-dash"), "dash");
+    await Deno.writeTextFile(at(stage, "two\nlines"), "a name with a newline");
+    await Deno.writeTextFile(at(stage, "link"), "a file where a link to a folder was");
+    await Deno.chmod(at(stage, "a"), 0o2750);
+    const same = await Deno.lstat(at(stage, "a", "same"));
+
+    assertEquals(await replace(dest, stage, ["a", "-dash"], "merge"), 0);
+    assertEquals(await listing(dest), ["-dash", "a", "elsewhere", "link", "other", "two\nlines"]);
+    assertEquals(await listing(at("a")), ["kept dir", "new dir", "old", "same"]);
+    assertEquals(await Deno.readTextFile(at("a", "same")), "new version");
+    // Renamed into place, not written over: the staged file itself.
+    assertEquals((await Deno.lstat(at("a", "same"))).ino, same.ino);
+    assertEquals((await Deno.stat(at("a"))).mode! & 0o7777, 0o2750);
+    // The link was replaced, not followed.
+    assertEquals((await Deno.lstat(at("link"))).isFile, true);
+    assertEquals(await listing(at("elsewhere")), []);
+
+    // A non-empty folder never gives way to a file: the copy fails, the folder stays.
+    await Deno.mkdir(at(stage));
+    await Deno.writeTextFile(at(stage, "a"), "a file");
+    assertEquals(await replace(dest, stage, ["a"], "merge"), 1);
+    assertEquals(await listing(at("a")), ["kept dir", "new dir", "old", "same"]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

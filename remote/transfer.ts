@@ -8,7 +8,9 @@
  * directory under its own name; with a trailing `/` (or as `.`) a
  * directory's contents are copied instead — rsync's rule, kept by the tar
  * path too. Remote paths are relative to the login directory; `~/` is read
- * as that directory, since neither side gives it to a shell to expand.
+ * as that directory, since neither side gives it to a shell to expand. On
+ * this machine (`local`), where commands start in pool's own directory, `~`
+ * is $HOME.
  */
 
 import { basename, dirname, join, resolve } from "../paths.ts";
@@ -74,10 +76,36 @@ export interface CopyOptions {
   mux?: MuxSettings;
 }
 
-/** `~/x` → `x`, `~` → `.`: the login directory is where both rsync and tar start. */
-export function remotePath(path: string): string {
-  if (path === "~" || path === "~/") return ".";
-  return path.startsWith("~/") ? path.slice(2).replace(/^\/+/, "") || "." : path;
+/**
+ * `~/x` → `x`, `~` → `.`: the login directory is where both rsync and tar
+ * start. Given `home` (this machine's, for `local`), `~` is that instead.
+ */
+export function remotePath(path: string, home?: string): string {
+  if (path === "~" || path === "~/") return home ?? ".";
+  if (!path.startsWith("~/")) return path;
+  const rest = path.slice(2).replace(/^\/+/, "");
+  return home === undefined ? rest || "." : rest ? join(home, rest) : home;
+}
+
+/** Where `~` points on `host`: its login directory, or $HOME on this machine. */
+export function homeOf(host: Host): string | undefined {
+  return isLocal(host) ? Deno.env.get("HOME") || undefined : undefined;
+}
+
+/**
+ * A path as `cd` takes it without searching CDPATH (a relative one gets `./`):
+ * a CDPATH in a host's profile must not move a copy, or its --delete, elsewhere.
+ */
+export function cdPath(path: string): string {
+  return path.startsWith("/") || path.startsWith("./") ? path : `./${path}`;
+}
+
+/**
+ * A local path as rsync's operand: a relative one with a `:` before any `/`
+ * would be read as `host:path` (and rsync would open its own ssh there).
+ */
+function localOperand(path: string): string {
+  return !path.startsWith("/") && /^[^/]*:/.test(path) ? `./${path}` : path;
 }
 
 /** Where a source's entries are taken from, and under which name: `dir` → (parent, dir); `dir/` → (dir, .). */
@@ -94,18 +122,20 @@ export async function copyOnHost(
   options: CopyOptions,
 ): Promise<CopyResult> {
   const started = performance.now();
-  const exec: ExecOptions = {
-    timeoutMs: options.timeoutMs,
+  // One deadline for the whole copy: each step gets what is left of it.
+  const exec = (): ExecOptions => ({
+    timeoutMs: Math.max(0, started + options.timeoutMs - performance.now()),
     signal: options.signal,
     mux: options.mux,
-  };
-  const remoteDest = remotePath(request.dest);
+  });
+  const home = homeOf(host);
+  const remoteDest = remotePath(request.dest, home);
   const probe = await execOnHost(host, probeCommand(request, remoteDest), {
-    ...exec,
-    timeoutMs: Math.min(options.timeoutMs, PROBE_TIMEOUT_MS),
+    ...exec(),
+    timeoutMs: Math.min(exec().timeoutMs, PROBE_TIMEOUT_MS),
   });
   if (probe.outcome !== "ok") return { ...probe, stderr: probe.stderr || `exit ${probe.code}\n` };
-  const plan = await choose(host, probe.stdout, exec);
+  const plan = await choose(host, probe.stdout, exec());
   if (typeof plan === "string") return failed(host, plan, started);
   const git = request.gitignore && request.direction === "push"
     ? await gitLists(request.sources)
@@ -113,10 +143,10 @@ export async function copyOnHost(
   if (typeof git === "string") return failed(host, git, started);
   try {
     if (plan.method === "rsync") {
-      const argv = rsyncArgv(request, plan.rsh, plan.spec, git?.excludeFile ?? null);
+      const argv = rsyncArgv(request, plan.rsh, plan.spec, git?.excludeFile ?? null, home);
       if (request.dryRun) return planned(host, "rsync", argv, started);
       const result = await runProcess(argv, {
-        timeoutMs: options.timeoutMs,
+        timeoutMs: exec().timeoutMs,
         signal: options.signal,
       });
       return {
@@ -221,20 +251,25 @@ export async function rsyncShell(
   return { rsh: shellLine(argv), spec };
 }
 
-/** The rsync command line for `request` (`spec` empty for this machine itself). */
+/**
+ * The rsync command line for `request` (`spec` empty for this machine itself,
+ * `home` its $HOME, for `~`).
+ */
 export function rsyncArgv(
   request: CopyRequest,
   rsh: string,
   spec: string,
   excludeFile: string | null,
+  home?: string,
 ): string[] {
-  const remote = (path: string) => spec === "" ? path : `${spec}:${path}`;
+  const remote = (path: string) =>
+    spec === "" ? localOperand(remotePath(path, home)) : `${spec}:${remotePath(path)}`;
   const sources = request.direction === "push"
-    ? request.sources
-    : request.sources.map((s) => remote(remotePath(s)));
+    ? request.sources.map(localOperand)
+    : request.sources.map(remote);
   const dest = request.direction === "push"
-    ? remote(remotePath(request.dest).replace(/\/*$/, "/"))
-    : request.dest.replace(/\/*$/, "/");
+    ? remote(request.dest.replace(/\/*$/, "/"))
+    : localOperand(request.dest.replace(/\/*$/, "/"));
   return [
     "rsync",
     "-a",
@@ -343,11 +378,16 @@ function escapeRule(path: string): string {
   return /[*?[]/.test(path) ? path.replace(/[\\*?[]/g, "\\$&") : path;
 }
 
+/** How long a stopped or failed copy's stage gets to be removed, the copy's deadline past or not. */
+const CLEANUP_TIMEOUT_MS = 10_000;
+
 /**
  * The fallback: one tar stream over pool's ssh. Push: a local `tar -c` into
  * `tar -x` on the host; pull: `tar -c` on the host into a local `tar -x`.
  * Only options every tar has on the host side (-c -x -f -C -p, and
- * --exclude when asked for).
+ * --exclude when asked for). The stream is unpacked into a stage of its own
+ * in the destination, and put in place (replace_from_stage.sh) only once both
+ * ends finished well: a copy cut short leaves the old files as they were.
  */
 async function tarCopy(
   host: Host,
@@ -355,7 +395,7 @@ async function tarCopy(
   remoteDest: string,
   git: GitLists | null,
   fallback: string,
-  exec: ExecOptions,
+  exec: () => ExecOptions,
   options: CopyOptions,
   started: number,
 ): Promise<CopyResult> {
@@ -368,6 +408,17 @@ async function tarCopy(
       started,
     );
   }
+  // rsync's anchored (`/x`) and folder-only (`x/`) patterns match nothing in tar's names.
+  const unlike = (request.exclude ?? []).find((p) => p.startsWith("/") || p.endsWith("/"));
+  if (unlike !== undefined) {
+    return failed(
+      host,
+      `--exclude ${unlike} needs rsync here and on ${host.name} (${fallback}): ` +
+        `tar matches no name with a leading or trailing /`,
+      started,
+    );
+  }
+  const mode = request.delete ? "mirror" : "merge";
   const excludes = (request.exclude ?? []).map((p) => `--exclude=${p}`);
   let bytes = 0;
   const count = new TransformStream<Uint8Array, Uint8Array>({
@@ -385,34 +436,39 @@ async function tarCopy(
       if (git && git.fileLists[i]) local.push("--null", "-T", git.fileLists[i]);
       else local.push(tarName(name));
     }
-    // --delete: the stream goes into a folder of its own first, and what it replaces gives
-    // way only once pool has seen both ends finish well (a second command).
-    const stage = request.delete ? `.pool-unpack.${crypto.randomUUID().slice(0, 8)}` : null;
-    const into = stage ? `mkdir -- ${stage} && tar -x -p -f - -C ${stage}` : "tar -x -p -f -";
-    const remote = `cd -- ${shQuote(remoteDest)} && ${into}`;
-    const line = `${shellLine(local)} | ${shellLine(await hostArgv(host, remote, exec))}`;
+    // The stream goes into a folder of its own first, and takes the old copy's place only once
+    // pool has seen both ends finish well (a second command).
+    const stage = `.pool-unpack.${crypto.randomUUID().slice(0, 8)}`;
+    const remote = `cd -- ${shQuote(cdPath(remoteDest))} && ` +
+      `mkdir -- ${stage} && tar -x -p -f - -C ${stage}`;
+    const line = `${shellLine(local)} | ${shellLine(await hostArgv(host, remote, exec()))}`;
     if (request.dryRun) return planned(host, "tar", null, started, line, fallback);
     const tar = spawnLocal(local, "null");
     const result = await execPlain(host, remote, {
-      ...exec,
+      ...exec(),
       inputStream: tar.child.stdout.pipeThrough(count),
     });
     const copied = await settle(result, tar, { host, bytes: () => bytes, line, fallback, started });
-    if (!stage) return copied;
-    const names = request.sources.map((s) => sourceRoot(s).name);
-    const replaced = await execPlain(
-      host,
-      copied.outcome === "ok"
-        ? ["sh", "-c", replaceScript(), "pool-replace", remoteDest, stage, ...names].map(shQuote)
-          .join(" ")
-        : `cd -- ${shQuote(remoteDest)} && rm -rf -- ${stage}`,
-      exec,
-    );
-    return copied.outcome === "ok" ? afterSwap(copied, replaced) : copied;
+    if (copied.outcome === "ok") {
+      const names = request.sources.map((s) => sourceRoot(s).name);
+      const replaced = await execPlain(
+        host,
+        ["sh", "-c", replaceScript(), "pool-replace", mode, remoteDest, stage, ...names]
+          .map(shQuote).join(" "),
+        exec(),
+      );
+      return afterSwap(copied, replaced);
+    }
+    // Stopped or failed: the stage goes, a stop or a deadline past notwithstanding.
+    await execPlain(host, `cd -- ${shQuote(cdPath(remoteDest))} && rm -rf -- ${stage}`, {
+      timeoutMs: CLEANUP_TIMEOUT_MS,
+      mux: options.mux,
+    });
+    return copied;
   }
   // pull. GNU tar reads each -C relative to the one before: every root is made absolute,
   // a relative one from the login directory the command starts in.
-  const names = request.sources.map((s) => sourceRoot(remotePath(s)));
+  const names = request.sources.map((s) => sourceRoot(remotePath(s, homeOf(host))));
   const remote = ["tar", "-c", "-f", "-", ...excludes].map(shQuote).concat(
     names.flatMap(({ root, name }) => [
       "-C",
@@ -421,33 +477,31 @@ async function tarCopy(
     ]),
   ).join(" ");
   const local = ["tar", "-x", "-p", "-f", "-", "-C", request.dest];
-  const line = `${shellLine(await hostArgv(host, remote, exec))} | ${shellLine(local)}`;
+  const line = `${shellLine(await hostArgv(host, remote, exec()))} | ${shellLine(local)}`;
   if (request.dryRun) return planned(host, "tar", null, started, line, fallback);
-  // --delete: unpacked into a folder of its own first; what it replaces gives way only once
-  // all of it has arrived.
-  const stage = request.delete
-    ? await Deno.makeTempDir({ dir: request.dest, prefix: ".pool-unpack." })
-    : null;
+  // Unpacked into a folder of its own first; the old copy gives way only once all of the new
+  // one has arrived.
+  const stage = await Deno.makeTempDir({ dir: request.dest, prefix: ".pool-unpack." });
   let kept = false;
   try {
-    const tar = spawnLocal(stage ? [...local.slice(0, -1), stage] : local, "piped");
+    const tar = spawnLocal([...local.slice(0, -1), stage], "piped");
     const sink = count.writable;
     count.readable.pipeTo(tar.child.stdin).catch(() => {});
-    const result = await execPlain(host, remote, { ...exec, stdoutSink: sink });
+    const result = await execPlain(host, remote, { ...exec(), stdoutSink: sink });
     const copied = await settle(result, tar, { host, bytes: () => bytes, line, fallback, started });
-    if (!stage || copied.outcome !== "ok") return copied;
+    if (copied.outcome !== "ok") return copied;
     // The same swap a push runs on the host, run here.
     const replaced = await runProcess(
-      ["sh", "-c", replaceScript(), "pool-replace", request.dest, basename(stage)].concat(
+      ["sh", "-c", replaceScript(), "pool-replace", mode, request.dest, basename(stage)].concat(
         names.map((n) => n.name),
       ),
-      { timeoutMs: options.timeoutMs, signal: options.signal },
+      { timeoutMs: exec().timeoutMs, signal: options.signal },
     );
     // A swap that failed half way said where it keeps the new copy: it stays there.
     kept = replaced.outcome !== "ok";
     return afterSwap(copied, replaced);
   } finally {
-    if (stage && !kept) await Deno.remove(stage, { recursive: true }).catch(() => {});
+    if (!kept) await Deno.remove(stage, { recursive: true }).catch(() => {});
   }
 }
 

@@ -5,7 +5,8 @@
 
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
-import { fleetTest, pool, writeRoster } from "./helpers.ts";
+import { childEnv, fleetTest, pool, POOL_ARGV, spawnPool, writeRoster } from "./helpers.ts";
+import { eventually } from "./procs.ts";
 
 const HOSTS = 10;
 const names = Array.from({ length: HOSTS }, (_, i) => `h${i + 1}`);
@@ -264,6 +265,94 @@ fleetTest("pool push and pull", HOSTS, async (t, fleet) => {
       2,
       "pool: missing destination: pool push <hosts> <path...> <dest>\n",
     ]);
+  });
+
+  // A file whose copy takes longer than the tests wait: 2 GiB of holes, read as zeros.
+  const slow = join(local, "slow");
+  const makeSlow = async () => {
+    await Deno.mkdir(slow, { recursive: true });
+    const f = await Deno.open(join(slow, "data"), { write: true, create: true, truncate: true });
+    await f.truncate(2 * 1024 ** 3);
+    f.close();
+  };
+  const onH10 = async (command: string) => (await pool(fleet, ["on", "h10", command])).stdout;
+
+  await t.step("a tar copy cut short leaves the old files as they were, and no stage", async () => {
+    await Deno.mkdir(slow, { recursive: true });
+    await Deno.writeTextFile(join(slow, "data"), "the old copy\n");
+    assertEquals((await pool(fleet, ["push", "h10", slow, "work/cut"])).code, 0);
+    await makeSlow();
+    const r = await pool(fleet, ["push", "h10", slow, "work/cut", "--timeout", "1s"]);
+    assertEquals(r.code, 124, r.stdout + r.stderr);
+    assertEquals(await onH10("cat work/cut/slow/data; ls -A work/cut"), "the old copy\nslow\n");
+    // Stopped (Ctrl-C) rather than timed out: the stage goes all the same.
+    const child = spawnPool(fleet, ["push", "h10", slow, "work/cut"]);
+    const staged = () => onH10("ls -A work/cut").then((l) => l.includes(".pool-unpack."));
+    assert(await eventually(staged, 20_000), "the copy never started");
+    child.kill("SIGINT");
+    assertEquals((await child.output()).code, 130);
+    assertEquals(await onH10("cat work/cut/slow/data; ls -A work/cut"), "the old copy\nslow\n");
+  });
+
+  await t.step(
+    "tar refuses rsync's anchored and folder-only excludes instead of ignoring them",
+    async () => {
+      const r = await pool(fleet, ["push", "h1,h10", tree, "work/ex", "--exclude", "deep/"]);
+      assertEquals(r.code, 1, r.stderr);
+      assertMatch(r.stdout, /^h10 +failed +--exclude deep\/ needs rsync here and on h10/m);
+      assertEquals(await onH10("ls -A work/ex"), "", "nothing sent to h10");
+      const h1 = await pool(fleet, ["on", "h1", "ls work/ex/tree | grep -c deep"]);
+      assertEquals(h1.stdout, "0\n", "rsync left deep/ out");
+    },
+  );
+
+  await t.step("a local path with a colon is a path, not host:path", async () => {
+    const odd = join(fleet.dir, "colon");
+    await Deno.mkdir(odd);
+    await Deno.writeTextFile(join(odd, "a:b"), "colon\n");
+    const push = new Deno.Command(POOL_ARGV[0], {
+      args: [...POOL_ARGV.slice(1), "push", "h1,h10", "a:b", "work/colon"],
+      cwd: odd,
+      env: childEnv(fleet.env),
+      clearEnv: true,
+      stdout: "piped",
+      stderr: "piped",
+    });
+    const out = await push.output();
+    assertEquals(
+      out.code,
+      0,
+      new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr),
+    );
+    const both = await pool(fleet, ["on", "h1,h10", "--prefix", "host:", "cat work/colon/a:b"]);
+    assertEquals(both.stdout.split("\n").sort().join("\n"), "\nh10: colon\nh1: colon");
+  });
+
+  await t.step("on this machine, ~ is $HOME, not the folder pool runs in", async () => {
+    const r = await pool(fleet, ["push", "local", join(tree, "plain.txt"), "~/tilde-dest"]);
+    assertEquals(r.code, 0, r.stderr + r.stdout);
+    assertEquals(
+      await Deno.readTextFile(join(fleet.env.HOME, "tilde-dest", "plain.txt")),
+      "hello\n",
+    );
+    const cwd = await Deno.stat("tilde-dest").then(() => true, () => false);
+    if (cwd) await Deno.remove("tilde-dest", { recursive: true });
+    assertEquals(cwd, false, "pushed into pool's working folder");
+  });
+
+  await t.step("a CDPATH in a host's profile never moves a copy or its --delete", async () => {
+    await onH10("mkdir -p elsewhere/cd && echo precious > elsewhere/cd/keep");
+    await onH10(`echo 'export CDPATH=$HOME/elsewhere' >> .bashrc`);
+    try {
+      const r = await pool(fleet, ["push", "h10", `${tree}/`, "cd", "--delete"]);
+      assertEquals(r.code, 0, r.stderr + r.stdout);
+      assertEquals(
+        await onH10("cat elsewhere/cd/keep; test -f cd/plain.txt && echo here"),
+        "precious\nhere\n",
+      );
+    } finally {
+      await onH10("sed -i '/CDPATH/d' .bashrc");
+    }
   });
 }, { homes: true, withoutRsync: ["h10"] });
 

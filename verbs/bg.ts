@@ -94,7 +94,7 @@ export async function bg(wordsIn: string[], opts: BgOptions, deps: Deps): Promis
       id,
       gpus,
       setup: envPrefix(leaseEnv(reservation.lease)),
-      command: inShipped(shipping, command),
+      command: inShipped(shipping, command, reservation.host),
     });
     const result = await deps.runner.exec(reservation.host, remote, {
       payload,

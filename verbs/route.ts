@@ -58,7 +58,8 @@ export async function route(words: string[], opts: RouteOptions, deps: Deps): Pr
     const failed = await ship(reservation.host, shipping, opts, deps);
     if (failed) return failed.code || 1;
     // Its GPUs, pinned: set before the command, so a value the command sets itself wins.
-    const pinned = envPrefix(leaseEnv(reservation.lease)) + inShipped(shipping, command);
+    const pinned = envPrefix(leaseEnv(reservation.lease)) +
+      inShipped(shipping, command, reservation.host);
     if (opts.json) {
       const result = await deps.runner.exec(reservation.host, pinned, {
         timeoutMs,
