@@ -166,14 +166,17 @@ function toInt(text: string): number | null {
   return digits ? Number(digits[0]) : null;
 }
 
-/** kill.sh's answer: what it found, and the record as it stands after. */
+/**
+ * kill.sh's answer: what it found, and the record as it stands after.
+ * `leftovers`: the job had ended, and what it left running in its group was killed.
+ */
 export function parseKill(id: string, text: string): {
-  found: "missing" | "over" | "lost" | "killed";
+  found: "missing" | "over" | "lost" | "killed" | "leftovers";
   job: JobRecord | null;
 } | null {
   const s = splitSections(text);
   if (!s.has("end")) return null;
-  for (const found of ["missing", "over", "lost", "killed"] as const) {
+  for (const found of ["missing", "over", "lost", "killed", "leftovers"] as const) {
     if (s.has(found)) {
       const lines = (s.get(found) ?? "").split("\n").filter(Boolean);
       return { found, job: found === "missing" ? null : parseRecord(id, lines) };

@@ -5,10 +5,13 @@
 # The job's command leads a process group of its own (remote/launch.sh); the
 # signal goes to that whole group, and only while the recorded pid still names
 # the process the job started (pid + start time): a recycled pid is never
-# signalled. Whatever of the group is left after <grace> seconds gets KILL.
-# Then it waits a moment for the job's waiter to write down the end.
+# signalled. A job whose own process is over may have left children running
+# in its group: they get the signal then. Whatever of the group is left after
+# <grace> seconds gets KILL. Then it waits a moment for the job's waiter to
+# write down the end.
 # Prints "@@ <what>" — missing (no such job), over (it had ended), lost (its
-# process is gone without an end written), killed — then the record.
+# process is gone without an end written), killed, leftovers (it had ended,
+# and what it left running was killed) — then the record.
 LC_ALL=C
 export LC_ALL
 id=$1
@@ -18,7 +21,9 @@ case "$id" in '' | *[!A-Za-z0-9_-]*) echo "pool: bad job id: $id" >&2 && exit 2 
 case "$grace" in '' | *[!0-9]*) echo "pool: grace must be whole seconds" >&2 && exit 2 ;; esac
 record="$HOME/.pool/jobs/$id.job"
 
-# Whether any process of group $1 still runs (zombies, reaped late by init, do not).
+# Whether any process of group $pgid still runs (zombies, reaped late by init, do not). On Linux,
+# only one started no earlier than the job ($since, in clock ticks), so a group that took over the
+# number long after is never the job's.
 group_runs() {
   if [ -d /proc/self ]; then
     for stat_file in /proc/[0-9]*/stat; do
@@ -27,7 +32,8 @@ group_runs() {
       # shellcheck disable=SC2086
       set -- ${stat##*) }
       set +f
-      if [ "$3" = "$pgid" ] && [ "$1" != Z ] && [ "$1" != X ]; then return 0; fi
+      if [ "$3" = "$pgid" ] && [ "$1" != Z ] && [ "$1" != X ] &&
+        { [ -z "$since" ] || [ "${20}" -ge "$since" ]; }; then return 0; fi
     done
     return 1
   fi
@@ -55,22 +61,32 @@ if [ ! -f "$record" ]; then
   printf '@@ missing\n@@ end\n'
   exit 0
 fi
-if grep -q '^exit ' "$record"; then show over && exit 0; fi
 line=$(grep '^pid ' "$record")
 rest=${line#* }
 pgid=${rest%% *}
-if [ -z "$pgid" ] || [ "$(start_of "$pgid")" != "${rest#* }" ]; then
+since=${rest#* }
+case "$since" in '' | *[!0-9]*) since= ;; esac
+found=killed
+if grep -q '^exit ' "$record"; then
+  found=over
+elif [ -z "$pgid" ] || [ "$(start_of "$pgid")" != "${rest#* }" ]; then
   # Gone since the look above, maybe: its waiter writes the exit line just after it ends.
   from_now 2
   until grep -q '^exit ' "$record" || ! before; do
     nap
   done
-  if grep -q '^exit ' "$record"; then show over; else show lost; fi
-  exit 0
+  if grep -q '^exit ' "$record"; then found=over; else found=lost; fi
 fi
-
-# The group, or (no setsid or perl when it started) the process alone.
-kill -s "$signal" -- "-$pgid" 2>/dev/null || kill -s "$signal" "$pgid" || exit 1
+if [ "$found" != killed ]; then
+  # Its own process is over; what it forked may still run in its group. Never the pid alone:
+  # that number may be another process's now.
+  if [ -z "$pgid" ] || ! group_runs; then show "$found" && exit 0; fi
+  found=leftovers
+  kill -s "$signal" -- "-$pgid" 2>/dev/null || exit 1
+else
+  # The group, or (no setsid or perl when it started) the process alone.
+  kill -s "$signal" -- "-$pgid" 2>/dev/null || kill -s "$signal" "$pgid" || exit 1
+fi
 if [ "$grace" -gt 0 ]; then
   from_now "$grace"
   while group_runs && before; do
@@ -78,7 +94,7 @@ if [ "$grace" -gt 0 ]; then
   done
 fi
 if group_runs; then
-  kill -s KILL -- "-$pgid" 2>/dev/null || kill -s KILL "$pgid" 2>/dev/null
+  kill -s KILL -- "-$pgid" 2>/dev/null || { [ "$found" = killed ] && kill -s KILL "$pgid" 2>/dev/null; }
   from_now 5
   while group_runs && before; do
     nap
@@ -88,4 +104,4 @@ from_now 5
 until grep -q '^ended ' "$record" || ! before; do
   nap
 done
-show killed
+show "$found"

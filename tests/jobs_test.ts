@@ -312,6 +312,28 @@ fleetTest("pool kill ends a job's forked children and frees its lease", 1, async
 }, GPUS);
 
 fleetTest(
+  "pool kill ends what a job left running after its own process ended",
+  1,
+  async (_t, fleet) => {
+    await writeRoster(fleet, [{ name: "h1" }]);
+    const marker = `sleep 32${Math.floor(Math.random() * 9)}`;
+    const job = await bg(fleet, [`${marker}1 & ${marker}2 & exit 0`]);
+    await until("the job's end", async () => (await jobJson(fleet, job.id))?.state === "exited");
+    assertEquals((await processesWith(marker, true)).length, 2, "its children run on");
+    const killed = await pool(fleet, ["kill", job.id, "--grace", "1s"]);
+    assertEquals([killed.code, killed.stdout], [
+      0,
+      `${job.id}  h1  exited 0; what it left running was killed\n`,
+    ], killed.stderr);
+    await assertGone(marker, "the job's children");
+    // Nothing left: the job had ended, as before.
+    const again = await pool(fleet, ["kill", job.id, "--json"]);
+    assertEquals([again.code, JSON.parse(again.stdout).killed], [1, false]);
+    assertMatch(again.stderr, /had already ended: exited 0/);
+  },
+);
+
+fleetTest(
   "a job pinned by bg sees its GPUs; a recycled pid holds no lease (issue 12, item 9)",
   1,
   async (_t, fleet) => {

@@ -64,15 +64,15 @@ export async function kill(id: string, options: KillOptions, deps: Deps): Promis
     : parsed.found === "lost"
     ? `job ${id} on ${host.name} was lost: its process is gone, no exit code`
     : null;
+  const killed = parsed.found === "killed" || parsed.found === "leftovers";
   if (!options.json) {
     if (why) throw new PoolError(why);
-    deps.out.outLine(`${id}  ${host.name}  ${words}`);
+    const left = parsed.found === "leftovers" ? "; what it left running was killed" : "";
+    deps.out.outLine(`${id}  ${host.name}  ${words}${left}`);
     return 0;
   }
   // One object, whatever happened: what became of the job says why nothing was killed.
-  deps.out.outLine(
-    JSON.stringify({ id, host: host.name, killed: parsed.found === "killed", state: words }),
-  );
+  deps.out.outLine(JSON.stringify({ id, host: host.name, killed, state: words }));
   if (why) deps.out.errLine(`pool: ${why}`);
   return why ? EXIT.failure : 0;
 }
@@ -96,7 +96,8 @@ export const killCommand = (run: Run) =>
     .addHelpText(
       "after",
       `
-The signal goes to the job's whole process group, so children it forked end too.
+The signal goes to the job's whole process group, so children it forked end too,
+also those left running after the job's own process ended.
 Examples:
   pool kill k3x9q2
   pool kill k3x9q2 --signal INT --grace 1m`,
