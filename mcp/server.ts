@@ -173,6 +173,9 @@ function result(c: Captured, shape: (docs: unknown[]) => Record<string, unknown>
 }
 
 const one = (docs: unknown[]) => (docs[0] ?? {}) as Record<string, unknown>;
+
+/** An MCP answer carries the log twice (text and structured): a client gets its last 1 MiB. */
+const MCP_LOG_LIMIT = 1024 * 1024;
 const hostsOf = (docs: unknown[]) => ({ hosts: docs });
 
 export function buildServer(allow: readonly string[]): McpServer {
@@ -295,11 +298,15 @@ export function buildServer(allow: readonly string[]): McpServer {
     "logs",
     {
       title: "Job log",
-      description: "A job's log so far (pool logs --json).",
+      description: "A job's log so far, at most its last 1 MiB (omitted_lines says how many " +
+        "lines went before; pool logs --json).",
       inputSchema: { id: z.string(), tail: z.number().int().positive().optional() },
     },
     async ({ id, tail }: Args, extra: Extra) =>
-      result(await runVerb(extra, (d) => logs(id, { json: true, tail }, d)), one),
+      result(
+        await runVerb(extra, (d) => logs(id, { json: true, tail, jsonLimit: MCP_LOG_LIMIT }, d)),
+        one,
+      ),
   );
 
   tool(

@@ -333,6 +333,25 @@ fleetTest(
   },
 );
 
+fleetTest("logs --json holds a large log's end, not all of it", 1, async (_t, fleet) => {
+  await writeRoster(fleet, [{ name: "h1" }]);
+  // 24,000 lines of 999 x and a newline (24 MB), then the last line.
+  const job = await bg(fleet, [
+    "head -c 23976000 /dev/zero | tr '\\0' x | fold -w 999; echo; echo the end",
+  ]);
+  assertEquals((await pool(fleet, ["wait", job.id])).code, 0);
+  const r = await pool(fleet, ["logs", job.id, "--json"]);
+  assertEquals(r.code, 0, r.stderr);
+  const doc = JSON.parse(r.stdout);
+  assert(doc.log.length <= 16 * 1024 * 1024, `${doc.log.length} characters`);
+  assert(doc.log.endsWith("\nthe end"), "the end is kept");
+  assertEquals(doc.omitted_lines, 24_001 - doc.log.split("\n").length);
+  assertMatch(r.stderr, /^pool: note: the log's first \d+ lines left out/);
+  // All of it, as text.
+  const all = await pool(fleet, ["logs", job.id]);
+  assertEquals(all.stdout.length, 24_000_000 + "the end\n".length);
+});
+
 fleetTest(
   "a job pinned by bg sees its GPUs; a recycled pid holds no lease (issue 12, item 9)",
   1,

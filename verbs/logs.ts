@@ -18,6 +18,42 @@ export interface LogsOptions {
   follow?: boolean;
   tail?: number;
   json?: boolean;
+  /** --json without -f: the most characters of the log one object holds (its end is kept). */
+  jsonLimit?: number;
+}
+
+/**
+ * What one `logs --json` object holds at most: the log is one string in it, and a
+ * job can write gigabytes (a 400 MB log took pool past V8's heap). The end is kept.
+ */
+export const JSON_LOG_LIMIT = 16 * 1024 * 1024;
+
+/** The last lines that fit in `limit` characters (newlines counted), and how many went. */
+class LastLines {
+  #lines: string[] = [];
+  #first = 0;
+  #size = 0;
+  dropped = 0;
+  constructor(private limit: number) {}
+
+  push(line: string): void {
+    this.#lines.push(line);
+    this.#size += line.length + 1;
+    while (this.#size > this.limit + 1 && this.#first < this.#lines.length) {
+      this.#size -= this.#lines[this.#first].length + 1;
+      this.#lines[this.#first++] = "";
+      this.dropped++;
+    }
+    // Now and then, give the dropped slots back.
+    if (this.#first > 4096 && this.#first * 2 > this.#lines.length) {
+      this.#lines = this.#lines.slice(this.#first);
+      this.#first = 0;
+    }
+  }
+
+  text(): string {
+    return this.#lines.slice(this.#first).join("\n");
+  }
 }
 
 /** The follow script says this when the host has no such job. */
@@ -27,7 +63,7 @@ const PRINT_TIMEOUT_MS = 60_000;
 export async function logs(id: string, options: LogsOptions, deps: Deps): Promise<number> {
   const host = (await locateJobs(deps, [id])).get(id)!;
   const follow = options.follow ?? false;
-  const lines: string[] = [];
+  const lines = new LastLines(options.jsonLimit ?? JSON_LOG_LIMIT);
   const result = await deps.runner.exec(
     host,
     followCommand(id, options.tail ?? "all", follow),
@@ -59,7 +95,14 @@ export async function logs(id: string, options: LogsOptions, deps: Deps): Promis
   }
   if (!follow) {
     if (options.json) {
-      deps.out.outLine(JSON.stringify({ id, host: host.name, log: lines.join("\n") }));
+      const cut = lines.dropped > 0 ? { omitted_lines: lines.dropped } : {};
+      deps.out.outLine(JSON.stringify({ id, host: host.name, log: lines.text(), ...cut }));
+      if (lines.dropped > 0) {
+        deps.out.errLine(
+          `pool: note: the log's first ${lines.dropped} lines left out: --json holds its end ` +
+            `(pool logs ${id} prints all of it)`,
+        );
+      }
     }
     return 0;
   }
@@ -86,7 +129,10 @@ export const logsCommand = (run: Run) =>
     .argument("<id>", "the job (pool jobs lists them)")
     .option("-f, --follow", "keep printing as the log grows, until the job ends")
     .addOption(countOption("--tail <n>", "only the last n lines (then what follows, with -f)"))
-    .option("--json", "one JSON object (with -f: one a line, then how the job ended)")
+    .option(
+      "--json",
+      "one JSON object, at most the log's last 16 MiB (with -f: one a line, then how the job ended)",
+    )
     .addHelpText(
       "after",
       `
