@@ -222,7 +222,12 @@ export function usageStyle(command: Command): Command {
   return command.exitOverride().configureOutput({
     writeOut: (text) => writeStdout(text),
     writeErr: (text) => writeAllSync(Deno.stderr, new TextEncoder().encode(text)),
-    outputError: (text, write) => write("pool: " + text.replace(/^error: /, "")),
+    // One line, as every error: commander puts its "(Did you mean …?)" on a second.
+    outputError: (text, write) =>
+      write(
+        "pool: " +
+          text.replace(/^error: /, "").replace(/\n\(Did you mean (.*)\?\)/, " (did you mean $1?)"),
+      ),
     // Deno's own answers, not commander's defaults, which read `process` and so
     // load Deno's Node layer (~25 ms) for every --help. pool's help has no colour.
     getOutHelpWidth: () => terminalColumns(Deno.stdout),

@@ -67,6 +67,8 @@ export function sshFailureReason(stderr: string): string | null {
     [/Could not resolve hostname|Name or service not known/i, "unknown host"],
     [/No route to host|Network is unreachable/i, "no route"],
     [/Connection reset|Connection closed|kex_exchange_identification|banner exchange/i, "closed"],
+    // ssh itself stopped before connecting: the config it was given (POOL_SSH_CONFIG, ~/.ssh/config).
+    [/: Bad configuration option: |: terminating, \d+ bad configuration options/, "ssh config"],
   ];
   for (const [re, reason] of patterns) if (re.test(stderr)) return reason;
   return null;

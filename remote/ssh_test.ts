@@ -40,6 +40,11 @@ Deno.test("sshFailureReason() names why ssh gave up, from its real messages", ()
     ["Host key verification failed.", "host key"],
     ["ssh: Could not resolve hostname nope: Name or service not known", "unknown host"],
     ["kex_exchange_identification: read: Connection reset by peer", "closed"],
+    [
+      "/home/me/.ssh/config: line 2: Bad configuration option: bogus\n" +
+      "/home/me/.ssh/config: terminating, 1 bad configuration options",
+      "ssh config",
+    ],
     ["some output of the remote command", null],
   ];
   for (const [stderr, reason] of cases) assertEquals(sshFailureReason(stderr), reason, stderr);

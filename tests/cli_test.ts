@@ -64,6 +64,16 @@ Deno.test("an unknown verb or flag is a usage error: stderr, exit 2", async () =
     assertEquals(r.stdout, "");
     assert(r.stderr.length > 0);
   }
+  // One line, commander's suggestion in it.
+  for (
+    const [args, line] of [
+      [["sttaus"], "pool: unknown command 'sttaus' (did you mean status?)\n"],
+      [["list", "--jsno"], "pool: unknown option '--jsno' (did you mean --json?)\n"],
+    ]
+  ) {
+    const r = await pool(s, args as string[]);
+    assertEquals([r.code, r.stderr], [2, line]);
+  }
 });
 
 Deno.test("the state directory is never created by reading", async () => {

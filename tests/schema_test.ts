@@ -128,6 +128,13 @@ fleetTest("every verb's --json output matches its published schema", 2, async (t
     await Deno.writeTextFile(join(tree, "f"), "x");
     await run("push", ["push", "h1", tree, "pushed", "--json"], 0);
     await run("pull", ["pull", "h1", "pushed/tree/f", join(fleet.dir, "back"), "--json"], 0);
+    // A host the selection left out is in the answer, as for on, init and clean.
+    await run("exclude", ["exclude", "h2", "--json"], 0);
+    for (const verb of ["push", "pull"] as const) {
+      const paths = verb === "push" ? [tree, "pushed"] : ["pushed/tree/f", join(fleet.dir, "b2")];
+      const docs = await run(verb, [verb, "all", ...paths, "--json"], 0);
+      assertEquals(docs.map((d) => [d.name, d.status]), [["h2", "excluded"], ["h1", "ok"]]);
+    }
   });
   await t.step("init and clean (on a refused host only: nothing runs anywhere)", async () => {
     // A refused host: init and clean fail there at once and touch nothing.
@@ -139,8 +146,8 @@ fleetTest("every verb's --json output matches its published schema", 2, async (t
     assertEquals((init.hosts as { status: string }[]).map((h) => h.status), ["failed", "excluded"]);
     const [clean] = await run("clean", ["clean", "all", "--json", "--dry-run"], 1);
     assertEquals(
-      (clean.hosts as { status: string }[]).map((h) => h.status),
-      ["unreachable", "excluded"],
+      (clean.hosts as { status: string; reason?: string }[]).map((h) => [h.status, h.reason]),
+      [["unreachable", "refused"], ["excluded", undefined]],
     );
   });
   await t.step("pool schema prints every schema", async () => {

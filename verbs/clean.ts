@@ -55,7 +55,8 @@ export async function clean(options: CleanOptions, deps: Deps): Promise<number> 
       // the run's own code says so; a line the host printed is no reason.
       if (status === "interrupted") return { name: host.name, status, reason: "stopped" };
       if (text) out.errLine(`${prefix(host.name)}failed: ${lastWords(result)}`);
-      return { name: host.name, status, reason: lastWords(result) };
+      // ssh's reason in the words every verb's JSON uses (refused, timeout, auth, …).
+      return { name: host.name, status, reason: result.reason ?? lastWords(result) };
     }
     if (report.tier === "skipped") {
       if (text) out.outLine(`${prefix(host.name)}skipped: not Linux`);

@@ -69,7 +69,11 @@ async function copyMany(
   request: (host: Host) => CopyRequest,
 ): Promise<number> {
   const { out, signal } = deps;
-  const { hosts } = await selectFromRoster(deps, options.hosts);
+  const { hosts, skipped } = await selectFromRoster(deps, options.hosts);
+  // Hosts the selection matched but left out are part of the answer, not silence.
+  if (options.json) {
+    for (const h of skipped) out.outLine(JSON.stringify({ name: h.name, status: "excluded" }));
+  }
   const timeoutMs = options.timeout ?? Infinity;
   const width = Math.max(...hosts.map((h) => h.name.length));
   const progress = new ProgressLine(out, direction, hosts.length);
