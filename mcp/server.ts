@@ -21,7 +21,7 @@ import { abortCode, EXIT, OutputClosed } from "../exit.ts";
 import { parseDuration } from "../flags.ts";
 import { parseSize } from "../dispatch/size.ts";
 import { Output, type Sink } from "../render/out.ts";
-import type { Deps } from "../deps/deps.ts";
+import type { Deps, Stdin } from "../deps/deps.ts";
 import { realDeps } from "../deps/real.ts";
 import { list } from "../verbs/list.ts";
 import { status } from "../verbs/status.ts";
@@ -139,7 +139,8 @@ async function runVerbNow(
   });
   let code: number;
   try {
-    code = await verb(realDeps(out, stop.signal));
+    // The server's stdin is the protocol's: a verb sees none (no note that it is not sent).
+    code = await verb({ ...realDeps(out, stop.signal), stdin: NO_STDIN });
   } catch (e) {
     if (!(e instanceof PoolError)) throw e;
     const kind = e.kind;
@@ -173,6 +174,11 @@ function result(c: Captured, shape: (docs: unknown[]) => Record<string, unknown>
 }
 
 const one = (docs: unknown[]) => (docs[0] ?? {}) as Record<string, unknown>;
+
+const NO_STDIN: Stdin = {
+  kind: () => "none",
+  readAll: () => Promise.resolve(new Uint8Array(0)),
+};
 
 /** An MCP answer carries the log twice (text and structured): a client gets its last 1 MiB. */
 const MCP_LOG_LIMIT = 1024 * 1024;
