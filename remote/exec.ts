@@ -7,7 +7,7 @@
 import { EXIT } from "../errors.ts";
 import { type Host, isLocal } from "../roster/host.ts";
 import { type ProcessOptions, type ProcessResult, runProcess } from "./process.ts";
-import { type MasterCheck, muxOptions, type MuxSettings, sharedOptions } from "./multiplex.ts";
+import { muxOptions, type MuxSettings } from "./multiplex.ts";
 import {
   DEFAULT_CONNECT_TIMEOUT,
   resolveTarget,
@@ -55,16 +55,12 @@ export async function hostArgv(
 
 /** pool's ssh options for `host`: its deadlines, host-key default and connection sharing. */
 export async function sshOptionsFor(host: Host, options: ExecOptions): Promise<SshOptions> {
-  return { ...sshDeadlines(options), extra: await muxOptions(options.mux, host.ssh) };
-}
-
-/** The connect timeout (within the run's own deadline) and terminal of a run. */
-function sshDeadlines(options: ExecOptions): SshOptions {
   const connectTimeout = Math.min(
     options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT,
     Math.max(1, options.timeoutMs / 1000),
   );
-  return { connectTimeout, tty: options.tty };
+  const extra = await muxOptions(options.mux, host.ssh);
+  return { connectTimeout, tty: options.tty, extra };
 }
 
 /**
@@ -299,33 +295,18 @@ const ANSWER_ON_ITS_OWN_LINE = "echo\n";
 /**
  * Runs without the supervisor: for a payload on stdin, or a command whose
  * end follows the connection's anyway (a tar reading from it or writing to it).
- * `check`: what to do about an existing master (multiplex.ts); pool asks
- * without waiting, and when no hello came, starts the run again past it.
  */
 export async function execPlain(
   host: Host,
   command: string | null,
   options: ExecOptions,
-  check: MasterCheck = "ask",
 ): Promise<HostResult> {
   let result: ProcessResult;
   try {
-    // An existing master's hello is not waited for (multiplex.ts): ssh starts at once, and
-    // if the master says nothing in time, that ssh has sent nothing and goes again, waiting.
-    // Not so for a stream in or out, which a second start could not have again.
-    const again = options.inputStream === undefined && options.stdoutSink === undefined;
-    const shared = isLocal(host)
-      ? null
-      : await sharedOptions(options.mux, host.ssh, again ? check : "wait");
-    const argv = shared
-      ? sshArgv(host.ssh, command, { ...sshDeadlines(options), extra: shared.options })
-      : await hostArgv(host, command, options);
-    const abandon = shared?.hello?.then((said) => said ? new Promise<void>(() => {}) : undefined);
-    try {
-      result = await runProcess(argv, { ...options, ignoreStderr: SSH_CHATTER, abandon });
-    } finally {
-      shared?.forget();
-    }
+    result = await runProcess(await hostArgv(host, command, options), {
+      ...options,
+      ignoreStderr: SSH_CHATTER,
+    });
   } catch (e) {
     // Could not even start the child (no ssh binary, no such shell).
     const message = (e as Error).message;
@@ -341,7 +322,6 @@ export async function execPlain(
       reason: message,
     };
   }
-  if (result.abandoned) return await execPlain(host, command, options, "wedged");
   if (result.code === EXIT.unreachable && !isLocal(host)) {
     const reason = sshFailureReason(lastLines(result.stderr, 3));
     if (reason) return { ...result, host: host.name, outcome: "unreachable", reason };

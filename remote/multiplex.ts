@@ -13,17 +13,15 @@
  * identity or a stricter host-key policy never rides a connection the other
  * authenticated.
  *
- * A master that died or wedged must never hang a command. Before ssh is
- * pointed at a socket, pool connects to it itself (a local call: the kernel
- * queues the connection, the master need not run) and asks for the master's
- * hello. Refused → the socket is stale: removed, so ssh starts a fresh master.
- * A run does not wait for the hello (a round trip to the master, several ms
- * on a loaded machine, per host): it starts ssh at once and is told later if
- * none came in time. The master greets its clients in the order they
- * connected, so that ssh, connected after pool, has had no hello either and
- * has sent nothing: it is killed and started again past that master, whose
- * socket is removed (a fresh master takes its place), or, when it cannot be,
- * without sharing (-S none). Copies, whose streams cannot be sent twice, wait.
+ * A master that died or wedged must never hang a command: before ssh is
+ * pointed at a socket, pool connects to it itself and waits briefly for the
+ * master's hello. No hello → the socket is stale: removed, so ssh starts a
+ * fresh master; if it cannot be removed, this command goes without (-S none).
+ * The wait is a round trip to the master (well under a millisecond idle, a few
+ * on a loaded machine), and it stays: starting ssh at once and stopping it
+ * when no hello came ran commands twice (a master that woke at the deadline,
+ * a socket another pool had replaced meanwhile, pool itself suspended), where
+ * waiting first never lets an ssh near a master that did not answer.
  */
 
 import { join } from "../paths.ts";
@@ -76,82 +74,39 @@ export async function muxOptions(
   settings: MuxSettings | undefined,
   target: string,
 ): Promise<string[]> {
-  return (await sharedOptions(settings, target, "wait")).options;
-}
-
-/**
- * What to do about an existing master: ask for its hello and wait for it, ask
- * without waiting, or take it as wedged (a run that asked heard nothing).
- */
-export type MasterCheck = "wait" | "ask" | "wedged";
-
-/** ssh options that share a connection, and what became of the master's hello. */
-export interface Shared {
-  options: string[];
-  /**
-   * Without waiting: settles true once the master said hello, false when it
-   * did not in time (an ssh started with `options` since is stuck before
-   * sending anything). Null when there was no master to ask, or it was waited for.
-   */
-  hello: Promise<boolean> | null;
-  /** Stops asking (the run is over): `hello` may then settle either way. */
-  forget: () => void;
-}
-
-/**
- * muxOptions(), and with `check` "ask", not waiting for an existing master's
- * hello: the caller starts ssh at once and watches `hello`.
- */
-export async function sharedOptions(
-  settings: MuxSettings | undefined,
-  target: string,
-  check: MasterCheck,
-): Promise<Shared> {
   const resolved = await resolveTarget(target, settings?.sshConfig, settings?.resolveCache);
-  const shared = await sharing(settings, resolved, check);
-  return { ...shared, options: [...hostKeyOptions(resolved), ...shared.options] };
+  return [...hostKeyOptions(resolved), ...await sharing(settings, resolved)];
 }
-
-const NOT_SHARED: Shared = { options: [], hello: null, forget: () => {} };
 
 async function sharing(
   settings: MuxSettings | undefined,
   target: ResolvedTarget | null,
-  check: MasterCheck,
-): Promise<Shared> {
+): Promise<string[]> {
   // Unresolved: ssh will most likely fail anyway, and there is nothing to key a master by.
-  if (!settings || settings.persistSeconds <= 0 || !target) return NOT_SHARED;
+  if (!settings || settings.persistSeconds <= 0 || !target) return [];
   const path = socketPath(settings, target);
-  if (path.length > MAX_SOCKET_PATH) return NOT_SHARED;
-  if (!ensureDir(settings.dir)) return NOT_SHARED;
-  const master = check === "wedged" ? { state: "dead" as const } : await askMaster(path);
-  let dead = master.state === "dead";
-  if (master.state === "asked" && check === "wait") dead = !(await master.hello);
-  if (dead) {
+  if (path.length > MAX_SOCKET_PATH) return [];
+  if (!ensureDir(settings.dir)) return [];
+  if (await master(path) === "dead") {
     try {
       await Deno.remove(path);
     } catch {
-      return { ...NOT_SHARED, options: ["-o", "ControlMaster=no", "-o", "ControlPath=none"] };
+      return ["-o", "ControlMaster=no", "-o", "ControlPath=none"];
     }
   }
-  const asked = master.state === "asked" && check === "ask";
-  return {
-    hello: asked ? master.hello : null,
-    forget: asked ? master.forget : () => {},
-    options: [
-      "-o",
-      "ControlMaster=auto",
-      "-o",
-      `ControlPath=${path}`,
-      "-o",
-      `ControlPersist=${settings.persistSeconds}`,
-      // A master must notice a host that went away, or every later command would wait on it.
-      "-o",
-      "ServerAliveInterval=5",
-      "-o",
-      "ServerAliveCountMax=2",
-    ],
-  };
+  return [
+    "-o",
+    "ControlMaster=auto",
+    "-o",
+    `ControlPath=${path}`,
+    "-o",
+    `ControlPersist=${settings.persistSeconds}`,
+    // A master must notice a host that went away, or every later command would wait on it.
+    "-o",
+    "ServerAliveInterval=5",
+    "-o",
+    "ServerAliveCountMax=2",
+  ];
 }
 
 /** Once per folder and run, however many hosts ask: two quick calls, not two round trips. */
@@ -173,41 +128,29 @@ function ensureDir(dir: string): boolean {
 }
 
 /**
- * What sits at a control socket's path: nothing, a dead master (no listener,
- * or a connection not taken in time), or one that was asked for its hello,
- * which a live master sends as soon as it takes a client. Returns once pool's
- * connection is made; the answer comes in `hello` (false: none in time).
+ * What sits at a control socket's path: nothing, a live master (it sends its
+ * hello as soon as it takes a client), or a dead or wedged one (no listener,
+ * a connection not taken, or no hello, in time).
  */
-async function askMaster(
-  path: string,
-): Promise<
-  { state: "none" | "dead" } | { state: "asked"; hello: Promise<boolean>; forget: () => void }
-> {
+async function master(path: string): Promise<"none" | "live" | "dead"> {
   let timedOut = () => {};
   const timeout = new Promise<null>((resolve) => timedOut = () => resolve(null));
   const cancelTimer = after(HELLO_WAIT_MS, timedOut);
-  let conn: Deno.UnixConn | null;
+  let conn: Deno.UnixConn | null = null;
   try {
-    // A master whose queue of unaccepted clients is full does not even take the connection.
+    // A master whose queue of clients not yet taken is full does not take the connection.
     const connecting = Deno.connect({ transport: "unix", path });
     conn = await Promise.race([connecting, timeout]);
-    if (conn === null) connecting.then((late) => late.close(), () => {});
+    if (conn === null) {
+      connecting.then((late) => late.close(), () => {});
+      return "dead";
+    }
+    const n = await Promise.race([conn.read(new Uint8Array(64)).catch(() => null), timeout]);
+    return n !== null && n > 0 ? "live" : "dead";
   } catch (e) {
+    return e instanceof Deno.errors.NotFound ? "none" : "dead";
+  } finally {
     cancelTimer();
-    return { state: e instanceof Deno.errors.NotFound ? "none" : "dead" };
+    conn?.close();
   }
-  if (conn === null) return { state: "dead" };
-  const open = conn;
-  let closed = false;
-  const forget = () => {
-    cancelTimer();
-    timedOut();
-    if (!closed) open.close();
-    closed = true;
-  };
-  const buffer = new Uint8Array(64);
-  const hello = Promise.race([open.read(buffer).catch(() => null), timeout])
-    .then((n) => n !== null && n > 0)
-    .finally(forget);
-  return { state: "asked", hello, forget };
 }

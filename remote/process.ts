@@ -26,8 +26,6 @@ export interface ProcessResult {
   durationMs: number;
   /** Set when pool ended the child for what it did, not for time or a stop (`stdoutLimit`). */
   reason?: string;
-  /** Killed because `abandon` settled: nothing ran; its caller starts it again. */
-  abandoned?: true;
 }
 
 export interface ProcessOptions {
@@ -77,12 +75,6 @@ export interface ProcessOptions {
   softStop?: (closeStdin: () => void) => boolean;
   /** Told the child's pid once it runs (route: its ssh holds the lease too). */
   onSpawn?: (pid: number) => void;
-  /**
-   * When this settles while the child runs, the child is killed at once
-   * (SIGKILL, no soft stop): it is known to have done nothing yet (an ssh
-   * stuck on a wedged master's hello), and its caller starts it again.
-   */
-  abandon?: Promise<void>;
   /** Own process group, so a kill reaches every descendant. Off for interactive use. */
   ownGroup?: boolean;
   /**
@@ -230,15 +222,7 @@ export async function runProcess(argv: string[], options: ProcessOptions): Promi
 
   const killNow = () => signalChild(child, options.ownGroup ?? true, "SIGKILL");
   if (!options.outlivesPool) killers.add(killNow);
-  let running = true;
-  let abandoned = false;
-  options.abandon?.then(() => {
-    if (!running || killedFor) return;
-    abandoned = true;
-    killNow();
-  });
   const status = await child.status;
-  running = false;
   killers.delete(killNow);
   cancelDeadline();
   options.signal?.removeEventListener("abort", onAbort);
@@ -261,7 +245,6 @@ export async function runProcess(argv: string[], options: ProcessOptions): Promi
     stderrBytes: stderr.bytes(),
     durationMs: Math.round(performance.now() - started),
   };
-  if (abandoned) return { code: EXIT.unreachable, outcome: "unreachable", ...output, abandoned };
   if (killedFor === "timeout") return { code: EXIT.timeout, outcome: "timeout", ...output };
   if (killedFor === "overflow") {
     const reason = `answered more than ${options.stdoutLimit} bytes`;
