@@ -172,8 +172,14 @@ export async function main(args: string[]): Promise<number> {
       // meanwhile decides the code.
       await out.flushed();
       if (stop.signal.aborted) {
-        if (stop.signal.reason instanceof OutputFailed) {
-          out.errLine(`pool: ${stop.signal.reason.message}`);
+        const reason = stop.signal.reason;
+        if (reason instanceof OutputFailed) {
+          out.errLine(`pool: ${reason.message}`);
+          await out.flushed();
+        }
+        // A verb stopped before it printed its answer: with --json, the stop is the answer.
+        if (reason instanceof Stopped && !out.wroteStdout) {
+          errorAsData("stopped", reason.message, abortCode(stop.signal));
           await out.flushed();
         }
         return abortCode(stop.signal);

@@ -66,6 +66,10 @@ async function probeCandidates(hosts: Host[], options: DispatchOptions, deps: Di
     PROBE_JOBS,
     (h) => probeHost(deps.runner, h, PROBE_TIMEOUT_MS, deps.signal, pidsOn(h.name)),
   );
+  // Stopped while asking: the hosts that did not answer in time are not to blame.
+  if (deps.signal.aborted) {
+    throw new PoolError("stopped while probing hosts", abortCode(deps.signal), "stopped");
+  }
   const remoteAlive = new Map<string, Map<number, string | null>>();
   const candidates: Candidate[] = hosts.map((h, i) => {
     const facts = answers[i].facts;

@@ -44,6 +44,7 @@ interface Pending {
 
 export class Output {
   #stdoutDone = false;
+  #wroteStdout = false;
   #queue: Pending[] = [];
   #queued = 0;
   #writing: Promise<void> | null = null;
@@ -62,8 +63,15 @@ export class Output {
     return !this.#stdoutDone;
   }
 
+  /** Whether anything was written to stdout (or is on its way). */
+  get wroteStdout(): boolean {
+    return this.#wroteStdout;
+  }
+
   outBytes(bytes: Uint8Array): void {
-    if (!this.#stdoutDone) this.#write("out", bytes);
+    if (this.#stdoutDone) return;
+    if (bytes.length > 0) this.#wroteStdout = true;
+    this.#write("out", bytes);
   }
 
   out(text: string): void {

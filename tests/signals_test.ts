@@ -18,6 +18,16 @@ async function stopMidWork(
   signal: Deno.Signal,
   alias = "hang",
 ): Promise<number> {
+  return (await stopWithOutput(fleet, args, signal, alias)).code;
+}
+
+/** stopMidWork(), with what pool printed on stdout. */
+async function stopWithOutput(
+  fleet: Fleet,
+  args: string[],
+  signal: Deno.Signal,
+  alias = "hang",
+): Promise<{ code: number; stdout: string }> {
   const child = spawnPool(fleet, args);
   const inFlight = async () =>
     (await processesWith(fleet.sshConfig)).some((p) => p.includes(` -- ${alias} `));
@@ -25,7 +35,7 @@ async function stopMidWork(
   await new Promise((r) => setTimeout(r, 300)); // connected, the remote side running
   Deno.kill(child.pid, signal);
   const out = await child.output();
-  return out.code;
+  return { code: out.code, stdout: new TextDecoder().decode(out.stdout) };
 }
 
 fleetTest("every verb stopped by SIGINT mid-work exits 130", 1, async (t, fleet) => {
@@ -55,6 +65,30 @@ fleetTest("every verb stopped by SIGINT mid-work exits 130", 1, async (t, fleet)
     await t.step(verb, async () => {
       await writeRoster(fleet, roster);
       assertEquals(await stopMidWork(fleet, args, "SIGINT"), 130);
+    });
+  }
+});
+
+fleetTest("with --json, a verb stopped mid-work still answers in JSON", 1, async (t, fleet) => {
+  const job = { id: "hangjb", host: "hang", command: "true", started_ms: 0, gpus: [] };
+  await Deno.writeTextFile(join(fleet.dir, "state", "jobs.json"), JSON.stringify({ jobs: [job] }));
+  const cases: [string, string[], { name: string }[]][] = [
+    ["list", ["list", "--json"], [{ name: "h1" }, { name: "hang" }]],
+    ["refresh", ["refresh", "--json"], [{ name: "hang" }]],
+    // h1 answers, hang does not: stopped while probing, nothing is started on h1.
+    ["route", ["route", "--json", "true"], [{ name: "h1" }, { name: "hang" }]],
+    ["bg (routed)", ["bg", "--json", "true"], [{ name: "h1" }, { name: "hang" }]],
+    ["jobs", ["jobs", "hang", "--json"], [{ name: "hang" }]],
+    ["logs -f", ["logs", "-f", "hangjb", "--json"], [{ name: "hang" }]],
+    ["wait", ["wait", "hangjb", "--json"], [{ name: "hang" }]],
+  ];
+  for (const [verb, args, roster] of cases) {
+    await t.step(verb, async () => {
+      await writeRoster(fleet, roster);
+      const { code, stdout } = await stopWithOutput(fleet, args, "SIGINT");
+      assertEquals(code, 130);
+      const doc = JSON.parse(stdout);
+      assertEquals(doc.error, { kind: "stopped", message: doc.error?.message, exit: 130 }, stdout);
     });
   }
 });

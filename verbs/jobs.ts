@@ -7,6 +7,8 @@
 
 import { Command } from "commander";
 import { countOption } from "../flags.ts";
+import { abortCode } from "../exit.ts";
+import { PoolError } from "../errors.ts";
 import { renderTable } from "../render/table.ts";
 import { JOB_HEADER, jobJson, jobRow } from "../render/jobs.ts";
 import type { Host } from "../roster/host.ts";
@@ -41,6 +43,10 @@ export async function jobs(options: JobsOptions, deps: Deps): Promise<number> {
   const hosts = await targets(options, deps);
   if (options.prune) return await prune(hosts, options.days ?? PRUNE_DAYS, options, deps);
   const replies = await askHosts(deps, hosts.map((host) => ({ host, ids: null })));
+  // Stopped while asking: the hosts that did not answer in time are not to blame.
+  if (deps.signal.aborted) {
+    throw new PoolError("stopped while asking hosts", abortCode(deps.signal), "stopped");
+  }
   const rows: string[][] = [];
   const listed: ReturnType<typeof jobJson>[] = [];
   const errors: { host: string; error: string }[] = [];

@@ -57,7 +57,7 @@ export async function wait(ids: string[], options: WaitOptions, deps: Deps): Pro
     });
     if (located.size === 0) return worstCode(codes);
     if (deps.signal.aborted) {
-      throw new PoolError("interrupted while waiting", abortCode(deps.signal));
+      throw new PoolError("interrupted while waiting", abortCode(deps.signal), "stopped");
     }
     if (deps.clock.now() >= deadline) {
       throw new PoolError(
