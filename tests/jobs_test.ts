@@ -277,6 +277,28 @@ fleetTest("bg → jobs → logs -f → jobs → wait, with the job's own code", 
     assertEquals((await pool(fleet, ["kill", "abc", "--signal", "9"])).code, 2);
   });
 
+  await t.step("after the host, bg reads pool's options first, as on does", async () => {
+    const json = await pool(fleet, ["bg", "h1", "--json", "echo", "as a job"]);
+    assertEquals(json.code, 0, json.stderr);
+    const { id } = JSON.parse(json.stdout);
+    assertEquals((await pool(fleet, ["wait", id])).code, 0);
+    assertEquals((await pool(fleet, ["logs", id])).stdout, "as a job\n");
+    // A mistyped option starts nothing; `--` hands the rest to the command.
+    const before = (await pool(fleet, ["jobs", "--all", "--json"])).stdout;
+    const typo = await pool(fleet, ["bg", "h1", "--jsno", "true"]);
+    assertEquals([typo.code, typo.stderr], [
+      2,
+      "pool: unknown option '--jsno' (did you mean --json?)\n",
+    ]);
+    assertEquals((await pool(fleet, ["jobs", "--all", "--json"])).stdout, before);
+    const dashed = await pool(fleet, ["bg", "h1", "--json", "--", "echo", "--json"]);
+    const job = JSON.parse(dashed.stdout).id;
+    assertEquals((await pool(fleet, ["wait", job])).code, 0);
+    assertEquals((await pool(fleet, ["logs", job])).stdout, "--json\n");
+    // A host and route options: refused, as before the host.
+    assertEquals((await pool(fleet, ["bg", "h1", "--mem", "1G", "true"])).code, 2);
+  });
+
   await t.step(
     "wait --timeout holds while a host does not answer, and says it did not",
     async () => {

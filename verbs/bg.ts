@@ -16,6 +16,7 @@ import {
   commandWords,
   type DispatchFlags,
   dispatchOptions,
+  usageStyle,
 } from "../flags.ts";
 import { printRanking } from "../render/ranking.ts";
 import { type Host, LOCAL, localHost } from "../roster/host.ts";
@@ -45,7 +46,8 @@ export interface BgOptions extends DispatchFlags {
   host?: string;
 }
 
-export async function bg(wordsIn: string[], opts: BgOptions, deps: Deps): Promise<number> {
+export async function bg(wordsIn: string[], optsIn: BgOptions, deps: Deps): Promise<number> {
+  let opts = optsIn;
   const words = commandWords(wordsIn);
   const roster = await loadRoster(deps);
   const byName = (name: string | undefined) =>
@@ -57,9 +59,17 @@ export async function bg(wordsIn: string[], opts: BgOptions, deps: Deps): Promis
     if (!named) throw new PoolError(`not in roster: ${opts.host}`, EXIT.failure, "not_in_roster");
     command = words.join(" ");
   } else {
-    // A first word that names a host (or local) picks it; anything else is routed.
+    // A first word that names a host (or local) picks it; anything else is routed. After
+    // the host, as for `pool on`, pool's options come first, up to the first word that is
+    // not one of them (`pool bg h1 --json python x`); `--` ends them.
     named = byName(words[0]);
-    command = (named ? words.slice(1) : words).join(" ");
+    let rest = named ? words.slice(1) : words;
+    if (named && rest[0]?.startsWith("-")) {
+      const after = parseBgWords(rest);
+      opts = mergeFlags(opts, after.flags);
+      rest = after.command;
+    }
+    command = rest.join(" ");
   }
   checkCommand(command, "pool bg <host>|[route options] <cmd...>");
   const options = dispatchOptions(opts, command, BG_TTL_S, deps);
@@ -155,15 +165,41 @@ export async function bg(wordsIn: string[], opts: BgOptions, deps: Deps): Promis
     if (!handedOver) await giveBack(deps, reservation.lease);
   }
 }
+/** bg's own options, on `command`. */
+function bgFlags(command: Command): Command {
+  return addPushFlags(addDispatchFlags(command))
+    .option("--json", "print the job as one JSON object: id, host, pid, log, gpus");
+}
+
+/** The words after a named host: pool's options up to the first word that is not one of them. */
+function parseBgWords(words: string[]): { flags: BgOptions; command: string[] } {
+  let parsed: { flags: BgOptions; command: string[] } | undefined;
+  usageStyle(bgFlags(new Command("bg")))
+    .argument("[command...]")
+    .passThroughOptions()
+    .action((command: string[], flags: BgOptions) => void (parsed = { flags, command }))
+    .parse(words, { from: "user" });
+  return parsed!;
+}
+
+/** Options given before the host and after it: a list option keeps both lists. */
+function mergeFlags(before: BgOptions, after: BgOptions): BgOptions {
+  const merged: Record<string, unknown> = { ...before };
+  for (const [key, value] of Object.entries(after)) {
+    const old = merged[key];
+    merged[key] = Array.isArray(old) && Array.isArray(value) ? [...old, ...value] : value;
+  }
+  return merged as BgOptions;
+}
+
 export const bgCommand = (run: Run) =>
-  addPushFlags(addDispatchFlags(
+  bgFlags(
     new Command("bg")
       .description(
         "start a command detached (on a host, or routed) and return at once with its job id and log",
       )
       .argument("<words...>", "a host name then the command, or just the command to route it"),
-  ))
-    .option("--json", "print the job as one JSON object: id, host, pid, log, gpus")
+  )
     .passThroughOptions()
     .addHelpText(
       "after",
