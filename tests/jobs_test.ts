@@ -264,7 +264,7 @@ fleetTest("bg → jobs → logs -f → jobs → wait, with the job's own code", 
       const again = await pool(fleet, ["kill", job.id, "--json"]);
       assertEquals(again.code, 1);
       assertEquals(again.stdout.trim().split("\n").map((l) => JSON.parse(l)), [
-        { id: job.id, host: "h1", killed: false, state: "killed by SIGKILL" },
+        { id: job.id, host: "h1", killed: false, state: "killed", exit: 137, signal: "SIGKILL" },
       ]);
     },
   );

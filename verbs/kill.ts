@@ -71,8 +71,17 @@ export async function kill(id: string, options: KillOptions, deps: Deps): Promis
     deps.out.outLine(`${id}  ${host.name}  ${words}${left}`);
     return 0;
   }
-  // One object, whatever happened: what became of the job says why nothing was killed.
-  deps.out.outLine(JSON.stringify({ id, host: host.name, killed, state: words }));
+  // One object, whatever happened: what became of the job says why nothing was killed. Its
+  // state, exit and signal in the words jobs and wait use.
+  const state = parsed.found === "lost" ? "lost" : s.state;
+  deps.out.outLine(JSON.stringify({
+    id,
+    host: host.name,
+    killed,
+    state,
+    exit: s.state === "exited" || s.state === "killed" ? s.code : null,
+    signal: s.state === "killed" ? s.signal : null,
+  }));
   if (why) deps.out.errLine(`pool: ${why}`);
   return why ? EXIT.failure : 0;
 }
