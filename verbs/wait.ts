@@ -29,17 +29,23 @@ export async function wait(ids: string[], options: WaitOptions, deps: Deps): Pro
   const located = await locateJobs(deps, ids, left());
   const codes: number[] = [];
   const warned = new Set<string>();
+  /** Hosts that answered since the wait began: of the others' jobs, nothing is known. */
+  const heard = new Set<string>();
   for (;;) {
     const groups = byHost(located);
-    const replies = await askHosts(deps, groups, left());
+    const budget = left();
+    const replies = await askHosts(deps, groups, budget);
     groups.forEach(({ host, ids }, i) => {
       const { answer, error } = replies[i];
       if (!answer) {
-        // A host that does not answer now may answer later: say so once, keep waiting.
-        if (!warned.has(host.name)) deps.out.warn(`${host.name}: ${error}; still waiting`);
-        warned.add(host.name);
+        // A host that does not answer now may answer later: say so once, keep waiting. A
+        // round cut short by the wait's own deadline is no news about the host.
+        const cut = budget < JOBS_TIMEOUT_MS && error === "timeout";
+        if (!warned.has(host.name) && !cut) deps.out.warn(`${host.name}: ${error}; still waiting`);
+        if (!cut) warned.add(host.name);
         return;
       }
+      heard.add(host.name);
       for (const id of ids) {
         const job = answer.jobs.find((j) => j.id === id);
         const s = job ? jobState(job) : null;
@@ -60,10 +66,16 @@ export async function wait(ids: string[], options: WaitOptions, deps: Deps): Pro
       throw new PoolError("interrupted while waiting", abortCode(deps.signal), "stopped");
     }
     if (deps.clock.now() >= deadline) {
+      const after = formatDuration(options.timeout!);
+      const ids = (hosts: boolean) =>
+        [...located].filter(([, h]) => heard.has(h.name) === hosts).map(([id]) => id);
+      const unheard = ids(false);
+      const silent = [...new Set(unheard.map((id) => located.get(id)!.name))].join(", ");
       throw new PoolError(
-        `still running after ${formatDuration(options.timeout!)}: ${
-          [...located.keys()].join(", ")
-        }`,
+        [
+          ids(true).length > 0 ? `still running after ${after}: ${ids(true).join(", ")}` : "",
+          unheard.length > 0 ? `no answer from ${silent} in ${after}: ${unheard.join(", ")}` : "",
+        ].filter(Boolean).join("; "),
         EXIT.timeout,
       );
     }
