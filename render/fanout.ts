@@ -33,7 +33,8 @@ export function hostJson(result: HostResult): string {
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
-function textField(name: string, bytes: Uint8Array): Record<string, string> {
+/** `{name: text}` when `bytes` are UTF-8; else a lossy text and `{name}_base64` with the bytes. */
+export function textField(name: string, bytes: Uint8Array): Record<string, string> {
   try {
     return { [name]: strictUtf8.decode(bytes) };
   } catch {

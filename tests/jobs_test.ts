@@ -377,12 +377,20 @@ fleetTest("logs --json holds a large log's end, not all of it", 1, async (_t, fl
   assertEquals(r.code, 0, r.stderr);
   const doc = JSON.parse(r.stdout);
   assert(doc.log.length <= 16 * 1024 * 1024, `${doc.log.length} characters`);
-  assert(doc.log.endsWith("\nthe end"), "the end is kept");
-  assertEquals(doc.omitted_lines, 24_001 - doc.log.split("\n").length);
+  assert(doc.log.endsWith("\nthe end\n"), "the end is kept");
+  // Whole lines only: the first kept one starts where a line did.
+  assert(doc.log.startsWith("x".repeat(999) + "\n"), doc.log.slice(0, 20));
+  assertEquals(doc.omitted_lines, 24_001 - (doc.log.split("\n").length - 1));
   assertMatch(r.stderr, /^pool: note: the log's first \d+ lines left out/);
   // All of it, as text.
   const all = await pool(fleet, ["logs", job.id]);
   assertEquals(all.stdout.length, 24_000_000 + "the end\n".length);
+  // The exact bytes, as on --json gives a command's output: a CR kept, and not UTF-8 in base64.
+  const raw = await bg(fleet, ["h1", "printf 'a\\r\\n\\377 bin\\n'"]);
+  assertEquals((await pool(fleet, ["wait", raw.id])).code, 0);
+  const bytes = JSON.parse((await pool(fleet, ["logs", raw.id, "--json"])).stdout);
+  assertEquals(atob(bytes.log_base64), "a\r\n\xff bin\n");
+  assert(bytes.log.startsWith("a\r\n"), JSON.stringify(bytes.log));
 });
 
 fleetTest(

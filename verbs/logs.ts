@@ -10,6 +10,8 @@ import { stateCode, stateWords } from "../render/jobs.ts";
 import { failureReason } from "../remote/exec.ts";
 import { passThrough } from "../remote/foreground.ts";
 import { followCommand } from "../remote/jobs.ts";
+import { textField } from "../render/fanout.ts";
+import { concatBytes } from "../bytes.ts";
 import { jobState } from "../probes/mod.ts";
 import { askHosts, locateJobs } from "../dispatch/jobs.ts";
 import type { Deps, Run } from "../deps/deps.ts";
@@ -28,32 +30,54 @@ export interface LogsOptions {
  */
 export const JSON_LOG_LIMIT = 16 * 1024 * 1024;
 
-/** The last lines that fit in `limit` characters (newlines counted), and how many went. */
-class LastLines {
-  #lines: string[] = [];
+/** The last whole lines of a stream that fit in `limit` bytes, and how many lines went. */
+class LogTail {
+  #chunks: Uint8Array[] = [];
   #first = 0;
   #size = 0;
+  #cut = false;
   dropped = 0;
   constructor(private limit: number) {}
 
-  push(line: string): void {
-    this.#lines.push(line);
-    this.#size += line.length + 1;
-    while (this.#size > this.limit + 1 && this.#first < this.#lines.length) {
-      this.#size -= this.#lines[this.#first].length + 1;
-      this.#lines[this.#first++] = "";
-      this.dropped++;
+  push(chunk: Uint8Array): void {
+    this.#chunks.push(chunk);
+    this.#size += chunk.length;
+    while (this.#size - this.#chunks[this.#first].length >= this.limit) {
+      const gone = this.#chunks[this.#first];
+      this.#chunks[this.#first++] = EMPTY;
+      this.#size -= gone.length;
+      this.dropped += newlines(gone);
+      this.#cut = true;
     }
-    // Now and then, give the dropped slots back.
-    if (this.#first > 4096 && this.#first * 2 > this.#lines.length) {
-      this.#lines = this.#lines.slice(this.#first);
+    if (this.#first > 1024 && this.#first * 2 > this.#chunks.length) {
+      this.#chunks = this.#chunks.slice(this.#first);
       this.#first = 0;
     }
   }
 
-  text(): string {
-    return this.#lines.slice(this.#first).join("\n");
+  /** The bytes kept: from the start of a line, once anything was left out. */
+  bytes(): Uint8Array {
+    let kept = concatBytes(this.#chunks.slice(this.#first));
+    if (kept.length > this.limit) {
+      this.dropped += newlines(kept.subarray(0, kept.length - this.limit));
+      kept = kept.subarray(kept.length - this.limit);
+      this.#cut = true;
+    }
+    const nl = this.#cut ? kept.indexOf(10) : -1;
+    if (nl >= 0) {
+      this.dropped++;
+      kept = kept.subarray(nl + 1);
+    }
+    return kept;
   }
+}
+
+const EMPTY = new Uint8Array(0);
+
+function newlines(bytes: Uint8Array): number {
+  let n = 0;
+  for (let at = bytes.indexOf(10); at >= 0; at = bytes.indexOf(10, at + 1)) n++;
+  return n;
 }
 
 /** The follow script says this when the host has no such job. */
@@ -63,7 +87,7 @@ const PRINT_TIMEOUT_MS = 60_000;
 export async function logs(id: string, options: LogsOptions, deps: Deps): Promise<number> {
   const host = (await locateJobs(deps, [id])).get(id)!;
   const follow = options.follow ?? false;
-  const lines = new LastLines(options.jsonLimit ?? JSON_LOG_LIMIT);
+  const tail = new LogTail(options.jsonLimit ?? JSON_LOG_LIMIT);
   const result = await deps.runner.exec(
     host,
     followCommand(id, options.tail ?? "all", follow),
@@ -73,15 +97,15 @@ export async function logs(id: string, options: LogsOptions, deps: Deps): Promis
       // Text passes through byte for byte, as `pool on <host>` passes it, and is not kept: a
       // log can be large. JSON takes it line by line instead.
       ...passThrough(deps.out),
-      ...(options.json
+      // JSON takes the bytes (their end, past the limit) or, following, line by line.
+      ...(options.json && follow
         ? {
           stdoutInherit: false,
           onStdoutChunk: undefined,
-          onStdoutLine: (line: string) => {
-            if (follow) deps.out.outLine(JSON.stringify({ id, line }));
-            else lines.push(line);
-          },
+          onStdoutLine: (line: string) => deps.out.outLine(JSON.stringify({ id, line })),
         }
+        : options.json
+        ? { stdoutInherit: false, onStdoutChunk: (chunk: Uint8Array) => tail.push(chunk) }
         : {}),
     },
   );
@@ -95,11 +119,12 @@ export async function logs(id: string, options: LogsOptions, deps: Deps): Promis
   }
   if (!follow) {
     if (options.json) {
-      const cut = lines.dropped > 0 ? { omitted_lines: lines.dropped } : {};
-      deps.out.outLine(JSON.stringify({ id, host: host.name, log: lines.text(), ...cut }));
-      if (lines.dropped > 0) {
+      const log = tail.bytes();
+      const cut = tail.dropped > 0 ? { omitted_lines: tail.dropped } : {};
+      deps.out.outLine(JSON.stringify({ id, host: host.name, ...textField("log", log), ...cut }));
+      if (tail.dropped > 0) {
         deps.out.errLine(
-          `pool: note: the log's first ${lines.dropped} lines left out: --json holds its end ` +
+          `pool: note: the log's first ${tail.dropped} lines left out: --json holds its end ` +
             `(pool logs ${id} prints all of it)`,
         );
       }
