@@ -89,7 +89,8 @@ fleetTest("pool mcp serves the fleet to an MCP client", 2, async (t, fleet) => {
           [["h1", 3, "hi\n"], ["h2", 3, "hi\n"]],
         );
         // The server's stdin is the protocol's: no note that it is not sent to the hosts.
-        assertEquals((r.content as unknown[]).length, 1, JSON.stringify(r.content));
+        const said = (r.content as { text: string }[]).slice(1).map((c) => c.text).join("\n");
+        assertEquals(said, "pool: 2 of 2 hosts failed\n  exit 3: h1, h2");
         // One notification per host as it finished (the last may race the result, and be dropped).
         assert(progress.length >= 1 && progress.every((p, i) => p === i + 1), String(progress));
         // A verb that prints one document has no per-host progress: none, not one per line.
