@@ -52,7 +52,8 @@ export function parseDuration(text: string, flag: string): number {
 /** A whole number ≥ 1 (`--jobs`, `--days`). */
 export function parseCount(text: string, flag: string): number {
   const n = Number(text);
-  if (text.trim() === "" || !Number.isInteger(n) || n < 1) {
+  // Past 2^53 a number is no longer exact, and "1e+21" is what a host would be sent.
+  if (text.trim() === "" || !Number.isSafeInteger(n) || n < 1) {
     throw new UsageError(`${flag} expects a whole number ≥ 1, got "${text}"`);
   }
   return n;

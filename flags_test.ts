@@ -45,7 +45,7 @@ Deno.test("parseDuration() names the flag and the value it refuses", () => {
 
 Deno.test("parseCount() and parsePercent() refuse what they cannot use", () => {
   assertEquals(parseCount("8", "--jobs"), 8);
-  for (const bad of ["0", "-1", "2.5", "", "x"]) {
+  for (const bad of ["0", "-1", "2.5", "", "x", "99999999999999999999", "1e21"]) {
     assertThrows(() => parseCount(bad, "--jobs"), /--jobs/);
   }
   assertEquals(parsePercent("10%", "--headroom"), 0.1);

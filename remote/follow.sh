@@ -33,7 +33,8 @@ offset=$(size)
 if [ "$lines" = all ]; then
   head -c "$offset" "$log"
 else
-  head -c "$offset" "$log" | tail -n "$lines"
+  # A count tail cannot take is a failure, never an empty log.
+  head -c "$offset" "$log" | tail -n "$lines" || exit 1
 fi
 [ "$follow" = 1 ] || exit 0
 while :; do

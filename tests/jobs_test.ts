@@ -276,6 +276,9 @@ fleetTest("bg → jobs → logs -f → jobs → wait, with the job's own code", 
     assertMatch(none.stderr, /^pool: no job zzzzzz \(pool jobs lists them\)\n$/);
     assertEquals((await pool(fleet, ["logs", "../x"])).code, 2);
     assertEquals((await pool(fleet, ["kill", "abc", "--signal", "9"])).code, 2);
+    // A count past exact numbers was sent as 1e+20, which tail refused: an empty log, exit 0.
+    const huge = await pool(fleet, ["logs", "abc", "--tail", "99999999999999999999"]);
+    assertEquals([huge.code, huge.stdout], [2, ""]);
   });
 
   await t.step("after the host, bg reads pool's options first, as on does", async () => {

@@ -28,10 +28,20 @@ export const DEFAULT_GRACE_MS = 10_000;
 /** A grace longer than a timer holds (`--grace 30d`) is a day: the job gets KILL some time. */
 const MAX_GRACE_S = 86_400;
 
+/**
+ * The signals every host's `kill -s` takes by name (dash, bash, BusyBox; Linux and
+ * macOS): Node also knows aliases and Linux-only ones (POLL, IOT, STKFLT, PWR) that
+ * dash refuses, so the kill would fail on the host.
+ */
+const PORTABLE_SIGNALS = new Set(
+  ("HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM CHLD CONT STOP " +
+    "TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO SYS").split(" "),
+);
+
 /** `TERM`, `SIGTERM`, `term` → `TERM`; numbers are refused: they differ between Linux and macOS. */
 export function parseSignal(text: string): string {
   const name = text.trim().toUpperCase().replace(/^SIG/, "");
-  if (!/^[A-Z0-9]+$/.test(name) || signalNumber(`SIG${name}`) === 0) {
+  if (!PORTABLE_SIGNALS.has(name) || signalNumber(`SIG${name}`) === 0) {
     throw new UsageError(`--signal expects a signal name like TERM, INT or KILL, got "${text}"`);
   }
   return name;
