@@ -396,6 +396,32 @@ fleetTest("logs --json holds a large log's end, not all of it", 1, async (_t, fl
   assert(bytes.log.startsWith("a\r\n"), JSON.stringify(bytes.log));
 });
 
+fleetTest("jobs and jobs --prune take a host with thousands of records", 1, async (_t, fleet) => {
+  await writeRoster(fleet, [{ name: "h1" }]);
+  // 5,000 ended jobs (written by the shell alone), and one that runs.
+  const made = await pool(fleet, [
+    "on",
+    "h1",
+    "mkdir -p .pool/jobs && cd .pool/jobs && for i in $(seq 5000); do " +
+    "printf 'started 1000\\npid 1 1\\nexit 0\\nended 1001\\n' > old$i.job; echo true > old$i.cmd; done",
+  ]);
+  assertEquals(made.code, 0, made.stderr);
+  const g = gate(fleet, "many");
+  const live = await bg(fleet, ["h1", g.wait]);
+  const listed = await pool(fleet, ["jobs", "h1", "--all", "--json"]);
+  assertEquals(listed.code, 0, listed.stderr);
+  const jobs = JSON.parse(listed.stdout).jobs as { id: string; state: string }[];
+  assertEquals(jobs.length, 5001);
+  assertEquals(jobs.find((j) => j.id === live.id)?.state, "running");
+  await pool(fleet, ["on", "h1", "touch -d '10 days ago' .pool/jobs/old*.job"]);
+  const pruned = await pool(fleet, ["jobs", "h1", "--prune", "--json"]);
+  assertEquals(pruned.code, 0, pruned.stderr);
+  assertEquals(JSON.parse(pruned.stdout).pruned.length, 5000);
+  assertEquals((await pool(fleet, ["on", "h1", "ls .pool/jobs | grep -c ^old"])).stdout, "0\n");
+  assertEquals((await jobJson(fleet, live.id))?.state, "running", "a running job is never pruned");
+  await g.open();
+});
+
 fleetTest(
   "a job pinned by bg sees its GPUs; a recycled pid holds no lease (issue 12, item 9)",
   1,
