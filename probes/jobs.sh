@@ -14,8 +14,9 @@ LC_ALL=C
 export LC_ALL
 dir="$HOME/.pool/jobs"
 mode=${1:-list}
-# start_of and still_runs come from remote/_proc.sh, sent before this script.
+# start_of, still_runs, this_machine and elsewhere come from remote/_proc.sh, sent before this.
 [ "$#" -gt 0 ] && shift
+machine=$(this_machine)
 
 # A job's record, its command's first line, and which of its processes run. Which run is asked
 # before the record is shown: the waiter writes the exit line before it ends, so a job that ends
@@ -30,7 +31,11 @@ show() {
   while IFS= read -r line || [ -n "$line" ]; do
     lines="$lines$line
 "
-    case "$line" in 'exit '*) ended=1 ;; esac
+    case "$line" in
+      'exit '*) ended=1 ;;
+      # Another machine's job, in a home they share: not this host's to show.
+      'machine '*) [ "${line#machine }" = "$machine" ] || return 0 ;;
+    esac
   done < "$record"
   alive=
   if [ -z "$ended" ]; then
@@ -124,7 +129,9 @@ case "$mode" in
 " in *"$record
 "*)
         # A running job stays, however old: only an ended record, or one whose
-        # processes are all gone without an end written (lost), goes.
+        # processes are all gone without an end written (lost), goes. Another
+        # machine's is not this host's to judge: its pids mean nothing here.
+        if elsewhere "$record" "$machine"; then continue; fi
         if has_exit "$record" || ! still_runs "$record"; then gone=1; fi
         ;;
       esac

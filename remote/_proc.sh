@@ -1,25 +1,50 @@
 # shellcheck shell=sh
 # Shell functions the job scripts share (remote/scripts.ts puts this file
-# before kill.sh, follow.sh and probes/jobs.sh as they are sent).
+# before launch.sh, kill.sh, follow.sh and probes/jobs.sh as they are sent).
 
 # When process $1 started, as a token to compare: field 22 of /proc/PID/stat
 # (clock ticks since boot) on Linux, `ps -o lstart` elsewhere. Nothing for a
 # process that is gone or a zombie (finished, not yet reaped): pids are reused,
-# so a job's pid counts as its own only while this token still matches.
+# so a job's pid counts as its own only while this token still matches. With
+# $2 "any", a zombie's too (launch.sh: its own child, not yet waited for).
 start_of() {
   if [ -d /proc/self ]; then
     { read -r stat < "/proc/$1/stat"; } 2>/dev/null || return 0
+    zombie_too=${2:-}
     set -f
     # shellcheck disable=SC2086 # splitting the fields is the point
     set -- ${stat##*) }
     set +f
-    case "$1" in Z | X) return 0 ;; esac
+    case "$1" in Z | X) [ "$zombie_too" = any ] || return 0 ;; esac
     printf '%s\n' "${20}"
   else
     state=$(ps -o stat= -p "$1" 2>/dev/null) || return 0
-    case "$state" in Z*) return 0 ;; esac
+    case "$state" in Z*) [ "${2:-}" = any ] || return 0 ;; esac
     ps -o lstart= -p "$1" 2>/dev/null
   fi
+}
+
+# This machine, as job records name it: its machine-id, else its kernel's UUID (macOS), else
+# its name. A home shared between machines (NFS) holds their records side by side, and a
+# record of another machine's job is none of this one's business: its pid means nothing here.
+this_machine() {
+  for file in /etc/machine-id /var/lib/dbus/machine-id; do
+    if [ -r "$file" ] && IFS= read -r id < "$file" && [ -n "$id" ]; then
+      printf '%s\n' "$id"
+      return 0
+    fi
+  done
+  id=$(sysctl -n kern.uuid 2>/dev/null) || id=
+  if [ -n "$id" ]; then printf '%s\n' "$id"; else uname -n; fi
+}
+
+# Whether job record $1 was written on a machine other than $2 (this_machine's answer). A
+# record without the line (written before pool recorded it) is this machine's.
+elsewhere() {
+  while IFS= read -r line || [ -n "$line" ]; do
+    case "$line" in "machine "*) [ "${line#machine }" != "$2" ] && return 0 ;; esac
+  done < "$1"
+  return 1
 }
 
 # Whether a process of job record $1 is still the one it names (pid and start time).

@@ -18,7 +18,9 @@ case "$id" in '' | *[!A-Za-z0-9_-]*) echo "pool: bad job id: $id" >&2 && exit 2 
 dir="$HOME/.pool/jobs"
 log="$dir/$id.log"
 record="$dir/$id.job"
-if [ ! -f "$record" ]; then
+machine=$(this_machine)
+# Another machine's job, in a home they share, is not here.
+if [ ! -f "$record" ] || elsewhere "$record" "$machine"; then
   echo "pool: no job $id on this host" >&2
   exit 3
 fi

@@ -57,7 +57,9 @@ show() {
   printf '@@ end\n'
 }
 
-if [ ! -f "$record" ]; then
+machine=$(this_machine)
+# Another machine's job, in a home they share, is not here.
+if [ ! -f "$record" ] || elsewhere "$record" "$machine"; then
   printf '@@ missing\n@@ end\n'
   exit 0
 fi

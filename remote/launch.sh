@@ -10,6 +10,8 @@
 # ended. Under ~/.pool/jobs/: <id>.log (its output), <id>.cmd (the command) and
 # <id>.job, its record, one fact a line:
 #   started <epoch s>
+#   machine <id>                where it runs (remote/_proc.sh, this_machine): a home shared
+#                               between machines holds their records side by side
 #   gpus <i,j>                  when it holds GPUs
 #   pid <pid> <start time>      the command: leader of its process group
 #   waiter <pid> <start time>   the process that writes the end
@@ -33,22 +35,10 @@ record="$dir/$id.job"
 ready="$dir/$id.ready"
 if [ -e "$record" ]; then echo "pool: job $id already exists on this host" >&2 && exit 1; fi
 
-start_of() {
-  if [ -d /proc/self ]; then
-    { read -r stat < "/proc/$1/stat"; } 2>/dev/null || return 0
-    set -f
-    # shellcheck disable=SC2086 # splitting the fields is the point
-    set -- ${stat##*) }
-    set +f
-    printf '%s\n' "${20}"
-  else
-    ps -o lstart= -p "$1" 2>/dev/null
-  fi
-}
-
 printf '%s\n' "$command" > "$dir/$id.cmd"
 {
   printf 'started %s\n' "$(date +%s)"
+  printf 'machine %s\n' "$(this_machine)"
   if [ "$gpus" != - ]; then printf 'gpus %s\n' "$gpus"; fi
 } > "$record"
 : > "$log"
@@ -76,7 +66,7 @@ run() {
   start_job "$shell" -c "$setup$command" </dev/null >>"$log" 2>&1 &
   pid=$!
   # Not yet waited for, so even a command that is already over is still there to be read.
-  line="pid $pid $(start_of "$pid")"
+  line="pid $pid $(start_of "$pid" any)"
   printf '%s\n' "$line" >> "$record"
   printf '%s\n' "$line" > "$ready"
   set +e
@@ -94,5 +84,5 @@ run() {
 waiter=$!
 read -r _ pid start < "$ready"
 rm -f "$ready"
-printf 'waiter %s %s\n' "$waiter" "$(start_of "$waiter")" >> "$record"
+printf 'waiter %s %s\n' "$waiter" "$(start_of "$waiter" any)" >> "$record"
 printf '%s %s\n%s\n' "$pid" "$start" "$log"

@@ -1,8 +1,8 @@
 /**
  * The shell scripts remote/ sends. They are imported as text, so the bundle
  * (`deno task build`) and `deno compile` carry them inside the program. Job
- * scripts that need `start_of` or `still_runs` (kill, follow, and the jobs
- * probe) get remote/_proc.sh before them: one copy of each function. Both
+ * scripts (launch, kill, follow, and the jobs probe) get remote/_proc.sh
+ * before them: one copy of `start_of`, `still_runs` and `this_machine`. Both
  * supervisors get remote/_supervise_end.sh after them: one stop, one watcher.
  */
 
@@ -19,7 +19,7 @@ import { probeScript } from "../probes/mod.ts";
 const SCRIPTS = {
   supervise: supervise + superviseEnd,
   supervise_bash: superviseBash + superviseEnd,
-  launch,
+  launch: proc + launch,
   kill: proc + kill,
   follow: proc + follow,
   jobs: proc + probeScript("jobs"),

@@ -422,6 +422,36 @@ fleetTest("jobs and jobs --prune take a host with thousands of records", 1, asyn
   await g.open();
 });
 
+fleetTest("another machine's job in a shared home is not this host's", 1, async (_t, fleet) => {
+  await writeRoster(fleet, [{ name: "h1" }]);
+  const mine = await bg(fleet, ["h1", "true"]);
+  assertEquals((await pool(fleet, ["wait", mine.id])).code, 0);
+  const record = (await pool(fleet, ["on", "h1", `cat .pool/jobs/${mine.id}.job`])).stdout;
+  const machine = /^machine (\S+)$/m.exec(record)?.[1];
+  assert(machine, record);
+  // A record as another machine sharing this home (NFS) would write it: its pid is gone here.
+  await pool(fleet, [
+    "on",
+    "h1",
+    `cd .pool/jobs && sed 's/^machine .*/machine other-box/; /^exit /d; /^ended /d' ${mine.id}.job` +
+    ` > nfsjob.job && echo sleep > nfsjob.cmd && echo theirs > nfsjob.log && touch -d '30 days ago' nfsjob.job`,
+  ]);
+  const listed = JSON.parse((await pool(fleet, ["jobs", "h1", "--all", "--json"])).stdout).jobs;
+  assertEquals(listed.map((j: { id: string }) => j.id), [mine.id], "not listed as lost here");
+  assertEquals((await pool(fleet, ["jobs", "h1", "--prune", "--days", "1"])).code, 0);
+  const left = await pool(fleet, ["on", "h1", "ls .pool/jobs | grep -c ^nfsjob"]);
+  assertEquals(left.stdout, "3\n", "its record and log kept: never pruned from here");
+  const index = join(fleet.dir, "state", "jobs.json");
+  const doc = JSON.parse(await Deno.readTextFile(index));
+  doc.jobs.push({ id: "nfsjob", host: "h1", command: "sleep", started_ms: 0, gpus: [] });
+  await Deno.writeTextFile(index, JSON.stringify(doc));
+  for (const verb of ["logs", "kill"]) {
+    const r = await pool(fleet, [verb, "nfsjob"]);
+    assertEquals(r.code, 1, verb);
+    assertMatch(r.stderr, /no job nfsjob/, verb);
+  }
+});
+
 fleetTest(
   "a job pinned by bg sees its GPUs; a recycled pid holds no lease (issue 12, item 9)",
   1,
