@@ -28,6 +28,8 @@ export function copyDetail(result: CopyResult, verb: "sent" | "received", dryRun
   if (result.outcome !== "ok") {
     if (result.reason) return result.reason;
     if (result.outcome === "timeout") return "timed out";
+    // pool was stopped: rsync's or tar's last words then are about being killed.
+    if (result.outcome === "interrupted") return `exit ${result.code}`;
     // rsync and tar say the cause first ("rsync: [sender] link_stat … failed") and its echoes
     // after ("rsync error: … (see previous errors)", "write error: Broken pipe"): the first of
     // their own lines, else the last line at all.
@@ -50,7 +52,11 @@ export function copyLine(
   verb: "sent" | "received",
   dryRun = false,
 ): string {
-  const how = result.outcome === "ok" ? result.method ?? "-" : "failed";
+  const how = result.outcome === "ok"
+    ? result.method ?? "-"
+    : result.outcome === "interrupted"
+    ? "stopped"
+    : "failed";
   return `${result.host.padEnd(width)}  ${how.padEnd(6)} ${copyDetail(result, verb, dryRun)}`;
 }
 

@@ -1,6 +1,6 @@
 import { assertEquals } from "../tests/assert.ts";
 import type { CopyResult } from "../remote/transfer.ts";
-import { copyDetail } from "./copies.ts";
+import { copyDetail, copyLine } from "./copies.ts";
 
 const failed = (stderr: string): CopyResult => ({
   host: "h1",
@@ -25,4 +25,13 @@ Deno.test("copyDetail() names the cause rsync or tar gave first, not its echo af
   assertEquals(copyDetail(failed(tar), "sent"), "tar: /x: Cannot stat: No such file or directory");
   assertEquals(copyDetail(failed("something else\nthe end\n"), "sent"), "the end");
   assertEquals(copyDetail(failed(""), "sent"), "exit 23");
+});
+
+Deno.test("copyLine() says a host stopped by pool was stopped, not what rsync said dying", () => {
+  const stopped: CopyResult = {
+    ...failed("rsync error: unexplained error (code 255) at rsync.c(716)\n"),
+    code: 130,
+    outcome: "interrupted",
+  };
+  assertEquals(copyLine(stopped, 2, "sent"), "h1  stopped exit 130");
 });
