@@ -21,9 +21,7 @@ case "$id" in '' | *[!A-Za-z0-9_-]*) echo "pool: bad job id: $id" >&2 && exit 2 
 case "$grace" in '' | *[!0-9]*) echo "pool: grace must be whole seconds" >&2 && exit 2 ;; esac
 record="$HOME/.pool/jobs/$id.job"
 
-# Whether any process of group $pgid still runs (zombies, reaped late by init, do not). On Linux,
-# only one started no earlier than the job ($since, in clock ticks), so a group that took over the
-# number long after is never the job's.
+# Whether any process of group $pgid still runs (zombies, reaped late by init, do not).
 group_runs() {
   if [ -d /proc/self ]; then
     for stat_file in /proc/[0-9]*/stat; do
@@ -32,8 +30,7 @@ group_runs() {
       # shellcheck disable=SC2086
       set -- ${stat##*) }
       set +f
-      if [ "$3" = "$pgid" ] && [ "$1" != Z ] && [ "$1" != X ] &&
-        { [ -z "$since" ] || [ "${20}" -ge "$since" ]; }; then return 0; fi
+      if [ "$3" = "$pgid" ] && [ "$1" != Z ] && [ "$1" != X ]; then return 0; fi
     done
     return 1
   fi
@@ -66,8 +63,6 @@ fi
 line=$(grep '^pid ' "$record")
 rest=${line#* }
 pgid=${rest%% *}
-since=${rest#* }
-case "$since" in '' | *[!0-9]*) since= ;; esac
 found=killed
 if grep -q '^exit ' "$record"; then
   found=over
@@ -80,9 +75,14 @@ elif [ -z "$pgid" ] || [ "$(start_of "$pgid")" != "${rest#* }" ]; then
   if grep -q '^exit ' "$record"; then found=over; else found=lost; fi
 fi
 if [ "$found" != killed ]; then
-  # Its own process is over; what it forked may still run in its group. Never the pid alone:
-  # that number may be another process's now.
-  if [ -z "$pgid" ] || ! group_runs; then show "$found" && exit 0; fi
+  # Its own process is over; what it forked may still run in its group. The group is the job's
+  # only while no other process holds its number: a group keeps its number from being handed
+  # out again while it has members, so with the number free, its members are the job's. A
+  # process that has the number now (another start time) leads a group of its own, or none.
+  owner=$(start_of "$pgid" any)
+  if [ -z "$pgid" ] || { [ -n "$owner" ] && [ "$owner" != "${rest#* }" ]; } || ! group_runs; then
+    show "$found" && exit 0
+  fi
   found=leftovers
   kill -s "$signal" -- "-$pgid" 2>/dev/null || exit 1
 else
