@@ -14,7 +14,7 @@
 set -u
 # A CDPATH (a profile's, or the caller's) must not send DEST, and its deletions, elsewhere.
 unset CDPATH
-mode=$1
+how=$1
 cd -- "$2" || exit 1
 stage=$3
 shift 3
@@ -31,51 +31,87 @@ folder() {
   [ -d "$1" ] && [ ! -L "$1" ]
 }
 
-# Folder $2 gets folder $1's permission bits, read from `ls -ld` (POSIX has no chmod --reference).
-same_mode() {
+# The mode `ls -ld` shows for $1 ("drwxr-s---"), as chmod's symbols ("u=rwx,g=rx,o=,u-s,g+s,-t").
+# Symbols, not a number: GNU chmod keeps a folder's set-group-ID under a number.
+mode_of() {
   bits=$(ls -ld -- "$1") || return 1
   bits=${bits#?}
-  m=0
-  for b in 256 128 64 32 16 8 4 2 1; do
-    c=${bits%"${bits#?}"}
-    bits=${bits#?}
-    case $c in r | w | x | s | t) m=$((m + b)) ;; esac
-    case $c in
-      s | S) if [ "$b" -eq 64 ]; then m=$((m + 2048)); else m=$((m + 1024)); fi ;;
-      t | T) m=$((m + 512)) ;;
-    esac
+  spec=
+  special=
+  for who in u g o; do
+    perms=
+    for _ in 1 2 3; do
+      c=${bits%"${bits#?}"}
+      bits=${bits#?}
+      case $c in
+        r | w | x) perms=$perms$c ;;
+        s) perms=${perms}x special="$special,$who+s" ;;
+        t) perms=${perms}x special="$special,+t" ;;
+        S) special="$special,$who+s" ;;
+        T) special="$special,+t" ;;
+      esac
+    done
+    spec="$spec,$who=$perms"
   done
-  chmod "$(printf '%o' "$m")" "$2"
+  case $special in *u+s*) ;; *) special="$special,u-s" ;; esac
+  case $special in *g+s*) ;; *) special="$special,g-s" ;; esac
+  case $special in *+t*) ;; *) special="$special,-t" ;; esac
+  printf '%s\n' "${spec#,}$special"
 }
 
-# Staged folder $1 into folder $2, entry by entry. A subshell: its variables are its own.
+# Staged folder $1 into folder $2. Each entry replaces its namesake by a rename (old or new, never
+# half of one), all of a folder's in one mv; a folder on both sides is merged and then takes the
+# staged one's mode and time, as tar -p gives them. A subshell: its variables are its own.
 merge() (
-  for new in "$1"/* "$1"/.[!.]* "$1"/..?*; do
+  src=$1
+  dst=$2
+  # Its mode before pool touches it: entries move out of it only while the owner may write it.
+  src_mode=$(mode_of "$src") || exit 1
+  [ -w "$src" ] || chmod u+w -- "$src" || kept "$dst"
+  set --
+  for new in "$src"/* "$src"/.[!.]* "$src"/..?*; do
     [ -e "$new" ] || [ -L "$new" ] || continue
-    old=$2/${new##*/}
+    old=$dst/${new##*/}
     if folder "$new" && folder "$old"; then
       merge "$new" "$old" || exit 1
-      same_mode "$new" "$old" 2>/dev/null
-      touch -r "$new" "$old" 2>/dev/null
-    else
-      # A folder gives way only when empty (as for rsync and tar). A link goes first: mv would
-      # put the new copy inside the folder it points to.
-      if folder "$old"; then rmdir -- "$old" 2>/dev/null || kept "$old"; fi
-      if [ -L "$old" ]; then rm -f -- "$old" || kept "$old"; fi
-      mv -f -- "$new" "$old" || kept "$old"
+      continue
+    fi
+    # A folder gives way only when empty (as for rsync and tar); a link, or a file where a folder
+    # comes, goes first: mv would put the new copy inside the folder a link points to.
+    if folder "$old"; then
+      rmdir -- "$old" 2>/dev/null || kept "$old"
+    elif [ -L "$old" ] || { folder "$new" && [ -e "$old" ]; }; then
+      rm -f -- "$old" || kept "$old"
+    fi
+    # A folder moving to another parent must be the owner's to write (its `..` changes).
+    if folder "$new" && [ ! -w "$new" ]; then
+      { chmod u+w -- "$new" && mv -f -- "$new" "$old" && chmod u-w -- "$old"; } || kept "$old"
+      continue
+    fi
+    set -- "$@" "$new"
+    if [ "$#" -ge 500 ]; then
+      mv -f -- "$@" "$dst/" || kept "$dst"
+      set --
     fi
   done
+  if [ "$#" -gt 0 ]; then mv -f -- "$@" "$dst/" || kept "$dst"; fi
+  chmod -- "$src_mode" "$dst" 2>/dev/null
+  touch -r "$src" "$dst" 2>/dev/null
+  exit 0
 )
 
-if [ "$mode" = merge ]; then
-  merge "$stage" . || exit 1
-  # The contents of a folder were sent: DEST takes that folder's mode and time too.
-  for name in "$@"; do
-    if [ "$name" = . ]; then
-      same_mode "$stage" . 2>/dev/null
-      touch -r "$stage" . 2>/dev/null
-    fi
-  done
+if [ "$how" = merge ]; then
+  # The contents of a folder were sent: DEST takes that folder's mode and time too, as with tar;
+  # otherwise DEST's own stay.
+  contents=
+  for name in "$@"; do if [ "$name" = . ]; then contents=1; fi; done
+  if [ -n "$contents" ]; then
+    merge "$stage" . || exit 1
+  else
+    keep=$(mode_of .) || exit 1
+    merge "$stage" . || exit 1
+    chmod -- "$keep" . 2>/dev/null
+  fi
   rm -rf -- "$stage"
   exit 0
 fi

@@ -100,3 +100,77 @@ Deno.test("replace_from_stage.sh merge: each staged entry replaces its namesake,
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("replace_from_stage.sh merge: a folder replaces a file, and takes the staged mode exactly", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pool-merge-" });
+  const dest = join(dir, "dest");
+  const stage = ".pool-unpack.0000abcd";
+  const at = (...parts: string[]) => join(dest, ...parts);
+  try {
+    await Deno.mkdir(at("src"), { recursive: true });
+    await Deno.writeTextFile(at("src", "a"), "a file where a folder comes");
+    await Deno.mkdir(at("g"), { mode: 0o777 });
+    await Deno.chmod(at("g"), 0o2777);
+    await Deno.mkdir(at(stage, "src", "a"), { recursive: true });
+    await Deno.writeTextFile(at(stage, "src", "a", "f"), "hi");
+    await Deno.mkdir(at(stage, "g"));
+    await Deno.chmod(at(stage, "g"), 0o750);
+    assertEquals(await replace(dest, stage, ["src", "g"], "merge"), 0);
+    assertEquals(await Deno.readTextFile(at("src", "a", "f")), "hi");
+    // A number would have left GNU chmod's set-group-ID on the folder.
+    assertEquals((await Deno.stat(at("g"))).mode! & 0o7777, 0o750);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("replace_from_stage.sh merge: read-only folders, as a user who is not root", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pool-merge-" });
+  const dest = join(dir, "dest");
+  const stage = ".pool-unpack.1111abcd";
+  const at = (...parts: string[]) => join(dest, ...parts);
+  try {
+    // A folder new to DEST, and one already there, both read-only in the copy (a Go module cache).
+    await Deno.mkdir(at("old"), { recursive: true });
+    await Deno.mkdir(at(stage, "pkg", "sub"), { recursive: true });
+    await Deno.writeTextFile(at(stage, "pkg", "sub", "f"), "y");
+    await Deno.mkdir(at(stage, "old"));
+    await Deno.writeTextFile(at(stage, "old", "g"), "x");
+    for (const d of [at(stage, "pkg", "sub"), at(stage, "pkg"), at(stage, "old")]) {
+      await Deno.chmod(d, 0o555);
+    }
+    const nobody = 65534;
+    for await (const path of [dir, dest, at("old"), at(stage)]) {
+      await Deno.chown(path, nobody, nobody);
+    }
+    for (const p of ["pkg", "pkg/sub", "pkg/sub/f", "old", "old/g"]) {
+      await Deno.chown(at(stage, p), nobody, nobody);
+    }
+    const out = await new Deno.Command("setpriv", {
+      args: [
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        "sh",
+        "-c",
+        remoteScript("replace_from_stage"),
+        "pool-replace",
+        "merge",
+        dest,
+        stage,
+        "pkg",
+        "old",
+      ],
+      stderr: "piped",
+    }).output();
+    assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+    assertEquals(await Deno.readTextFile(at("pkg", "sub", "f")), "y");
+    assertEquals(await Deno.readTextFile(at("old", "g")), "x");
+    assertEquals((await Deno.stat(at("pkg"))).mode! & 0o777, 0o555);
+    assertEquals((await Deno.stat(at("old"))).mode! & 0o777, 0o555);
+    assertEquals(await listing(dest), ["old", "pkg"]);
+  } finally {
+    await new Deno.Command("chmod", { args: ["-R", "u+w", dir] }).output();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

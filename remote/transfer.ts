@@ -451,7 +451,8 @@ async function tarCopy(
     const copied = await settle(result, tar, { host, bytes: () => bytes, line, fallback, started });
     if (copied.outcome === "ok") {
       const names = request.sources.map((s) => sourceRoot(s).name);
-      const replaced = await execPlain(
+      // Supervised: a deadline or a stop ends it on the host too, not only its ssh.
+      const replaced = await execOnHost(
         host,
         ["sh", "-c", replaceScript(), "pool-replace", mode, remoteDest, stage, ...names]
           .map(shQuote).join(" "),
@@ -459,11 +460,13 @@ async function tarCopy(
       );
       return afterSwap(copied, replaced);
     }
-    // Stopped or failed: the stage goes, a stop or a deadline past notwithstanding.
-    await execPlain(host, `cd -- ${shQuote(cdPath(remoteDest))} && rm -rf -- ${stage}`, {
-      timeoutMs: CLEANUP_TIMEOUT_MS,
-      mux: options.mux,
-    });
+    // Stopped or failed: the stage goes, a stop or a deadline past notwithstanding (made the
+    // owner's to write first: tar gave its folders their modes, read-only ones too).
+    await execPlain(
+      host,
+      `cd -- ${shQuote(cdPath(remoteDest))} && { chmod -R u+w -- ${stage}; rm -rf -- ${stage}; }`,
+      { timeoutMs: CLEANUP_TIMEOUT_MS, mux: options.mux },
+    );
     return copied;
   }
   // pull. GNU tar reads each -C relative to the one before: every root is made absolute,
@@ -501,17 +504,37 @@ async function tarCopy(
     kept = replaced.outcome !== "ok";
     return afterSwap(copied, replaced);
   } finally {
-    if (!kept) await Deno.remove(stage, { recursive: true }).catch(() => {});
+    if (!kept) await removeStage(stage);
   }
 }
 
-/** A copy whose --delete swap failed is a failure, with the swap's own words. */
+/** Removes a local stage, read-only folders and all (tar gave them their modes). */
+async function removeStage(path: string): Promise<void> {
+  try {
+    await Deno.remove(path, { recursive: true });
+    return;
+  } catch { /* a folder not ours to write, maybe */ }
+  const writable = async (dir: string): Promise<void> => {
+    await Deno.chmod(dir, 0o700).catch(() => {});
+    for await (const e of Deno.readDir(dir)) {
+      if (e.isDirectory) await writable(join(dir, e.name));
+    }
+  };
+  await writable(path).catch(() => {});
+  await Deno.remove(path, { recursive: true }).catch(() => {});
+}
+
+/**
+ * A copy whose second step (putting the new copy in place) failed is a failure, with that
+ * step's own words; one that ran out of time or was stopped says so.
+ */
 function afterSwap(copied: CopyResult, replaced: ProcessResult): CopyResult {
   if (replaced.outcome === "ok") return copied;
+  const kept = replaced.outcome === "timeout" || replaced.outcome === "interrupted";
   return {
     ...copied,
     code: replaced.code || EXIT.failure,
-    outcome: "failed",
+    outcome: kept ? replaced.outcome : "failed",
     stderr: replaced.stderr,
     stderrBytes: replaced.stderrBytes,
   };
