@@ -76,6 +76,42 @@ Deno.test("hostvars() asks Ansible to become root where pool would use sudo", ()
 Deno.test("hostvars() quotes the ssh config path as Ansible splits it: like a shell", () => {
   const args = (path: string) =>
     hostvars({ name: "h", ssh: "h" }, null, path).ansible_ssh_common_args;
-  assertEquals(args("/home/me/my cfg/ssh_config"), "-F '/home/me/my cfg/ssh_config'");
-  assertEquals(args("/etc/ssh/pool_config"), "-F /etc/ssh/pool_config");
+  assertEquals(args("/home/me/my cfg/ssh_config"), {
+    __ansible_unsafe: "-F '/home/me/my cfg/ssh_config'",
+  });
+  assertEquals(args("/etc/ssh/pool_config"), { __ansible_unsafe: "-F /etc/ssh/pool_config" });
+});
+
+Deno.test("hostvars() marks every string unsafe: Ansible never templates roster text", () => {
+  const trap = "{{ lookup('pipe', 'touch /tmp/pwned') }}";
+  const vars = hostvars(
+    { name: "h", ssh: "me@gpu-1", description: trap, tags: [trap], os: "linux" },
+    { user: trap, hostname: "10.0.0.7", port: 2222, settings: "", hostKeyChecking: null },
+    undefined,
+  );
+  assertEquals(vars, {
+    // The alias as typed, so its ssh_config Host block applies to Ansible's ssh as to pool's.
+    ansible_host: { __ansible_unsafe: "gpu-1" },
+    ansible_user: { __ansible_unsafe: trap },
+    ansible_port: 2222,
+    pool_name: { __ansible_unsafe: "h" },
+    pool_target: { __ansible_unsafe: "me@gpu-1" },
+    pool_os: { __ansible_unsafe: "linux" },
+    pool_sudo: false,
+    pool_tags: [{ __ansible_unsafe: trap }],
+    pool_description: { __ansible_unsafe: trap },
+  });
+});
+
+Deno.test("inventoryList() never names a group as a host: Ansible would take one for the other", () => {
+  const hosts = [
+    { name: "linux", ssh: "h2", os: "linux" },
+    { name: "web", ssh: "h3", os: "linux" },
+    { name: "h1", ssh: "h1", os: "linux", tags: ["web", "h1"] },
+  ];
+  const doc = inventoryList(hosts, [{}, {}, {}]) as Record<string, { hosts: string[] }>;
+  assertEquals(doc.os_linux.hosts, ["linux", "web", "h1"]);
+  assertEquals(doc.tag_web.hosts, ["h1"]);
+  assertEquals(doc.tag_h1.hosts, ["h1"]);
+  assertEquals([doc.linux, doc.web, doc.h1], [undefined, undefined, undefined]);
 });

@@ -51,15 +51,16 @@ fleetTest("pool and the tools around it", 3, async (t, fleet) => {
     assertEquals(doc.web_tier.hosts, ["h1"]);
     assertEquals(doc.linux.hosts, ["h1", "h2", "h3"]);
     const h1 = doc._meta.hostvars.h1;
+    // The alias as typed (its ssh_config block applies to Ansible's ssh), marked never to template.
     assertEquals([h1.ansible_host, h1.ansible_user, h1.ansible_port], [
-      fleet.hosts[0].address,
-      "root",
+      { __ansible_unsafe: "h1" },
+      { __ansible_unsafe: "root" },
       fleet.port,
     ]);
     assertEquals(doc._meta.hostvars.h3.ansible_port, fleet.port);
     assertEquals(doc._meta.hostvars.h3.pool_sudo, true);
     const one = JSON.parse((await pool(fleet, ["inventory", "--host", "h2"])).stdout);
-    assertEquals(one.ansible_host, fleet.hosts[1].address);
+    assertEquals(one.ansible_host, { __ansible_unsafe: fleet.hosts[1].address });
     assertEquals((await pool(fleet, ["inventory"])).code, 2);
   });
 
@@ -91,6 +92,29 @@ fleetTest("pool and the tools around it", 3, async (t, fleet) => {
         ),
       );
     }
+  });
+
+  await t.step("Ansible takes roster text as it is: a template in it never runs", async () => {
+    const script = join(fleet.dir, "pool-inventory");
+    const marker = join(fleet.dir, "templated");
+    const trap = `{{ lookup('pipe', 'touch ${marker}') }}`;
+    assertEquals((await pool(fleet, ["desc", "h1", trap])).code, 0);
+    const r = await sh(fleet, "ansible", [
+      "h1",
+      "-i",
+      script,
+      "-m",
+      "debug",
+      "-a",
+      "var=pool_description",
+    ], {
+      ANSIBLE_HOST_KEY_CHECKING: "False",
+      ANSIBLE_LOCAL_TEMP: join(fleet.dir, "ansible-tmp"),
+      ANSIBLE_NOCOLOR: "1",
+    });
+    assertEquals(r.code, 0, r.stdout + r.stderr);
+    assert(r.stdout.includes(trap), r.stdout);
+    assertEquals(await Deno.stat(marker).then(() => true, () => false), false, "it ran");
   });
 
   await t.step(
