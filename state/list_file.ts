@@ -19,14 +19,19 @@ export interface ListFile<T> {
 
 export async function readListFile<T>(path: string, spec: ListFile<T>): Promise<T[]> {
   const text = await readTextIfExists(path, spec.what);
-  if (text === null || text.trim() === "") return [];
+  if (text === null) return [];
+  // pool writes the whole file or none of it (writeFileAtomically): one that is there but
+  // empty was cut by something else, and read as "nothing held" it would let a host's GPUs
+  // or memory go out twice.
+  if (text.trim() === "") {
+    throw new PoolError(`Cannot read ${spec.what} ${path}: it is empty (fix or remove the file)`);
+  }
   let doc: unknown;
   try {
     doc = JSON.parse(text);
-  } catch (e) {
-    throw new PoolError(
-      `Cannot read ${spec.what} ${path}: ${(e as Error).message} (fix or remove the file)`,
-    );
+  } catch {
+    // Not JSON.parse's words: they quote the file, control characters and newlines too.
+    throw new PoolError(`Cannot read ${spec.what} ${path}: not JSON (fix or remove the file)`);
   }
   const items = (doc as Record<string, unknown> | null)?.[spec.key];
   if (!Array.isArray(items) || !items.every((i) => spec.isItem(i))) {

@@ -221,6 +221,20 @@ fleetTest("pool route --mem and the ledger", 3, async (t, fleet) => {
       );
     }
     assertEquals(await Deno.readTextFile(ledgerOf(fleet)), '{"leases": [{"id": ');
+    // One line, whatever the file holds; an empty one is damage too (pool never writes one):
+    // read as "no leases", it let the next route take a GPU a running route held.
+    for (const damage of ["garbage\n", "", "  \n"]) {
+      await Deno.writeTextFile(ledgerOf(fleet), damage);
+      for (const args of [["route", "--gpus", "1", "true"], ["leases"]]) {
+        const r = await pool(fleet, args);
+        assertEquals(r.code, 1, `${args.join(" ")} on ${JSON.stringify(damage)}`);
+        assertMatch(
+          r.stderr,
+          /^pool: Cannot read lease ledger \S+: (not JSON|it is empty) \(fix or remove the file\)\n$/,
+        );
+      }
+      assertEquals(await Deno.readTextFile(ledgerOf(fleet)), damage);
+    }
     await Deno.remove(ledgerOf(fleet));
   });
 
