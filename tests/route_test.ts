@@ -210,6 +210,23 @@ fleetTest("pool route --mem and the ledger", 3, async (t, fleet) => {
     assertEquals(await leasesIn(fleet), [], "reaped once the probe found the job gone");
   });
 
+  await t.step(
+    "a route with no ceiling keeps a TTL for a holder pool cannot check: 30 days, not an hour",
+    async () => {
+      const r = await pool(fleet, [
+        "route",
+        "--timeout",
+        "0",
+        "--mem",
+        "1M",
+        `cat ${ledgerOf(fleet)}`,
+      ]);
+      assertEquals(r.code, 0, r.stderr);
+      const held = JSON.parse(r.stdout.slice(r.stdout.indexOf("{"))).leases;
+      assertEquals(held.map((l: { ttl_s: number }) => l.ttl_s), [30 * 86_400]);
+    },
+  );
+
   await t.step("a corrupt ledger is reported and left alone", async () => {
     await Deno.writeTextFile(ledgerOf(fleet), '{"leases": [{"id": ');
     for (const args of [["route", "--mem", "1G", "true"], ["leases"]]) {

@@ -24,6 +24,8 @@ import { inShipped, planShipping, ship } from "../dispatch/ship.ts";
 import { type Deps, loadRoster, type Run } from "../deps/deps.ts";
 
 export const ROUTE_CEILING_MS = 3_600_000;
+/** A route lease's TTL when its command has no ceiling (`--timeout 0`). */
+export const NO_CEILING_TTL_S = 30 * 86_400;
 
 export interface RouteOptions extends DispatchFlags {
   /** Foreground ceiling in milliseconds; Infinity = none. */
@@ -38,9 +40,10 @@ export async function route(words: string[], opts: RouteOptions, deps: Deps): Pr
   // Checked before anything is reserved: a path that is not there never holds a host.
   const shipping = await planShipping(opts.push ?? []);
   const timeoutMs = opts.timeout ?? ROUTE_CEILING_MS;
-  // The lease lives as long as this pool process (pid + start time), which pool can always
-  // check; the TTL only bounds a lease whose holder's start time could not be read.
-  const ttl = Number.isFinite(timeoutMs) ? timeoutMs / 1000 + 60 : ROUTE_CEILING_MS / 1000 + 60;
+  // The lease lives as long as this pool process (pid + start time), where pool can check it;
+  // the TTL bounds one it cannot (a holder in another process space): the ceiling + 1 min, and
+  // with no ceiling (--timeout 0) 30 days, not the hour a command without one outlives.
+  const ttl = Number.isFinite(timeoutMs) ? timeoutMs / 1000 + 60 : NO_CEILING_TTL_S;
   const options = dispatchOptions(opts, command, ttl, deps);
   const { hosts } = selectHosts("all", (await loadRoster(deps)).hosts);
   let reservation;
