@@ -5,7 +5,7 @@
  * command line before anything starts.
  */
 
-import { type Command, Option } from "commander";
+import { Command, Option } from "commander";
 import { UsageError } from "./errors.ts";
 import { OutputClosed, OutputFailed } from "./exit.ts";
 import { parseSize } from "./dispatch/size.ts";
@@ -212,6 +212,21 @@ export function addPushFlags(command: Command): Command {
       (text: string, previous: PushSpec[] = []) => [...previous, parsePushSpec(text)],
     )
     .option("--gitignore", "--push sends only what git keeps: tracked and not ignored, no .git");
+}
+
+/**
+ * Makes `inner`, a parser of the words after a verb's host, print the verb's
+ * own help (`Usage: pool on …` and its examples): `pool on h1 --help` asks
+ * for `pool on`'s, not the inner parser's.
+ */
+export function helpAs(inner: Command, make: (run: () => Promise<void>) => Command): Command {
+  inner.outputHelp = (context?: { error: boolean } | ((text: string) => string)) => {
+    const verb = usageStyle(make(() => Promise.resolve()));
+    new Command("pool").enablePositionalOptions().addCommand(verb);
+    if (typeof context === "function") verb.outputHelp(context);
+    else verb.outputHelp(context);
+  };
+  return inner;
 }
 
 /**

@@ -200,11 +200,19 @@ let localRsync: Promise<number | null> | undefined;
 
 /** The major version of this machine's rsync, null when it has none pool uses (asked once). */
 function localRsyncMajor(): Promise<number | null> {
-  localRsync ??= new Deno.Command("rsync", { args: ["--version"], stdout: "piped", stderr: "null" })
-    .output().then(
-      (o) => o.success ? rsyncMajor(new TextDecoder().decode(o.stdout).split("\n")[0]) : null,
-      () => null,
-    );
+  localRsync ??= (async () => {
+    try {
+      // Spawning throws at once when there is no rsync: that is an answer, not a failure.
+      const o = await new Deno.Command("rsync", {
+        args: ["--version"],
+        stdout: "piped",
+        stderr: "null",
+      }).output();
+      return o.success ? rsyncMajor(new TextDecoder().decode(o.stdout).split("\n")[0]) : null;
+    } catch {
+      return null;
+    }
+  })();
   return localRsync;
 }
 

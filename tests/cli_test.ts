@@ -50,6 +50,13 @@ Deno.test("every verb has --help with an example", async () => {
   }
 });
 
+Deno.test("--help after on's host is on's help, not its inner parser's", async () => {
+  const r = await pool(s, ["on", "h1", "--help"]);
+  assertEquals(r.code, 0);
+  assertMatch(r.stdout, /^Usage: pool on \[options\] <hosts> \[command\.\.\.\]\n/);
+  assertMatch(r.stdout, /Examples:\n {2}pool on /);
+});
+
 Deno.test("--version prints the version from deno.json", async () => {
   const r = await pool(s, ["--version"]);
   assertEquals([r.code, r.stdout], [0, denoJson.version + "\n"]);

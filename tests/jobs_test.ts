@@ -301,6 +301,10 @@ fleetTest("bg → jobs → logs -f → jobs → wait, with the job's own code", 
     assertEquals((await pool(fleet, ["logs", job])).stdout, "--json\n");
     // A host and route options: refused, as before the host.
     assertEquals((await pool(fleet, ["bg", "h1", "--mem", "1G", "true"])).code, 2);
+    // --help there is bg's own.
+    const help = await pool(fleet, ["bg", "h1", "--help"]);
+    assertEquals(help.code, 0);
+    assertMatch(help.stdout, /^Usage: pool bg \[options\] <words\.\.\.>\n/);
   });
 
   await t.step(

@@ -16,6 +16,7 @@ import {
   commandWords,
   type DispatchFlags,
   dispatchOptions,
+  helpAs,
   usageStyle,
 } from "../flags.ts";
 import { printRanking } from "../render/ranking.ts";
@@ -174,11 +175,12 @@ function bgFlags(command: Command): Command {
 /** The words after a named host: pool's options up to the first word that is not one of them. */
 function parseBgWords(words: string[]): { flags: BgOptions; command: string[] } {
   let parsed: { flags: BgOptions; command: string[] } | undefined;
-  usageStyle(bgFlags(new Command("bg")))
+  const inner = usageStyle(bgFlags(new Command("bg")))
     .argument("[command...]")
     .passThroughOptions()
-    .action((command: string[], flags: BgOptions) => void (parsed = { flags, command }))
-    .parse(words, { from: "user" });
+    .action((command: string[], flags: BgOptions) => void (parsed = { flags, command }));
+  helpAs(inner, bgCommand);
+  inner.parse(words, { from: "user" });
   return parsed!;
 }
 

@@ -31,11 +31,12 @@ export interface LogsOptions {
 export const JSON_LOG_LIMIT = 16 * 1024 * 1024;
 
 /** The last whole lines of a stream that fit in `limit` bytes, and how many lines went. */
-class LogTail {
+export class LogTail {
   #chunks: Uint8Array[] = [];
   #first = 0;
   #size = 0;
-  #cut = false;
+  /** The last byte left out: -1 for none, 10 when the kept bytes start a line. */
+  #before = -1;
   dropped = 0;
   constructor(private limit: number) {}
 
@@ -47,7 +48,7 @@ class LogTail {
       this.#chunks[this.#first++] = EMPTY;
       this.#size -= gone.length;
       this.dropped += newlines(gone);
-      this.#cut = true;
+      if (gone.length > 0) this.#before = gone[gone.length - 1];
     }
     if (this.#first > 1024 && this.#first * 2 > this.#chunks.length) {
       this.#chunks = this.#chunks.slice(this.#first);
@@ -59,11 +60,13 @@ class LogTail {
   bytes(): Uint8Array {
     let kept = concatBytes(this.#chunks.slice(this.#first));
     if (kept.length > this.limit) {
-      this.dropped += newlines(kept.subarray(0, kept.length - this.limit));
-      kept = kept.subarray(kept.length - this.limit);
-      this.#cut = true;
+      const cut = kept.length - this.limit;
+      this.dropped += newlines(kept.subarray(0, cut));
+      this.#before = kept[cut - 1];
+      kept = kept.subarray(cut);
     }
-    const nl = this.#cut ? kept.indexOf(10) : -1;
+    // Cut inside a line: that line goes whole.
+    const nl = this.#before !== -1 && this.#before !== 10 ? kept.indexOf(10) : -1;
     if (nl >= 0) {
       this.dropped++;
       kept = kept.subarray(nl + 1);

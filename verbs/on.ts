@@ -14,6 +14,7 @@ import {
   choiceOption,
   countOption,
   durationOption,
+  helpAs,
   parseCount,
   parseDuration,
   usageStyle,
@@ -293,6 +294,7 @@ export function parseOnWords(words: string[]): { flags: OnFlags; command: string
     .argument("[command...]")
     .passThroughOptions()
     .action((command: string[], flags: OnFlags) => void (parsed = { flags, command }));
+  helpAs(inner, onCommand);
   inner.parse(words, { from: "user" });
   return parsed!;
 }
