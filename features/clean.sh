@@ -41,15 +41,20 @@ tier=safe
 total=0
 
 # Old files under a directory: counted by the blocks they hold (a sparse file frees what it holds,
-# not its apparent size), and deleted unless dry-run. Only POSIX find and `stat -c`, which BusyBox
-# has as well as GNU. Never follows symlinks, never leaves the directory's filesystem.
+# not its apparent size), and deleted unless dry-run. find and `stat -c`, which BusyBox has as well
+# as GNU. Never follows symlinks, never leaves the directory's filesystem. find deletes them itself
+# (-delete: GNU find removes each entry relative to its own folder): an rm handed a whole path
+# would follow a folder a user swapped for a link meanwhile (/tmp/x/d -> /etc), as root. A file
+# some process still holds open (a daemon's current log) stays: deleting it frees nothing and
+# loses what it writes next.
 # Empty directories go once they are as old as the files would be, except sticky ones: programs
 # make those (/tmp/.X11-unix, /tmp/.ICE-unix) and expect them to be there. A young empty directory
 # is someone's work in progress.
 sweep() {
   dir=$1 label=${2:-$1}
   [ -d "$dir" ] || return 0
-  counted=$(find "$dir" -xdev -type f -mtime +"$days" -exec stat -c '%b %B' {} + 2>/dev/null |
+  # shellcheck disable=SC2046 # one `! -path P` per open file: paths of /proc's fd links
+  counted=$(find "$dir" -xdev -type f -mtime +"$days" $(held_open "$dir") -exec stat -c '%b %B' {} + 2>/dev/null |
     awk '{ n++; s += $1 * $2 } END { printf "%d %.0f\n", n, s }')
   count=${counted%% *}
   bytes=${counted##* }
@@ -58,13 +63,30 @@ sweep() {
   also=
   [ "$dirs" -eq 0 ] || also=", $dirs empty directories"
   if [ "$mode" = run ]; then
-    find "$dir" -xdev -type f -mtime +"$days" -exec rm -f {} + 2>/dev/null
-    find "$dir" -xdev -mindepth 1 -depth -type d -empty -mtime +"$days" ! -perm -1000 -exec rmdir {} + 2>/dev/null
+    # shellcheck disable=SC2046 # one `! -path P` per open file: paths of /proc's fd links
+    find "$dir" -xdev -type f -mtime +"$days" $(held_open "$dir") -delete 2>/dev/null
+    find "$dir" -xdev -mindepth 1 -depth -type d -empty -mtime +"$days" ! -perm -1000 -delete 2>/dev/null
     echo "removed $count files, $bytes bytes$also: $label"
   else
     echo "would remove $count files, $bytes bytes$also: $label"
   fi
   total=$((total + bytes))
+}
+
+# The files processes hold open, one a line, read once (root sees every /proc/PID/fd).
+# shellcheck disable=SC2012 # the link targets are what is read, and a target with a newline
+# only fails to match (its file is then judged by age alone)
+opened=$(ls -l /proc/[0-9]*/fd/ 2>/dev/null | sed -n 's/^l.* -> \(\/.*\)$/\1/p' | sort -u)
+
+# `! -path FILE` for each file under $1 that a process holds open. Paths with spaces or glob
+# characters are left to the age test: they cannot be words here.
+held_open() {
+  case "$1" in /*) ;; *) return 0 ;; esac
+  printf '%s\n' "$opened" | while IFS= read -r target; do
+    case "$target" in
+      "$1"/*) case "$target" in *[[:space:]*?[]*) ;; *) printf '! -path %s\n' "$target" ;; esac ;;
+    esac
+  done
 }
 
 # The real path of <home>/<rel>, if no part of it below the home is a symlink. Root sweeps users'
@@ -127,7 +149,8 @@ if [ -d /var/log ]; then
     esac
     if [ -d "$entry" ]; then
       sweep "$entry"
-    elif [ -f "$entry" ] && [ -n "$(find "$entry" -mtime +"$days" 2>/dev/null)" ]; then
+    elif [ -f "$entry" ] && [ -n "$(find "$entry" -mtime +"$days" 2>/dev/null)" ] &&
+      ! printf '%s\n' "$opened" | grep -F -x -q -e "$entry"; then
       size=$(stat -c '%b %B' "$entry" 2>/dev/null | awk '{ printf "%.0f\n", $1 * $2 }')
       size=${size:-0}
       if [ "$mode" = run ]; then rm -f "$entry" && echo "removed 1 files, $size bytes: $entry"; else echo "would remove 1 files, $size bytes: $entry"; fi
@@ -142,7 +165,11 @@ done
 # removes them. A record without an exit line may still be running: never touched here.
 for home in $(homes); do
   jobs=$(home_path "$home" .pool/jobs) || continue
-  for record in "$jobs"/*.job; do
+  # From inside the folder, by names: a ~/.pool/jobs swapped for a link after the check (to /etc)
+  # must not have root remove files there.
+  cd -P -- "$jobs" 2>/dev/null || continue
+  [ "$(pwd)" = "$jobs" ] || { cd /; continue; }
+  for record in ./*.job; do
     # Plain files only: a FIFO or a link to /dev/zero in a user's folder must not hang root's cron.
     if [ ! -f "$record" ] || [ -L "$record" ]; then continue; fi
     grep -q '^exit ' "$record" 2>/dev/null || continue
@@ -153,12 +180,14 @@ for home in $(homes); do
       if [ -f "$f" ] && [ ! -L "$f" ]; then size=$((size + $(stat -c %s "$f" 2>/dev/null || echo 0))); fi
     done
     if [ "$mode" = run ]; then
-      rm -f "$record" "$job.log" "$job.cmd" && echo "removed pool job ${job##*/}, $size bytes: $record"
+      rm -f -- "$record" "$job.log" "$job.cmd" &&
+        echo "removed pool job ${job##*/}, $size bytes: $jobs/${record#./}"
     else
-      echo "would remove pool job ${job##*/}, $size bytes: $record"
+      echo "would remove pool job ${job##*/}, $size bytes: $jobs/${record#./}"
     fi
     total=$((total + size))
   done
+  cd /
 done
 
 # Deep tier.
