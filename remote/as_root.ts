@@ -58,6 +58,9 @@ export async function runAsRoot(
 export function lastWords(result: HostResult): string {
   if (result.reason) return `unreachable (${result.reason})`;
   if (result.outcome === "timeout") return "timed out";
+  // What the root wrapper itself said (not root, and no sudo allowed): its own words.
+  const said = /^@@ result failed (.+)$/m.exec(result.stdout);
+  if (said) return said[1];
   const lines = (result.stderr + result.stdout).trim().split("\n").filter((l) =>
     l && !l.startsWith("@@ ")
   );

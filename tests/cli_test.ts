@@ -104,7 +104,8 @@ Deno.test("pool init --list shows the features and their OS matrix; unknown feat
   // A size of 0 was the default 32G; a bare number is bytes nobody meant.
   for (
     const [args, said] of [
-      [["init", "all", "--swap-size", "0"], /--swap-size must be at least 1M, got "0"/],
+      [["init", "all", "--swap-size", "0"], /--swap-size must be at least 16M, got "0"/],
+      [["init", "all", "--swap-size", "8M"], /--swap-size must be at least 16M, got "8M"/],
       [["init", "all", "--swap-size", "17"], /--swap-size expects a size with its unit/],
       [["route", "--mem", "17", "true"], /--mem expects a size with its unit/],
       // An optional value takes the next word: a bare --wait before the command took "make".

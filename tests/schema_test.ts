@@ -143,7 +143,11 @@ fleetTest("every verb's --json output matches its published schema", 2, async (t
       { name: "old", ssh: "h1", exclude: true },
     ]);
     const [init] = await run("init", ["init", "all", "--json", "--only", "watchdog"], 1);
-    assertEquals((init.hosts as { status: string }[]).map((h) => h.status), ["failed", "excluded"]);
+    // The same words as clean and on: unreachable, with ssh's reason.
+    assertEquals(
+      (init.hosts as { status: string; reason?: string }[]).map((h) => [h.status, h.reason]),
+      [["unreachable", "refused"], ["excluded", undefined]],
+    );
     const [clean] = await run("clean", ["clean", "all", "--json", "--dry-run"], 1);
     assertEquals(
       (clean.hosts as { status: string; reason?: string }[]).map((h) => [h.status, h.reason]),

@@ -46,6 +46,8 @@ export async function init(options: InitOptions, deps: Deps): Promise<number> {
   const features = chosenFeatures(options.only, options.skip);
   const selection = await selectFromRoster(deps, options.hosts);
   const prefix = prefixer(selection.hosts.map((h) => h.name));
+  /** Per host, how its connection ended when it did: the host's status, in every verb's words. */
+  const lost = new Map<string, { status: string; reason?: string }>();
   const outcomes = await poolMap(selection.hosts, options.jobs ?? 4, async (host: Host) => {
     const results: { status: string; message: string }[] = [];
     const deadline = performance.now() + (options.timeout ?? Infinity);
@@ -89,6 +91,10 @@ export async function init(options: InitOptions, deps: Deps): Promise<number> {
         gaveUp = `the host ${
           result.outcome === "timeout" ? "timed out" : "was unreachable"
         } on ${feature.name}`;
+        lost.set(host.name, {
+          status: result.outcome,
+          ...(result.reason ? { reason: result.reason } : {}),
+        });
       }
       const parsed = parseResult(result.stdout);
       if (parsed) say(parsed.status, parsed.message);
@@ -99,14 +105,17 @@ export async function init(options: InitOptions, deps: Deps): Promise<number> {
   const matrix = outcomes.map((results) => results.map((r) => r.status));
   const failed = matrix.flat().some((s) => s === "failed" || s === "interrupted");
   if (options.json) {
-    const hostStatus = (s: string[]) =>
-      s.includes("interrupted") ? "interrupted" : s.includes("failed") ? "failed" : "ok";
+    // A host that could not be reached or timed out says so, as clean, on and status do.
+    const hostStatus = (s: string[], name: string) =>
+      s.includes("interrupted")
+        ? { status: "interrupted" }
+        : lost.get(name) ?? { status: s.includes("failed") ? "failed" : "ok" };
     out.outLine(JSON.stringify({
       dry_run: options.dryRun ?? false,
       hosts: [
         ...selection.hosts.map((h, i) => ({
           name: h.name,
-          status: hostStatus(matrix[i]),
+          ...hostStatus(matrix[i], h.name),
           features: features.map((f, j) => ({
             name: f.name,
             status: outcomes[i][j].status,
@@ -134,7 +143,10 @@ export async function init(options: InitOptions, deps: Deps): Promise<number> {
 /** A swap file's size: at least 1M (0 is no size; `--swap-size 0` meant the default before). */
 export function parseSwapSize(text: string): number {
   const bytes = parseSize(text, "--swap-size");
-  if (bytes < 1024 ** 2) throw new UsageError(`--swap-size must be at least 1M, got "${text}"`);
+  // swapfile.sh refuses less on every host: said here, before any host is asked.
+  if (bytes < 16 * 1024 ** 2) {
+    throw new UsageError(`--swap-size must be at least 16M, got "${text}"`);
+  }
   return bytes;
 }
 
