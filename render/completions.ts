@@ -290,7 +290,8 @@ export function fishCompletion(verbs: VerbSpec[]): string {
     // __pool_items WORD...: the last item of a comma list (after a leading !), after what was
     // typed before it, which is kept as it is.
     "function __pool_items",
-    "    set -l typed (commandline -ct)",
+    // The token as typed holds its quotes and backslashes; fish quotes what is offered again.
+    "    set -l typed (commandline -ct | string unescape)",
     "    set -l head (string match -r -- '^.*,' $typed)",
     "    set -l last (string replace -r -- '^.*,' '' $typed)",
     "    string match -q -- '!*' $last; and set head \"$head!\"",

@@ -308,6 +308,11 @@ Include ${fleet.sshConfig}
           "h1,web",
         ]);
         assertEquals(await ask(["pool", "init", "h"]), ["h1", "h2"]);
+        assertEquals(await ask(["pool", "jobs", "h"]), ["h1", "h2"]);
+        if (shell === "fish") {
+          // The token's own quote is not kept and quoted again: what Tab leaves is h1,web.
+          assertEquals(await ask(["pool", "on", '"h1,w']), ["h1,web"]);
+        }
         assertEquals(await ask(["pool", "clean", "@"]), ["@gpu"]);
         // A flag's value is not the host: the host comes after it.
         assertEquals(await ask(["pool", "on", "--jobs", "4", "h"]), ["h1", "h2"]);

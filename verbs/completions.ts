@@ -23,6 +23,7 @@ const HOST_VERBS = new Set([
   "exclude",
   "include",
   "hosts",
+  "jobs",
   "bg",
   "init",
   "clean",

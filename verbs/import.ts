@@ -22,7 +22,8 @@ import { type Deps, editRoster, loadRoster, type Run } from "../deps/deps.ts";
 export function literalHosts(configText: string): string[] {
   const names: string[] = [];
   for (const raw of configText.split("\n")) {
-    const line = raw.replace(/#.*/, "").trim();
+    // A comment starts a line or a word, as OpenSSH reads it: `Host gpu#2` names gpu#2.
+    const line = raw.replace(/(^|\s)#.*/, "").trim();
     const m = /^host(?:\s*=\s*|\s+)(.+)$/i.exec(line);
     if (!m) continue;
     for (const name of configWords(m[1])) {
