@@ -62,16 +62,29 @@ sweep() {
   [ "$count" -gt 0 ] || [ "$dirs" -gt 0 ] || return 0
   also=
   [ "$dirs" -eq 0 ] || also=", $dirs empty directories"
-  if [ "$mode" = run ]; then
+  if [ "$mode" = run ] && [ "$find_deletes" = yes ]; then
     # shellcheck disable=SC2046 # one `! -path P` per open file: paths of /proc's fd links
     find "$dir" -xdev -type f -mtime +"$days" $(held_open "$dir") -delete 2>/dev/null
     find "$dir" -xdev -mindepth 1 -depth -type d -empty -mtime +"$days" ! -perm -1000 -delete 2>/dev/null
+    echo "removed $count files, $bytes bytes$also: $label"
+  elif [ "$mode" = run ]; then
+    # A find without -delete (some BusyBox builds): rm, handed whole paths.
+    # shellcheck disable=SC2046 # one `! -path P` per open file: paths of /proc's fd links
+    find "$dir" -xdev -type f -mtime +"$days" $(held_open "$dir") -exec rm -f {} + 2>/dev/null
+    find "$dir" -xdev -mindepth 1 -depth -type d -empty -mtime +"$days" ! -perm -1000 -exec rmdir {} + 2>/dev/null
     echo "removed $count files, $bytes bytes$also: $label"
   else
     echo "would remove $count files, $bytes bytes$also: $label"
   fi
   total=$((total + bytes))
 }
+
+# Whether this find deletes by itself: tried on a file of our own (BusyBox may be built without).
+find_deletes=no
+if [ "$mode" = run ] && probe=$(mktemp 2>/dev/null); then
+  find "$probe" -delete 2>/dev/null
+  if [ -e "$probe" ]; then rm -f "$probe"; else find_deletes=yes; fi
+fi
 
 # The files processes hold open, one a line, read once (root sees every /proc/PID/fd).
 # shellcheck disable=SC2012 # the link targets are what is read, and a target with a newline

@@ -9,7 +9,9 @@ cron_text='#!/bin/sh
 /usr/local/sbin/pool-disk-cleanup run >>/var/log/pool-cleanup.log 2>&1'
 current_script=$(cat "$script" 2>/dev/null || true)
 current_cron=$(cat "$cron" 2>/dev/null || true)
-if [ "$current_script" = "$POOL_CLEAN_SCRIPT" ] && [ "$current_cron" = "$cron_text" ] && [ -x "$cron" ] && [ -x "$script" ]; then
+# Only where a cron daemon will run it: the files alone clean nothing.
+if [ "$current_script" = "$POOL_CLEAN_SCRIPT" ] && [ "$current_cron" = "$cron_text" ] &&
+  [ -x "$cron" ] && [ -x "$script" ] && { has cron || has crond; }; then
   result already "$cron runs $script daily"
 fi
 dry_run && result ok "would install $script and $cron"

@@ -169,3 +169,28 @@ Deno.test("swapfile --dry-run ends with a result line when swap and free space r
     await l.remove();
   }
 });
+
+Deno.test("swapfile refuses a root filesystem that takes no swap file, before writing any", async () => {
+  const l = await fakeUserland({
+    ...EMPTY_READINGS,
+    stat: `[ "$1" = -f ] && { echo btrfs; exit 0; }; exit 1`,
+    fallocate: `log "fallocate $*"`,
+    dd: `log "dd $*"`,
+  });
+  try {
+    await l.write(
+      "df",
+      "Filesystem 1024-blocks Used Available Capacity Mounted on\n/dev/vda 100000000 1 99999999 1% /\n",
+    );
+    for (const mode of ["dry-run", "apply"]) {
+      const r = await l.run("swapfile", mode);
+      assertEquals(resultOf(r.stdout), {
+        status: "failed",
+        message: "refused: / is btrfs, which takes no swap file made this way",
+      }, r.stderr);
+    }
+    assertEquals(await l.calls(), []);
+  } finally {
+    await l.remove();
+  }
+});

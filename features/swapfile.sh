@@ -26,6 +26,12 @@ if [ ! -e "$file" ] && [ $((others_kb * 1024)) -ge "$threshold" ]; then
   result already "$((others_kb / 1048576)) GiB of swap already"
 fi
 
+# Filesystems whose swapon takes no plain file: say so before writing gigabytes of zeros.
+fs=$(stat -f -c %T / 2>/dev/null) || fs=
+case "$fs" in
+  btrfs | zfs | overlayfs | tmpfs | nfs*) result failed "refused: / is $fs, which takes no swap file made this way" ;;
+esac
+
 existing=0
 [ -e "$file" ] && existing=$(file_size)
 wrong_size=no
@@ -67,12 +73,18 @@ if ! active; then
   must chmod 600 "$file"
   must mkswap "$file"
   if ! swapon "$file" 2>/dev/null; then
-    # Some filesystems take no swap on a file with unwritten extents: write it out in full.
-    [ "$made" = fallocate ] || [ -z "$made" ] || result failed "swapon $file failed"
-    make_file dd
-    must chmod 600 "$file"
-    must mkswap "$file"
-    must swapon "$file"
+    # Some filesystems take no swap on a file with unwritten extents: write it out in full, once.
+    if [ "$made" = fallocate ]; then
+      make_file dd
+      must chmod 600 "$file"
+      must mkswap "$file"
+    fi
+    if ! refused=$(swapon "$file" 2>&1); then
+      # A file no swapon takes (btrfs, ZFS, overlayfs) is disk space for nothing, and the next
+      # init would write all of it again: it goes.
+      rm -f "$file"
+      result failed "swapon refused $file (${refused:-no reason given}); removed it"
+    fi
   fi
 fi
 if ! in_fstab; then

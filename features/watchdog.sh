@@ -5,7 +5,15 @@ want='# Installed by pool init.
 [Manager]
 RuntimeWatchdogSec=30s'
 load=/etc/modules-load.d/pool-softdog.conf
-if [ -d /sys/module/softdog ] && [ "$(cat "$dropin" 2>/dev/null)" = "$want" ] && [ "$(cat "$load" 2>/dev/null)" = softdog ]; then
+# Checked where the change takes effect: softdog loaded, and a systemd that runs the watchdog (a
+# run that failed at daemon-reexec, or a host without systemd, leaves the files and no watchdog).
+running() {
+  has systemctl || return 1
+  # A time span (30s), or in microseconds on a systemd that prints the number.
+  case "$(systemctl show -p RuntimeWatchdogUSec --value 2>/dev/null)" in 30s | 30000000) ;; *) return 1 ;; esac
+}
+if [ -d /sys/module/softdog ] && [ "$(cat "$dropin" 2>/dev/null)" = "$want" ] &&
+  [ "$(cat "$load" 2>/dev/null)" = softdog ] && running; then
   result already "softdog loaded, RuntimeWatchdogSec=30s"
 fi
 dry_run && result ok "would load softdog at boot and set RuntimeWatchdogSec=30s"
