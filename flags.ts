@@ -215,18 +215,29 @@ export function addPushFlags(command: Command): Command {
 }
 
 /**
- * Makes `inner`, a parser of the words after a verb's host, print the verb's
- * own help (`Usage: pool on …` and its examples): `pool on h1 --help` asks
- * for `pool on`'s, not the inner parser's.
+ * The words after a verb's host (`pool on h1 --json uptime`): the verb's own
+ * options (given on `options`) up to the first word that is not one of them,
+ * then the command; `--` ends them. `--help` there prints the verb's own help
+ * (`Usage: pool on …` and its examples, from `make`), not this inner parser's.
  */
-export function helpAs(inner: Command, make: (run: () => Promise<void>) => Command): Command {
+export function optionsThenCommand<F>(
+  words: string[],
+  options: Command,
+  make: (run: () => Promise<void>) => Command,
+): { flags: F; command: string[] } {
+  let parsed: { flags: F; command: string[] } | undefined;
+  const inner = usageStyle(options)
+    .argument("[command...]")
+    .passThroughOptions()
+    .action((command: string[], flags: F) => void (parsed = { flags, command }));
   inner.outputHelp = (context?: { error: boolean } | ((text: string) => string)) => {
     const verb = usageStyle(make(() => Promise.resolve()));
     new Command("pool").enablePositionalOptions().addCommand(verb);
     if (typeof context === "function") verb.outputHelp(context);
     else verb.outputHelp(context);
   };
-  return inner;
+  inner.parse(words, { from: "user" });
+  return parsed!;
 }
 
 /**

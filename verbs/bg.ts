@@ -16,8 +16,7 @@ import {
   commandWords,
   type DispatchFlags,
   dispatchOptions,
-  helpAs,
-  usageStyle,
+  optionsThenCommand,
 } from "../flags.ts";
 import { printRanking } from "../render/ranking.ts";
 import { type Host, LOCAL, localHost } from "../roster/host.ts";
@@ -174,14 +173,7 @@ function bgFlags(command: Command): Command {
 
 /** The words after a named host: pool's options up to the first word that is not one of them. */
 function parseBgWords(words: string[]): { flags: BgOptions; command: string[] } {
-  let parsed: { flags: BgOptions; command: string[] } | undefined;
-  const inner = usageStyle(bgFlags(new Command("bg")))
-    .argument("[command...]")
-    .passThroughOptions()
-    .action((command: string[], flags: BgOptions) => void (parsed = { flags, command }));
-  helpAs(inner, bgCommand);
-  inner.parse(words, { from: "user" });
-  return parsed!;
+  return optionsThenCommand<BgOptions>(words, bgFlags(new Command("bg")), bgCommand);
 }
 
 /** Options given before the host and after it: a list option keeps both lists. */

@@ -28,7 +28,7 @@ export interface LogsOptions {
  * What one `logs --json` object holds at most: the log is one string in it, and a
  * job can write gigabytes (a 400 MB log took pool past V8's heap). The end is kept.
  */
-export const JSON_LOG_LIMIT = 16 * 1024 * 1024;
+const JSON_LOG_LIMIT = 16 * 1024 * 1024;
 
 /** The last whole lines of a stream that fit in `limit` bytes, and how many lines went. */
 export class LogTail {

@@ -14,10 +14,9 @@ import {
   choiceOption,
   countOption,
   durationOption,
-  helpAs,
+  optionsThenCommand,
   parseCount,
   parseDuration,
-  usageStyle,
   wantsJson,
 } from "../flags.ts";
 import {
@@ -289,14 +288,7 @@ function onFlags(command: Command): Command {
  * word (an unknown option there is a usage error), then the command.
  */
 export function parseOnWords(words: string[]): { flags: OnFlags; command: string[] } {
-  let parsed: { flags: OnFlags; command: string[] } | undefined;
-  const inner = usageStyle(onFlags(new Command("on")))
-    .argument("[command...]")
-    .passThroughOptions()
-    .action((command: string[], flags: OnFlags) => void (parsed = { flags, command }));
-  helpAs(inner, onCommand);
-  inner.parse(words, { from: "user" });
-  return parsed!;
+  return optionsThenCommand<OnFlags>(words, onFlags(new Command("on")), onCommand);
 }
 
 /**
