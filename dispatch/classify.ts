@@ -20,11 +20,101 @@ const MAC_ONLY = new Set([
 /** sudo options that take a value (so the value is not the command). */
 const SUDO_WITH_VALUE = new Set(["-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-T", "-U", "-R"]);
 
+/** Words that open a compound command or negate one: the program comes after them. */
+const RESERVED = new Set(["!", "{", "}", "if", "then", "else", "elif", "do", "while", "until"]);
+
+/** Prefix commands that run the next word: `time make`, `nohup make`. */
+const PREFIXES = new Set(["exec", "time", "nice", "nohup", "command"]);
+
+/**
+ * The simple commands of a command line, each as its words, read the way sh
+ * reads them: quotes and backslashes join, an unquoted `;`, `&`, `|`, `(`,
+ * `)` or newline ends a command, `#` starts a comment, and a redirection's
+ * target is not a word. `$(…)` and backticks stay inside their word, unread:
+ * this only has to find the programs a line runs, not run it.
+ */
+export function simpleCommands(line: string): string[][] {
+  const commands: string[][] = [];
+  let words: string[] = [];
+  let word: string | null = null;
+  let skipNextWord = false;
+  const endWord = () => {
+    if (word === null) return;
+    if (skipNextWord) skipNextWord = false;
+    else words.push(word);
+    word = null;
+  };
+  const endCommand = () => {
+    endWord();
+    if (words.length) commands.push(words);
+    words = [];
+  };
+  let i = 0;
+  const closing = (open: string, close: string): number => {
+    // From just past `open`, the index past its matching `close` (nesting counted).
+    let depth = 1;
+    let j = i;
+    while (j < line.length && depth > 0) {
+      if (line[j] === "\\") j++;
+      else if (line[j] === open) depth++;
+      else if (line[j] === close) depth--;
+      j++;
+    }
+    return j;
+  };
+  while (i < line.length) {
+    const c = line[i];
+    if (c === " " || c === "\t") {
+      endWord();
+      i++;
+    } else if (c === "\n" || c === ";" || c === "&" || c === "|" || c === "(" || c === ")") {
+      endCommand();
+      i++;
+    } else if (c === "<" || c === ">") {
+      if (word !== null && /^\d+$/.test(word)) word = null; // `2>`: the 2 is the operator's
+      endWord();
+      while (i < line.length && "<>&|".includes(line[i])) i++;
+      skipNextWord = true;
+    } else if (c === "#" && word === null) {
+      while (i < line.length && line[i] !== "\n") i++;
+    } else if (c === "'") {
+      const end = line.indexOf("'", i + 1);
+      const stop = end < 0 ? line.length : end;
+      word = (word ?? "") + line.slice(i + 1, stop);
+      i = stop + 1;
+    } else if (c === '"') {
+      let text = "";
+      i++;
+      while (i < line.length && line[i] !== '"') {
+        if (line[i] === "\\" && i + 1 < line.length && '"\\$`\n'.includes(line[i + 1])) i++;
+        text += line[i++];
+      }
+      word = (word ?? "") + text;
+      i++;
+    } else if (c === "\\") {
+      if (line[i + 1] !== "\n") word = (word ?? "") + (line[i + 1] ?? "");
+      i += 2;
+    } else if (c === "$" && line[i + 1] === "(") {
+      i += 2;
+      const end = closing("(", ")");
+      word = (word ?? "") + "$(" + line.slice(i, end);
+      i = end;
+    } else if (c === "`") {
+      i++;
+      const end = closing("\u0000", "`");
+      word = (word ?? "") + "`" + line.slice(i, end);
+      i = end;
+    } else {
+      word = (word ?? "") + c;
+      i++;
+    }
+  }
+  endCommand();
+  return commands;
+}
+
 /** The program a simple command runs: past `VAR=x` assignments, `env [opts]` and `sudo [opts]`. */
-export function programOf(simpleCommand: string): string | null {
-  const words = simpleCommand.trim().split(/\s+/).filter(Boolean).map((w) =>
-    w.replace(/^['"]|['"]$/g, "")
-  );
+export function programOf(words: string[]): string | null {
   let i = 0;
   for (;;) {
     while (i < words.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i])) i++;
@@ -45,7 +135,7 @@ export function programOf(simpleCommand: string): string | null {
       }
       continue;
     }
-    if (base === "exec" || base === "time" || base === "nice" || base === "nohup") {
+    if (RESERVED.has(word) || PREFIXES.has(base)) {
       i++;
       continue;
     }
@@ -54,13 +144,13 @@ export function programOf(simpleCommand: string): string | null {
 }
 
 /**
- * True when the command runs a macOS-only tool: the first word of the
- * command, or of any command in a `&&`, `||`, `;` or `|` chain
- * (`cd app && xcodebuild` is a macOS job too).
+ * True when the command runs a macOS-only tool as the program of any of its
+ * simple commands (`cd app && xcodebuild` is a macOS job too), but not when
+ * the tool's name is only quoted text (`echo 'xcodebuild; done'`).
  */
 export function isMacOnly(command: string): boolean {
-  return command.split(/&&|\|\||;|\||\n/).some((part) => {
-    const program = programOf(part.replace(/^[\s({]+/, ""));
+  return simpleCommands(command).some((words) => {
+    const program = programOf(words);
     return program !== null && MAC_ONLY.has(program);
   });
 }

@@ -1,5 +1,5 @@
 import { assertEquals } from "../tests/assert.ts";
-import { isMacOnly, programOf } from "./classify.ts";
+import { isMacOnly, programOf, simpleCommands } from "./classify.ts";
 
 Deno.test("isMacOnly() sends real macOS build and signing command lines to macOS", () => {
   for (
@@ -23,6 +23,15 @@ Deno.test("isMacOnly() sends real macOS build and signing command lines to macOS
       "cd ios && xcodebuild -workspace App.xcworkspace",
       "git pull; swift build",
       "time xcodebuild build",
+      'FOO="a b" xcodebuild -list',
+      "DEVELOPER_DIR='/Applications/Xcode 15.app' xcrun --find clang",
+      "echo 'a;b' && xcodebuild build",
+      "if true; then xcodebuild; fi",
+      "(cd ios; xcodebuild)",
+      "{ swift build; }",
+      "xcodebuild build 2>&1 | tee log",
+      "make\nswift test",
+      "! codesign --verify App.app",
     ]
   ) assertEquals(isMacOnly(line), true, line);
 });
@@ -42,11 +51,29 @@ Deno.test("isMacOnly() leaves general commands to Linux", () => {
       "HF_HOME=/data/hf python eval.py --ckpt 17g.pt",
       "cat security.txt",
       "",
+      "echo 'build; xcodebuild -list'",
+      'echo "done | swift test"',
+      "grep -c 'a && lipo' notes.txt",
+      "python run.py # then xcodebuild",
+      "echo x > xcodebuild",
+      "printf '%s\\n' $(echo xcodebuild)",
     ]
   ) assertEquals(isMacOnly(line), false, line);
 });
 
 Deno.test("programOf() skips assignments, env and sudo with their options", () => {
-  assertEquals(programOf("A=1 B=2 env -i -u X sudo -u root -g wheel /usr/bin/make -j2"), "make");
-  assertEquals(programOf("   "), null);
+  const words = "A=1 B=2 env -i -u X sudo -u root -g wheel /usr/bin/make -j2".split(" ");
+  assertEquals(programOf(words), "make");
+  assertEquals(programOf([]), null);
+});
+
+Deno.test("simpleCommands() reads quotes, escapes, operators and redirections as sh does", () => {
+  assertEquals(simpleCommands(`A="x y" b 'c d'\\ e; f&&g|h 2>/dev/null i`), [
+    ["A=x y", "b", "c d e"],
+    ["f"],
+    ["g"],
+    ["h", "i"],
+  ]);
+  assertEquals(simpleCommands("a $(b; c) `d; e` # f; g\nh"), [["a", "$(b; c)", "`d; e`"], ["h"]]);
+  assertEquals(simpleCommands('echo "a \\" ; b" c'), [["echo", 'a " ; b', "c"]]);
 });
