@@ -89,7 +89,7 @@ async function probeCandidates(hosts: Host[], options: DispatchOptions, deps: Di
 
 /**
  * Picks a host among `hosts` and, when the request asks for resources, holds
- * them with a lease. Throws exit 75 when nothing fits within the wait (the
+ * them with a lease (only then is the ledger written). Throws exit 75 when nothing fits within the wait (the
  * message names the best host and its shortfall), or the stop code when
  * `deps.signal` aborts while waiting.
  */
@@ -106,7 +106,7 @@ export async function reserve(
   let probedAt = clock.now();
 
   for (;;) {
-    const attempt = await deps.ledger.update((leases) => {
+    const decide = (leases: Lease[]) => {
       const now = clock.wall();
       const { remoteAlive, unanswered, probedAt } = probed;
       const live = liveLeases(leases, {
@@ -139,7 +139,12 @@ export async function reserve(
         live.push(lease);
       }
       return { leases: live, result: { ranked, pick, lease } };
-    });
+    };
+    // Only a lease is written, under the lock; a command that holds nothing only reads the
+    // ledger (its leases still rank the hosts), so it runs with a read-only state directory.
+    const attempt = wantsResources(options)
+      ? await deps.ledger.update(decide)
+      : decide(await deps.ledger.read()).result;
     if (attempt.pick) {
       return {
         host: hosts.find((h) => h.name === attempt.pick!.name)!,

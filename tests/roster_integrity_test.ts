@@ -299,21 +299,22 @@ Deno.test("add in a read-only state directory is one line naming the path, not a
 });
 
 fleetTest(
-  "route with a read-only state directory is one line naming the path",
+  "route with a read-only state directory: a lease is one line naming the path, no lease runs",
   1,
   async (_t, fleet) => {
     await writeRoster(fleet, [{ name: "h1" }]);
     const state = join(fleet.dir, "state");
-    const r = await poolReadOnly({ ...fleet.env, POOL_CONTROL_PERSIST: "0" }, state, [
-      "route",
-      "true",
-    ]);
+    const env = { ...fleet.env, POOL_CONTROL_PERSIST: "0" };
+    const r = await poolReadOnly(env, state, ["route", "--mem", "1M", "true"]);
     assertEquals(r.code, 1, r.stderr);
     assertMatch(
       r.stderr.trimEnd().split("\n").at(-1)!,
       new RegExp(`^pool: cannot write in ${state}: `),
     );
     assert(!r.stderr.includes("    at "), r.stderr);
+    // Nothing to hold, nothing to write: the ledger is only read.
+    const plain = await poolReadOnly(env, state, ["route", "echo", "ran"]);
+    assertEquals([plain.code, plain.stdout.trim().split("\n").at(-1)], [0, "ran"], plain.stderr);
   },
 );
 
