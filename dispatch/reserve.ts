@@ -55,10 +55,16 @@ export const POLL_MS = 500;
 /** …and how often it asks the hosts again (their load and memory move on their own). */
 export const REPROBE_MS = 10_000;
 
-/** Probes every eligible host (asking about the bg jobs leased on it). */
-async function probeCandidates(hosts: Host[], options: DispatchOptions, deps: DispatchDeps) {
-  const probedAt = deps.clock.wall();
-  const leases = await deps.ledger.read();
+/**
+ * Probes `hosts`, asking each about the bg jobs leased on it: their answers,
+ * and per host that answered, each pid asked about with its start time when
+ * alive, null when gone (`Liveness.remoteAlive`).
+ */
+export async function probeHolders(
+  hosts: Host[],
+  leases: Lease[],
+  deps: Pick<DispatchDeps, "runner" | "signal">,
+) {
   const pidsOn = (host: string) =>
     leases.filter((l) => l.host === host && l.remote_pid !== undefined).map((l) => l.remote_pid!);
   const answers = await poolMap(
@@ -71,19 +77,33 @@ async function probeCandidates(hosts: Host[], options: DispatchOptions, deps: Di
     throw new PoolError("stopped while probing hosts", abortCode(deps.signal), "stopped");
   }
   const remoteAlive = new Map<string, Map<number, string | null>>();
+  hosts.forEach((h, i) => {
+    const facts = answers[i].facts;
+    if (!facts) return;
+    const pids = new Map<number, string | null>(pidsOn(h.name).map((pid) => [pid, null]));
+    for (const p of facts.alivePids) pids.set(p.pid, p.start);
+    remoteAlive.set(h.name, pids);
+  });
+  const unanswered = new Set(hosts.filter((_, i) => !answers[i].facts).map((h) => h.name));
+  return { answers, remoteAlive, unanswered };
+}
+
+/** Probes every eligible host (asking about the bg jobs leased on it). */
+async function probeCandidates(hosts: Host[], options: DispatchOptions, deps: DispatchDeps) {
+  const probedAt = deps.clock.wall();
+  const { answers, remoteAlive, unanswered } = await probeHolders(
+    hosts,
+    await deps.ledger.read(),
+    deps,
+  );
   const candidates: Candidate[] = hosts.map((h, i) => {
     const facts = answers[i].facts;
     if (!facts) {
       return { name: h.name, facts: null, excludedBecause: `unreachable (${answers[i].error})` };
     }
-    // Each pid asked about: gone unless the host said it is alive.
-    const pids = new Map<number, string | null>(pidsOn(h.name).map((pid) => [pid, null]));
-    for (const p of facts.alivePids) pids.set(p.pid, p.start);
-    remoteAlive.set(h.name, pids);
     const refusal = osRefusal(facts.os, options.command, options.os);
     return { name: h.name, facts, ...(refusal ? { excludedBecause: refusal } : {}) };
   });
-  const unanswered = new Set(hosts.filter((_, i) => !answers[i].facts).map((h) => h.name));
   return { candidates, remoteAlive, unanswered, probedAt };
 }
 

@@ -206,6 +206,8 @@ fleetTest("pool route --mem and the ledger", 3, async (t, fleet) => {
     assert(lease?.remote_pid !== undefined, "the lease follows the remote pid");
     assertMatch((await pool(fleet, ["leases"])).stdout, /live +sleep 3/);
     await new Promise((r) => setTimeout(r, 3500));
+    // leases asks the host: the finished job's lease reads as gone before any route reaps it.
+    assertMatch((await pool(fleet, ["leases"])).stdout, /remote process gone +sleep 3/);
     assertEquals((await pool(fleet, ["route", "--mem", "64M", "true"])).code, 0);
     assertEquals(await leasesIn(fleet), [], "reaped once the probe found the job gone");
   });

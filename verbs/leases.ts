@@ -1,11 +1,16 @@
-/** `pool leases`: the reservations in the ledger, and whether each is still live. */
+/**
+ * `pool leases`: the reservations in the ledger, and whether each is still
+ * live. A bg lease lives as long as its job, so the hosts holding bg leases
+ * are asked (one probe each, in parallel) whether their jobs still run.
+ */
 
 import { Command } from "commander";
 import { renderTable } from "../render/table.ts";
 import { deadReason } from "../ledger/lease.ts";
 import { processAlive, processSpace } from "../ledger/process.ts";
 import { formatSize } from "../dispatch/size.ts";
-import type { Deps, Run } from "../deps/deps.ts";
+import { probeHolders } from "../dispatch/reserve.ts";
+import { type Deps, loadRoster, type Run } from "../deps/deps.ts";
 
 function age(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
@@ -14,10 +19,17 @@ function age(ms: number): string {
 
 export async function leases(options: { json?: boolean }, deps: Deps): Promise<number> {
   const { out } = deps;
+  const ledger = await deps.ledger.read();
+  const holding = new Set(ledger.filter((l) => l.remote_pid !== undefined).map((l) => l.host));
+  const asked = holding.size
+    ? (await loadRoster(deps)).hosts.filter((h) => holding.has(h.name))
+    : [];
+  const { remoteAlive } = await probeHolders(asked, ledger, deps);
   const now = deps.clock.wall();
-  const all = (await deps.ledger.read()).map((l) => ({
+  const space = processSpace();
+  const all = ledger.map((l) => ({
     ...l,
-    state: deadReason(l, { now, localAlive: processAlive, space: processSpace() }) ?? "live",
+    state: deadReason(l, { now, localAlive: processAlive, space, remoteAlive }) ?? "live",
   }));
   if (options.json) {
     out.outLine(JSON.stringify({ leases: all }, null, 2));
@@ -46,7 +58,9 @@ export async function leases(options: { json?: boolean }, deps: Deps): Promise<n
 
 export const leasesCommand = (run: Run) =>
   new Command("leases")
-    .description("show the reservations held by route and bg: host, request, holder, age, command")
+    .description(
+      "show the reservations held by route and bg: host, request, holder, age, state, command",
+    )
     .option("--json", "the ledger as JSON, each lease with its state")
     .addHelpText("after", "\nExample:\n  pool leases")
     .action((opts: { json?: boolean }) => run((deps) => leases(opts, deps)));
