@@ -181,6 +181,30 @@ async function probe(
   return answer;
 }
 
+/**
+ * Why ssh cannot read the config file `file` (its first complaint, e.g. a
+ * bad option), or null when it can or when there is no such file.
+ */
+export async function configError(file: string): Promise<string | null> {
+  try {
+    await Deno.stat(file);
+  } catch {
+    return null;
+  }
+  const out = await new Deno.Command("ssh", {
+    args: ["-F", file, "-G", "--", "pool-config-check"],
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (out.success) return null;
+  // Only ssh's words about reading its config: a canonicalizing config that cannot resolve the
+  // check's name is a config ssh reads.
+  const said = new TextDecoder().decode(out.stderr);
+  if (!/bad configuration option|can't open user config/i.test(said)) return null;
+  return said.split("\n").map((l) => l.trim()).find(Boolean)!;
+}
+
 /** `ssh -G`'s output: the first value of each option, as ssh itself uses. */
 function parseResolved(text: string): ResolvedTarget | null {
   const lines = text.split("\n");

@@ -182,6 +182,19 @@ Include ${fleet.sshConfig}
     },
   );
 
+  await t.step("pool import ssh-config names a config ssh cannot read, in one line", async () => {
+    const config = join(fleet.dir, "import_broken");
+    await Deno.writeTextFile(config, "Host h5 h6\n  Bogus yes\n");
+    const before = await Deno.readTextFile(fleet.roster);
+    const r = await pool(fleet, ["import", "ssh-config", "--file", config]);
+    assertEquals(r.code, 1, r.stderr);
+    assertEquals(
+      r.stderr,
+      `pool: ssh cannot read ${config}: ${config}: line 2: Bad configuration option: bogus\n`,
+    );
+    assertEquals(await Deno.readTextFile(fleet.roster), before, "nothing added");
+  });
+
   await writeRoster(fleet, [{ name: "h1", tags: ["gpu"] }, { name: "h2" }, { name: "web" }]);
 
   // What Tab offers, asked of each shell the same way: the words typed so far, the last one being

@@ -16,7 +16,11 @@ import { PoolError, UsageError } from "../errors.ts";
 import { checkName, checkTarget, type Host } from "../roster/host.ts";
 import { poolMap } from "../remote/pool_map.ts";
 import { probeOs } from "../remote/probe.ts";
+import { configError } from "../remote/ssh.ts";
 import { type Deps, editRoster, loadRoster, type Run } from "../deps/deps.ts";
+
+/** `ssh -G` runs at once: each is a short local process, no connection. */
+const RESOLVE_JOBS = 8;
 
 /** The literal aliases of every `Host` line, in file order. */
 export function literalHosts(configText: string): string[] {
@@ -85,24 +89,46 @@ export async function importSshConfig(options: ImportOptions, deps: Deps): Promi
     else out.errLine(`= ${n} (already in roster)`);
   }
 
-  const usable: { name: string; where: string }[] = [];
-  for (const name of fresh) {
+  // A config ssh cannot read resolves nothing: one error naming it, not a skip per alias.
+  for (const config of new Set([file, ownConfig])) {
+    const complaint = await configError(config);
+    if (complaint) throw new PoolError(`ssh cannot read ${config}: ${complaint}`);
+  }
+  const invalid = fresh.map((name) => {
     try {
       checkName(name);
       checkTarget(name);
+      return null;
     } catch (e) {
-      out.warn(`skipping ${name}: ${(e as Error).message}`);
-      report.push({ name, action: "skipped", reason: (e as Error).message });
+      return (e as Error).message;
+    }
+  });
+  // Each alias is one `ssh -G`: asked several at a time, reported in file order.
+  const resolutions = await poolMap(
+    fresh,
+    RESOLVE_JOBS,
+    async (name, i) =>
+      invalid[i] === null
+        ? await Promise.all([
+          deps.runner.resolve(name),
+          elsewhere === null ? null : deps.runner.resolve(name, elsewhere),
+        ])
+        : [null, null],
+  );
+  const usable: { name: string; where: string }[] = [];
+  for (const [i, name] of fresh.entries()) {
+    if (invalid[i] !== null) {
+      out.warn(`skipping ${name}: ${invalid[i]}`);
+      report.push({ name, action: "skipped", reason: invalid[i] });
       continue;
     }
-    const resolved = await deps.runner.resolve(name);
+    const [resolved, there] = resolutions[i];
     if (!resolved) {
       out.warn(`skipping ${name}: ssh -G cannot resolve it`);
       report.push({ name, action: "skipped", reason: "ssh -G cannot resolve it" });
       continue;
     }
     const where = `${resolved.user}@${resolved.hostname}:${resolved.port}`;
-    const there = elsewhere === null ? null : await deps.runner.resolve(name, elsewhere);
     const meant = there && `${there.user}@${there.hostname}:${there.port}`;
     if (meant !== null && meant !== where) {
       const reason = `${elsewhere} connects it to ${meant}, pool's ssh config ${ownConfig} to ` +
