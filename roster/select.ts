@@ -4,7 +4,8 @@
  * to leave out.
  *
  * `all`, `@tag` and globs never include excluded hosts; naming a host (or a
- * range of names) always does. The implicit `local` host is only ever chosen by name.
+ * range of names) always does, and `!` leaves a host out however it came in.
+ * The implicit `local` host is only ever chosen by name.
  */
 
 import { EXIT, PoolError, UsageError } from "../errors.ts";
@@ -66,14 +67,16 @@ export function selectHosts(spec: string, roster: readonly Host[]): Selection {
     if (!host) throw new PoolError(`not in roster: ${name}`, EXIT.failure, "not_in_roster");
     return host;
   };
-  const group = (term: string): { hosts: Host[]; skipped: Host[] } => {
+  // `negated`: a tag or glob that matches nothing leaves nothing out (`-x @busy` when nothing
+  // is busy); a name not in the roster stays an error, as a typo there would run on that host.
+  const group = (term: string, negated = false): { hosts: Host[]; skipped: Host[] } => {
     let members: Host[];
     if (term === "all") {
       members = [...roster];
     } else if (term.startsWith("@")) {
       const tag = term.slice(1);
       members = roster.filter((h) => h.tags?.includes(tag));
-      if (members.length === 0) {
+      if (members.length === 0 && !negated) {
         throw new PoolError(`no host carries tag @${tag}`, EXIT.failure, "no_match");
       }
     } else if (hasRange(term)) {
@@ -88,12 +91,12 @@ export function selectHosts(spec: string, roster: readonly Host[]): Selection {
           : `${term} (${missing.length} names)`;
         throw new PoolError(`not in roster: ${shown}`, EXIT.failure, "not_in_roster");
       }
-      const parts = names.map(group);
+      const parts = names.map((n) => group(n, negated));
       return { hosts: parts.flatMap((p) => p.hosts), skipped: parts.flatMap((p) => p.skipped) };
     } else if (isGlob(term)) {
       const re = globRegExp(term);
       members = roster.filter((h) => re.test(h.name));
-      if (members.length === 0) {
+      if (members.length === 0 && !negated) {
         throw new PoolError(`no host name matches ${term}`, EXIT.failure, "no_match");
       }
     } else {
@@ -111,7 +114,9 @@ export function selectHosts(spec: string, roster: readonly Host[]): Selection {
     for (const h of g.skipped) skipped.set(h.name, h);
   }
   for (const term of terms.filter((t) => t.startsWith("!"))) {
-    for (const h of group(term.slice(1)).hosts) chosen.delete(h.name);
+    // Excluded hosts too: one named on purpose is still left out by `!@tag`, `!glob`, `!all`.
+    const g = group(term.slice(1), true);
+    for (const h of [...g.hosts, ...g.skipped]) chosen.delete(h.name);
   }
   for (const name of chosen.keys()) skipped.delete(name);
 

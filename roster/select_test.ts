@@ -32,6 +32,21 @@ Deno.test("selectHosts() still runs an excluded host named explicitly", () => {
   assertEquals(names("old,mini"), ["mini", "old"]);
 });
 
+Deno.test("selectHosts() leaves out an excluded host named explicitly when a ! term covers it", () => {
+  assertEquals(names("old,mini,!@gpu"), ["mini"]);
+  assertEquals(names("pi5-akida,mini,!pi5*"), ["mini"]);
+  assertThrows(() => selectHosts("old,ubu-1,!ubu-[1-2],!o?d", ROSTER), /matches no host/);
+  assertThrows(() => selectHosts("old,!all", ROSTER), /matches no host/);
+});
+
+Deno.test("selectHosts() leaves nothing out for a ! tag or glob that matches nothing", () => {
+  assertEquals(names("@gpu,!@busy"), ["ubu-1", "ubu-2"]);
+  assertEquals(names("all,!gpu*"), ["ubu-1", "ubu-2", "mini"]);
+  // A name is still checked: a typo there would run on the host meant to be left out.
+  assertThrows(() => selectHosts("all,!ubu-3", ROSTER), /not in roster: ubu-3/);
+  assertThrows(() => selectHosts("all,!ubu-[1-3]", ROSTER), /not in roster: ubu-3/);
+});
+
 Deno.test("selectHosts() knows the implicit local host only by name", () => {
   assertEquals(names("local"), ["local"]);
   assertEquals(names("all,local").at(-1), "local");
