@@ -117,6 +117,16 @@ Deno.test("rm, desc, tag, exclude and include edit one host and print the old li
       "a: shared CI runner\n",
     );
     assertEquals((await pool(s, ["desc", "a"])).stdout, "a: description cleared\n");
+    // Every word after the name is the text, as the old tool took it; pool's options go first.
+    assertEquals(
+      (await pool(s, ["desc", "a", "uses", "--json", "output", "--no-reboot"])).stdout,
+      "a: uses --json output --no-reboot\n",
+    );
+    assertEquals(
+      (await pool(s, ["desc", "a", "--json", "-", "--x"])).stdout,
+      '{"name":"a","description":"- --x"}\n',
+    );
+    await pool(s, ["desc", "a"]);
     assertEquals((await pool(s, ["tag", "a", "gpu", "ci"])).stdout, "a: @gpu @ci\n");
     assertEquals((await pool(s, ["tag", "a", "ci", "--rm"])).stdout, "a: @gpu\n");
     assertEquals((await pool(s, ["exclude", "b"])).stdout, "b: excluded\n");

@@ -114,7 +114,7 @@ fleetTest("every verb's --json output matches its published schema", 2, async (t
     await run("add", ["add", "h2", "h2", "--json", "--tag", "x"], 0);
     await run("add", ["add", "gone", "refused", "--json"], 0);
     await run("error", ["add", "h2", "h2", "--json"], 1);
-    await run("desc", ["desc", "h2", "a", "note", "--json"], 0);
+    await run("desc", ["desc", "h2", "--json", "a", "note"], 0);
     await run("tag", ["tag", "h2", "y", "--json"], 0);
     await run("exclude", ["exclude", "h2", "--json"], 0);
     await run("exclude", ["include", "h2", "--json"], 0);

@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { UsageError } from "../errors.ts";
+import { optionsThenCommand } from "../flags.ts";
 import { type Deps, editRoster, type Run } from "../deps/deps.ts";
 import { CONTROL } from "../roster/host.ts";
 
@@ -19,16 +20,35 @@ export async function desc(
   return 0;
 }
 
+interface DescFlags {
+  json?: boolean;
+}
+
+function descFlags(command: Command): Command {
+  return command.option("--json", "the result as one JSON object");
+}
+
 export const descCommand = (run: Run) =>
-  new Command("desc")
-    .description("set a host's description (no text clears it)")
-    .argument("<name>")
-    .argument("[text...]")
-    .option("--json", "the result as one JSON object")
+  descFlags(
+    new Command("desc")
+      .description("set a host's description (no text clears it)")
+      .argument("<name>")
+      .argument("[text...]"),
+  )
+    // The text is every word after the name, as the old tool took it (`uses --json output`):
+    // only options right after the name are pool's, as with `pool on`.
+    .passThroughOptions()
     .addHelpText(
       "after",
       "\nExamples:\n  pool desc ubu-2 shared CI runner\n  pool desc ubu-2\n      with no text: clears it",
     )
-    .action((name: string, text: string[], opts: { json?: boolean }) =>
-      run((deps) => desc(name, text, opts.json ?? false, deps))
-    );
+    .action((name: string, words: string[], opts: DescFlags) => {
+      const after = optionsThenCommand<DescFlags>(
+        words,
+        descFlags(new Command("desc")),
+        descCommand,
+      );
+      return run((deps) =>
+        desc(name, after.command, (opts.json || after.flags.json) ?? false, deps)
+      );
+    });
