@@ -1,7 +1,9 @@
 /** status, refresh and add against real sshd test hosts. */
 
 import { assert, assertEquals, assertMatch } from "./assert.ts";
-import { fleetTest, pool, writeRoster } from "./helpers.ts";
+import { fleetTest, pool, spawnPool, writeRoster } from "./helpers.ts";
+
+const decode = (b: Uint8Array) => new TextDecoder().decode(b);
 
 fleetTest("status, refresh and add over real ssh", 2, async (t, fleet) => {
   await t.step("add asks the host for its OS", async () => {
@@ -58,6 +60,24 @@ fleetTest("status, refresh and add over real ssh", 2, async (t, fleet) => {
       assertMatch(r.stdout, /^refused: linux → linux {2}\(did not answer: refused\)$/m);
       const hosts = JSON.parse(await Deno.readTextFile(fleet.roster)).hosts;
       assertEquals(hosts.map((h: { os: string }) => h.os), ["linux", "linux", "linux"]);
+    },
+  );
+
+  await t.step(
+    "refresh leaves alone a host removed and added again while it asked (another target)",
+    async () => {
+      await writeRoster(fleet, [{ name: "web", ssh: "h2", os: "macos" }, { name: "silent" }]);
+      // silent holds refresh for its 10 s probe deadline, long after web's answer is in.
+      const refreshing = spawnPool(fleet, ["refresh"]);
+      await new Promise((r) => setTimeout(r, 1000)); // refresh has read the roster
+      assertEquals((await pool(fleet, ["rm", "web"])).code, 0);
+      assertEquals((await pool(fleet, ["add", "web", "refused"])).code, 0);
+      const r = await refreshing.output();
+      assertEquals(r.code, 1, decode(r.stderr));
+      assertMatch(decode(r.stdout), /^web: macos → linux {2}\(not written: changed meanwhile\)$/m);
+      const web = JSON.parse(await Deno.readTextFile(fleet.roster)).hosts
+        .find((h: { name: string }) => h.name === "web");
+      assertEquals([web.ssh, web.os], ["refused", "unknown"], "what its own add found");
     },
   );
 });

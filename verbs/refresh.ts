@@ -18,14 +18,19 @@ export async function refresh(options: { json?: boolean }, deps: Deps): Promise<
   const answers = await poolMap(hosts, 8, (host) => probeOs(deps.runner, host, deps.signal));
   // Stopped: change nothing; the exit code is the signal's.
   if (deps.signal.aborted) return 0;
-  // Only the os fields change, under the lock, so an `add` racing with us is kept.
-  await editRoster(deps, (editor) => {
-    answers.forEach((a, i) => {
-      if (!a.failure && editor.find(hosts[i].name) && hosts[i].os !== a.os) {
-        editor.set(hosts[i].name, "os", a.os);
+  // Only the os fields change, under the lock, so an `add` racing with us is kept; and only
+  // where the entry is still the one asked: one removed and added again meanwhile (another
+  // target, or an os of its own) keeps what its own add found.
+  const moved = await editRoster(deps, (editor) =>
+    new Set(hosts.filter((asked, i) => {
+      const now = editor.find(asked.name);
+      if (!now || now.ssh !== asked.ssh || now.os !== asked.os) return true;
+      if (!answers[i].failure && asked.os !== answers[i].os) {
+        editor.set(asked.name, "os", answers[i].os);
       }
-    });
-  });
+      return false;
+    })));
+  const asked = (i: number) => moved.has(hosts[i]) ? "  (not written: changed meanwhile)" : "";
   if (options.json) {
     deps.out.outLine(JSON.stringify({
       hosts: answers.map((a, i) => ({
@@ -34,6 +39,7 @@ export async function refresh(options: { json?: boolean }, deps: Deps): Promise<
         os: a.failure ? hosts[i].os ?? null : a.os,
         status: a.failure ? a.result.outcome : "ok",
         ...(a.failure ? { reason: a.failure } : {}),
+        ...(moved.has(hosts[i]) ? { changed_meanwhile: true } : {}),
       })),
     }));
     return answers.some((a) => a.failure) ? 1 : 0;
@@ -42,8 +48,8 @@ export async function refresh(options: { json?: boolean }, deps: Deps): Promise<
     const old = hosts[i].os ?? "—";
     deps.out.outLine(
       a.failure
-        ? `${hosts[i].name}: ${old} → ${old}  (did not answer: ${a.failure})`
-        : `${hosts[i].name}: ${old} → ${a.os}`,
+        ? `${hosts[i].name}: ${old} → ${old}  (did not answer: ${a.failure})${asked(i)}`
+        : `${hosts[i].name}: ${old} → ${a.os}${asked(i)}`,
     );
   });
   return answers.some((a) => a.failure) ? 1 : 0;
