@@ -5,6 +5,7 @@
 
 import {
   applyEdits,
+  createScanner,
   findNodeAtLocation,
   type FormattingOptions,
   modify,
@@ -83,10 +84,11 @@ export class RosterEditor {
   }
 
   /**
-   * Removes a host. When its entry stands on lines of its own (the usual
-   * layout) those lines go, and comments on other lines stay put;
-   * jsonc-parser's own removal of a last element takes the comment that
-   * trails the element before it.
+   * Removes a host by hand, so that every comment but the ones on its own
+   * lines stays where it was: when its entry stands on lines of its own (the
+   * usual layout) those lines go; otherwise only the entry and its comma.
+   * jsonc-parser's own removal (the last resort) re-formats the element
+   * before a last one and takes the comment that trails it.
    */
   remove(name: string): void {
     this.get(name);
@@ -94,21 +96,28 @@ export class RosterEditor {
     const elements = findNodeAtLocation(parseTree(this.#text)!, ["hosts"])!.children!;
     const node = elements[index];
     const text = this.#text;
-    const lineStart = text.lastIndexOf("\n", node.offset - 1) + 1;
     const end = node.offset + node.length;
+    const lineStart = text.lastIndexOf("\n", node.offset - 1) + 1;
     const newline = text.indexOf("\n", end);
-    const ownLines = /^[ \t]*$/.test(text.slice(lineStart, node.offset)) && newline !== -1 &&
-      /^\s*,?\s*(\/\/.*)?\r?$/.test(text.slice(end, newline));
-    if (!ownLines || elements.length === 1) {
-      this.#edit(["hosts", index], undefined);
-      return;
-    }
-    let next = text.slice(0, lineStart) + text.slice(newline + 1);
-    if (index === elements.length - 1) {
-      // The element before is now the last: drop its comma.
-      const prev = elements[index - 1];
-      const comma = next.indexOf(",", prev.offset + prev.length);
-      next = next.slice(0, comma) + next.slice(comma + 1);
+    const ownLines = elements.length > 1 && /^[ \t]*$/.test(text.slice(lineStart, node.offset)) &&
+      newline !== -1 && /^\s*,?\s*(\/\/.*|\/\*.*\*\/\s*)?\r?$/.test(text.slice(end, newline));
+    // The comma that goes: the one after the entry, or for the last, the one before it.
+    const last = index === elements.length - 1;
+    const comma = last
+      ? (index > 0 ? separator(text, elements[index - 1].offset + elements[index - 1].length) : -1)
+      : separator(text, end);
+    let next: string;
+    if (ownLines) {
+      next = text.slice(0, lineStart) + text.slice(newline + 1);
+      // The entry's own comma went with its lines; the one before a last entry did not.
+      if (last) next = next.slice(0, comma) + next.slice(comma + 1);
+    } else if (last) {
+      next = comma === -1
+        ? text.slice(0, node.offset) + text.slice(end)
+        : text.slice(0, comma) + text.slice(comma + 1, node.offset).trimEnd() + text.slice(end);
+    } else {
+      const after = comma + 1 + /^[ \t]*/.exec(text.slice(comma + 1))![0].length;
+      next = text.slice(0, node.offset) + text.slice(after);
     }
     if (!this.#take(next, elements.length - 1)) this.#edit(["hosts", index], undefined);
   }
@@ -150,6 +159,20 @@ export class RosterEditor {
     this.#hosts = parseRoster(this.#text).hosts;
     this.changed = true;
   }
+}
+
+/** Where the first `,` token from `from` on is (comments and blanks skipped), or -1. */
+function separator(text: string, from: number): number {
+  const rest = text.slice(from);
+  const scanner = createScanner(rest, false);
+  // Tokens by their text: jsonc-parser's SyntaxKind is a const enum this build cannot read.
+  while (scanner.scan() !== undefined && scanner.getTokenOffset() < rest.length) {
+    const offset = scanner.getTokenOffset();
+    const token = rest.slice(offset, offset + scanner.getTokenLength());
+    if (token === ",") return from + offset;
+    if (!/^\s*$/.test(token) && !token.startsWith("//") && !token.startsWith("/*")) return -1;
+  }
+  return -1;
 }
 
 /** `{"name": "a", "ssh": "b"}`: JSON with the spacing people write by hand. */

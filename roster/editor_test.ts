@@ -106,3 +106,33 @@ Deno.test("RosterEditor edits layouts it did not foresee, never into a file that
     assertEquals(names.includes("a") || !names.includes("z"), false, text);
   }
 });
+
+Deno.test("RosterEditor.remove() keeps every other host's comment, whatever the layout", () => {
+  const layouts = [
+    // Each host on its own line, trailing comments of both kinds.
+    `{"hosts": [\n  {"name": "a", "ssh": "a"}, // A, do not reboot\n  {"name": "b", "ssh": "b"} /* B */\n]}\n`,
+    // All on one line.
+    `{"hosts": [{"name": "a", "ssh": "a"} /* A */, {"name": "b", "ssh": "b"} /* B */]}`,
+    // A comment with a comma before the separator.
+    `{"hosts": [\n  {"name": "a", "ssh": "a"} /* A, x */ ,\n  {"name": "b", "ssh": "b"} // B\n]}`,
+  ];
+  for (const text of layouts) {
+    for (const [gone, kept] of [["a", "b"], ["b", "a"]]) {
+      const editor = new RosterEditor(text);
+      editor.remove(gone);
+      assertEquals(parseRoster(editor.text).hosts.map((h) => h.name), [kept], editor.text);
+      const comment = kept.toUpperCase();
+      assert(editor.text.includes(comment), `${gone} removed from ${text}: ${editor.text}`);
+      assert(!editor.text.includes(`"${gone}"`), editor.text);
+    }
+  }
+  // Three on one line: the middle one goes with its own comma.
+  const three = new RosterEditor(
+    `{"hosts": [{"name": "a", "ssh": "a"} /* A */, {"name": "b", "ssh": "b"}, {"name": "c", "ssh": "c"} /* C */]}`,
+  );
+  three.remove("b");
+  assertEquals(
+    three.text,
+    `{"hosts": [{"name": "a", "ssh": "a"} /* A */, {"name": "c", "ssh": "c"} /* C */]}`,
+  );
+});
