@@ -68,7 +68,10 @@ export function sshFailureReason(stderr: string): string | null {
     [/No route to host|Network is unreachable/i, "no route"],
     [/Connection reset|Connection closed|kex_exchange_identification|banner exchange/i, "closed"],
     // ssh itself stopped before connecting: the config it was given (POOL_SSH_CONFIG, ~/.ssh/config).
-    [/: Bad configuration option: |: terminating, \d+ bad configuration options/, "ssh config"],
+    [
+      /: Bad configuration option: |: terminating, \d+ bad configuration options|^Can't open user config file /m,
+      "ssh config",
+    ],
   ];
   for (const [re, reason] of patterns) if (re.test(stderr)) return reason;
   return null;

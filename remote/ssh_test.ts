@@ -45,6 +45,7 @@ Deno.test("sshFailureReason() names why ssh gave up, from its real messages", ()
       "/home/me/.ssh/config: terminating, 1 bad configuration options",
       "ssh config",
     ],
+    ["Can't open user config file /nope: No such file or directory", "ssh config"],
     ["some output of the remote command", null],
   ];
   for (const [stderr, reason] of cases) assertEquals(sshFailureReason(stderr), reason, stderr);

@@ -157,6 +157,14 @@ fleetTest("pool on <many>", HOSTS, async (t, fleet) => {
     },
   );
 
+  await t.step("a missing POOL_SSH_CONFIG is unreachable, reason ssh config", async () => {
+    const env = { POOL_SSH_CONFIG: `${fleet.dir}/no-such-config` };
+    const r = await pool(fleet, ["on", "h1", "--json", "true"], { env });
+    assertEquals(r.code, 255, r.stderr);
+    const row = JSON.parse(r.stdout);
+    assertEquals([row.status, row.reason], ["unreachable", "ssh config"]);
+  });
+
   await t.step("a hung host alone exits 124", async () => {
     const r = await pool(fleet, ["on", "hang,h1", "--timeout", "2", "echo ok"]);
     assertEquals(r.code, 124);
