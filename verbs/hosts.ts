@@ -35,6 +35,8 @@ export async function hosts(
   const chosen = selection === undefined
     ? roster.hosts.filter((h) => !isExcluded(h))
     : selected.filter((h) => !isLocal(h));
+  // A selection the list cannot hold whole is exit 1: `local` left out counts too.
+  const whole = (listed: number) => selection === undefined || listed === selected.length;
   if (json) {
     const hosts = exportable(chosen, deps.out).map((h) => ({
       name: h.name,
@@ -45,7 +47,7 @@ export async function hosts(
       excluded: isExcluded(h),
     }));
     deps.out.outLine(JSON.stringify({ hosts }));
-    return selection === undefined || hosts.length === chosen.length ? 0 : 1;
+    return whole(hosts.length) ? 0 : 1;
   }
   // Every host is what another tool can reach, each left out said on stderr; but a selection
   // the list cannot hold whole (`pool hosts gpu3 --format pdsh`) is a failure, exit 1.
@@ -56,7 +58,7 @@ export async function hosts(
     outLine(line);
     shown++;
   }
-  return selection === undefined || shown === chosen.length ? 0 : 1;
+  return whole(shown) ? 0 : 1;
 }
 
 export const hostsCommand = (run: Run) =>

@@ -36,14 +36,17 @@ Deno.test("desc refuses control characters, C1 ones too (U+009B starts a termina
   assertEquals((await deps.roster.read()).hosts[0].description, undefined);
 });
 
-Deno.test("hosts says why local is left out instead of printing nothing", async () => {
+Deno.test("hosts says why local is left out instead of printing nothing, and exits 1", async () => {
   const deps = await testDeps({ hosts: [{ name: "h1", ssh: "h1" }] });
-  assertEquals(await hosts("local,h1", "names", deps), 0);
+  assertEquals(await hosts("local,h1", "names", deps), 1);
   assertEquals(deps.out.stdoutText(), "h1\n");
   assertEquals(
     deps.out.stderrText(),
     "pool: warning: local is this machine, not a roster host: left out\n",
   );
+  const json = await testDeps({ hosts: [{ name: "h1", ssh: "h1" }] });
+  assertEquals(await hosts("local", "targets", json, true), 1);
+  assertEquals(json.out.stdoutText(), '{"hosts":[]}\n');
 });
 
 Deno.test("pool hosts: names carry no target; a host left out of a list is exit 1", async () => {
