@@ -302,6 +302,11 @@ export function fishCompletion(verbs: VerbSpec[]): string {
     "function __pool_hosts",
     "    __pool_items (pool hosts --format complete 2>/dev/null)",
     "end",
+    // The verb is the word after pool, never a later one (`pool push all list --` is push's).
+    "function __pool_verb_is",
+    "    set -l words (commandline -opc)",
+    '    test (count $words) -ge 2 -a "$words[2]" = "$argv[1]"',
+    "end",
     // __pool_wants hosts|files: whether the word being typed is a host verb's first argument, or
     // a command word; flags and the values of those that take one do not count as arguments.
     "function __pool_wants",
@@ -339,8 +344,10 @@ export function fishCompletion(verbs: VerbSpec[]): string {
     ...verbs.map((v) =>
       `complete -c pool -n __fish_use_subcommand -a ${v.name} -d '${escape(v.description)}'`
     ),
+    "complete -c pool -n __fish_use_subcommand -l help -l version",
   ];
   for (const v of verbs) {
+    lines.push(`complete -c pool -n '__pool_verb_is ${v.name}' -l help`);
     // commander lists a short flag just before its long twin: ["-t", "--tty", "--json"].
     for (let i = 0; i < v.flags.length; i++) {
       const flag = v.flags[i];
@@ -360,7 +367,7 @@ export function fishCompletion(verbs: VerbSpec[]): string {
         ? " -x -a '(__pool_hosts)'"
         : ` -x -a '(__pool_items ${quoteWords(plain(values))})'`;
       lines.push(
-        `complete -c pool -n '__fish_seen_subcommand_from ${v.name}' ${names.join(" ")}${arg}`,
+        `complete -c pool -n '__pool_verb_is ${v.name}' ${names.join(" ")}${arg}`,
       );
     }
   }

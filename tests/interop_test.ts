@@ -340,6 +340,10 @@ Include ${fleet.sshConfig}
         assertEquals(await ask(["pool", "on", "--j"]), ["--jobs", "--json"]);
         assertEquals(await ask(["pool", "list", "--f"]), ["--fast"]);
         assert((await ask(["pool", "route", "--"])).includes("--mem"));
+        assertEquals(await ask(["pool", "--"]), ["--help", "--version"]);
+        assert((await ask(["pool", "on", "--"])).includes("--help"), "every verb has --help");
+        // The verb is the word after pool: a later word named like a verb changes nothing.
+        assertEquals(await ask(["pool", "push", "all", "list", "--f"]), []);
       },
     );
   }
