@@ -95,6 +95,9 @@ Deno.test("pool init --list shows the features and their OS matrix; unknown feat
   assertMatch(list.stdout, /^no-sleep +- +macos /m);
   assertMatch(list.stdout, /^swapfile +linux +- /m);
   assertMatch(list.stdout, /^tailscale +linux +macos /m);
+  const json = await pool(s, ["init", "--list", "--json"]);
+  const features = JSON.parse(json.stdout).features as { name: string; os: string[] }[];
+  assertEquals(features.find((f) => f.name === "no-sleep")?.os, ["macos"]);
   const bad = await pool(s, ["init", "all", "--only", "earlyoom,coffee"]);
   assertEquals(bad.code, 2);
   assertMatch(
@@ -110,6 +113,10 @@ Deno.test("pool init --list shows the features and their OS matrix; unknown feat
       [["route", "--mem", "17", "true"], /--mem expects a size with its unit/],
       // An optional value takes the next word: a bare --wait before the command took "make".
       [["route", "--wait", "make", "-j8"], /--wait took "make" for its duration: write --wait=30m/],
+      // Options that would mean nothing are refused, not ignored.
+      [["init", "gpu1", "--list"], /^pool: --list takes no hosts or options but --json\n$/],
+      [["init", "--list", "--dry-run"], /--list takes no hosts/],
+      [["jobs", "--days", "3"], /^pool: --days goes with --prune\n$/],
     ] as const
   ) {
     const r = await pool(s, [...args]);

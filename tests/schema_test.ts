@@ -142,6 +142,7 @@ fleetTest("every verb's --json output matches its published schema", 2, async (t
       { name: "down", ssh: "refused" },
       { name: "old", ssh: "h1", exclude: true },
     ]);
+    await run("init", ["init", "--list", "--json"], 0);
     const [init] = await run("init", ["init", "all", "--json", "--only", "watchdog"], 1);
     // The same words as clean and on: unreachable, with ssh's reason.
     assertEquals(

@@ -150,7 +150,12 @@ export function parseSwapSize(text: string): number {
   return bytes;
 }
 
-export async function listFeatures(deps: Deps): Promise<number> {
+export async function listFeatures(deps: Deps, json = false): Promise<number> {
+  if (json) {
+    const features = FEATURES.map((f) => ({ name: f.name, os: f.os, summary: f.summary }));
+    deps.out.outLine(JSON.stringify({ features }));
+    return 0;
+  }
   const rows = FEATURES.map((f) => [
     f.name,
     f.os.includes("linux") ? "linux" : "-",
@@ -205,9 +210,14 @@ Examples:
 Each feature reports ok (changed), already, skipped (why) or failed (last error). Runs as root:
 directly when logged in as root, else with sudo -n if the host was added with --sudo.`,
     )
-    .action((hosts: string, opts: InitCliOptions) =>
-      run((deps) =>
-        opts.list ? listFeatures(deps) : init({
+    .action((hosts: string, opts: InitCliOptions) => {
+      // --list asks nothing of any host: what else was given would silently mean nothing.
+      const ignored = opts.list &&
+        (hosts !== "all" || opts.only || opts.skip || opts.dryRun || opts.swapSize ||
+          opts.jobs !== undefined || opts.timeout !== undefined);
+      if (ignored) throw new UsageError("--list takes no hosts or options but --json");
+      return run((deps) =>
+        opts.list ? listFeatures(deps, opts.json) : init({
           hosts,
           only: opts.only,
           skip: opts.skip,
@@ -217,5 +227,5 @@ directly when logged in as root, else with sudo -n if the host was added with --
           json: opts.json,
           timeout: opts.timeout,
         }, deps)
-      )
-    );
+      );
+    });

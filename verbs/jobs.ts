@@ -8,7 +8,7 @@
 import { Command } from "commander";
 import { countOption } from "../flags.ts";
 import { abortCode } from "../exit.ts";
-import { PoolError } from "../errors.ts";
+import { PoolError, UsageError } from "../errors.ts";
 import { renderTable } from "../render/table.ts";
 import { JOB_HEADER, jobJson, jobRow } from "../render/jobs.ts";
 import type { Host } from "../roster/host.ts";
@@ -126,6 +126,8 @@ Examples:
       every job record on every host
   pool jobs --prune --days 3`,
     )
-    .action((hosts: string | undefined, opts: Omit<JobsOptions, "hosts">) =>
-      run((deps) => jobs({ hosts, ...opts }, deps))
-    );
+    .action((hosts: string | undefined, opts: Omit<JobsOptions, "hosts">) => {
+      // Not "jobs of the last 3 days" quietly listing the usual: the age is only prune's.
+      if (opts.days !== undefined && !opts.prune) throw new UsageError("--days goes with --prune");
+      return run((deps) => jobs({ hosts, ...opts }, deps));
+    });
