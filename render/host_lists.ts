@@ -44,7 +44,11 @@ function psshLine(host: Host, out: Output): string | null {
     return `${t.user ? t.user + "@" : ""}${t.host}${t.port ? ":" + t.port : ""}`;
   }
   if (t.port === undefined) {
-    out.warn(`${host.name}: pssh needs a port with an IPv6 address (${host.ssh}); left out`);
+    // An IPv6 address without its port, or a name with a colon (`h1:22`, `exec:h1`): ssh reads
+    // it whole, pssh would split it.
+    out.warn(
+      `${host.name}: pssh would read the part of ${host.ssh} after its last ":" as a port; left out`,
+    );
     return null;
   }
   return `${t.user ? t.user + "@" : ""}${t.host}:${t.port}`;

@@ -21,9 +21,11 @@ Deno.test("pdsh's host list leaves out what pdsh reads as its own syntax", () =>
 Deno.test("pssh's host list writes an IPv6 address bare with its port, or leaves it out", () => {
   // pssh splits the port off at the last colon and keeps brackets in the name.
   assertEquals(line("ssh://root@[::1]:2222", "pssh")[0], "root@::1:2222");
-  const [got, said] = line("root@::1", "pssh");
-  assertEquals(got, null);
-  assertMatch(said, /pssh needs a port with an IPv6 address/);
+  for (const ssh of ["root@::1", "h1:22", "exec:h1"]) {
+    const [got, said] = line(ssh, "pssh");
+    assertEquals(got, null, ssh);
+    assertMatch(said, /pssh would read the part of .* after its last ":" as a port; left out/);
+  }
   assertEquals(line("ssh://me@h1:2222", "pssh")[0], "me@h1:2222");
   assertEquals(line("h1", "pssh")[0], "h1");
 });
