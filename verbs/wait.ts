@@ -38,6 +38,7 @@ export async function wait(ids: string[], options: WaitOptions, deps: Deps): Pro
     groups.forEach(({ host, ids }, i) => {
       const { answer, error } = replies[i];
       if (!answer) {
+        if (deps.signal.aborted) return; // stopped: the stop is the news, not the host
         // A host that does not answer now may answer later: say so once, keep waiting. A
         // round cut short by the wait's own deadline is no news about the host.
         const cut = budget < JOBS_TIMEOUT_MS && error === "timeout";
