@@ -115,6 +115,12 @@ export async function bg(wordsIn: string[], optsIn: BgOptions, deps: Deps): Prom
     if (!launched) {
       // Stopped or out of time after launch.sh had started it, the job would run on with no
       // lease and in no index: it goes too (kill.sh finds no such job if it never started).
+      if (result.outcome === "interrupted") {
+        deps.out.errLine(
+          `pool: stopped; making sure job ${id} did not start on ${reservation.host.name} ` +
+            `(${formatDuration(STOP_LAUNCH_MS)} at most; Ctrl-C again to leave it)`,
+        );
+      }
       await killJob(deps.runner, reservation.host, id, {
         signalName: "TERM",
         graceS: 2,
