@@ -105,7 +105,20 @@ Deno.test("checkTarget() refuses what ssh would resolve as a name it cannot, or 
     'target "me@[::1]": ssh reads brackets only in ssh://me@[::1]; write that, or me@::1',
   );
   // Reads as h1, resolves elsewhere; and one that reorders what list shows.
-  for (const t of ["h1\u200b", "h1\u202e", "root@\ufeffh1"]) {
+  for (const t of ["h1\u200b", "h1\u202e", "root@\ufeffh1", "h1\ufe0f", "\u3164@h1"]) {
     assertThrows(() => checkTarget(t), Error, "invisible character");
+  }
+});
+
+Deno.test("checkName() and checkTag() refuse a character that shows as nothing", () => {
+  // A variation selector, a Hangul filler, a combining grapheme joiner: h1 and gpu to the eye.
+  for (const word of ["h1\ufe0f", "h\u3164", "h\u034f1"]) {
+    assertThrows(() => checkName(word), Error, "host name contains an invisible character");
+    assertThrows(() => checkTag(word), Error, "tag contains an invisible character");
+  }
+  // Letters and marks that show stay names: é as e + U+0301, a Devanagari vowel sign.
+  for (const word of ["cafe\u0301", "\u0915\u093f", "gpu-1"]) {
+    checkName(word);
+    checkTag(word);
   }
 });
