@@ -106,6 +106,10 @@ fleetTest("every verb's --json output matches its published schema", 2, async (t
     await run("jobs", ["jobs", "--json"], 0);
     await run("wait", ["wait", "--json", id], 3);
     await run("logs", ["logs", "--json", id], undefined);
+    // --json after the host is pool's too: a launch that fails answers as JSON.
+    const [failed] = await run("error", ["bg", "down", "--json", "true"], 255);
+    assertEquals((failed.error as { exit: number }).exit, 255);
+    await run("error", ["bg", "h1", "--json", "--bogus", "true"], 2);
     const [running] = await run("bg", ["bg", "--json", "h1", "sleep 60"], 0);
     await run("kill", ["kill", "--json", String(running.id)], 0);
   });

@@ -17,6 +17,7 @@ import {
   type DispatchFlags,
   dispatchOptions,
   optionsThenCommand,
+  wantsJson,
 } from "../flags.ts";
 import { printRanking } from "../render/ranking.ts";
 import { type Host, LOCAL, localHost } from "../roster/host.ts";
@@ -44,6 +45,8 @@ export interface BgOptions extends DispatchFlags {
    * command's, and the job is routed.
    */
   host?: string;
+  /** Told when `--json` comes among the words after the host (so errors answer as JSON too). */
+  onJson?: () => void;
 }
 
 export async function bg(wordsIn: string[], optsIn: BgOptions, deps: Deps): Promise<number> {
@@ -65,7 +68,15 @@ export async function bg(wordsIn: string[], optsIn: BgOptions, deps: Deps): Prom
     named = byName(words[0]);
     let rest = named ? words.slice(1) : words;
     if (named && rest[0]?.startsWith("-")) {
-      const after = parseBgWords(rest);
+      let after;
+      try {
+        after = parseBgWords(rest);
+      } catch (e) {
+        // Where the command starts is unknown: a --json before any `--` is taken as pool's.
+        if (wantsJson(rest)) opts.onJson?.();
+        throw e;
+      }
+      if (after.flags.json) opts.onJson?.();
       opts = mergeFlags(opts, after.flags);
       rest = after.command;
     }
@@ -213,4 +224,6 @@ Examples:
       this directory copied first, the job run in it
   pool jobs; pool logs -f k3x9q2; pool wait k3x9q2; pool kill k3x9q2`,
     )
-    .action((words: string[], opts: BgOptions) => run((deps) => bg(words, opts, deps)));
+    .action((words: string[], opts: BgOptions, verb: Command) =>
+      run((deps) => bg(words, { ...opts, onJson: () => verb.setOptionValue("json", true) }, deps))
+    );
