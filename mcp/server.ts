@@ -161,7 +161,9 @@ async function runVerbNow(
  * found nothing to kill) as a second text, as a terminal would have shown it.
  */
 function result(c: Captured, shape: (docs: unknown[]) => Record<string, unknown>) {
-  const structured = { exit: c.code, ...shape(c.docs) };
+  // `exit` is pool's code, whatever the document holds (a tool whose document has an exit of
+  // its own names it otherwise: kill's `job_exit`).
+  const structured = { ...shape(c.docs), exit: c.code };
   const said = c.stderr.trim();
   return {
     content: [
@@ -180,8 +182,13 @@ const NO_STDIN: Stdin = {
   readAll: () => Promise.resolve(new Uint8Array(0)),
 };
 
-/** An MCP answer carries the log twice (text and structured): a client gets its last 1 MiB. */
+/**
+ * An MCP answer carries its output twice (text and structured), in one message: a client gets
+ * the last 1 MiB of a log, and of each stream of each host of a run (a `cat` of a 30 MB file
+ * took the server to 2 GB). The command itself runs to its end.
+ */
 const MCP_LOG_LIMIT = 1024 * 1024;
+const MCP_OUTPUT_LIMIT = 1024 * 1024;
 const hostsOf = (docs: unknown[]) => ({ hosts: docs });
 
 export function buildServer(allow: readonly string[]): McpServer {
@@ -233,6 +240,7 @@ export function buildServer(allow: readonly string[]): McpServer {
           json: true,
           timeout: ms(timeout, "timeout"),
           jobs,
+          keepLast: MCP_OUTPUT_LIMIT,
         }, d),
       true,
     );
@@ -261,6 +269,7 @@ export function buildServer(allow: readonly string[]): McpServer {
           gpuMem: a.gpu_mem === undefined ? undefined : parseSize(a.gpu_mem, "gpu_mem"),
           wait: ms(a.wait, "wait"),
           timeout: ms(a.timeout, "timeout"),
+          keepLast: MCP_OUTPUT_LIMIT,
         }, d)),
       one,
     ));
@@ -327,7 +336,11 @@ export function buildServer(allow: readonly string[]): McpServer {
       },
     },
     async ({ id, signal }: Args, extra: Extra) =>
-      result(await runVerb(extra, (d) => kill(id, { json: true, signal }, d)), one),
+      result(await runVerb(extra, (d) => kill(id, { json: true, signal }, d)), (docs) => {
+        // The job's own exit code, beside pool's (`exit`: 0 when the kill did what it should).
+        const { exit, ...doc } = one(docs);
+        return exit === undefined ? doc : { ...doc, job_exit: exit };
+      }),
   );
 
   tool(server, "push", {
@@ -389,7 +402,6 @@ export function buildServer(allow: readonly string[]): McpServer {
   return server;
 }
 
-/** Serves until stdin closes. */
 /**
  * Our stdout for the SDK's transport, written asynchronously: node's process.stdout
  * writes a pipe synchronously, so a client that stops reading would freeze the whole
@@ -406,6 +418,7 @@ function asyncStdout(): Writable {
   });
 }
 
+/** Serves until stdin closes. */
 export async function serve(allow: readonly string[], signal?: AbortSignal): Promise<number> {
   const server = buildServer(allow);
   const stdout = asyncStdout();
@@ -434,5 +447,14 @@ export async function serve(allow: readonly string[], signal?: AbortSignal): Pro
     await finish();
   });
   await closed;
+  // Every answer written out before pool exits: a client that reads slowly still gets the
+  // whole of the last one. Not after a signal (pool stops now, as every verb does), nor for a
+  // client that stopped reading for good (nobody is left to answer).
+  if (!serving.aborted) {
+    await new Promise<void>((resolve) => {
+      stdout.end(() => resolve());
+      gone.signal.addEventListener("abort", () => resolve(), { once: true });
+    });
+  }
   return gone.signal.aborted ? EXIT.brokenPipe : serving.aborted ? abortCode(serving) : 0;
 }

@@ -8,7 +8,7 @@
  */
 
 import { abortCode, EXIT, signalledCode } from "../exit.ts";
-import { concatBytes } from "../bytes.ts";
+import { concatBytes, LogTail } from "../bytes.ts";
 import { after, sleep } from "../timers.ts";
 import { LineSplitter } from "./lines.ts";
 
@@ -26,6 +26,9 @@ export interface ProcessResult {
   durationMs: number;
   /** Set when pool ended the child for what it did, not for time or a stop (`stdoutLimit`). */
   reason?: string;
+  /** With `keepLast`: the lines of each stream left out before what was kept. */
+  stdoutOmittedLines?: number;
+  stderrOmittedLines?: number;
 }
 
 export interface ProcessOptions {
@@ -52,6 +55,12 @@ export interface ProcessOptions {
    * nvidia-smi) must not fill pool's memory.
    */
   stdoutLimit?: number;
+  /**
+   * Keep only the last whole lines of stdout and of stderr that fit in this
+   * many bytes each (the command runs on to its end; a result says how many
+   * lines went): for a caller that hands the output on in one piece.
+   */
+  keepLast?: number;
   /** Write stdout straight through (single-host mode) instead of reading it. */
   stdoutInherit?: boolean;
   /**
@@ -148,8 +157,8 @@ export async function runProcess(argv: string[], options: ProcessOptions): Promi
   // it only keeps the pipes flowing so the child can die, not parsing a flood.
   let discarding = false;
   const gate = options.readGate && (() => discarding ? undefined : options.readGate!());
-  const stdout = new Collector();
-  const stderr = new Collector();
+  const stdout = collector(options.keepLast);
+  const stderr = collector(options.keepLast);
   const pumps: Pump[] = [];
   // Streamed elsewhere: read to its end (ssh's stdout is never held by a ControlPersist master).
   const sinkStop = new AbortController();
@@ -238,12 +247,16 @@ export async function runProcess(argv: string[], options: ProcessOptions): Promi
   else await sinking;
   timers.forEach((cancel) => cancel());
 
+  const [stdoutBytes, stderrBytes] = [stdout.bytes(), stderr.bytes()];
+  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
   const output = {
-    stdout: stdout.text(),
-    stderr: stderr.text(),
-    stdoutBytes: stdout.bytes(),
-    stderrBytes: stderr.bytes(),
+    stdout: decode(stdoutBytes),
+    stderr: decode(stderrBytes),
+    stdoutBytes,
+    stderrBytes,
     durationMs: Math.round(performance.now() - started),
+    ...(stdout.dropped ? { stdoutOmittedLines: stdout.dropped } : {}),
+    ...(stderr.dropped ? { stderrOmittedLines: stderr.dropped } : {}),
   };
   if (killedFor === "timeout") return { code: EXIT.timeout, outcome: "timeout", ...output };
   if (killedFor === "overflow") {
@@ -338,24 +351,36 @@ export function findOnPath(program: string, path = Deno.env.get("PATH") ?? ""): 
 }
 
 /** Keeps every byte of one stream. */
-class Collector {
-  #chunks: Uint8Array[] = [];
-  length = 0;
+interface Kept {
+  push(chunk: Uint8Array): void;
+  /** Bytes taken so far (all of them, kept or not). */
+  length: number;
+  bytes(): Uint8Array;
+  /** Lines left out (keepLast). */
+  dropped: number;
+}
 
-  push(chunk: Uint8Array): void {
-    this.#chunks.push(chunk);
-    this.length += chunk.length;
-  }
-
-  bytes(): Uint8Array {
-    const all = concatBytes(this.#chunks);
-    this.#chunks = [all];
-    return all;
-  }
-
-  text(): string {
-    return new TextDecoder().decode(this.bytes());
-  }
+/** All of a stream, or with `keepLast` its last whole lines. */
+function collector(keepLast?: number): Kept {
+  const chunks: Uint8Array[] = [];
+  const tail = keepLast === undefined ? null : new LogTail(keepLast);
+  let kept: Uint8Array | null = null;
+  const self: Kept = {
+    length: 0,
+    dropped: 0,
+    push(chunk) {
+      self.length += chunk.length;
+      if (tail) tail.push(chunk);
+      else chunks.push(chunk);
+    },
+    bytes() {
+      if (kept) return kept;
+      kept = tail ? tail.bytes() : concatBytes(chunks);
+      self.dropped = tail?.dropped ?? 0;
+      return kept;
+    },
+  };
+  return self;
 }
 
 /**

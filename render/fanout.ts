@@ -28,6 +28,8 @@ export function hostJson(result: HostResult): string {
     ...textField("stdout", result.stdoutBytes),
     ...textField("stderr", result.stderrBytes),
     ...(result.reason ? { reason: result.reason } : {}),
+    ...(result.stdoutOmittedLines ? { stdout_omitted_lines: result.stdoutOmittedLines } : {}),
+    ...(result.stderrOmittedLines ? { stderr_omitted_lines: result.stderrOmittedLines } : {}),
   });
 }
 

@@ -138,6 +138,32 @@ fleetTest("pool mcp serves the fleet to an MCP client", 2, async (t, fleet) => {
       assert(r.isError);
       const texts = (r.content as { text: string }[]).map((c) => c.text);
       assertEquals(texts.at(-1), `pool: job ${id} had already ended: exited 0`);
+      // `exit` is pool's code; the job's own is `job_exit`.
+      assertEquals((r.structuredContent as Structured).exit, 1);
+      const live = await client.callTool({
+        name: "bg",
+        arguments: { host: "h1", command: "sleep 31771" },
+      });
+      const killed = await client.callTool({
+        name: "kill",
+        arguments: { id: (live.structuredContent as { id: string }).id },
+      });
+      const k = killed.structuredContent as Structured;
+      assertEquals([killed.isError, k.exit, k.job_exit, k.killed], [false, 0, 143, true]);
+    });
+
+    await t.step("a run's output is its last 1 MiB of whole lines per stream", async () => {
+      const r = await client.callTool({
+        name: "run",
+        arguments: { hosts: "h1", command: "seq 1 300000; echo err >&2" },
+      });
+      const [h] = (r.structuredContent as { hosts: Record<string, unknown>[] }).hosts;
+      const out = h.stdout as string;
+      assert(out.length <= 1024 * 1024, `${out.length} bytes`);
+      assert(out.endsWith("\n300000\n"), out.slice(-20));
+      const first = Number(out.slice(0, out.indexOf("\n")));
+      assertEquals(h.stdout_omitted_lines, first - 1, "whole lines, counted");
+      assertEquals([h.stderr, h.stderr_omitted_lines, h.exit], ["err\n", undefined, 0]);
     });
 
     await t.step("cancelling a run ends the remote work", async () => {
@@ -216,6 +242,45 @@ fleetTest(
     assertEquals(byId.get(2).result.structuredContent.hosts[0].stdout, "done\n");
     // A host given apart from the command is a host: not in the roster, it is refused, never routed.
     assertEquals(byId.get(3).result.structuredContent.error.kind, "not_in_roster");
+  },
+);
+
+fleetTest(
+  "pool mcp writes all of its last answer to a client that reads slowly, then exits",
+  1,
+  async (_t, fleet) => {
+    await writeRoster(fleet, [{ name: "h1" }]);
+    const child = new Deno.Command(POOL_ARGV[0], {
+      args: [...POOL_ARGV.slice(1), "mcp"],
+      env: childEnv(fleet.env),
+      clearEnv: true,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    const call = {
+      jsonrpc: "2.0",
+      id: 2,
+      method: "tools/call",
+      params: { name: "run", arguments: { hosts: "h1", command: "seq 1 100000" } },
+    };
+    const writer = child.stdin.getWriter();
+    const requests = [INITIALIZE, { jsonrpc: "2.0", method: "notifications/initialized" }, call];
+    await writer.write(
+      new TextEncoder().encode(requests.map((r) => JSON.stringify(r) + "\n").join("")),
+    );
+    await writer.close();
+    // Nothing read until the answer far outgrew the pipe (64 KiB) and stdin is long closed.
+    await new Promise((r) => setTimeout(r, 3000));
+    const bound = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    const out = await child.output();
+    clearTimeout(bound);
+    assertEquals(out.code, 0);
+    const answers = new TextDecoder().decode(out.stdout).trim().split("\n").map((l) =>
+      JSON.parse(l)
+    );
+    const [h] = answers.find((a) => a.id === 2).result.structuredContent.hosts;
+    assert(h.stdout.endsWith("\n100000\n"), "the whole answer");
   },
 );
 

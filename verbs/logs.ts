@@ -11,7 +11,7 @@ import { failureReason } from "../remote/exec.ts";
 import { passThrough } from "../remote/foreground.ts";
 import { followCommand } from "../remote/jobs.ts";
 import { textField } from "../render/fanout.ts";
-import { concatBytes } from "../bytes.ts";
+import { LogTail } from "../bytes.ts";
 import { jobState } from "../probes/mod.ts";
 import { askHosts, locateJobs } from "../dispatch/jobs.ts";
 import type { Deps, Run } from "../deps/deps.ts";
@@ -29,59 +29,6 @@ export interface LogsOptions {
  * job can write gigabytes (a 400 MB log took pool past V8's heap). The end is kept.
  */
 const JSON_LOG_LIMIT = 16 * 1024 * 1024;
-
-/** The last whole lines of a stream that fit in `limit` bytes, and how many lines went. */
-export class LogTail {
-  #chunks: Uint8Array[] = [];
-  #first = 0;
-  #size = 0;
-  /** The last byte left out: -1 for none, 10 when the kept bytes start a line. */
-  #before = -1;
-  dropped = 0;
-  constructor(private limit: number) {}
-
-  push(chunk: Uint8Array): void {
-    this.#chunks.push(chunk);
-    this.#size += chunk.length;
-    while (this.#size - this.#chunks[this.#first].length >= this.limit) {
-      const gone = this.#chunks[this.#first];
-      this.#chunks[this.#first++] = EMPTY;
-      this.#size -= gone.length;
-      this.dropped += newlines(gone);
-      if (gone.length > 0) this.#before = gone[gone.length - 1];
-    }
-    if (this.#first > 1024 && this.#first * 2 > this.#chunks.length) {
-      this.#chunks = this.#chunks.slice(this.#first);
-      this.#first = 0;
-    }
-  }
-
-  /** The bytes kept: from the start of a line, once anything was left out. */
-  bytes(): Uint8Array {
-    let kept = concatBytes(this.#chunks.slice(this.#first));
-    if (kept.length > this.limit) {
-      const cut = kept.length - this.limit;
-      this.dropped += newlines(kept.subarray(0, cut));
-      this.#before = kept[cut - 1];
-      kept = kept.subarray(cut);
-    }
-    // Cut inside a line: that line goes whole.
-    const nl = this.#before !== -1 && this.#before !== 10 ? kept.indexOf(10) : -1;
-    if (nl >= 0) {
-      this.dropped++;
-      kept = kept.subarray(nl + 1);
-    }
-    return kept;
-  }
-}
-
-const EMPTY = new Uint8Array(0);
-
-function newlines(bytes: Uint8Array): number {
-  let n = 0;
-  for (let at = bytes.indexOf(10); at >= 0; at = bytes.indexOf(10, at + 1)) n++;
-  return n;
-}
 
 /** The follow script says this when the host has no such job. */
 const NO_SUCH_JOB = 3;

@@ -62,6 +62,8 @@ export interface OnOptions {
   outDir?: string;
   /** How lines are marked: `[host] ` (padded, the default) or `host: ` (pdsh's, for dshbak). */
   prefix?: Prefix;
+  /** With --json: keep only the last whole lines of each stream that fit in this many bytes. */
+  keepLast?: number;
 }
 
 export const PREFIXES = ["[host]", "host:"] as const;
@@ -216,6 +218,7 @@ async function onMany(
           onStdoutChunk: printed?.stdout,
           onStderrChunk: printed?.stderr,
           readGate: () => deps.out.room(),
+          keepLast: options.keepLast,
         });
       printed?.end();
       const why = options.sudo ? sudoFailure(result) : undefined;

@@ -32,6 +32,8 @@ export interface RouteOptions extends DispatchFlags {
   timeout?: number;
   /** One object on stdout: the pick, the ranking, and the command's result (output captured). */
   json?: boolean;
+  /** With json: keep only the last whole lines of each stream that fit in this many bytes. */
+  keepLast?: number;
 }
 
 export async function route(words: string[], opts: RouteOptions, deps: Deps): Promise<number> {
@@ -67,6 +69,7 @@ export async function route(words: string[], opts: RouteOptions, deps: Deps): Pr
       const result = await deps.runner.exec(reservation.host, pinned, {
         timeoutMs,
         signal: deps.signal,
+        keepLast: opts.keepLast,
       });
       const ranking = reservation.ranked.map((r) => ({
         name: r.name,

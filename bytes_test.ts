@@ -1,5 +1,5 @@
-import { assertEquals } from "../tests/assert.ts";
-import { LogTail } from "./logs.ts";
+import { assertEquals } from "./tests/assert.ts";
+import { LogTail } from "./bytes.ts";
 
 const line = (i: number) => `${String(i).padStart(5, "0")}${"0".repeat(18)}\n`; // 24 bytes
 
