@@ -82,7 +82,9 @@ export function foldNames(names: Iterable<string>): string {
   const patterns = new Map<string, string[][]>();
   for (const name of new Set(names)) {
     const { pattern, numbers } = splitName(name);
-    patterns.set(pattern, [...(patterns.get(pattern) ?? []), numbers]);
+    const points = patterns.get(pattern);
+    if (points) points.push(numbers);
+    else patterns.set(pattern, [numbers]);
   }
   const folded: string[] = [];
   for (const pattern of [...patterns.keys()].sort(byCodePoint)) {
