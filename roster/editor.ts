@@ -86,7 +86,8 @@ export class RosterEditor {
   /**
    * Removes a host by hand, so that every comment but the ones on its own
    * lines stays where it was: when its entry stands on lines of its own (the
-   * usual layout) those lines go; otherwise only the entry and its comma.
+   * usual layout, a leading comma allowed) those lines go; otherwise only the
+   * entry. Then one separating comma goes, unless one went with the lines.
    * jsonc-parser's own removal (the last resort) re-formats the element
    * before a last one and takes the comment that trails it.
    */
@@ -99,26 +100,31 @@ export class RosterEditor {
     const end = node.offset + node.length;
     const lineStart = text.lastIndexOf("\n", node.offset - 1) + 1;
     const newline = text.indexOf("\n", end);
-    const ownLines = elements.length > 1 && /^[ \t]*$/.test(text.slice(lineStart, node.offset)) &&
+    const ownLines = elements.length > 1 &&
+      /^[ \t]*,?[ \t]*$/.test(text.slice(lineStart, node.offset)) &&
       newline !== -1 && /^\s*,?\s*(\/\/.*|\/\*.*\*\/\s*)?\r?$/.test(text.slice(end, newline));
-    // The comma that goes: the one after the entry, or for the last, the one before it.
+    // What goes: the entry's lines, or the entry and the blanks before it on its line.
+    const [from, to] = ownLines
+      ? [lineStart, newline + 1]
+      : [node.offset - /[ \t]*$/.exec(text.slice(lineStart, node.offset))![0].length, end];
+    // The commas on either side of it: one of them goes too.
     const last = index === elements.length - 1;
-    const comma = last
-      ? (index > 0 ? separator(text, elements[index - 1].offset + elements[index - 1].length) : -1)
-      : separator(text, end);
-    let next: string;
-    if (ownLines) {
-      next = text.slice(0, lineStart) + text.slice(newline + 1);
-      // The entry's own comma went with its lines; the one before a last entry did not.
-      if (last) next = next.slice(0, comma) + next.slice(comma + 1);
-    } else if (last) {
-      next = comma === -1
-        ? text.slice(0, node.offset) + text.slice(end)
-        : text.slice(0, comma) + text.slice(comma + 1, node.offset).trimEnd() + text.slice(end);
-    } else {
-      const after = comma + 1 + /^[ \t]*/.exec(text.slice(comma + 1))![0].length;
-      next = text.slice(0, node.offset) + text.slice(after);
+    const before = index > 0
+      ? separator(text, elements[index - 1].offset + elements[index - 1].length)
+      : -1;
+    const after = last ? -1 : separator(text, end);
+    const inside = (at: number) => at >= from && at < to;
+    const comma = inside(before) || inside(after) ? -1 : last ? before : after;
+    const cuts = [[from, to], ...(comma >= 0 ? [[comma, comma + 1]] : [])].sort((a, b) =>
+      a[0] - b[0]
+    );
+    let next = "";
+    let at = 0;
+    for (const [start, stop] of cuts) {
+      next += text.slice(at, start);
+      at = stop;
     }
+    next += text.slice(at);
     if (!this.#take(next, elements.length - 1)) this.#edit(["hosts", index], undefined);
   }
 
@@ -155,8 +161,17 @@ export class RosterEditor {
     const formattingOptions = { ...FORMAT, eol: this.#eol };
     const edits = modify(this.#text, path, value, { formattingOptions, isArrayInsertion });
     if (edits.length === 0) return;
-    this.#text = applyEdits(this.#text, edits);
-    this.#hosts = parseRoster(this.#text).hosts;
+    const next = applyEdits(this.#text, edits);
+    try {
+      this.#hosts = parseRoster(next).hosts;
+    } catch (e) {
+      // Never a roster that does not parse: the file stays as it is, and the user is told.
+      throw new PoolError(
+        `this roster's layout defeats the edit (${(e as Error).message}); ` +
+          `nothing was written: make the change by hand`,
+      );
+    }
+    this.#text = next;
     this.changed = true;
   }
 }

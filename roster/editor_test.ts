@@ -115,6 +115,10 @@ Deno.test("RosterEditor.remove() keeps every other host's comment, whatever the 
     `{"hosts": [{"name": "a", "ssh": "a"} /* A */, {"name": "b", "ssh": "b"} /* B */]}`,
     // A comment with a comma before the separator.
     `{"hosts": [\n  {"name": "a", "ssh": "a"} /* A, x */ ,\n  {"name": "b", "ssh": "b"} // B\n]}`,
+    // The bracket right after the last entry, a line comment before it.
+    `{"hosts": [\n  {"name": "a", "ssh": "a"}, // A: build box\n  {"name": "b", "ssh": "b"}]\n} // B`,
+    // Leading commas.
+    `{"hosts": [\n  {"name": "a", "ssh": "a"} // A\n  // B\n  , {"name": "b", "ssh": "b"}\n]}`,
   ];
   for (const text of layouts) {
     for (const [gone, kept] of [["a", "b"], ["b", "a"]]) {
@@ -125,6 +129,20 @@ Deno.test("RosterEditor.remove() keeps every other host's comment, whatever the 
       assert(editor.text.includes(comment), `${gone} removed from ${text}: ${editor.text}`);
       assert(!editor.text.includes(`"${gone}"`), editor.text);
     }
+  }
+  // Leading commas, three hosts: each comment line stays where it was, each host's comma goes.
+  const leading =
+    `{"hosts": [\n  {"name": "a", "ssh": "a"}\n  // about b\n  , {"name": "b", "ssh": "b"}\n  // about c\n  , {"name": "c", "ssh": "c"}\n]}`;
+  for (const gone of ["a", "b", "c"]) {
+    const editor = new RosterEditor(leading);
+    editor.remove(gone);
+    const left = ["a", "b", "c"].filter((n) => n !== gone);
+    assertEquals(parseRoster(editor.text).hosts.map((h) => h.name), left, editor.text);
+    assert(
+      editor.text.includes("// about b\n") && editor.text.includes("// about c\n"),
+      editor.text,
+    );
+    assert(!editor.text.includes(`"${gone}"`), editor.text);
   }
   // Three on one line: the middle one goes with its own comma.
   const three = new RosterEditor(
