@@ -146,7 +146,11 @@ export function checkName(name: string): void {
  * older rosters holding such still load.
  */
 function invisibleProblem(word: string, what: string): string | undefined {
-  const invisible = /[\p{Cf}\p{Default_Ignorable_Code_Point}]/u.exec(word);
+  // Variation selectors where a script uses them: an ideograph's variant (葛 + U+E0100), a
+  // Mongolian letter's form (U+180B–U+180F). They change the glyph, so they show.
+  const shown = word.replace(/\p{Script=Han}[\u{FE00}-\u{FE0F}\u{E0100}-\u{E01EF}]/gu, "")
+    .replace(/\p{Script=Mongolian}[\u{180B}-\u{180F}]/gu, "");
+  const invisible = /[\p{Cf}\p{Default_Ignorable_Code_Point}]/u.exec(shown);
   if (!invisible) return undefined;
   const code = invisible[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0");
   return `${what} contains an invisible character (U+${code}): ${JSON.stringify(word)}`;

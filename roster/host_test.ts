@@ -117,7 +117,8 @@ Deno.test("checkName() and checkTag() refuse a character that shows as nothing",
     assertThrows(() => checkTag(word), Error, "tag contains an invisible character");
   }
   // Letters and marks that show stay names: é as e + U+0301, a Devanagari vowel sign.
-  for (const word of ["cafe\u0301", "\u0915\u093f", "gpu-1"]) {
+  // And variation selectors where their script uses them: an ideograph's variant, a Mongolian form.
+  for (const word of ["cafe\u0301", "\u0915\u093f", "gpu-1", "葛\u{E0100}飾", "ᠮᠣᠩ\u180Bᠭᠣᠯ"]) {
     checkName(word);
     checkTag(word);
   }

@@ -90,6 +90,8 @@ Deno.test("bad names and targets are refused with one line, exit 2, nothing writ
       ["on", "keep"],
       ["on", "keep", "--timeout", "soon", "true"],
       ["on", "keep", "--jobs", "0", "true"],
+      ["add", "h1\ufe0f", NOBODY],
+      ["tag", "keep", "t\u034f"],
     ];
     for (const args of cases) {
       const r = await pool(s, args);
@@ -98,6 +100,9 @@ Deno.test("bad names and targets are refused with one line, exit 2, nothing writ
       assertEquals(r.stdout, "");
     }
     assertEquals(await Deno.readTextFile(s.roster), before);
+    // A tag an older roster holds, whatever it is, can still be removed.
+    await Deno.writeTextFile(s.roster, before.replace('"keep",', '"keep", "tags": ["t\u034f"],'));
+    assertEquals((await pool(s, ["tag", "keep", "t\u034f", "--rm"])).stdout, "keep: no tags\n");
     await Deno.stat("/tmp/pool-pwned").then(
       () => assert(false, "a target ran a local command"),
       () => {},

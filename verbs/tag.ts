@@ -9,7 +9,8 @@ export async function tag(
   deps: Deps,
 ): Promise<number> {
   const remove = opts.remove ?? false;
-  tags.forEach(checkTag);
+  // Only a tag added is checked: one an older roster holds, whatever it is, can still go.
+  if (!remove) tags.forEach(checkTag);
   const result = await editRoster(deps, (roster) => {
     const current = roster.get(name).tags ?? [];
     const next = remove
