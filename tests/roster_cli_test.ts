@@ -131,6 +131,12 @@ Deno.test("rm, desc, tag, exclude and include edit one host and print the old li
       (await pool(s, ["desc", "a", "--json", "-", "--x"])).stdout,
       '{"name":"a","description":"- --x"}\n',
     );
+    // After a `--`, nothing is an option.
+    assertEquals((await pool(s, ["desc", "--", "a", "--json"])).stdout, "a: --json\n");
+    assertEquals(
+      (await pool(s, ["desc", "--json", "--", "a", "--json", "x"])).stdout,
+      '{"name":"a","description":"--json x"}\n',
+    );
     await pool(s, ["desc", "a"]);
     assertEquals((await pool(s, ["tag", "a", "gpu", "ci"])).stdout, "a: @gpu @ci\n");
     assertEquals((await pool(s, ["tag", "a", "ci", "--rm"])).stdout, "a: @gpu\n");

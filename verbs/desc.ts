@@ -42,12 +42,14 @@ export const descCommand = (run: Run) =>
       "after",
       "\nExamples:\n  pool desc ubu-2 shared CI runner\n  pool desc ubu-2\n      with no text: clears it",
     )
-    .action((name: string, words: string[], opts: DescFlags) => {
-      const after = optionsThenCommand<DescFlags>(
-        words,
-        descFlags(new Command("desc")),
-        descCommand,
-      );
+    .action((name: string, words: string[], opts: DescFlags, verb: Command) => {
+      // After a `--` before the name (`desc -- h1 --json`), nothing is an option.
+      const typed = verb.parent?.rawArgs ?? [];
+      const rest = typed.slice(typed.indexOf("desc") + 1);
+      const ended = rest.includes("--") && rest.indexOf("--") < rest.indexOf(name);
+      const after = ended
+        ? { flags: {} as DescFlags, command: words }
+        : optionsThenCommand<DescFlags>(words, descFlags(new Command("desc")), descCommand);
       return run((deps) =>
         desc(name, after.command, (opts.json || after.flags.json) ?? false, deps)
       );
