@@ -45,11 +45,12 @@ export class LogTail {
       this.#before = kept[cut - 1];
       kept = kept.subarray(cut);
     }
-    // Cut inside a line: that line goes whole.
-    const nl = this.#before !== -1 && this.#before !== 10 ? kept.indexOf(10) : -1;
-    if (nl >= 0) {
+    // Cut inside a line: that line goes whole (all of what is kept, when it is longer than the
+    // limit: never a piece of a line, nor of a character).
+    if (this.#before !== -1 && this.#before !== 10) {
+      const nl = kept.indexOf(10);
       this.dropped++;
-      kept = kept.subarray(nl + 1);
+      kept = nl >= 0 ? kept.subarray(nl + 1) : EMPTY;
     }
     return kept;
   }

@@ -25,3 +25,15 @@ Deno.test("LogTail keeps the last whole lines that fit, and counts the ones left
     assertEquals(tail(10_000, 30, chunk).dropped, 0);
   }
 });
+
+Deno.test("LogTail never keeps a piece of a line: one longer than the limit goes whole", () => {
+  const t = new LogTail(4);
+  t.push(new TextEncoder().encode("aaaaaaaaaa"));
+  assertEquals([t.bytes().length, t.dropped], [0, 1]);
+  const u = new LogTail(4);
+  u.push(new TextEncoder().encode("ééééé"));
+  assertEquals([u.bytes().length, u.dropped], [0, 1], "nor a piece of a character");
+  const v = new LogTail(4);
+  v.push(new TextEncoder().encode("x\nééééé\nab"));
+  assertEquals([new TextDecoder().decode(v.bytes()), v.dropped], ["ab", 2]);
+});
