@@ -29,17 +29,24 @@ const PREFIXES = new Set(["exec", "time", "nice", "nohup", "command"]);
 /**
  * The simple commands of a command line, each as its words, read the way sh
  * reads them: quotes and backslashes join, an unquoted `;`, `&`, `|`, `(`,
- * `)` or newline ends a command, `#` starts a comment, and a redirection's
- * target is not a word. `$(…)` and backticks stay inside their word, unread:
- * this only has to find the programs a line runs, not run it.
+ * `)` or newline ends a command, `#` starts a comment, a redirection's target
+ * is not a word, and a here-document's lines are not commands. `$(…)` and
+ * backticks stay inside their word, unread: this only has to find the
+ * programs a line runs, not run it.
  */
 export function simpleCommands(line: string): string[][] {
   const commands: string[][] = [];
   let words: string[] = [];
   let word: string | null = null;
   let skipNextWord = false;
+  /** `<<`/`<<-` seen: its word is a here-document's delimiter. */
+  let heredocNext: { strip: boolean } | null = null;
+  /** Here-documents whose lines start after the next line end. */
+  const heredocs: { delimiter: string; strip: boolean }[] = [];
   const endWord = () => {
     if (word === null) return;
+    if (heredocNext) heredocs.push({ delimiter: word, ...heredocNext });
+    heredocNext = null;
     if (skipNextWord) skipNextWord = false;
     else words.push(word);
     word = null;
@@ -50,15 +57,51 @@ export function simpleCommands(line: string): string[][] {
     words = [];
   };
   let i = 0;
-  const closing = (open: string, close: string): number => {
-    // From just past `open`, the index past its matching `close` (nesting counted).
+  /** From just past `$(`, the index past its `)`: quotes, escapes and nesting read. */
+  const pastParen = (from: number): number => {
     let depth = 1;
-    let j = i;
-    while (j < line.length && depth > 0) {
-      if (line[j] === "\\") j++;
-      else if (line[j] === open) depth++;
-      else if (line[j] === close) depth--;
-      j++;
+    let j = from;
+    while (j < line.length) {
+      const ch = line[j];
+      if (ch === "\\") j += 2;
+      else if (ch === "'") {
+        const end = line.indexOf("'", j + 1);
+        j = end < 0 ? line.length : end + 1;
+      } else if (ch === '"') j = pastQuote(j + 1);
+      else if (ch === ")" && --depth === 0) return j + 1;
+      else {
+        if (ch === "(") depth++;
+        j++;
+      }
+    }
+    return j;
+  };
+  /** From just past a `"`, the index past its closing `"` (a `$(…)` in it read whole). */
+  const pastQuote = (from: number): number => {
+    let j = from;
+    while (j < line.length && line[j] !== '"') {
+      if (line[j] === "\\") j += 2;
+      else if (line[j] === "$" && line[j + 1] === "(") j = pastParen(j + 2);
+      else j++;
+    }
+    return j + 1;
+  };
+  /** From just past a backquote, the index past its closing one. */
+  const pastBackquote = (from: number): number => {
+    let j = from;
+    while (j < line.length && line[j] !== "`") j += line[j] === "\\" ? 2 : 1;
+    return j + 1;
+  };
+  /** From a line's start, the index past the here-documents' lines. */
+  const pastHeredocs = (from: number): number => {
+    let j = from;
+    for (const { delimiter, strip } of heredocs.splice(0)) {
+      while (j < line.length) {
+        const eol = line.indexOf("\n", j);
+        const text = line.slice(j, eol < 0 ? line.length : eol);
+        j = eol < 0 ? line.length : eol + 1;
+        if ((strip ? text.replace(/^\t+/, "") : text) === delimiter) break;
+      }
     }
     return j;
   };
@@ -67,13 +110,19 @@ export function simpleCommands(line: string): string[][] {
     if (c === " " || c === "\t") {
       endWord();
       i++;
-    } else if (c === "\n" || c === ";" || c === "&" || c === "|" || c === "(" || c === ")") {
+    } else if (c === "\n") {
+      endCommand();
+      i = pastHeredocs(i + 1);
+    } else if (c === ";" || c === "&" || c === "|" || c === "(" || c === ")") {
       endCommand();
       i++;
     } else if (c === "<" || c === ">") {
       if (word !== null && /^\d+$/.test(word)) word = null; // `2>`: the 2 is the operator's
       endWord();
-      while (i < line.length && "<>&|".includes(line[i])) i++;
+      const operator = /^[<>&|-]+/.exec(line.slice(i))![0];
+      // `<<` and `<<-` (not `<<<`, whose word is a string): the word is a delimiter.
+      if (/^<<-?$/.test(operator)) heredocNext = { strip: operator === "<<-" };
+      i += operator.length;
       skipNextWord = true;
     } else if (c === "#" && word === null) {
       while (i < line.length && line[i] !== "\n") i++;
@@ -86,6 +135,12 @@ export function simpleCommands(line: string): string[][] {
       let text = "";
       i++;
       while (i < line.length && line[i] !== '"') {
+        if (line[i] === "$" && line[i + 1] === "(") {
+          const end = pastParen(i + 2);
+          text += line.slice(i, end);
+          i = end;
+          continue;
+        }
         if (line[i] === "\\" && i + 1 < line.length && '"\\$`\n'.includes(line[i + 1])) i++;
         text += line[i++];
       }
@@ -95,14 +150,12 @@ export function simpleCommands(line: string): string[][] {
       if (line[i + 1] !== "\n") word = (word ?? "") + (line[i + 1] ?? "");
       i += 2;
     } else if (c === "$" && line[i + 1] === "(") {
-      i += 2;
-      const end = closing("(", ")");
-      word = (word ?? "") + "$(" + line.slice(i, end);
+      const end = pastParen(i + 2);
+      word = (word ?? "") + line.slice(i, end);
       i = end;
     } else if (c === "`") {
-      i++;
-      const end = closing("\u0000", "`");
-      word = (word ?? "") + "`" + line.slice(i, end);
+      const end = pastBackquote(i + 1);
+      word = (word ?? "") + line.slice(i, end);
       i = end;
     } else {
       word = (word ?? "") + c;

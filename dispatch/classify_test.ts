@@ -32,6 +32,9 @@ Deno.test("isMacOnly() sends real macOS build and signing command lines to macOS
       "xcodebuild build 2>&1 | tee log",
       "make\nswift test",
       "! codesign --verify App.app",
+      'echo $(printf ")"); xcodebuild -version',
+      'echo "$(printf \'"\')"; swift build',
+      "cat <<EOF > notes\nswift is a language\nEOF\nxcodebuild",
     ]
   ) assertEquals(isMacOnly(line), true, line);
 });
@@ -57,6 +60,9 @@ Deno.test("isMacOnly() leaves general commands to Linux", () => {
       "python run.py # then xcodebuild",
       "echo x > xcodebuild",
       "printf '%s\\n' $(echo xcodebuild)",
+      "cat <<EOF\nswift is a language\nEOF",
+      "cat <<-'END' | wc -l\n\txcodebuild -list\n\tEND\necho done",
+      "grep -c x <<< 'xcodebuild; swift'",
     ]
   ) assertEquals(isMacOnly(line), false, line);
 });
