@@ -50,7 +50,8 @@ before() { [ "$(date +%s)" -le "$until_s" ]; }
 
 show() {
   printf '@@ %s\n' "$1"
-  cat "$record"
+  # A record cut short of its line end (a crash mid-write) still ends its last line here.
+  awk '{ print }' "$record"
   printf '@@ end\n'
 }
 

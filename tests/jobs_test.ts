@@ -183,6 +183,21 @@ fleetTest("bg → jobs → logs -f → jobs → wait, with the job's own code", 
     assertEquals(lines.map((l) => [l.id, l.exit]).sort(), [[a.id, 0], [b.id, 5]].sort());
   });
 
+  await t.step(
+    "a record cut short of its line end still reads as ended, for kill too",
+    async () => {
+      const job = await bg(fleet, ["h1", "true"]);
+      assertEquals((await pool(fleet, ["wait", job.id])).code, 0);
+      // What a crash in the middle of the record's last write leaves.
+      const cut = `f=~/.pool/jobs/${job.id}.job; printf %s "$(cat $f)" > $f.t && mv $f.t $f`;
+      assertEquals((await pool(fleet, ["on", "h1", cut])).code, 0);
+      const killed = await pool(fleet, ["kill", job.id, "--json"]);
+      assertEquals(killed.code, 1, killed.stderr);
+      assertMatch(killed.stderr, new RegExp(`job ${job.id} had already ended: exited 0`));
+      assertEquals(JSON.parse(killed.stdout).killed, false);
+    },
+  );
+
   await t.step("a log that cannot be written is an error, not a quiet 0", async () => {
     // ssh alone drops what it cannot write and exits 0: only a terminal gets it from ssh.
     const job = await bg(fleet, ["h1", "echo line"]);
