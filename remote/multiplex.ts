@@ -85,7 +85,9 @@ async function sharing(
   // Unresolved: ssh will most likely fail anyway, and there is nothing to key a master by.
   if (!settings || settings.persistSeconds <= 0 || !target) return [];
   const path = socketPath(settings, target);
-  if (path.length > MAX_SOCKET_PATH) return [];
+  // ssh reads the option's value as words and expands `%` in it: a path with a space or a `'`
+  // is written in double quotes; one with `"`, `\` or `%` (which no quoting carries) goes without.
+  if (path.length > MAX_SOCKET_PATH || /["\\%]/.test(path)) return [];
   if (!ensureDir(settings.dir)) return [];
   if (await master(path) === "dead") {
     try {
@@ -98,7 +100,7 @@ async function sharing(
     "-o",
     "ControlMaster=auto",
     "-o",
-    `ControlPath=${path}`,
+    `ControlPath=${/[\s']/.test(path) ? `"${path}"` : path}`,
     "-o",
     `ControlPersist=${settings.persistSeconds}`,
     // A master must notice a host that went away, or every later command would wait on it.

@@ -119,3 +119,28 @@ fleetTest(
     });
   },
 );
+
+fleetTest(
+  "a state directory with a space or a quote in its path still reaches the hosts",
+  1,
+  async (t, fleet) => {
+    await writeRoster(fleet, [{ name: "h1" }]);
+    for (const name of ["st ate", "it's", 'quo"te', "per%cent"]) {
+      await t.step(name, async () => {
+        const state = join(fleet.dir, name, "pool.json");
+        await Deno.mkdir(join(fleet.dir, name));
+        await Deno.copyFile(fleet.roster, state);
+        for (const run of ["first", "second"]) {
+          const r = await pool(fleet, ["on", "h1", "echo ok"], { env: { POOL_STATE: state } });
+          assertEquals([r.code, r.stdout], [0, "ok\n"], `${run} run: ${r.stderr}`);
+        }
+        // Where ssh can be told the path, the connection is shared: a master's socket is there.
+        let sockets: Deno.DirEntry[] = [];
+        try {
+          sockets = [...Deno.readDirSync(join(fleet.dir, name, "cm"))];
+        } catch { /* never made: nothing shared */ }
+        assertEquals(sockets.length, /["%]/.test(name) ? 0 : 1, name);
+      });
+    }
+  },
+);
