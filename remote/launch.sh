@@ -44,26 +44,9 @@ printf '%s\n' "$command" > "$dir/$id.cmd"
 : > "$log"
 mkfifo "$ready"
 
-# Runs "$@" as the leader of a process group of its own (so kill reaches its
-# children), with SIGINT and SIGQUIT back to their defaults: a command started
-# with & from a script ignores them, and no shell below can undo that, so
-# `pool kill --signal INT` would never reach it (Python would get no
-# KeyboardInterrupt). GNU env (8.31+) or perl sets them back.
-start_job() {
-  if command -v setsid >/dev/null 2>&1 && env --default-signal=INT,QUIT true 2>/dev/null; then
-    exec env --default-signal=INT,QUIT setsid "$@"
-  elif command -v perl >/dev/null 2>&1; then
-    exec perl -e '$SIG{INT} = $SIG{QUIT} = "DEFAULT"; setpgrp(0, 0);
-      exec @ARGV or die "pool: $ARGV[0]: $!\n"' "$@"
-  elif command -v setsid >/dev/null 2>&1; then
-    exec setsid "$@"
-  fi
-  exec "$@"
-}
-
 run() {
   shell=${SHELL:-/bin/sh}
-  start_job "$shell" -c "$setup$command" </dev/null >>"$log" 2>&1 &
+  __pool_start_grouped "$shell" -c "$setup$command" </dev/null >>"$log" 2>&1 &
   pid=$!
   # Not yet waited for, so even a command that is already over is still there to be read.
   line="pid $pid $(start_of "$pid" any)"

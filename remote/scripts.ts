@@ -4,6 +4,8 @@
  * scripts (launch, kill, follow, and the jobs probe) get remote/_proc.sh
  * before them: one copy of `start_of`, `still_runs` and `this_machine`. Both
  * supervisors get remote/_supervise_end.sh after them: one stop, one watcher.
+ * supervise.sh and launch.sh get remote/_start_grouped.sh: one way to start a
+ * command as a group leader with Ctrl-C's signals at their defaults.
  */
 
 import proc from "./_proc.sh" with { type: "text" };
@@ -11,15 +13,16 @@ import follow from "./follow.sh" with { type: "text" };
 import kill from "./kill.sh" with { type: "text" };
 import launch from "./launch.sh" with { type: "text" };
 import superviseEnd from "./_supervise_end.sh" with { type: "text" };
+import startGrouped from "./_start_grouped.sh" with { type: "text" };
 import supervise from "./supervise.sh" with { type: "text" };
 import superviseBash from "./supervise_bash.sh" with { type: "text" };
 import replaceFromStage from "./replace_from_stage.sh" with { type: "text" };
 import { probeScript } from "../probes/mod.ts";
 
 const SCRIPTS = {
-  supervise: supervise + superviseEnd,
+  supervise: startGrouped + supervise + superviseEnd,
   supervise_bash: superviseBash + superviseEnd,
-  launch: proc + launch,
+  launch: proc + startGrouped + launch,
   kill: proc + kill,
   follow: proc + follow,
   jobs: proc + probeScript("jobs"),

@@ -24,17 +24,11 @@ exec 3<&0
 case ${SHLVL-} in '' | *[!0-9]*) SHLVL=0 ;; esac
 SHLVL=$((SHLVL + 1))
 export SHLVL
-# The command becomes a group leader through setsid (Linux, BusyBox) or perl
-# (macOS, Debian); without either only the command itself can be stopped.
+# The command becomes a group leader, with SIGINT and SIGQUIT at their
+# defaults (_start_grouped.sh, sent before this script).
 __pool_grouped=
 __pool_start() {
-  if command -v setsid >/dev/null 2>&1; then
-    exec setsid "$__pool_shell" -c "$__pool_command"
-  elif command -v perl >/dev/null 2>&1; then
-    exec perl -e 'setpgrp(0, 0); exec @ARGV or die "pool: $ARGV[0]: $!\n"' \
-      "$__pool_shell" -c "$__pool_command"
-  fi
-  exec "$__pool_shell" -c "$__pool_command"
+  __pool_start_grouped "$__pool_shell" -c "$__pool_command"
 }
 if command -v setsid >/dev/null 2>&1 || command -v perl >/dev/null 2>&1; then __pool_grouped=1; fi
 if [ "$__pool_mode" = watch ]; then

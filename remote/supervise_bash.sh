@@ -14,8 +14,8 @@
 # shell (fish too, which parses the whole line first: hence the eval), or a
 # bash without job control, stops before it runs anything, saying so
 # ("@@pool-NONCE refused"), and pool sends supervise.sh instead.
-# One difference: job control leaves SIGINT and SIGQUIT as they were for
-# COMMAND (supervise.sh's sh ignores them), as a plain `ssh host cmd` does.
+# Job control leaves SIGINT and SIGQUIT as they were for COMMAND, as a plain
+# `ssh host cmd` does (supervise.sh sets them back for it: _start_grouped.sh).
 __pool_refuse() {
   printf '@@pool-%s refused\n' "$1" >&2
   exit 97

@@ -117,6 +117,24 @@ fleetTest("each login shell gets the supervisor it can run, and stop still means
   }
 
   await t.step(
+    "the command gets SIGINT and SIGQUIT at their defaults, as under plain ssh, in every form",
+    async () => {
+      const IGNORED = "sed -n 's/^SigIgn:[[:space:]]*//p' /proc/self/status";
+      // INT is bit 1 and QUIT bit 2 of the mask (signals 2 and 3).
+      const neither = (hex: string) => (parseInt(hex.slice(-2), 16) & 0b110) === 0;
+      for (const who of ["root", "plain"]) {
+        const fanned = await on(who, IGNORED); // held stdin; root: the bash form
+        const plain = await pool(fleet, ["on", who, IGNORED]); // inherited stdin: the sh form
+        for (const [form, r] of [["held stdin", fanned], ["inherited stdin", plain]] as const) {
+          assertEquals(r.code, 0, r.stderr);
+          const mask = r.stdout.trim().split(" ").at(-1)!;
+          assertEquals(neither(mask), true, `${who}, ${form}: SigIgn ${mask}`);
+        }
+      }
+    },
+  );
+
+  await t.step(
     "words before the marker, or no marker at all, never send a command twice",
     async () => {
       const ONCE = "echo x >> ~/once; wc -l < ~/once";

@@ -44,7 +44,7 @@ export const descCommand = (run: Run) =>
     )
     .action((name: string, words: string[], opts: DescFlags, verb: Command) => {
       // After a `--` before the name (`desc -- h1 --json`), nothing is an option.
-      const typed = verb.parent?.rawArgs ?? [];
+      const typed = verb.parent?.args ?? [];
       const rest = typed.slice(typed.indexOf("desc") + 1);
       const ended = rest.includes("--") && rest.indexOf("--") < rest.indexOf(name);
       const after = ended
