@@ -33,8 +33,9 @@ export interface Lease {
   pid_space?: string;
   /**
    * route: the local ssh carrying the command, and its start time. A pool
-   * killed outright (SIGKILL) leaves it, and the command on the host, running:
-   * the lease lives while either does.
+   * killed outright (SIGKILL) leaves it, and the command on the host, running
+   * until pool's guard ends them (or for good, where the guard could not
+   * start): the lease lives while either does.
    */
   ssh_pid?: number;
   ssh_start?: string;

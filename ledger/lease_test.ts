@@ -93,7 +93,7 @@ Deno.test("processAlive() knows this process, and not a recycled pid", () => {
 });
 
 Deno.test("deadReason() keeps a route lease while the ssh carrying its command runs", () => {
-  // pool was killed outright (SIGKILL): its ssh, and the command on the host, run on.
+  // pool was killed outright (SIGKILL): its ssh, and the command on the host, run on a moment.
   const carried = { ...base, ssh_pid: 200, ssh_start: "7" };
   const only = (pid: number) => (p: number, start: string | null) => p === pid && start !== null;
   assertEquals(deadReason(carried, { now: 1_000_000, localAlive: only(200) }), null);

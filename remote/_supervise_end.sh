@@ -43,9 +43,26 @@ if [ "$__pool_mode" = watch ]; then
     while IFS= read -r _; do :; done
     kill -TERM $$
   ) <&3 >/dev/null 2>&1 5>&- &
+elif command -v perl >/dev/null 2>&1; then
+  # The command reads the user's stdin, so no end of file says the link is gone. sshd says it
+  # by closing its side of our stdout when the channel goes (a shared connection's sshd, our
+  # parent, outlives the channel); sshd going says it too. Polled, never written. It holds
+  # stdout open, so it goes as soon as the supervisor does, however that went.
+  # shellcheck disable=SC2016 # perl's own variables
+  perl -MIO::Poll=POLLOUT,POLLERR,POLLHUP -e '
+    my ($sshd, $supervisor) = @ARGV;
+    my $poll = IO::Poll->new;
+    $poll->mask(\*STDOUT => POLLOUT);
+    while (kill(0, $sshd) && kill(0, $supervisor)) {
+      $poll->poll(0);
+      last if $poll->events(\*STDOUT) & (POLLERR | POLLHUP);
+      sleep 2;
+    }
+    kill "TERM", $supervisor;
+  ' "$PPID" $$ </dev/null 2>/dev/null 3<&- 5>&- &
 else
-  # The command reads the user's stdin, so no end of file says the link is gone; sshd does,
-  # by going (the supervisor's parent: sshd's session, which ends with the connection).
+  # Without perl: sshd says the link is gone by going (the supervisor's parent: sshd's
+  # session, which ends with the connection, not with a shared connection's channel).
   (
     while kill -0 "$PPID" 2>/dev/null; do sleep 2; done
     kill -TERM $$

@@ -133,6 +133,7 @@ export async function runProcess(argv: string[], options: ProcessOptions): Promi
   );
 
   options.onSpawn?.(child.pid);
+  const guard = unheld(options) ? guardGroup(child.pid) : null;
   let closeStdin = () => {};
   // A child that stops reading breaks the pipe: the source is cancelled, which ends its writer.
   options.inputStream?.pipeTo(child.stdin).catch(() => {});
@@ -232,6 +233,7 @@ export async function runProcess(argv: string[], options: ProcessOptions): Promi
   const killNow = () => signalChild(child, options.ownGroup ?? true, "SIGKILL");
   if (!options.outlivesPool) killers.add(killNow);
   const status = await child.status;
+  await guard?.release();
   killers.delete(killNow);
   cancelDeadline();
   options.signal?.removeEventListener("abort", onAbort);
@@ -269,6 +271,53 @@ export async function runProcess(argv: string[], options: ProcessOptions): Promi
   if (status.signal) return { code: signalledCode(status.signal), outcome: "signalled", ...output };
   return { code: status.code, outcome: status.code === 0 ? "ok" : "failed", ...output };
 }
+
+/**
+ * Whether nothing of pool's would end the child if pool were killed outright
+ * (SIGKILL, the OOM killer): its stdin is the user's, not a pipe pool holds,
+ * and it sits in a group of its own, away from the terminal's signals.
+ */
+function unheld(options: ProcessOptions): boolean {
+  return options.stdin === "inherit" && options.input === undefined && !options.holdStdin &&
+    !options.inputStream && (options.ownGroup ?? true) && !options.outlivesPool;
+}
+
+/**
+ * A guard for such a child: a small sh, in a group of its own too, reading a
+ * pipe pool holds and never writes. If pool dies, the pipe ends and the guard
+ * ends the child's group (TERM, KILL 2 s later): a local ssh, and with it the
+ * remote command (the supervisor sees its channel go). Released — killed,
+ * before the child's group number could be anyone else's — when the child ends.
+ */
+function guardGroup(pgid: number): { release(): Promise<void> } | null {
+  let guard: Deno.ChildProcess;
+  try {
+    const [program, ...args] = SETSID ? [SETSID, "/bin/sh"] : ["/bin/sh"];
+    guard = new Deno.Command(program, {
+      args: [...args, "-c", GUARD, "pool-guard", String(pgid)],
+      stdin: "piped",
+      stdout: "null",
+      stderr: "null",
+      detached: !SETSID,
+    }).spawn();
+  } catch {
+    return null; // no guard: the child runs as it would have before there was one
+  }
+  guard.unref();
+  return {
+    release: async () => {
+      try {
+        guard.kill("SIGKILL");
+      } catch { /* gone already */ }
+      await guard.status;
+      await guard.stdin.close().catch(() => {});
+    },
+  };
+}
+
+/** dash's kill takes `--` only after `-s SIG`. */
+const GUARD =
+  `read -r _ || :; kill -s TERM -- "-$1" 2>/dev/null; sleep 2; kill -s KILL -- "-$1" 2>/dev/null`;
 
 /** How long a spawn waits for a file descriptor to come free before it gives up. */
 const SPAWN_PATIENCE_MS = 60_000;

@@ -9,7 +9,7 @@
 import { join } from "node:path";
 import { assertEquals } from "./assert.ts";
 import { fleetTest, pool, spawnPool, writeRoster } from "./helpers.ts";
-import { assertGone, running } from "./procs.ts";
+import { assertGone, processesWith, running } from "./procs.ts";
 
 /** The start of the supervisor's command line, as the command's shell sees its parent. */
 const PARENT = `head -c 9 /proc/$PPID/cmdline | tr '\\0' ' '; echo`;
@@ -114,6 +114,26 @@ fleetTest("each login shell gets the supervisor it can run, and stop still means
       await child.output();
       await assertGone(marker, `${who}: after pool was SIGKILLed`);
     });
+
+    await t.step(
+      `${who}: SIGKILL to pool ends a foreground command too (stdin the user's)`,
+      async () => {
+        const marker = String(++n);
+        // One host, in the foreground, over the shared connection: nothing of pool's is in its
+        // stdin, and the connection's sshd outlives it.
+        assertEquals((await pool(fleet, ["on", who, "true"])).code, 0);
+        const child = spawnPool(fleet, ["on", who, `sh -c 'sleep ${n} & wait'`]);
+        await running(`sleep ${marker}`);
+        Deno.kill(child.pid, "SIGKILL");
+        await child.output();
+        await assertGone(marker, `${who}: after a foreground pool was SIGKILLed`);
+        assertEquals(
+          (await processesWith(fleet.sshConfig)).filter((p) => p.includes(`sleep ${n}`)),
+          [],
+          "no ssh left behind here",
+        );
+      },
+    );
   }
 
   await t.step(
