@@ -68,8 +68,9 @@ function usableGpus(gpus: Gpu[], leases: Lease[], r: Request): number[] {
       const claim = leased.get(g.index);
       if (claim?.whole) return false; // someone holds it whole
       if (r.gpus > 0) {
-        // A whole GPU: nobody has a lease on it and it is nearly idle.
-        if (claim) return false;
+        // A whole GPU: nobody has a lease on it and it is nearly idle; one whose memory the
+        // driver cannot read (`[GPU requires reset]`, `[Unknown Error]`) is not known to be.
+        if (claim || g.memTotalBytes === null) return false;
         const used = g.memUsedBytes ?? 0;
         if (g.memTotalBytes !== null && used > 0.1 * g.memTotalBytes) return false;
         if (g.utilPct !== null && g.utilPct > 10) return false;

@@ -109,6 +109,13 @@ Deno.test("rankHosts() takes idle, unclaimed GPUs and free GPU memory", () => {
   const whole = { ...lease("dgx", 0, [3], 10), whole_gpus: true };
   const others = [0, 1, 2].map((i) => lease("dgx", 0, [i], 76));
   assertEquals(rankHosts(c, [whole, ...others], { ...none, gpuMemBytes: 5 * GIB })[0].gpus, []);
+  // GPUs the driver reads nothing of (`[GPU requires reset]`) are not idle ones.
+  const broken = { ...gpu(4, 0, null), memUsedBytes: null, memTotalBytes: null };
+  const sick = [{
+    name: "dgx",
+    facts: { ...f, gpus: [gpu(0, 70, 97), broken, { ...broken, index: 5 }] },
+  }];
+  assertEquals(rankHosts(sick, [], { ...none, gpus: 1 })[0].qualifies, false);
 });
 
 Deno.test("rankHosts() never picks an unreachable or refused host", () => {

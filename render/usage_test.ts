@@ -27,9 +27,26 @@ Deno.test("usageOf() renders the old tool's short columns", () => {
   assertEquals(usageOf(base), { load: "4.02", ram: "4/30G", gpu: "-", disk: "546/915G" });
 });
 
+Deno.test("usageOf() sizes in the total's unit, and disk as df's capacity", () => {
+  const MIB = 1024 ** 2;
+  const small = { totalBytes: 469 * MIB, availableBytes: 98 * MIB, usedBytes: 371 * MIB };
+  assertEquals(usageOf({ ...base, mem: small }).ram, "371/469M");
+  const big = {
+    totalBytes: 28 * 1024 * GIB,
+    usedBytes: 1.2 * 1024 * GIB,
+    availableBytes: 26 * 1024 * GIB,
+  };
+  assertEquals(usageOf({ ...base, disk: big }).disk, "1/27T");
+  // A full ext4 root: its reserved 5 % is no room (df: 100 %).
+  const full = { totalBytes: 98 * GIB, usedBytes: 93 * GIB, availableBytes: 0 };
+  assertEquals(usageOf({ ...base, disk: full }).disk, "93/93G");
+});
+
 Deno.test("usageOf() shows one GPU's use, or how many GPUs and their mean use", () => {
   assertEquals(usageOf({ ...base, gpus: [gpu(0)] }).gpu, "0%");
   assertEquals(usageOf({ ...base, gpus: [gpu(100), gpu(98), gpu(null)] }).gpu, "3×99%");
+  const unread = { ...gpu(null), memUsedBytes: null, memTotalBytes: null };
+  assertEquals(usageOf({ ...base, gpus: [gpu(97), unread, unread] }).gpu, "3×97% 2?");
   assertEquals(usageOf({ ...base, gpus: [gpu(null)] }).gpu, "?");
   assertEquals(usageOf({ ...base, gpuError: "NVIDIA-SMI has failed" }).gpu, "?");
 });
