@@ -66,25 +66,59 @@ case "$kernel" in
     ;;
 esac
 
-# A GPU tool gets GPU_TOOL_SECONDS: a wedged driver hangs nvidia-smi, and the
-# host's load, memory and disk must still come back (exit 124 says it hung).
+# The GPU tools get GPU_TOOL_SECONDS between them, by the clock: a wedged driver hangs
+# nvidia-smi, and the host's load, memory and disk must still come back, well within pool's
+# deadline for the whole probe (exit 124 says a tool did not finish). A tool writes to a file
+# and is watched, never waited on past that: one stuck in the driver ignores TERM, even KILL,
+# and `wait` would hang with it. Left behind, it holds nothing of this connection. timeout(1),
+# where there is one, still ends a tool that does die. (Its callers put no redirection on
+# it: the shell would keep the probe's own stderr aside on a spare descriptor, which the
+# tool's watcher would inherit, and the connection would wait for the tool after all.)
 GPU_TOOL_SECONDS=5
+gpu_deadline=
 bounded() {
-  if command -v timeout >/dev/null 2>&1; then
-    timeout "$GPU_TOOL_SECONDS" "$@"
-  else
-    "$@"
+  now=$(date +%s)
+  : "${gpu_deadline:=$((now + GPU_TOOL_SECONDS))}"
+  # Nothing left: the tool is not started at all (`timeout 0` would mean no limit).
+  if [ "$now" -ge "$gpu_deadline" ]; then return 124; fi
+  if ! out=$(mktemp 2>/dev/null); then
+    "$@" 2>&1
+    return
   fi
+  if command -v timeout >/dev/null 2>&1; then
+    set -- timeout "$((gpu_deadline - now))" "$@"
+  fi
+  # At most 1 MiB and a bit is kept: pool refuses a longer answer anyway, and a tool that
+  # floods must not fill the disk meanwhile (it ends on its next write once dd has enough).
+  # Its status is there once all of its output is (a daemon it left holding the pipe is time).
+  (
+    { "$@" 2>&1 </dev/null; echo "$?" >"$out.status"; } | dd bs=1024 count=1025 >"$out" 2>/dev/null
+    mv -f "$out.status" "$out.rc"
+  ) </dev/null >/dev/null 2>&1 &
+  watched=$!
+  while [ ! -s "$out.rc" ]; do
+    if [ "$(date +%s)" -ge "$gpu_deadline" ]; then
+      kill -KILL "$watched" 2>/dev/null
+      rm -f "$out" "$out.status" "$out.rc"
+      return 124
+    fi
+    sleep 0.1 2>/dev/null || sleep 1
+  done
+  wait "$watched"
+  read -r status <"$out.rc"
+  dump "$out"
+  rm -f "$out" "$out.rc"
+  return "$status"
 }
 if command -v nvidia-smi >/dev/null 2>&1; then
   section nvidia-smi
   # One line per GPU; MIG instances and missing fields come back as [N/A].
-  bounded nvidia-smi --query-gpu=index,name,utilization.gpu,memory.used,memory.total --format=csv,nounits 2>&1
+  bounded nvidia-smi --query-gpu=index,name,utilization.gpu,memory.used,memory.total --format=csv,nounits
   printf '@@ nvidia-smi-exit\n%s\n' "$?"
 fi
 if command -v rocm-smi >/dev/null 2>&1; then
   section rocm-smi
-  bounded rocm-smi --showproductname --showuse --showmeminfo vram --json 2>&1
+  bounded rocm-smi --showproductname --showuse --showmeminfo vram --json
   printf '@@ rocm-smi-exit\n%s\n' "$?"
 fi
 # pool bg's jobs: which of the pids given as arguments still run here, each

@@ -15,9 +15,12 @@ async function machine() {
   const df = new TextDecoder().decode(
     (await new Deno.Command("df", { args: ["-Pk", "/"] }).output()).stdout,
   );
-  const diskTotal = Number(df.trim().split("\n")[1].split(/\s+/)[1]) * 1024;
+  const [, total, used, available] = df.trim().split("\n")[1].split(/\s+/).map(Number);
+  const diskTotal = total * 1024;
+  // The column's total is what can be used, as df's Capacity counts it.
+  const diskUsable = (used + available) * 1024;
   const cpus = Number(new TextDecoder().decode((await new Deno.Command("nproc").output()).stdout));
-  return { memTotal, diskTotal, cpus };
+  return { memTotal, diskTotal, diskUsable, cpus };
 }
 
 /** `ssh -O check` on pool's socket for an alias: the master's pid, or null. */
@@ -55,7 +58,7 @@ fleetTest("pool list (live)", 3, async (t, fleet) => {
       const lines = r.stdout.trimEnd().split("\n");
       assertMatch(lines[0], /^ +load +ram +gpu +disk +sudo {2}desc$/);
       const ram = `/${Math.round(me.memTotal / GIB)}G`;
-      const disk = `/${Math.round(me.diskTotal / GIB)}G`;
+      const disk = `/${Math.round(me.diskUsable / GIB)}G`;
       for (const [i, name] of ["h1", "h2", "h3"].entries()) {
         const cells = lines[i + 1].split(/ {2,}/);
         assertEquals(cells[0], name);

@@ -11,10 +11,17 @@ import { fleetTest, pool, writeRoster } from "./helpers.ts";
 const NVIDIA_SMI = `#!/bin/sh
 case $(cat ~/gpu-mode 2>/dev/null) in
   hang) exec sleep 60 ;;
+  stuck) trap "" TERM; sleep 60; exit 0 ;;
   flood) exec yes "index, name, utilization.gpu [%], memory.used [MiB], memory.total [MiB]" ;;
 esac
 echo "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver."
 exit 9
+`;
+
+/** A rocm-smi beside it (a host with both), as stuck as nvidia-smi in "stuck" mode. */
+const ROCM_SMI = `#!/bin/sh
+if [ "$(cat ~/gpu-mode 2>/dev/null)" = stuck ]; then trap "" TERM; sleep 60; fi
+echo '{}'
 `;
 
 const ESC = "\x1b";
@@ -59,6 +66,19 @@ fleetTest("what a host says is data", 2, async (t, fleet) => {
     assertMatch(String(answer.gpu_error), /nvidia-smi did not answer/);
   });
 
+  await t.step(
+    "GPU tools that ignore TERM, one after the other, still leave the host's numbers in time",
+    async () => {
+      await on("echo stuck > ~/gpu-mode");
+      // The probe's own deadline (8 s), not a longer one: both tools share 5 s of it.
+      const r = await pool(fleet, ["list", "--json"]);
+      const answer = JSON.parse(r.stdout).hosts[0].probe;
+      assertEquals(answer.ok, true, JSON.stringify(answer));
+      assert(answer.mem_total_bytes !== null);
+      assertMatch(String(answer.gpu_error), /did not answer/);
+    },
+  );
+
   await t.step("a host that floods its answer fails, and pool does not keep it all", async () => {
     await on("echo flood > ~/gpu-mode");
     const answer = await probe();
@@ -87,4 +107,4 @@ fleetTest("what a host says is data", 2, async (t, fleet) => {
     const summary = lost.stderr.split("\n").filter((l) => !l.startsWith("[")).join("\n");
     assert(!summary.includes(ESC), summary);
   });
-}, { bin: { "nvidia-smi": NVIDIA_SMI } });
+}, { bin: { "nvidia-smi": NVIDIA_SMI, "rocm-smi": ROCM_SMI } });
