@@ -1,9 +1,10 @@
 # The end both supervisors share (supervise.sh, supervise_bash.sh): sent after
 # either, once it has started the command as __pool_child and set
 # __pool_target (-pid, its process group, or the pid alone without one), with
-# the real stderr on fd 5. Ends that group — TERM, then KILL 2 s later — when
-# pool signals the supervisor (TERM, HUP, INT), or, in watch mode, when its
-# stdin (on fd 3) reaches end of file; then says "@@pool-NONCE exit N" on
+# the real stderr on fd 5 and the real stdout on fd $__pool_out. Ends that
+# group — TERM, then KILL 2 s later — when pool signals the supervisor (TERM,
+# HUP, INT), in watch mode when its stdin (on fd 3) reaches end of file, and
+# in inherit mode when its channel goes; then says "@@pool-NONCE exit N" on
 # stderr and exits with N, the command's status. That last word tells the
 # command's own exit 255 (a nested ssh that lost its host) from a connection
 # that broke: after one, no word comes.
@@ -42,34 +43,37 @@ if [ "$__pool_mode" = watch ]; then
   (
     while IFS= read -r _; do :; done
     kill -TERM $$
-  ) <&3 >/dev/null 2>&1 5>&- &
+  ) <&3 >/dev/null 2>&1 4>&- 5>&- &
 elif command -v perl >/dev/null 2>&1; then
   # The command reads the user's stdin, so no end of file says the link is gone. sshd says it
-  # by closing its side of our stdout when the channel goes (a shared connection's sshd, our
-  # parent, outlives the channel); sshd going says it too. Polled, never written. It holds
-  # stdout open, so it goes as soon as the supervisor does, however that went.
+  # by closing its side of our stdout ($__pool_out) when the channel goes (a shared
+  # connection's sshd, our parent, outlives the channel); sshd going says it too. Polled,
+  # never written. It holds stdout open, so it goes as soon as the supervisor does, however
+  # that went. A perl without IO::Poll (Debian's perl-base alone) watches sshd only.
   # shellcheck disable=SC2016 # perl's own variables
-  perl -MIO::Poll=POLLOUT,POLLERR,POLLHUP -e '
+  perl -e '
     my ($sshd, $supervisor) = @ARGV;
-    my $poll = IO::Poll->new;
-    $poll->mask(\*STDOUT => POLLOUT);
+    my $poll = eval { require IO::Poll; IO::Poll->new };
+    $poll->mask(\*STDOUT => IO::Poll::POLLOUT()) if $poll;
     while (kill(0, $sshd) && kill(0, $supervisor)) {
-      $poll->poll(0);
-      last if $poll->events(\*STDOUT) & (POLLERR | POLLHUP);
+      if ($poll) {
+        $poll->poll(0);
+        last if $poll->events(\*STDOUT) & (IO::Poll::POLLERR() | IO::Poll::POLLHUP());
+      }
       sleep 2;
     }
     kill "TERM", $supervisor;
-  ' "$PPID" $$ </dev/null 2>/dev/null 3<&- 5>&- &
+  ' "$PPID" $$ </dev/null >&"$__pool_out" 2>/dev/null 3<&- 4>&- 5>&- &
 else
   # Without perl: sshd says the link is gone by going (the supervisor's parent: sshd's
   # session, which ends with the connection, not with a shared connection's channel).
   (
     while kill -0 "$PPID" 2>/dev/null; do sleep 2; done
     kill -TERM $$
-  ) </dev/null >/dev/null 2>&1 3<&- 5>&- &
+  ) </dev/null >/dev/null 2>&1 3<&- 4>&- 5>&- &
 fi
 __pool_watcher=$!
-exec 3<&-
+exec 3<&- 4>&-
 
 wait "$__pool_child"
 __pool_exit "$?"

@@ -110,6 +110,9 @@ async function execSupervised(
   // When the command reads stdin (the user's, or bytes pool sends), pool stops
   // it by signalling the supervisor; otherwise pool holds the supervisor's stdin.
   const watch = options.stdin !== "inherit" && options.input === undefined;
+  // Bytes pool sends and then closes tie the command to pool no longer: guarded, as the user's
+  // stdin is (process.ts), so that a pool killed outright leaves no ssh behind.
+  if (options.input !== undefined) options = { ...options, guard: true };
   const repeatable = options.stdin !== "inherit" && options.inputStream === undefined &&
     !options.stdoutInherit && options.stdoutSink === undefined;
   const account = repeatable && options.mux ? await accountOf(host, options.mux) : null;

@@ -11,6 +11,7 @@ import { abortCode, EXIT, signalledCode } from "../exit.ts";
 import { concatBytes, LogTail } from "../bytes.ts";
 import { after, sleep } from "../timers.ts";
 import { LineSplitter } from "./lines.ts";
+import { remoteScript } from "./scripts.ts";
 
 export type Outcome = "ok" | "failed" | "signalled" | "timeout" | "interrupted" | "unreachable";
 
@@ -97,6 +98,11 @@ export interface ProcessOptions {
    * stops a remote command must still get there.
    */
   outlivesPool?: boolean;
+  /**
+   * End the child if pool is killed outright, though its stdin is a pipe of pool's: bytes pool
+   * writes and closes (`--stdin`), which tie it to pool no longer once sent.
+   */
+  guard?: boolean;
 }
 
 /** SIGKILL for each child still running, but those that outlive pool. */
@@ -278,8 +284,10 @@ export async function runProcess(argv: string[], options: ProcessOptions): Promi
  * and it sits in a group of its own, away from the terminal's signals.
  */
 function unheld(options: ProcessOptions): boolean {
-  return options.stdin === "inherit" && options.input === undefined && !options.holdStdin &&
-    !options.inputStream && (options.ownGroup ?? true) && !options.outlivesPool;
+  const userStdin = options.stdin === "inherit" && options.input === undefined &&
+    !options.inputStream;
+  return (userStdin || options.guard === true) && !options.holdStdin &&
+    (options.ownGroup ?? true) && !options.outlivesPool;
 }
 
 /**
@@ -290,11 +298,12 @@ function unheld(options: ProcessOptions): boolean {
  * before the child's group number could be anyone else's — when the child ends.
  */
 function guardGroup(pgid: number): { release(): Promise<void> } | null {
+  let kill = () => {};
   let guard: Deno.ChildProcess;
   try {
     const [program, ...args] = SETSID ? [SETSID, "/bin/sh"] : ["/bin/sh"];
     guard = new Deno.Command(program, {
-      args: [...args, "-c", GUARD, "pool-guard", String(pgid)],
+      args: [...args, "-c", remoteScript("guard"), "pool-guard", String(pgid)],
       stdin: "piped",
       stdout: "null",
       stderr: "null",
@@ -304,20 +313,23 @@ function guardGroup(pgid: number): { release(): Promise<void> } | null {
     return null; // no guard: the child runs as it would have before there was one
   }
   guard.unref();
+  kill = () => {
+    try {
+      guard.kill("SIGKILL");
+    } catch { /* gone already */ }
+  };
+  // A hard stop (killEveryChild) ends the guard first: the child it guards goes next, by pool's
+  // own hand, and a guard left behind would signal that group's number after it had ended.
+  killers.add(kill);
   return {
     release: async () => {
-      try {
-        guard.kill("SIGKILL");
-      } catch { /* gone already */ }
+      killers.delete(kill);
+      kill();
       await guard.status;
       await guard.stdin.close().catch(() => {});
     },
   };
 }
-
-/** dash's kill takes `--` only after `-s SIG`. */
-const GUARD =
-  `read -r _ || :; kill -s TERM -- "-$1" 2>/dev/null; sleep 2; kill -s KILL -- "-$1" 2>/dev/null`;
 
 /** How long a spawn waits for a file descriptor to come free before it gives up. */
 const SPAWN_PATIENCE_MS = 60_000;

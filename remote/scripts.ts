@@ -17,6 +17,7 @@ import startGrouped from "./_start_grouped.sh" with { type: "text" };
 import supervise from "./supervise.sh" with { type: "text" };
 import superviseBash from "./supervise_bash.sh" with { type: "text" };
 import replaceFromStage from "./replace_from_stage.sh" with { type: "text" };
+import guard from "./guard.sh" with { type: "text" };
 import { probeScript } from "../probes/mod.ts";
 
 const SCRIPTS = {
@@ -27,9 +28,10 @@ const SCRIPTS = {
   follow: proc + follow,
   jobs: proc + probeScript("jobs"),
   replace_from_stage: replaceFromStage,
+  guard,
 };
 
-/** The script `remote/<name>.sh` (jobs: `probes/jobs.sh`) as it is sent. */
+/** The script `remote/<name>.sh` (jobs: `probes/jobs.sh`) as it is sent (guard: run here). */
 export function remoteScript(name: keyof typeof SCRIPTS): string {
   return SCRIPTS[name];
 }

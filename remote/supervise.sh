@@ -43,4 +43,5 @@ __pool_child=$!
 exec 5>&2 2>/dev/null
 __pool_target=$__pool_child
 if [ -n "$__pool_grouped" ]; then __pool_target=-$__pool_child; fi
+__pool_out=1
 # _supervise_end.sh follows: the stop, the watcher and the exit.

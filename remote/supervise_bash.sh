@@ -41,8 +41,8 @@ exec 3<&0 4>&1 5>&2 >/dev/null 2>/dev/null
 ) &
 __pool_child=$!
 set +m
-# 5, the real stderr, stays for the last word: the command's exit status.
-exec 4>&-
-
+# 5, the real stderr, stays for the last word: the command's exit status; 4, the real
+# stdout, for the watcher to watch (_supervise_end.sh closes it then).
+__pool_out=4
 __pool_target=-$__pool_child
 # _supervise_end.sh follows: the stop, the watcher and the exit.

@@ -487,3 +487,47 @@ fleetTest(
     }
   },
 );
+
+fleetTest(
+  "the guard of a pool killed outright never signals a group that took its ssh's number",
+  1,
+  async (_t, fleet) => {
+    await writeRoster(fleet, [{ name: "h1" }]);
+    assertEquals((await pool(fleet, ["on", "h1", "true"])).code, 0); // the shared connection
+    const child = spawnPool(fleet, ["on", "h1", "sleep 31496"]);
+    await running("sleep 31496");
+    const [ssh] = (await processesWith(fleet.sshConfig)).filter((p) => p.includes("sleep 31496"));
+    const pid = Number(ssh.split(" ")[0]);
+    Deno.kill(child.pid, "SIGKILL");
+    await child.output();
+    // The guard ends the ssh at once; its number then goes to a process leading a group of its
+    // own, before the guard's 2 s are up.
+    const exists = () => Deno.stat(`/proc/${pid}`).then(() => true, () => false);
+    while (await exists()) await new Promise((r) => setTimeout(r, 10)); // gone, and reaped
+    let other: Deno.ChildProcess | null = null;
+    for (let i = 0; i < 50 && other === null; i++) {
+      try {
+        await Deno.writeTextFile("/proc/sys/kernel/ns_last_pid", String(pid - 1));
+      } catch {
+        return; // not root here: the number cannot be handed out on purpose
+      }
+      const taker = new Deno.Command("setsid", { args: ["sleep", "600"] }).spawn();
+      if (taker.pid === pid) other = taker;
+      else {
+        taker.kill("SIGKILL");
+        await taker.status;
+      }
+    }
+    assert(other, `pid ${pid} never came back`);
+    try {
+      await new Promise((r) => setTimeout(r, 3000)); // past the guard's 2 s
+      assertEquals((await processesWith("sleep 600")).some((p) => p.startsWith(`${pid} `)), true);
+    } finally {
+      try {
+        other.kill("SIGKILL");
+      } catch { /* ended: what the test is about */ }
+      await other.status;
+    }
+    await assertGone("sleep 31496", "after pool was SIGKILLed");
+  },
+);

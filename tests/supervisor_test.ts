@@ -7,7 +7,7 @@
  */
 
 import { join } from "node:path";
-import { assertEquals } from "./assert.ts";
+import { assert, assertEquals } from "./assert.ts";
 import { fleetTest, pool, spawnPool, writeRoster } from "./helpers.ts";
 import { assertGone, processesWith, running } from "./procs.ts";
 
@@ -154,6 +154,26 @@ fleetTest("each login shell gets the supervisor it can run, and stop still means
     },
   );
 
+  await t.step("--stdin: bytes sent and closed tie nothing to pool, so it is guarded", async () => {
+    const marker = String(++n);
+    const child = spawnPool(
+      fleet,
+      ["on", "root,plain", "--stdin", `cat >/dev/null; sleep ${n}`],
+      "piped",
+    );
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode("hi\n"));
+    await w.close();
+    await running(`sleep ${marker}`, 2);
+    Deno.kill(child.pid, "SIGKILL");
+    await child.output();
+    await assertGone(marker, "after a --stdin pool was SIGKILLed");
+    assertEquals(
+      (await processesWith(fleet.sshConfig)).filter((p) => p.includes(`sleep ${n}`)),
+      [],
+      "no ssh left behind here",
+    );
+  });
   await t.step(
     "words before the marker, or no marker at all, never send a command twice",
     async () => {
@@ -193,3 +213,38 @@ fleetTest("each login shell gets the supervisor it can run, and stop still means
     },
   );
 }, { users: true });
+
+/** A perl without IO::Poll, as Debian's perl-base alone is: the module is found, and dies. */
+const PERL_BASE_ONLY = `#!/bin/sh
+lib=\${TMPDIR:-/tmp}/pool-perl-base-only
+mkdir -p "$lib/IO" && echo 'die "no IO::Poll here\\n";' > "$lib/IO/Poll.pm"
+PERL5LIB=$lib exec /usr/bin/perl "$@"
+`;
+
+fleetTest(
+  "a pool killed outright leaves nothing running on a host whose perl has no IO::Poll",
+  1,
+  async (
+    t,
+    fleet,
+  ) => {
+    await writeRoster(fleet, [{ name: "h1" }]);
+    let n = 28180;
+    await t.step("no IO::Poll: the supervisor still ends the command when sshd goes", async () => {
+      assert(
+        (await pool(fleet, ["on", "h1", "perl -e 'require IO::Poll'"])).code !== 0,
+        "no IO::Poll",
+      );
+      const marker = String(++n);
+      // A connection of its own: its sshd ends with it, which is what this supervisor watches.
+      const child = spawnPool(fleet, ["on", "h1", `sleep ${n}`], "null", {
+        POOL_CONTROL_PERSIST: "0",
+      });
+      await running(`sleep ${marker}`);
+      Deno.kill(child.pid, "SIGKILL");
+      await child.output();
+      await assertGone(marker, "after pool was SIGKILLed, on a host whose perl has no IO::Poll");
+    });
+  },
+  { bin: { perl: PERL_BASE_ONLY } },
+);
