@@ -47,7 +47,7 @@ function rawServer(env: Record<string, string>) {
   const writer = child.stdin.getWriter();
   const send = (...messages: unknown[]) =>
     writer.write(new TextEncoder().encode(messages.map((m) => JSON.stringify(m) + "\n").join("")));
-  return { child, send };
+  return { child, send, close: () => writer.close() };
 }
 
 type Structured = Record<string, unknown> & { exit: number };
@@ -217,19 +217,9 @@ fleetTest(
         params: { name: "bg", arguments: { host: "h1,h2", command: "true" } },
       },
     ];
-    const child = new Deno.Command(POOL_ARGV[0], {
-      args: [...POOL_ARGV.slice(1), "mcp"],
-      env: childEnv(fleet.env),
-      clearEnv: true,
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "null",
-    }).spawn();
-    const writer = child.stdin.getWriter();
-    await writer.write(
-      new TextEncoder().encode(requests.map((r) => JSON.stringify(r) + "\n").join("")),
-    );
-    await writer.close();
+    const { child, send, close } = rawServer(fleet.env);
+    await send(...requests);
+    await close();
     // Bounded: a server that never noticed the end of stdin would run on forever.
     const bound = setTimeout(() => child.kill("SIGKILL"), 30_000);
     const out = await child.output();
@@ -250,26 +240,15 @@ fleetTest(
   1,
   async (_t, fleet) => {
     await writeRoster(fleet, [{ name: "h1" }]);
-    const child = new Deno.Command(POOL_ARGV[0], {
-      args: [...POOL_ARGV.slice(1), "mcp"],
-      env: childEnv(fleet.env),
-      clearEnv: true,
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "null",
-    }).spawn();
+    const { child, send, close } = rawServer(fleet.env);
     const call = {
       jsonrpc: "2.0",
       id: 2,
       method: "tools/call",
       params: { name: "run", arguments: { hosts: "h1", command: "seq 1 100000" } },
     };
-    const writer = child.stdin.getWriter();
-    const requests = [INITIALIZE, { jsonrpc: "2.0", method: "notifications/initialized" }, call];
-    await writer.write(
-      new TextEncoder().encode(requests.map((r) => JSON.stringify(r) + "\n").join("")),
-    );
-    await writer.close();
+    await send(INITIALIZE, { jsonrpc: "2.0", method: "notifications/initialized" }, call);
+    await close();
     // Nothing read until the answer far outgrew the pipe (64 KiB) and stdin is long closed.
     await new Promise((r) => setTimeout(r, 3000));
     const bound = setTimeout(() => child.kill("SIGKILL"), 60_000);

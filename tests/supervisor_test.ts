@@ -10,9 +10,29 @@ import { join } from "node:path";
 import { assert, assertEquals } from "./assert.ts";
 import { fleetTest, pool, spawnPool, writeRoster } from "./helpers.ts";
 import { assertGone, processesWith, running } from "./procs.ts";
+import type { Fleet } from "./hosts/harness.ts";
 
 /** The start of the supervisor's command line, as the command's shell sees its parent. */
 const PARENT = `head -c 9 /proc/$PPID/cmdline | tr '\\0' ' '; echo`;
+
+/**
+ * SIGKILLs `child`, a pool, once `sleep MARKER` runs (`count` of them), then checks that
+ * nothing of its work is left: not the command on the host, not an ssh here.
+ */
+async function killOutright(
+  fleet: Fleet,
+  child: Deno.ChildProcess,
+  marker: string,
+  what: string,
+  count = 1,
+): Promise<void> {
+  await running(`sleep ${marker}`, count);
+  Deno.kill(child.pid, "SIGKILL");
+  await child.output();
+  await assertGone(marker, what);
+  const left = (await processesWith(fleet.sshConfig)).filter((p) => p.includes(`sleep ${marker}`));
+  assertEquals(left, [], `${what}: no ssh left behind here`);
+}
 
 fleetTest("each login shell gets the supervisor it can run, and stop still means stop", 1, async (
   t,
@@ -109,10 +129,7 @@ fleetTest("each login shell gets the supervisor it can run, and stop still means
     await t.step(`${who}: SIGKILL to pool ends the command (the held stdin ends)`, async () => {
       const marker = String(++n);
       const child = spawnPool(fleet, ["on", who, "--prefix", "host:", `sh -c 'sleep ${n} & wait'`]);
-      await running(`sleep ${marker}`);
-      Deno.kill(child.pid, "SIGKILL");
-      await child.output();
-      await assertGone(marker, `${who}: after pool was SIGKILLed`);
+      await killOutright(fleet, child, marker, `${who}: after pool was SIGKILLed`);
     });
 
     await t.step(
@@ -123,15 +140,7 @@ fleetTest("each login shell gets the supervisor it can run, and stop still means
         // stdin, and the connection's sshd outlives it.
         assertEquals((await pool(fleet, ["on", who, "true"])).code, 0);
         const child = spawnPool(fleet, ["on", who, `sh -c 'sleep ${n} & wait'`]);
-        await running(`sleep ${marker}`);
-        Deno.kill(child.pid, "SIGKILL");
-        await child.output();
-        await assertGone(marker, `${who}: after a foreground pool was SIGKILLed`);
-        assertEquals(
-          (await processesWith(fleet.sshConfig)).filter((p) => p.includes(`sleep ${n}`)),
-          [],
-          "no ssh left behind here",
-        );
+        await killOutright(fleet, child, marker, `${who}: after a foreground pool was SIGKILLed`);
       },
     );
   }
@@ -164,15 +173,7 @@ fleetTest("each login shell gets the supervisor it can run, and stop still means
     const w = child.stdin.getWriter();
     await w.write(new TextEncoder().encode("hi\n"));
     await w.close();
-    await running(`sleep ${marker}`, 2);
-    Deno.kill(child.pid, "SIGKILL");
-    await child.output();
-    await assertGone(marker, "after a --stdin pool was SIGKILLed");
-    assertEquals(
-      (await processesWith(fleet.sshConfig)).filter((p) => p.includes(`sleep ${n}`)),
-      [],
-      "no ssh left behind here",
-    );
+    await killOutright(fleet, child, marker, "after a --stdin pool was SIGKILLed", 2);
   });
   await t.step(
     "words before the marker, or no marker at all, never send a command twice",
@@ -240,10 +241,7 @@ fleetTest(
       const child = spawnPool(fleet, ["on", "h1", `sleep ${n}`], "null", {
         POOL_CONTROL_PERSIST: "0",
       });
-      await running(`sleep ${marker}`);
-      Deno.kill(child.pid, "SIGKILL");
-      await child.output();
-      await assertGone(marker, "after pool was SIGKILLed, on a host whose perl has no IO::Poll");
+      await killOutright(fleet, child, marker, "on a host whose perl has no IO::Poll");
     });
   },
   { bin: { perl: PERL_BASE_ONLY } },
