@@ -81,18 +81,18 @@ bounded() {
   : "${gpu_deadline:=$((now + GPU_TOOL_SECONDS))}"
   # Nothing left: the tool is not started at all (`timeout 0` would mean no limit).
   if [ "$now" -ge "$gpu_deadline" ]; then return 124; fi
+  if command -v timeout >/dev/null 2>&1; then
+    set -- timeout "$((gpu_deadline - now))" "$@"
+  fi
   if ! out=$(mktemp 2>/dev/null); then
     "$@" 2>&1
     return
   fi
-  if command -v timeout >/dev/null 2>&1; then
-    set -- timeout "$((gpu_deadline - now))" "$@"
-  fi
-  # At most 1 MiB and a bit is kept: pool refuses a longer answer anyway, and a tool that
-  # floods must not fill the disk meanwhile (it ends on its next write once dd has enough).
+  # At most 4096 reads of 1 KiB are kept: pool refuses an answer over 1 MiB anyway, and a tool
+  # that floods must not fill the disk meanwhile (it ends on its next write once dd has enough).
   # Its status is there once all of its output is (a daemon it left holding the pipe is time).
   (
-    { "$@" 2>&1 </dev/null; echo "$?" >"$out.status"; } | dd bs=1024 count=1025 >"$out" 2>/dev/null
+    { "$@" 2>&1 </dev/null; echo "$?" >"$out.status"; } | dd bs=1024 count=4096 >"$out" 2>/dev/null
     mv -f "$out.status" "$out.rc"
   ) </dev/null >/dev/null 2>&1 &
   watched=$!

@@ -19,7 +19,8 @@ const MAX_EXPANSION = 100_000;
 
 /** Whether a selection term holds a range (`[...]`). */
 export function hasRange(term: string): boolean {
-  return term.includes("[");
+  // A `]` alone is a range typed wrong: no name holds a bracket.
+  return term.includes("[") || term.includes("]");
 }
 
 /** `h[1-3]` → h1, h2, h3; `r[1-2]n[1,3]` → r1n1, r1n3, r2n1, r2n3; a term without brackets → itself. */
@@ -29,6 +30,7 @@ export function expandRange(term: string): string[] {
   while (at < term.length) {
     const open = term.indexOf("[", at);
     if (open === -1) {
+      if (term.slice(at).includes("]")) throw badRange(term);
       parts.push([term.slice(at)]);
       break;
     }

@@ -105,4 +105,9 @@ Deno.test("selectHosts() names every missing host of a range, folded", () => {
   );
   assertThrows(() => selectHosts("db*", RACK), /no host name matches db\*/);
   assertThrows(() => selectHosts("h[2-1]", RACK), /bad host range "h\[2-1\]"/);
+  assertThrows(
+    () => selectHosts("h1]", RACK),
+    /bad host range "h1\]"/,
+    "a ] alone is a range typed wrong",
+  );
 });
