@@ -10,25 +10,8 @@
 # Each signal goes only while the number is still that group's: its leader, started when the
 # guard started, or no process of that number (members only: a number in use as a group's is
 # never handed out). A leader started since means the group ended and its number went to
-# someone else. dash's kill takes `--` only after `-s SIG`.
-
-# When process $1 started, as a token to compare (as remote/_proc.sh's start_of): nothing for
-# a process that is gone or a zombie.
-start_of() {
-  if [ -d /proc/self ]; then
-    { read -r stat < "/proc/$1/stat"; } 2>/dev/null || return 0
-    set -f
-    # shellcheck disable=SC2086 # splitting the fields is the point
-    set -- ${stat##*) }
-    set +f
-    case "$1" in Z | X) return 0 ;; esac
-    printf '%s\n' "${20}"
-  else
-    # shellcheck disable=SC2046 # words, as ps spaces them
-    set -- $(ps -o lstart= -p "$1" 2>/dev/null)
-    printf '%s\n' "$*"
-  fi
-}
+# someone else. dash's kill takes `--` only after `-s SIG`. remote/scripts.ts puts
+# remote/_proc.sh (start_of) before this script.
 
 ours() {
   now=$(start_of "$1")

@@ -11,7 +11,7 @@ import { abortCode, EXIT, signalledCode } from "../exit.ts";
 import { concatBytes, LogTail } from "../bytes.ts";
 import { after, sleep } from "../timers.ts";
 import { LineSplitter } from "./lines.ts";
-import { remoteScript } from "./scripts.ts";
+import { remoteScript, withoutComments } from "./scripts.ts";
 
 export type Outcome = "ok" | "failed" | "signalled" | "timeout" | "interrupted" | "unreachable";
 
@@ -290,6 +290,10 @@ function unheld(options: ProcessOptions): boolean {
     (options.ownGroup ?? true) && !options.outlivesPool;
 }
 
+/** remote/guard.sh as it runs: comments are for readers of the file, not for every `ps`. */
+let guardScript: string | undefined;
+const GUARD_SCRIPT = () => guardScript ??= withoutComments(remoteScript("guard"));
+
 /**
  * A guard for such a child: a small sh, in a group of its own too, reading a
  * pipe pool holds and never writes. If pool dies, the pipe ends and the guard
@@ -303,7 +307,7 @@ function guardGroup(pgid: number): { release(): Promise<void> } | null {
   try {
     const [program, ...args] = SETSID ? [SETSID, "/bin/sh"] : ["/bin/sh"];
     guard = new Deno.Command(program, {
-      args: [...args, "-c", remoteScript("guard"), "pool-guard", String(pgid)],
+      args: [...args, "-c", GUARD_SCRIPT(), "pool-guard", String(pgid)],
       stdin: "piped",
       stdout: "null",
       stderr: "null",

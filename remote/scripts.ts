@@ -1,7 +1,7 @@
 /**
  * The shell scripts remote/ sends. They are imported as text, so the bundle
  * (`deno task build`) and `deno compile` carry them inside the program. Job
- * scripts (launch, kill, follow, and the jobs probe) get remote/_proc.sh
+ * scripts (launch, kill, follow, the jobs probe, and the local guard) get remote/_proc.sh
  * before them: one copy of `start_of`, `still_runs` and `this_machine`. Both
  * supervisors get remote/_supervise_end.sh after them: one stop, one watcher.
  * supervise.sh and launch.sh get remote/_start_grouped.sh: one way to start a
@@ -28,7 +28,7 @@ const SCRIPTS = {
   follow: proc + follow,
   jobs: proc + probeScript("jobs"),
   replace_from_stage: replaceFromStage,
-  guard,
+  guard: proc + guard,
 };
 
 /** The script `remote/<name>.sh` (jobs: `probes/jobs.sh`) as it is sent (guard: run here). */
