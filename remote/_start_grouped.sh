@@ -19,3 +19,9 @@ __pool_start_grouped() {
   fi
   exec "$@"
 }
+
+# Whether __pool_start_grouped makes a group here (setsid or perl): then the group is what a
+# stop signals, else the command alone.
+__pool_groups() {
+  command -v setsid >/dev/null 2>&1 || command -v perl >/dev/null 2>&1
+}

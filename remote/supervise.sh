@@ -26,15 +26,10 @@ SHLVL=$((SHLVL + 1))
 export SHLVL
 # The command becomes a group leader, with SIGINT and SIGQUIT at their
 # defaults (_start_grouped.sh, sent before this script).
-__pool_grouped=
-__pool_start() {
-  __pool_start_grouped "$__pool_shell" -c "$__pool_command"
-}
-if command -v setsid >/dev/null 2>&1 || command -v perl >/dev/null 2>&1; then __pool_grouped=1; fi
 if [ "$__pool_mode" = watch ]; then
-  __pool_start </dev/null 3<&- &
+  __pool_start_grouped "$__pool_shell" -c "$__pool_command" </dev/null 3<&- &
 else
-  __pool_start <&3 3<&- &
+  __pool_start_grouped "$__pool_shell" -c "$__pool_command" <&3 3<&- &
 fi
 __pool_child=$!
 # From here on the supervisor's own words (a shell saying "Segmentation fault"
@@ -42,6 +37,6 @@ __pool_child=$!
 # The real stderr waits on 5 for the last word, the command's exit status.
 exec 5>&2 2>/dev/null
 __pool_target=$__pool_child
-if [ -n "$__pool_grouped" ]; then __pool_target=-$__pool_child; fi
+if __pool_groups; then __pool_target=-$__pool_child; fi
 __pool_out=1
 # _supervise_end.sh follows: the stop, the watcher and the exit.
