@@ -21,21 +21,40 @@ async function replace(
 const listing = async (dir: string) =>
   (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name).sort();
 
-Deno.test("replace_from_stage.sh mirror: the staged copy takes the place of what each source replaces", async () => {
+interface Dest {
+  /** Its parent, the temporary folder. */
+  dir: string;
+  dest: string;
+  /** The stage's name, as the first step of a copy makes it inside DEST. */
+  stage: string;
+  /** A path inside DEST. */
+  at: (...parts: string[]) => string;
+}
+
+/** Runs `body` on a fresh DEST in a temporary folder, removed after (read-only folders too). */
+async function withDest(body: (d: Dest) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "pool-replace-" });
   const dest = join(dir, "dest");
-  const stage = ".pool-unpack.1234abcd";
-  const fresh = async () => {
-    await Deno.remove(dest, { recursive: true }).catch(() => {});
-    await Deno.mkdir(join(dest, "a"), { recursive: true });
-    await Deno.writeTextFile(join(dest, "a", "old"), "old");
-    await Deno.writeTextFile(join(dest, "other"), "other");
-    await Deno.mkdir(join(dest, stage, "a"), { recursive: true });
-    await Deno.writeTextFile(join(dest, stage, "a", "new"), "new");
-    await Deno.writeTextFile(join(dest, stage, ".dot"), "dot");
-    await Deno.writeTextFile(join(dest, stage, "-dash"), "dash");
-  };
   try {
+    await body({ dir, dest, stage: ".pool-unpack.1234abcd", at: (...p) => join(dest, ...p) });
+  } finally {
+    await new Deno.Command("chmod", { args: ["-R", "u+w", dir] }).output();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("replace_from_stage.sh mirror: the staged copy takes the place of what each source replaces", () =>
+  withDest(async ({ dest, stage }) => {
+    const fresh = async () => {
+      await Deno.remove(dest, { recursive: true }).catch(() => {});
+      await Deno.mkdir(join(dest, "a"), { recursive: true });
+      await Deno.writeTextFile(join(dest, "a", "old"), "old");
+      await Deno.writeTextFile(join(dest, "other"), "other");
+      await Deno.mkdir(join(dest, stage, "a"), { recursive: true });
+      await Deno.writeTextFile(join(dest, stage, "a", "new"), "new");
+      await Deno.writeTextFile(join(dest, stage, ".dot"), "dot");
+      await Deno.writeTextFile(join(dest, stage, "-dash"), "dash");
+    };
     // Contents (`.`): everything in dest gives way to the stage's entries.
     await fresh();
     assertEquals(await replace(dest, stage, ["."]), 0);
@@ -53,17 +72,10 @@ Deno.test("replace_from_stage.sh mirror: the staged copy takes the place of what
     await Deno.remove(join(dest, stage), { recursive: true });
     assertEquals(await replace(dest, stage, ["."]), 1);
     assertEquals(await listing(dest), ["a", "other"]);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  }));
 
-Deno.test("replace_from_stage.sh merge: each staged entry replaces its namesake, folders merge", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "pool-merge-" });
-  const dest = join(dir, "dest");
-  const stage = ".pool-unpack.5678abcd";
-  const at = (...parts: string[]) => join(dest, ...parts);
-  try {
+Deno.test("replace_from_stage.sh merge: each staged entry replaces its namesake, folders merge", () =>
+  withDest(async ({ dest, stage, at }) => {
     await Deno.mkdir(at("a", "kept dir"), { recursive: true });
     await Deno.writeTextFile(at("a", "old"), "old");
     await Deno.writeTextFile(at("a", "same"), "old version");
@@ -96,17 +108,10 @@ Deno.test("replace_from_stage.sh merge: each staged entry replaces its namesake,
     await Deno.writeTextFile(at(stage, "a"), "a file");
     assertEquals(await replace(dest, stage, ["a"], "merge"), 1);
     assertEquals(await listing(at("a")), ["kept dir", "new dir", "old", "same"]);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  }));
 
-Deno.test("replace_from_stage.sh merge: a folder replaces a file, and takes the staged mode exactly", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "pool-merge-" });
-  const dest = join(dir, "dest");
-  const stage = ".pool-unpack.0000abcd";
-  const at = (...parts: string[]) => join(dest, ...parts);
-  try {
+Deno.test("replace_from_stage.sh merge: a folder replaces a file, and takes the staged mode exactly", () =>
+  withDest(async ({ dest, stage, at }) => {
     await Deno.mkdir(at("src"), { recursive: true });
     await Deno.writeTextFile(at("src", "a"), "a file where a folder comes");
     await Deno.mkdir(at("g"), { mode: 0o777 });
@@ -119,17 +124,10 @@ Deno.test("replace_from_stage.sh merge: a folder replaces a file, and takes the 
     assertEquals(await Deno.readTextFile(at("src", "a", "f")), "hi");
     // A number would have left GNU chmod's set-group-ID on the folder.
     assertEquals((await Deno.stat(at("g"))).mode! & 0o7777, 0o750);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  }));
 
-Deno.test("replace_from_stage.sh merge: read-only folders, as a user who is not root", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "pool-merge-" });
-  const dest = join(dir, "dest");
-  const stage = ".pool-unpack.1111abcd";
-  const at = (...parts: string[]) => join(dest, ...parts);
-  try {
+Deno.test("replace_from_stage.sh merge: read-only folders, as a user who is not root", () =>
+  withDest(async ({ dir, dest, stage, at }) => {
     // A folder new to DEST, and one already there, both read-only in the copy (a Go module cache).
     await Deno.mkdir(at("old"), { recursive: true });
     await Deno.mkdir(at(stage, "pkg", "sub"), { recursive: true });
@@ -169,8 +167,4 @@ Deno.test("replace_from_stage.sh merge: read-only folders, as a user who is not 
     assertEquals((await Deno.stat(at("pkg"))).mode! & 0o777, 0o555);
     assertEquals((await Deno.stat(at("old"))).mode! & 0o777, 0o555);
     assertEquals(await listing(dest), ["old", "pkg"]);
-  } finally {
-    await new Deno.Command("chmod", { args: ["-R", "u+w", dir] }).output();
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  }));
