@@ -345,6 +345,17 @@ export function commandWords(words: string[]): string[] {
   return words[0] === "--" ? words.slice(1) : words;
 }
 
+/**
+ * Whether a `--` came before a verb's first operand (`pool on -- h1 --json x`).
+ * Commander drops that `--` and hands over the same operands as without it; yet
+ * after it nothing is pool's option, not even after the host.
+ */
+export function dashedBefore(verb: Command, operands: string[]): boolean {
+  const typed = verb.parent?.args ?? [];
+  const at = typed.length - operands.length - 1;
+  return at >= 0 && typed[at] === "--" && operands.every((word, i) => typed[at + 1 + i] === word);
+}
+
 /** The longest command line pool sends: Linux takes no single argument over 128 KiB. */
 export const COMMAND_MAX_BYTES = 100 * 1024;
 

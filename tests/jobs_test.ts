@@ -314,6 +314,13 @@ fleetTest("bg → jobs → logs -f → jobs → wait, with the job's own code", 
     const job = JSON.parse(dashed.stdout).id;
     assertEquals((await pool(fleet, ["wait", job])).code, 0);
     assertEquals((await pool(fleet, ["logs", job])).stdout, "--json\n");
+    // A `--` before the host ends pool's options there too: the job's words are all its own.
+    const first = await pool(fleet, ["bg", "--", "h1", "--json", "x"]);
+    assertEquals(first.code, 0, first.stderr);
+    assertMatch(first.stdout, /^h1 {2}job (\w+) /);
+    const early = /job (\w+) /.exec(first.stdout)![1];
+    await pool(fleet, ["wait", early]);
+    assertMatch((await pool(fleet, ["logs", early])).stdout, /--: invalid option/);
     // A host and route options: refused, as before the host.
     assertEquals((await pool(fleet, ["bg", "h1", "--mem", "1G", "true"])).code, 2);
     // --help there is bg's own.

@@ -250,6 +250,19 @@ fleetTest(
       const r = await pool(fleet, ["on", "h1", "--", "echo", "--jbos"]);
       assertEquals([r.code, r.stdout], [0, "--jbos\n"]);
     });
+    await t.step("-- before the hosts ends them too, trailing --jobs included", async () => {
+      const r = await pool(fleet, ["on", "--", "h1,h2", "echo", "hi", "--jobs", "1"]);
+      assertEquals(r.code, 0, r.stderr);
+      assertEquals(r.stdout.split("\n").filter(Boolean).sort(), [
+        "[h1] hi --jobs 1",
+        "[h2] hi --jobs 1",
+      ]);
+      assertEquals(r.stderr, "");
+      // `--json` there is the command's, which the remote bash refuses: no JSON from pool.
+      const one = await pool(fleet, ["on", "--", "h1", "--json", "true"]);
+      assertEquals(one.stdout, "");
+      assertMatch(one.stderr, /bash: --: invalid option/);
+    });
   },
 );
 

@@ -14,6 +14,7 @@ import {
   addPushFlags,
   checkCommand,
   commandWords,
+  dashedBefore,
   type DispatchFlags,
   dispatchOptions,
   optionsThenCommand,
@@ -45,6 +46,8 @@ export interface BgOptions extends DispatchFlags {
    * command's, and the job is routed.
    */
   host?: string;
+  /** A `--` came before the words: none of them is pool's option, not even after a host. */
+  dashed?: boolean;
   /** Told when `--json` comes among the words after the host (so errors answer as JSON too). */
   onJson?: () => void;
 }
@@ -67,7 +70,7 @@ export async function bg(wordsIn: string[], optsIn: BgOptions, deps: Deps): Prom
     // not one of them (`pool bg h1 --json python x`); `--` ends them.
     named = byName(words[0]);
     let rest = named ? words.slice(1) : words;
-    if (named && rest[0]?.startsWith("-")) {
+    if (named && !opts.dashed && rest[0]?.startsWith("-")) {
       let after;
       try {
         after = parseBgWords(rest);
@@ -225,5 +228,11 @@ Examples:
   pool jobs; pool logs -f k3x9q2; pool wait k3x9q2; pool kill k3x9q2`,
     )
     .action((words: string[], opts: BgOptions, verb: Command) =>
-      run((deps) => bg(words, { ...opts, onJson: () => verb.setOptionValue("json", true) }, deps))
+      run((deps) =>
+        bg(words, {
+          ...opts,
+          dashed: dashedBefore(verb, words),
+          onJson: () => verb.setOptionValue("json", true),
+        }, deps)
+      )
     );

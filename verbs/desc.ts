@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { UsageError } from "../errors.ts";
-import { optionsThenCommand } from "../flags.ts";
+import { dashedBefore, optionsThenCommand } from "../flags.ts";
 import { type Deps, editRoster, type Run } from "../deps/deps.ts";
 import { CONTROL } from "../roster/host.ts";
 
@@ -44,9 +44,7 @@ export const descCommand = (run: Run) =>
     )
     .action((name: string, words: string[], opts: DescFlags, verb: Command) => {
       // After a `--` before the name (`desc -- h1 --json`), nothing is an option.
-      const typed = verb.parent?.args ?? [];
-      const rest = typed.slice(typed.indexOf("desc") + 1);
-      const ended = rest.includes("--") && rest.indexOf("--") < rest.indexOf(name);
+      const ended = dashedBefore(verb, [name, ...words]);
       const after = ended
         ? { flags: {} as DescFlags, command: words }
         : optionsThenCommand<DescFlags>(words, descFlags(new Command("desc")), descCommand);

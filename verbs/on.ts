@@ -13,6 +13,7 @@ import {
   checkCommand,
   choiceOption,
   countOption,
+  dashedBefore,
   durationOption,
   optionsThenCommand,
   parseCount,
@@ -361,9 +362,11 @@ Examples:
     .action((hosts: string, words: string[], before: OnFlags, verb: Command) =>
       run((deps) => {
         // pool's own options among the words count for errors as data (cli.ts) too.
+        // After a `--` before the host (`on -- h1 --json x`), every word is the command's.
+        const ended = dashedBefore(verb, [hosts, ...words]);
         let parsed;
         try {
-          parsed = parseOnWords(words);
+          parsed = ended ? { flags: {}, command: words } : parseOnWords(words);
         } catch (e) {
           // Where the command starts is unknown: a --json before any `--` is taken as pool's.
           if (wantsJson(words)) verb.setOptionValue("json", true);
@@ -372,7 +375,7 @@ Examples:
         if (parsed.flags.json) verb.setOptionValue("json", true);
         const excluded = [...(before.exclude ?? []), ...(parsed.flags.exclude ?? [])];
         const fanOut = !isSingleName(hosts) || excluded.length > 0;
-        const legacy = fanOut
+        const legacy = fanOut && !ended
           ? trailingLegacyFlags(words, parsed.command)
           : { flags: {}, command: parsed.command, taken: [] };
         if (legacy.taken.length > 0) {
