@@ -13,7 +13,7 @@ import type { Host } from "../roster/host.ts";
 import { foldNames } from "../roster/nodeset.ts";
 import type { Runner } from "../remote/runner.ts";
 import { poolMap } from "../remote/pool_map.ts";
-import { probeHost } from "../remote/probe.ts";
+import { type AlivePids, probeAlivePids, probeHost } from "../remote/probe.ts";
 import { type Lease, liveLeases } from "../ledger/lease.ts";
 import { processAlive, processSpace, processStart } from "../ledger/process.ts";
 import { osRefusal } from "./classify.ts";
@@ -55,37 +55,64 @@ export const POLL_MS = 500;
 /** …and how often it asks the hosts again (their load and memory move on their own). */
 export const REPROBE_MS = 10_000;
 
+/** The remote pids of the bg jobs leased on `host`. */
+function pidsOn(leases: Lease[], host: string): number[] {
+  return leases.filter((l) => l.host === host && l.remote_pid !== undefined)
+    .map((l) => l.remote_pid!);
+}
+
 /**
- * Probes `hosts`, asking each about the bg jobs leased on it: their answers,
- * and per host that answered, each pid asked about with its start time when
- * alive, null when gone (`Liveness.remoteAlive`).
+ * Per host that answered, each pid asked about with its start time when alive,
+ * null when gone (`Liveness.remoteAlive`).
  */
-export async function probeHolders(
+function aliveByHost(hosts: Host[], leases: Lease[], answers: (AlivePids | null)[]) {
+  const remoteAlive = new Map<string, Map<number, string | null>>();
+  hosts.forEach((h, i) => {
+    const alive = answers[i];
+    if (!alive) return;
+    const pids = new Map<number, string | null>(pidsOn(leases, h.name).map((pid) => [pid, null]));
+    for (const p of alive) pids.set(p.pid, p.start);
+    remoteAlive.set(h.name, pids);
+  });
+  return remoteAlive;
+}
+
+/** Stopped while asking: the hosts that did not answer in time are not to blame. */
+function throwIfStopped(signal: AbortSignal): void {
+  if (signal.aborted) {
+    throw new PoolError("stopped while probing hosts", abortCode(signal), "stopped");
+  }
+}
+
+/** Probes `hosts` (route's whole probe), asking each about the bg jobs leased on it. */
+async function probeHolders(hosts: Host[], leases: Lease[], deps: DispatchDeps) {
+  const answers = await poolMap(
+    hosts,
+    PROBE_JOBS,
+    (h) => probeHost(deps.runner, h, PROBE_TIMEOUT_MS, deps.signal, pidsOn(leases, h.name)),
+  );
+  throwIfStopped(deps.signal);
+  const remoteAlive = aliveByHost(hosts, leases, answers.map((a) => a.facts?.alivePids ?? null));
+  const unanswered = new Set(hosts.filter((_, i) => !answers[i].facts).map((h) => h.name));
+  return { answers, remoteAlive, unanswered };
+}
+
+/**
+ * `pool leases`: asks the hosts holding bg leases only whether those jobs still run
+ * (no load, memory or GPU tools), as `Liveness.remoteAlive`.
+ */
+export async function askHolders(
   hosts: Host[],
   leases: Lease[],
   deps: Pick<DispatchDeps, "runner" | "signal">,
 ) {
-  const pidsOn = (host: string) =>
-    leases.filter((l) => l.host === host && l.remote_pid !== undefined).map((l) => l.remote_pid!);
   const answers = await poolMap(
     hosts,
     PROBE_JOBS,
-    (h) => probeHost(deps.runner, h, PROBE_TIMEOUT_MS, deps.signal, pidsOn(h.name)),
+    (h) => probeAlivePids(deps.runner, h, PROBE_TIMEOUT_MS, deps.signal, pidsOn(leases, h.name)),
   );
-  // Stopped while asking: the hosts that did not answer in time are not to blame.
-  if (deps.signal.aborted) {
-    throw new PoolError("stopped while probing hosts", abortCode(deps.signal), "stopped");
-  }
-  const remoteAlive = new Map<string, Map<number, string | null>>();
-  hosts.forEach((h, i) => {
-    const facts = answers[i].facts;
-    if (!facts) return;
-    const pids = new Map<number, string | null>(pidsOn(h.name).map((pid) => [pid, null]));
-    for (const p of facts.alivePids) pids.set(p.pid, p.start);
-    remoteAlive.set(h.name, pids);
-  });
-  const unanswered = new Set(hosts.filter((_, i) => !answers[i].facts).map((h) => h.name));
-  return { answers, remoteAlive, unanswered };
+  throwIfStopped(deps.signal);
+  return aliveByHost(hosts, leases, answers);
 }
 
 /** Probes every eligible host (asking about the bg jobs leased on it). */

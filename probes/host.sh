@@ -1,6 +1,7 @@
 #!/bin/sh
 # Host probe: everything `pool list` shows, in one round trip.
-# Arguments (optional): remote pids of `pool bg` jobs, to report which still run (and since when).
+# Arguments (optional): remote pids of `pool bg` jobs, to report which still run (and since when):
+# probes/mod.ts sends probes/pids.sh after this script, which reads them and ends the answer.
 #
 # Prints raw sections ("@@ name" then the command's own output) and leaves all
 # arithmetic to the parser in host.ts, so the parser is tested on real outputs
@@ -121,27 +122,3 @@ if command -v rocm-smi >/dev/null 2>&1; then
   bounded rocm-smi --showproductname --showuse --showmeminfo vram --json
   printf '@@ rocm-smi-exit\n%s\n' "$?"
 fi
-# pool bg's jobs: which of the pids given as arguments still run here, each
-# with its start time, so a pid the kernel handed to another process is not
-# taken for the job (Linux: field 22 of /proc/PID/stat, in clock ticks since
-# boot; elsewhere `ps -o lstart`). A zombie (finished, not yet reaped) is not running.
-if [ "$#" -gt 0 ]; then
-  section pids
-  for pid in "$@"; do
-    if [ -d /proc/self ]; then
-      [ -r "/proc/$pid/stat" ] || continue
-      read -r stat < "/proc/$pid/stat" || continue
-      # The name in parentheses may hold spaces: split what follows the last ") ".
-      set -f
-      # shellcheck disable=SC2086 # splitting the fields is the point
-      set -- ${stat##*) }
-      set +f
-      case "$1" in Z | X) ;; *) printf '%s %s\n' "$pid" "${20}" ;; esac
-    else
-      state=$(ps -o stat= -p "$pid" 2>/dev/null) || continue
-      case "$state" in Z*) continue ;; esac
-      printf '%s %s\n' "$pid" "$(ps -o lstart= -p "$pid")"
-    fi
-  done
-fi
-section end

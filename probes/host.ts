@@ -112,6 +112,13 @@ function gpuToolError(tool: string, exit: number | null, said: string | undefine
   return said ?? `${tool} exited ${exit}`;
 }
 
+/** pids.sh's answer alone (`pool leases`): the jobs still running. Throws when cut short. */
+export function parseAlivePids(text: string): HostFacts["alivePids"] {
+  const s = splitSections(text);
+  if (!s.has("end")) throw new Error("incomplete probe output");
+  return parsePids(s.get("pids") ?? "");
+}
+
 /** `<pid> <start time>` lines; a line without a start time is no proof of anything. */
 export function parsePids(text: string): { pid: number; start: string }[] {
   return text.split("\n").flatMap((line) => {

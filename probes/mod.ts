@@ -7,7 +7,7 @@
  */
 
 export { type Os, parseOs } from "./os.ts";
-export { type Gpu, type HostFacts, parseHostProbe } from "./host.ts";
+export { type Gpu, type HostFacts, parseAlivePids, parseHostProbe } from "./host.ts";
 export {
   type JobRecord,
   type JobsAnswer,
@@ -21,8 +21,10 @@ export {
 import os from "./os.sh" with { type: "text" };
 import host from "./host.sh" with { type: "text" };
 import jobs from "./jobs.sh" with { type: "text" };
+import pids from "./pids.sh" with { type: "text" };
 
-const SCRIPTS = { os, host, jobs };
+/** host.sh's answer ends with pids.sh's: the jobs asked about, then `@@ end`. */
+const SCRIPTS = { os, host: host + pids, pids, jobs };
 
 export type ProbeName = keyof typeof SCRIPTS;
 

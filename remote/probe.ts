@@ -4,6 +4,7 @@ import type { Host } from "../roster/host.ts";
 import {
   type HostFacts,
   type Os,
+  parseAlivePids,
   parseHostProbe,
   parseOs,
   type ProbeName,
@@ -75,5 +76,24 @@ export async function probeHost(
     return { facts: parseHostProbe(result.stdout), status: "ok", durationMs };
   } catch (e) {
     return { facts: null, status: "failed", error: (e as Error).message, durationMs };
+  }
+}
+
+export type AlivePids = HostFacts["alivePids"];
+
+/** `pool leases`: which of `pids` still run on the host (pids.sh alone); null: no answer. */
+export async function probeAlivePids(
+  runner: Runner,
+  host: Host,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+  pids: number[],
+): Promise<AlivePids | null> {
+  const result = await runProbe(runner, "pids", host, timeoutMs, signal, pids.map(String));
+  if (result.outcome !== "ok") return null;
+  try {
+    return parseAlivePids(result.stdout);
+  } catch {
+    return null;
   }
 }

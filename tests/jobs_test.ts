@@ -540,6 +540,37 @@ fleetTest(
   GPUS,
 );
 
+/** The fake nvidia-smi, counting its runs in ~/smi-calls on the host. */
+const COUNTED = {
+  bin: { "nvidia-smi": NVIDIA_SMI.replace("#!/bin/sh\n", '#!/bin/sh\necho >>"$HOME/smi-calls"\n') },
+};
+
+fleetTest(
+  "pool leases asks a job's host whether it runs, and nothing else",
+  1,
+  async (_t, fleet) => {
+    await writeRoster(fleet, [{ name: "h1" }]);
+    const calls = async () => (await pool(fleet, ["on", "h1", "wc -l <~/smi-calls"])).stdout.trim();
+    const started = await pool(fleet, ["bg", "--gpus", "1", "--json", "sleep 60"]);
+    assertEquals(started.code, 0, started.stderr);
+    const { id } = JSON.parse(started.stdout.slice(started.stdout.indexOf("{")));
+    try {
+      const before = await calls();
+      assertEquals(before, "1", "route's probe asked the GPUs once");
+      const shown = await pool(fleet, ["leases", "--json"]);
+      assertEquals(shown.code, 0, shown.stderr);
+      assertEquals(JSON.parse(shown.stdout).leases.map((l: { state: string }) => l.state), [
+        "live",
+      ]);
+      // A GPU tool can take seconds on a real host (or hang): leases never runs one.
+      assertEquals(await calls(), before);
+    } finally {
+      await pool(fleet, ["kill", id]);
+    }
+  },
+  COUNTED,
+);
+
 fleetTest("a job whose host rebooted is lost", 1, async (_t, fleet) => {
   await writeRoster(fleet, [{ name: "h1" }]);
   const job = await bg(fleet, ["h1", "sleep 300"]);

@@ -1,7 +1,7 @@
 /**
  * `pool leases`: the reservations in the ledger, and whether each is still
  * live. A bg lease lives as long as its job, so the hosts holding bg leases
- * are asked (one probe each, in parallel) whether their jobs still run.
+ * are asked (one round trip each, in parallel) whether their jobs still run.
  */
 
 import { Command } from "commander";
@@ -9,7 +9,7 @@ import { renderTable } from "../render/table.ts";
 import { deadReason } from "../ledger/lease.ts";
 import { processAlive, processSpace } from "../ledger/process.ts";
 import { formatSize } from "../dispatch/size.ts";
-import { probeHolders } from "../dispatch/reserve.ts";
+import { askHolders } from "../dispatch/reserve.ts";
 import { type Deps, loadRoster, type Run } from "../deps/deps.ts";
 
 function age(ms: number): string {
@@ -24,7 +24,7 @@ export async function leases(options: { json?: boolean }, deps: Deps): Promise<n
   const asked = holding.size
     ? (await loadRoster(deps)).hosts.filter((h) => holding.has(h.name))
     : [];
-  const { remoteAlive } = await probeHolders(asked, ledger, deps);
+  const remoteAlive = await askHolders(asked, ledger, deps);
   const now = deps.clock.wall();
   const space = processSpace();
   const all = ledger.map((l) => ({
