@@ -149,6 +149,44 @@ case "$*" in
 esac`,
 };
 
+/**
+ * Linux hosts beyond Debian: package managers that install earlyoom into the fake bin, and
+ * service managers whose state is a file per service in $FAKE_DIR (`<name>.enabled`,
+ * `<name>.active`). Hosts without systemd leave `systemctl` out (`withoutSystemd`).
+ */
+const INSTALL =
+  `printf '#!/bin/sh\\n' > "$FAKE_DIR/bin/earlyoom"; /bin/chmod 755 "$FAKE_DIR/bin/earlyoom"`;
+export const OTHER_LINUX: Record<string, string> = {
+  uname: `echo Linux`,
+  dnf: `log "dnf $*"; ${INSTALL}`,
+  apk: `log "apk $*"; ${INSTALL}`,
+  systemctl: `
+log "systemctl $*"
+case "$1" in
+enable) for u; do case "$u" in enable | --now) ;; *) : >"$FAKE_DIR/$u.enabled"; : >"$FAKE_DIR/$u.active" ;; esac; done ;;
+is-active) [ -f "$FAKE_DIR/$3.active" ] ;;
+is-enabled) [ -f "$FAKE_DIR/$3.enabled" ] ;;
+*) exit 1 ;;
+esac`,
+  "rc-update": `
+log "rc-update $*"
+case "$1" in
+add) : >"$FAKE_DIR/$2.enabled" ;;
+show) for f in "$FAKE_DIR"/*.enabled; do [ -f "$f" ] && n=\${f##*/} && echo " \${n%.enabled} | default"; done ;;
+esac`,
+  "rc-service": `
+log "rc-service $*"
+case "$2" in
+status) [ -f "$FAKE_DIR/$1.active" ] ;;
+start) : >"$FAKE_DIR/$1.active" ;;
+esac`,
+};
+
+/** `fakes` without the named commands. */
+export function without(fakes: Record<string, string>, ...names: string[]): Record<string, string> {
+  return Object.fromEntries(Object.entries(fakes).filter(([name]) => !names.includes(name)));
+}
+
 export interface Userland {
   dir: string;
   /** Runs a feature's payload as pool sends it (`sh -s -- <mode> [arg]`), as root. */
@@ -156,6 +194,8 @@ export interface Userland {
     feature: string,
     mode?: string,
     env?: Record<string, string>,
+    /** A program (absolute path) and its words that run the payload's shell: `unshare …`. */
+    wrapper?: string[],
   ): Promise<{ code: number; stdout: string; stderr: string }>;
   /** Each fake's calls so far, as `user: command args`, and forgets them. */
   calls(): Promise<string[]>;
@@ -189,9 +229,10 @@ export async function fakeUserland(fakes: Record<string, string>): Promise<Userl
   const text = (b: Uint8Array) => new TextDecoder().decode(b);
   return {
     dir,
-    async run(feature, mode = "apply", env = {}) {
-      const child = new Deno.Command(join(bin, "sh"), {
-        args: ["-s", "--", mode],
+    async run(feature, mode = "apply", env = {}, wrapper = []) {
+      const [program, ...words] = [...wrapper, join(bin, "sh"), "-s", "--", mode];
+      const child = new Deno.Command(program, {
+        args: words,
         env: { PATH: bin, POOL_PAYLOAD_PATH: bin, FAKE_DIR: dir, ...env },
         clearEnv: true,
         cwd: dir,

@@ -6,7 +6,15 @@
  */
 
 import { assert, assertEquals, assertMatch } from "../tests/assert.ts";
-import { DEBIAN, EMPTY_READINGS, fakeUserland, MACOS, type Userland } from "./_fake_userland.ts";
+import {
+  DEBIAN,
+  EMPTY_READINGS,
+  fakeUserland,
+  MACOS,
+  OTHER_LINUX,
+  type Userland,
+  without,
+} from "./_fake_userland.ts";
 import { FEATURES, parseResult } from "./mod.ts";
 
 const SLEEPY = "displaysleep 10\nsleep 1\ndisksleep 10\n";
@@ -193,4 +201,137 @@ Deno.test("swapfile refuses a root filesystem that takes no swap file, before wr
   } finally {
     await l.remove();
   }
+});
+
+/** Runs `fn` on a fake userland made of `fakes`, removed afterwards. */
+async function on(fakes: Record<string, string>, fn: (l: Userland) => Promise<void>) {
+  const l = await fakeUserland(fakes);
+  try {
+    await fn(l);
+  } finally {
+    await l.remove();
+  }
+}
+
+Deno.test("earlyoom is installed with dnf and enabled with systemd, then already", async () => {
+  await on(without(OTHER_LINUX, "apk"), async (l) => {
+    const dry = await l.run("earlyoom", "dry-run");
+    assertEquals(resultOf(dry.stdout), {
+      status: "ok",
+      message: "would dnf install earlyoom and enable it",
+    }, dry.stderr);
+    assertEquals(await l.calls(), []);
+    const r = await l.run("earlyoom");
+    assertEquals(resultOf(r.stdout), { status: "ok", message: "earlyoom enabled and active" });
+    assertEquals(await l.calls(), [
+      "root: dnf install -y earlyoom",
+      "root: systemctl enable --now earlyoom",
+    ]);
+    assertEquals(resultOf((await l.run("earlyoom")).stdout).status, "already");
+  });
+});
+
+Deno.test("earlyoom on Alpine: apk, then an OpenRC service, then already", async () => {
+  await on(without(OTHER_LINUX, "dnf", "systemctl"), async (l) => {
+    const r = await l.run("earlyoom");
+    assertEquals(resultOf(r.stdout), { status: "ok", message: "earlyoom enabled and active" });
+    const calls = await l.calls();
+    assertEquals(calls.filter((c) => !c.includes(" status")), [
+      "root: apk add earlyoom",
+      "root: rc-update add earlyoom default",
+      "root: rc-service earlyoom start",
+    ]);
+    assertEquals(resultOf((await l.run("earlyoom")).stdout).status, "already");
+  });
+});
+
+Deno.test("earlyoom without a package manager pool knows fails, naming the ones it does", async () => {
+  await on(without(OTHER_LINUX, "dnf", "apk"), async (l) => {
+    for (const mode of ["dry-run", "apply"]) {
+      const r = await l.run("earlyoom", mode);
+      assertEquals(resultOf(r.stdout).status, "failed");
+      assertMatch(resultOf(r.stdout).message, /^no package manager pool knows \(apt-get, dnf/);
+    }
+  });
+});
+
+Deno.test("watchdog on a host without systemd is skipped before softdog is loaded", async () => {
+  await on(
+    { ...without(OTHER_LINUX, "systemctl"), modprobe: `log "modprobe $*"` },
+    async (l) => {
+      const r = await l.run("watchdog", "dry-run");
+      assertEquals(resultOf(r.stdout), {
+        status: "skipped",
+        message: "no systemd on this host (its runtime watchdog is what pool sets)",
+      }, r.stderr);
+      assertEquals(await l.calls(), []);
+    },
+  );
+});
+
+Deno.test("disk-cleanup is refused, writing nothing, where no cron daemon would run it", async () => {
+  // No cron at all.
+  await on(without(OTHER_LINUX, "systemctl"), async (l) => {
+    const r = await l.run("disk-cleanup", "dry-run");
+    assertEquals(resultOf(r.stdout), {
+      status: "failed",
+      message: "no cron daemon to run it: install one (cron, cronie), then run init again",
+    }, r.stderr);
+  });
+  // Installed but not running (Arch's cronie until enabled).
+  await on({ ...OTHER_LINUX, crond: "exit 0" }, async (l) => {
+    const r = await l.run("disk-cleanup", "dry-run");
+    assertEquals(resultOf(r.stdout).status, "failed", r.stderr);
+    assertMatch(resultOf(r.stdout).message, /^no cron service is running to run it/);
+    await l.write("cronie.active", "");
+    assertEquals(resultOf((await l.run("disk-cleanup", "dry-run")).stdout).status, "ok");
+  });
+});
+
+Deno.test("tailscale installed on Linux with tailscaled off: enabled, then already", async () => {
+  await on({ ...OTHER_LINUX, tailscale: `echo 1.76.1` }, async (l) => {
+    const dry = await l.run("tailscale", "dry-run");
+    assertEquals(resultOf(dry.stdout), {
+      status: "ok",
+      message: "would enable and start tailscaled (tailscale 1.76.1 is installed)",
+    }, dry.stderr);
+    const r = await l.run("tailscale");
+    assertEquals(resultOf(r.stdout).status, "ok", r.stderr);
+    assert((await l.calls()).includes("root: systemctl enable --now tailscaled"));
+    assertEquals(resultOf((await l.run("tailscale")).stdout), {
+      status: "already",
+      message: "tailscale 1.76.1",
+    });
+  });
+});
+
+Deno.test({
+  name: "swapfile is refused before any byte is written where /etc/fstab cannot be edited",
+  // A mount namespace of its own, with a read-only /etc (NixOS links /etc/fstab into its store).
+  ignore: Deno.uid() !== 0,
+  fn: async () => {
+    await on(EMPTY_READINGS, async (l) => {
+      await l.write(
+        "df",
+        "Filesystem 1024-blocks Used Available Capacity Mounted on\n/dev/vda 100000000 1 99999999 1% /\n",
+      );
+      const readOnlyEtc = [
+        "/usr/bin/unshare",
+        "-m",
+        "/bin/sh",
+        "-c",
+        '/bin/mount -t tmpfs -o ro tmpfs /etc && exec "$@"',
+        "ns",
+      ];
+      for (const mode of ["dry-run", "apply"]) {
+        const r = await l.run("swapfile", mode, {}, readOnlyEtc);
+        assertEquals(resultOf(r.stdout), {
+          status: "failed",
+          message:
+            "refused: cannot edit /etc/fstab, where the swapfile must be to outlive a reboot",
+        }, r.stderr);
+      }
+      assertEquals(await l.calls(), []);
+    });
+  },
 });

@@ -43,8 +43,9 @@ persistent | auto) ;;
     result failed "cannot write $dropin"
   ;;
 esac
-configured || result failed "Storage=$(storage) is still set after $dropin (a drop-in that sorts after it?)"
+# With Storage=auto, the directory is the setting: made before checking that it took.
 must mkdir -p /var/log/journal
+configured || result failed "Storage=$(storage) is still set after $dropin (a drop-in that sorts after it?)"
 has systemd-tmpfiles && must systemd-tmpfiles --create --prefix /var/log/journal
 must systemctl restart systemd-journald
 # Moves what the journal holds in /run to /var now, rather than at the next boot.

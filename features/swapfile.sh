@@ -32,6 +32,11 @@ case "$fs" in
   btrfs | zfs | overlayfs | tmpfs | nfs*) result failed "refused: / is $fs, which takes no swap file made this way" ;;
 esac
 
+# Without its fstab line the swapfile is gone at the next boot, and the next init writes it all
+# again. NixOS links /etc/fstab into its read-only store: refused before any byte is written.
+fstab_writable() { if [ -e /etc/fstab ]; then [ -w /etc/fstab ]; else [ -w /etc ]; fi; }
+in_fstab || fstab_writable || result failed "refused: cannot edit /etc/fstab, where the swapfile must be to outlive a reboot"
+
 existing=0
 [ -e "$file" ] && existing=$(file_size)
 wrong_size=no

@@ -20,7 +20,17 @@ if is_macos; then
   must "$brew" services start tailscale
   result ok "installed with $user's Homebrew, daemon started; run 'tailscale up' to log in"
 fi
-if has tailscale; then result already "tailscale $(tailscale version 2>/dev/null | head -n 1)"; fi
+if has tailscale; then
+  version=$(tailscale version 2>/dev/null | head -n 1)
+  # Installed is not running: dnf's, pacman's and apk's packages leave tailscaled off.
+  if ! has systemctl || { systemctl is-enabled --quiet tailscaled 2>/dev/null &&
+    systemctl is-active --quiet tailscaled 2>/dev/null; }; then
+    result already "tailscale $version"
+  fi
+  dry_run && result ok "would enable and start tailscaled (tailscale $version is installed)"
+  must systemctl enable --now tailscaled
+  result ok "tailscaled enabled and started (tailscale $version); run 'tailscale up' to log in"
+fi
 has curl || result failed "curl not found"
 dry_run && result ok "would install with https://tailscale.com/install.sh"
 installer=$(mktemp) || result failed "mktemp failed"

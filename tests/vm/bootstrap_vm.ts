@@ -169,6 +169,25 @@ Deno.test({
       });
 
       await t.step(
+        "a journal left at Storage=auto, /var/log/journal missing (Debian 11): made, then already",
+        async () => {
+          await vm.sh(
+            "rm -f /etc/systemd/journald.conf.d/*.conf && rm -rf /var/log/journal && " +
+              "systemctl restart systemd-journald && " +
+              "journalctl --header | grep -q 'File path: /run/log/journal/'",
+          );
+          const r = await p(["init", "vm", "--only", "persistent-journal"]);
+          assertEquals(r.code, 0, r.stdout + r.stderr);
+          assertMatch(
+            r.stdout,
+            /persistent-journal: ok {2}journal now kept in \/var\/log\/journal$/m,
+          );
+          const again = await p(["init", "vm", "--only", "persistent-journal"]);
+          assertMatch(again.stdout, /persistent-journal: already {2}.*\(Storage=auto\)$/m);
+        },
+      );
+
+      await t.step(
         "sudo: -n with NOPASSWD works, a password prompt is a failure, no sudo is refused",
         async () => {
           const viaSudo = await p(["init", "vm-deploy", "--only", "panic-recovery"]);
