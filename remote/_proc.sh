@@ -20,7 +20,9 @@ start_of() {
   else
     state=$(ps -o stat= -p "$1" 2>/dev/null) || return 0
     case "$state" in Z*) [ "${2:-}" = any ] || return 0 ;; esac
-    ps -o lstart= -p "$1" 2>/dev/null
+    # BSD ps writes lstart in the locale's words (`So 29 Nov` in German): the C locale's
+    # always, or a job recorded under one locale reads as another process under the next.
+    LC_ALL=C ps -o lstart= -p "$1" 2>/dev/null
   fi
 }
 

@@ -34,9 +34,9 @@ group_runs() {
     done
     return 1
   fi
-  ps -A -o pgid=,stat= | while read -r group state; do
-    if [ "$group" = "$pgid" ]; then case "$state" in Z*) ;; *) exit 0 ;; esac; fi
-  done
+  # (A `while read` loop here answered 0 for a group with no process: a loop's status is its
+  # last body's, and an `if` that took no branch is 0.)
+  ps -A -o pgid=,stat= | awk -v g="$pgid" '$1 == g && $2 !~ /^Z/ { found = 1 } END { exit !found }'
 }
 
 nap() { sleep 0.1 2>/dev/null || sleep 1; }
