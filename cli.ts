@@ -17,10 +17,11 @@ import {
   Stopped,
 } from "./exit.ts";
 import { PoolError } from "./errors.ts";
-import { usageStyle, wantsJson } from "./flags.ts";
+import { commanderMessage, usageStyle, wantsJson } from "./flags.ts";
 import { after } from "./timers.ts";
 import { writesSettled } from "./state/cache_file.ts";
 import { consoleOutput } from "./render/out.ts";
+import { visible } from "./render/visible.ts";
 import { killEveryChild } from "./remote/process.ts";
 import type { Run } from "./deps/deps.ts";
 import { realDeps } from "./deps/real.ts";
@@ -194,10 +195,22 @@ export async function main(args: string[]): Promise<number> {
     await writesSettled();
   }
 
+  /**
+   * `pool help onn` answers as `pool onn` does (unknown command, did you mean on?), not with
+   * commander's whole help on stderr and no word of what was wrong.
+   */
+  function helpOfNoVerb(program: Command, args: string[]): string[] {
+    const [first, verb, ...rest] = args;
+    const known = program.commands.some((c) => c.name() === verb || c.aliases().includes(verb));
+    return first === "help" && verb !== undefined && !verb.startsWith("-") && !known
+      ? [verb, ...rest]
+      : args;
+  }
+
   /** With --json, a failure is also an object on stdout: scripts parse one stream. */
   function errorAsData(kind: string, message: string, exit: number): void {
     if (!(verbRan ? verbRan.getOptionValue("json") === true : wantsJson(args))) return;
-    out.outLine(JSON.stringify({ error: { kind, message: message.split("\n")[0], exit } }));
+    out.outLine(JSON.stringify({ error: { kind, message: visible(message), exit } }));
   }
 
   /** The verb's code, or the error's (a stop, seen by the caller, decides the final code). */
@@ -206,17 +219,20 @@ export async function main(args: string[]): Promise<number> {
     try {
       // No words at all: the help, as `pool --help` shows it, exit 0.
       if (args.length === 0) program.outputHelp();
-      else await program.parseAsync(args, { from: "user" });
+      else await program.parseAsync(helpOfNoVerb(program, args), { from: "user" });
     } catch (e) {
       if (e instanceof CommanderError) {
         // --help and --version are "errors" to commander; to us they are success.
         result = e.exitCode === 0 ? EXIT.ok : EXIT.usage;
-        if (result === EXIT.usage) errorAsData("usage", e.message.replace(/^error: /, ""), result);
+        if (result === EXIT.usage) errorAsData("usage", commanderMessage(e.message), result);
       } else if (e instanceof OutputClosed || e instanceof OutputFailed) {
         // Help that could not be written: the end of the run, as for any output.
         stop.abort(e);
       } else if (e instanceof PoolError) {
-        if (!(stop.signal.reason instanceof OutputClosed)) out.errLine(`pool: ${e.message}`);
+        // One line: a value the user typed may hold a newline, which would forge a line of pool's.
+        if (!(stop.signal.reason instanceof OutputClosed)) {
+          out.errLine(`pool: ${visible(e.message)}`);
+        }
         errorAsData(e.kind, e.message, e.exitCode);
         result = e.exitCode;
       } else throw e;

@@ -11,6 +11,7 @@ import { OutputClosed, OutputFailed } from "./exit.ts";
 import { parseSize } from "./dispatch/size.ts";
 import { formatDuration } from "./render/duration.ts";
 import { writeAllSync } from "./render/out.ts";
+import { visible } from "./render/visible.ts";
 import type { DispatchOptions } from "./dispatch/reserve.ts";
 import { parsePushSpec, type PushSpec } from "./dispatch/ship.ts";
 
@@ -51,9 +52,8 @@ export function parseDuration(text: string, flag: string): number {
 
 /** A whole number ≥ 1 (`--jobs`, `--days`). */
 export function parseCount(text: string, flag: string): number {
-  const n = Number(text);
-  // Past 2^53 a number is no longer exact, and "1e+21" is what a host would be sent.
-  if (text.trim() === "" || !Number.isSafeInteger(n) || n < 1) {
+  const n = wholeNumber(text);
+  if (n === null || n < 1) {
     throw new UsageError(`${flag} expects a whole number ≥ 1, got "${text}"`);
   }
   return n;
@@ -61,11 +61,18 @@ export function parseCount(text: string, flag: string): number {
 
 /** A whole number ≥ 0 (`--gpus`). */
 export function parseWhole(text: string, flag: string): number {
-  const n = Number(text);
-  if (text.trim() === "" || !Number.isInteger(n) || n < 0) {
-    throw new UsageError(`${flag} expects a whole number, got "${text}"`);
-  }
+  const n = wholeNumber(text);
+  if (n === null) throw new UsageError(`${flag} expects a whole number, got "${text}"`);
   return n;
+}
+
+/**
+ * Digits only, as durations and sizes are read: Number() would also take 0x10, 1e3, +5 and
+ * 5.0. Past 2^53 a number is no longer exact, and "1e+21" is what a host would be sent.
+ */
+function wholeNumber(text: string): number | null {
+  const n = /^\d+$/.test(text.trim()) ? Number(text.trim()) : NaN;
+  return Number.isSafeInteger(n) ? n : null;
 }
 
 /** `10%` → 0.1; below 100 %. */
@@ -241,6 +248,17 @@ export function optionsThenCommand<F>(
 }
 
 /**
+ * Commander's error text as one of pool's lines: no "error: ", its "(Did you mean …?)" on the
+ * same line, and what the user typed shown, never acted on (a newline in a value forged a line).
+ */
+export function commanderMessage(text: string): string {
+  return visible(
+    text.replace(/^error: /, "").replace(/\n\(Did you mean (.*)\?\)/, " (did you mean $1?)")
+      .replace(/\n$/, ""),
+  );
+}
+
+/**
  * One error style for every command line problem: `pool: <message>` on
  * stderr, and (through cli.ts) exit 2. Applied to every command pool parses with.
  */
@@ -250,11 +268,7 @@ export function usageStyle(command: Command): Command {
     writeOut: (text) => writeStdout(text),
     writeErr: (text) => writeAllSync(Deno.stderr, new TextEncoder().encode(text)),
     // One line, as every error: commander puts its "(Did you mean …?)" on a second.
-    outputError: (text, write) =>
-      write(
-        "pool: " +
-          text.replace(/^error: /, "").replace(/\n\(Did you mean (.*)\?\)/, " (did you mean $1?)"),
-      ),
+    outputError: (text, write) => write(`pool: ${commanderMessage(text)}\n`),
     // Deno's own answers, not commander's defaults, which read `process` and so
     // load Deno's Node layer (~25 ms) for every --help. pool's help has no colour.
     getOutHelpWidth: () => terminalColumns(Deno.stdout),

@@ -16,7 +16,12 @@ export function parseSize(text: string, flag: string): number {
       `${flag} expects a size with its unit like 17G, 512M or 4096B, got "${text}"`,
     );
   }
-  return Math.round(Number(m[1]) * UNITS[unit.toUpperCase() === "B" ? "" : unit.toUpperCase()]);
+  const bytes = Math.round(
+    Number(m[1]) * UNITS[unit.toUpperCase() === "B" ? "" : unit.toUpperCase()],
+  );
+  // Past 2^53 bytes (8 PiB) no count is exact: a host's shell would read it as garbage, or Infinity.
+  if (!Number.isSafeInteger(bytes)) throw new UsageError(`${flag}: ${text.trim()} is too large`);
+  return bytes;
 }
 
 export function formatSize(bytes: number): string {

@@ -6,7 +6,7 @@
  */
 
 import { join } from "../paths.ts";
-import { PoolError } from "../errors.ts";
+import { PoolError, UsageError } from "../errors.ts";
 import type { HostResult } from "../remote/exec.ts";
 
 export interface HostFiles {
@@ -14,12 +14,21 @@ export interface HostFiles {
   write(result: HostResult): Promise<{ line: string; error?: string }>;
 }
 
-/** Makes DIR (and its parents) before anything runs: a directory that cannot exist stops pool at once. */
+/**
+ * Makes DIR (and its parents) and writes a file in it before anything runs: a directory that
+ * cannot exist, or takes no file, stops pool at once, not after the command ran everywhere.
+ */
 export async function hostFiles(dir: string): Promise<HostFiles> {
+  if (dir.trim() === "") throw new UsageError("--out-dir expects a directory, got an empty one");
   try {
     await Deno.mkdir(dir, { recursive: true });
   } catch (e) {
     throw new PoolError(`cannot create --out-dir ${dir}: ${(e as Error).message}`);
+  }
+  try {
+    await Deno.remove(await Deno.makeTempFile({ dir, prefix: ".pool-check." }));
+  } catch (e) {
+    throw new PoolError(`cannot write in --out-dir ${dir}: ${(e as Error).message}`);
   }
   return {
     async write(result) {

@@ -135,8 +135,13 @@ export function tagProblem(tag: string): string | undefined {
 
 /** Throws the usage error `add`, `tag` and `import` report; the roster reader uses the *Problem forms. */
 export function checkName(name: string): void {
-  const problem = nameProblem(name) ?? invisibleProblem(name, "host name");
+  const problem = nameProblem(name) ?? invisibleProblem(name, "host name") ?? folderProblem(name);
   if (problem) throw new UsageError(problem);
+}
+
+/** `pull` and `--out-dir` name a folder or file after each host: `.` and `..` cannot be one. */
+function folderProblem(name: string): string | undefined {
+  if (name === "." || name === "..") return `host name "${name}" cannot name a folder`;
 }
 
 /**

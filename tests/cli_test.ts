@@ -124,3 +124,65 @@ Deno.test("pool init --list shows the features and their OS matrix; unknown feat
     assertMatch(r.stderr, said);
   }
 });
+
+Deno.test("bad values are refused before anything runs, in one line that shows what was typed", async () => {
+  const roster = join(dir, "pool.json");
+  await Deno.writeTextFile(roster, '{"hosts": [{"name": "h1", "ssh": "h1"}]}\n');
+  const before = await Deno.readTextFile(roster);
+  const unwritable = join(dir, "not-a-dir");
+  await Deno.writeTextFile(unwritable, "");
+  for (
+    const [args, said] of [
+      // A newline in a value is shown, never a second line of pool's.
+      [
+        ["hosts", "h9\npool: 3 of 3 hosts ok"],
+        /^pool: not in roster: h9\\npool: 3 of 3 hosts ok\n$/,
+      ],
+      [
+        ["list", "--fast", "--jobs", "0x10"],
+        /^pool: --jobs expects a whole number ≥ 1, got "0x10"\n$/,
+      ],
+      [["route", "--gpus", "+1", "true"], /--gpus expects a whole number, got "\+1"/],
+      [["clean", "h1", "--days", "1e3"], /--days expects a whole number ≥ 1, got "1e3"/],
+      [
+        ["route", "--mem", "99999999999999999999G", "true"],
+        /--mem: 99999999999999999999G is too large/,
+      ],
+      [["init", "h1", "--swap-size", "9999999999T"], /--swap-size: 9999999999T is too large/],
+      // An unset "$SRC" is no path: rsync read it as the whole home.
+      [["pull", "h1", "", "out"], /^pool: an empty path \(an unset variable\?\)/],
+      [["pull", "h1", "/etc/hostname", ""], /^pool: an empty path/],
+      [["push", "h1", "/etc/hostname", ""], /^pool: an empty path/],
+      [["on", "local", "--out-dir", "", "true"], /^pool: --out-dir expects a directory/],
+      [["init", "h1", "--only", ""], /^pool: no features chosen/],
+      [["init", "h1", "--only", "earlyoom", "--skip", "earlyoom"], /^pool: no features chosen/],
+      [
+        ["init", "h1", "--only", "earlyoom", "--swap-size", "16G"],
+        /^pool: --swap-size is swapfile's/,
+      ],
+      [["add", "..", "h2"], /^pool: host name "\.\." cannot name a folder\n$/],
+      [["help", "onn"], /^pool: unknown command 'onn' \(did you mean on\?\)\n$/],
+    ] as const
+  ) {
+    const r = await pool(s, [...args]);
+    assertEquals(r.stdout, "", args.join(" "));
+    assertMatch(r.stderr, said);
+    assert(r.code === 1 || r.code === 2, `${args.join(" ")}: exit ${r.code}`);
+  }
+  assertEquals(await Deno.readTextFile(roster), before, "the roster is as it was");
+  // The same as data: the JSON error keeps the whole value, on one line.
+  const json = await pool(s, ["hosts", "--json", "h9\nx"]);
+  assertEquals(JSON.parse(json.stdout).error.message, "not in roster: h9\\nx");
+  const help = await pool(s, ["help", "onn", "--json"]);
+  assertEquals(JSON.parse(help.stdout).error.message, "unknown command 'onn' (did you mean on?)");
+  // An --out-dir that takes no file is found before the command runs, not after.
+  const marker = join(dir, "ran");
+  const r = await pool(s, ["on", "local", "--out-dir", join(unwritable, "x"), `touch ${marker}`]);
+  assertEquals(r.code, 1);
+  assertMatch(r.stderr, /^pool: cannot create --out-dir /);
+  // A folder that is there but takes no file (read-only, another user's): /proc, here.
+  const proc = await pool(s, ["on", "local", "--out-dir", "/proc", `touch ${marker}`]);
+  assertEquals(proc.code, 1);
+  assertMatch(proc.stderr, /^pool: cannot write in --out-dir \/proc: /);
+  await Deno.stat(marker).then(() => assert(false, "the command ran"), () => {});
+});

@@ -158,9 +158,15 @@ function copyFlags(command: Command, what: "push" | "pull"): Command {
 
 type Flags = Omit<CopyOptions, "hosts" | "sources" | "dest">;
 
-/** `<path...> <dest>`: the last word is the destination. */
+/**
+ * `<path...> <dest>`: the last word is the destination. An empty word is no path: rsync would
+ * read it as the login directory (a pull of a whole home from an unset `"$SRC"`) or `/`.
+ */
 function split(words: string[], usage: string): { sources: string[]; dest: string } {
   if (words.length < 2) throw new UsageError(`missing ${usage}`);
+  if (words.some((w) => w === "")) {
+    throw new UsageError("an empty path (an unset variable?): write ~ or . for a home or folder");
+  }
   return { sources: words.slice(0, -1), dest: words.at(-1)! };
 }
 

@@ -38,12 +38,20 @@ function chosenFeatures(only?: string[], skip?: string[]) {
       throw new UsageError(`unknown feature "${name}" (valid: ${valid.join(", ")})`);
     }
   }
-  return FEATURES.filter((f) => (!only || only.includes(f.name)) && !skip?.includes(f.name));
+  const chosen = FEATURES.filter((f) =>
+    (!only || only.includes(f.name)) && !skip?.includes(f.name)
+  );
+  // `--only "$FEATURES"` with the variable unset would otherwise report success, having done nothing.
+  if (chosen.length === 0) throw new UsageError("no features chosen (pool init --list names them)");
+  return chosen;
 }
 
 export async function init(options: InitOptions, deps: Deps): Promise<number> {
   const { out, signal } = deps;
   const features = chosenFeatures(options.only, options.skip);
+  if (options.swapBytes !== undefined && !features.some((f) => f.name === "swapfile")) {
+    throw new UsageError("--swap-size is swapfile's, which --only/--skip left out");
+  }
   const selection = await selectFromRoster(deps, options.hosts);
   const prefix = prefixer(selection.hosts.map((h) => h.name));
   /** Per host, how its connection ended when it did: the host's status, in every verb's words. */
