@@ -22,7 +22,7 @@ import { after } from "./timers.ts";
 import { writesSettled } from "./state/cache_file.ts";
 import { consoleOutput } from "./render/out.ts";
 import { visible } from "./render/visible.ts";
-import { killEveryChild } from "./remote/process.ts";
+import { killEveryChild, resumeChildren, suspendChildren } from "./remote/process.ts";
 import type { Run } from "./deps/deps.ts";
 import { realDeps } from "./deps/real.ts";
 import { addCommand } from "./verbs/add.ts";
@@ -152,6 +152,14 @@ export async function main(args: string[]): Promise<number> {
     Deno.addSignalListener(name, listener);
     return [name, listener] as const;
   });
+  // Ctrl-Z stops pool's children too (they run in groups of their own), then pool itself, as
+  // the terminal would have; `fg` (SIGCONT) goes on with them.
+  const suspend = () => {
+    suspendChildren();
+    Deno.kill(Deno.pid, "SIGSTOP");
+  };
+  Deno.addSignalListener("SIGTSTP", suspend);
+  Deno.addSignalListener("SIGCONT", resumeChildren);
   stop.signal.addEventListener("abort", () => {
     cancelGrace = after(STOP_GRACE_MS, () => hardStop(abortCode(stop.signal)));
   });
@@ -190,6 +198,8 @@ export async function main(args: string[]): Promise<number> {
     return await Promise.race([stopped, ended]);
   } finally {
     for (const [name, listener] of listeners) Deno.removeSignalListener(name, listener);
+    Deno.removeSignalListener("SIGTSTP", suspend);
+    Deno.removeSignalListener("SIGCONT", resumeChildren);
     cancelGrace();
     // A cache write the run started (ssh -G answers, login shells) lands before pool exits.
     await writesSettled();

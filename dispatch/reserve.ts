@@ -231,8 +231,8 @@ export async function release(ledger: LedgerStore, lease: Lease | null): Promise
 }
 
 /**
- * route: the local ssh carrying the command (`pid`) holds the lease too, so
- * that a pool killed outright does not free a host its command still runs on.
+ * route: the local process carrying the command (`pid`: its ssh, or that ssh's guard) holds
+ * the lease too, so that a pool killed outright does not free a host its command still runs on.
  */
 export async function addCarrier(ledger: LedgerStore, lease: Lease, pid: number): Promise<void> {
   const start = processStart(pid);

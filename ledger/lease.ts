@@ -32,10 +32,11 @@ export interface Lease {
   /** Where `pid` means something: "MACHINE BOOT PIDNS" (processSpace); absent on older leases: here. */
   pid_space?: string;
   /**
-   * route: the local ssh carrying the command, and its start time. A pool
-   * killed outright (SIGKILL) leaves it, and the command on the host, running
-   * until pool's guard ends them (or for good, where the guard could not
-   * start): the lease lives while either does.
+   * route: the local process carrying the command, and its start time: its
+   * ssh, or where the command reads the user's stdin, that ssh's guard. A pool
+   * killed outright (SIGKILL) leaves it running: the ssh until the command on
+   * the host ends; the guard until it has ended that ssh and waited out the
+   * host's end of the command. The lease lives while it does.
    */
   ssh_pid?: number;
   ssh_start?: string;

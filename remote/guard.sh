@@ -2,8 +2,8 @@
 # pool's guard for a local child nothing else of pool's would end (its stdin the user's, or
 # bytes pool has sent and closed): remote/process.ts starts it beside the child, holding a
 # pipe on its stdin that pool never writes. If pool dies, even by SIGKILL, the pipe ends, and
-# the guard ends the child's process group: TERM, then KILL 2 s later if it is still there.
-# Pool kills the guard once the child has ended.
+# the guard ends the child's process group: TERM, then KILL 2 s later if it is still there;
+# then it waits out the host's end of the command. Pool kills the guard once the child has ended.
 #
 #   sh -c "<this script>" pool-guard PGID
 #
@@ -18,12 +18,20 @@ ours() {
   [ -z "$now" ] || [ "$now" = "$2" ]
 }
 
+# Ends the group: TERM, then KILL 2 s later if it is still there.
+end_group() {
+  ours "$1" "$leader" && kill -s TERM -- "-$1" 2>/dev/null || return 0
+  for _ in 1 2 3 4 5 6 7 8 9 10; do
+    sleep 0.2 2>/dev/null || sleep 1
+    ours "$1" "$leader" && kill -s 0 -- "-$1" 2>/dev/null || return 0
+  done
+  kill -s KILL -- "-$1" 2>/dev/null
+}
+
 leader=$(start_of "$1")
 [ -n "$leader" ] || exit 0 # gone before the guard began: nothing to guard
 read -r _ || :
-ours "$1" "$leader" && kill -s TERM -- "-$1" 2>/dev/null || exit 0
-for _ in 1 2 3 4 5 6 7 8 9 10; do
-  sleep 0.2 2>/dev/null || sleep 1
-  ours "$1" "$leader" && kill -s 0 -- "-$1" 2>/dev/null || exit 0
-done
-kill -s KILL -- "-$1" 2>/dev/null
+end_group "$1"
+# A route's lease names this guard as its carrier (process.ts): it lives on while the host ends
+# the command, whose supervisor sees the channel go within 2 s and allows it 2 s from TERM to KILL.
+sleep 5

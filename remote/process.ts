@@ -83,7 +83,11 @@ export interface ProcessOptions {
    * child is killed at once.
    */
   softStop?: (closeStdin: () => void) => boolean;
-  /** Told the child's pid once it runs (route: its ssh holds the lease too). */
+  /**
+   * Told, once the child runs, the local process whose life is the command's (route: it holds
+   * the lease too): the child's guard where it has one, which outlives it while the host ends
+   * the command after pool was killed outright; else the child itself.
+   */
   onSpawn?: (pid: number) => void;
   /** Own process group, so a kill reaches every descendant. Off for interactive use. */
   ownGroup?: boolean;
@@ -117,6 +121,31 @@ export function killEveryChild(): void {
   killers.forEach((kill) => kill());
 }
 
+/** The children running in process groups of their own (pgid = pid), which Ctrl-Z does not reach. */
+const groups = new Set<number>();
+
+/**
+ * Ctrl-Z: stops every child's group, as the terminal stopped pool's own. Left running, a
+ * one-host ssh went on reading the terminal under the shell's prompt (the shared connection's
+ * ssh is in a session of its own: no SIGTTIN), and its output went on over it.
+ */
+export function suspendChildren(): void {
+  signalGroups("SIGSTOP");
+}
+
+/** `fg` or `bg` (SIGCONT): the children go on with pool. */
+export function resumeChildren(): void {
+  signalGroups("SIGCONT");
+}
+
+function signalGroups(signal: Deno.Signal): void {
+  for (const pgid of groups) {
+    try {
+      Deno.kill(-pgid, signal);
+    } catch { /* ended meanwhile */ }
+  }
+}
+
 /** Between SIGTERM and SIGKILL: time for ssh to say goodbye. */
 const KILL_GRACE_MS = 2000;
 /** After a soft stop: time for the far side to end the command (its own TERM → KILL is 2 s). */
@@ -138,8 +167,9 @@ export async function runProcess(argv: string[], options: ProcessOptions): Promi
     options.signal,
   );
 
-  options.onSpawn?.(child.pid);
+  if (options.ownGroup ?? true) groups.add(child.pid);
   const guard = unheld(options) ? guardGroup(child.pid) : null;
+  options.onSpawn?.(guard?.pid ?? child.pid);
   let closeStdin = () => {};
   // A child that stops reading breaks the pipe: the source is cancelled, which ends its writer.
   options.inputStream?.pipeTo(child.stdin).catch(() => {});
@@ -239,6 +269,7 @@ export async function runProcess(argv: string[], options: ProcessOptions): Promi
   const killNow = () => signalChild(child, options.ownGroup ?? true, "SIGKILL");
   if (!options.outlivesPool) killers.add(killNow);
   const status = await child.status;
+  groups.delete(child.pid);
   await guard?.release();
   killers.delete(killNow);
   cancelDeadline();
@@ -298,10 +329,11 @@ const GUARD_SCRIPT = () => guardScript ??= withoutComments(remoteScript("guard")
  * A guard for such a child: a small sh, in a group of its own too, reading a
  * pipe pool holds and never writes. If pool dies, the pipe ends and the guard
  * ends the child's group (TERM, KILL 2 s later): a local ssh, and with it the
- * remote command (the supervisor sees its channel go). Released — killed,
+ * remote command (the supervisor sees its channel go), whose end it then waits
+ * out, as the carrier of a route's lease. Released — killed,
  * before the child's group number could be anyone else's — when the child ends.
  */
-function guardGroup(pgid: number): { release(): Promise<void> } | null {
+function guardGroup(pgid: number): { pid: number; release(): Promise<void> } | null {
   let kill = () => {};
   let guard: Deno.ChildProcess;
   try {
@@ -326,6 +358,7 @@ function guardGroup(pgid: number): { release(): Promise<void> } | null {
   // own hand, and a guard left behind would signal that group's number after it had ended.
   killers.add(kill);
   return {
+    pid: guard.pid,
     release: async () => {
       killers.delete(kill);
       kill();

@@ -7,7 +7,7 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { childEnv, fleetTest, pool, POOL_SH, spawnPool, writeRoster } from "./helpers.ts";
-import { assertGone, processesWith, running } from "./procs.ts";
+import { assertGone, eventually, processesWith, running } from "./procs.ts";
 
 /** The nearest ancestor of `pid` whose command line matches `pattern`. */
 async function ancestor(pid: number, pattern: RegExp): Promise<number> {
@@ -149,6 +149,59 @@ fleetTest(
     }
   },
 );
+
+fleetTest(
+  "a route killed outright holds its lease until its command has ended on the host",
+  1,
+  async (t, fleet) => {
+    await writeRoster(fleet, [{ name: "h1" }]);
+    const live = async () => {
+      const r = await pool(fleet, ["leases", "--json"]);
+      return (JSON.parse(r.stdout).leases as { state: string }[]).some((l) => l.state === "live");
+    };
+    for (const [i, json] of [[31497, false], [31498, true]] as const) {
+      await t.step(json ? "route --json" : "route", async () => {
+        // A command that takes a second over its TERM, as a job saving a checkpoint does.
+        const ended = join(fleet.dir, `ended-${i}`);
+        const command = `trap 'sleep 1; echo >${ended}; exit 0' TERM; sleep ${i} & wait`;
+        const child = spawnPool(fleet, [
+          "route",
+          ...(json ? ["--json"] : []),
+          "--mem",
+          "16M",
+          command,
+        ]);
+        await running(`sleep ${i}`);
+        assert(await live(), "the lease is live while the command runs");
+        Deno.kill(child.pid, "SIGKILL");
+        await child.output();
+        // Watch the lease: the moment it lapses, the command must have ended its cleanup.
+        while (await live()) await new Promise((r) => setTimeout(r, 50));
+        assert(
+          await Deno.stat(ended).then(() => true, () => false),
+          "the lease lapsed while the command was still ending",
+        );
+      });
+    }
+  },
+);
+
+fleetTest("Ctrl-Z (SIGTSTP) stops pool's ssh with pool; SIGCONT goes on", 1, async (_t, fleet) => {
+  await writeRoster(fleet, [{ name: "h1" }]);
+  const child = spawnPool(fleet, ["on", "h1", "sleep 3.31499; echo done"], "piped");
+  await running("sleep 3.31499");
+  const ssh = (await processesWith("3.31499")).map((p) => Number(p.split(" ")[0]))
+    .filter((pid) => /^(\S*\/)?ssh\0/.test(Deno.readTextFileSync(`/proc/${pid}/cmdline`)));
+  assertEquals(ssh.length, 1, "pool's ssh");
+  const state = (pid: number) => Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1][0];
+  Deno.kill(child.pid, "SIGTSTP");
+  // Left running, that ssh read the user's terminal under the shell's prompt.
+  const stopped = () => Promise.resolve(state(ssh[0]) === "T" && state(child.pid) === "T");
+  assert(await eventually(stopped, 10_000), "pool and its ssh stopped");
+  Deno.kill(child.pid, "SIGCONT");
+  const out = await child.output();
+  assertEquals([out.code, new TextDecoder().decode(out.stdout)], [0, "done\n"]);
+});
 
 fleetTest(
   "init and clean --dry-run | head -1: a closed stdout ends them quietly, no host 'failed'",

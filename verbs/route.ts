@@ -65,11 +65,23 @@ export async function route(words: string[], opts: RouteOptions, deps: Deps): Pr
     // Its GPUs, pinned: set before the command, so a value the command sets itself wins.
     const pinned = envPrefix(leaseEnv(reservation.lease)) +
       inShipped(shipping, command, reservation.host);
+    // A pool killed outright leaves its ssh (and a guard, where the command reads the user's
+    // stdin, which ends that ssh and waits out the host's end of the command): the lease
+    // lives while that carrier does, as long as the command on the host.
+    const lease = reservation.lease;
+    const onSpawn = lease
+      ? (pid: number) =>
+        void (carried = carried.then(() => addCarrier(deps.ledger, lease, pid)).catch((e) =>
+          // Bookkeeping: the command runs on; only a pool killed outright would free the lease early.
+          deps.out.warn(`the lease does not name its ssh: ${(e as Error).message}`)
+        ))
+      : undefined;
     if (opts.json) {
       const result = await deps.runner.exec(reservation.host, pinned, {
         timeoutMs,
         signal: deps.signal,
         keepLast: opts.keepLast,
+        onSpawn,
       });
       const ranking = reservation.ranked.map((r) => ({
         name: r.name,
@@ -82,20 +94,11 @@ export async function route(words: string[], opts: RouteOptions, deps: Deps): Pr
       deps.out.outLine(JSON.stringify({ ...JSON.parse(hostJson(result)), ranking }));
       return result.code;
     }
-    // The command reads the user's stdin, so no held pipe ends it with pool: a pool killed
-    // outright leaves ssh and the command running, and the lease lives while ssh does.
-    const lease = reservation.lease;
     const result = await runForeground(deps.runner, reservation.host, pinned, {
       timeoutMs,
       signal: deps.signal,
       out: deps.out,
-      onSpawn: lease
-        ? (pid) =>
-          void (carried = carried.then(() => addCarrier(deps.ledger, lease, pid)).catch((e) =>
-            // Bookkeeping: the command runs on; only a pool killed outright would free the lease early.
-            deps.out.warn(`the lease does not name its ssh: ${(e as Error).message}`)
-          ))
-        : undefined,
+      onSpawn,
     });
     printForegroundFailure(deps.out, reservation.host, result, timeoutMs);
     return result.code;
