@@ -48,7 +48,7 @@ export function copyDetail(result: CopyResult, verb: "sent" | "received", dryRun
 /** One host's line: name, how (rsync, tar, or failed), and what happened. */
 export function copyLine(
   result: CopyResult,
-  width: number,
+  pad: (name: string) => string,
   verb: "sent" | "received",
   dryRun = false,
 ): string {
@@ -57,7 +57,7 @@ export function copyLine(
     : result.outcome === "interrupted"
     ? "stopped"
     : "failed";
-  return `${result.host.padEnd(width)}  ${how.padEnd(6)} ${copyDetail(result, verb, dryRun)}`;
+  return `${pad(result.host)}  ${how.padEnd(6)} ${copyDetail(result, verb, dryRun)}`;
 }
 
 /** One host's copy as one line of JSON. */

@@ -33,5 +33,5 @@ Deno.test("copyLine() says a host stopped by pool was stopped, not what rsync sa
     code: 130,
     outcome: "interrupted",
   };
-  assertEquals(copyLine(stopped, 2, "sent"), "h1  stopped exit 130");
+  assertEquals(copyLine(stopped, (name) => name.padEnd(2), "sent"), "h1  stopped exit 130");
 });

@@ -7,11 +7,12 @@ import type { HostResult } from "../remote/exec.ts";
 import { foldNames } from "../roster/nodeset.ts";
 import { formatDuration } from "./duration.ts";
 import type { Output } from "./out.ts";
+import { padder } from "./table.ts";
 
 /** `[name]` padded inside the brackets to the longest name, as the old tool did. */
-export function prefixer(names: readonly string[]): (name: string) => string {
-  const width = Math.max(0, ...names.map((n) => n.length));
-  return (name) => `[${name.padEnd(width)}] `;
+export async function prefixer(names: readonly string[]): Promise<(name: string) => string> {
+  const pad = await padder(names);
+  return (name) => `[${pad(name)}] `;
 }
 
 /**

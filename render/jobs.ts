@@ -1,6 +1,7 @@
 /** How a `pool bg` job is shown: its state in words, its row, its JSON. */
 
 import type { JobRecord, JobState } from "../probes/mod.ts";
+import { clip } from "./table.ts";
 
 /** `running`, `exited 3`, `killed by SIGTERM`, `lost`. */
 export function stateWords(s: JobState): string {
@@ -56,7 +57,7 @@ export function jobRow(host: string, job: JobRecord, s: JobState, now: number | 
     job.startedS === null ? "-" : formatStarted(job.startedS),
     ran === null ? "-" : formatRunTime(ran),
     job.gpus.length > 0 ? `gpu ${job.gpus.join(",")}` : "-",
-    job.command.length > 60 ? job.command.slice(0, 57) + "..." : job.command,
+    clip(job.command, 60),
   ];
 }
 

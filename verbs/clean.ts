@@ -28,7 +28,7 @@ export const CLEAN_TIMEOUT_MS = 1_800_000;
 export async function clean(options: CleanOptions, deps: Deps): Promise<number> {
   const { out } = deps;
   const selection = await selectFromRoster(deps, options.hosts);
-  const prefix = prefixer(selection.hosts.map((h) => h.name));
+  const prefix = await prefixer(selection.hosts.map((h) => h.name));
   const script = cleanScript();
   const args = [
     options.dryRun ? "dry-run" : "run",

@@ -14,6 +14,7 @@ import { abortCode, worstCode } from "../exit.ts";
 import { countOption, durationOption } from "../flags.ts";
 import { copyJson, copyLine, ProgressLine } from "../render/copies.ts";
 import { printSummary } from "../render/fanout.ts";
+import { padder } from "../render/table.ts";
 import type { Host } from "../roster/host.ts";
 import { poolMap } from "../remote/pool_map.ts";
 import type { CopyRequest, CopyResult } from "../remote/transfer.ts";
@@ -75,7 +76,7 @@ async function copyMany(
     for (const h of skipped) out.outLine(JSON.stringify({ name: h.name, status: "excluded" }));
   }
   const timeoutMs = options.timeout ?? Infinity;
-  const width = Math.max(...hosts.map((h) => h.name.length));
+  const pad = await padder(hosts.map((h) => h.name));
   const progress = new ProgressLine(out, direction, hosts.length);
   const verb = direction === "push" ? "sent" : "received";
   progress.draw();
@@ -86,9 +87,7 @@ async function copyMany(
     progress.hostDone(result.method === "rsync" ? result.stats?.bytes ?? 0 : 0);
     progress.clear();
     out.outLine(
-      options.json
-        ? copyJson(result, options.dryRun)
-        : copyLine(result, width, verb, options.dryRun),
+      options.json ? copyJson(result, options.dryRun) : copyLine(result, pad, verb, options.dryRun),
     );
     progress.draw();
     return result;

@@ -53,7 +53,7 @@ export async function init(options: InitOptions, deps: Deps): Promise<number> {
     throw new UsageError("--swap-size is swapfile's, which --only/--skip left out");
   }
   const selection = await selectFromRoster(deps, options.hosts);
-  const prefix = prefixer(selection.hosts.map((h) => h.name));
+  const prefix = await prefixer(selection.hosts.map((h) => h.name));
   /** Per host, how its connection ended when it did: the host's status, in every verb's words. */
   const lost = new Map<string, { status: string; reason?: string }>();
   const outcomes = await poolMap(selection.hosts, options.jobs ?? 4, async (host: Host) => {

@@ -5,7 +5,7 @@
  */
 
 import { Command } from "commander";
-import { renderTable } from "../render/table.ts";
+import { clip, renderTable } from "../render/table.ts";
 import { deadReason } from "../ledger/lease.ts";
 import { processAlive, processSpace } from "../ledger/process.ts";
 import { formatSize } from "../dispatch/size.ts";
@@ -50,7 +50,7 @@ export async function leases(options: { json?: boolean }, deps: Deps): Promise<n
       : `pid ${l.pid}`,
     age(now - l.created_ms),
     l.state,
-    l.command.length > 60 ? l.command.slice(0, 57) + "..." : l.command,
+    clip(l.command, 60),
   ]);
   out.out(await renderTable([["host", "request", "holder", "age", "state", "command"], ...rows]));
   return 0;

@@ -182,7 +182,7 @@ async function onMany(
   }
   const prefix = options.prefix === "host:"
     ? (name: string) => `${name}: `
-    : prefixer(hosts.map((h) => h.name));
+    : await prefixer(hosts.map((h) => h.name));
   const live = !options.json && options.outDir === undefined;
   const files = options.outDir === undefined ? null : await hostFiles(options.outDir);
 
