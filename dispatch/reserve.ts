@@ -13,7 +13,8 @@ import type { Host } from "../roster/host.ts";
 import { foldNames } from "../roster/nodeset.ts";
 import type { Runner } from "../remote/runner.ts";
 import { poolMap } from "../remote/pool_map.ts";
-import { type AlivePids, probeAlivePids, probeHost } from "../remote/probe.ts";
+import { probeHolders, probeHost } from "../remote/probe.ts";
+import type { Holders, JobAnswer } from "../probes/mod.ts";
 import { type Lease, liveLeases } from "../ledger/lease.ts";
 import { processAlive, processSpace, processStart } from "../ledger/process.ts";
 import { osRefusal } from "./classify.ts";
@@ -55,26 +56,37 @@ export const POLL_MS = 500;
 /** …and how often it asks the hosts again (their load and memory move on their own). */
 export const REPROBE_MS = 10_000;
 
-/** The remote pids of the bg jobs leased on `host`. */
-function pidsOn(leases: Lease[], host: string): number[] {
-  return leases.filter((l) => l.host === host && l.remote_pid !== undefined)
-    .map((l) => l.remote_pid!);
+/**
+ * What to ask `host` about the bg jobs leased on it (pids.sh's words): each job's remote pid,
+ * or, for one whose pool did not live to hand its lease over, `job:<id>`.
+ */
+function askedOn(leases: Lease[], host: string): string[] {
+  return leases.filter((l) => l.host === host).flatMap((l) =>
+    l.remote_pid !== undefined
+      ? [String(l.remote_pid)]
+      : l.job !== undefined
+      ? [`job:${l.job}`]
+      : []
+  );
 }
 
 /**
- * Per host that answered, each pid asked about with its start time when alive,
- * null when gone (`Liveness.remoteAlive`).
+ * Per host that answered: each pid asked about with its start time when alive, null when gone
+ * (`Liveness.remoteAlive`), and each job asked about by id (`Liveness.remoteJobs`).
  */
-function aliveByHost(hosts: Host[], leases: Lease[], answers: (AlivePids | null)[]) {
+function holdersByHost(hosts: Host[], leases: Lease[], answers: (Holders | null)[]) {
   const remoteAlive = new Map<string, Map<number, string | null>>();
+  const remoteJobs = new Map<string, Map<string, JobAnswer>>();
   hosts.forEach((h, i) => {
-    const alive = answers[i];
-    if (!alive) return;
-    const pids = new Map<number, string | null>(pidsOn(leases, h.name).map((pid) => [pid, null]));
-    for (const p of alive) pids.set(p.pid, p.start);
+    const answer = answers[i];
+    if (!answer) return;
+    const asked = askedOn(leases, h.name).filter((a) => !a.startsWith("job:")).map(Number);
+    const pids = new Map<number, string | null>(asked.map((pid) => [pid, null]));
+    for (const p of answer.alivePids) pids.set(p.pid, p.start);
     remoteAlive.set(h.name, pids);
+    remoteJobs.set(h.name, answer.jobs);
   });
-  return remoteAlive;
+  return { remoteAlive, remoteJobs };
 }
 
 /** Stopped while asking: the hosts that did not answer in time are not to blame. */
@@ -85,21 +97,27 @@ function throwIfStopped(signal: AbortSignal): void {
 }
 
 /** Probes `hosts` (route's whole probe), asking each about the bg jobs leased on it. */
-async function probeHolders(hosts: Host[], leases: Lease[], deps: DispatchDeps) {
+async function probeCandidateHosts(hosts: Host[], leases: Lease[], deps: DispatchDeps) {
   const answers = await poolMap(
     hosts,
     PROBE_JOBS,
-    (h) => probeHost(deps.runner, h, PROBE_TIMEOUT_MS, deps.signal, pidsOn(leases, h.name)),
+    (h) => probeHost(deps.runner, h, PROBE_TIMEOUT_MS, deps.signal, askedOn(leases, h.name)),
   );
   throwIfStopped(deps.signal);
-  const remoteAlive = aliveByHost(hosts, leases, answers.map((a) => a.facts?.alivePids ?? null));
+  const holders = holdersByHost(
+    hosts,
+    leases,
+    answers.map((a) =>
+      a.facts && { alivePids: a.facts.alivePids, jobs: a.facts.jobs ?? new Map() }
+    ),
+  );
   const unanswered = new Set(hosts.filter((_, i) => !answers[i].facts).map((h) => h.name));
-  return { answers, remoteAlive, unanswered };
+  return { answers, ...holders, unanswered };
 }
 
 /**
- * `pool leases`: asks the hosts holding bg leases only whether those jobs still run
- * (no load, memory or GPU tools), as `Liveness.remoteAlive`.
+ * `pool leases`: asks the hosts holding bg leases only about those jobs (no load, memory or
+ * GPU tools), as `Liveness.remoteAlive` and `remoteJobs`.
  */
 export async function askHolders(
   hosts: Host[],
@@ -109,16 +127,16 @@ export async function askHolders(
   const answers = await poolMap(
     hosts,
     PROBE_JOBS,
-    (h) => probeAlivePids(deps.runner, h, PROBE_TIMEOUT_MS, deps.signal, pidsOn(leases, h.name)),
+    (h) => probeHolders(deps.runner, h, PROBE_TIMEOUT_MS, deps.signal, askedOn(leases, h.name)),
   );
   throwIfStopped(deps.signal);
-  return aliveByHost(hosts, leases, answers);
+  return holdersByHost(hosts, leases, answers);
 }
 
 /** Probes every eligible host (asking about the bg jobs leased on it). */
 async function probeCandidates(hosts: Host[], options: DispatchOptions, deps: DispatchDeps) {
   const probedAt = deps.clock.wall();
-  const { answers, remoteAlive, unanswered } = await probeHolders(
+  const { answers, remoteAlive, remoteJobs, unanswered } = await probeCandidateHosts(
     hosts,
     await deps.ledger.read(),
     deps,
@@ -131,7 +149,7 @@ async function probeCandidates(hosts: Host[], options: DispatchOptions, deps: Di
     const refusal = osRefusal(facts.os, options.command, options.os);
     return { name: h.name, facts, ...(refusal ? { excludedBecause: refusal } : {}) };
   });
-  return { candidates, remoteAlive, unanswered, probedAt };
+  return { candidates, remoteAlive, remoteJobs, unanswered, probedAt };
 }
 
 /**
@@ -155,12 +173,13 @@ export async function reserve(
   for (;;) {
     const decide = (leases: Lease[]) => {
       const now = clock.wall();
-      const { remoteAlive, unanswered, probedAt } = probed;
+      const { remoteAlive, remoteJobs, unanswered, probedAt } = probed;
       const live = liveLeases(leases, {
         now,
         localAlive,
         space: self.space,
         remoteAlive,
+        remoteJobs,
         unanswered,
         probedAt,
       });
@@ -256,6 +275,18 @@ export async function giveBack(deps: Pick<Deps, "ledger" | "out">, lease: Lease 
       `could not give the lease back (${(e as Error).message}); it ends with this pool`,
     );
   }
+}
+
+/**
+ * bg, before it sends launch.sh: the lease names the job it is for. A pool killed before it
+ * hears the job's pid leaves the lease to the job (found on its host by this id), not to a
+ * pool that is gone while the job runs.
+ */
+export async function noteJob(ledger: LedgerStore, lease: Lease, id: string): Promise<void> {
+  await ledger.update((leases) => ({
+    leases: leases.map((l) => (l.id === lease.id ? { ...l, job: id } : l)),
+    result: undefined,
+  }));
 }
 
 /** Hands a bg lease over to the remote job it now lives as long as (its pid + start time). */

@@ -10,6 +10,8 @@
  * holder whose start time was never known.
  */
 
+import type { JobAnswer } from "../probes/mod.ts";
+
 export interface Lease {
   id: string;
   host: string;
@@ -70,6 +72,12 @@ export interface Liveness {
    * its lease over after the probe read the ledger is not known to be gone.
    */
   remoteAlive?: ReadonlyMap<string, ReadonlyMap<number, string | null>>;
+  /**
+   * Per host the latest probe reached: what it said of each job asked about by id (bg leases
+   * whose launch pool did not see through): its record's pid and start time, "starting" (a
+   * record with no pid yet), or "none" (no record).
+   */
+  remoteJobs?: ReadonlyMap<string, ReadonlyMap<string, JobAnswer>>;
   /** When that probe ran (wall clock); a holder it found alive counts as seen then. */
   probedAt?: number;
   /** Hosts that probe asked and that did not answer. */
@@ -79,7 +87,23 @@ export interface Liveness {
 /** What pool can tell about a lease's holder: alive, gone, or nothing (not asked, or not checkable). */
 export type Holder = "alive" | "gone" | "unknown";
 
+/**
+ * How long after its lease a job's record may still be on its way: a pool killed between
+ * sending launch.sh and hearing back leaves a job that has started, or is about to, or never will.
+ */
+export const LAUNCH_WINDOW_MS = 30_000;
+
 export function holderState(lease: Lease, live: Liveness): Holder {
+  if (lease.job !== undefined && lease.remote_pid === undefined) {
+    // A bg lease before its hand-over: its pool, while that lives; then the job, by its id.
+    const local = localHolder(lease, live);
+    if (local !== "gone") return local;
+    const job = live.remoteJobs?.get(lease.host)?.get(lease.job);
+    if (job === undefined || job === "starting") return "unknown";
+    if (job === "none") return live.now - lease.created_ms < LAUNCH_WINDOW_MS ? "unknown" : "gone";
+    const start = live.remoteAlive?.get(lease.host)?.get(job.pid);
+    return start && sameStart(start, job.start) ? "alive" : "gone";
+  }
   if (lease.remote_pid !== undefined) {
     const start = live.remoteAlive?.get(lease.host)?.get(lease.remote_pid);
     if (start === undefined) return "unknown";
@@ -87,6 +111,11 @@ export function holderState(lease: Lease, live: Liveness): Holder {
     if (lease.remote_start === undefined) return "unknown"; // the pid lives, but is it ours?
     return sameStart(start, lease.remote_start) ? "alive" : "gone";
   }
+  return localHolder(lease, live);
+}
+
+/** A lease's local holder: the pool that took it, or the process carrying its command. */
+function localHolder(lease: Lease, live: Liveness): Holder {
   // A holder in another process space cannot be looked up here: its TTL alone ends it. One
   // from this machine before its last boot is gone with that boot.
   if (lease.pid_space !== undefined && live.space !== undefined && lease.pid_space !== live.space) {
@@ -107,7 +136,11 @@ export function deadReason(lease: Lease, live: Liveness): string | null {
     case "alive":
       return null;
     case "gone":
-      return lease.remote_pid !== undefined ? "remote process gone" : "pool process gone";
+      if (lease.remote_pid !== undefined) return "remote process gone";
+      if (lease.job === undefined) return "pool process gone";
+      return live.remoteJobs?.get(lease.host)?.get(lease.job) === "none"
+        ? "job never started"
+        : "remote process gone";
     case "unknown": {
       // A bg job pool can check: its TTL runs only once its host stops answering.
       const since = checkable(lease)
@@ -136,6 +169,21 @@ export function sameStart(a: string, b: string): boolean {
 export function liveLeases(leases: Lease[], live: Liveness): Lease[] {
   return leases.flatMap((l) => {
     if (deadReason(l, live) !== null) return [];
+    const job = l.job !== undefined && l.remote_pid === undefined
+      ? live.remoteJobs?.get(l.host)?.get(l.job)
+      : undefined;
+    if (typeof job === "object" && holderState(l, live) === "alive") {
+      // Its pool died before the hand-over: the job found by its id takes the lease, as handOver.
+      const at = live.probedAt ?? live.now;
+      return [{
+        ...l,
+        pid: 0,
+        pid_start: null,
+        remote_pid: job.pid,
+        remote_start: job.start,
+        seen_ms: at,
+      }];
+    }
     if (l.remote_pid === undefined) return [l];
     const at = live.probedAt ?? live.now;
     if (holderState(l, live) === "alive" && at > (l.seen_ms ?? 0)) {

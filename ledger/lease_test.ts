@@ -1,5 +1,6 @@
 import { assertEquals } from "../tests/assert.ts";
-import { deadReason, type Lease, liveLeases } from "./lease.ts";
+import { deadReason, LAUNCH_WINDOW_MS, type Lease, liveLeases } from "./lease.ts";
+import type { JobAnswer } from "../probes/mod.ts";
 import { processAlive, processStart } from "./process.ts";
 
 const base: Lease = {
@@ -112,4 +113,42 @@ Deno.test("deadReason() cannot look up a holder in another process space: only i
   assertEquals(deadReason(there, { ...here, space: "m2 boot-b pid:[1]" }), null);
   // This machine, since rebooted: every process of the old boot is gone.
   assertEquals(deadReason(there, { ...here, space: "m1 boot-b pid:[1]" }), "pool process gone");
+});
+
+Deno.test("a bg lease whose pool died before the hand-over follows its job, found by id", () => {
+  // Launched (or not) by a pool that is gone: the lease names the job, not yet its pid.
+  const pending: Lease = { ...base, job: "k3x9q2", ttl_s: 86_400 };
+  const told = (job: JobAnswer | undefined, alive: [number, string][] = [], now = 2000) => ({
+    now,
+    localAlive: () => false,
+    remoteAlive: new Map([["h1", new Map<number, string | null>(alive)]]),
+    remoteJobs: new Map(job === undefined ? [] : [["h1", new Map([["k3x9q2", job]])]]),
+    probedAt: now,
+  });
+  // Its pool still launching: its pool holds it.
+  assertEquals(deadReason(pending, { now: 2000, localAlive: () => true }), null);
+  // Found running: it holds the lease, and takes it over as the hand-over would have.
+  const running = told({ pid: 4242, start: "777" }, [[4242, "777"]]);
+  assertEquals(deadReason(pending, running), null);
+  const [adopted] = liveLeases([pending], running);
+  assertEquals(
+    [adopted.pid, adopted.remote_pid, adopted.remote_start, adopted.seen_ms],
+    [0, 4242, "777", 2000],
+  );
+  // Found, but ended (or its pid now another process's).
+  assertEquals(deadReason(pending, told({ pid: 4242, start: "777" })), "remote process gone");
+  assertEquals(
+    deadReason(pending, told({ pid: 4242, start: "777" }, [[4242, "999"]])),
+    "remote process gone",
+  );
+  // No record: still on its way for a while, then never started.
+  assertEquals(deadReason(pending, told("none", [], 1000 + LAUNCH_WINDOW_MS - 1)), null);
+  assertEquals(
+    deadReason(pending, told("none", [], 1000 + LAUNCH_WINDOW_MS + 1)),
+    "job never started",
+  );
+  assertEquals(deadReason(pending, told("starting", [], 1_000_000)), null);
+  // Its host not heard from: the TTL, from the lease's making.
+  assertEquals(deadReason(pending, told(undefined, [], 1000 + 86_400_000 - 1)), null);
+  assertEquals(deadReason(pending, told(undefined, [], 1000 + 86_400_000 + 1)), "expired");
 });

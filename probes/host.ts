@@ -31,6 +31,8 @@ export interface HostFacts {
   gpuError?: string;
   /** Of the pids the probe was asked about, those still running, each with its start time. */
   alivePids: { pid: number; start: string }[];
+  /** The jobs it was asked about by id (`job:<id>`), by id. */
+  jobs?: Map<string, JobAnswer>;
 }
 
 const KIB = 1024;
@@ -69,7 +71,7 @@ export function parseHostProbe(text: string): HostFacts {
     disk: parseDf(s.get("df") ?? ""),
     uptimeSeconds: null,
     gpus: [],
-    alivePids: parsePids(s.get("pids") ?? ""),
+    ...holdersIn(s.get("pids") ?? ""),
   };
   if (os === "macos") {
     const total = toInt(s.get("memsize"));
@@ -112,11 +114,30 @@ function gpuToolError(tool: string, exit: number | null, said: string | undefine
   return said ?? `${tool} exited ${exit}`;
 }
 
-/** pids.sh's answer alone (`pool leases`): the jobs still running. Throws when cut short. */
-export function parseAlivePids(text: string): HostFacts["alivePids"] {
+/** A host's word on a job asked about by id: its record's pid and start, no pid yet, or no record. */
+export type JobAnswer = { pid: number; start: string } | "starting" | "none";
+
+/** What pids.sh says of the bg jobs asked about: by pid (`HostFacts.alivePids`), and by id. */
+export interface Holders {
+  alivePids: HostFacts["alivePids"];
+  jobs: Map<string, JobAnswer>;
+}
+
+/** pids.sh's answer alone (`pool leases`). Throws when cut short. */
+export function parseHolders(text: string): Holders {
   const s = splitSections(text);
   if (!s.has("end")) throw new Error("incomplete probe output");
-  return parsePids(s.get("pids") ?? "");
+  return holdersIn(s.get("pids") ?? "");
+}
+
+function holdersIn(section: string): Holders {
+  const jobs = new Map<string, JobAnswer>();
+  for (const line of section.split("\n")) {
+    const m = /^job:([A-Za-z0-9_-]+) (?:(none|starting)|(\d+) (\S.*))$/.exec(line.trim());
+    if (!m) continue;
+    jobs.set(m[1], m[2] ? m[2] as "none" | "starting" : { pid: Number(m[3]), start: m[4].trim() });
+  }
+  return { alivePids: parsePids(section), jobs };
 }
 
 /** `<pid> <start time>` lines; a line without a start time is no proof of anything. */

@@ -1,7 +1,8 @@
-import { assert, assertEquals } from "../tests/assert.ts";
+import { assert, assertEquals, assertThrows } from "../tests/assert.ts";
 import {
   parseCpuList,
   parseDf,
+  parseHolders,
   parseHostProbe,
   parseLoadavg,
   parseMeminfo,
@@ -335,4 +336,16 @@ Deno.test("numbers a host reports are whole and finite, or unknown: never NaN or
   }
   const [gpu] = parseNvidiaSmi(`${header}\n0, A, -5, 1e309, 80`).gpus;
   assertEquals([gpu.utilPct, gpu.memUsedBytes, gpu.memTotalBytes], [null, null, 80 * MIB]);
+});
+
+Deno.test("parseHolders() reads pids.sh: pids alive, and jobs asked about by id", () => {
+  const answer = "@@ pids\njob:k3x9q2 4242 123456\n4242 123456\njob:zzzzzz none\n" +
+    "job:a1b2c3 starting\n77 999\njob:bad! 1 2\n@@ end\n";
+  const holders = parseHolders(answer);
+  assertEquals(holders.alivePids, [{ pid: 4242, start: "123456" }, { pid: 77, start: "999" }]);
+  assertEquals(
+    [...holders.jobs],
+    [["k3x9q2", { pid: 4242, start: "123456" }], ["zzzzzz", "none"], ["a1b2c3", "starting"]],
+  );
+  assertThrows(() => parseHolders("@@ pids\n4242 1\n"), Error, "incomplete");
 });

@@ -7,7 +7,14 @@
  */
 
 export { type Os, parseOs } from "./os.ts";
-export { type Gpu, type HostFacts, parseAlivePids, parseHostProbe } from "./host.ts";
+export {
+  type Gpu,
+  type Holders,
+  type HostFacts,
+  type JobAnswer,
+  parseHolders,
+  parseHostProbe,
+} from "./host.ts";
 export {
   type JobRecord,
   type JobsAnswer,

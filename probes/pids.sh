@@ -5,26 +5,54 @@
 # boot; elsewhere `ps -o lstart`). A zombie (finished, not yet reaped) is not running.
 #
 # Sent after probes/host.sh, whose answer it ends (`list`, `route`), and alone by
-# `pool leases`, which needs nothing else from a host. POSIX sh, as host.sh.
+# `pool leases`, which needs nothing else from a host. POSIX sh, as host.sh. The C locale
+# (LC_ALL, below): macOS ps writes lstart in the locale's words, and launch.sh records it in C.
 LC_ALL=C
 export LC_ALL
+# One pid: "<pid> <start time>" while it runs.
+alive() {
+  if [ -d /proc/self ]; then
+    [ -r "/proc/$1/stat" ] || return 0
+    read -r stat < "/proc/$1/stat" || return 0
+    # The name in parentheses may hold spaces: split what follows the last ") ".
+    set -f
+    # shellcheck disable=SC2086 # splitting the fields is the point
+    set -- "$1" ${stat##*) }
+    set +f
+    case "$2" in Z | X) ;; *) printf '%s %s\n' "$1" "${21}" ;; esac
+  else
+    state=$(ps -o stat= -p "$1" 2>/dev/null) || return 0
+    case "$state" in Z*) return 0 ;; esac
+    printf '%s %s\n' "$1" "$(ps -o lstart= -p "$1")"
+  fi
+}
+
+# An argument job:<id> asks after a job by its id (a bg whose pool did not live to hear its pid):
+# "job:<id> <pid> <start time>" from its record, and that pid as above; "job:<id> starting" for
+# a record with no pid yet; "job:<id> none" for no record.
 if [ "$#" -gt 0 ]; then
   printf '@@ pids\n'
-  for pid in "$@"; do
-    if [ -d /proc/self ]; then
-      [ -r "/proc/$pid/stat" ] || continue
-      read -r stat < "/proc/$pid/stat" || continue
-      # The name in parentheses may hold spaces: split what follows the last ") ".
-      set -f
-      # shellcheck disable=SC2086 # splitting the fields is the point
-      set -- ${stat##*) }
-      set +f
-      case "$1" in Z | X) ;; *) printf '%s %s\n' "$pid" "${20}" ;; esac
-    else
-      state=$(ps -o stat= -p "$pid" 2>/dev/null) || continue
-      case "$state" in Z*) continue ;; esac
-      printf '%s %s\n' "$pid" "$(ps -o lstart= -p "$pid")"
-    fi
+  for arg in "$@"; do
+    case "$arg" in
+    job:*)
+      id=${arg#job:}
+      case "$id" in '' | *[!A-Za-z0-9_-]*) continue ;; esac
+      record="$HOME/.pool/jobs/$id.job"
+      if [ ! -f "$record" ]; then
+        printf 'job:%s none\n' "$id"
+        continue
+      fi
+      line=$(grep '^pid ' "$record" 2>/dev/null) || line=
+      if [ -z "$line" ]; then
+        printf 'job:%s starting\n' "$id"
+        continue
+      fi
+      printf 'job:%s %s\n' "$id" "${line#pid }"
+      line=${line#pid }
+      alive "${line%% *}"
+      ;;
+    *) alive "$arg" ;;
+    esac
   done
 fi
 printf '@@ end\n'

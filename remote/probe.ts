@@ -2,9 +2,10 @@
 
 import type { Host } from "../roster/host.ts";
 import {
+  type Holders,
   type HostFacts,
   type Os,
-  parseAlivePids,
+  parseHolders,
   parseHostProbe,
   parseOs,
   type ProbeName,
@@ -59,15 +60,18 @@ export interface HostAnswer {
   durationMs: number;
 }
 
-/** `list` and `route`: load, memory, GPUs, disk, in one round trip; `pids`: bg jobs to check on. */
+/**
+ * `list` and `route`: load, memory, GPUs, disk, in one round trip; `asked`: bg jobs to check
+ * on, each a pid or `job:<id>` (pids.sh).
+ */
 export async function probeHost(
   runner: Runner,
   host: Host,
   timeoutMs: number,
   signal?: AbortSignal,
-  pids: number[] = [],
+  asked: string[] = [],
 ): Promise<HostAnswer> {
-  const result = await runProbe(runner, "host", host, timeoutMs, signal, pids.map(String));
+  const result = await runProbe(runner, "host", host, timeoutMs, signal, asked);
   const { durationMs } = result;
   if (result.outcome !== "ok") {
     return { facts: null, status: result.outcome, error: failureReason(result), durationMs };
@@ -79,20 +83,18 @@ export async function probeHost(
   }
 }
 
-export type AlivePids = HostFacts["alivePids"];
-
-/** `pool leases`: which of `pids` still run on the host (pids.sh alone); null: no answer. */
-export async function probeAlivePids(
+/** `pool leases`: what the host says of the bg jobs asked about (pids.sh alone); null: no answer. */
+export async function probeHolders(
   runner: Runner,
   host: Host,
   timeoutMs: number,
   signal: AbortSignal | undefined,
-  pids: number[],
-): Promise<AlivePids | null> {
-  const result = await runProbe(runner, "pids", host, timeoutMs, signal, pids.map(String));
+  asked: string[],
+): Promise<Holders | null> {
+  const result = await runProbe(runner, "pids", host, timeoutMs, signal, asked);
   if (result.outcome !== "ok") return null;
   try {
-    return parseAlivePids(result.stdout);
+    return parseHolders(result.stdout);
   } catch {
     return null;
   }

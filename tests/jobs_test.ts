@@ -571,6 +571,52 @@ fleetTest(
   COUNTED,
 );
 
+fleetTest(
+  "a bg lease whose pool died before the hand-over follows its job, found by id",
+  1,
+  async (_t, fleet) => {
+    await writeRoster(fleet, [{ name: "h1" }]);
+    // The job a pool killed mid-launch left running: started, its pid never heard.
+    const started = await pool(fleet, ["bg", "h1", "--json", "sleep 60"]);
+    assertEquals(started.code, 0, started.stderr);
+    const { id, pid } = JSON.parse(started.stdout);
+    // A pool that is gone: a process that has ended.
+    const gone = new Deno.Command("true").spawn();
+    await gone.status;
+    const lease = (leaseId: string, job: string) => ({
+      id: leaseId,
+      host: "h1",
+      mem_bytes: 1024 * 1024,
+      gpus: [],
+      gpu_mem_bytes: 0,
+      command: "sleep 60",
+      pid: gone.pid,
+      pid_start: "1",
+      created_ms: Date.now() - 60_000,
+      ttl_s: 86_400,
+      job,
+    });
+    await Deno.writeTextFile(
+      join(fleet.dir, "state", "leases.json"),
+      JSON.stringify({ leases: [lease("ran", id), lease("never", "zzzzzz")] }),
+    );
+    try {
+      const shown = await pool(fleet, ["leases", "--json"]);
+      assertEquals(
+        JSON.parse(shown.stdout).leases.map((l: { id: string; state: string }) => [l.id, l.state]),
+        [["ran", "live"], ["never", "job never started"]],
+      );
+      // A route reaps the one that never started, and hands the other to its job.
+      assertEquals((await pool(fleet, ["route", "--mem", "1M", "true"])).code, 0);
+      const kept = await leasesIn(fleet);
+      assertEquals(kept.map((l) => [l.job, l.remote_pid]), [[id, pid]]);
+    } finally {
+      await pool(fleet, ["kill", id]);
+    }
+    assertEquals(await leasesIn(fleet), [], "kill gave the lease back");
+  },
+);
+
 fleetTest("a job whose host rebooted is lost", 1, async (_t, fleet) => {
   await writeRoster(fleet, [{ name: "h1" }]);
   const job = await bg(fleet, ["h1", "sleep 300"]);

@@ -27,7 +27,14 @@ import { detachedLaunch, parseLaunch } from "../remote/detach.ts";
 import { killJob } from "../remote/jobs.ts";
 import { wantsResources } from "../dispatch/rank.ts";
 import { envPrefix, leaseEnv } from "../dispatch/pin.ts";
-import { giveBack, handOver, NoRoom, type Reservation, reserve } from "../dispatch/reserve.ts";
+import {
+  giveBack,
+  handOver,
+  NoRoom,
+  noteJob,
+  type Reservation,
+  reserve,
+} from "../dispatch/reserve.ts";
 import { newJobId } from "../ledger/jobs.ts";
 import { inShipped, planShipping, ship } from "../dispatch/ship.ts";
 import { type Deps, loadRoster, type Run } from "../deps/deps.ts";
@@ -113,6 +120,7 @@ export async function bg(wordsIn: string[], optsIn: BgOptions, deps: Deps): Prom
     const taken = new Set((await deps.jobs.read()).map((j) => j.id));
     let id = newJobId();
     while (taken.has(id)) id = newJobId();
+    if (reservation.lease) await noteJob(deps.ledger, reservation.lease, id);
     const gpus = reservation.lease?.gpus ?? [];
     const { remote, payload } = detachedLaunch({
       id,

@@ -20,16 +20,19 @@ function age(ms: number): string {
 export async function leases(options: { json?: boolean }, deps: Deps): Promise<number> {
   const { out } = deps;
   const ledger = await deps.ledger.read();
-  const holding = new Set(ledger.filter((l) => l.remote_pid !== undefined).map((l) => l.host));
+  const holding = new Set(
+    ledger.filter((l) => l.remote_pid !== undefined || l.job !== undefined).map((l) => l.host),
+  );
   const asked = holding.size
     ? (await loadRoster(deps)).hosts.filter((h) => holding.has(h.name))
     : [];
-  const remoteAlive = await askHolders(asked, ledger, deps);
+  const { remoteAlive, remoteJobs } = await askHolders(asked, ledger, deps);
   const now = deps.clock.wall();
   const space = processSpace();
   const all = ledger.map((l) => ({
     ...l,
-    state: deadReason(l, { now, localAlive: processAlive, space, remoteAlive }) ?? "live",
+    state: deadReason(l, { now, localAlive: processAlive, space, remoteAlive, remoteJobs }) ??
+      "live",
   }));
   if (options.json) {
     out.outLine(JSON.stringify({ leases: all }, null, 2));
