@@ -14,6 +14,8 @@ export interface JobsReply {
   answer: JobsAnswer | null;
   /** Why there is no answer: ssh's reason, a timeout, a broken answer. */
   error?: string;
+  /** With no answer: the run's code (255 unreachable, 124 out of time), where it says why. */
+  code?: number;
 }
 
 /** Asks `host` about its jobs: `["list", ...ids]` or `["prune", days]`. */
@@ -29,7 +31,9 @@ export async function askJobs(
     connectTimeout: Math.min(8, options.timeoutMs / 1000),
     signal: options.signal,
   });
-  if (result.outcome !== "ok") return { answer: null, error: failureReason(result) };
+  if (result.outcome !== "ok") {
+    return { answer: null, error: failureReason(result), code: result.code || undefined };
+  }
   try {
     return { answer: parseJobs(result.stdout) };
   } catch (e) {

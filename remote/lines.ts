@@ -32,6 +32,42 @@ export class LineSplitter {
 
 const withoutCr = (line: string) => line.endsWith("\r") ? line.slice(0, -1) : line;
 
+/**
+ * Lines as the bytes they were written in, each without its `\n` (a `\r` kept), whole
+ * (`whole` true) or, from `end()`, a last one that had no newline.
+ */
+export class ByteLines {
+  #pending: Uint8Array[] = [];
+
+  constructor(private readonly onLine: (line: Uint8Array, whole: boolean) => void) {}
+
+  push(chunk: Uint8Array): void {
+    let start = 0;
+    for (let nl = chunk.indexOf(0x0a); nl !== -1; nl = chunk.indexOf(0x0a, start)) {
+      this.onLine(this.#joined(chunk.subarray(start, nl)), true);
+      start = nl + 1;
+    }
+    if (start < chunk.length) this.#pending.push(chunk.slice(start));
+  }
+
+  end(): void {
+    if (this.#pending.length > 0) this.onLine(this.#joined(new Uint8Array()), false);
+  }
+
+  #joined(last: Uint8Array): Uint8Array {
+    if (this.#pending.length === 0) return last;
+    const parts = [...this.#pending, last];
+    this.#pending = [];
+    const line = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      line.set(p, at);
+      at += p.length;
+    }
+    return line;
+  }
+}
+
 const NL = 0x0a;
 const CR = 0x0d;
 /** Below this many bytes a line is copied byte by byte: cheaper than a subarray and a `set`. */

@@ -1,5 +1,5 @@
 import { assertEquals } from "../tests/assert.ts";
-import { LinePrefixer, LineSplitter } from "./lines.ts";
+import { ByteLines, LinePrefixer, LineSplitter } from "./lines.ts";
 
 Deno.test("LineSplitter joins chunks split mid-line and mid-character", () => {
   const bytes = new TextEncoder().encode("héllo\nwor");
@@ -100,4 +100,13 @@ Deno.test("LinePrefixer turns a huge chunk of many lines into one block", () => 
   const blocks = prefixed([numbers.join("\n") + "\n"]);
   assertEquals(blocks.length, 1);
   assertEquals(blocks[0], numbers.map((n) => `[h1] ${n}\n`).join(""));
+});
+
+Deno.test("ByteLines hands each line's exact bytes, across chunks, and a last partial one", () => {
+  const seen: [string, boolean][] = [];
+  const lines = new ByteLines((line, whole) => seen.push([[...line].join(","), whole]));
+  lines.push(new Uint8Array([0x61, 0x0d, 0x0a, 0x62]));
+  lines.push(new Uint8Array([0x63, 0x0a, 0x0a, 0xff]));
+  lines.end();
+  assertEquals(seen, [["97,13", true], ["98,99", true], ["", true], ["255", false]]);
 });

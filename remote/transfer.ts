@@ -134,7 +134,8 @@ export async function copyOnHost(
     ...exec(),
     timeoutMs: Math.min(exec().timeoutMs, PROBE_TIMEOUT_MS),
   });
-  if (probe.outcome !== "ok") return { ...probe, stderr: probe.stderr || `exit ${probe.code}\n` };
+  // What the host said, as it said it: the line shown says `exit N` where it said nothing.
+  if (probe.outcome !== "ok") return probe;
   const plan = await choose(host, probe.stdout, exec());
   if (typeof plan === "string") return failed(host, plan, started);
   const git = request.gitignore && request.direction === "push"

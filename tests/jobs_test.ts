@@ -617,6 +617,71 @@ fleetTest(
   },
 );
 
+fleetTest(
+  "logs -f --json keeps each line's bytes; --timeout ends a follow",
+  1,
+  async (_t, fleet) => {
+    await writeRoster(fleet, [{ name: "h1" }, { name: "down", ssh: "refused" }]);
+    const job = async (command: string) => {
+      const r = await pool(fleet, ["bg", "h1", "--json", command]);
+      assertEquals(r.code, 0, r.stderr);
+      return JSON.parse(r.stdout).id as string;
+    };
+    const id = await job(`sleep 0.5; printf 'a\\r\\nb\\n\\377x\\nno-newline'`);
+    const r = await pool(fleet, ["logs", "-f", id, "--json"]);
+    assertEquals(r.code, 0, r.stderr);
+    const docs = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    assertEquals(docs.slice(0, 4), [
+      { id, line: "a\r" },
+      { id, line: "b" },
+      { id, line: "\ufffdx", line_base64: "/3g=" },
+      { id, line: "no-newline", partial: true },
+    ]);
+    assertEquals([docs[4].state, docs[4].exit], ["exited", 0]);
+
+    // A follow a script bounds: 124, and the job runs on.
+    const long = await job("sleep 60");
+    try {
+      const bounded = await pool(fleet, ["logs", "-f", long, "--timeout", "1"]);
+      assertEquals(bounded.code, 124, bounded.stderr);
+      assertMatch(
+        bounded.stderr,
+        /^pool: stopped following \w+ at --timeout: it may still run on h1/,
+      );
+      assertMatch((await pool(fleet, ["jobs", "--json"])).stdout, /"state": "running"/);
+
+      // A bg lease on a host that does not answer is kept by its TTL, and pool says it could not look.
+      await Deno.writeTextFile(
+        join(fleet.dir, "state", "leases.json"),
+        JSON.stringify({
+          leases: [{
+            id: "L",
+            host: "down",
+            mem_bytes: 1,
+            gpus: [],
+            gpu_mem_bytes: 0,
+            command: "x",
+            pid: 0,
+            pid_start: null,
+            remote_pid: 4242,
+            remote_start: "1",
+            created_ms: Date.now(),
+            ttl_s: 86_400,
+          }],
+        }),
+      );
+      const shown = await pool(fleet, ["leases", "--json"]);
+      assertEquals(JSON.parse(shown.stdout).unanswered, ["down"]);
+      assertMatch(
+        shown.stderr,
+        /^pool: warning: down did not answer: their bg leases were not checked\n$/,
+      );
+    } finally {
+      await pool(fleet, ["kill", long]);
+    }
+  },
+);
+
 fleetTest("a job whose host rebooted is lost", 1, async (_t, fleet) => {
   await writeRoster(fleet, [{ name: "h1" }]);
   const job = await bg(fleet, ["h1", "sleep 300"]);

@@ -159,6 +159,32 @@ fleetTest("every verb's --json output matches its published schema", 2, async (t
       [["unreachable", "refused"], ["excluded", undefined]],
     );
   });
+  await t.step(
+    "a host that takes the login and says nothing: timeout, in every verb's words",
+    async () => {
+      // clean --dry-run on it runs nothing anywhere, and push's first step only asks.
+      await writeRoster(fleet, [{ name: "slow", ssh: "hang" }]);
+      const [clean] = await run(
+        "clean",
+        ["clean", "slow", "--json", "--dry-run", "--timeout", "2"],
+        1,
+      );
+      assertEquals(
+        (clean.hosts as { status: string; reason?: string }[]).map((h) => [h.status, h.reason]),
+        [["timeout", "timeout"]],
+      );
+      const tree = join(fleet.dir, "tree");
+      const [push] = await run(
+        "push",
+        ["push", "slow", tree, "x", "--json", "--timeout", "2"],
+        124,
+      );
+      // What the host wrote on stderr, which was nothing: not words pool made up.
+      assertEquals([push.status, push.stderr], ["timeout", ""]);
+      const [added] = await run("add", ["add", "slow2", "hang", "--json"], 0);
+      assertEquals(added.status, "timeout", "as import and status say it");
+    },
+  );
   await t.step("pool schema prints every schema", async () => {
     const r = await pool(fleet, ["schema"]);
     assertEquals(Object.keys(JSON.parse(r.stdout)).sort(), [...SCHEMAS].sort());

@@ -32,8 +32,10 @@ export async function add(options: AddOptions, deps: Deps): Promise<number> {
   if (tags.length > 0) host.tags = [...new Set(tags)];
   await editRoster(deps, (roster) => roster.add(host));
   if (options.json) {
+    // How the probe ended, in every verb's words (as import says it): a host that logged in
+    // and then said nothing in time is `timeout`, one ssh could not reach `unreachable`.
     const reached = answer.failure
-      ? { status: "unreachable", reason: answer.failure }
+      ? { status: answer.result.outcome, reason: answer.failure }
       : { status: "ok" };
     deps.out.outLine(JSON.stringify({ ...host, tags: host.tags ?? [], ...reached }));
   } else deps.out.outLine(`+ ${name} (${target})  ${answer.os}${sudo ? "  sudo" : ""}`);

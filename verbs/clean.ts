@@ -56,7 +56,8 @@ export async function clean(options: CleanOptions, deps: Deps): Promise<number> 
       if (status === "interrupted") return { name: host.name, status, reason: "stopped" };
       if (text) out.errLine(`${prefix(host.name)}failed: ${lastWords(result)}`);
       // ssh's reason in the words every verb's JSON uses (refused, timeout, auth, …).
-      return { name: host.name, status, reason: result.reason ?? lastWords(result) };
+      const reason = result.reason ?? (status === "timeout" ? "timeout" : lastWords(result));
+      return { name: host.name, status, reason };
     }
     if (report.tier === "skipped") {
       if (text) out.outLine(`${prefix(host.name)}skipped: not Linux`);

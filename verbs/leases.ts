@@ -10,6 +10,7 @@ import { deadReason } from "../ledger/lease.ts";
 import { processAlive, processSpace } from "../ledger/process.ts";
 import { formatSize } from "../dispatch/size.ts";
 import { askHolders } from "../dispatch/reserve.ts";
+import { foldNames } from "../roster/nodeset.ts";
 import { type Deps, loadRoster, type Run } from "../deps/deps.ts";
 
 function age(ms: number): string {
@@ -27,6 +28,11 @@ export async function leases(options: { json?: boolean }, deps: Deps): Promise<n
     ? (await loadRoster(deps)).hosts.filter((h) => holding.has(h.name))
     : [];
   const { remoteAlive, remoteJobs } = await askHolders(asked, ledger, deps);
+  // A lease on a host that did not answer reads live by its TTL, not because it was seen.
+  const unanswered = asked.filter((h) => !remoteAlive.has(h.name)).map((h) => h.name);
+  if (unanswered.length > 0) {
+    out.warn(`${foldNames(unanswered)} did not answer: their bg leases were not checked`);
+  }
   const now = deps.clock.wall();
   const space = processSpace();
   const all = ledger.map((l) => ({
@@ -35,7 +41,7 @@ export async function leases(options: { json?: boolean }, deps: Deps): Promise<n
       "live",
   }));
   if (options.json) {
-    out.outLine(JSON.stringify({ leases: all }, null, 2));
+    out.outLine(JSON.stringify({ leases: all, unanswered }, null, 2));
     return 0;
   }
   if (all.length === 0) {

@@ -5,11 +5,12 @@
 
 import { Command } from "commander";
 import { PoolError } from "../errors.ts";
-import { countOption } from "../flags.ts";
+import { countOption, durationOption } from "../flags.ts";
 import { stateCode, stateWords } from "../render/jobs.ts";
 import { failureReason } from "../remote/exec.ts";
 import { passThrough } from "../remote/foreground.ts";
 import { followCommand } from "../remote/jobs.ts";
+import { ByteLines } from "../remote/lines.ts";
 import { textField } from "../render/fanout.ts";
 import { LogTail } from "../bytes.ts";
 import { jobState } from "../probes/mod.ts";
@@ -22,6 +23,8 @@ export interface LogsOptions {
   json?: boolean;
   /** --json without -f: the most characters of the log one object holds (its end is kept). */
   jsonLimit?: number;
+  /** How long to read (and with -f, follow): by default 1 min to print, no end to follow. */
+  timeout?: number;
 }
 
 /**
@@ -38,28 +41,39 @@ export async function logs(id: string, options: LogsOptions, deps: Deps): Promis
   const host = (await locateJobs(deps, [id])).get(id)!;
   const follow = options.follow ?? false;
   const tail = new LogTail(options.jsonLimit ?? JSON_LOG_LIMIT);
+  // Following as JSON, a line a object: its exact bytes (a `\r` kept; base64 beside a lossy
+  // string where they are not UTF-8), and a last line the log has not ended marked partial.
+  const lines = new ByteLines((line, whole) =>
+    deps.out.outLine(
+      JSON.stringify({ id, ...textField("line", line), ...(whole ? {} : { partial: true }) }),
+    )
+  );
   const result = await deps.runner.exec(
     host,
     followCommand(id, options.tail ?? "all", follow),
     {
-      timeoutMs: follow ? Infinity : PRINT_TIMEOUT_MS,
+      timeoutMs: options.timeout ?? (follow ? Infinity : PRINT_TIMEOUT_MS),
       signal: deps.signal,
       // Text passes through byte for byte, as `pool on <host>` passes it, and is not kept: a
       // log can be large. JSON takes it line by line instead.
       ...passThrough(deps.out),
       // JSON takes the bytes (their end, past the limit) or, following, line by line.
       ...(options.json && follow
-        ? {
-          stdoutInherit: false,
-          onStdoutChunk: undefined,
-          onStdoutLine: (line: string) => deps.out.outLine(JSON.stringify({ id, line })),
-        }
+        ? { stdoutInherit: false, onStdoutChunk: (chunk: Uint8Array) => lines.push(chunk) }
         : options.json
         ? { stdoutInherit: false, onStdoutChunk: (chunk: Uint8Array) => tail.push(chunk) }
         : {}),
     },
   );
+  lines.end();
   if (result.outcome === "interrupted") return result.code;
+  if (result.outcome === "timeout" && follow) {
+    throw new PoolError(
+      `stopped following ${id} at --timeout: it may still run on ${host.name} ` +
+        `(pool wait ${id}, pool kill ${id})`,
+      result.code,
+    );
+  }
   if (result.outcome !== "ok") {
     if (result.code === NO_SUCH_JOB) throw new PoolError(`no job ${id} on ${host.name}`);
     throw new PoolError(
@@ -85,7 +99,11 @@ export async function logs(id: string, options: LogsOptions, deps: Deps): Promis
   const [reply] = await askHosts(deps, [{ host, ids: [id] }]);
   const job = reply.answer?.jobs.find((j) => j.id === id);
   if (!job) {
-    throw new PoolError(`cannot learn how ${id} ended on ${host.name}: ${reply.error ?? "gone"}`);
+    // A host that did not answer says so in its code (255, 124), as logs, kill and wait do.
+    throw new PoolError(
+      `cannot learn how ${id} ended on ${host.name}: ${reply.error ?? "gone"}`,
+      reply.code ?? 1,
+    );
   }
   const s = jobState(job);
   if (options.json) {
@@ -104,6 +122,12 @@ export const logsCommand = (run: Run) =>
     .argument("<id>", "the job (pool jobs lists them)")
     .option("-f, --follow", "keep printing as the log grows, until the job ends")
     .addOption(countOption("--tail <n>", "only the last n lines (then what follows, with -f)"))
+    .addOption(
+      durationOption(
+        "--timeout <duration>",
+        "stop after this long: exit 124 (default 1m; with -f none, and the job runs on)",
+      ),
+    )
     .option(
       "--json",
       "one JSON object, at most the log's last 16 MiB (with -f: one a line, then how the job ended)",
@@ -111,7 +135,8 @@ export const logsCommand = (run: Run) =>
     .addHelpText(
       "after",
       `
-Exit: 0; with -f the job's own code (128+n when signal n ended it), 1 when it was lost.
+Exit: 0; with -f the job's own code (128+n when signal n ended it), 1 when it was lost, 124 at
+--timeout.
 Examples:
   pool logs k3x9q2 --tail 50
   pool logs -f k3x9q2 && echo done`,
