@@ -16,6 +16,8 @@ export interface JobsReply {
   error?: string;
   /** With no answer: the run's code (255 unreachable, 124 out of time), where it says why. */
   code?: number;
+  /** With no answer: how, in every verb's words (unreachable, timeout; a broken answer: failed). */
+  status?: string;
 }
 
 /** Asks `host` about its jobs: `["list", ...ids]` or `["prune", days]`. */
@@ -32,12 +34,17 @@ export async function askJobs(
     signal: options.signal,
   });
   if (result.outcome !== "ok") {
-    return { answer: null, error: failureReason(result), code: result.code || undefined };
+    return {
+      answer: null,
+      error: failureReason(result),
+      code: result.code || undefined,
+      status: result.outcome,
+    };
   }
   try {
     return { answer: parseJobs(result.stdout) };
   } catch (e) {
-    return { answer: null, error: (e as Error).message };
+    return { answer: null, error: (e as Error).message, status: "failed" };
   }
 }
 

@@ -104,6 +104,12 @@ fleetTest("every verb's --json output matches its published schema", 2, async (t
     const [job] = await run("bg", ["bg", "--json", "h1", "sleep 1; exit 3"], 0);
     const id = String(job.id);
     await run("jobs", ["jobs", "--json"], 0);
+    // A host that did not answer, in every verb's words beside the old `error`.
+    const [asked] = await run("jobs", ["jobs", "down", "--json"], 1);
+    assertEquals(
+      (asked.errors as Record<string, string>[]).map((e) => [e.host, e.status, e.reason]),
+      [["down", "unreachable", "refused"]],
+    );
     await run("wait", ["wait", "--json", id], 3);
     await run("logs", ["logs", "--json", id], undefined);
     // --json after the host is pool's too: a launch that fails answers as JSON.

@@ -13,7 +13,7 @@ import { renderTable } from "../render/table.ts";
 import { JOB_HEADER, jobJson, jobRow } from "../render/jobs.ts";
 import type { Host } from "../roster/host.ts";
 import { jobState } from "../probes/mod.ts";
-import { askJobs } from "../remote/jobs.ts";
+import { askJobs, type JobsReply } from "../remote/jobs.ts";
 import { poolMap } from "../remote/pool_map.ts";
 import { askHosts, hostsByName, JOBS_TIMEOUT_MS } from "../dispatch/jobs.ts";
 import { type Deps, type Run, selectFromRoster } from "../deps/deps.ts";
@@ -49,10 +49,10 @@ export async function jobs(options: JobsOptions, deps: Deps): Promise<number> {
   }
   const rows: string[][] = [];
   const listed: ReturnType<typeof jobJson>[] = [];
-  const errors: { host: string; error: string }[] = [];
+  const errors: HostError[] = [];
   hosts.forEach((host, i) => {
-    const { answer, error } = replies[i];
-    if (!answer) return errors.push({ host: host.name, error: error ?? "no answer" });
+    const { answer } = replies[i];
+    if (!answer) return errors.push(hostError(host, replies[i]));
     const jobs = [...answer.jobs].sort((a, b) => (a.startedS ?? 0) - (b.startedS ?? 0));
     for (const job of jobs) {
       const s = jobState(job);
@@ -75,6 +75,19 @@ export async function jobs(options: JobsOptions, deps: Deps): Promise<number> {
   return errors.length > 0 ? 1 : 0;
 }
 
+/** A host that gave no answer: `error` as before, and `status`/`reason` in every verb's words. */
+interface HostError {
+  host: string;
+  error: string;
+  status: string;
+  reason: string;
+}
+
+function hostError(host: Host, reply: JobsReply): HostError {
+  const error = reply.error ?? "no answer";
+  return { host: host.name, error, status: reply.status ?? "failed", reason: error };
+}
+
 async function prune(hosts: Host[], days: number, options: JobsOptions, deps: Deps) {
   const replies = await poolMap(
     hosts,
@@ -86,12 +99,12 @@ async function prune(hosts: Host[], days: number, options: JobsOptions, deps: De
       }),
   );
   const pruned: { host: string; id: string }[] = [];
-  const errors: { host: string; error: string }[] = [];
+  const errors: HostError[] = [];
   // What each host still keeps; the index forgets the rest, however it went.
   const kept = new Map<string, Set<string>>();
   hosts.forEach((host, i) => {
-    const { answer, error } = replies[i];
-    if (!answer) return errors.push({ host: host.name, error: error ?? "no answer" });
+    const { answer } = replies[i];
+    if (!answer) return errors.push(hostError(host, replies[i]));
     for (const id of answer.pruned) pruned.push({ host: host.name, id });
     kept.set(host.name, new Set(answer.kept));
   });
