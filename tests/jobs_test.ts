@@ -676,6 +676,11 @@ fleetTest(
         shown.stderr,
         /^pool: warning: down did not answer: their bg leases were not checked\n$/,
       );
+      // Removed from the roster meanwhile: not asked, and said so.
+      await writeRoster(fleet, [{ name: "h1" }]);
+      const gone = await pool(fleet, ["leases", "--json"]);
+      assertEquals(JSON.parse(gone.stdout).not_in_roster, ["down"]);
+      assertMatch(gone.stderr, /^pool: warning: down not in the roster: their bg leases were not/);
     } finally {
       await pool(fleet, ["kill", long]);
     }

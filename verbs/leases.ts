@@ -24,9 +24,13 @@ export async function leases(options: { json?: boolean }, deps: Deps): Promise<n
   const holding = new Set(
     ledger.filter((l) => l.remote_pid !== undefined || l.job !== undefined).map((l) => l.host),
   );
-  const asked = holding.size
-    ? (await loadRoster(deps)).hosts.filter((h) => holding.has(h.name))
-    : [];
+  const roster = holding.size ? (await loadRoster(deps)).hosts : [];
+  const asked = roster.filter((h) => holding.has(h.name));
+  // A host removed from the roster meanwhile cannot be asked: its leases stand by their TTL.
+  const unknown = [...holding].filter((name) => !roster.some((h) => h.name === name));
+  if (unknown.length > 0) {
+    out.warn(`${foldNames(unknown)} not in the roster: their bg leases were not checked`);
+  }
   const { remoteAlive, remoteJobs } = await askHolders(asked, ledger, deps);
   // A lease on a host that did not answer reads live by its TTL, not because it was seen.
   const unanswered = asked.filter((h) => !remoteAlive.has(h.name)).map((h) => h.name);
@@ -41,7 +45,7 @@ export async function leases(options: { json?: boolean }, deps: Deps): Promise<n
       "live",
   }));
   if (options.json) {
-    out.outLine(JSON.stringify({ leases: all, unanswered }, null, 2));
+    out.outLine(JSON.stringify({ leases: all, unanswered, not_in_roster: unknown }, null, 2));
     return 0;
   }
   if (all.length === 0) {
