@@ -480,7 +480,13 @@ async function tarCopy(
   }
   // pull. GNU tar reads each -C relative to the one before: every root is made absolute,
   // a relative one from the login directory the command starts in.
-  const names = request.sources.map((s) => sourceRoot(remotePath(s, homeOf(host))));
+  const names = await expandWildcards(
+    host,
+    request.sources.map((s) => sourceRoot(remotePath(s, homeOf(host)))),
+    fallback,
+    exec(),
+  );
+  if (typeof names === "string") return failed(host, names, started);
   const remote = ["tar", "-c", "-f", "-", ...excludes].map(shQuote).concat(
     names.flatMap(({ root, name }) => [
       "-C",
@@ -515,6 +521,74 @@ async function tarCopy(
   } finally {
     if (!kept) await removeStage(stage);
   }
+}
+
+const WILDCARD = /[*?[]/;
+
+/**
+ * A pulled path's wildcards (`logs/*.log`), as rsync expands them on the host: its sh lists
+ * the matches before tar copies them, so a pull means the same with either method. Only the
+ * wildcards go to that sh unquoted (a bracket only around letters, digits and `._-`): nothing
+ * else of the path is ever read as shell. A pattern that matches nothing stays as it is, and
+ * tar then says it is not there, as rsync does. A wildcard in a folder's name is refused.
+ */
+async function expandWildcards(
+  host: Host,
+  roots: { root: string; name: string }[],
+  fallback: string,
+  options: ExecOptions,
+): Promise<{ root: string; name: string }[] | string> {
+  const inFolder = roots.find((r) => WILDCARD.test(r.root));
+  if (inFolder) {
+    return `a wildcard in a folder's name (${inFolder.root}) needs rsync here and on ` +
+      `${host.name} (${fallback})`;
+  }
+  if (!roots.some((r) => WILDCARD.test(r.name))) return roots;
+  const lines = roots.flatMap((r, i) =>
+    WILDCARD.test(r.name)
+      ? [
+        `(cd -- ${shQuote(r.root)} && for f in ${
+          globWord(r.name)
+        }; do printf '${i}/%s\\0' "$f"; done)`,
+      ]
+      : []
+  );
+  const listed = await execOnHost(host, lines.join(" && "), options);
+  if (listed.outcome !== "ok") {
+    return `cannot expand ${
+      roots.filter((r) => WILDCARD.test(r.name)).map((r) => r.name).join(" ")
+    }: ` +
+      (listed.reason ?? (listed.stderr.trim().split("\n").pop() || `exit ${listed.code}`));
+  }
+  const matches = new Map<number, string[]>();
+  for (const entry of new TextDecoder().decode(listed.stdoutBytes).split("\0").filter(Boolean)) {
+    const slash = entry.indexOf("/");
+    const i = Number(entry.slice(0, slash));
+    matches.set(i, [...matches.get(i) ?? [], entry.slice(slash + 1)]);
+  }
+  return roots.flatMap((r, i) =>
+    WILDCARD.test(r.name) ? (matches.get(i) ?? []).map((name) => ({ root: r.root, name })) : [r]
+  );
+}
+
+/** `name` as a word for sh: its wildcards bare, everything else quoted. */
+function globWord(name: string): string {
+  const parts: string[] = [];
+  let literal = "";
+  const flush = () => {
+    if (literal !== "") parts.push(shQuote(literal));
+    literal = "";
+  };
+  for (let i = 0; i < name.length; i++) {
+    const bracket = name[i] === "[" ? /^\[!?[A-Za-z0-9._-]+\]/.exec(name.slice(i)) : null;
+    if (name[i] === "*" || name[i] === "?" || bracket) {
+      flush();
+      parts.push(bracket ? bracket[0] : name[i]);
+      if (bracket) i += bracket[0].length - 1;
+    } else literal += name[i];
+  }
+  flush();
+  return parts.join("");
 }
 
 /** Removes a local stage, read-only folders and all (tar gave them their modes). */

@@ -147,6 +147,37 @@ fleetTest("pool push and pull", HOSTS, async (t, fleet) => {
     },
   );
 
+  await t.step("a pulled path's wildcards mean the same with rsync and with tar", async () => {
+    const back = join(fleet.dir, "wild");
+    const r = await pool(fleet, [
+      "pull",
+      "h1,h10",
+      "work/dest/tree/*.txt",
+      "work/dest/tree/[bn]*.??g",
+      "work/dest/tree/-*",
+      back,
+      "--json",
+    ]);
+    assertEquals(r.code, 0, r.stderr);
+    const by = jsonLines(r);
+    assertEquals([by.h1.method, by.h10.method], ["rsync", "tar"]);
+    for (const name of ["h1", "h10"]) {
+      assertEquals(
+        [...Deno.readDirSync(join(back, name))].map((e) => e.name).sort(),
+        ["-dash", "noise.log", "plain.txt"],
+        name,
+      );
+    }
+    // No match: both say the path is not there, and neither copies anything.
+    const none = await pool(fleet, ["pull", "h1,h10", "work/dest/tree/*.nope", join(back, "n")]);
+    assertEquals(none.code === 0, false);
+    assertMatch(none.stdout, /^h1 +failed .*No such file/m);
+    assertMatch(none.stdout, /^h10 +failed +tar: .*\*\.nope: Cannot stat/m);
+    // A wildcard in a folder's name is tar's to refuse, not to read as a name.
+    const folder = await pool(fleet, ["pull", "h10", "work/*/tree/plain.txt", join(back, "f")]);
+    assertMatch(folder.stdout, /^h10 +failed +a wildcard in a folder's name \(/m);
+  });
+
   await t.step("--delete removes what the source lost; --exclude leaves files out", async () => {
     await Deno.remove(join(tree, "secret"));
     let r = await pool(fleet, ["push", "h1,h10", `${tree}/`, "work/mirror"]);
