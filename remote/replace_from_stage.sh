@@ -59,6 +59,20 @@ mode_of() {
   printf '%s\n' "${spec#,}$special"
 }
 
+# A file of this script's own holding $1's time (mtime), or nothing: taken before $1's entries
+# move out of it, which changes it.
+time_of() {
+  ref=$(mktemp 2>/dev/null) || return 0
+  if touch -r "$1" "$ref" 2>/dev/null; then printf '%s\n' "$ref"; else rm -f -- "$ref"; fi
+}
+
+# Gives $2 the time kept in $1 (time_of's file, if any), and drops that file.
+set_time() {
+  [ -n "$1" ] || return 0
+  touch -r "$1" "$2" 2>/dev/null
+  rm -f -- "$1"
+}
+
 # Staged folder $1 into folder $2. Each entry replaces its namesake by a rename (old or new, never
 # half of one), all of a folder's in one mv; a folder on both sides is merged and then takes the
 # staged one's mode and time, as tar -p gives them. A subshell: its variables are its own.
@@ -67,6 +81,8 @@ merge() (
   dst=$2
   # Its mode before pool touches it: entries move out of it only while the owner may write it.
   src_mode=$(mode_of "$src") || exit 1
+  # Its time too, before entries moving out of it change it.
+  when=$(time_of "$src")
   [ -w "$src" ] || chmod u+w -- "$src" || kept "$dst"
   set --
   for new in "$src"/* "$src"/.[!.]* "$src"/..?*; do
@@ -96,7 +112,7 @@ merge() (
   done
   if [ "$#" -gt 0 ]; then mv -f -- "$@" "$dst/" || kept "$dst"; fi
   chmod -- "$src_mode" "$dst" 2>/dev/null
-  touch -r "$src" "$dst" 2>/dev/null
+  set_time "$when" "$dst"
   exit 0
 )
 
@@ -106,7 +122,12 @@ if [ "$how" = merge ]; then
   contents=
   for name in "$@"; do if [ "$name" = . ]; then contents=1; fi; done
   if [ -n "$contents" ]; then
+    # Removing the stage below changes DEST's time again: set last.
+    when=$(time_of "$stage")
     merge "$stage" . || exit 1
+    rm -rf -- "$stage"
+    set_time "$when" .
+    exit 0
   else
     keep=$(mode_of .) || exit 1
     merge "$stage" . || exit 1
@@ -118,13 +139,14 @@ fi
 
 for name in "$@"; do
   [ "$name" = . ] || continue
-  # The contents: all of DEST goes (but the stage), and all of the stage comes up; the other
+  # The contents: all of DEST goes (but stages: this copy's, and another's into the same
+  # DEST, as from a second host sharing this home), and all of the stage comes up; the other
   # NAMEs came in the same stream, so they are in the stage too.
   for old in ./* ./.[!.]* ./..?*; do
-    if [ -e "$old" ] || [ -L "$old" ]; then
-      [ "$old" = "./$stage" ] || rm -rf -- "$old" || kept .
-    fi
+    case $old in ./.pool-unpack.*) continue ;; esac
+    if [ -e "$old" ] || [ -L "$old" ]; then rm -rf -- "$old" || kept .; fi
   done
+  [ -d "$stage" ] || { echo "the new copy was removed from $PWD meanwhile" >&2 && exit 1; }
   for new in "$stage"/* "$stage"/.[!.]* "$stage"/..?*; do
     if [ -e "$new" ] || [ -L "$new" ]; then mv -- "$new" . || kept .; fi
   done

@@ -168,3 +168,36 @@ Deno.test("replace_from_stage.sh merge: read-only folders, as a user who is not 
     assertEquals((await Deno.stat(at("old"))).mode! & 0o777, 0o555);
     assertEquals(await listing(dest), ["old", "pkg"]);
   }));
+
+Deno.test("replace_from_stage.sh merge: a merged folder keeps the staged folder's time", () =>
+  withDest(async ({ stage, at, dest }) => {
+    await Deno.mkdir(at("d"), { recursive: true });
+    await Deno.writeTextFile(at("d", "old"), "old");
+    await Deno.mkdir(at(stage, "d"), { recursive: true });
+    await Deno.writeTextFile(at(stage, "d", "f"), "f");
+    const then = new Date("2001-01-01T00:00:00Z");
+    await Deno.utime(at(stage, "d"), then, then);
+    await Deno.utime(at(stage), then, then);
+    assertEquals(await replace(dest, stage, ["d"], "merge"), 0);
+    // Moving its entries out changed the staged folder's time: the one tar gave it is kept.
+    assertEquals((await Deno.stat(at("d"))).mtime, then);
+    // And DEST's, for contents sent.
+    await Deno.mkdir(at(stage, "e"), { recursive: true });
+    await Deno.utime(at(stage), then, then);
+    assertEquals(await replace(dest, stage, ["."], "merge"), 0);
+    assertEquals((await Deno.stat(dest)).mtime, then);
+  }));
+
+Deno.test("replace_from_stage.sh mirror of contents leaves another copy's stage alone", () =>
+  withDest(async ({ stage, at, dest }) => {
+    // Two hosts sharing one home push into the same DEST at once: each has its stage there.
+    const other = ".pool-unpack.5678ef01";
+    await Deno.mkdir(at(other, "x"), { recursive: true });
+    await Deno.writeTextFile(at("old"), "old");
+    await Deno.mkdir(at(stage));
+    await Deno.writeTextFile(at(stage, "new"), "new");
+    assertEquals(await replace(dest, stage, ["."]), 0);
+    assertEquals(await listing(dest), [other, "new"]);
+    // A stage removed meanwhile (by an older pool) is a failure, never an empty DEST and exit 0.
+    assertEquals(await replace(dest, ".pool-unpack.gone", ["."]), 1);
+  }));

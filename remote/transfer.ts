@@ -417,18 +417,21 @@ async function tarCopy(
       started,
     );
   }
-  // rsync's anchored (`/x`) and folder-only (`x/`) patterns match nothing in tar's names.
-  const unlike = (request.exclude ?? []).find((p) => p.startsWith("/") || p.endsWith("/"));
-  if (unlike !== undefined) {
-    return failed(
-      host,
-      `--exclude ${unlike} needs rsync here and on ${host.name} (${fallback}): ` +
-        `tar matches no name with a leading or trailing /`,
-      started,
-    );
+  // Patterns tar would read otherwise than rsync: refused, never a different copy.
+  const contents = request.sources.some((s) => sourceRoot(s).name === ".");
+  for (const pattern of request.exclude ?? []) {
+    const unlike = tarUnlike(pattern, contents);
+    if (unlike) {
+      return failed(
+        host,
+        `--exclude ${pattern} needs rsync here and on ${host.name} (${fallback}): ${unlike}`,
+        started,
+      );
+    }
   }
   const mode = request.delete ? "mirror" : "merge";
-  const excludes = (request.exclude ?? []).map((p) => `--exclude=${p}`);
+  // --gitignore sends no .git, a submodule's either (its lists name the submodule's folder).
+  const excludes = [...request.exclude ?? [], ...git ? [".git"] : []].map((p) => `--exclude=${p}`);
   let bytes = 0;
   const count = new TransformStream<Uint8Array, Uint8Array>({
     transform(chunk, controller) {
@@ -457,7 +460,14 @@ async function tarCopy(
       ...exec(),
       inputStream: tar.child.stdout.pipeThrough(count),
     });
-    const copied = await settle(result, tar, { host, bytes: () => bytes, line, fallback, started });
+    const copied = await settle(result, tar, {
+      host,
+      bytes: () => bytes,
+      line,
+      fallback,
+      started,
+      reader: "local",
+    });
     if (copied.outcome === "ok") {
       const names = request.sources.map((s) => sourceRoot(s).name);
       // Supervised: a deadline or a stop ends it on the host too, not only its ssh.
@@ -506,7 +516,14 @@ async function tarCopy(
     const sink = count.writable;
     count.readable.pipeTo(tar.child.stdin).catch(() => {});
     const result = await execPlain(host, remote, { ...exec(), stdoutSink: sink });
-    const copied = await settle(result, tar, { host, bytes: () => bytes, line, fallback, started });
+    const copied = await settle(result, tar, {
+      host,
+      bytes: () => bytes,
+      line,
+      fallback,
+      started,
+      reader: "remote",
+    });
     if (copied.outcome !== "ok") return copied;
     // The same swap a push runs on the host, run here.
     const replaced = await runProcess(
@@ -650,18 +667,65 @@ function spawnLocal(argv: string[], stdin: "null" | "piped"): LocalTar {
 }
 
 /** The copy's result: the connection's outcome first, then the local tar's. */
+/**
+ * Why tar would match `pattern` otherwise than rsync, if it would. rsync's anchored (`/x`) and
+ * folder-only (`x/`) patterns match none of tar's names; in tar a `*` also matches `/`
+ * (`app/*.o` takes `app/lib/y.o`); and a contents copy is sent as the member `.`, which a
+ * pattern matching `.` (`.*`) takes with everything in it.
+ */
+function tarUnlike(pattern: string, contents: boolean): string | null {
+  if (pattern.startsWith("/") || pattern.endsWith("/")) {
+    return "tar matches no name with a leading or trailing /";
+  }
+  if (pattern.includes("/") && /[*?[]/.test(pattern)) {
+    return "in tar a wildcard matches a / too";
+  }
+  if (contents && (pattern === "." || (pattern.startsWith(".") && /^\.[*?[]/.test(pattern)))) {
+    return "tar would leave out the whole folder sent (its member .)";
+  }
+  return null;
+}
+
+/**
+ * GNU tar's exit 1 as it reads: a file grew while it was read (a live log). What it sent is the
+ * file as it was when tar began it, whole, as rsync's copy of such a file is: a success, its
+ * warning kept. Any other word, or another code, is a failure.
+ */
+function grewOnly(code: number, stderr: string): boolean {
+  const lines = stderr.split("\n").filter((l) => l.trim() !== "");
+  return code === 1 && lines.length > 0 &&
+    lines.every((l) => /: file changed as we read it$/.test(l));
+}
+
 async function settle(
-  result: HostResult,
+  remote: HostResult,
   tar: LocalTar,
-  info: { host: Host; bytes: () => number; line: string; fallback: string; started: number },
+  info: {
+    host: Host;
+    bytes: () => number;
+    line: string;
+    fallback: string;
+    started: number;
+    /** Which end ran `tar -c`: a push's local tar, a pull's remote one. */
+    reader: "local" | "remote";
+  },
 ): Promise<CopyResult> {
+  let result = remote;
+  if (
+    info.reader === "remote" && result.outcome === "failed" && grewOnly(result.code, result.stderr)
+  ) {
+    result = { ...result, outcome: "ok", code: 0 };
+  }
   if (result.outcome !== "ok") {
     try {
       tar.child.kill("SIGTERM");
     } catch { /* already gone */ }
   }
-  const status = await tar.child.status;
+  const exited = await tar.child.status;
   const stderr = await tar.stderr;
+  const status = info.reader === "local" && grewOnly(exited.code, stderr)
+    ? { success: true, code: 0 }
+    : exited;
   const base: CopyResult = {
     ...result,
     host: info.host.name,
@@ -672,7 +736,9 @@ async function settle(
     durationMs: Math.round(performance.now() - info.started),
   };
   if (result.outcome !== "ok" || status.success) {
-    return { ...base, stderr: result.stderr + (result.outcome === "ok" ? "" : stderr) };
+    // A warning the reading tar gave (a file that grew) stays in stderr.
+    const warned = info.reader === "local" && exited.code === 1 ? stderr : "";
+    return { ...base, stderr: result.stderr + (result.outcome === "ok" ? warned : stderr) };
   }
   const text = result.stderr + stderr;
   return {

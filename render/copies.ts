@@ -33,8 +33,11 @@ export function copyDetail(result: CopyResult, verb: "sent" | "received", dryRun
     // rsync and tar say the cause first ("rsync: [sender] link_stat … failed") and its echoes
     // after ("rsync error: … (see previous errors)", "write error: Broken pipe"): the first of
     // their own lines, else the last line at all.
+    // rsync's own summary ("rsync error: some files/attrs were not transferred (see previous
+    // errors)") names no cause: the line before it does, with or without "rsync: ".
     const lines = result.stderr.trim().split("\n").filter(Boolean);
-    const words = lines.find((l) => /^(rsync|tar): /.test(l)) ?? lines.at(-1);
+    const causes = lines.filter((l) => !/^rsync error: /.test(l));
+    const words = causes.find((l) => /^(rsync|tar): /.test(l)) ?? causes.at(-1) ?? lines.at(-1);
     return words ?? `exit ${result.code}`;
   }
   const stats = result.stats;

@@ -253,6 +253,10 @@ fleetTest("pool push and pull", HOSTS, async (t, fleet) => {
     await Deno.writeTextFile(join(repo, "-flag.ts"), "a name tar could read as an option\n");
     await Deno.writeTextFile(join(repo, "build/out.o"), "ignored\n");
     await Deno.writeTextFile(join(repo, "scratch.tmp"), "ignored\n");
+    // A repository inside, which git does not track: its .git never goes.
+    await Deno.mkdir(join(repo, "vendor"));
+    await new Deno.Command("git", { args: ["-C", join(repo, "vendor"), "init", "-q"] }).output();
+    await Deno.writeTextFile(join(repo, "vendor", "lib.ts"), "vendored\n");
     await git("add", "main.ts", ".gitignore");
     const r = await pool(fleet, ["push", "h2,h10", repo, "work/git", "--gitignore"]);
     assertEquals(r.code, 0, r.stderr + r.stdout);
@@ -260,7 +264,12 @@ fleetTest("pool push and pull", HOSTS, async (t, fleet) => {
     assertEquals((await pool(fleet, ["pull", "h2,h10", "work/git/checkout/", back])).code, 0);
     for (const name of ["h2", "h10"]) {
       const files = Object.keys(await snapshot(join(back, name))).sort();
-      assertEquals(files, ["-flag.ts", ".gitignore", "main.ts", "new file.ts"], name);
+      assertEquals(
+        files.filter((f) => !f.startsWith("vendor")),
+        ["-flag.ts", ".gitignore", "main.ts", "new file.ts"],
+        name,
+      );
+      assertEquals(files.filter((f) => /(^|\/)\.git(\/|$)/.test(f)), [], `${name}: no .git`);
     }
     const plain = join(fleet.dir, "plain");
     await Deno.mkdir(plain);
@@ -334,6 +343,18 @@ fleetTest("pool push and pull", HOSTS, async (t, fleet) => {
       assertEquals(await onH10("ls -A work/ex"), "", "nothing sent to h10");
       const h1 = await pool(fleet, ["on", "h1", "ls work/ex/tree | grep -c deep"]);
       assertEquals(h1.stdout, "0\n", "rsync left deep/ out");
+      // tar's * matches a /, and a contents copy is its member `.`, which `.*` matches.
+      for (
+        const [source, pattern, why] of [
+          [tree, "tree/*.bin", /in tar a wildcard matches a \/ too$/m],
+          [`${tree}/`, ".*", /tar would leave out the whole folder sent/m],
+        ] as const
+      ) {
+        const r = await pool(fleet, ["push", "h10", source, "work/ex2", "--exclude", pattern]);
+        assertEquals(r.code, 1, r.stderr);
+        assertMatch(r.stdout, why);
+      }
+      assertEquals(await onH10("ls -A work/ex2 2>/dev/null"), "", "nothing sent to h10");
     },
   );
 
