@@ -321,6 +321,12 @@ fleetTest("bg → jobs → logs -f → jobs → wait, with the job's own code", 
     const early = /job (\w+) /.exec(first.stdout)![1];
     await pool(fleet, ["wait", early]);
     assertMatch((await pool(fleet, ["logs", early])).stdout, /--: invalid option/);
+    // A second `--` right after the host only marks where the command starts, as before.
+    const twice = JSON.parse(
+      (await pool(fleet, ["bg", "--json", "--", "h1", "--", "echo", "a"])).stdout,
+    );
+    await pool(fleet, ["wait", twice.id]);
+    assertEquals((await pool(fleet, ["logs", twice.id])).stdout, "a\n");
     // A host and route options: refused, as before the host.
     assertEquals((await pool(fleet, ["bg", "h1", "--mem", "1G", "true"])).code, 2);
     // --help there is bg's own.

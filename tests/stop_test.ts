@@ -311,6 +311,12 @@ fleetTest(
         "[h2] hi --jobs 1",
       ]);
       assertEquals(r.stderr, "");
+      // A second `--` right after the host still only marks where the command starts.
+      const twice = await pool(fleet, ["on", "--", "h1,h2", "--", "echo", "a"]);
+      assertEquals([twice.code, twice.stdout.split("\n").filter(Boolean).sort()], [0, [
+        "[h1] a",
+        "[h2] a",
+      ]]);
       // `--json` there is the command's, which the remote bash refuses: no JSON from pool.
       const one = await pool(fleet, ["on", "--", "h1", "--json", "true"]);
       assertEquals(one.stdout, "");

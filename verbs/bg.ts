@@ -77,6 +77,8 @@ export async function bg(wordsIn: string[], optsIn: BgOptions, deps: Deps): Prom
     // not one of them (`pool bg h1 --json python x`); `--` ends them.
     named = byName(words[0]);
     let rest = named ? words.slice(1) : words;
+    // After a `--` before the host, a second one right after it only marks the command's start.
+    if (named && opts.dashed) rest = commandWords(rest);
     if (named && !opts.dashed && rest[0]?.startsWith("-")) {
       let after;
       try {

@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { UsageError } from "../errors.ts";
-import { dashedBefore, optionsThenCommand } from "../flags.ts";
+import { commandWords, dashedBefore, optionsThenCommand } from "../flags.ts";
 import { type Deps, editRoster, type Run } from "../deps/deps.ts";
 import { CONTROL } from "../roster/host.ts";
 
@@ -46,7 +46,7 @@ export const descCommand = (run: Run) =>
       // After a `--` before the name (`desc -- h1 --json`), nothing is an option.
       const ended = dashedBefore(verb, [name, ...words]);
       const after = ended
-        ? { flags: {} as DescFlags, command: words }
+        ? { flags: {} as DescFlags, command: commandWords(words) }
         : optionsThenCommand<DescFlags>(words, descFlags(new Command("desc")), descCommand);
       return run((deps) =>
         desc(name, after.command, (opts.json || after.flags.json) ?? false, deps)

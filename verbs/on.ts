@@ -12,6 +12,7 @@ import { abortCode, worstCode } from "../exit.ts";
 import {
   checkCommand,
   choiceOption,
+  commandWords,
   countOption,
   dashedBefore,
   durationOption,
@@ -366,7 +367,8 @@ Examples:
         const ended = dashedBefore(verb, [hosts, ...words]);
         let parsed;
         try {
-          parsed = ended ? { flags: {}, command: words } : parseOnWords(words);
+          // A second `--` there (`on -- h1 -- cmd`) still only marks where the command starts.
+          parsed = ended ? { flags: {}, command: commandWords(words) } : parseOnWords(words);
         } catch (e) {
           // Where the command starts is unknown: a --json before any `--` is taken as pool's.
           if (wantsJson(words)) verb.setOptionValue("json", true);
