@@ -233,7 +233,14 @@ export async function fakeUserland(fakes: Record<string, string>): Promise<Userl
       const [program, ...words] = [...wrapper, join(bin, "sh"), "-s", "--", mode];
       const child = new Deno.Command(program, {
         args: words,
-        env: { PATH: bin, POOL_PAYLOAD_PATH: bin, FAKE_DIR: dir, ...env },
+        env: {
+          PATH: bin,
+          POOL_PAYLOAD_PATH: bin,
+          FAKE_DIR: dir,
+          // systemd runs where the fakes have a systemctl (_lib.sh's systemd_runs).
+          POOL_SYSTEMD_RUN: join(dir, "systemctl" in fakes ? "bin" : "no-systemd"),
+          ...env,
+        },
         clearEnv: true,
         cwd: dir,
         stdin: "piped",

@@ -54,6 +54,13 @@ has() {
   command -v "$1" >/dev/null 2>&1
 }
 
+# systemd is this host's init (sd_booted()'s test): a systemctl installed in a container, or
+# beside another init, starts nothing. POOL_SYSTEMD_RUN stands in for the folder in the
+# fake-userland tests.
+systemd_runs() {
+  [ -d "${POOL_SYSTEMD_RUN:-/run/systemd/system}" ]
+}
+
 # A whole number, or 0: an empty or garbled reading must not abort the payload before its result.
 num() {
   case "$1" in '' | *[!0-9]*) echo 0 ;; *) echo "$1" ;; esac

@@ -5,7 +5,7 @@ script=/usr/local/sbin/pool-disk-cleanup
 # Only where a cron daemon will run it: the files alone clean nothing, so none are written.
 has cron || has crond || result failed "no cron daemon to run it: install one (cron, cronie), then run init again"
 # Installed is not running: Arch's cronie, for one, is not enabled when installed.
-if has systemctl && ! systemctl is-active --quiet cron 2>/dev/null &&
+if systemd_runs && ! systemctl is-active --quiet cron 2>/dev/null &&
   ! systemctl is-active --quiet crond 2>/dev/null && ! systemctl is-active --quiet cronie 2>/dev/null; then
   result failed "no cron service is running to run it: enable yours (systemctl enable --now cron, crond or cronie)"
 fi

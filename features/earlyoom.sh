@@ -2,7 +2,7 @@
 is_linux || result skipped "macOS has Jetsam"
 # Enabled and running, as a systemd unit or an OpenRC service (Alpine).
 running() {
-  if has systemctl; then
+  if systemd_runs; then
     systemctl is-active --quiet earlyoom 2>/dev/null && systemctl is-enabled --quiet earlyoom 2>/dev/null
   elif has rc-service; then
     rc-service earlyoom status >/dev/null 2>&1 && rc-update show default 2>/dev/null | grep -q '^ *earlyoom '
@@ -13,7 +13,7 @@ running() {
 if has earlyoom && running; then
   result already "earlyoom installed, enabled and active"
 fi
-has systemctl || has rc-service || result failed "neither systemd nor OpenRC here to run earlyoom as a service"
+systemd_runs || has rc-service || result failed "neither systemd nor OpenRC here to run earlyoom as a service"
 manager=
 for m in apt-get dnf yum zypper pacman apk; do
   if has "$m"; then
@@ -67,7 +67,7 @@ if ! has earlyoom; then
   apk) must apk add earlyoom ;;
   esac
 fi
-if has systemctl; then
+if systemd_runs; then
   must systemctl enable --now earlyoom
 else
   must rc-update add earlyoom default

@@ -262,11 +262,17 @@ Deno.test("watchdog on a host without systemd is skipped before softdog is loade
       const r = await l.run("watchdog", "dry-run");
       assertEquals(resultOf(r.stdout), {
         status: "skipped",
-        message: "no systemd on this host (its runtime watchdog is what pool sets)",
+        message: "systemd is not running here (its runtime watchdog is what pool sets)",
       }, r.stderr);
       assertEquals(await l.calls(), []);
     },
   );
+  // A systemctl installed, but another init (a container's): the same.
+  await on({ ...OTHER_LINUX, modprobe: `log "modprobe $*"` }, async (l) => {
+    const r = await l.run("watchdog", "dry-run", { POOL_SYSTEMD_RUN: "/nonexistent" });
+    assertEquals(resultOf(r.stdout).status, "skipped", r.stderr);
+    assertEquals(await l.calls(), []);
+  });
 });
 
 Deno.test("disk-cleanup is refused, writing nothing, where no cron daemon would run it", async () => {

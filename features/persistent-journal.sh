@@ -1,6 +1,6 @@
 # persistent-journal: the evidence of a crash survives the reboot that follows it.
 is_linux || result skipped "macOS's unified log is persistent already"
-has journalctl || result skipped "no systemd journal on this host"
+{ systemd_runs && has journalctl; } || result skipped "no systemd journal on this host"
 dropin_dir=/etc/systemd/journald.conf.d
 # Named to sort after other drop-ins: journald reads them in name order and the last Storage= wins.
 dropin=$dropin_dir/zz-pool-persistent.conf

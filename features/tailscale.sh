@@ -23,7 +23,7 @@ fi
 if has tailscale; then
   version=$(tailscale version 2>/dev/null | head -n 1)
   # Installed is not running: dnf's, pacman's and apk's packages leave tailscaled off.
-  if ! has systemctl || { systemctl is-enabled --quiet tailscaled 2>/dev/null &&
+  if ! systemd_runs || { systemctl is-enabled --quiet tailscaled 2>/dev/null &&
     systemctl is-active --quiet tailscaled 2>/dev/null; }; then
     result already "tailscale $version"
   fi

@@ -1,7 +1,7 @@
 # watchdog: softdog + systemd's runtime watchdog reset a hung kernel within 30 s.
 is_linux || result skipped "macOS has no userspace watchdog API"
 # What pool sets is systemd's runtime watchdog (PID 1 keeps softdog fed): no systemd, nothing to set.
-has systemctl || result skipped "no systemd on this host (its runtime watchdog is what pool sets)"
+systemd_runs || result skipped "systemd is not running here (its runtime watchdog is what pool sets)"
 dropin=/etc/systemd/system.conf.d/60-pool-watchdog.conf
 want='# Installed by pool init.
 [Manager]
@@ -10,7 +10,7 @@ load=/etc/modules-load.d/pool-softdog.conf
 # Checked where the change takes effect: softdog loaded, and a systemd that runs the watchdog (a
 # run that failed at daemon-reexec, or a host without systemd, leaves the files and no watchdog).
 running() {
-  has systemctl || return 1
+  systemd_runs || return 1
   # A time span (30s), or in microseconds on a systemd that prints the number.
   case "$(systemctl show -p RuntimeWatchdogUSec --value 2>/dev/null)" in 30s | 30000000) ;; *) return 1 ;; esac
 }
