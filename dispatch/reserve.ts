@@ -282,9 +282,14 @@ export async function giveBack(deps: Pick<Deps, "ledger" | "out">, lease: Lease 
  * hears the job's pid leaves the lease to the job (found on its host by this id), not to a
  * pool that is gone while the job runs.
  */
-export async function noteJob(ledger: LedgerStore, lease: Lease, id: string): Promise<void> {
+export async function noteJob(
+  ledger: LedgerStore,
+  lease: Lease,
+  id: string,
+  now: number,
+): Promise<void> {
   await ledger.update((leases) => ({
-    leases: leases.map((l) => (l.id === lease.id ? { ...l, job: id } : l)),
+    leases: leases.map((l) => (l.id === lease.id ? { ...l, job: id, launched_ms: now } : l)),
     result: undefined,
   }));
 }

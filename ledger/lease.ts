@@ -48,6 +48,8 @@ export interface Lease {
   remote_start?: string;
   /** bg: the job the lease holds resources for. */
   job?: string;
+  /** bg: when pool sent the job's launch (the lease named it then); its record may come later. */
+  launched_ms?: number;
   created_ms: number;
   /** When a probe last found the remote holder alive. */
   seen_ms?: number;
@@ -100,7 +102,10 @@ export function holderState(lease: Lease, live: Liveness): Holder {
     if (local !== "gone") return local;
     const job = live.remoteJobs?.get(lease.host)?.get(lease.job);
     if (job === undefined || job === "starting") return "unknown";
-    if (job === "none") return live.now - lease.created_ms < LAUNCH_WINDOW_MS ? "unknown" : "gone";
+    if (job === "none") {
+      const sent = lease.launched_ms ?? lease.created_ms;
+      return live.now - sent < LAUNCH_WINDOW_MS ? "unknown" : "gone";
+    }
     const start = live.remoteAlive?.get(lease.host)?.get(job.pid);
     return start && sameStart(start, job.start) ? "alive" : "gone";
   }

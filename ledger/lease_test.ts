@@ -148,6 +148,13 @@ Deno.test("a bg lease whose pool died before the hand-over follows its job, foun
     "job never started",
   );
   assertEquals(deadReason(pending, told("starting", [], 1_000_000)), null);
+  // The window counts from the launch, which shipping (--push) may have put minutes after.
+  const late = { ...pending, launched_ms: 600_000 };
+  assertEquals(deadReason(late, told("none", [], 600_000 + LAUNCH_WINDOW_MS - 1)), null);
+  assertEquals(
+    deadReason(late, told("none", [], 600_000 + LAUNCH_WINDOW_MS + 1)),
+    "job never started",
+  );
   // Its host not heard from: the TTL, from the lease's making.
   assertEquals(deadReason(pending, told(undefined, [], 1000 + 86_400_000 - 1)), null);
   assertEquals(deadReason(pending, told(undefined, [], 1000 + 86_400_000 + 1)), "expired");

@@ -122,7 +122,8 @@ export async function bg(wordsIn: string[], optsIn: BgOptions, deps: Deps): Prom
     const taken = new Set((await deps.jobs.read()).map((j) => j.id));
     let id = newJobId();
     while (taken.has(id)) id = newJobId();
-    if (reservation.lease) await noteJob(deps.ledger, reservation.lease, id);
+    // Counted from here, not from the reservation: shipping (--push) may have taken minutes.
+    if (reservation.lease) await noteJob(deps.ledger, reservation.lease, id, deps.clock.wall());
     const gpus = reservation.lease?.gpus ?? [];
     const { remote, payload } = detachedLaunch({
       id,
