@@ -34,11 +34,17 @@ export function runForeground(
   command: string,
   options: ForegroundOptions,
 ): Promise<HostResult> {
+  const stdin = options.stdin === undefined ? "inherit" : "null";
   return runner.exec(host, command, {
     timeoutMs: options.timeoutMs,
     signal: options.signal,
     tty: options.tty,
-    stdin: options.stdin === undefined ? "inherit" : "null",
+    // At a terminal, a connection of its own: through a shared one, the master (a session of
+    // its own, never stopped) reads the terminal and writes to it, so after Ctrl-Z the command
+    // went on taking the lines typed at the shell's prompt, and printing over it.
+    unshared: !options.tty &&
+      ((stdin === "inherit" && Deno.stdin.isTerminal()) || options.out.stdout.isTerminal()),
+    stdin,
     input: options.stdin instanceof Uint8Array ? options.stdin : undefined,
     ...passThrough(options.out, options.tty === true),
     onSpawn: options.onSpawn,

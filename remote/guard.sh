@@ -21,6 +21,8 @@ ours() {
 # Ends the group: TERM, then KILL 2 s later if it is still there.
 end_group() {
   ours "$1" "$leader" && kill -s TERM -- "-$1" 2>/dev/null || return 0
+  # A group pool stopped with itself (Ctrl-Z, then kill -9) takes its TERM once continued.
+  kill -s CONT -- "-$1" 2>/dev/null
   for _ in 1 2 3 4 5 6 7 8 9 10; do
     sleep 0.2 2>/dev/null || sleep 1
     ours "$1" "$leader" && kill -s 0 -- "-$1" 2>/dev/null || return 0

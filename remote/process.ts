@@ -121,7 +121,10 @@ export function killEveryChild(): void {
   killers.forEach((kill) => kill());
 }
 
-/** The children running in process groups of their own (pgid = pid), which Ctrl-Z does not reach. */
+/**
+ * The guarded children (pool's own stdin theirs: they may read the terminal) running in process
+ * groups of their own (pgid = pid), which Ctrl-Z does not reach.
+ */
 const groups = new Set<number>();
 
 /**
@@ -167,8 +170,10 @@ export async function runProcess(argv: string[], options: ProcessOptions): Promi
     options.signal,
   );
 
-  if (options.ownGroup ?? true) groups.add(child.pid);
   const guard = unheld(options) ? guardGroup(child.pid) : null;
+  // Stopped with pool only where a guard would still end it if pool died meanwhile (kill -9 %1):
+  // nothing else would ever continue a stopped group of its own.
+  if (guard && (options.ownGroup ?? true)) groups.add(child.pid);
   options.onSpawn?.(guard?.pid ?? child.pid);
   let closeStdin = () => {};
   // A child that stops reading breaks the pipe: the source is cancelled, which ends its writer.

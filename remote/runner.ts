@@ -11,7 +11,10 @@ import { copyOnHost, type CopyOptions, type CopyRequest, type CopyResult } from 
 import { type ResolvedTarget, resolveTarget } from "./ssh.ts";
 
 /** What a caller may ask of one run; connection sharing is the runner's business. */
-export type RunOptions = Omit<ExecOptions, "mux">;
+export type RunOptions = Omit<ExecOptions, "mux"> & {
+  /** A connection of its own, not the shared one (whose master would do this run's terminal I/O). */
+  unshared?: boolean;
+};
 
 export interface Runner {
   /** Runs `command` on `host` (null: a login shell); a failure is a result, never a throw. */
@@ -30,7 +33,11 @@ export interface Runner {
 /** The real runner: OpenSSH, sharing connections as `mux` says. */
 export function sshRunner(mux?: MuxSettings): Runner {
   return {
-    exec: (host, command, options) => execOnHost(host, command, { ...options, mux }),
+    exec: (host, command, { unshared, ...options }) =>
+      execOnHost(host, command, {
+        ...options,
+        mux: unshared && mux ? { ...mux, persistSeconds: 0 } : mux,
+      }),
     resolve: (target, config) =>
       config === undefined
         ? resolveTarget(target, mux?.sshConfig, mux?.resolveCache)
