@@ -37,14 +37,22 @@ export interface RosterStore {
 export interface LedgerStore {
   readonly path: string;
   read(): Promise<Lease[]>;
-  update<T>(change: (leases: Lease[]) => { leases: Lease[]; result: T }): Promise<T>;
+  /** `signal`: a stop ends a wait for the lock (stopped). Giving back takes none: it waits. */
+  update<T>(
+    change: (leases: Lease[]) => { leases: Lease[]; result: T },
+    signal?: AbortSignal,
+  ): Promise<T>;
 }
 
 /** Where each `pool bg` job runs (the job index). */
 export interface JobStore {
   readonly path: string;
   read(): Promise<JobEntry[]>;
-  update<T>(change: (jobs: JobEntry[]) => { jobs: JobEntry[]; result: T }): Promise<T>;
+  /** `signal`: a stop ends a wait for the lock (stopped). */
+  update<T>(
+    change: (jobs: JobEntry[]) => { jobs: JobEntry[]; result: T },
+    signal?: AbortSignal,
+  ): Promise<T>;
 }
 
 /** pool's own stdin: what it is, and (once) what it holds. */
@@ -91,7 +99,7 @@ export function fileLedger(path: string): LedgerStore {
   return {
     path,
     read: () => readLedger(path),
-    update: (change) => updateLedger(path, change),
+    update: (change, signal) => updateLedger(path, change, signal),
   };
 }
 
@@ -99,7 +107,7 @@ export function fileJobs(path: string): JobStore {
   return {
     path,
     read: () => readJobIndex(path),
-    update: (change) => updateJobIndex(path, change),
+    update: (change, signal) => updateJobIndex(path, change, signal),
   };
 }
 

@@ -209,7 +209,7 @@ export async function reserve(
     // Only a lease is written, under the lock; a command that holds nothing only reads the
     // ledger (its leases still rank the hosts), so it runs with a read-only state directory.
     const attempt = wantsResources(options)
-      ? await deps.ledger.update(decide)
+      ? await deps.ledger.update(decide, deps.signal)
       : decide(await deps.ledger.read()).result;
     if (attempt.pick) {
       return {

@@ -38,11 +38,12 @@ function isEntry(value: unknown): value is JobEntry {
 export function updateJobIndex<T>(
   path: string,
   change: (jobs: JobEntry[]) => { jobs: JobEntry[]; result: T },
+  signal?: AbortSignal,
 ): Promise<T> {
   return updateListFile(path, INDEX, (before) => {
     const { jobs, result } = change(before);
     return { items: jobs, result };
-  });
+  }, signal);
 }
 
 const ID_CHARS = "0123456789abcdefghijklmnopqrstuvwxyz";

@@ -31,9 +31,10 @@ function isLease(value: unknown): value is Lease {
 export function updateLedger<T>(
   path: string,
   change: (leases: Lease[]) => { leases: Lease[]; result: T },
+  signal?: AbortSignal,
 ): Promise<T> {
   return updateListFile(path, LEDGER, (before) => {
     const { leases, result } = change(before);
     return { items: leases, result };
-  });
+  }, signal);
 }

@@ -41,8 +41,12 @@ export interface MuxSettings {
   loginShells?: string;
 }
 
-/** Unix socket paths are limited to ~104 bytes (macOS) / 108 (Linux). */
-const MAX_SOCKET_PATH = 100;
+/**
+ * The longest control path, in bytes: a unix socket's path holds 103 (macOS; Linux 107), and
+ * ssh first binds `<ControlPath>.<16 random characters>`, then renames it. A longer one made
+ * every ssh fail (exit 255) instead of connecting unshared.
+ */
+const MAX_SOCKET_PATH = 103 - 17;
 /**
  * How long a master may take to say hello before it counts as wedged. A live
  * one answers in a millisecond; but on a machine under heavy load (the bench
@@ -85,9 +89,10 @@ async function sharing(
   // Unresolved: ssh will most likely fail anyway, and there is nothing to key a master by.
   if (!settings || settings.persistSeconds <= 0 || !target) return [];
   const path = socketPath(settings, target);
-  // ssh reads the option's value as words and expands `%` in it: a path with a space or a `'`
-  // is written in double quotes; one with `"`, `\` or `%` (which no quoting carries) goes without.
-  if (path.length > MAX_SOCKET_PATH || /["\\%]/.test(path)) return [];
+  // ssh reads the option's value as words and expands `%` and `${VAR}` in it: a path with a
+  // space or a `'` is written in double quotes; one with `"`, `\`, `%` or `$` (which no quoting
+  // carries) goes without.
+  if (new TextEncoder().encode(path).length > MAX_SOCKET_PATH || /["\\%$]/.test(path)) return [];
   if (!ensureDir(settings.dir)) return [];
   if (await master(path) === "dead") {
     try {

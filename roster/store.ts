@@ -15,6 +15,7 @@ import { backupHoldsAll } from "./recover.ts";
 import {
   followSymlinks,
   readTextIfExists,
+  regularFile,
   withFileLock,
   writeFileAtomically,
 } from "../state/files.ts";
@@ -30,7 +31,11 @@ export interface Roster {
   warnings: string[];
   /** The unreadable file's text when `.bak` stood in for it: kept aside before any write. */
   damaged?: string;
+  /** The file began with a byte order mark (an editor's "UTF-8 with BOM"): kept on write. */
+  bom?: boolean;
 }
+
+const BOM = "\ufeff";
 
 const readText = (path: string) => readTextIfExists(path, "roster");
 
@@ -56,10 +61,14 @@ function explain(path: string, e: unknown, note = ""): unknown {
  */
 export async function readRoster(path = rosterPath()): Promise<Roster> {
   const real = await followSymlinks(path);
-  const text = await readText(real);
-  if (text === null) return { path: real, text: "", doc: {}, hosts: [], warnings: [] };
+  await regularFile(real, "roster");
+  const read = await readText(real);
+  if (read === null) return { path: real, text: "", doc: {}, hosts: [], warnings: [] };
+  // A byte order mark is no JSON: read past it, and written back as found.
+  const bom = read.startsWith(BOM);
+  const text = bom ? read.slice(1) : read;
   try {
-    return { path: real, text, ...parseRoster(text), warnings: [] };
+    return { path: real, text, ...parseRoster(text), warnings: [], ...bom ? { bom } : {} };
   } catch (e) {
     return await fromBackup(real, text, e);
   }
@@ -69,7 +78,8 @@ async function fromBackup(path: string, text: string, error: unknown): Promise<R
   const empty = text.trim() === "";
   // A file that parses but is wrong (duplicate keys, a bad name) was edited, not cut short.
   if (!empty && !(error instanceof RosterSyntaxError)) throw explain(path, error);
-  const backup = await readText(path + ".bak");
+  const saved = await readText(path + ".bak");
+  const backup = saved?.startsWith(BOM) ? saved.slice(1) : saved;
   let parsed: ParsedRoster | undefined;
   try {
     if (backup !== null) parsed = parseRoster(backup);
@@ -109,6 +119,8 @@ export async function updateRoster<T>(
   // A roster kept in a dotfiles repo is a symlink: write its target, and keep
   // the lock, .bak and temp file beside that, so the link stays a link.
   const real = await followSymlinks(path);
+  // Before its lock is made beside it (a roster at /dev/null: a lock in /dev).
+  await regularFile(real, "roster");
   return await withFileLock(
     real,
     async () => {
@@ -146,9 +158,10 @@ async function keepAside(path: string, text: string): Promise<string> {
 }
 
 async function writeAtomically(path: string, text: string, before: Roster): Promise<void> {
+  const mark = before.bom ? BOM : "";
   // The .bak is the previous *good* file: never overwrite it with a damaged one.
   if (before.text !== "" && before.damaged === undefined) {
-    await writeFileAtomically(path + ".bak", before.text);
+    await writeFileAtomically(path + ".bak", mark + before.text);
   }
-  await writeFileAtomically(path, text);
+  await writeFileAtomically(path, mark + text);
 }

@@ -7,7 +7,7 @@
 import { dirname, join } from "../paths.ts";
 import { abortCode } from "../exit.ts";
 import { sleep } from "../timers.ts";
-import { EXIT, PoolError, UsageError } from "../errors.ts";
+import { type ErrorKind, EXIT, PoolError, UsageError } from "../errors.ts";
 
 /** Creates pool's state directory 0700 (mkdir's own mode is filtered by the umask). */
 export async function ensureStateDir(dir: string): Promise<void> {
@@ -41,6 +41,27 @@ export async function followSymlinks(path: string): Promise<string> {
     path = target.startsWith("/") ? target : join(await Deno.realPath(dirname(path)), target);
   }
   throw new PoolError(`cannot follow ${path}: too many levels of symbolic links`);
+}
+
+/**
+ * `path` (symlinks followed) is a regular file, or not there: a state file pool may replace.
+ * `POOL_STATE=/dev/null` would have pool rename its roster over the device, as root too.
+ */
+export async function regularFile(
+  path: string,
+  what: string,
+  kind: ErrorKind = "roster_unreadable",
+): Promise<void> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(path);
+  } catch {
+    return;
+  }
+  if (!info.isFile) {
+    const is = info.isDirectory ? "a folder" : "not a regular file";
+    throw new PoolError(`${what} ${path} is ${is}`, EXIT.failure, kind);
+  }
 }
 
 /** An OS error's reason without Deno's trailing `: open '/the/path'` (we name the path ourselves). */
@@ -175,6 +196,7 @@ export function lockHolderPid(procLocks: string, ino: number | null): number | u
 /** Replaces `path` with `text` (mode 0600): readers see the old file or the new one, never half. */
 export async function writeFileAtomically(path: string, text: string): Promise<void> {
   path = await followSymlinks(path);
+  await regularFile(path, "state file", "state_unwritable");
   const temp = `${path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
   try {
     await Deno.writeTextFile(temp, text, { createNew: true, mode: 0o600 });

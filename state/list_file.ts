@@ -47,13 +47,20 @@ export async function updateListFile<T, R>(
   path: string,
   spec: ListFile<T>,
   change: (items: T[]) => { items: T[]; result: R },
+  /** A stop while waiting for the lock ends the wait (stopped), as for the roster's. */
+  signal?: AbortSignal,
 ): Promise<R> {
-  return await withFileLock(path, async () => {
-    const before = await readListFile(path, spec);
-    const { items, result } = change(before);
-    if (JSON.stringify(items) !== JSON.stringify(before)) {
-      await writeFileAtomically(path, JSON.stringify({ [spec.key]: items }, null, 2) + "\n");
-    }
-    return result;
-  });
+  return await withFileLock(
+    path,
+    async () => {
+      const before = await readListFile(path, spec);
+      const { items, result } = change(before);
+      if (JSON.stringify(items) !== JSON.stringify(before)) {
+        await writeFileAtomically(path, JSON.stringify({ [spec.key]: items }, null, 2) + "\n");
+      }
+      return result;
+    },
+    `the lock on ${path}`,
+    signal,
+  );
 }

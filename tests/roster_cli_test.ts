@@ -286,3 +286,46 @@ Deno.test("refusing to replace a non-empty roster with an empty one", async () =
     await s.cleanup();
   }
 });
+
+Deno.test("a roster saved with a byte order mark is read, and edited with its mark kept", async () => {
+  const s = await tempState();
+  try {
+    await Deno.mkdir(join(s.dir, "state"), { recursive: true });
+    await Deno.writeTextFile(s.roster, '\ufeff{"hosts": [{"name": "a", "ssh": "a"}]}\n');
+    const hosts = await pool(s, ["hosts", "--json"]);
+    assertEquals(hosts.code, 0, hosts.stderr);
+    assertEquals(JSON.parse(hosts.stdout).hosts.map((h: { name: string }) => h.name), ["a"]);
+    assertEquals((await pool(s, ["desc", "a", "notes"])).code, 0);
+    const text = await Deno.readTextFile(s.roster);
+    assert(text.startsWith("\ufeff{"), JSON.stringify(text.slice(0, 12)));
+    assertMatch(text, /"description": "notes"/);
+  } finally {
+    await s.cleanup();
+  }
+});
+
+Deno.test({
+  name: "a roster that is not a regular file (a device, a folder) is refused, never replaced",
+  // A device node of our own (mknod: root), never the machine's /dev/null.
+  ignore: Deno.uid() !== 0,
+  fn: async () => {
+    const s = await tempState();
+    try {
+      await Deno.mkdir(join(s.dir, "state"), { recursive: true });
+      const device = join(s.dir, "state", "null");
+      await new Deno.Command("mknod", { args: ["-m", "666", device, "c", "1", "3"] }).output();
+      const env = { ...s.env, POOL_STATE: device };
+      for (const args of [["add", "q", NOBODY], ["hosts"]]) {
+        const r = await pool({ env }, args);
+        assertEquals(r.code, 1, args.join(" "));
+        assertEquals(r.stderr, `pool: roster ${device} is not a regular file\n`);
+      }
+      assert(Deno.statSync(device).isCharDevice, "still the device");
+      assertEquals([...Deno.readDirSync(join(s.dir, "state"))].map((e) => e.name), ["null"]);
+      const folder = await pool({ env: { ...s.env, POOL_STATE: join(s.dir, "state") } }, ["hosts"]);
+      assertEquals(folder.stderr, `pool: roster ${join(s.dir, "state")} is a folder\n`);
+    } finally {
+      await s.cleanup();
+    }
+  },
+});

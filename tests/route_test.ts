@@ -280,3 +280,30 @@ function sumByHost(leases: { host: string; mem_bytes: number }[]): Map<string, n
   for (const l of leases) sums.set(l.host, (sums.get(l.host) ?? 0) + l.mem_bytes);
   return sums;
 }
+
+fleetTest(
+  "Ctrl-C while another pool holds the lease ledger: stopped, and said so as JSON",
+  1,
+  async (_t, fleet) => {
+    await writeRoster(fleet, [{ name: "h1" }]);
+    const ledger = join(fleet.dir, "state", "leases.json");
+    await Deno.mkdir(join(fleet.dir, "state"), { recursive: true });
+    // Another pool, in the middle of its write: its lock held for as long as this test says.
+    const lock = await Deno.open(ledger + ".lock", { create: true, write: true });
+    await lock.lock(true);
+    try {
+      const child = spawnPool(fleet, ["route", "--json", "--mem", "1M", "true"]);
+      await new Promise((r) => setTimeout(r, 2000));
+      child.kill("SIGINT");
+      const out = await child.output();
+      assertEquals(out.code, 130);
+      assertEquals(
+        JSON.parse(new TextDecoder().decode(out.stdout)).error.kind,
+        "stopped",
+      );
+    } finally {
+      await lock.unlock();
+      lock.close();
+    }
+  },
+);

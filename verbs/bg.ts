@@ -181,10 +181,11 @@ export async function bg(wordsIn: string[], optsIn: BgOptions, deps: Deps): Prom
     }
     handedOver = true;
     await noted("it is not in the job index", () =>
+      // Stopped while another pool holds the index: the job runs, and its line still comes.
       deps.jobs.update((jobs) => ({
         jobs: [...jobs, { id, host, command, started_ms: deps.clock.wall(), gpus }],
         result: undefined,
-      })));
+      }), deps.signal));
     if (opts.json) {
       deps.out.outLine(JSON.stringify({ id, host, pid: launched.pid, log: launched.log, gpus }));
     } else {
