@@ -219,3 +219,23 @@ async function sshChildren(fleet: Fleet): Promise<string[]> {
   }
   return found;
 }
+
+fleetTest("--json and -b hold the end of a host's flood, not all of it", 2, async (_t, fleet) => {
+  await writeRoster(fleet, [{ name: "h1" }, { name: "h2" }]);
+  // 20 MB a host, in lines of 100: past the 16 MiB held of each stream.
+  const flood = "yes $(printf %099d 0) | head -n 200000; echo last";
+  const r = await pool(fleet, ["on", "h1,h2", "--json", flood]);
+  assertEquals(r.code, 0, r.stderr.slice(0, 500));
+  for (const line of r.stdout.trim().split("\n")) {
+    const host = JSON.parse(line);
+    assertEquals(host.status, "ok");
+    assert(host.stdout.length <= 16 * 1024 * 1024, `${host.name}: ${host.stdout.length} held`);
+    assert(host.stdout.endsWith("0\nlast\n"), "its end is kept");
+    assert(host.stdout_omitted_lines > 0, "and says how much went before");
+  }
+  assertMatch(r.stderr, /^pool: note: h\[1-2\]: --json held the last 16 MiB of each stream/m);
+  const b = await pool(fleet, ["on", "h1,h2", "-b", flood]);
+  assertEquals(b.code, 0, b.stderr.slice(0, 500));
+  assertMatch(b.stdout, /^h\[1-2\] \(2\)$/m);
+  assertMatch(b.stderr, /-b held the last 16 MiB/);
+});

@@ -36,6 +36,7 @@ import { shellLine } from "../remote/quote.ts";
 import { hostFiles } from "../render/host_files.ts";
 import { runForeground } from "../remote/foreground.ts";
 import { LinePrefixer } from "../remote/lines.ts";
+import { foldNames } from "../roster/nodeset.ts";
 import { poolMap } from "../remote/pool_map.ts";
 import { type Deps, type Run, selectFromRoster } from "../deps/deps.ts";
 
@@ -67,6 +68,9 @@ export interface OnOptions {
   /** With --json: keep only the last whole lines of each stream that fit in this many bytes. */
   keepLast?: number;
 }
+
+/** The most of each host's stdout and stderr that --json and -b hold: its last whole lines. */
+export const HELD_OUTPUT_LIMIT = 16 * 1024 * 1024;
 
 export const PREFIXES = ["[host]", "host:"] as const;
 export type Prefix = typeof PREFIXES[number];
@@ -220,7 +224,9 @@ async function onMany(
           onStdoutChunk: printed?.stdout,
           onStderrChunk: printed?.stderr,
           readGate: () => deps.out.room(),
-          keepLast: options.keepLast,
+          // Output held for --json or -b is each stream's end, not all of it: `yes` would
+          // fill memory until V8 gave up, taking every host's result with it.
+          keepLast: options.keepLast ?? (files ? undefined : HELD_OUTPUT_LIMIT),
         });
       printed?.end();
       const why = options.sudo ? sudoFailure(result) : undefined;
@@ -238,6 +244,16 @@ async function onMany(
     },
   );
   if (options.collapse && !options.json) printCollapsed(out, results);
+  const cut = results.filter((r) => r.stdoutOmittedLines || r.stderrOmittedLines).map((r) =>
+    r.host
+  );
+  if (cut.length > 0 && out.stdoutOpen) {
+    out.errLine(
+      `pool: note: ${foldNames(cut)}: ${options.json ? "--json" : "-b"} held the last ` +
+        `${HELD_OUTPUT_LIMIT >> 20} MiB of each stream; the lines before were left out ` +
+        `(--out-dir keeps all of it)`,
+    );
+  }
   // A reader that closed stdout said "enough": no summary of what that stopped.
   if (out.stdoutOpen) printSummary(out, results, timeoutMs);
   if (results.some((r) => r.outcome === "interrupted")) return abortCode(signal);
