@@ -55,15 +55,8 @@ export class ByteLines {
   }
 
   #joined(last: Uint8Array): Uint8Array {
-    if (this.#pending.length === 0) return last;
-    const parts = [...this.#pending, last];
+    const line = concatBytes([...this.#pending, last]);
     this.#pending = [];
-    const line = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) {
-      line.set(p, at);
-      at += p.length;
-    }
     return line;
   }
 }
