@@ -452,7 +452,12 @@ export async function serve(allow: readonly string[], signal?: AbortSignal): Pro
   // client that stopped reading for good (nobody is left to answer).
   if (!serving.aborted) {
     await new Promise<void>((resolve) => {
-      stdout.end(() => resolve());
+      // end()'s callback comes with the write's error, before the stream's "error" event:
+      // a client gone without its answer is a closed stdout (141), not a success.
+      stdout.end((error?: Error | null) => {
+        if (error) gone.abort(new OutputClosed());
+        resolve();
+      });
       gone.signal.addEventListener("abort", () => resolve(), { once: true });
     });
   }

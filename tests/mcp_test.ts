@@ -260,6 +260,19 @@ fleetTest(
     );
     const [h] = answers.find((a) => a.id === 2).result.structuredContent.hosts;
     assert(h.stdout.endsWith("\n100000\n"), "the whole answer");
+
+    // A client that then leaves without reading its answer: pool's stdout was closed, 141.
+    const left = rawServer(fleet.env);
+    await left.send(INITIALIZE, { jsonrpc: "2.0", method: "notifications/initialized" }, call);
+    await left.close();
+    await new Promise((r) => setTimeout(r, 3000));
+    const reader = left.child.stdout.getReader();
+    await reader.read();
+    await reader.cancel();
+    const gone = setTimeout(() => left.child.kill("SIGKILL"), 60_000);
+    const status = await left.child.status;
+    clearTimeout(gone);
+    assertEquals(status.code, 141);
   },
 );
 
