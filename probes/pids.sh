@@ -9,22 +9,10 @@
 # (LC_ALL, below): macOS ps writes lstart in the locale's words, and launch.sh records it in C.
 LC_ALL=C
 export LC_ALL
-# One pid: "<pid> <start time>" while it runs.
+# One pid: "<pid> <start time>" while it runs (start_of: remote/_proc.sh, sent before this).
 alive() {
-  if [ -d /proc/self ]; then
-    [ -r "/proc/$1/stat" ] || return 0
-    read -r stat < "/proc/$1/stat" || return 0
-    # The name in parentheses may hold spaces: split what follows the last ") ".
-    set -f
-    # shellcheck disable=SC2086 # splitting the fields is the point
-    set -- "$1" ${stat##*) }
-    set +f
-    case "$2" in Z | X) ;; *) printf '%s %s\n' "$1" "${21}" ;; esac
-  else
-    state=$(ps -o stat= -p "$1" 2>/dev/null) || return 0
-    case "$state" in Z*) return 0 ;; esac
-    printf '%s %s\n' "$1" "$(ps -o lstart= -p "$1")"
-  fi
+  start=$(start_of "$1")
+  if [ -n "$start" ]; then printf '%s %s\n' "$1" "$start"; fi
 }
 
 # An argument job:<id> asks after a job by its id (a bg whose pool did not live to hear its pid):

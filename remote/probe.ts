@@ -15,6 +15,7 @@ import { failureReason, type HostResult } from "./exec.ts";
 import type { Outcome } from "./process.ts";
 import { shQuote } from "./quote.ts";
 import type { Runner } from "./runner.ts";
+import { remoteScript } from "./scripts.ts";
 
 const PROBE_ANSWER_LIMIT = 1 << 20;
 
@@ -28,7 +29,10 @@ async function runProbe(
 ) {
   // The payload travels on stdin; its arguments are numbers or pool's own words, quoted all the same.
   return await runner.exec(host, ["sh", "-s", "--", ...args].map(shQuote).join(" "), {
-    payload: probeScript(name),
+    // The pid checks (pids.sh, after host.sh too) read start times with _proc.sh's start_of.
+    payload: name === "os"
+      ? probeScript(name)
+      : remoteScript(name === "host" ? "host_probe" : name),
     // An answer is a few kB (eight GPUs: 2 kB); a host that floods fails, and pool stays small.
     stdoutLimit: PROBE_ANSWER_LIMIT,
     timeoutMs,

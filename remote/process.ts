@@ -173,7 +173,7 @@ export async function runProcess(argv: string[], options: ProcessOptions): Promi
   const guard = unheld(options) ? guardGroup(child.pid) : null;
   // Stopped with pool only where a guard would still end it if pool died meanwhile (kill -9 %1):
   // nothing else would ever continue a stopped group of its own.
-  if (guard && (options.ownGroup ?? true)) groups.add(child.pid);
+  if (guard) groups.add(child.pid);
   options.onSpawn?.(guard?.pid ?? child.pid);
   let closeStdin = () => {};
   // A child that stops reading breaks the pipe: the source is cancelled, which ends its writer.

@@ -27,11 +27,16 @@ const SCRIPTS = {
   kill: proc + kill,
   follow: proc + follow,
   jobs: proc + probeScript("jobs"),
+  host_probe: proc + probeScript("host"),
+  pids: proc + probeScript("pids"),
   replace_from_stage: replaceFromStage,
   guard: proc + guard,
 };
 
-/** The script `remote/<name>.sh` (jobs: `probes/jobs.sh`) as it is sent (guard: run here). */
+/**
+ * The script `remote/<name>.sh` (jobs, pids: `probes/<name>.sh`; host_probe: `probes/host.sh`)
+ * as it is sent (guard: run here).
+ */
 export function remoteScript(name: keyof typeof SCRIPTS): string {
   return SCRIPTS[name];
 }
