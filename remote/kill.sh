@@ -41,12 +41,30 @@ group_runs() {
 
 nap() { sleep 0.1 2>/dev/null || sleep 1; }
 
-# Waits are counted by the clock, not in naps: a nap plus a scan of /proc can
-# take far longer than 0.1 s on a busy host, and pool's own deadline for this
-# script is the grace plus a fixed margin. After `from_now N`, `before` is
-# true for at least N seconds (whole seconds: up to one more).
-from_now() { until_s=$(($(date +%s) + $1)); }
-before() { [ "$(date +%s)" -le "$until_s" ]; }
+# Waits are timed by a `sleep N` of their own, not counted in naps: a nap plus a
+# scan of /proc can take far longer than 0.1 s on a busy host, and pool's own
+# deadline for this script is the grace plus a fixed margin. Nor by the wall
+# clock (`date +%s`), which NTP or a user may step while we wait: an hour forward
+# would cut a job's grace (its checkpoint on TERM) short, an hour back would
+# stretch it past pool's deadline and leave the job running. After `from_now N`,
+# `before` is true while that sleep runs (its start token: a finished one may
+# linger as a zombie, and its pid may be handed out again).
+timer=
+from_now() {
+  stop_timer
+  sleep "$1" >/dev/null 2>&1 &
+  timer=$!
+  timer_start=$(start_of "$timer")
+}
+before() {
+  if [ -n "$timer_start" ]; then
+    [ "$(start_of "$timer")" = "$timer_start" ]
+  else
+    kill -0 "$timer" 2>/dev/null
+  fi
+}
+stop_timer() { [ -z "$timer" ] || kill "$timer" 2>/dev/null || :; }
+trap stop_timer EXIT
 
 show() {
   printf '@@ %s\n' "$1"

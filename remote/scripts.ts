@@ -1,8 +1,8 @@
 /**
  * The shell scripts remote/ sends. They are imported as text, so the bundle
  * (`deno task build`) and `deno compile` carry them inside the program. Job
- * scripts (launch, kill, follow, the jobs probe, and the local guard) get remote/_proc.sh
- * before them: one copy of `start_of`, `still_runs` and `this_machine`. Both
+ * scripts (launch, kill, follow, the local guard) and the jobs, host and pids probes get
+ * remote/_proc.sh before them: one copy of `start_of`, `still_runs` and `this_machine`. Both
  * supervisors get remote/_supervise_end.sh after them: one stop, one watcher.
  * supervise.sh and launch.sh get remote/_start_grouped.sh: one way to start a
  * command as a group leader with Ctrl-C's signals at their defaults.
