@@ -124,10 +124,11 @@ async function acquire(
   signal?: AbortSignal,
 ): Promise<void> {
   const timeoutMs = lockTimeoutSeconds() * 1000;
-  const started = Date.now();
+  // Timed by the monotonic clock: a wall clock stepped back an hour would wait an hour.
+  const started = performance.now();
   let said = false;
   for (let pause = 10; !(await lock.tryLock(true)); pause = Math.min(pause * 2, 200)) {
-    const waited = Date.now() - started;
+    const waited = performance.now() - started;
     // Told to stop while waiting (Ctrl-C): nothing has been read or changed yet.
     if (signal?.aborted) {
       throw new PoolError(`stopped while waiting for ${label}`, abortCode(signal), "stopped");

@@ -121,3 +121,32 @@ Deno.test("writeFileAtomically() removes the old temps a killed write left, neve
     "pool.json.tmp-4243-cafef00d",
   ]);
 });
+
+Deno.test("withFileLock() gives up after POOL_LOCK_TIMEOUT even while the wall clock runs back", async () => {
+  const dir = await Deno.makeTempDir();
+  const before = Deno.env.get("POOL_LOCK_TIMEOUT");
+  const realNow = Date.now;
+  let calls = 0;
+  // Every look at the wall clock finds it an hour further back.
+  Date.now = () => realNow() - 3_600_000 * ++calls;
+  const held = await Deno.open(join(dir, "x.lock"), { create: true, write: true });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await held.lock(true);
+    Deno.env.set("POOL_LOCK_TIMEOUT", "0.3");
+    const gaveUp = withFileLock(join(dir, "x"), () => Promise.resolve(), "the test lock")
+      .then(() => "got the lock", (e) => e.message);
+    const hung = new Promise<string>((r) => timer = setTimeout(() => r("still waiting"), 10_000));
+    assertMatch(
+      await Promise.race([gaveUp, hung]),
+      /^gave up waiting for the test lock after 0.3 s/,
+    );
+  } finally {
+    clearTimeout(timer);
+    Date.now = realNow;
+    held.close();
+    if (before === undefined) Deno.env.delete("POOL_LOCK_TIMEOUT");
+    else Deno.env.set("POOL_LOCK_TIMEOUT", before);
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -50,3 +50,11 @@ export async function assertGone(marker: string, what: string): Promise<void> {
     throw new Error(`${what}: still running: ${left.join("; ")}`);
   }
 }
+
+/**
+ * A first number for a test's `sleep N` markers, drawn at random so that two test runs on one
+ * machine never find each other's sleeps (every marker at least 20000 s, under two days).
+ */
+export function markerBase(): number {
+  return 20_000 + 100 * Math.floor(Math.random() * 1500);
+}

@@ -7,7 +7,7 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { childEnv, fleetTest, pool, POOL_SH, spawnPool, writeRoster } from "./helpers.ts";
-import { assertGone, eventually, processesWith, running } from "./procs.ts";
+import { assertGone, eventually, markerBase, processesWith, running } from "./procs.ts";
 
 /** The nearest ancestor of `pid` whose command line matches `pattern`. */
 async function ancestor(pid: number, pattern: RegExp): Promise<number> {
@@ -25,7 +25,7 @@ const FORKS = (n: number) => `sh -c 'sleep ${n} & sleep ${n} & wait'; echo never
 
 fleetTest("stopping pool ends the remote command's whole process tree", 2, async (t, fleet) => {
   await writeRoster(fleet, [{ name: "h1" }, { name: "h2" }]);
-  let n = 31410;
+  let n = markerBase();
 
   for (const [label, command] of [["sleeps", SLEEPS], ["forks children", FORKS]] as const) {
     await t.step(`--timeout, a command that ${label}`, async () => {

@@ -9,7 +9,7 @@
 import { join } from "node:path";
 import { assert, assertEquals } from "./assert.ts";
 import { fleetTest, pool, spawnPool, writeRoster } from "./helpers.ts";
-import { assertGone, processesWith, running } from "./procs.ts";
+import { assertGone, markerBase, processesWith, running } from "./procs.ts";
 import type { Fleet } from "./hosts/harness.ts";
 
 /** The start of the supervisor's command line, as the command's shell sees its parent. */
@@ -115,7 +115,7 @@ fleetTest("each login shell gets the supervisor it can run, and stop still means
     },
   );
 
-  let n = 27180;
+  let n = markerBase();
   for (const who of ["root", "plain"]) {
     await t.step(`${who}: a killed command is 128+n, a deadline ends its whole tree`, async () => {
       const segv = await on(who, "kill -SEGV $$");
@@ -230,7 +230,7 @@ fleetTest(
     fleet,
   ) => {
     await writeRoster(fleet, [{ name: "h1" }]);
-    let n = 28180;
+    let n = markerBase();
     await t.step("no IO::Poll: the supervisor still ends the command when sshd goes", async () => {
       assert(
         (await pool(fleet, ["on", "h1", "perl -e 'require IO::Poll'"])).code !== 0,
