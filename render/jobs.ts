@@ -32,20 +32,24 @@ export function formatRunTime(seconds: number): string {
   return `${Math.floor(s / 86400)}d${pad(Math.floor(s / 3600) % 24)}h`;
 }
 
-/** Local time, to the minute: `2026-11-28 14:03`. */
+/** Local time, to the minute: `2026-11-28 14:03`; `-` for a time no date can hold. */
 export function formatStarted(epochS: number): string {
   const d = new Date(epochS * 1000);
+  if (Number.isNaN(d.getTime())) return "-";
   const pad = (n: number) => String(n).padStart(2, "0");
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${
     pad(d.getMinutes())
   }`;
 }
 
-/** How long it ran (or has run, by the host's clock `now`); null when the record does not say. */
+/**
+ * How long it ran (or has run, by the host's clock `now`); null when the record does not say.
+ * Never below 0: a host clock stepped back while the job ran ends it before it started.
+ */
 export function runSeconds(job: JobRecord, now: number | null): number | null {
   if (job.startedS === null) return null;
   const end = job.endedS ?? now;
-  return end === null ? null : end - job.startedS;
+  return end === null ? null : Math.max(0, end - job.startedS);
 }
 
 export function jobRow(host: string, job: JobRecord, s: JobState, now: number | null): string[] {

@@ -1,0 +1,33 @@
+import { assertEquals } from "../tests/assert.ts";
+import type { JobRecord } from "../probes/mod.ts";
+import { formatStarted, jobJson, jobRow } from "./jobs.ts";
+
+const record = (startedS: number | null, endedS: number | null): JobRecord => ({
+  id: "k3x9q2",
+  startedS,
+  endedS,
+  gpus: [],
+  process: null,
+  waiter: null,
+  exit: 0,
+  signal: null,
+  command: "true",
+  alive: [],
+});
+
+Deno.test("a job whose host clock went back while it ran ran 0 s, in the table and in JSON", () => {
+  const job = record(1_800_003_600, 1_800_000_000);
+  const ended = { state: "exited" as const, code: 0 };
+  assertEquals(jobRow("h1", job, ended, null)[4], "0s");
+  assertEquals(jobJson("h1", job, ended, null).run_s, 0);
+  // Still running, started "in the future" by the host's own clock now.
+  assertEquals(
+    jobJson("h1", record(1_800_003_600, null), { state: "running" }, 1_800_000_000).run_s,
+    0,
+  );
+});
+
+Deno.test("a start time no date can hold shows as -, not NaN", () => {
+  assertEquals(formatStarted(99_999_999_999_999), "-");
+  assertEquals(formatStarted(0).length, "1970-01-01 00:00".length);
+});
