@@ -103,8 +103,10 @@ export function holderState(lease: Lease, live: Liveness): Holder {
     const job = live.remoteJobs?.get(lease.host)?.get(lease.job);
     if (job === undefined || job === "starting") return "unknown";
     if (job === "none") {
+      // Either way of the clock: a launch dated an hour ahead (this machine's clock stepped
+      // back since) is no launch still on its way, or its lease would hold a host for that hour.
       const sent = lease.launched_ms ?? lease.created_ms;
-      return live.now - sent < LAUNCH_WINDOW_MS ? "unknown" : "gone";
+      return Math.abs(live.now - sent) < LAUNCH_WINDOW_MS ? "unknown" : "gone";
     }
     const start = live.remoteAlive?.get(lease.host)?.get(job.pid);
     return start && sameStart(start, job.start) ? "alive" : "gone";
@@ -191,7 +193,10 @@ export function liveLeases(leases: Lease[], live: Liveness): Lease[] {
     }
     if (l.remote_pid === undefined) return [l];
     const at = live.probedAt ?? live.now;
-    if (holderState(l, live) === "alive" && at > (l.seen_ms ?? 0)) {
+    // A later sighting (another pool's probe) is not undone by this one; one dated ahead of
+    // now (a clock stepped back since) is no sighting at all, or it kept its silence forever.
+    const seen = l.seen_ms ?? 0;
+    if (holderState(l, live) === "alive" && (at > seen || seen > live.now)) {
       const { unanswered_ms: _, ...renewed } = l;
       return [{ ...renewed, seen_ms: at }];
     }

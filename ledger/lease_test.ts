@@ -72,6 +72,9 @@ Deno.test("liveLeases() marks a bg lease whose host did not answer, once, and cl
   const [seen] = liveLeases([again], live(58_000, true));
   assertEquals([seen.seen_ms, seen.unanswered_ms], [58_000, undefined]);
   assertEquals(liveLeases([again], live(61_000, false)), [], "silent past its TTL");
+  // A sighting dated ahead of now (the clock stepped back) does not keep an old silence.
+  const [ahead] = liveLeases([{ ...again, seen_ms: 3_600_000 }], live(58_000, true));
+  assertEquals([ahead.seen_ms, ahead.unanswered_ms], [58_000, undefined]);
 });
 
 Deno.test("liveLeases() renews a remote holder the probe found alive, and drops the dead", () => {
@@ -148,6 +151,10 @@ Deno.test("a bg lease whose pool died before the hand-over follows its job, foun
     "job never started",
   );
   assertEquals(deadReason(pending, told("starting", [], 1_000_000)), null);
+  // Dated an hour ahead (this machine's clock stepped back since): not a launch on its way.
+  const ahead = { ...pending, created_ms: 3_602_000, launched_ms: 3_602_000 };
+  assertEquals(deadReason(ahead, told("none")), "job never started");
+  assertEquals(deadReason({ ...ahead, launched_ms: 2000 + 1000 }, told("none")), null);
   // The window counts from the launch, which shipping (--push) may have put minutes after.
   const late = { ...pending, launched_ms: 600_000 };
   assertEquals(deadReason(late, told("none", [], 600_000 + LAUNCH_WINDOW_MS - 1)), null);
