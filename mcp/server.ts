@@ -256,8 +256,10 @@ export function buildServer(allow: readonly string[]): McpServer {
       mem: z.string().optional().describe("RAM the job needs: 17G, 512M"),
       gpus: z.number().int().min(0).optional(),
       gpu_mem: z.string().optional(),
-      wait: z.string().optional().describe("how long to wait for room: 90s, 10m"),
-      timeout: z.string().optional(),
+      wait: z.string().optional().describe(
+        "how long to wait for room: 90s, 10m (0 = no limit; leave it out not to wait)",
+      ),
+      timeout: z.string().optional().describe("the command's ceiling (default 1h; 0 = none)"),
     },
   }, async (a: Args, extra: Extra) =>
     result(
