@@ -5,8 +5,6 @@
 
 import { EXIT } from "./exit.ts";
 
-export { EXIT } from "./exit.ts";
-
 /**
  * What went wrong, as a word a script can branch on (`--json` prints it as
  * `error.kind`). The message is for people; the kind is stable.

@@ -15,8 +15,6 @@ import { visible } from "./render/visible.ts";
 import type { DispatchOptions } from "./dispatch/reserve.ts";
 import { parsePushSpec, type PushSpec } from "./dispatch/ship.ts";
 
-export { formatDuration };
-
 /**
  * The longest deadline a timer can hold (2^31 - 1 ms, about 24.8 days).
  * Anything longer means "no limit": a deadline must never wrap into an instant kill.

@@ -1,7 +1,8 @@
 /** The real dependencies, as cli.ts wires them: files under the state directory, OpenSSH, the clock. */
 
 import { join } from "../paths.ts";
-import { EXIT, PoolError, UsageError } from "../errors.ts";
+import { PoolError, UsageError } from "../errors.ts";
+import { EXIT } from "../exit.ts";
 import { concatBytes } from "../bytes.ts";
 import { after } from "../timers.ts";
 import { formatDuration } from "../render/duration.ts";

@@ -10,7 +10,7 @@
  * holder whose start time was never known.
  */
 
-import type { JobAnswer } from "../probes/mod.ts";
+import { type JobAnswer, sameStart } from "../probes/mod.ts";
 
 export interface Lease {
   id: string;
@@ -161,11 +161,6 @@ export function deadReason(lease: Lease, live: Liveness): string | null {
 /** A bg lease whose holder a probe can tell (remote pid and start time). */
 function checkable(lease: Lease): boolean {
   return lease.remote_pid !== undefined && lease.remote_start !== undefined;
-}
-
-/** Start times compare as words: macOS `ps -o lstart` pads with spaces. */
-export function sameStart(a: string, b: string): boolean {
-  return a.trim().split(/\s+/).join(" ") === b.trim().split(/\s+/).join(" ");
 }
 
 /**

@@ -96,13 +96,13 @@ type Extra = {
   ) => Promise<void>;
 };
 
-/** Runs `verb` with real dependencies, captured output and this call's own stop signal. */
 /** The verbs running now: a client that closed stdin still gets the answers it asked for. */
 const running = new Set<Promise<Captured>>();
 
 /** Trips when the server stops serving: pool was signalled, or the client stopped reading. */
 let serving = new AbortController().signal;
 
+/** Runs `verb` with real dependencies, captured output and this call's own stop signal. */
 function runVerb(
   extra: Extra,
   verb: (deps: Deps) => Promise<number>,

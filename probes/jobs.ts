@@ -151,7 +151,8 @@ export function runs(job: JobRecord, p: JobProcess | null): boolean {
   return p !== null && job.alive.some((a) => a.pid === p.pid && sameStart(a.start, p.start));
 }
 
-function sameStart(a: string, b: string): boolean {
+/** Start times compare as words: macOS `ps -o lstart` pads with spaces. */
+export function sameStart(a: string, b: string): boolean {
   return a.trim().split(/\s+/).join(" ") === b.trim().split(/\s+/).join(" ");
 }
 

@@ -23,6 +23,7 @@ export {
   parseJobs,
   parseKill,
   runs,
+  sameStart,
 } from "./jobs.ts";
 
 import os from "./os.sh" with { type: "text" };

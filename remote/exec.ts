@@ -4,7 +4,7 @@
  * into the outcome "unreachable" with a short reason.
  */
 
-import { EXIT } from "../errors.ts";
+import { EXIT } from "../exit.ts";
 import { type Host, isLocal } from "../roster/host.ts";
 import { type ProcessOptions, type ProcessResult, runProcess } from "./process.ts";
 import { muxOptions, type MuxSettings } from "./multiplex.ts";

@@ -453,7 +453,7 @@ export function findOnPath(program: string, path = Deno.env.get("PATH") ?? ""): 
   return null;
 }
 
-/** Keeps every byte of one stream. */
+/** One stream's bytes: all of them, or with keepLast its last whole lines. */
 interface Kept {
   push(chunk: Uint8Array): void;
   /** Bytes taken so far (all of them, kept or not). */

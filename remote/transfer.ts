@@ -14,7 +14,7 @@
  */
 
 import { basename, dirname, join, resolve } from "../paths.ts";
-import { EXIT } from "../errors.ts";
+import { EXIT } from "../exit.ts";
 import { type Host, isLocal } from "../roster/host.ts";
 import { splitTarget } from "../roster/target.ts";
 import {

@@ -21,7 +21,12 @@ export async function prefixer(names: readonly string[]): Promise<(name: string)
  * `stderr_base64` with the bytes themselves.
  */
 export function hostJson(result: HostResult): string {
-  return JSON.stringify({
+  return JSON.stringify(hostRecord(result));
+}
+
+/** hostJson's object, for a verb that adds to it (route's `ranking`). */
+export function hostRecord(result: HostResult): Record<string, unknown> {
+  return {
     name: result.host,
     exit: result.code,
     status: result.outcome,
@@ -31,7 +36,7 @@ export function hostJson(result: HostResult): string {
     ...(result.reason ? { reason: result.reason } : {}),
     ...(result.stdoutOmittedLines ? { stdout_omitted_lines: result.stdoutOmittedLines } : {}),
     ...(result.stderrOmittedLines ? { stderr_omitted_lines: result.stderrOmittedLines } : {}),
-  });
+  };
 }
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });

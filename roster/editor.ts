@@ -11,7 +11,8 @@ import {
   modify,
   parseTree,
 } from "jsonc-parser";
-import { EXIT, PoolError } from "../errors.ts";
+import { PoolError } from "../errors.ts";
+import { EXIT } from "../exit.ts";
 import type { Host } from "./host.ts";
 import { parseRoster } from "./parse.ts";
 

@@ -8,7 +8,8 @@
  * The implicit `local` host is only ever chosen by name.
  */
 
-import { EXIT, PoolError, UsageError } from "../errors.ts";
+import { PoolError, UsageError } from "../errors.ts";
+import { EXIT } from "../exit.ts";
 import { type Host, isExcluded, LOCAL, localHost } from "./host.ts";
 import { expandRange, foldNames, hasRange } from "./nodeset.ts";
 

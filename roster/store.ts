@@ -7,7 +7,8 @@
  * file beside it → keep the previous good file as `.bak` → rename.
  */
 
-import { EXIT, PoolError } from "../errors.ts";
+import { PoolError } from "../errors.ts";
+import { EXIT } from "../exit.ts";
 import type { Host } from "./host.ts";
 import { type ParsedRoster, parseRoster, RosterShapeError, RosterSyntaxError } from "./parse.ts";
 import { RosterEditor } from "./editor.ts";
@@ -19,7 +20,6 @@ import {
   withFileLock,
   writeFileAtomically,
 } from "../state/files.ts";
-import { rosterPath } from "../state/dir.ts";
 
 export interface Roster {
   path: string;
@@ -59,7 +59,7 @@ function explain(path: string, e: unknown, note = ""): unknown {
  * the `.bak` lacks (recover.ts), and then `damaged` carries it so that the
  * next write keeps it aside first. Anything else is an error naming line:column.
  */
-export async function readRoster(path = rosterPath()): Promise<Roster> {
+export async function readRoster(path: string): Promise<Roster> {
   const real = await followSymlinks(path);
   await regularFile(real, "roster");
   const read = await readText(real);
@@ -114,7 +114,7 @@ export interface UpdateOptions {
 export async function updateRoster<T>(
   change: (editor: RosterEditor) => T,
   options: UpdateOptions = {},
-  path = rosterPath(),
+  path: string,
 ): Promise<{ result: T; warnings: string[] }> {
   // A roster kept in a dotfiles repo is a symlink: write its target, and keep
   // the lock, .bak and temp file beside that, so the link stays a link.

@@ -7,9 +7,7 @@ import { dirname, join } from "../paths.ts";
 import { nodeOs } from "../node_os.ts";
 
 /** `$POOL_STATE`, else `~/.pool/pool.json`. */
-export function rosterPath(
-  env: (name: string) => string | undefined = (n) => Deno.env.get(n),
-): string {
+export function rosterPath(env: (name: string) => string | undefined): string {
   const fromEnv = env("POOL_STATE");
   if (fromEnv) return fromEnv;
   return join(homeDir(env), ".pool", "pool.json");
@@ -21,6 +19,6 @@ export function homeDir(env: (name: string) => string | undefined): string {
 }
 
 /** The directory for pool's other state (control sockets, ledger): beside the roster. */
-export function stateDir(path = rosterPath()): string {
+export function stateDir(path: string): string {
   return dirname(path);
 }

@@ -1,13 +1,14 @@
 /**
  * How pool's state files are changed safely: an exclusive lock held across
  * read-modify-write, and writes that land whole (temp file beside the target,
- * fsync, rename) or not at all. Used by the roster and the lease ledger.
+ * fsync, rename) or not at all. Used by all of pool's state files.
  */
 
 import { dirname, join } from "../paths.ts";
 import { abortCode } from "../exit.ts";
 import { sleep } from "../timers.ts";
-import { type ErrorKind, EXIT, PoolError, UsageError } from "../errors.ts";
+import { type ErrorKind, PoolError, UsageError } from "../errors.ts";
+import { EXIT } from "../exit.ts";
 
 /** Creates pool's state directory 0700 (mkdir's own mode is filtered by the umask). */
 export async function ensureStateDir(dir: string): Promise<void> {

@@ -1,5 +1,6 @@
 import { Command } from "commander";
-import { EXIT, PoolError } from "../errors.ts";
+import { PoolError } from "../errors.ts";
+import { EXIT } from "../exit.ts";
 import { checkName, checkTag, checkTarget, type Host } from "../roster/host.ts";
 import { probeOs } from "../remote/probe.ts";
 import { type Deps, editRoster, loadRoster, type Run } from "../deps/deps.ts";

@@ -8,7 +8,8 @@
 
 import { Command } from "commander";
 import { formatDuration } from "../render/duration.ts";
-import { EXIT, PoolError, UsageError } from "../errors.ts";
+import { PoolError, UsageError } from "../errors.ts";
+import { EXIT } from "../exit.ts";
 import {
   addDispatchFlags,
   addPushFlags,

@@ -148,7 +148,7 @@ export async function init(options: InitOptions, deps: Deps): Promise<number> {
   return failed ? 1 : 0;
 }
 
-/** A swap file's size: at least 1M (0 is no size; `--swap-size 0` meant the default before). */
+/** A swap file's size: at least 16M (0 is no size; `--swap-size 0` meant the default before). */
 export function parseSwapSize(text: string): number {
   const bytes = parseSize(text, "--swap-size");
   // swapfile.sh refuses less on every host: said here, before any host is asked.

@@ -8,7 +8,8 @@
  */
 
 import { Command } from "commander";
-import { EXIT, PoolError, UsageError } from "../errors.ts";
+import { PoolError, UsageError } from "../errors.ts";
+import { EXIT } from "../exit.ts";
 import { exportable } from "../render/host_lists.ts";
 import { hostvars, inventoryList } from "../render/inventory.ts";
 import { type Host, isExcluded } from "../roster/host.ts";

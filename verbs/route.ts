@@ -14,7 +14,7 @@ import {
   dispatchOptions,
   durationOption,
 } from "../flags.ts";
-import { hostJson, printForegroundFailure } from "../render/fanout.ts";
+import { hostRecord, printForegroundFailure } from "../render/fanout.ts";
 import { printRanking } from "../render/ranking.ts";
 import { selectHosts } from "../roster/select.ts";
 import { runForeground } from "../remote/foreground.ts";
@@ -91,7 +91,7 @@ export async function route(words: string[], opts: RouteOptions, deps: Deps): Pr
         gpus: r.gpus,
         ...(r.why ? { reason: r.why } : {}),
       }));
-      deps.out.outLine(JSON.stringify({ ...JSON.parse(hostJson(result)), ranking }));
+      deps.out.outLine(JSON.stringify({ ...hostRecord(result), ranking }));
       return result.code;
     }
     const result = await runForeground(deps.runner, reservation.host, pinned, {
