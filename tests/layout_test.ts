@@ -27,6 +27,27 @@ Deno.test("no verb imports another verb", async () => {
   }
 });
 
+/** The folders of the tree that `file` imports from (`..` and `.` paths only). */
+async function importedFolders(file: string): Promise<string[]> {
+  const text = await Deno.readTextFile(join(ROOT, file));
+  return [...text.matchAll(/from "(\.\.?\/[^"]+)"/g)].map((m) =>
+    join(file, "..", m[1]).split("/").slice(0, -1).join("/") || "."
+  );
+}
+
+Deno.test("probes/ and features/ import nothing of ours; remote/ nothing of verbs", async () => {
+  for (const dir of ["probes", "features"]) {
+    for (const file of await sources(dir)) {
+      const outside = (await importedFolders(file)).filter((d) => d !== dir);
+      assertEquals(outside, [], `${file} imports from ${outside.join(", ")}`);
+    }
+  }
+  for (const file of await sources("remote")) {
+    const verbs = (await importedFolders(file)).filter((d) => d === "verbs");
+    assertEquals(verbs, [], `${file} imports a verb`);
+  }
+});
+
 Deno.test("one shell-quoting function in the whole tree", async () => {
   const quoting: string[] = [];
   for (
