@@ -92,7 +92,7 @@ export function exitCodesHelp(): string {
  * verb being run (`only`), the tree holds just that one: building all of them
  * is a few milliseconds of every start.
  */
-export function buildProgram(run: Run, only?: string): Command {
+function buildProgram(run: Run, only?: string): Command {
   const program = usageStyle(
     new Command("pool")
       .description("A roster of your machines, and work run on them over ssh.")

@@ -23,13 +23,13 @@ import {
   systemClock,
 } from "./deps.ts";
 
-export const DEFAULT_CONTROL_PERSIST_S = 60;
+const DEFAULT_CONTROL_PERSIST_S = 60;
 
 /**
  * Connection sharing for this run: sockets under the state directory, idle
  * masters kept `POOL_CONTROL_PERSIST` seconds (default 60; 0 or "off" turns it off).
  */
-export function muxSettings(env: (name: string) => string | undefined): MuxSettings {
+function muxSettings(env: (name: string) => string | undefined): MuxSettings {
   const raw = (env("POOL_CONTROL_PERSIST") ?? "").trim().toLowerCase();
   let persistSeconds = DEFAULT_CONTROL_PERSIST_S;
   if (["off", "no", "false", "0"].includes(raw)) persistSeconds = 0;
@@ -50,7 +50,7 @@ export function muxSettings(env: (name: string) => string | undefined): MuxSetti
   };
 }
 
-export const processStdin: Stdin = {
+const processStdin: Stdin = {
   kind() {
     if (Deno.stdin.isTerminal()) return "terminal";
     try {
@@ -69,7 +69,7 @@ export const processStdin: Stdin = {
  * host starts, so `< /dev/zero` would fill memory and a pipe that never closes would
  * hold pool past its --timeout.
  */
-export async function readBounded(
+async function readBounded(
   stream: ReadableStream<Uint8Array>,
   { maxBytes, timeoutMs, signal }: StdinLimits,
 ): Promise<Uint8Array | null> {

@@ -16,7 +16,7 @@ import { type Deps, loadRoster } from "../deps/deps.ts";
 export const JOBS_TIMEOUT_MS = 15_000;
 const HOSTS_AT_ONCE = 8;
 
-export function checkJobIds(ids: string[]): void {
+function checkJobIds(ids: string[]): void {
   for (const id of ids) {
     if (!JOB_ID.test(id)) throw new UsageError(`not a job id: "${id}" (pool jobs lists them)`);
   }

@@ -23,7 +23,7 @@ export function stateCode(s: JobState): number {
 }
 
 /** `45s`, `12m03s`, `3h07m`, `2d04h`. */
-export function formatRunTime(seconds: number): string {
+function formatRunTime(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
   const pad = (n: number) => String(n).padStart(2, "0");
   if (s < 60) return `${s}s`;
@@ -46,7 +46,7 @@ export function formatStarted(epochS: number): string {
  * How long it ran (or has run, by the host's clock `now`); null when the record does not say.
  * Never below 0: a host clock stepped back while the job ran ends it before it started.
  */
-export function runSeconds(job: JobRecord, now: number | null): number | null {
+function runSeconds(job: JobRecord, now: number | null): number | null {
   if (job.startedS === null) return null;
   const end = job.endedS ?? now;
   return end === null ? null : Math.max(0, end - job.startedS);

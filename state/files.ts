@@ -11,7 +11,7 @@ import { type ErrorKind, PoolError, UsageError } from "../errors.ts";
 import { EXIT } from "../exit.ts";
 
 /** Creates pool's state directory 0700 (mkdir's own mode is filtered by the umask). */
-export async function ensureStateDir(dir: string): Promise<void> {
+async function ensureStateDir(dir: string): Promise<void> {
   try {
     await Deno.stat(dir);
   } catch (e) {
