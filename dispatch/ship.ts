@@ -12,7 +12,8 @@ import type { Output } from "../render/out.ts";
 import { copyDetail } from "../render/copies.ts";
 import { shQuote } from "../remote/quote.ts";
 import type { Runner } from "../remote/runner.ts";
-import { cdPath, type CopyResult, homeOf, remotePath } from "../remote/transfer.ts";
+import { cdPath, homeOf, remotePath } from "../remote/copy_paths.ts";
+import type { CopyResult } from "../remote/transfer.ts";
 
 /** `--push PATH[:DEST]` as typed. */
 export interface PushSpec {
