@@ -17,7 +17,7 @@ import {
   Stopped,
 } from "./exit.ts";
 import { PoolError } from "./errors.ts";
-import { commanderMessage, usageStyle, wantsJson } from "./flags.ts";
+import { commanderMessage, usageStyle, wantsJson } from "./command_line.ts";
 import { after } from "./timers.ts";
 import { writesSettled } from "./state/cache_file.ts";
 import { consoleOutput } from "./render/out.ts";

@@ -2,7 +2,6 @@ import { assertEquals, assertThrows } from "./tests/assert.ts";
 import { Command } from "commander";
 import { UsageError } from "./errors.ts";
 import {
-  checkCommand,
   durationOption,
   listOption,
   MAX_TIMER_MS,
@@ -11,8 +10,9 @@ import {
   parseDuration,
   parseGrace,
   parsePercent,
-  usageStyle,
+  parseSize,
 } from "./flags.ts";
+import { checkCommand, usageStyle } from "./command_line.ts";
 
 Deno.test("parseDuration() reads one syntax for every time flag", () => {
   assertEquals(parseDuration("30", "--timeout"), 30_000);
@@ -51,6 +51,19 @@ Deno.test("parseCount() and parsePercent() refuse what they cannot use", () => {
   assertEquals(parsePercent("10%", "--headroom"), 0.1);
   assertThrows(() => parsePercent("100%", "--headroom"), /percentage/);
   assertThrows(() => parsePercent("10", "--headroom"), /percentage/);
+});
+
+Deno.test("parseSize() reads binary sizes", () => {
+  assertEquals(parseSize("17G", "--mem"), 17 * 1024 ** 3);
+  assertEquals(parseSize("512M", "--mem"), 512 * 1024 ** 2);
+  assertEquals(parseSize("1.5T", "--mem"), 1.5 * 1024 ** 4);
+  assertEquals(parseSize("17GiB", "--mem"), 17 * 1024 ** 3);
+  assertEquals(parseSize("4096B", "--mem"), 4096);
+  assertEquals(parseSize("0", "--mem"), 0);
+  // A bare 17 meant as 17G would be 17 bytes, said nowhere: a unit is needed.
+  assertThrows(() => parseSize("17", "--mem"), /--mem expects a size with its unit/);
+  assertThrows(() => parseSize("lots", "--mem"), /--mem expects a size/);
+  assertThrows(() => parseSize("-1G", "--mem"), /--mem expects a size/);
 });
 
 Deno.test("usageStyle(): an option never takes one of its command's own options as its value", () => {

@@ -11,16 +11,18 @@ import { formatDuration } from "../render/duration.ts";
 import { PoolError, UsageError } from "../errors.ts";
 import { EXIT } from "../exit.ts";
 import {
-  addDispatchFlags,
-  addPushFlags,
   checkCommand,
   commandWords,
   dashedBefore,
-  type DispatchFlags,
-  dispatchOptions,
   optionsThenCommand,
   wantsJson,
-} from "../flags.ts";
+} from "../command_line.ts";
+import {
+  addDispatchFlags,
+  addPushFlags,
+  type DispatchFlags,
+  dispatchOptions,
+} from "../dispatch_flags.ts";
 import { printRanking } from "../render/ranking.ts";
 import { type Host, LOCAL, localHost } from "../roster/host.ts";
 import { selectHosts } from "../roster/select.ts";

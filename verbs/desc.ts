@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { UsageError } from "../errors.ts";
-import { commandWords, dashedBefore, optionsThenCommand } from "../flags.ts";
+import { commandWords, dashedBefore, optionsThenCommand } from "../command_line.ts";
 import { type Deps, editRoster, type Run } from "../deps/deps.ts";
 import { CONTROL } from "../roster/host.ts";
 

@@ -6,8 +6,7 @@
 
 import { Command, Option } from "commander";
 import { UsageError } from "../errors.ts";
-import { countOption, durationOption, listOption } from "../flags.ts";
-import { parseSize } from "../dispatch/size.ts";
+import { countOption, durationOption, listOption, parseSize } from "../flags.ts";
 import { prefixer } from "../render/fanout.ts";
 import { renderTable } from "../render/table.ts";
 import type { Host } from "../roster/host.ts";

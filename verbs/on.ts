@@ -9,18 +9,14 @@
 import { Command } from "commander";
 import { UsageError } from "../errors.ts";
 import { abortCode, worstCode } from "../exit.ts";
+import { choiceOption, countOption, durationOption, parseCount, parseDuration } from "../flags.ts";
 import {
   checkCommand,
-  choiceOption,
   commandWords,
-  countOption,
   dashedBefore,
-  durationOption,
   optionsThenCommand,
-  parseCount,
-  parseDuration,
   wantsJson,
-} from "../flags.ts";
+} from "../command_line.ts";
 import {
   hostJson,
   prefixer,

@@ -5,15 +5,14 @@
  */
 
 import { Command } from "commander";
+import { durationOption } from "../flags.ts";
+import { checkCommand, commandWords } from "../command_line.ts";
 import {
   addDispatchFlags,
   addPushFlags,
-  checkCommand,
-  commandWords,
   type DispatchFlags,
   dispatchOptions,
-  durationOption,
-} from "../flags.ts";
+} from "../dispatch_flags.ts";
 import { hostRecord, printForegroundFailure } from "../render/fanout.ts";
 import { printRanking } from "../render/ranking.ts";
 import { selectHosts } from "../roster/select.ts";
