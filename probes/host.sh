@@ -67,7 +67,9 @@ case "$kernel" in
     ;;
 esac
 
-# The GPU tools get GPU_TOOL_SECONDS between them, by the clock: a wedged driver hangs
+# The GPU tools get GPU_TOOL_SECONDS between them, timed by a `sleep` of their own (not by
+# `date +%s`, which NTP may step while they run; start_of tells that sleep from a later
+# process with its pid): a wedged driver hangs
 # nvidia-smi, and the host's load, memory and disk must still come back, well within pool's
 # deadline for the whole probe (exit 124 says a tool did not finish). A tool writes to a file
 # and is watched, never waited on past that: one stuck in the driver ignores TERM, even KILL,
@@ -76,14 +78,24 @@ esac
 # it: the shell would keep the probe's own stderr aside on a spare descriptor, which the
 # tool's watcher would inherit, and the connection would wait for the tool after all.)
 GPU_TOOL_SECONDS=5
-gpu_deadline=
+gpu_timer=
+gpu_time_left() {
+  if [ -n "$gpu_timer_start" ]; then
+    [ "$(start_of "$gpu_timer")" = "$gpu_timer_start" ]
+  else
+    kill -0 "$gpu_timer" 2>/dev/null
+  fi
+}
 bounded() {
-  now=$(date +%s)
-  : "${gpu_deadline:=$((now + GPU_TOOL_SECONDS))}"
-  # Nothing left: the tool is not started at all (`timeout 0` would mean no limit).
-  if [ "$now" -ge "$gpu_deadline" ]; then return 124; fi
+  if [ -z "$gpu_timer" ]; then
+    sleep "$GPU_TOOL_SECONDS" >/dev/null 2>&1 &
+    gpu_timer=$!
+    gpu_timer_start=$(start_of "$gpu_timer")
+  fi
+  # Nothing left: the tool is not started at all.
+  if ! gpu_time_left; then return 124; fi
   if command -v timeout >/dev/null 2>&1; then
-    set -- timeout "$((gpu_deadline - now))" "$@"
+    set -- timeout "$GPU_TOOL_SECONDS" "$@"
   fi
   if ! out=$(mktemp 2>/dev/null); then
     "$@" 2>&1
@@ -98,7 +110,7 @@ bounded() {
   ) </dev/null >/dev/null 2>&1 &
   watched=$!
   while [ ! -s "$out.rc" ]; do
-    if [ "$(date +%s)" -ge "$gpu_deadline" ]; then
+    if ! gpu_time_left; then
       kill -KILL "$watched" 2>/dev/null
       rm -f "$out" "$out.status" "$out.rc"
       return 124
@@ -122,3 +134,4 @@ if command -v rocm-smi >/dev/null 2>&1; then
   bounded rocm-smi --showproductname --showuse --showmeminfo vram --json
   printf '@@ rocm-smi-exit\n%s\n' "$?"
 fi
+[ -z "$gpu_timer" ] || kill "$gpu_timer" 2>/dev/null || :

@@ -1,11 +1,14 @@
 /**
- * kill.sh run here, on a job of the test's own (launched by launch.sh into a temporary HOME):
- * nothing else on this machine is signalled.
+ * Payloads that wait time their waits by a `sleep` of their own, never by the wall clock: run
+ * here under a `date` that jumps an hour at every call. kill.sh acts on a job of the test's own
+ * (launched by launch.sh into a temporary HOME): nothing else on this machine is signalled; the
+ * host probe only reads.
  */
 
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "../tests/assert.ts";
 import { remoteScript } from "./scripts.ts";
+import { parseHostProbe } from "../probes/mod.ts";
 
 /** A `date` whose every answer is an hour past its last: a wall clock stepped while kill waits. */
 const JUMPING_DATE = `#!/bin/sh
@@ -65,6 +68,25 @@ Deno.test("kill's grace is not cut short when the host's wall clock jumps forwar
         Deno.kill(-pgid, "SIGKILL");
       } catch { /* gone: as it should be */ }
     }
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
+Deno.test("the host probe gives a slow nvidia-smi its seconds when the wall clock jumps", async () => {
+  const home = await Deno.makeTempDir({ prefix: "pool-probe-clock-" });
+  try {
+    await Deno.mkdir(join(home, "bin"));
+    await Deno.writeTextFile(join(home, "bin", "date"), JUMPING_DATE, { mode: 0o755 });
+    // One H100, answering after a second, as a busy driver does.
+    const smi = "#!/bin/sh\nsleep 1\necho 'index, name, utilization.gpu [%], memory.used [MiB], " +
+      "memory.total [MiB]'\necho '0, NVIDIA H100 80GB HBM3, 3 %, 1024 MiB, 81559 MiB'\n";
+    await Deno.writeTextFile(join(home, "bin", "nvidia-smi"), smi, { mode: 0o755 });
+    const env = { HOME: home, PATH: `${join(home, "bin")}:/usr/bin:/bin` };
+    const probed = await sh(remoteScript("host_probe"), [], env);
+    assertEquals(probed.code, 0, probed.stderr);
+    const facts = parseHostProbe(probed.stdout);
+    assertEquals([facts.gpuError, facts.gpus.length], [undefined, 1], probed.stdout);
+  } finally {
     await Deno.remove(home, { recursive: true });
   }
 });
