@@ -35,9 +35,13 @@ export function copyDetail(result: CopyResult, verb: "sent" | "received", dryRun
     // their own lines, else the last line at all.
     // rsync's own summary ("rsync error: some files/attrs were not transferred (see previous
     // errors)") names no cause: the line before it does, with or without "rsync: ".
+    // Run here, tar names itself by the path it was started as (`/usr/bin/tar: …`).
     const lines = result.stderr.trim().split("\n").filter(Boolean);
-    const causes = lines.filter((l) => !/^rsync error: /.test(l));
-    const words = causes.find((l) => /^(rsync|tar): /.test(l)) ?? causes.at(-1) ?? lines.at(-1);
+    const causes = lines.filter((l) =>
+      !/^rsync error: /.test(l) && !/tar: Exiting with failure status/.test(l)
+    );
+    const words = causes.find((l) => /^(\S*\/)?(rsync|tar): /.test(l)) ?? causes.at(-1) ??
+      lines.at(-1);
     return words ?? `exit ${result.code}`;
   }
   const stats = result.stats;

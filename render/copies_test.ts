@@ -23,6 +23,10 @@ Deno.test("copyDetail() names the cause rsync or tar gave first, not its echo af
   const tar = "tar: /x: Cannot stat: No such file or directory\n" +
     "tar: Exiting with failure status due to previous errors\n";
   assertEquals(copyDetail(failed(tar), "sent"), "tar: /x: Cannot stat: No such file or directory");
+  // tar run here names itself by its path; its closing summary is no cause either.
+  const local = "/usr/bin/tar: sub/a.bin: Wrote only 5120 of 10240 bytes\n" +
+    "/usr/bin/tar: Exiting with failure status due to previous errors\n";
+  assertEquals(copyDetail(failed(local), "received"), local.split("\n")[0]);
   assertEquals(copyDetail(failed("something else\nthe end\n"), "sent"), "the end");
   assertEquals(copyDetail(failed(""), "sent"), "exit 23");
 });
