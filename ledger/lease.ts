@@ -149,11 +149,14 @@ export function deadReason(lease: Lease, live: Liveness): string | null {
         ? "job never started"
         : "remote process gone";
     case "unknown": {
-      // A bg job pool can check: its TTL runs only once its host stops answering.
+      // A bg job pool can check: its TTL runs only once its host stops answering. A silence
+      // dated ahead of now (the clock stepped back since) has not run out; liveLeases restarts it.
       const since = checkable(lease)
         ? lease.unanswered_ms
         : Math.max(lease.created_ms, lease.seen_ms ?? 0);
-      return since !== undefined && live.now > since + lease.ttl_s * 1000 ? "expired" : null;
+      return since !== undefined && live.now > Math.min(since, live.now) + lease.ttl_s * 1000
+        ? "expired"
+        : null;
     }
   }
 }
@@ -195,7 +198,8 @@ export function liveLeases(leases: Lease[], live: Liveness): Lease[] {
       const { unanswered_ms: _, ...renewed } = l;
       return [{ ...renewed, seen_ms: at }];
     }
-    if (live.unanswered?.has(l.host) && l.unanswered_ms === undefined) {
+    const silentSince = l.unanswered_ms;
+    if (live.unanswered?.has(l.host) && (silentSince === undefined || silentSince > live.now)) {
       return [{ ...l, unanswered_ms: at }];
     }
     return [l];

@@ -72,6 +72,10 @@ Deno.test("liveLeases() marks a bg lease whose host did not answer, once, and cl
   const [seen] = liveLeases([again], live(58_000, true));
   assertEquals([seen.seen_ms, seen.unanswered_ms], [58_000, undefined]);
   assertEquals(liveLeases([again], live(61_000, false)), [], "silent past its TTL");
+  // A silence dated ahead of now (the clock stepped back) starts again from this probe.
+  const [restarted] = liveLeases([{ ...again, unanswered_ms: 3_600_000 }], live(58_500, false));
+  assertEquals(restarted.unanswered_ms, 58_500);
+  assertEquals(liveLeases([restarted], live(58_500 + 10_001, false)), [], "silent past its TTL");
   // A sighting dated ahead of now (the clock stepped back) does not keep an old silence.
   const [ahead] = liveLeases([{ ...again, seen_ms: 3_600_000 }], live(58_000, true));
   assertEquals([ahead.seen_ms, ahead.unanswered_ms], [58_000, undefined]);

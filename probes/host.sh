@@ -134,4 +134,5 @@ if command -v rocm-smi >/dev/null 2>&1; then
   bounded rocm-smi --showproductname --showuse --showmeminfo vram --json
   printf '@@ rocm-smi-exit\n%s\n' "$?"
 fi
-[ -z "$gpu_timer" ] || kill "$gpu_timer" 2>/dev/null || :
+# Only while it runs: one that ran out may have been reaped, and its pid handed on.
+[ -z "$gpu_timer" ] || ! gpu_time_left || kill "$gpu_timer" 2>/dev/null || :

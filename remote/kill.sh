@@ -63,7 +63,8 @@ before() {
     kill -0 "$timer" 2>/dev/null
   fi
 }
-stop_timer() { [ -z "$timer" ] || kill "$timer" 2>/dev/null || :; }
+# Only a timer still running: one that ran out may have been reaped, and its pid handed on.
+stop_timer() { [ -z "$timer" ] || ! before || kill "$timer" 2>/dev/null || :; }
 trap stop_timer EXIT
 
 show() {
