@@ -69,29 +69,44 @@ function encodeBase64(bytes: Uint8Array): string {
  * happened to interleave never splits a group.
  */
 export function printCollapsed(out: Output, results: readonly HostResult[]): void {
-  const groups = new Map<string, { names: string[]; lines: string[]; code: number }>();
+  const groups = new Map<string, { names: string[]; body: Uint8Array[]; code: number }>();
   for (const r of results) {
-    const [stdout, stderr] = [linesOf(r.stdout), linesOf(r.stderr)];
-    const key = JSON.stringify([r.code, stdout, stderr]);
-    const group = groups.get(key) ?? { names: [], lines: [...stdout, ...stderr], code: r.code };
+    // Bytes, not decoded text: hosts that differ in a byte no decoder keeps (\377 and \376 both
+    // read as U+FFFD) are two groups, and a Latin-1 host's bytes print as it wrote them.
+    const [stdout, stderr] = [lineEnded(r.stdoutBytes), lineEnded(r.stderrBytes)];
+    const key = JSON.stringify([r.code, asKey.decode(stdout), asKey.decode(stderr)]);
+    const group = groups.get(key) ?? { names: [], body: [stdout, stderr], code: r.code };
     group.names.push(r.host);
     groups.set(key, group);
   }
-  for (const { names, lines, code } of groups.values()) {
+  for (const { names, body, code } of groups.values()) {
     const title = `${foldNames(names)} (${names.length}${code === 0 ? "" : `, exit ${code}`})`;
     out.outLine("-".repeat(Math.min(title.length, 60)));
     out.outLine(title);
     out.outLine("-".repeat(Math.min(title.length, 60)));
-    lines.forEach((l) => out.outLine(l));
+    body.forEach((bytes) => out.outBytes(bytes));
   }
 }
 
-/** A stream's lines, without the newline that ends the last one. */
-function linesOf(text: string): string[] {
-  if (text === "") return [];
-  const lines = text.split(/\r?\n/);
-  if (lines.at(-1) === "") lines.pop();
-  return lines;
+/** One byte, one character: a key that tells every byte string from every other. */
+const asKey = new TextDecoder("latin1");
+
+const CR = 13;
+const LF = 10;
+
+/**
+ * A stream's bytes with its line ends as `\n` alone (a host that ends lines with `\r\n` says
+ * the same), the last line ended too.
+ */
+function lineEnded(bytes: Uint8Array): Uint8Array {
+  const kept = new Uint8Array(bytes.length + 1);
+  let n = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i] === CR && bytes[i + 1] === LF) continue;
+    kept[n++] = bytes[i];
+  }
+  if (n > 0 && kept[n - 1] !== LF) kept[n++] = LF;
+  return kept.subarray(0, n);
 }
 
 /** On stderr: every host that did not simply succeed, grouped by what happened. */

@@ -5,7 +5,8 @@ import { UsageError } from "../errors.ts";
 import { NOT_ROOT, sudoCommand } from "../remote/as_root.ts";
 import { on, parseOnWords, trailingLegacyFlags, withExclusions } from "./on.ts";
 import { printCollapsed, printSummary } from "../render/fanout.ts";
-import { memoryOutput } from "../render/out.ts";
+import { memoryOutput, Output } from "../render/out.ts";
+import { concatBytes } from "../bytes.ts";
 
 Deno.test("parseOnWords() takes pool's options up to the first other word", () => {
   assertEquals(parseOnWords(["--jobs", "4", "-b", "uptime", "-a"]), {
@@ -167,6 +168,49 @@ Deno.test("printCollapsed() groups by whole stdout, stderr and exit: never by ho
     "----------\nh[1-3] (3)\n----------\nout\nout2\nerr\n" +
       "--------------\nh4 (1, exit 2)\n--------------\nout\nout2\nerr\n",
   );
+});
+
+Deno.test("printCollapsed() tells bytes no decoder keeps apart, and prints them as they came", () => {
+  const result = (host: string, stdout: number[]) => ({
+    host,
+    code: 0,
+    outcome: "ok" as const,
+    stdout: new TextDecoder().decode(new Uint8Array(stdout)),
+    stderr: "",
+    stdoutBytes: new Uint8Array(stdout),
+    stderrBytes: new Uint8Array(0),
+    durationMs: 1,
+  });
+  const chunks: Uint8Array[] = [];
+  const out = new Output(
+    { write: (b) => void chunks.push(b.slice()), isTerminal: () => false },
+    { write: () => {}, isTerminal: () => false },
+  );
+  // "v\377", "v\376" (no final newline), and a Latin-1 "é".
+  printCollapsed(out, [
+    result("h1", [118, 255, 10]),
+    result("h2", [118, 254]),
+    result("h3", [233]),
+  ]);
+  const bytes = [...concatBytes(chunks)];
+  const header = (name: string) => {
+    const title = `${name} (1)`;
+    const rule = "-".repeat(title.length);
+    return [...new TextEncoder().encode(`${rule}\n${title}\n${rule}\n`)];
+  };
+  assertEquals(bytes, [
+    ...header("h1"),
+    118,
+    255,
+    10,
+    ...header("h2"),
+    118,
+    254,
+    10,
+    ...header("h3"),
+    233,
+    10,
+  ]);
 });
 
 Deno.test("printSummary() names every host that did not simply succeed, those a signal killed too", () => {
