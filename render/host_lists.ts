@@ -77,5 +77,12 @@ function pdshLine(host: Host, out: Output): string | null {
 /** For shell completion: every name, every @tag, and the selection words. */
 export function completionWords(hosts: Host[]): string[] {
   const tags = new Set(hosts.flatMap((h) => h.tags ?? []));
-  return [...hosts.map((h) => h.name), ...[...tags].map((t) => "@" + t), "all", "local"];
+  const names = hosts.map((h) => h.name);
+  // A roster host named local is that word already.
+  return [
+    ...names,
+    ...[...tags].map((t) => "@" + t),
+    "all",
+    ...names.includes("local") ? [] : ["local"],
+  ];
 }

@@ -261,6 +261,13 @@ Deno.test("pool list --fast shows the roster hosts only (--local adds the local 
       `box    ${NOBODY}  unknown  sudo  the box`,
     );
     assert(r.stdout.split("\n").every((line) => line === line.trimEnd()), "rows are right-trimmed");
+    // A roster host named local replaces this machine's row, in the table and in completions.
+    await pool(s, ["add", "local", NOBODY]);
+    const shadowed = await pool(s, ["list", "--fast", "--local"]);
+    assertEquals(shadowed.stdout.split("\n").filter((l) => l.startsWith("local ")).length, 1);
+    assertMatch(shadowed.stdout, new RegExp(`^local  ${NOBODY}`, "m"));
+    const words = await pool(s, ["hosts", "--format", "complete"]);
+    assertEquals(words.stdout.split("\n").filter((w) => w === "local").length, 1, words.stdout);
   } finally {
     await s.cleanup();
   }

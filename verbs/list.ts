@@ -43,9 +43,15 @@ export async function list(options: ListOptions, deps: Deps): Promise<number> {
   const roster = await loadRoster(deps);
   const local = localHost();
   const live = !options.fast;
+  // A roster host named `local` replaces this machine's row: one name, one row, one machine.
+  // (--json keeps this machine under its own key, beside the roster's hosts, never among them.)
+  const localRow = !roster.hosts.some((h) => h.name === local.name);
 
   // Excluded hosts are not probed (they may be fragile or not ours to poke); local always is.
-  const targets = live ? [...roster.hosts.filter((h) => !isExcluded(h)), local] : [];
+  const probeLocal = options.json || localRow;
+  const targets = live
+    ? [...roster.hosts.filter((h) => !isExcluded(h)), ...probeLocal ? [local] : []]
+    : [];
   const answers = new Map<Host, HostAnswer>();
   if (targets.length > 0) {
     const timeoutMs = options.timeout ?? PROBE_TIMEOUT_MS;
@@ -85,7 +91,7 @@ export async function list(options: ListOptions, deps: Deps): Promise<number> {
   const rows = roster.hosts.map((h) => row(h, h.ssh, notes(h)));
   // `list --fast` is what scripts read (`pool list --fast | awk '{print $1}'`): roster hosts only,
   // as the old tool printed them.
-  if (live || options.local) rows.push(row(local, "(local)", "this machine, no ssh"));
+  if ((live || options.local) && localRow) rows.push(row(local, "(local)", "this machine, no ssh"));
   if (live) rows.unshift(["", "", "", "load", "ram", "gpu", "disk", "sudo", "desc"]);
   const table = await renderTable(rows);
   // The header dimmed as a whole line: a cell's own escapes are shown, never acted on.
