@@ -103,7 +103,7 @@ export class ProgressLine {
     private readonly label: string,
     private readonly total: number,
   ) {
-    this.#on = out.stderr.isTerminal();
+    this.#on = out.drawsOn("err");
   }
 
   bytes(n: number): void {

@@ -1,6 +1,7 @@
 import { assertEquals } from "../tests/assert.ts";
 import type { CopyResult } from "../remote/transfer.ts";
-import { copyDetail, copyLine } from "./copies.ts";
+import { copyDetail, copyLine, ProgressLine } from "./copies.ts";
+import { Output } from "./out.ts";
 
 const failed = (stderr: string): CopyResult => ({
   host: "h1",
@@ -38,4 +39,21 @@ Deno.test("copyLine() says a host stopped by pool was stopped, not what rsync sa
     outcome: "interrupted",
   };
   assertEquals(copyLine(stopped, (name) => name.padEnd(2), "sent"), "h1  stopped exit 130");
+});
+
+Deno.test("colour and the progress line only on a terminal that takes escapes (not TERM=dumb)", () => {
+  const drawn = (term: string | undefined) => {
+    const written: string[] = [];
+    const terminal = {
+      write: (b: Uint8Array) => void written.push(new TextDecoder().decode(b)),
+      isTerminal: () => true,
+    };
+    const out = new Output(terminal, terminal, (n) => (n === "TERM" ? term : undefined));
+    const progress = new ProgressLine(out, "pushing", 2);
+    progress.draw();
+    return [out.color, written.join("").includes("\x1b")];
+  };
+  assertEquals(drawn("xterm-256color"), [true, true]);
+  assertEquals(drawn(undefined), [true, true]);
+  assertEquals(drawn("dumb"), [false, false]);
 });

@@ -99,9 +99,17 @@ export class Output {
     this.errLine(`pool: warning: ${message}`);
   }
 
-  /** Colour only on a terminal, and never with NO_COLOR (https://no-color.org). */
+  /** Colour only on a terminal that takes it, and never with NO_COLOR (https://no-color.org). */
   get color(): boolean {
-    return this.stdout.isTerminal() && !this.env("NO_COLOR");
+    return this.drawsOn("out") && !this.env("NO_COLOR");
+  }
+
+  /**
+   * Whether `stream` is a terminal that takes escape sequences: `TERM=dumb` (Emacs's shell, some
+   * CI consoles) says it shows them as they are.
+   */
+  drawsOn(stream: Stream): boolean {
+    return this.#sink(stream).isTerminal() && this.env("TERM") !== "dumb";
   }
 
   /** Undefined while there is room for more output, else when there is again. */
