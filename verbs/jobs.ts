@@ -67,7 +67,7 @@ export async function jobs(options: JobsOptions, deps: Deps): Promise<number> {
   if (options.json) {
     deps.out.outLine(JSON.stringify({ jobs: listed, errors }, null, 2));
   } else if (rows.length === 0) {
-    if (errors.length === 0) deps.out.outLine("no jobs");
+    if (errors.length === 0) deps.out.errLine("pool: no jobs");
   } else {
     deps.out.out(await renderTable([JOB_HEADER, ...rows]));
   }

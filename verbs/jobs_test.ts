@@ -7,6 +7,7 @@ import { wait, WAIT_POLL_MS } from "./wait.ts";
 import { kill } from "./kill.ts";
 import { jobs } from "./jobs.ts";
 import { bg } from "./bg.ts";
+import { leases } from "./leases.ts";
 
 const ROSTER = { hosts: [{ name: "h1", ssh: "h1", os: "linux" }] };
 const LIST = /^sh '-s' '--' list abc123$/;
@@ -157,4 +158,14 @@ Deno.test("bg whose job index cannot be written still says the job it started, w
     /^pool: warning: job [a-z0-9]+ runs on h1, but it is not in the job index: No space left/,
   );
   deps.runner.verify();
+});
+
+Deno.test("no jobs and no leases are said on stderr: stdout holds rows only", async () => {
+  const deps = await testDeps(ROSTER);
+  assertEquals(await jobs({}, deps), 0);
+  assertEquals(await leases({}, deps), 0);
+  assertEquals([deps.out.stdoutText(), deps.out.stderrText()], [
+    "",
+    "pool: no jobs\npool: no leases\n",
+  ]);
 });

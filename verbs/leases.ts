@@ -49,7 +49,7 @@ export async function leases(options: { json?: boolean }, deps: Deps): Promise<n
     return 0;
   }
   if (all.length === 0) {
-    out.outLine("no leases");
+    out.errLine("pool: no leases");
     return 0;
   }
   const rows = all.map((l) => [
