@@ -26,6 +26,10 @@ export async function status(options: StatusOptions, deps: Deps): Promise<number
     return 0;
   }
   const { hosts, skipped } = selectHosts("all", roster.hosts);
+  // As `pool on all` says it: a host left out of the table is not a host forgotten.
+  if (skipped.length > 0 && !options.json) {
+    deps.out.warn(`skipping excluded hosts: ${skipped.map((h) => h.name).join(", ")}`);
+  }
   const timeoutMs = options.timeout ?? STATUS_TIMEOUT_MS;
   const results = await poolMap(
     hosts,
