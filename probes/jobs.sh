@@ -64,9 +64,14 @@ show() {
   fi
   # A record cut short of its line end still ends its last line here.
   printf '@@ job %s\n%s' "$job" "$lines"
+  # The command whole, a line each (its first 100: a heredoc of a script is not a command to
+  # list, and a thousand records must still answer in one breath).
   if [ -f "$dir/$job.cmd" ]; then
-    IFS= read -r first < "$dir/$job.cmd" || true
-    printf 'cmd %s\n' "$first"
+    n=0
+    while [ "$n" -lt 100 ] && { IFS= read -r line || [ -n "$line" ]; }; do
+      printf 'cmd %s\n' "$line"
+      n=$((n + 1))
+    done < "$dir/$job.cmd"
   fi
   printf '%s' "$alive"
 }

@@ -29,7 +29,7 @@ export interface JobRecord {
   exit: number | null;
   /** The signal's name (TERM), when the status says one ended it. */
   signal: string | null;
-  /** Its first line. */
+  /** As it was given, lines and all (its first 100 lines). */
   command: string;
   /** Its processes that run now, with their start times now. */
   alive: JobProcess[];
@@ -94,6 +94,7 @@ export function parseRecord(id: string, lines: string[]): JobRecord {
     command: "",
     alive: [],
   };
+  let seenCommand = false;
   for (const line of lines) {
     const at = line.indexOf(" ");
     const key = at === -1 ? line : line.slice(0, at);
@@ -125,7 +126,9 @@ export function parseRecord(id: string, lines: string[]): JobRecord {
         job.signal = /^[A-Z][A-Z0-9+-]{0,15}$/.test(value.trim()) ? value.trim() : null;
         break;
       case "cmd":
-        job.command = value;
+        // One line each: a command of several lines comes whole.
+        job.command = seenCommand ? `${job.command}\n${value}` : value;
+        seenCommand = true;
         break;
       case "alive": {
         const p = parseProcess(value);

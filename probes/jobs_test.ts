@@ -94,3 +94,24 @@ Deno.test("parseRecord() takes no exit code a shell cannot give, and no signal n
   assertEquals(job(["exit 137", "signal KILL"]), { state: "killed", signal: "SIGKILL", code: 137 });
   assertEquals(parseRecord("x", [`started ${"9".repeat(30)}`]).startedS, null);
 });
+
+Deno.test("jobs.sh sends a command of several lines whole, and the parser keeps its lines", async () => {
+  const home = await Deno.makeTempDir({ prefix: "pool-jobs-" });
+  try {
+    const dir = `${home}/.pool/jobs`;
+    await Deno.mkdir(dir, { recursive: true });
+    await Deno.writeTextFile(`${dir}/j2.job`, "started 1\npid 10 500\nexit 0\nended 2\n");
+    await Deno.writeTextFile(`${dir}/j2.cmd`, "echo one\nsleep 3\n");
+    const proc = "start_of() { :; }\n";
+    const out = await new Deno.Command("sh", {
+      args: ["-c", proc + probeScript("jobs"), "jobs", "list", "j2"],
+      env: { HOME: home },
+      stdout: "piped",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout);
+    const job = parseJobs(text.endsWith("@@ end\n") ? text : text + "@@ end\n").jobs[0];
+    assertEquals(job.command, "echo one\nsleep 3");
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
