@@ -5,6 +5,7 @@
  */
 
 import { EXIT } from "../exit.ts";
+import { PoolError } from "../errors.ts";
 import { type Host, isLocal } from "../roster/host.ts";
 import { type ProcessOptions, type ProcessResult, runProcess } from "./process.ts";
 import { muxOptions, type MuxSettings } from "./multiplex.ts";
@@ -311,6 +312,8 @@ export async function execPlain(
       ignoreStderr: SSH_CHATTER,
     });
   } catch (e) {
+    // Out of descriptors with nothing to wait for: pool's own trouble, not the host's.
+    if (e instanceof PoolError) throw e;
     // Could not even start the child (no ssh binary, no such shell).
     const message = (e as Error).message;
     return {

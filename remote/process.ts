@@ -8,6 +8,7 @@
  */
 
 import { abortCode, EXIT, signalledCode } from "../exit.ts";
+import { PoolError } from "../errors.ts";
 import { concatBytes, LogTail } from "../bytes.ts";
 import { after, sleep } from "../timers.ts";
 import { LineSplitter } from "./lines.ts";
@@ -168,6 +169,7 @@ export async function runProcess(argv: string[], options: ProcessOptions): Promi
     },
     options.ownGroup ?? true,
     options.signal,
+    options.timeoutMs,
   );
 
   const guard = unheld(options) ? guardGroup(child.pid) : null;
@@ -376,29 +378,47 @@ function guardGroup(pgid: number): { pid: number; release(): Promise<void> } | n
 /** How long a spawn waits for a file descriptor to come free before it gives up. */
 const SPAWN_PATIENCE_MS = 60_000;
 
+/** pool's children that run now (started by spawn): while any does, a descriptor may come free. */
+let running = 0;
+
 /**
  * Starts the child, as the leader of a process group of its own when
  * `ownGroup` (so a kill reaches ssh's own children, a ProxyCommand). Out of
  * file descriptors (EMFILE/ENFILE, e.g. many hosts under a low `ulimit -n`)
  * is a reason to wait for a slot, not to fail a host: every child that ends
- * gives its descriptors back.
+ * gives its descriptors back — for at most `patienceMs` (the child's own
+ * deadline) or a minute. With no child of pool's running, none will: that is
+ * one error for the whole run (exit 1), not every host "unreachable" a minute on.
  */
-async function spawn(
+export async function spawn(
   argv: string[],
   options: Omit<Deno.CommandOptions, "args" | "detached">,
   ownGroup: boolean,
   signal?: AbortSignal,
+  patienceMs = SPAWN_PATIENCE_MS,
 ): Promise<Deno.ChildProcess> {
-  const giveUp = performance.now() + SPAWN_PATIENCE_MS;
+  const giveUp = performance.now() + Math.min(patienceMs, SPAWN_PATIENCE_MS);
   for (let pause = 10;; pause = Math.min(pause * 2, 250)) {
     try {
       const [program, ...args] = ownGroup && SETSID
         ? [SETSID, onPath(argv[0]), ...argv.slice(1)]
         : argv;
-      return new Deno.Command(program, { ...options, args, detached: ownGroup && !SETSID }).spawn();
+      const child = new Deno.Command(program, {
+        ...options,
+        args,
+        detached: ownGroup && !SETSID,
+      }).spawn();
+      running++;
+      const ended = () => void running--;
+      child.status.then(ended, ended);
+      return child;
     } catch (e) {
       const exhausted = /Too many open files|EMFILE|ENFILE/.test(String((e as Error).message));
-      if (!exhausted || signal?.aborted || performance.now() > giveUp) throw e;
+      if (!exhausted) throw e;
+      if (running === 0) {
+        throw new PoolError(`out of file descriptors: cannot start ${argv[0]} (raise ulimit -n)`);
+      }
+      if (signal?.aborted || performance.now() > giveUp) throw e;
       await sleep(pause);
     }
   }

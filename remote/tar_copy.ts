@@ -8,7 +8,8 @@ import { basename, join, resolve } from "../paths.ts";
 import { EXIT } from "../exit.ts";
 import type { Host } from "../roster/host.ts";
 import { execOnHost, type ExecOptions, execPlain, hostArgv, type HostResult } from "./exec.ts";
-import { type ProcessResult, runProcess } from "./process.ts";
+import { type ProcessResult, runProcess, spawn } from "./process.ts";
+import { PoolError } from "../errors.ts";
 import { shellLine, shQuote } from "./quote.ts";
 import { remoteScript, withoutComments } from "./scripts.ts";
 import type { CopyOptions, CopyRequest, CopyResult } from "./transfer.ts";
@@ -84,7 +85,8 @@ export async function tarCopy(
       `mkdir -- ${stage} && tar -x -p -f - -C ${stage}`;
     const line = `${shellLine(local)} | ${shellLine(await hostArgv(host, remote, exec()))}`;
     if (request.dryRun) return planned(host, "tar", null, started, line, fallback);
-    const tar = spawnLocal(local, "null");
+    const tar = await spawnLocal(local, "null", exec().timeoutMs, options.signal);
+    if ("why" in tar) return failed(host, tar.why, started);
     const result = await execPlain(host, remote, {
       ...exec(),
       inputStream: tar.child.stdout.pipeThrough(count),
@@ -141,7 +143,13 @@ export async function tarCopy(
   const stage = await Deno.makeTempDir({ dir: request.dest, prefix: ".pool-unpack." });
   let kept = false;
   try {
-    const tar = spawnLocal([...local.slice(0, -1), stage], "piped");
+    const tar = await spawnLocal(
+      [...local.slice(0, -1), stage],
+      "piped",
+      exec().timeoutMs,
+      options.signal,
+    );
+    if ("why" in tar) return failed(host, tar.why, started);
     const sink = count.writable;
     count.readable.pipeTo(tar.child.stdin).catch(() => {});
     const result = await execPlain(host, remote, { ...exec(), stdoutSink: sink });
@@ -285,14 +293,29 @@ interface LocalTar {
   stderr: Promise<string>;
 }
 
-function spawnLocal(argv: string[], stdin: "null" | "piped"): LocalTar {
-  const child = new Deno.Command(argv[0], {
-    args: argv.slice(1),
-    stdin,
-    stdout: stdin === "null" ? "piped" : "null",
-    stderr: "piped",
-  }).spawn();
-  return { child, stderr: new Response(child.stderr).text().catch(() => "") };
+/**
+ * tar here, started as pool starts ssh: out of descriptors it waits for one (up to the copy's
+ * deadline), and what it cannot start is this host's failure, said in `why`.
+ */
+async function spawnLocal(
+  argv: string[],
+  stdin: "null" | "piped",
+  deadlineMs: number,
+  signal?: AbortSignal,
+): Promise<LocalTar | { why: string }> {
+  try {
+    const child = await spawn(
+      argv,
+      { stdin, stdout: stdin === "null" ? "piped" : "null", stderr: "piped" },
+      false,
+      signal,
+      deadlineMs,
+    );
+    return { child, stderr: new Response(child.stderr).text().catch(() => "") };
+  } catch (e) {
+    if (e instanceof PoolError) throw e;
+    return { why: `cannot start tar here: ${(e as Error).message}` };
+  }
 }
 
 /**

@@ -6,7 +6,8 @@
  * pool's own descriptors, not 200 masters'.)
  */
 
-import { assertEquals } from "./assert.ts";
+import { join } from "node:path";
+import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { childEnv, fleetTest, POOL_ARGV, writeRoster } from "./helpers.ts";
 
 const HOSTS = 200;
@@ -31,3 +32,83 @@ fleetTest(`${HOSTS} hosts under ulimit -n 256 all run`, HOSTS, async (_t, fleet)
   const ok = stdout.split("\n").filter((l) => /^\[h\d+ *\] ok$/.test(l));
   assertEquals(ok.length, HOSTS, stderr);
 });
+
+/**
+ * Runs pool under `ulimit -n` of each of `limits`, and what it did at each: Deno itself needs
+ * some two dozen descriptors, so the limits below what it can start with are left out.
+ */
+async function underLimits(
+  fleet: { env: Record<string, string> },
+  limits: number[],
+  args: string[],
+  env: Record<string, string> = {},
+) {
+  const runs = [];
+  for (const limit of limits) {
+    const started = performance.now();
+    const out = await new Deno.Command("sh", {
+      args: ["-c", `ulimit -n ${limit} && exec "$@"`, "sh", ...POOL_ARGV, ...args],
+      env: childEnv({ ...fleet.env, ...env }),
+      clearEnv: true,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    // Deno's own start-up, failing below its needs (a panic, the program unread): not pool's.
+    if (/panicked|^error: Import/.test(stderr)) continue;
+    runs.push({ limit, code: out.code, stderr, ms: performance.now() - started });
+  }
+  return runs;
+}
+
+fleetTest(
+  "with no descriptor to spare, pool says so at once: one line, exit 1, no host called down",
+  2,
+  async (t, fleet) => {
+    await writeRoster(fleet, fleet.hosts.map((h) => ({ name: h.name })));
+    const limits = Array.from({ length: 19 }, (_, i) => 36 - i);
+    const judge = (runs: Awaited<ReturnType<typeof underLimits>>) => {
+      for (const run of runs) {
+        const what = `ulimit -n ${run.limit}: exit ${run.code} in ${
+          Math.round(run.ms)
+        } ms\n${run.stderr}`;
+        // A hang bound, not a speed: the old wait was a minute whatever the deadline.
+        assert(run.ms < 25_000, what);
+        if (run.code === 0) continue;
+        // One line of pool's: short of a descriptor for ssh or tar, or for the roster itself.
+        assertEquals(run.code, 1, what);
+        assertMatch(
+          run.stderr,
+          /^pool: .*(out of file descriptors|Too many open files).*\n$/,
+          what,
+        );
+        assert(!/Uncaught|unreachable/.test(run.stderr), what);
+      }
+      assert(
+        runs.some((r) => /out of file descriptors/.test(r.stderr)),
+        `no limit left pool short of a descriptor to start a child: the test tests nothing\n${
+          runs.map((r) => `${r.limit}: ${r.code} ${r.stderr}`).join("")
+        }`,
+      );
+    };
+    await t.step("on", async () => {
+      judge(await underLimits(fleet, limits, ["on", "h1,h2", "--timeout", "5s", "true"]));
+    });
+    await t.step("push by tar (no rsync 3 here)", async () => {
+      const bin = join(fleet.dir, "old-rsync");
+      await Deno.mkdir(bin, { recursive: true });
+      await Deno.writeTextFile(join(bin, "rsync"), "#!/bin/sh\necho 'rsync  version 2.6.9'\n", {
+        mode: 0o755,
+      });
+      const file = join(fleet.dir, "payload.txt");
+      await Deno.writeTextFile(file, "payload\n");
+      const runs = await underLimits(
+        fleet,
+        limits,
+        ["push", "h1,h2", "--timeout", "5s", file, "limits-dest"],
+        { PATH: `${bin}:${Deno.env.get("PATH")}` },
+      );
+      judge(runs);
+    });
+  },
+);
