@@ -57,6 +57,27 @@ function globRegExp(glob: string): RegExp {
   return new RegExp(`^${body}$`, "u");
 }
 
+/** A selection whose every host is excluded: said so, or the tag or glob would look wrong. */
+export class OnlyExcluded extends PoolError {
+  constructor(spec: string, names: string[]) {
+    super(
+      `host selection "${spec}" matches only excluded hosts: ${foldNames(names)}` +
+        ` (name one to take it anyway)`,
+      EXIT.failure,
+      "no_match",
+    );
+  }
+}
+
+/** Whether `spec` picks any roster host, an excluded one too; never throws. */
+export function picksAnyHost(spec: string, roster: readonly Host[]): boolean {
+  try {
+    return selectHosts(spec, roster).hosts.length > 0;
+  } catch (e) {
+    return e instanceof OnlyExcluded;
+  }
+}
+
 export function selectHosts(spec: string, roster: readonly Host[]): Selection {
   const terms = splitSelection(spec);
   if (terms.some((t) => t === "" || t === "!")) {
@@ -123,6 +144,9 @@ export function selectHosts(spec: string, roster: readonly Host[]): Selection {
 
   if (roster.length === 0 && !terms.every(isSingleName)) {
     throw new PoolError(EMPTY_ROSTER, EXIT.failure, "empty_roster");
+  }
+  if (chosen.size === 0 && skipped.size > 0) {
+    throw new OnlyExcluded(spec, [...skipped.keys()]);
   }
   if (chosen.size === 0) {
     throw new PoolError(`host selection "${spec}" matches no host`, EXIT.failure, "no_match");

@@ -1,7 +1,7 @@
 import { assertEquals, assertThrows } from "../tests/assert.ts";
 import type { Host } from "./host.ts";
 import { isExcluded } from "./host.ts";
-import { selectHosts } from "./select.ts";
+import { picksAnyHost, selectHosts } from "./select.ts";
 
 const ROSTER: Host[] = [
   { name: "ubu-1", ssh: "ubu-1", tags: ["gpu"] },
@@ -58,7 +58,7 @@ Deno.test("selectHosts() reports unknown names and tags", () => {
   assertThrows(() => selectHosts("nope", ROSTER), /not in roster: nope/);
   assertThrows(() => selectHosts("@nope", ROSTER), /no host carries tag @nope/);
   assertThrows(() => selectHosts("ubu-1,,mini", ROSTER), /empty term/);
-  assertThrows(() => selectHosts("all,!ubu-1,!ubu-2,!mini", ROSTER), /matches no host/);
+  assertThrows(() => selectHosts("all,!ubu-1,!ubu-2,!mini", ROSTER), /matches only excluded hosts: old,pi5-akida/);
   assertThrows(() => selectHosts("all", []), /no hosts in the roster yet/);
 });
 
@@ -109,5 +109,17 @@ Deno.test("selectHosts() names every missing host of a range, folded", () => {
     () => selectHosts("h1]", RACK),
     /bad host range "h1\]"/,
     "a ] alone is a range typed wrong",
+  );
+});
+
+Deno.test("a selection whose every host is excluded says so, not that it matched nothing", () => {
+  assertThrows(
+    () => selectHosts("pi5*,o?d", ROSTER),
+    /^host selection "pi5\*,o\?d" matches only excluded hosts: old,pi5-akida \(name one/,
+  );
+  assertThrows(() => selectHosts("nope*", ROSTER), /no host name matches nope\*/);
+  assertEquals(
+    ["o?d", "ubu-*", "nope*", "all", "@ci", "h[1-2]"].map((s) => picksAnyHost(s, ROSTER)),
+    [true, true, false, true, true, false],
   );
 });

@@ -25,7 +25,7 @@ import {
 } from "../dispatch_flags.ts";
 import { printRanking } from "../render/ranking.ts";
 import { type Host, LOCAL, localHost } from "../roster/host.ts";
-import { selectHosts } from "../roster/select.ts";
+import { picksAnyHost, selectHosts } from "../roster/select.ts";
 import { detachedLaunch, parseLaunch } from "../remote/detach.ts";
 import { killJob } from "../remote/jobs.ts";
 import { wantsResources } from "../dispatch/rank.ts";
@@ -62,6 +62,20 @@ export interface BgOptions extends DispatchFlags {
   onJson?: () => void;
 }
 
+/**
+ * Whether a first word reads as a host selection (`all`, `@gpu`, `h1,h2`, `!h3`, or a range or
+ * glob that names roster hosts) rather than a command: routed, it would start a job running
+ * that text on a host nobody chose. No program is called so; a command starting with `[`
+ * (`[ -f x ] && make`) names no host and stays a command.
+ */
+function isSelection(word: string | undefined, hosts: readonly Host[]): boolean {
+  if (word === undefined) return false;
+  if (word === "all" || word.startsWith("@") || word.startsWith("!") || word.includes(",")) {
+    return true;
+  }
+  return /[*?[]/.test(word) && picksAnyHost(word, hosts);
+}
+
 export async function bg(wordsIn: string[], optsIn: BgOptions, deps: Deps): Promise<number> {
   let opts = optsIn;
   const words = commandWords(wordsIn);
@@ -79,6 +93,12 @@ export async function bg(wordsIn: string[], optsIn: BgOptions, deps: Deps): Prom
     // the host, as for `pool on`, pool's options come first, up to the first word that is
     // not one of them (`pool bg h1 --json python x`); `--` ends them.
     named = byName(words[0]);
+    if (!named && isSelection(words[0], roster.hosts)) {
+      throw new UsageError(
+        `bg takes one host name or none (to route), not a selection: ${words[0]}` +
+          ` (on each of them: pool on ${words[0]} …)`,
+      );
+    }
     let rest = named ? words.slice(1) : words;
     // After a `--` before the host, a second one right after it only marks the command's start.
     if (named && opts.dashed) rest = commandWords(rest);

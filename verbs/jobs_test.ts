@@ -143,6 +143,24 @@ Deno.test("bg with a host given apart (as MCP gives it) refuses one not in the r
   deps.runner.verify();
 });
 
+Deno.test("bg refuses a selection where its host goes: routed, it would run that text", async () => {
+  const deps = await testDeps({
+    hosts: [
+      { name: "h1", ssh: "h1", os: "linux", tags: ["gpu"] },
+      { name: "old", ssh: "old", os: "linux", exclude: true },
+    ],
+  });
+  for (const word of ["@gpu", "all", "h1,old", "!old", "h*", "o?d", "h[1]"]) {
+    const e = await assertRejects(() => bg([word, "echo", "hi"], {}, deps));
+    assertMatch(
+      (e as PoolError).message,
+      /^bg takes one host name or none \(to route\), not a selection/,
+    );
+  }
+  assertEquals(deps.out.stdoutText(), "");
+  deps.runner.verify();
+});
+
 Deno.test("bg whose job index cannot be written still says the job it started, with a warning", async () => {
   const deps = await testDeps(ROSTER);
   // A full disk: reading works, writing does not.
