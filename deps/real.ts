@@ -6,7 +6,6 @@ import { EXIT } from "../exit.ts";
 import { concatBytes } from "../bytes.ts";
 import { after } from "../timers.ts";
 import { formatDuration } from "../render/duration.ts";
-import { formatBytes } from "../render/copies.ts";
 import type { Output } from "../render/out.ts";
 import { sshRunner } from "../remote/runner.ts";
 import type { MuxSettings } from "../remote/multiplex.ts";
@@ -69,6 +68,11 @@ const processStdin: Stdin = {
  * host starts, so `< /dev/zero` would fill memory and a pipe that never closes would
  * hold pool past its --timeout.
  */
+/** A limit as the README states it: `256 MiB`, not the same number in decimal units. */
+function inMiB(bytes: number): string {
+  return bytes % 2 ** 20 === 0 ? `${bytes / 2 ** 20} MiB` : `${bytes} bytes`;
+}
+
 async function readBounded(
   stream: ReadableStream<Uint8Array>,
   { maxBytes, timeoutMs, signal }: StdinLimits,
@@ -88,7 +92,7 @@ async function readBounded(
       size += r.value.length;
       if (size > maxBytes) {
         throw new PoolError(
-          `stdin is over ${formatBytes(maxBytes)}: --stdin keeps all of it, to send to each host`,
+          `stdin is over ${inMiB(maxBytes)}: --stdin keeps all of it, to send to each host`,
         );
       }
       chunks.push(r.value);

@@ -58,7 +58,10 @@ Deno.test("selectHosts() reports unknown names and tags", () => {
   assertThrows(() => selectHosts("nope", ROSTER), /not in roster: nope/);
   assertThrows(() => selectHosts("@nope", ROSTER), /no host carries tag @nope/);
   assertThrows(() => selectHosts("ubu-1,,mini", ROSTER), /empty term/);
-  assertThrows(() => selectHosts("all,!ubu-1,!ubu-2,!mini", ROSTER), /matches only excluded hosts: old,pi5-akida/);
+  assertThrows(
+    () => selectHosts("all,!ubu-1,!ubu-2,!mini", ROSTER),
+    /matches only excluded hosts: old,pi5-akida/,
+  );
   assertThrows(() => selectHosts("all", []), /no hosts in the roster yet/);
 });
 

@@ -63,6 +63,19 @@ fleetTest("status, refresh and add over real ssh", 2, async (t, fleet) => {
     },
   );
 
+  await t.step("refresh says which excluded hosts it left out, and --json lists them", async () => {
+    await writeRoster(fleet, [{ name: "h1" }, { name: "gone", exclude: true, os: "macos" }]);
+    const r = await pool(fleet, ["refresh"]);
+    assertEquals([r.code, r.stderr], [0, "pool: warning: skipping excluded hosts: gone\n"]);
+    const json = await pool(fleet, ["refresh", "--json"]);
+    assertEquals(JSON.parse(json.stdout).hosts[1], {
+      name: "gone",
+      old_os: "macos",
+      os: "macos",
+      status: "excluded",
+    });
+  });
+
   await t.step(
     "refresh leaves alone a host removed and added again while it asked (another target)",
     async () => {

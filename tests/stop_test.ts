@@ -362,7 +362,7 @@ fleetTest(
           ["on", "all", "--stdin", "cat"],
           "cat /dev/zero",
           1,
-          /stdin is over 268\.4 MB/,
+          /stdin is over 256 MiB/,
         ],
       ] as const
     ) {

@@ -58,3 +58,18 @@ Deno.test("pool hosts: names carry no target; a host left out of a list is exit 
   assertEquals(await hosts("y7", "targets", deps), 1);
   assertMatch(deps.out.stderrText(), /y7: target's user "a@b" .* left out/);
 });
+
+Deno.test("hosts says which excluded hosts it leaves out, with a selection or without", async () => {
+  const roster = {
+    hosts: [
+      { name: "h1", ssh: "h1", tags: ["gpu"] },
+      { name: "old", ssh: "old", tags: ["gpu"], exclude: true },
+    ],
+  };
+  for (const selection of [undefined, "@gpu"]) {
+    const deps = await testDeps(roster);
+    assertEquals(await hosts(selection, "names", deps), 0);
+    assertEquals(deps.out.stdoutText(), "h1\n");
+    assertEquals(deps.out.stderrText(), "pool: warning: skipping excluded hosts: old\n");
+  }
+});

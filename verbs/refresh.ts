@@ -14,7 +14,11 @@ export async function refresh(options: { json?: boolean }, deps: Deps): Promise<
     if (options.json) deps.out.outLine(JSON.stringify({ hosts: [] }));
     return 0;
   }
-  const { hosts } = selectHosts("all", roster.hosts);
+  const { hosts, skipped } = selectHosts("all", roster.hosts);
+  // Left out, and said so (JSON: `excluded`), as status says it: not a host forgotten.
+  if (skipped.length > 0 && !options.json) {
+    deps.out.warn(`skipping excluded hosts: ${skipped.map((h) => h.name).join(", ")}`);
+  }
   const answers = await poolMap(hosts, 8, (host) => probeOs(deps.runner, host, deps.signal));
   // Stopped: change nothing; the exit code is the signal's.
   if (deps.signal.aborted) return 0;
@@ -32,16 +36,21 @@ export async function refresh(options: { json?: boolean }, deps: Deps): Promise<
     })));
   const asked = (i: number) => moved.has(hosts[i]) ? "  (not written: changed meanwhile)" : "";
   if (options.json) {
-    deps.out.outLine(JSON.stringify({
-      hosts: answers.map((a, i) => ({
-        name: hosts[i].name,
-        old_os: hosts[i].os ?? null,
-        os: a.failure ? hosts[i].os ?? null : a.os,
-        status: a.failure ? a.result.outcome : "ok",
-        ...(a.failure ? { reason: a.failure } : {}),
-        ...(moved.has(hosts[i]) ? { changed_meanwhile: true } : {}),
-      })),
+    const probed = answers.map((a, i) => ({
+      name: hosts[i].name,
+      old_os: hosts[i].os ?? null,
+      os: a.failure ? hosts[i].os ?? null : a.os,
+      status: a.failure ? a.result.outcome : "ok",
+      ...(a.failure ? { reason: a.failure } : {}),
+      ...(moved.has(hosts[i]) ? { changed_meanwhile: true } : {}),
     }));
+    const left = skipped.map((h) => ({
+      name: h.name,
+      old_os: h.os ?? null,
+      os: h.os ?? null,
+      status: "excluded",
+    }));
+    deps.out.outLine(JSON.stringify({ hosts: [...probed, ...left] }));
     return answers.some((a) => a.failure) ? 1 : 0;
   }
   answers.forEach((a, i) => {
