@@ -28,6 +28,8 @@ export interface Candidate {
   facts: HostFacts | null;
   /** Why the host cannot take this job before its numbers are even read (unreachable, macOS rule). */
   excludedBecause?: string;
+  /** That reason holds for good (the macOS rule), not only now (a host that did not answer). */
+  excludedForGood?: boolean;
 }
 
 export interface Ranked {
@@ -41,6 +43,8 @@ export interface Ranked {
   gpus: number[];
   /** How much memory it lacks for the request (for the "nothing fits" message). */
   shortBytes?: number;
+  /** No release of any lease could make it qualify: its OS, or less RAM or GPUs than asked in all. */
+  never?: boolean;
 }
 
 export function wantsResources(r: Request): boolean {
@@ -85,6 +89,23 @@ function usableGpus(gpus: Gpu[], leases: Lease[], r: Request): number[] {
     .map((g) => g.index);
 }
 
+/**
+ * What a host lacks for `r` in all, whatever is leased or running now: less RAM than asked
+ * plus headroom, fewer GPUs (of the memory asked) than asked. Null when it has enough; a GPU
+ * whose memory the driver cannot read now (a reset pending) may have it.
+ */
+function lacksForGood(f: HostFacts, r: Request, gpusWanted: number): string | null {
+  if (f.mem && r.memBytes > (1 - r.headroom) * f.mem.totalBytes) {
+    return `has ${formatSize(f.mem.totalBytes)} of RAM in all`;
+  }
+  const big = f.gpus.filter((g) => g.memTotalBytes === null || g.memTotalBytes >= r.gpuMemBytes);
+  if (big.length < gpusWanted) {
+    const of = r.gpuMemBytes > 0 ? ` of ${formatSize(r.gpuMemBytes)}` : "";
+    return `needs ${gpusWanted} GPU(s)${of}, has ${big.length} in all`;
+  }
+  return null;
+}
+
 export function rankHosts(candidates: Candidate[], leases: Lease[], r: Request): Ranked[] {
   const ranked = candidates.map((c): Ranked => {
     const f = c.facts;
@@ -98,11 +119,16 @@ export function rankHosts(candidates: Candidate[], leases: Lease[], r: Request):
         roomBytes: null,
         loadPerCpu,
         gpus: [],
+        ...(c.excludedForGood ? { never: true } : {}),
       };
     }
+    const gpusWanted = Math.max(r.gpus, r.gpuMemBytes > 0 ? 1 : 0);
     const claimed = mine.reduce((sum, l) => sum + l.mem_bytes, 0);
     const roomBytes = f.mem ? f.mem.availableBytes - claimed - r.headroom * f.mem.totalBytes : null;
     const base = { name: c.name, roomBytes, loadPerCpu, gpus: [] as number[] };
+    // Short of what is asked in all, no lease given back and no job ending would help.
+    const lacking = lacksForGood(f, r, gpusWanted);
+    if (lacking) return { ...base, qualifies: false, why: lacking, never: true };
     if (r.memBytes > 0) {
       if (roomBytes === null) return { ...base, qualifies: false, why: "memory unknown" };
       if (roomBytes < r.memBytes) {
@@ -114,7 +140,6 @@ export function rankHosts(candidates: Candidate[], leases: Lease[], r: Request):
         };
       }
     }
-    const gpusWanted = Math.max(r.gpus, r.gpuMemBytes > 0 ? 1 : 0);
     if (gpusWanted > 0) {
       const usable = usableGpus(f.gpus, mine, r);
       if (usable.length < gpusWanted) {

@@ -147,7 +147,11 @@ async function probeCandidates(hosts: Host[], options: DispatchOptions, deps: Di
       return { name: h.name, facts: null, excludedBecause: `unreachable (${answers[i].error})` };
     }
     const refusal = osRefusal(facts.os, options.command, options.os);
-    return { name: h.name, facts, ...(refusal ? { excludedBecause: refusal } : {}) };
+    return {
+      name: h.name,
+      facts,
+      ...(refusal ? { excludedBecause: refusal, excludedForGood: true } : {}),
+    };
   });
   return { candidates, remoteAlive, remoteJobs, unanswered, probedAt };
 }
@@ -221,8 +225,11 @@ export async function reserve(
     if (signal.aborted) {
       throw new PoolError("interrupted while waiting for a host", abortCode(signal), "stopped");
     }
-    if (clock.now() >= deadline) {
-      throw new NoRoom(attempt.ranked, noRoomMessage(attempt.ranked, options));
+    // No host could ever take it (`--gpus 2` on a fleet without two GPUs anywhere): said at
+    // once, not after the whole --wait, since no lease given back would change it.
+    const never = attempt.ranked.length > 0 && attempt.ranked.every((x) => x.never);
+    if (never || clock.now() >= deadline) {
+      throw new NoRoom(attempt.ranked, noRoomMessage(attempt.ranked, options, never));
     }
     await clock.sleep(POLL_MS, signal);
     if (clock.now() - probedAt >= REPROBE_MS) {
@@ -333,9 +340,9 @@ function gpuVendor(candidates: Candidate[], pick: Ranked): "nvidia" | "amd" {
   return gpus.find((g) => g.index === pick.gpus[0])?.vendor ?? "nvidia";
 }
 
-function noRoomMessage(ranked: Ranked[], r: Request): string {
+function noRoomMessage(ranked: Ranked[], r: Request, never: boolean): string {
   const best = ranked.find((x) => x.shortBytes !== undefined);
-  if (best) {
+  if (best && !never) {
     return `no host has room for ${describeRequest(r)}: best is ${best.name} (room ${
       formatSize(best.roomBytes!)
     }, short by ${formatSize(best.shortBytes!)})`;
@@ -345,5 +352,6 @@ function noRoomMessage(ranked: Ranked[], r: Request): string {
   const byReason = new Map<string, string[]>();
   for (const x of ranked) byReason.set(x.why ?? "", [...byReason.get(x.why ?? "") ?? [], x.name]);
   const reasons = [...byReason].map(([why, names]) => `${foldNames(names)}: ${why}`).join("; ");
-  return `no host can take this command now${reasons ? ` (${reasons})` : ""}`;
+  const when = never ? "ever take this command" : "take this command now";
+  return `no host can ${when}${reasons ? ` (${reasons})` : ""}`;
 }

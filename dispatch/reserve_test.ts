@@ -258,5 +258,30 @@ Deno.test("reserve() with no host to name as best folds the hosts that share a r
     reserve(HOSTS, { ...request(0), gpus: 2 }, { ...deps, localAlive: alive })
   );
   assert(e instanceof NoRoom);
-  assertEquals(e.message, "no host can take this command now (h[1-2]: needs 2 idle GPU(s), has 0)");
+  assertEquals(
+    e.message,
+    "no host can ever take this command (h[1-2]: needs 2 GPU(s), has 0 in all)",
+  );
+});
+
+Deno.test("reserve() does not wait out --wait for what no host has in all", async () => {
+  const deps = await testDeps();
+  // Probed once each: a second probe (the wait's re-probe) would be a call nobody stubbed.
+  for (const h of ["h1", "h2"]) deps.runner.stub(h, PROBE, { stdout: probe({ availGiB: 10 }) });
+  const e = await assertRejects(() =>
+    reserve(HOSTS, request(31, 600_000), { ...deps, localAlive: alive })
+  );
+  assert(e instanceof NoRoom);
+  assertEquals(e.message, "no host can ever take this command (h[1-2]: has 32.0G of RAM in all)");
+  deps.runner.verify();
+});
+
+Deno.test("reserve() waits for room a host has in all but not now", async () => {
+  const deps = await testDeps();
+  deps.runner.stub("h1", PROBE, { stdout: probe({ availGiB: 10 }) }, Infinity);
+  const e = await assertRejects(() =>
+    reserve([HOSTS[0]], request(20, 30_000), { ...deps, localAlive: alive })
+  );
+  assert(e instanceof NoRoom);
+  assert(deps.runner.calls.length > 1, "re-probed while it waited");
 });
