@@ -131,22 +131,54 @@ async function deferDynamicImports(file: string): Promise<number> {
   return count;
 }
 
-async function sameFiles(a: string, b: string): Promise<boolean> {
-  const names = (dir: string) => [...Deno.readDirSync(dir)].map((e) => e.name).sort();
-  try {
-    const [left, right] = [names(a), names(b)];
-    if (left.join("/") !== right.join("/")) return false;
-    for (const name of left) {
-      const [x, y] = [await Deno.readFile(join(a, name)), await Deno.readFile(join(b, name))];
-      if (x.length !== y.length || x.some((byte, i) => byte !== y[i])) return false;
-    }
-    return true;
-  } catch {
-    return false;
+/** The entries, by fixed names: moved in last, cli.js before the pool.js that imports it. */
+const ENTRIES = ["cli.js", "pool.js"];
+
+/** Names the files the last build wrote, one a line: the chunks a running pool may still load. */
+const LAST_BUILD = ".last-build";
+
+/** How long a chunk no recent build wrote stays, for a pool started from an older build. */
+const CHUNK_GRACE_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Moves a finished build from `from` into `to` beside the builds before it. A running pool loads
+ * chunks after it starts (text-table when it renders a table, the MCP server for `pool mcp`, by
+ * names that are content hashes), so swapping the whole folder pulled them from under it: it
+ * failed with "Module not found". Chunks of different content have different names, so the new
+ * ones go in beside the old; then the entries, each by one rename, so a pool starting mid-way
+ * finds a whole build, old or new. Every file is written afresh, so pool.js's mtime is the
+ * build's (the launcher `deno task install` writes compares it with the checkout's git HEAD).
+ */
+async function publish(from: string, to: string): Promise<void> {
+  await Deno.mkdir(to, { recursive: true });
+  const names = [...Deno.readDirSync(from)].map((e) => e.name);
+  const chunks = names.filter((name) => !ENTRIES.includes(name)).sort();
+  for (const name of [...chunks, ...ENTRIES.filter((name) => names.includes(name))]) {
+    await Deno.rename(join(from, name), join(to, name));
   }
+  await prune(to, names);
 }
 
-/** Builds dist/bundle afresh (all or nothing); returns the path of its pool.js. */
+/**
+ * Removes the chunks no running pool is likely to want: written by neither this build nor the
+ * one before, and not for a day (a pool can run that long: `pool mcp`, a long `pool on`).
+ */
+async function prune(dir: string, built: string[]): Promise<void> {
+  const record = join(dir, LAST_BUILD);
+  const previous = await Deno.readTextFile(record).then((t) => t.split("\n"), () => []);
+  const keep = new Set([...built, ...previous, LAST_BUILD]);
+  for await (const entry of Deno.readDir(dir)) {
+    if (keep.has(entry.name) || !entry.isFile) continue;
+    const path = join(dir, entry.name);
+    const mtime = (await Deno.stat(path)).mtime?.getTime() ?? Date.now();
+    if (Date.now() - mtime > CHUNK_GRACE_MS) await Deno.remove(path).catch(() => {});
+  }
+  const temp = `${record}.tmp-${Deno.pid}`;
+  await Deno.writeTextFile(temp, built.sort().join("\n") + "\n");
+  await Deno.rename(temp, record);
+}
+
+/** Builds pool into dist/bundle (a failed build changes nothing there); returns its pool.js. */
 export async function build(): Promise<string> {
   await Deno.mkdir(dirname(building), { recursive: true });
   try {
@@ -168,14 +200,7 @@ export async function build(): Promise<string> {
     if (deferred < 2) {
       throw new Error(`expected the cli and MCP imports to defer, found ${deferred}`);
     }
-    // The same build as before (the bundler is deterministic) leaves dist/bundle alone,
-    // so a build beside running pools (tests, an install) never pulls files from under them.
-    if (!(await sameFiles(building, dist))) {
-      const old = `${dist}.old-${Deno.pid}`;
-      await Deno.rename(dist, old).catch(() => {});
-      await Deno.rename(building, dist);
-      await Deno.remove(old, { recursive: true }).catch(() => {});
-    }
+    await publish(building, dist);
   } finally {
     await Deno.remove(building, { recursive: true }).catch(() => {});
   }
