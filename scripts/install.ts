@@ -1,5 +1,5 @@
 /**
- * `deno task install [--uninstall]`: install pool the way its users expect.
+ * `deno task install [--force] [--uninstall]`: install pool the way its users expect.
  *
  * ~/.hx/bin/pool.bin  the program: dist/pool when `deno task compile` built it,
  *                     otherwise a launcher that runs this checkout with this Deno
@@ -7,6 +7,8 @@
  *
  * Installing twice is harmless; --uninstall removes exactly what was installed
  * (a manifest records each file and its content) and leaves anything else be.
+ * A file install did not write (the old tool this one replaces may sit there)
+ * is never overwritten unless --force says so. Every failure is one line.
  */
 
 import { dirname, join, resolve } from "node:path";
@@ -14,106 +16,194 @@ import { fileURLToPath } from "node:url";
 import { shQuote } from "../remote/quote.ts";
 import { build, BUNDLE_RUN_FLAGS } from "./build.ts";
 
-const home = Deno.env.get("HOME");
-if (!home) {
-  console.error("install: HOME is not set");
-  Deno.exit(1);
-}
-const bin = join(home, ".hx", "bin");
-const manifestPath = join(bin, ".pool-install.json");
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** A failure whose message is the whole story: printed as one line, exit 1. */
+class InstallError extends Error {}
+
+/** Deno's message without the `: open '/path'` it ends with: our lines name the path themselves. */
+function reason(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).replace(/: \w+ '.*'$/s, "");
+}
+
+/** Missing, or under a "folder" that is a file: either way there is nothing at the path. */
+function absent(e: unknown): boolean {
+  return e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory;
+}
 
 async function sha256(bytes: Uint8Array): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new Uint8Array(bytes));
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-async function readManifest(): Promise<Record<string, string>> {
-  try {
-    return JSON.parse(await Deno.readTextFile(manifestPath)).files ?? {};
-  } catch {
-    return {};
-  }
-}
-
-async function uninstall(): Promise<void> {
-  const files = await readManifest();
-  for (const [path, hash] of Object.entries(files)) {
-    try {
-      const now = await sha256(await Deno.readFile(path));
-      if (now !== hash) {
-        console.error(`install: keeping ${path}: changed since it was installed`);
-        continue;
-      }
-      await Deno.remove(path);
-      console.log(`- ${path}`);
-    } catch (e) {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
-    }
-  }
-  await Deno.remove(manifestPath).catch(() => {});
-}
-
-async function install(): Promise<void> {
-  await Deno.mkdir(bin, { recursive: true });
-  const compiled = join(repo, "dist", "pool");
-  let program: Uint8Array;
-  let kind: string;
-  try {
-    program = await Deno.readFile(compiled);
-    kind = "the compiled binary dist/pool";
-  } catch {
-    // The Deno cache the install used, so the launcher finds pool's dependencies offline.
-    const info = await new Deno.Command(Deno.execPath(), {
-      args: ["info", "--json"],
-      stdout: "piped",
-    }).output();
-    const denoDir = JSON.parse(new TextDecoder().decode(info.stdout)).denoDir as string;
-    // The fast form (one bundle, no npm resolution at start) when it builds; the source otherwise.
-    let run: string;
-    try {
-      run = `run ${BUNDLE_RUN_FLAGS.join(" ")} ${shQuote(await build())}`;
-      kind = "a launcher for the bundle " + join(repo, "dist", "bundle", "pool.js");
-    } catch (e) {
-      console.error(`install: warning: ${(e as Error).message}; installing the slower source form`);
-      run = `run --allow-all --quiet ${shQuote(join(repo, "pool.ts"))}`;
-      kind = "a launcher for " + join(repo, "pool.ts");
-    }
-    const launcher = `#!/bin/sh
+/** The launcher pool.bin is when there is no compiled binary: runs the checkout with this Deno. */
+export function launcherScript(
+  o: { deno: string; denoDir: string; checkout: string; form: "bundle" | "source" },
+): string {
+  const run = o.form === "bundle"
+    ? `run ${BUNDLE_RUN_FLAGS.join(" ")} ${shQuote(join(o.checkout, "dist", "bundle", "pool.js"))}`
+    : `run --allow-all --quiet ${shQuote(join(o.checkout, "pool.ts"))}`;
+  return `#!/bin/sh
 # pool launcher written by deno task install: runs the checkout with the Deno that installed it.
-if [ -z "\${DENO_DIR:-}" ]; then DENO_DIR=${shQuote(denoDir)}; fi
+if [ -z "\${DENO_DIR:-}" ]; then DENO_DIR=${shQuote(o.denoDir)}; fi
 export DENO_DIR
-exec ${shQuote(Deno.execPath())} ${run} "$@"
+exec ${shQuote(o.deno)} ${run} "$@"
 `;
-    program = new TextEncoder().encode(launcher);
-  }
-  const programPath = join(bin, "pool.bin");
-  const shimPath = join(bin, "pool");
-  const shim = new TextEncoder().encode(`#!/bin/sh
+}
+
+/** The shim on PATH (also what `sidecar pool` runs). */
+function shimScript(programPath: string): string {
+  return `#!/bin/sh
 # pool shim written by deno task install (also what \`sidecar pool\` runs): arguments, output and
 # exit code pass through unchanged.
 exec ${shQuote(programPath)} "$@"
-`);
-  const files: Record<string, string> = {};
-  for (const [path, bytes] of [[programPath, program], [shimPath, shim]] as const) {
-    const temp = `${path}.tmp-${Deno.pid}`;
-    await Deno.writeFile(temp, bytes, { mode: 0o755 });
-    await Deno.chmod(temp, 0o755);
+`;
+}
+
+/** What pool.bin is to hold, and a few words saying which form that is. */
+async function program(): Promise<{ bytes: Uint8Array; kind: string }> {
+  try {
+    const bytes = await Deno.readFile(join(repo, "dist", "pool"));
+    return { bytes, kind: "the compiled binary dist/pool" };
+  } catch (e) {
+    if (!absent(e)) {
+      throw new InstallError(`cannot read ${join(repo, "dist", "pool")}: ${reason(e)}`);
+    }
+  }
+  // The Deno cache the install used, so the launcher finds pool's dependencies offline.
+  const info = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json"],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  if (!info.success) throw new InstallError(`deno info failed (exit ${info.code})`);
+  const denoDir = JSON.parse(new TextDecoder().decode(info.stdout)).denoDir as string;
+  // The fast form (one bundle, no npm resolution at start) when it builds; the source otherwise.
+  let form: "bundle" | "source" = "bundle";
+  try {
+    await build();
+  } catch (e) {
+    console.error(`install: warning: ${reason(e)}; installing the slower source form`);
+    form = "source";
+  }
+  const script = launcherScript({ deno: Deno.execPath(), denoDir, checkout: repo, form });
+  const kind = form === "bundle"
+    ? "a launcher for the bundle " + join(repo, "dist", "bundle", "pool.js")
+    : "a launcher for " + join(repo, "pool.ts");
+  return { bytes: new TextEncoder().encode(script), kind };
+}
+
+/** Writes `bytes` to `path` by rename, so no reader sees half a file; no temp file stays behind. */
+async function replaceFile(path: string, bytes: Uint8Array, mode: number): Promise<void> {
+  const temp = `${path}.tmp-${Deno.pid}`;
+  try {
+    await Deno.writeFile(temp, bytes, { mode });
+    await Deno.chmod(temp, mode);
     await Deno.rename(temp, path);
-    files[path] = await sha256(bytes);
+  } catch (e) {
+    await Deno.remove(temp).catch(() => {});
+    throw new InstallError(`cannot write ${path}: ${reason(e)}`);
+  }
+}
+
+/** The files an install recorded (path → SHA-256); undefined when there is no manifest. */
+async function readManifest(path: string): Promise<Record<string, string> | undefined> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    if (absent(e)) return undefined;
+    throw new InstallError(`cannot read ${path}: ${reason(e)}`);
+  }
+  let files: unknown;
+  try {
+    files = JSON.parse(text).files;
+  } catch (e) {
+    throw new InstallError(`cannot read ${path}: ${reason(e)}`);
+  }
+  const valid = typeof files === "object" && files !== null && !Array.isArray(files) &&
+    Object.values(files).every((hash) => typeof hash === "string");
+  if (!valid) throw new InstallError(`cannot read ${path}: "files" is not a map of path to hash`);
+  return files as Record<string, string>;
+}
+
+async function saveManifest(path: string, files: Record<string, string>): Promise<void> {
+  const text = JSON.stringify({ files }, null, 2) + "\n";
+  await replaceFile(path, new TextEncoder().encode(text), 0o644);
+}
+
+/**
+ * Whether install may put `bytes` at `path`: when nothing is there, when the file is the one the
+ * manifest recorded (an earlier install's, unchanged since), or when it already holds `bytes`.
+ */
+async function mayReplace(
+  path: string,
+  bytes: Uint8Array,
+  recorded: Record<string, string>,
+): Promise<boolean> {
+  try {
+    if (!(await Deno.lstat(path)).isFile) return false;
+    const hash = await sha256(await Deno.readFile(path));
+    return hash === recorded[path] || hash === await sha256(bytes);
+  } catch (e) {
+    if (absent(e)) return true;
+    throw new InstallError(`cannot read ${path}: ${reason(e)}`);
+  }
+}
+
+async function install(bin: string, manifestPath: string, force: boolean): Promise<void> {
+  const { bytes, kind } = await program();
+  const programPath = join(bin, "pool.bin");
+  const shimPath = join(bin, "pool");
+  const targets = [[programPath, bytes], [
+    shimPath,
+    new TextEncoder().encode(shimScript(programPath)),
+  ]] as const;
+
+  // An unreadable manifest vouches for nothing: only files identical to ours may then be replaced.
+  const files = await readManifest(manifestPath).catch(() => undefined) ?? {};
+  if (!force) {
+    const foreign = [];
+    for (const [path, content] of targets) {
+      if (!(await mayReplace(path, content, files))) foreign.push(path);
+    }
+    if (foreign.length > 0) {
+      const [them, it] = foreign.length > 1 ? ["them", "are"] : ["it", "is"];
+      throw new InstallError(
+        `${foreign.join(" and ")} ${it} not what an earlier install wrote (an older pool?): ` +
+          `move ${them} away, or pass --force to overwrite ${them}`,
+      );
+    }
+  }
+  try {
+    await Deno.mkdir(bin, { recursive: true });
+  } catch (e) {
+    throw new InstallError(`cannot create ${bin}: ${reason(e)}`);
+  }
+  // Each file goes into the manifest as soon as it is written, so --uninstall can remove what an
+  // install that failed half-way left.
+  for (const [path, content] of targets) {
+    await replaceFile(path, content, 0o755);
+    files[path] = await sha256(content);
+    await saveManifest(manifestPath, files);
     console.log(`+ ${path}`);
   }
-  await Deno.writeTextFile(manifestPath, JSON.stringify({ files }, null, 2) + "\n");
   console.log(`pool.bin is ${kind}`);
+  warnAboutPath(bin, shimPath);
+}
 
+function warnAboutPath(bin: string, shimPath: string): void {
   const path = (Deno.env.get("PATH") ?? "").split(":").filter(Boolean);
   const index = path.findIndex((d) => resolve(d) === resolve(bin));
   if (index === -1) {
-    console.error(`install: warning: ${bin} is not on PATH; add it: export PATH="${bin}:$PATH"`);
+    // Literally $HOME: a home with `$` or a backtick in it would run as code when pasted.
+    console.error(
+      `install: warning: ${bin} is not on PATH; add it: export PATH="$HOME/.hx/bin:$PATH"`,
+    );
   }
   for (const dir of index === -1 ? path : path.slice(0, index)) {
     try {
-      const info = await Deno.stat(join(dir, "pool"));
+      const info = Deno.statSync(join(dir, "pool"));
       if (info.isFile) {
         console.error(
           `install: warning: ${join(dir, "pool")} comes first on PATH and shadows ${shimPath}`,
@@ -123,5 +213,65 @@ exec ${shQuote(programPath)} "$@"
   }
 }
 
-if (Deno.args.includes("--uninstall")) await uninstall();
-else await install();
+async function uninstall(manifestPath: string): Promise<void> {
+  const files = await readManifest(manifestPath);
+  if (files === undefined || Object.keys(files).length === 0) {
+    if (files !== undefined) await Deno.remove(manifestPath).catch(() => {});
+    console.log("install: nothing to uninstall");
+    return;
+  }
+  const left: Record<string, string> = {};
+  let failure: string | undefined;
+  for (const [path, hash] of Object.entries(files)) {
+    try {
+      const info = await Deno.lstat(path);
+      if (!info.isFile || (await sha256(await Deno.readFile(path))) !== hash) {
+        console.error(`install: keeping ${path}: changed since it was installed`);
+        continue;
+      }
+      await Deno.remove(path);
+      console.log(`- ${path}`);
+    } catch (e) {
+      if (absent(e)) continue;
+      left[path] = hash;
+      failure ??= `cannot remove ${path}: ${reason(e)}`;
+    }
+  }
+  // What could not be removed stays recorded, so a later --uninstall can finish the job.
+  if (failure !== undefined) {
+    await saveManifest(manifestPath, left);
+    throw new InstallError(failure);
+  }
+  try {
+    await Deno.remove(manifestPath);
+  } catch (e) {
+    if (!absent(e)) throw new InstallError(`cannot remove ${manifestPath}: ${reason(e)}`);
+  }
+}
+
+async function main(args: string[]): Promise<number> {
+  const unknown = args.filter((a) => a !== "--uninstall" && a !== "--force");
+  if (unknown.length > 0) {
+    console.error(
+      `install: unknown argument ${shQuote(unknown[0])} (expected --force, --uninstall)`,
+    );
+    return 2;
+  }
+  const home = Deno.env.get("HOME");
+  if (!home) {
+    console.error("install: HOME is not set");
+    return 1;
+  }
+  const bin = join(home, ".hx", "bin");
+  const manifestPath = join(bin, ".pool-install.json");
+  try {
+    if (args.includes("--uninstall")) await uninstall(manifestPath);
+    else await install(bin, manifestPath, args.includes("--force"));
+    return 0;
+  } catch (e) {
+    console.error(`install: ${e instanceof InstallError ? e.message : reason(e)}`);
+    return 1;
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -1,4 +1,7 @@
-/** deno task install, with a temp HOME: files, shim pass-through, warnings, idempotence, uninstall. */
+/**
+ * deno task install, with a temp HOME: files, shim pass-through, warnings, idempotence, uninstall;
+ * files it did not write left alone; every failure one line.
+ */
 
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -81,4 +84,145 @@ Deno.test("deno task install puts pool.bin and the pool shim in ~/.hx/bin, and u
   } finally {
     await Deno.remove(home, { recursive: true });
   }
+});
+
+/** A temp HOME with `~/.hx/bin` in it; removed after `body`. */
+async function withHome(
+  body: (home: string, bin: string, env: Record<string, string>) => Promise<void>,
+  name = "home",
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "pool-install-" });
+  const home = join(dir, name);
+  const bin = join(home, ".hx", "bin");
+  await Deno.mkdir(bin, { recursive: true });
+  try {
+    await body(home, bin, { HOME: home, PATH: "/usr/bin:/bin" });
+  } finally {
+    await Deno.chmod(bin, 0o755).catch(() => {});
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+function install(env: Record<string, string>, ...args: string[]) {
+  return run(Deno.execPath(), ["run", "-A", INSTALL, ...args], env);
+}
+
+/** The names in a folder, sorted. */
+function names(dir: string): string[] {
+  return [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+}
+
+/** A failure as the tests want it: one line saying `install: …`, no stack trace. */
+function assertOneLine(out: { code: number; stderr: string }, pattern: RegExp) {
+  assertEquals(out.code, 1, out.stderr);
+  assertEquals(out.stderr.trimEnd().split("\n").length, 1, out.stderr);
+  assertMatch(out.stderr, pattern);
+}
+
+const OLD_POOL = "#!/bin/sh\necho the old pool\n";
+
+for (const name of ["pool", "pool.bin"]) {
+  Deno.test(`install refuses to overwrite a ~/.hx/bin/${name} it did not write; --force does`, async () => {
+    await withHome(async (_home, bin, env) => {
+      await Deno.writeTextFile(join(bin, name), OLD_POOL, { mode: 0o755 });
+      const refused = await install(env);
+      assertOneLine(refused, /^install: \S+ is not what an earlier install wrote/);
+      assert(refused.stderr.includes(join(bin, name)) && refused.stderr.includes("--force"));
+      assertEquals(names(bin), [name]);
+      assertEquals(await Deno.readTextFile(join(bin, name)), OLD_POOL);
+
+      const forced = await install(env, "--force");
+      assertEquals(forced.code, 0, forced.stderr);
+      assertEquals((await run(join(bin, "pool"), ["--version"], env)).stdout, "0.1.0\n");
+      // Now it is recorded: installing again needs no --force.
+      assertEquals((await install(env)).code, 0);
+    });
+  });
+}
+
+Deno.test("install replaces a file it wrote that is unrecorded only when it holds the same bytes", async () => {
+  await withHome(async (_home, bin, env) => {
+    assertEquals((await install(env)).code, 0);
+    await Deno.remove(join(bin, ".pool-install.json"));
+    assertEquals((await install(env)).code, 0);
+
+    // A shim edited by hand is no longer install's to overwrite.
+    await Deno.writeTextFile(join(bin, "pool"), OLD_POOL);
+    assertOneLine(await install(env), /pool is not what an earlier install wrote/);
+    assertEquals(await Deno.readTextFile(join(bin, "pool")), OLD_POOL);
+  });
+});
+
+Deno.test("install fails in one line when ~/.hx is a file, and uninstall finds nothing to do", async () => {
+  await withHome(async (home, _bin, env) => {
+    await Deno.remove(join(home, ".hx"), { recursive: true });
+    await Deno.writeTextFile(join(home, ".hx"), "not a folder");
+    assertOneLine(await install(env), /^install: cannot create \S+\/\.hx\/bin: Not a directory/);
+    const gone = await install(env, "--uninstall");
+    assertEquals([gone.code, gone.stdout, gone.stderr], [0, "install: nothing to uninstall\n", ""]);
+    assertEquals(await Deno.readTextFile(join(home, ".hx")), "not a folder");
+  });
+});
+
+Deno.test("a half-done install records what it wrote, leaves no temp file, and uninstalls", async () => {
+  await withHome(async (_home, bin, env) => {
+    await Deno.mkdir(join(bin, "pool"));
+    assertOneLine(await install(env), /^install: \S+\/pool is not what an earlier install wrote/);
+    assertEquals(names(bin), ["pool"]);
+
+    // --force overwrites files, not folders: pool.bin is written, the shim cannot be.
+    assertOneLine(
+      await install(env, "--force"),
+      /^install: cannot write \S+\/pool: Is a directory/,
+    );
+    assertEquals(names(bin), [".pool-install.json", "pool", "pool.bin"]);
+    const gone = await install(env, "--uninstall");
+    assertEquals(gone.code, 0, gone.stderr);
+    assertEquals(names(bin), ["pool"]);
+  });
+});
+
+Deno.test({
+  name: "install into a read-only ~/.hx/bin fails in one line and leaves nothing",
+  ignore: Deno.uid() === 0, // root writes there anyway
+  fn: async () => {
+    await withHome(async (_home, bin, env) => {
+      await Deno.chmod(bin, 0o555);
+      assertOneLine(await install(env), /^install: cannot write \S+\/pool\.bin: Permission denied/);
+      assertEquals(names(bin), []);
+    });
+  },
+});
+
+Deno.test("uninstall with a manifest it cannot read says so and removes nothing", async () => {
+  await withHome(async (_home, bin, env) => {
+    assertEquals((await install(env)).code, 0);
+    for (const broken of ["{ not json", '{"files": ["pool"]}']) {
+      await Deno.writeTextFile(join(bin, ".pool-install.json"), broken);
+      assertOneLine(
+        await install(env, "--uninstall"),
+        /^install: cannot read \S+pool-install\.json/,
+      );
+      assertEquals(names(bin), [".pool-install.json", "pool", "pool.bin"]);
+      assertEquals(await Deno.readTextFile(join(bin, ".pool-install.json")), broken);
+    }
+  });
+});
+
+Deno.test("uninstall with nothing installed says so", async () => {
+  await withHome(async (_home, bin, env) => {
+    const gone = await install(env, "--uninstall");
+    assertEquals([gone.code, gone.stdout, gone.stderr], [0, "install: nothing to uninstall\n", ""]);
+    assertEquals(names(bin), []);
+  });
+});
+
+Deno.test("install's PATH hint is safe to paste whatever HOME holds, and so is the shim", async () => {
+  await withHome(async (home, bin, env) => {
+    const first = await install(env);
+    assertEquals(first.code, 0, first.stderr);
+    assert(first.stderr.includes(`add it: export PATH="$HOME/.hx/bin:$PATH"\n`), first.stderr);
+    assert(!first.stderr.includes(`PATH="${home}`), first.stderr);
+    assertEquals((await run(join(bin, "pool"), ["--version"], env)).stdout, "0.1.0\n");
+  }, 'it\'s a "$HOME" `id` home');
 });
