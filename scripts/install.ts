@@ -36,19 +36,85 @@ async function sha256(bytes: Uint8Array): Promise<string> {
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** The launcher pool.bin is when there is no compiled binary: runs the checkout with this Deno. */
+/**
+ * The launcher pool.bin is when there is no compiled binary: runs the checkout's bundle (or, when
+ * it would not build, its pool.ts) with the Deno that installed it. POSIX sh, every path quoted,
+ * and builtins only until the exec: scripts start pool often, and a fork would cost more than all
+ * the checks. A missing Deno or checkout is one line instead of Deno's error or the shell's 127;
+ * a bundle older than the checkout's git HEAD (a pull, a commit, a checkout) is rebuilt first, so
+ * an installed pool never silently runs the code of before.
+ */
 export function launcherScript(
   o: { deno: string; denoDir: string; checkout: string; form: "bundle" | "source" },
 ): string {
-  const run = o.form === "bundle"
-    ? `run ${BUNDLE_RUN_FLAGS.join(" ")} ${shQuote(join(o.checkout, "dist", "bundle", "pool.js"))}`
-    : `run --allow-all --quiet ${shQuote(join(o.checkout, "pool.ts"))}`;
+  const program = o.form === "bundle"
+    ? join(o.checkout, "dist", "bundle", "pool.js")
+    : join(o.checkout, "pool.ts");
+  const run = o.form === "bundle" ? BUNDLE_RUN_FLAGS.join(" ") : "--allow-all --quiet";
+  const gone = (what: string, indent = "  ") =>
+    `printf '%s\\n' "pool: ${what}; run deno task install again" >&2\n${indent}exit 1`;
   return `#!/bin/sh
 # pool launcher written by deno task install: runs the checkout with the Deno that installed it.
+# Builtins only before the exec: pool starts often. (Names start pool_: they may be in the
+# environment, and an assignment would change what pool inherits.)
+pool_deno=${shQuote(o.deno)}
+pool_checkout=${shQuote(o.checkout)}
+pool_program=${shQuote(program)}
 if [ -z "\${DENO_DIR:-}" ]; then DENO_DIR=${shQuote(o.denoDir)}; fi
 export DENO_DIR
-exec ${shQuote(o.deno)} ${run} "$@"
+if [ ! -x "$pool_deno" ]; then
+  ${gone("the Deno pool was installed with is gone ($pool_deno)")}
+fi
+${
+    o.form === "bundle" ? bundleChecks(gone) : `if [ ! -f "$pool_program" ]; then
+  ${gone("the checkout pool was installed from is gone ($pool_checkout)")}
+fi`
+  }
+exec "$pool_deno" run ${run} "$pool_program" "$@"
 `;
+}
+
+/**
+ * The bundle form's checks: the bundle is there and built since the checkout's HEAD last moved.
+ * HEAD's mtime moves on a checkout of another branch, its branch's ref file on a commit, pull or
+ * reset (the build writes pool.js afresh each time, so its mtime is the build's). A `.git` that
+ * is a file (a worktree's, a submodule's) skips the check rather than follow it. (`-nt` is not
+ * POSIX, but dash, bash, busybox and the BSDs' sh all have it.)
+ */
+function bundleChecks(gone: (what: string, indent?: string) => string): string {
+  return `pool_git="$pool_checkout/.git"
+pool_stale=
+if [ ! -f "$pool_program" ]; then
+  if [ ! -f "$pool_checkout/scripts/build.ts" ]; then
+    ${gone("the checkout pool was installed from is gone ($pool_checkout)", "    ")}
+  fi
+  pool_stale="it is missing (a git clean?)"
+elif [ -f "$pool_git/HEAD" ]; then
+  if [ "$pool_git/HEAD" -nt "$pool_program" ]; then
+    pool_stale="the checkout changed since it was built"
+  else
+    pool_head=
+    IFS= read -r pool_head <"$pool_git/HEAD"
+    case $pool_head in
+    "ref: "*)
+      if [ "$pool_git/\${pool_head#ref: }" -nt "$pool_program" ]; then
+        pool_stale="the checkout changed since it was built"
+      fi
+      ;;
+    esac
+  fi
+fi
+if [ -n "$pool_stale" ]; then
+  printf '%s\\n' "pool: note: rebuilding pool's bundle: $pool_stale" >&2
+  if ! "$pool_deno" run --allow-all --no-config --quiet "$pool_checkout/scripts/build.ts" \\
+    </dev/null >/dev/null 2>&1; then
+    if [ ! -f "$pool_program" ]; then
+      printf '%s\\n' "pool: cannot rebuild pool's bundle (deno task build in $pool_checkout says why)" >&2
+      exit 1
+    fi
+    printf '%s\\n' "pool: warning: cannot rebuild pool's bundle (deno task build in $pool_checkout says why); running the old one" >&2
+  fi
+fi`;
 }
 
 /** The shim on PATH (also what `sidecar pool` runs). */

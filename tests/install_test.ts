@@ -39,9 +39,9 @@ Deno.test("deno task install puts pool.bin and the pool shim in ~/.hx/bin, and u
     // The launcher, and the bundle by its own shebang, run it with the same flags as the tests do.
     const bundle = fileURLToPath(new URL("../dist/bundle/pool.js", import.meta.url));
     const flags = BUNDLE_RUN_FLAGS.join(" ");
-    assert(
-      (await Deno.readTextFile(join(bin, "pool.bin"))).includes(`run ${flags} ${shQuote(bundle)}`),
-    );
+    const launcher = await Deno.readTextFile(join(bin, "pool.bin"));
+    assert(launcher.includes(`\npool_program=${shQuote(bundle)}\n`), launcher);
+    assert(launcher.includes(`run ${flags} "$pool_program" "$@"`), launcher);
     const shebang = (await Deno.readTextFile(bundle)).split("\n")[0];
     assertEquals(shebang, `#!/usr/bin/env -S deno run ${flags}`);
     const byShebang = await run(bundle, ["--version"], {
