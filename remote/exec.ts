@@ -5,9 +5,13 @@
  */
 
 import { EXIT } from "../exit.ts";
-import { PoolError } from "../errors.ts";
 import { type Host, isLocal } from "../roster/host.ts";
-import { type ProcessOptions, type ProcessResult, runProcess } from "./process.ts";
+import {
+  OutOfDescriptors,
+  type ProcessOptions,
+  type ProcessResult,
+  runProcess,
+} from "./process.ts";
 import { muxOptions, type MuxSettings } from "./multiplex.ts";
 import {
   DEFAULT_CONNECT_TIMEOUT,
@@ -312,14 +316,14 @@ export async function execPlain(
       ignoreStderr: SSH_CHATTER,
     });
   } catch (e) {
-    // Out of descriptors with nothing to wait for: pool's own trouble, not the host's.
-    if (e instanceof PoolError) throw e;
-    // Could not even start the child (no ssh binary, no such shell).
+    // Could not even start the child (no ssh binary, no such shell), or not here and now (out
+    // of file descriptors: this host failed, said why, but it is not down).
     const message = (e as Error).message;
+    const here = e instanceof OutOfDescriptors;
     return {
       host: host.name,
-      code: EXIT.unreachable,
-      outcome: "unreachable",
+      code: here ? EXIT.failure : EXIT.unreachable,
+      outcome: here ? "failed" : "unreachable",
       stdout: "",
       stderr: message + "\n",
       stdoutBytes: new Uint8Array(0),

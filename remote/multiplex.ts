@@ -94,7 +94,10 @@ async function sharing(
   // carries) goes without.
   if (new TextEncoder().encode(path).length > MAX_SOCKET_PATH || /["\\%$]/.test(path)) return [];
   if (!ensureDir(settings.dir)) return [];
-  if (await master(path) === "dead") {
+  const found = await master(path);
+  // Not asked (no descriptor to ask with): the socket may be a live master's, never removed.
+  if (found === "unknown") return ["-o", "ControlMaster=no", "-o", "ControlPath=none"];
+  if (found === "dead") {
     try {
       await Deno.remove(path);
     } catch {
@@ -137,9 +140,9 @@ function ensureDir(dir: string): boolean {
 /**
  * What sits at a control socket's path: nothing, a live master (it sends its
  * hello as soon as it takes a client), or a dead or wedged one (no listener,
- * a connection not taken, or no hello, in time).
+ * a connection not taken, or no hello, in time); unknown when it could not be asked.
  */
-async function master(path: string): Promise<"none" | "live" | "dead"> {
+async function master(path: string): Promise<"none" | "live" | "dead" | "unknown"> {
   let timedOut = () => {};
   const timeout = new Promise<null>((resolve) => timedOut = () => resolve(null));
   const cancelTimer = after(HELLO_WAIT_MS, timedOut);
@@ -155,7 +158,9 @@ async function master(path: string): Promise<"none" | "live" | "dead"> {
     const n = await Promise.race([conn.read(new Uint8Array(64)).catch(() => null), timeout]);
     return n !== null && n > 0 ? "live" : "dead";
   } catch (e) {
-    return e instanceof Deno.errors.NotFound ? "none" : "dead";
+    if (e instanceof Deno.errors.NotFound) return "none";
+    // Out of descriptors here says nothing of the master.
+    return /Too many open files|EMFILE|ENFILE/.test(String(e)) ? "unknown" : "dead";
   } finally {
     cancelTimer();
     conn?.close();

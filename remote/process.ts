@@ -8,7 +8,6 @@
  */
 
 import { abortCode, EXIT, signalledCode } from "../exit.ts";
-import { PoolError } from "../errors.ts";
 import { concatBytes, LogTail } from "../bytes.ts";
 import { after, sleep } from "../timers.ts";
 import { LineSplitter } from "./lines.ts";
@@ -375,11 +374,24 @@ function guardGroup(pgid: number): { pid: number; release(): Promise<void> } | n
   };
 }
 
+/** No file descriptor came free in time to start a child: this machine's limit, not the host. */
+export class OutOfDescriptors extends Error {
+  constructor(program: string) {
+    super(`out of file descriptors here: cannot start ${program} (raise ulimit -n)`);
+    this.name = "OutOfDescriptors";
+  }
+}
+
 /** How long a spawn waits for a file descriptor to come free before it gives up. */
 const SPAWN_PATIENCE_MS = 60_000;
 
 /** pool's children that run now (started by spawn): while any does, a descriptor may come free. */
 let running = 0;
+/**
+ * With none running, how long a spawn still waits: a burst of pool's own sockets (the
+ * control-socket checks) or a child's pipes still draining give theirs back within moments.
+ */
+const IDLE_PATIENCE_MS = 2000;
 
 /**
  * Starts the child, as the leader of a process group of its own when
@@ -387,8 +399,8 @@ let running = 0;
  * file descriptors (EMFILE/ENFILE, e.g. many hosts under a low `ulimit -n`)
  * is a reason to wait for a slot, not to fail a host: every child that ends
  * gives its descriptors back — for at most `patienceMs` (the child's own
- * deadline) or a minute. With no child of pool's running, none will: that is
- * one error for the whole run (exit 1), not every host "unreachable" a minute on.
+ * deadline) or a minute; with no child of pool's running, for a moment only.
+ * Then it throws OutOfDescriptors: the host's failure (said so), not its being down.
  */
 export async function spawn(
   argv: string[],
@@ -397,7 +409,8 @@ export async function spawn(
   signal?: AbortSignal,
   patienceMs = SPAWN_PATIENCE_MS,
 ): Promise<Deno.ChildProcess> {
-  const giveUp = performance.now() + Math.min(patienceMs, SPAWN_PATIENCE_MS);
+  const started = performance.now();
+  const giveUp = started + Math.min(patienceMs, SPAWN_PATIENCE_MS);
   for (let pause = 10;; pause = Math.min(pause * 2, 250)) {
     try {
       const [program, ...args] = ownGroup && SETSID
@@ -415,10 +428,9 @@ export async function spawn(
     } catch (e) {
       const exhausted = /Too many open files|EMFILE|ENFILE/.test(String((e as Error).message));
       if (!exhausted) throw e;
-      if (running === 0) {
-        throw new PoolError(`out of file descriptors: cannot start ${argv[0]} (raise ulimit -n)`);
-      }
-      if (signal?.aborted || performance.now() > giveUp) throw e;
+      const now = performance.now();
+      const idle = running === 0 && now > started + IDLE_PATIENCE_MS;
+      if (signal?.aborted || now > giveUp || idle) throw new OutOfDescriptors(argv[0]);
       await sleep(pause);
     }
   }

@@ -9,7 +9,6 @@ import { EXIT } from "../exit.ts";
 import type { Host } from "../roster/host.ts";
 import { execOnHost, type ExecOptions, execPlain, hostArgv, type HostResult } from "./exec.ts";
 import { type ProcessResult, runProcess, spawn } from "./process.ts";
-import { PoolError } from "../errors.ts";
 import { shellLine, shQuote } from "./quote.ts";
 import { remoteScript, withoutComments } from "./scripts.ts";
 import type { CopyOptions, CopyRequest, CopyResult } from "./transfer.ts";
@@ -313,7 +312,6 @@ async function spawnLocal(
     );
     return { child, stderr: new Response(child.stderr).text().catch(() => "") };
   } catch (e) {
-    if (e instanceof PoolError) throw e;
     return { why: `cannot start tar here: ${(e as Error).message}` };
   }
 }
