@@ -98,8 +98,10 @@ function lacksForGood(f: HostFacts, r: Request, gpusWanted: number): string | nu
   if (f.mem && r.memBytes > (1 - r.headroom) * f.mem.totalBytes) {
     return `has ${formatSize(f.mem.totalBytes)} of RAM in all`;
   }
+  // A GPU tool that failed (a driver mismatch, a busy driver past its seconds) says nothing
+  // of how many there are: that may read otherwise on the next probe.
   const big = f.gpus.filter((g) => g.memTotalBytes === null || g.memTotalBytes >= r.gpuMemBytes);
-  if (big.length < gpusWanted) {
+  if (big.length < gpusWanted && f.gpuError === undefined) {
     const of = r.gpuMemBytes > 0 ? ` of ${formatSize(r.gpuMemBytes)}` : "";
     return `needs ${gpusWanted} GPU(s)${of}, has ${big.length} in all`;
   }

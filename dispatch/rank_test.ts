@@ -141,3 +141,16 @@ Deno.test("osRefusal() keeps the Mac for macOS-only commands, and those for the 
   assertEquals(osRefusal("macos", "python train.py", "macos"), null);
   assertEquals(osRefusal("linux", "python train.py", "macos"), "not macos (--os)");
 });
+
+Deno.test("rankHosts() says never only for what a host lacks in all, not for a GPU tool that failed", () => {
+  const wants = (r: Partial<Request>, f: HostFacts) =>
+    rankHosts([{ name: "h", facts: f }], [], { ...none, ...r })[0];
+  // 30G in all, 10 % kept: 28G can never fit; 20G can, once there is room.
+  assertEquals(wants({ memBytes: 28 * GIB }, facts(0.1, 4)).never, true);
+  assertEquals(wants({ memBytes: 25 * GIB }, facts(0.1, 4)).never, undefined);
+  // No GPU at all, against a driver that did not answer this time.
+  assertEquals(wants({ gpus: 1 }, facts(0.1, 4)).never, true);
+  const failed = { ...facts(0.1, 4), gpuError: "nvidia-smi failed (exit 9)" };
+  const ranked = wants({ gpus: 1 }, failed);
+  assertEquals([ranked.qualifies, ranked.never], [false, undefined]);
+});
