@@ -69,7 +69,8 @@ export interface BgOptions extends DispatchFlags {
  * (`[ -f x ] && make`) names no host and stays a command.
  */
 function isSelection(word: string | undefined, hosts: readonly Host[]): boolean {
-  if (word === undefined) return false;
+  // One word with spaces is a whole command (as MCP passes it): `sort -t, -k2 f`.
+  if (word === undefined || /\s/.test(word)) return false;
   if (word === "all" || word.startsWith("@") || word.startsWith("!") || word.includes(",")) {
     return true;
   }
