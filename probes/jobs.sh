@@ -64,13 +64,18 @@ show() {
   fi
   # A record cut short of its line end still ends its last line here.
   printf '@@ job %s\n%s' "$job" "$lines"
-  # The command whole, a line each (its first 100: a heredoc of a script is not a command to
-  # list, and a thousand records must still answer in one breath).
+  # The command, a line each: its first line, then the rest while they stay within 1 KiB, and
+  # `cmdcut` where it went on (dash reads a file a byte at a time: three thousand records, some
+  # of them heredocs, must still answer within pool's deadline).
   if [ -f "$dir/$job.cmd" ]; then
-    n=0
-    while [ "$n" -lt 100 ] && { IFS= read -r line || [ -n "$line" ]; }; do
+    sent=0
+    while IFS= read -r line || [ -n "$line" ]; do
+      if [ "$sent" -gt 0 ] && [ $((sent + ${#line})) -gt 1024 ]; then
+        printf 'cmdcut\n'
+        break
+      fi
       printf 'cmd %s\n' "$line"
-      n=$((n + 1))
+      sent=$((sent + ${#line} + 1))
     done < "$dir/$job.cmd"
   fi
   printf '%s' "$alive"

@@ -29,7 +29,7 @@ export interface JobRecord {
   exit: number | null;
   /** The signal's name (TERM), when the status says one ended it. */
   signal: string | null;
-  /** As it was given, lines and all (its first 100 lines). */
+  /** As it was given, lines and all (past its first KiB, its first lines and `…`). */
   command: string;
   /** Its processes that run now, with their start times now. */
   alive: JobProcess[];
@@ -126,9 +126,12 @@ export function parseRecord(id: string, lines: string[]): JobRecord {
         job.signal = /^[A-Z][A-Z0-9+-]{0,15}$/.test(value.trim()) ? value.trim() : null;
         break;
       case "cmd":
-        // One line each: a command of several lines comes whole.
+        // One line each: a command of several lines comes whole, or up to `cmdcut`.
         job.command = seenCommand ? `${job.command}\n${value}` : value;
         seenCommand = true;
+        break;
+      case "cmdcut":
+        job.command += "\n…";
         break;
       case "alive": {
         const p = parseProcess(value);

@@ -102,15 +102,19 @@ Deno.test("jobs.sh sends a command of several lines whole, and the parser keeps 
     await Deno.mkdir(dir, { recursive: true });
     await Deno.writeTextFile(`${dir}/j2.job`, "started 1\npid 10 500\nexit 0\nended 2\n");
     await Deno.writeTextFile(`${dir}/j2.cmd`, "echo one\nsleep 3\n");
+    // A heredoc: its first lines, up to a KiB, then a mark that it went on.
+    await Deno.writeTextFile(`${dir}/j3.job`, "started 1\npid 10 500\nexit 0\nended 2\n");
+    await Deno.writeTextFile(`${dir}/j3.cmd`, "cat <<EOF\n" + `${"x".repeat(89)}\n`.repeat(150));
     const proc = "start_of() { :; }\n";
     const out = await new Deno.Command("sh", {
-      args: ["-c", proc + probeScript("jobs"), "jobs", "list", "j2"],
+      args: ["-c", proc + probeScript("jobs"), "jobs", "list", "j2", "j3"],
       env: { HOME: home },
       stdout: "piped",
     }).output();
     const text = new TextDecoder().decode(out.stdout);
-    const job = parseJobs(text.endsWith("@@ end\n") ? text : text + "@@ end\n").jobs[0];
+    const [job, heredoc] = parseJobs(text.endsWith("@@ end\n") ? text : text + "@@ end\n").jobs;
     assertEquals(job.command, "echo one\nsleep 3");
+    assertEquals(heredoc.command, "cat <<EOF\n" + `${"x".repeat(89)}\n`.repeat(11) + "…");
   } finally {
     await Deno.remove(home, { recursive: true });
   }
