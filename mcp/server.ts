@@ -40,9 +40,16 @@ import { rm } from "../verbs/rm.ts";
 // deno-lint-ignore no-explicit-any
 type Args = Record<string, any>;
 type Handler = (args: Args, extra: Extra) => Promise<ReturnType<typeof result>>;
+/**
+ * Registers a tool whose arguments are exactly its shape's: an unknown key is an error naming it.
+ * (A bare shape lets zod drop it: a guessed `dry_run: true` ran for real, a misspelt `timout`
+ * took the default.)
+ */
 function tool(server: McpServer, name: string, config: Record<string, unknown>, handler: Handler) {
+  const shape = (config.inputSchema ?? {}) as z.ZodRawShape;
+  const strict = { ...config, inputSchema: z.strictObject(shape) };
   // deno-lint-ignore no-explicit-any
-  (server.registerTool as any).call(server, name, config, handler);
+  (server.registerTool as any).call(server, name, strict, handler);
 }
 
 /** What a verb printed and how it ended, for one tool call. */

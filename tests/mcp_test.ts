@@ -7,7 +7,8 @@
 
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { assert, assertEquals, assertRejects } from "./assert.ts";
+import { join } from "node:path";
+import { assert, assertEquals, assertMatch, assertRejects } from "./assert.ts";
 import { childEnv, fleetTest, POOL_ARGV, writeRoster } from "./helpers.ts";
 import { assertGone, running } from "./procs.ts";
 
@@ -127,6 +128,23 @@ fleetTest("pool mcp serves the fleet to an MCP client", 2, async (t, fleet) => {
         const bad = await client.callTool({ name: "run", arguments: { hosts: "h1", command } });
         assertEquals((bad.structuredContent as { error: { kind: string } }).error.kind, "usage");
       }
+      // A path no command line can carry either.
+      const nul = await client.callTool({
+        name: "push",
+        arguments: { hosts: "h1", sources: ["/etc/hostname"], dest: "/tmp/x\u0000y" },
+      });
+      assertEquals((nul.structuredContent as { error: { kind: string } }).error.kind, "usage");
+    });
+
+    await t.step("an argument a tool does not take is an error, and nothing runs", async () => {
+      const marker = join(fleet.dir, "guessed-dry-run");
+      const r = await client.callTool({
+        name: "run",
+        arguments: { hosts: "h1", command: `touch '${marker}'`, dry_run: true },
+      });
+      assert(r.isError);
+      assertMatch(JSON.stringify(r.content), /dry_run/);
+      assert(!(await Deno.stat(marker).then(() => true, () => false)), "the command ran");
     });
 
     await t.step("what pool says on stderr comes with the result, as a second text", async () => {

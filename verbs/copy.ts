@@ -32,7 +32,14 @@ export interface CopyOptions extends Omit<CopyRequest, "direction"> {
 /** Hosts copied to at once: a copy is bound by the network and the disks, not by ssh. */
 export const COPY_JOBS = 16;
 
+/** A path no command line can carry (only MCP can send one): the request's fault, not a host's. */
+function checkPaths(options: CopyOptions): void {
+  const paths = [...options.sources, options.dest, ...options.exclude ?? []];
+  if (paths.some((p) => p.includes("\0"))) throw new UsageError("a path contains a NUL byte");
+}
+
 export async function push(options: CopyOptions, deps: Deps): Promise<number> {
+  checkPaths(options);
   for (const source of options.sources) {
     try {
       await Deno.lstat(source);
@@ -52,6 +59,7 @@ export async function push(options: CopyOptions, deps: Deps): Promise<number> {
 }
 
 export async function pull(options: CopyOptions, deps: Deps): Promise<number> {
+  checkPaths(options);
   if (options.gitignore) throw new UsageError("--gitignore is for push: git reads local files");
   return await copyMany("pull", options, deps, (host) => ({
     direction: "pull",
