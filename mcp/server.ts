@@ -370,11 +370,20 @@ export function buildServer(allow: readonly string[]): McpServer {
         hosts: z.string(),
         only: z.array(z.string()).optional(),
         dry_run: z.boolean().optional(),
+        timeout: z.string().optional().describe(
+          "a host's whole init (default none; each feature 10m)",
+        ),
       },
     }, async (a: Args, extra: Extra) =>
       result(
         await runVerb(extra, (d) =>
-          init({ hosts: a.hosts, only: a.only, dryRun: a.dry_run, json: true }, d)),
+          init({
+            hosts: a.hosts,
+            only: a.only,
+            dryRun: a.dry_run,
+            json: true,
+            timeout: ms(a.timeout, "timeout"),
+          }, d)),
         one,
       ));
   }
@@ -386,11 +395,18 @@ export function buildServer(allow: readonly string[]): McpServer {
         hosts: z.string(),
         deep: z.boolean().optional(),
         dry_run: z.boolean().optional(),
+        timeout: z.string().optional().describe("per host (default 30m; 0 = none)"),
       },
     }, async (a: Args, extra: Extra) =>
       result(
         await runVerb(extra, (d) =>
-          clean({ hosts: a.hosts, deep: a.deep, dryRun: a.dry_run, json: true }, d)),
+          clean({
+            hosts: a.hosts,
+            deep: a.deep,
+            dryRun: a.dry_run,
+            json: true,
+            timeout: ms(a.timeout, "timeout"),
+          }, d)),
         one,
       ));
   }
