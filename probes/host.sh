@@ -67,9 +67,8 @@ case "$kernel" in
     ;;
 esac
 
-# The GPU tools get GPU_TOOL_SECONDS between them, timed by a `sleep` of their own (not by
-# `date +%s`, which NTP may step while they run; start_of tells that sleep from a later
-# process with its pid): a wedged driver hangs
+# The GPU tools get GPU_TOOL_SECONDS between them, timed by _proc.sh's timer (not by the wall
+# clock, which NTP may step while they run): a wedged driver hangs
 # nvidia-smi, and the host's load, memory and disk must still come back, well within pool's
 # deadline for the whole probe (exit 124 says a tool did not finish). A tool writes to a file
 # and is watched, never waited on past that: one stuck in the driver ignores TERM, even KILL,
@@ -78,22 +77,11 @@ esac
 # it: the shell would keep the probe's own stderr aside on a spare descriptor, which the
 # tool's watcher would inherit, and the connection would wait for the tool after all.)
 GPU_TOOL_SECONDS=5
-gpu_timer=
-gpu_time_left() {
-  if [ -n "$gpu_timer_start" ]; then
-    [ "$(start_of "$gpu_timer")" = "$gpu_timer_start" ]
-  else
-    kill -0 "$gpu_timer" 2>/dev/null
-  fi
-}
 bounded() {
-  if [ -z "$gpu_timer" ]; then
-    sleep "$GPU_TOOL_SECONDS" >/dev/null 2>&1 &
-    gpu_timer=$!
-    gpu_timer_start=$(start_of "$gpu_timer")
-  fi
+  # The first tool starts the clock for all of them.
+  [ -n "${pool_timer:-}" ] || timer_start "$GPU_TOOL_SECONDS"
   # Nothing left: the tool is not started at all.
-  if ! gpu_time_left; then return 124; fi
+  if ! timer_runs; then return 124; fi
   if command -v timeout >/dev/null 2>&1; then
     set -- timeout "$GPU_TOOL_SECONDS" "$@"
   fi
@@ -110,7 +98,7 @@ bounded() {
   ) </dev/null >/dev/null 2>&1 &
   watched=$!
   while [ ! -s "$out.rc" ]; do
-    if ! gpu_time_left; then
+    if ! timer_runs; then
       kill -KILL "$watched" 2>/dev/null
       rm -f "$out" "$out.status" "$out.rc"
       return 124
@@ -134,5 +122,4 @@ if command -v rocm-smi >/dev/null 2>&1; then
   bounded rocm-smi --showproductname --showuse --showmeminfo vram --json
   printf '@@ rocm-smi-exit\n%s\n' "$?"
 fi
-# Only while it runs: one that ran out may have been reaped, and its pid handed on.
-[ -z "$gpu_timer" ] || ! gpu_time_left || kill "$gpu_timer" 2>/dev/null || :
+timer_stop

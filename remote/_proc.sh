@@ -1,6 +1,7 @@
 # shellcheck shell=sh
-# Shell functions the job scripts share (remote/scripts.ts puts this file
-# before launch.sh, kill.sh, follow.sh and probes/jobs.sh as they are sent).
+# Shell functions the job scripts and probes share (remote/scripts.ts puts this
+# file before launch.sh, kill.sh, follow.sh, guard.sh and the jobs, host and pids
+# probes as they are sent).
 
 # When process $1 started, as a token to compare: field 22 of /proc/PID/stat
 # (clock ticks since boot) on Linux, `ps -o lstart` elsewhere. Nothing for a
@@ -62,3 +63,24 @@ still_runs() {
   done < "$1"
   return 1
 }
+
+# Waits timed by a `sleep` of their own, never by the wall clock (`date +%s`), which NTP or a
+# user may step while we wait: an hour forward cut a job's grace short, an hour back stretched
+# it past pool's own deadline. After `timer_start N`, `timer_runs` is true while that sleep runs,
+# told by its start token (one that ran out may linger as a zombie, or be reaped and its pid
+# handed on); `timer_stop` ends it only while it runs, for the same reason.
+timer_start() {
+  timer_stop
+  sleep "$1" >/dev/null 2>&1 &
+  pool_timer=$!
+  pool_timer_start=$(start_of "$pool_timer")
+}
+timer_runs() {
+  [ -n "${pool_timer:-}" ] || return 1
+  if [ -n "$pool_timer_start" ]; then
+    [ "$(start_of "$pool_timer")" = "$pool_timer_start" ]
+  else
+    kill -0 "$pool_timer" 2>/dev/null
+  fi
+}
+timer_stop() { ! timer_runs || kill "$pool_timer" 2>/dev/null || :; }

@@ -41,31 +41,10 @@ group_runs() {
 
 nap() { sleep 0.1 2>/dev/null || sleep 1; }
 
-# Waits are timed by a `sleep N` of their own, not counted in naps: a nap plus a
-# scan of /proc can take far longer than 0.1 s on a busy host, and pool's own
-# deadline for this script is the grace plus a fixed margin. Nor by the wall
-# clock (`date +%s`), which NTP or a user may step while we wait: an hour forward
-# would cut a job's grace (its checkpoint on TERM) short, an hour back would
-# stretch it past pool's deadline and leave the job running. After `from_now N`,
-# `before` is true while that sleep runs (its start token: a finished one may
-# linger as a zombie, and its pid may be handed out again).
-timer=
-from_now() {
-  stop_timer
-  sleep "$1" >/dev/null 2>&1 &
-  timer=$!
-  timer_start=$(start_of "$timer")
-}
-before() {
-  if [ -n "$timer_start" ]; then
-    [ "$(start_of "$timer")" = "$timer_start" ]
-  else
-    kill -0 "$timer" 2>/dev/null
-  fi
-}
-# Only a timer still running: one that ran out may have been reaped, and its pid handed on.
-stop_timer() { [ -z "$timer" ] || ! before || kill "$timer" 2>/dev/null || :; }
-trap stop_timer EXIT
+# Waits are timed (_proc.sh's timer), not counted in naps: a nap plus a scan of
+# /proc can take far longer than 0.1 s on a busy host, and pool's own deadline
+# for this script is the grace plus a fixed margin.
+trap timer_stop EXIT
 
 show() {
   printf '@@ %s\n' "$1"
@@ -88,8 +67,8 @@ if grep -q '^exit ' "$record"; then
   found=over
 elif [ -z "$pgid" ] || [ "$(start_of "$pgid")" != "${rest#* }" ]; then
   # Gone since the look above, maybe: its waiter writes the exit line just after it ends.
-  from_now 2
-  until grep -q '^exit ' "$record" || ! before; do
+  timer_start 2
+  until grep -q '^exit ' "$record" || ! timer_runs; do
     nap
   done
   if grep -q '^exit ' "$record"; then found=over; else found=lost; fi
@@ -110,20 +89,20 @@ else
   kill -s "$signal" -- "-$pgid" 2>/dev/null || kill -s "$signal" "$pgid" || exit 1
 fi
 if [ "$grace" -gt 0 ]; then
-  from_now "$grace"
-  while group_runs && before; do
+  timer_start "$grace"
+  while group_runs && timer_runs; do
     nap
   done
 fi
 if group_runs; then
   kill -s KILL -- "-$pgid" 2>/dev/null || { [ "$found" = killed ] && kill -s KILL "$pgid" 2>/dev/null; }
-  from_now 5
-  while group_runs && before; do
+  timer_start 5
+  while group_runs && timer_runs; do
     nap
   done
 fi
-from_now 5
-until grep -q '^ended ' "$record" || ! before; do
+timer_start 5
+until grep -q '^ended ' "$record" || ! timer_runs; do
   nap
 done
 show "$found"
