@@ -10,6 +10,7 @@ import { sleep } from "../timers.ts";
 import type { Runner } from "../remote/runner.ts";
 import { readRoster, type Roster, type UpdateOptions, updateRoster } from "../roster/store.ts";
 import type { RosterEditor } from "../roster/editor.ts";
+import type { Host } from "../roster/host.ts";
 import { selectHosts, type Selection } from "../roster/select.ts";
 import type { Lease } from "../ledger/lease.ts";
 import { readLedger, updateLedger } from "../ledger/store.ts";
@@ -138,10 +139,14 @@ export async function editRoster<T>(
 /** The hosts a selection names, saying which excluded hosts `all`/`@tag` left out. */
 export async function selectFromRoster(deps: Deps, spec: string): Promise<Selection> {
   const selection = selectHosts(spec, (await loadRoster(deps)).hosts);
-  if (selection.skipped.length > 0) {
-    deps.out.warn(`skipping excluded hosts: ${selection.skipped.map((h) => h.name).join(", ")}`);
-  }
+  sayExcluded(deps, selection.skipped);
   return selection;
+}
+
+/** One line on stderr naming the excluded hosts a verb left out: left out, not forgotten. */
+export function sayExcluded(deps: Pick<Deps, "out">, skipped: readonly Host[]): void {
+  if (skipped.length === 0) return;
+  deps.out.warn(`skipping excluded hosts: ${skipped.map((h) => h.name).join(", ")}`);
 }
 
 /**

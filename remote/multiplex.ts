@@ -26,6 +26,7 @@
 
 import { join } from "../paths.ts";
 import { after } from "../timers.ts";
+import { isOutOfDescriptors } from "./process.ts";
 import { hostKeyOptions, type ResolvedTarget, resolveTarget } from "./ssh.ts";
 
 export interface MuxSettings {
@@ -160,7 +161,7 @@ async function master(path: string): Promise<"none" | "live" | "dead" | "unknown
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return "none";
     // Out of descriptors here says nothing of the master.
-    return /Too many open files|EMFILE|ENFILE/.test(String(e)) ? "unknown" : "dead";
+    return isOutOfDescriptors(e) ? "unknown" : "dead";
   } finally {
     cancelTimer();
     conn?.close();

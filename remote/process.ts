@@ -374,6 +374,11 @@ function guardGroup(pgid: number): { pid: number; release(): Promise<void> } | n
   };
 }
 
+/** Whether `e` says this process is out of file descriptors (its own limit, or the system's). */
+export function isOutOfDescriptors(e: unknown): boolean {
+  return /Too many open files|EMFILE|ENFILE/.test(String((e as Error)?.message ?? e));
+}
+
 /** No file descriptor came free in time to start a child: this machine's limit, not the host. */
 export class OutOfDescriptors extends Error {
   constructor(program: string) {
@@ -426,8 +431,7 @@ export async function spawn(
       child.status.then(ended, ended);
       return child;
     } catch (e) {
-      const exhausted = /Too many open files|EMFILE|ENFILE/.test(String((e as Error).message));
-      if (!exhausted) throw e;
+      if (!isOutOfDescriptors(e)) throw e;
       const now = performance.now();
       const idle = running === 0 && now > started + IDLE_PATIENCE_MS;
       if (signal?.aborted || now > giveUp || idle) throw new OutOfDescriptors(argv[0]);

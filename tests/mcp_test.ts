@@ -205,7 +205,7 @@ fleetTest("pool mcp serves the fleet to an MCP client", 2, async (t, fleet) => {
       try {
         const names = (await allowed.listTools()).tools.map((x: { name: string }) => x.name);
         assert(names.includes("clean"), names.join(","));
-        // Its deadline, as the command line's --timeout: a hung host does not hold it 30 minutes.
+        // It takes a deadline, as the command line's --timeout does (only accepted here: no hung host).
         const cleaned = await allowed.callTool({
           name: "clean",
           arguments: { hosts: "h1", dry_run: true, timeout: "2m" },

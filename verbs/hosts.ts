@@ -13,7 +13,7 @@ import {
   type ListFormat,
 } from "../render/host_lists.ts";
 import { isExcluded, isLocal } from "../roster/host.ts";
-import { type Deps, loadRoster, type Run, selectFromRoster } from "../deps/deps.ts";
+import { type Deps, loadRoster, type Run, sayExcluded, selectFromRoster } from "../deps/deps.ts";
 
 export async function hosts(
   selection: string | undefined,
@@ -30,10 +30,7 @@ export async function hosts(
   }
   // Excluded hosts left out are said on stderr, as every verb that selects says them.
   const selected = selection === undefined ? [] : (await selectFromRoster(deps, selection)).hosts;
-  const left = roster.hosts.filter(isExcluded);
-  if (selection === undefined && left.length > 0) {
-    deps.out.warn(`skipping excluded hosts: ${left.map((h) => h.name).join(", ")}`);
-  }
+  if (selection === undefined) sayExcluded(deps, roster.hosts.filter(isExcluded));
   // Not a silent nothing: `local` is this machine, with no ssh target for another tool to use.
   if (selected.some(isLocal)) deps.out.warn("local is this machine, not a roster host: left out");
   const chosen = selection === undefined

@@ -4,7 +4,7 @@ import { Command } from "commander";
 import { EMPTY_ROSTER, selectHosts } from "../roster/select.ts";
 import { poolMap } from "../remote/pool_map.ts";
 import { probeOs } from "../remote/probe.ts";
-import { type Deps, editRoster, loadRoster, type Run } from "../deps/deps.ts";
+import { type Deps, editRoster, loadRoster, type Run, sayExcluded } from "../deps/deps.ts";
 
 /** Re-asks every host (not excluded) for its OS. A host that does not answer keeps what it had. */
 export async function refresh(options: { json?: boolean }, deps: Deps): Promise<number> {
@@ -15,10 +15,8 @@ export async function refresh(options: { json?: boolean }, deps: Deps): Promise<
     return 0;
   }
   const { hosts, skipped } = selectHosts("all", roster.hosts);
-  // Left out, and said so (JSON: `excluded`), as status says it: not a host forgotten.
-  if (skipped.length > 0 && !options.json) {
-    deps.out.warn(`skipping excluded hosts: ${skipped.map((h) => h.name).join(", ")}`);
-  }
+  // Left out, and said so (JSON: `excluded`), as status says it.
+  if (!options.json) sayExcluded(deps, skipped);
   const answers = await poolMap(hosts, 8, (host) => probeOs(deps.runner, host, deps.signal));
   // Stopped: change nothing; the exit code is the signal's.
   if (deps.signal.aborted) return 0;

@@ -6,7 +6,7 @@ import { renderTable } from "../render/table.ts";
 import { EMPTY_ROSTER, selectHosts } from "../roster/select.ts";
 import { failureReason } from "../remote/exec.ts";
 import { poolMap } from "../remote/pool_map.ts";
-import { type Deps, loadRoster, type Run } from "../deps/deps.ts";
+import { type Deps, loadRoster, type Run, sayExcluded } from "../deps/deps.ts";
 
 export interface StatusOptions {
   /** Per-host deadline in milliseconds, connection included; Infinity = none. */
@@ -26,10 +26,8 @@ export async function status(options: StatusOptions, deps: Deps): Promise<number
     return 0;
   }
   const { hosts, skipped } = selectHosts("all", roster.hosts);
-  // As `pool on all` says it: a host left out of the table is not a host forgotten.
-  if (skipped.length > 0 && !options.json) {
-    deps.out.warn(`skipping excluded hosts: ${skipped.map((h) => h.name).join(", ")}`);
-  }
+  // As `pool on all` says it (JSON: `excluded`).
+  if (!options.json) sayExcluded(deps, skipped);
   const timeoutMs = options.timeout ?? STATUS_TIMEOUT_MS;
   const results = await poolMap(
     hosts,
