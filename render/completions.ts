@@ -6,11 +6,15 @@
  *
  * All three offer the same things: verbs; each verb's flags; a flag's values
  * (`hosts --format`, `init --only`, `on --exclude` takes hosts); host names,
- * @tags, `all` and `local` as a host verb's first argument, each item of a
- * comma list and after a `!`; file names for the command words after that
- * (`on`, `bg`) or after `route`. A flag that takes a value takes the next
+ * @tags, `all` and `local` as a selection verb's first argument, each item of
+ * a comma list and after a `!`; roster names alone where a verb takes one
+ * host by name (`rm`, `tag`: they refuse a selection), and `local` too where
+ * that host may be this machine (`bg`); file names for the command words after
+ * the host (`on`, `bg`) or after `route`. A flag that takes a value takes the next
  * word with it, so `pool on --jobs 4 <Tab>` still completes a host.
  */
+
+export type FirstArg = "selection" | "name" | "host";
 
 export interface VerbSpec {
   name: string;
@@ -21,13 +25,19 @@ export interface VerbSpec {
   valueFlags: string[];
   /** What a flag's value may be: fixed words, or "hosts" for a host selection. */
   values: Record<string, readonly string[] | "hosts">;
-  /** Its first argument is a host or a host selection. */
-  takesHosts: boolean;
+  /**
+   * Its first argument: a selection (names, @tags, all, local, lists), one roster host by name,
+   * one host by name or `local`; null for none. Each is a `pool hosts --format` for completion.
+   */
+  firstArg: FirstArg | null;
   /** The words after that (or after the verb) are a command: offer file names. */
   files: boolean;
 }
 
 const quoteWords = (words: readonly string[]) => words.join(" ");
+
+/** The variables bash and zsh read for a verb: what its first argument is, and files after it. */
+const shellVars = (v: VerbSpec) => `first=${v.firstArg ?? ""} files=${v.files ? 1 : 0}`;
 
 /** Words pool itself writes into a script (verbs, flags, values): plain, never shell syntax. */
 function plain(words: readonly string[]): readonly string[] {
@@ -52,7 +62,7 @@ export function bashCompletion(verbs: VerbSpec[]): string {
       `  ${v.name})`,
       `    flags=(${quoteWords(plain([...v.flags, "--help"]))})`,
       `    valueflags=(${quoteWords(plain(v.valueFlags))})`,
-      `    hosts=${v.takesHosts ? 1 : 0} files=${v.files ? 1 : 0}`,
+      `    ${shellVars(v)}`,
       `    ;;`,
     ].join("\n");
   }).join("\n");
@@ -90,6 +100,12 @@ __pool_hosts() {
   mapfile -t words < <(pool hosts --format complete 2>/dev/null)
   __pool_items "$cur" "\${words[@]}"
 }
+# __pool_one name|host: one host's name, for a verb that refuses a selection.
+__pool_one() {
+  local words=()
+  mapfile -t words < <(pool hosts --format "complete-$1" 2>/dev/null)
+  __pool_offer "" "$cur" "\${words[@]}"
+}
 _pool() {
   # bash cuts words at COMP_WORDBREAKS (@ : = among them) as well as at spaces: pool on @g
   # would be the words @ and g. Work on words cut at spaces only, as typed; then hand bash
@@ -123,7 +139,7 @@ _pool() {
     prev=\${cur%%=*}
     cur=\${cur#*=}
   fi
-  local verb=\${words[1]} flags=() valueflags=() hosts=0 files=0 i n=0
+  local verb=\${words[1]} flags=() valueflags=() first="" files=0 i n=0
   case "$verb" in
 ${cases}
   *) return 0 ;;
@@ -153,8 +169,10 @@ ${valueCases}
     *) ((n += 1)) ;;
     esac
   done
-  if [ "$hosts" = 1 ] && [ "$n" -eq 0 ]; then
+  if [ "$first" = selection ] && [ "$n" -eq 0 ]; then
     __pool_hosts
+  elif [ -n "$first" ] && [ "$n" -eq 0 ]; then
+    __pool_one "$first"
   elif [ "$files" = 1 ]; then
     # A file name as typed may be quoted or escaped (my\\ fi, "my fi): compgen wants it bare,
     # and with -o filenames bash quotes the whole name it puts back.
@@ -196,7 +214,7 @@ export function zshCompletion(verbs: VerbSpec[]): string {
       `  ${v.name})`,
       `    flags=(${quoteWords(plain([...v.flags, "--help"]))})`,
       `    valueflags=(${quoteWords(plain(v.valueFlags))})`,
-      `    hosts=${v.takesHosts ? 1 : 0} files=${v.files ? 1 : 0}`,
+      `    ${shellVars(v)}`,
       `    ;;`,
     ].join("\n")
   ).join("\n");
@@ -227,9 +245,15 @@ __pool_hosts() {
   hosts=(\${(f)"$(pool hosts --format complete 2>/dev/null)"})
   __pool_items "\${hosts[@]}"
 }
+# __pool_one name|host: one host's name, for a verb that refuses a selection.
+__pool_one() {
+  local -a names
+  names=(\${(f)"$(pool hosts --format complete-$1 2>/dev/null)"})
+  compadd -- "\${names[@]}"
+}
 _pool() {
   local -a verbs flags valueflags
-  local hosts=0 files=0 i n=0 prev=""
+  local first="" files=0 i n=0 prev=""
   verbs=(${quoteWords(plain(verbs.map((v) => v.name)))})
   if (( CURRENT == 2 )); then
     compadd -- $verbs --help --version
@@ -264,8 +288,10 @@ ${valueCases}
     *) (( n++ )) ;;
     esac
   done
-  if (( hosts && n == 0 )); then
+  if [[ $first == selection ]] && (( n == 0 )); then
     __pool_hosts
+  elif [[ -n $first ]] && (( n == 0 )); then
+    __pool_one $first
   elif (( files )); then
     _files
   fi
@@ -280,7 +306,7 @@ export function fishCompletion(verbs: VerbSpec[]): string {
     [
       `        case ${v.name}`,
       `            set valueflags ${quoteWords(plain(v.valueFlags))}`,
-      `            set hosts ${v.takesHosts ? 1 : 0}`,
+      `            set first ${v.firstArg ?? "''"}`,
       `            set files ${v.files ? 1 : 0}`,
     ].join("\n")
   ).join("\n");
@@ -302,6 +328,10 @@ export function fishCompletion(verbs: VerbSpec[]): string {
     "function __pool_hosts",
     "    __pool_items (pool hosts --format complete 2>/dev/null)",
     "end",
+    // __pool_one name|host: one host's name, for a verb that refuses a selection.
+    "function __pool_one",
+    "    pool hosts --format complete-$argv[1] 2>/dev/null",
+    "end",
     // The verb is the word after pool, never a later one (`pool push all list --` is push's).
     "function __pool_verb_is",
     "    set -l words (commandline -opc)",
@@ -313,7 +343,7 @@ export function fishCompletion(verbs: VerbSpec[]): string {
     "    set -l words (commandline -opc)",
     "    test (count $words) -ge 2; or return 1",
     "    set -l valueflags",
-    "    set -l hosts 0",
+    "    set -l first ''",
     "    set -l files 0",
     "    switch $words[2]",
     specCases,
@@ -334,11 +364,15 @@ export function fishCompletion(verbs: VerbSpec[]): string {
     "            end",
     "        end",
     "    end",
+    // hosts: a selection; name, host: one host by name; files: the words after the host.
     "    switch $argv[1]",
-    "        case hosts",
-    "            test $hosts = 1 -a $n = 0",
     "        case files",
-    "            test $files = 1 -a $n -ge $hosts",
+    "            test $files = 1; or return 1",
+    '            test -z "$first" -o $n -ge 1',
+    "        case hosts",
+    '            test "$first" = selection -a $n = 0',
+    "        case '*'",
+    '            test "$first" = $argv[1] -a $n = 0',
     "    end",
     "end",
     ...verbs.map((v) =>
@@ -372,6 +406,9 @@ export function fishCompletion(verbs: VerbSpec[]): string {
     }
   }
   lines.push("complete -c pool -n '__pool_wants hosts' -a '(__pool_hosts)'");
+  for (const kind of ["name", "host"]) {
+    lines.push(`complete -c pool -n '__pool_wants ${kind}' -a '(__pool_one ${kind})'`);
+  }
   lines.push("complete -c pool -n '__pool_wants files' -F");
   return lines.join("\n") + "\n";
 }

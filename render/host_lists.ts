@@ -20,7 +20,15 @@ export function exportable(hosts: Host[], out: Output, withTarget = true): Host[
 }
 
 /** What `pool hosts --format` prints: host lists for people and tools, and words for completion. */
-export const FORMATS = ["names", "targets", "pdsh", "pssh", "complete"] as const;
+export const FORMATS = [
+  "names",
+  "targets",
+  "pdsh",
+  "pssh",
+  "complete",
+  "complete-name",
+  "complete-host",
+] as const;
 export type ListFormat = "names" | "targets" | "pdsh" | "pssh";
 
 /** One host's line in a host list; null when that tool cannot reach it (said on stderr). */
@@ -74,15 +82,18 @@ function pdshLine(host: Host, out: Output): string | null {
   return `${t.user ? t.user + "@" : ""}${t.host}`;
 }
 
-/** For shell completion: every name, every @tag, and the selection words. */
-export function completionWords(hosts: Host[]): string[] {
-  const tags = new Set(hosts.flatMap((h) => h.tags ?? []));
+/**
+ * For shell completion, what a verb's first argument may be (render/completions.ts):
+ * - `complete`: a selection's words: every name, every @tag, `all` and `local`;
+ * - `complete-name`: a roster host's name alone (rm, tag, include…);
+ * - `complete-host`: that or `local`, this machine (bg).
+ */
+export function completionWords(hosts: Host[], format: string): string[] {
   const names = hosts.map((h) => h.name);
+  if (format === "complete-name") return names;
   // A roster host named local is that word already.
-  return [
-    ...names,
-    ...[...tags].map((t) => "@" + t),
-    "all",
-    ...names.includes("local") ? [] : ["local"],
-  ];
+  const local = names.includes("local") ? [] : ["local"];
+  if (format === "complete-host") return [...names, ...local];
+  const tags = new Set(hosts.flatMap((h) => h.tags ?? []));
+  return [...names, ...[...tags].map((t) => "@" + t), "all", ...local];
 }

@@ -1,5 +1,5 @@
 import { assertEquals, assertMatch } from "../tests/assert.ts";
-import { hostLine, type ListFormat } from "./host_lists.ts";
+import { completionWords, hostLine, type ListFormat } from "./host_lists.ts";
 import { memoryOutput } from "./out.ts";
 
 const line = (ssh: string, format: ListFormat) => {
@@ -28,4 +28,20 @@ Deno.test("pssh's host list writes an IPv6 address bare with its port, or leaves
   }
   assertEquals(line("ssh://me@h1:2222", "pssh")[0], "me@h1:2222");
   assertEquals(line("h1", "pssh")[0], "h1");
+});
+
+Deno.test("completion words fit what the verb takes: a selection, a roster name, or a host", () => {
+  const hosts = [
+    { name: "h1", ssh: "h1", tags: ["gpu"] },
+    { name: "old", ssh: "old", exclude: true },
+  ];
+  assertEquals(completionWords(hosts, "complete"), ["h1", "old", "@gpu", "all", "local"]);
+  // rm, tag, include… refuse @tags, all and local: never offered there.
+  assertEquals(completionWords(hosts, "complete-name"), ["h1", "old"]);
+  // bg takes one host, and local is this machine.
+  assertEquals(completionWords(hosts, "complete-host"), ["h1", "old", "local"]);
+  // A roster host named local is that word once.
+  const shadow = [...hosts, { name: "local", ssh: "box" }];
+  assertEquals(completionWords(shadow, "complete-host"), ["h1", "old", "local"]);
+  assertEquals(completionWords(shadow, "complete-name"), ["h1", "old", "local"]);
 });

@@ -337,6 +337,15 @@ Include ${fleet.sshConfig}
         assertEquals(await ask(["pool", "on", "h1", "scr"]), FILES[shell as keyof typeof FILES]);
         assertEquals(await ask(["pool", "route", "scr"]), FILES[shell as keyof typeof FILES]);
         assertEquals(await ask(["pool", "rm", "h1", "scr"]), []);
+        // The roster edits take one roster host by name: no @tags, all or local (they refuse them).
+        for (const verb of ["rm", "desc", "tag", "exclude", "include"]) {
+          assertEquals(await ask(["pool", verb, ""]), ["h1", "h2", "web"], verb);
+          assertEquals(await ask(["pool", verb, "@"]), [], verb);
+        }
+        assertEquals(await ask(["pool", "tag", "h1", ""]), []);
+        // bg takes one host or local (this machine), then the command's words.
+        assertEquals(await ask(["pool", "bg", ""]), ["h1", "h2", "local", "web"]);
+        assertEquals(await ask(["pool", "bg", "h1", "scr"]), FILES[shell as keyof typeof FILES]);
         assertEquals(await ask(["pool", "on", "--j"]), ["--jobs", "--json"]);
         assertEquals(await ask(["pool", "list", "--f"]), ["--fast"]);
         assert((await ask(["pool", "route", "--"])).includes("--mem"));

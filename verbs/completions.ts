@@ -4,6 +4,7 @@ import { Command } from "commander";
 import { UsageError } from "../errors.ts";
 import {
   bashCompletion,
+  type FirstArg,
   fishCompletion,
   type VerbSpec,
   zshCompletion,
@@ -12,22 +13,24 @@ import { FEATURES } from "../features/mod.ts";
 import type { Deps, Run } from "../deps/deps.ts";
 import { FORMATS } from "../render/host_lists.ts";
 
-/** Verbs whose first argument names hosts. */
-const HOST_VERBS = new Set([
-  "on",
-  "push",
-  "pull",
-  "rm",
-  "desc",
-  "tag",
-  "exclude",
-  "include",
-  "hosts",
-  "jobs",
-  "bg",
-  "init",
-  "clean",
-]);
+/** What each verb's first argument is, where it names hosts (see VerbSpec.firstArg). */
+const FIRST_ARG: Record<string, FirstArg> = {
+  on: "selection",
+  push: "selection",
+  pull: "selection",
+  hosts: "selection",
+  jobs: "selection",
+  init: "selection",
+  clean: "selection",
+  // One host, or the command itself: bg refuses a selection where its host goes.
+  bg: "host",
+  // The roster edits: one roster host, excluded ones too.
+  rm: "name",
+  desc: "name",
+  tag: "name",
+  exclude: "name",
+  include: "name",
+};
 
 /** Verbs whose later words are a command, where file names help. */
 const FILE_VERBS = new Set(["on", "bg", "route"]);
@@ -37,7 +40,7 @@ const FEATURE_NAMES = FEATURES.map((f) => f.name);
 const VALUES: Record<string, Record<string, readonly string[] | "hosts">> = {
   on: { "--exclude": "hosts", "-x": "hosts" },
   // `complete` is for these scripts, not for people.
-  hosts: { "--format": FORMATS.filter((f) => f !== "complete") },
+  hosts: { "--format": FORMATS.filter((f) => !f.startsWith("complete")) },
   init: { "--only": FEATURE_NAMES, "--skip": FEATURE_NAMES },
   route: { "--os": ["linux", "macos"] },
   bg: { "--os": ["linux", "macos"] },
@@ -52,7 +55,7 @@ function specs(program: Command): VerbSpec[] {
       [o.short, o.long].filter((f): f is string => Boolean(f))
     ),
     values: VALUES[c.name()] ?? {},
-    takesHosts: HOST_VERBS.has(c.name()),
+    firstArg: FIRST_ARG[c.name()] ?? null,
     files: FILE_VERBS.has(c.name()),
   }));
 }

@@ -23,9 +23,10 @@ export async function hosts(
 ): Promise<number> {
   const outLine = (line: string) => deps.out.outLine(line);
   const roster = await loadRoster(deps);
-  if (format === "complete") {
+  if (format.startsWith("complete")) {
     // For shell completion, so it never fails; words carry no target, so only names are checked.
-    completionWords(exportable(roster.hosts, deps.out, false)).forEach((word) => outLine(word));
+    const words = completionWords(exportable(roster.hosts, deps.out, false), format);
+    words.forEach((word) => outLine(word));
     return 0;
   }
   // Excluded hosts left out are said on stderr, as every verb that selects says them.
@@ -69,7 +70,7 @@ export const hostsCommand = (run: Run) =>
     .addOption(
       choiceOption(
         "--format <format>",
-        "names (default), targets, pdsh, pssh, or complete",
+        "names (default), targets, pdsh or pssh (complete…: for the completion scripts)",
         FORMATS,
       ),
     )
