@@ -20,7 +20,7 @@ fleetTest("status, refresh and add over real ssh", 2, async (t, fleet) => {
     { name: "silent" },
     { name: "noauth" },
     { name: "badkey" },
-    { name: "gone", exclude: true },
+    { name: "gone", ssh: "refused", exclude: true },
   ]);
 
   await t.step(
@@ -29,12 +29,14 @@ fleetTest("status, refresh and add over real ssh", 2, async (t, fleet) => {
       const r = await pool(fleet, ["status", "--timeout", "3"]);
       assertEquals(r.code, 1);
       const rows = r.stdout.trimEnd().split("\n");
-      assertEquals(rows.length, 6, "excluded hosts are not checked");
+      // An excluded host is checked too, as the old tool's status did, and marked.
+      assertEquals(rows.length, 7);
       assertMatch(rows[0], /^h1 +\[ok \] +h1 +\d+ ms$/);
       assertMatch(rows[2], /^refused +\[x {2}\] +refused +refused$/);
       assertMatch(rows[3], /^silent +\[x {2}\] +silent +timeout$/);
       assertMatch(rows[4], /^noauth +\[x {2}\] +noauth +auth$/);
       assertMatch(rows[5], /^badkey +\[x {2}\] +badkey +host key$/);
+      assertMatch(rows[6], /^gone +\[x {2}\] +refused +refused {2}\(excluded\)$/);
       assert(r.ms < 8_000, `took ${r.ms} ms`);
     },
   );
@@ -63,18 +65,26 @@ fleetTest("status, refresh and add over real ssh", 2, async (t, fleet) => {
     },
   );
 
-  await t.step("refresh says which excluded hosts it left out, and --json lists them", async () => {
-    await writeRoster(fleet, [{ name: "h1" }, { name: "gone", exclude: true, os: "macos" }]);
-    const r = await pool(fleet, ["refresh"]);
-    assertEquals([r.code, r.stderr], [0, "pool: warning: skipping excluded hosts: gone\n"]);
-    const json = await pool(fleet, ["refresh", "--json"]);
-    assertEquals(JSON.parse(json.stdout).hosts[1], {
-      name: "gone",
-      old_os: "macos",
-      os: "macos",
-      status: "excluded",
-    });
-  });
+  await t.step(
+    "status and refresh take excluded hosts too, even when only those are left",
+    async () => {
+      // The old tool's status and refresh walked every host; exclusion keeps a host out of work.
+      const only = [{ name: "pi5-akida", ssh: "h2", os: "macos" }];
+      await writeRoster(fleet, only);
+      const r = await pool(fleet, ["refresh"]);
+      assertEquals([r.code, r.stdout, r.stderr], [0, "pi5-akida: macos → linux\n", ""]);
+      await writeRoster(fleet, only);
+      const json = await pool(fleet, ["refresh", "--json"]);
+      assertEquals(JSON.parse(json.stdout).hosts, [
+        { name: "pi5-akida", old_os: "macos", os: "linux", status: "ok", excluded: true },
+      ]);
+      const s = await pool(fleet, ["status"]);
+      assertEquals(s.code, 0, s.stderr);
+      assertMatch(s.stdout, /^pi5-akida +\[ok \] +h2 +\d+ ms {2}\(excluded\)\n$/);
+      const sj = JSON.parse((await pool(fleet, ["status", "--json"])).stdout).hosts[0];
+      assertEquals([sj.status, sj.excluded], ["ok", true]);
+    },
+  );
 
   await t.step(
     "refresh leaves alone a host removed and added again while it asked (another target)",

@@ -1,12 +1,13 @@
-/** `pool refresh`: ask every host (not excluded) again what OS it runs. */
+/** `pool refresh`: ask every host again what OS it runs (excluded ones too, as status). */
 
 import { Command } from "commander";
-import { EMPTY_ROSTER, selectHosts } from "../roster/select.ts";
+import { EMPTY_ROSTER } from "../roster/select.ts";
+import { isExcluded } from "../roster/host.ts";
 import { poolMap } from "../remote/pool_map.ts";
 import { probeOs } from "../remote/probe.ts";
-import { type Deps, editRoster, loadRoster, type Run, sayExcluded } from "../deps/deps.ts";
+import { type Deps, editRoster, loadRoster, type Run } from "../deps/deps.ts";
 
-/** Re-asks every host (not excluded) for its OS. A host that does not answer keeps what it had. */
+/** Re-asks every host for its OS. A host that does not answer keeps what it had. */
 export async function refresh(options: { json?: boolean }, deps: Deps): Promise<number> {
   const roster = await loadRoster(deps);
   if (roster.hosts.length === 0) {
@@ -14,9 +15,7 @@ export async function refresh(options: { json?: boolean }, deps: Deps): Promise<
     if (options.json) deps.out.outLine(JSON.stringify({ hosts: [] }));
     return 0;
   }
-  const { hosts, skipped } = selectHosts("all", roster.hosts);
-  // Left out, and said so (JSON: `excluded`), as status says it.
-  if (!options.json) sayExcluded(deps, skipped);
+  const hosts = roster.hosts;
   const answers = await poolMap(hosts, 8, (host) => probeOs(deps.runner, host, deps.signal));
   // Stopped: change nothing; the exit code is the signal's.
   if (deps.signal.aborted) return 0;
@@ -41,14 +40,9 @@ export async function refresh(options: { json?: boolean }, deps: Deps): Promise<
       status: a.failure ? a.result.outcome : "ok",
       ...(a.failure ? { reason: a.failure } : {}),
       ...(moved.has(hosts[i]) ? { changed_meanwhile: true } : {}),
+      ...(isExcluded(hosts[i]) ? { excluded: true } : {}),
     }));
-    const left = skipped.map((h) => ({
-      name: h.name,
-      old_os: h.os ?? null,
-      os: h.os ?? null,
-      status: "excluded",
-    }));
-    deps.out.outLine(JSON.stringify({ hosts: [...probed, ...left] }));
+    deps.out.outLine(JSON.stringify({ hosts: probed }));
     return answers.some((a) => a.failure) ? 1 : 0;
   }
   answers.forEach((a, i) => {

@@ -1,12 +1,17 @@
-/** `pool status`: can every host (not excluded) be reached over ssh, and how fast. */
+/**
+ * `pool status`: can every host be reached over ssh, and how fast. Excluded hosts too, marked:
+ * exclusion keeps a host out of work (`all`, @tag, route, init), not out of sight, and the old
+ * tool's status showed every host.
+ */
 
 import { Command } from "commander";
 import { countOption, durationOption } from "../flags.ts";
 import { renderTable } from "../render/table.ts";
-import { EMPTY_ROSTER, selectHosts } from "../roster/select.ts";
+import { EMPTY_ROSTER } from "../roster/select.ts";
+import { isExcluded } from "../roster/host.ts";
 import { failureReason } from "../remote/exec.ts";
 import { poolMap } from "../remote/pool_map.ts";
-import { type Deps, loadRoster, type Run, sayExcluded } from "../deps/deps.ts";
+import { type Deps, loadRoster, type Run } from "../deps/deps.ts";
 
 export interface StatusOptions {
   /** Per-host deadline in milliseconds, connection included; Infinity = none. */
@@ -17,7 +22,7 @@ export interface StatusOptions {
 
 export const STATUS_TIMEOUT_MS = 10_000;
 
-/** Reachability of every host (not excluded) in parallel. Exit 1 when any is down. */
+/** Reachability of every host in parallel. Exit 1 when any is down. */
 export async function status(options: StatusOptions, deps: Deps): Promise<number> {
   const roster = await loadRoster(deps);
   if (roster.hosts.length === 0) {
@@ -25,9 +30,7 @@ export async function status(options: StatusOptions, deps: Deps): Promise<number
     if (options.json) deps.out.outLine(JSON.stringify({ hosts: [] }));
     return 0;
   }
-  const { hosts, skipped } = selectHosts("all", roster.hosts);
-  // As `pool on all` says it (JSON: `excluded`).
-  if (!options.json) sayExcluded(deps, skipped);
+  const hosts = roster.hosts;
   const timeoutMs = options.timeout ?? STATUS_TIMEOUT_MS;
   const results = await poolMap(
     hosts,
@@ -48,8 +51,8 @@ export async function status(options: StatusOptions, deps: Deps): Promise<number
           status: r.outcome,
           duration_ms: r.durationMs,
           ...(r.outcome === "ok" ? {} : { reason: failureReason(r) }),
+          ...(isExcluded(hosts[i]) ? { excluded: true } : {}),
         })),
-        ...skipped.map((h) => ({ name: h.name, ssh: h.ssh, status: "excluded" })),
       ],
     }));
     return results.every((r) => r.outcome === "ok") ? 0 : 1;
@@ -57,7 +60,8 @@ export async function status(options: StatusOptions, deps: Deps): Promise<number
   const rows = results.map((r, i) => {
     const ok = r.outcome === "ok";
     const why = ok ? `${r.durationMs} ms` : failureReason(r);
-    return [hosts[i].name, ok ? "[ok ]" : "[x  ]", hosts[i].ssh, why];
+    const mark = isExcluded(hosts[i]) ? "  (excluded)" : "";
+    return [hosts[i].name, ok ? "[ok ]" : "[x  ]", hosts[i].ssh, why + mark];
   });
   deps.out.out(await renderTable(rows));
   return results.every((r) => r.outcome === "ok") ? 0 : 1;
@@ -68,6 +72,6 @@ export const statusCommand = (run: Run) =>
     .description("check that every host answers over ssh: round trip, or why not")
     .addOption(durationOption("--timeout <duration>", "per-host deadline (default 10s; 0 = none)"))
     .addOption(countOption("--jobs <n>", "hosts checked at once (default 32)"))
-    .option("--json", "every host with status, duration_ms and reason; excluded hosts too")
+    .option("--json", "every host with status, duration_ms and reason (excluded: true where so)")
     .addHelpText("after", "\nExample:\n  pool status || echo 'some host is down'")
     .action((opts: StatusOptions) => run((deps) => status(opts, deps)));

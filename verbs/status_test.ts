@@ -1,4 +1,4 @@
-import { assertEquals } from "../tests/assert.ts";
+import { assert, assertEquals } from "../tests/assert.ts";
 import { testDeps } from "../deps/testing.ts";
 import { status } from "./status.ts";
 
@@ -9,10 +9,14 @@ const ROSTER = {
   ],
 };
 
-Deno.test("status names the excluded hosts it leaves out of its table", async () => {
+Deno.test("status checks excluded hosts too, and marks them", async () => {
   const deps = await testDeps(ROSTER);
   deps.runner.stub("h1", /^true$/, { code: 0, outcome: "ok" });
+  deps.runner.stub("h2", /^true$/, { code: 0, outcome: "ok" });
   assertEquals(await status({}, deps), 0);
-  assertEquals(deps.out.stderrText(), "pool: warning: skipping excluded hosts: h2\n");
-  assertEquals(deps.out.stdoutText().split("\n")[0].split(/ +/).slice(0, 3), ["h1", "[ok", "]"]);
+  assertEquals(deps.out.stderrText(), "");
+  const rows = deps.out.stdoutText().trimEnd().split("\n");
+  assertEquals(rows[0].split(/ +/).slice(0, 3), ["h1", "[ok", "]"]);
+  assert(rows[1].startsWith("h2  [ok ]") && rows[1].endsWith("  (excluded)"), rows[1]);
+  deps.runner.verify();
 });
