@@ -131,6 +131,14 @@ Deno.test("rm, desc, tag, exclude and include edit one host and print the old li
       (await pool(s, ["desc", "a", "--json", "-", "--x"])).stdout,
       '{"name":"a","description":"- --x"}\n',
     );
+    // Options after the name and no text: never a silent clear (the old tool set `--json`).
+    const cleared = await pool(s, ["desc", "a", "--json"]);
+    assertEquals([cleared.code, cleared.stdout, cleared.stderr], [
+      2,
+      "",
+      "pool: no text after the options: to clear a's description, pool desc --json a\n",
+    ]);
+    assertEquals((await readJson(s.roster)).hosts[0].description, "- --x");
     // After a `--`, nothing is an option.
     assertEquals((await pool(s, ["desc", "--", "a", "--json"])).stdout, "a: --json\n");
     assertEquals(

@@ -48,6 +48,13 @@ export const descCommand = (run: Run) =>
       const after = ended
         ? { flags: {} as DescFlags, command: commandWords(words) }
         : optionsThenCommand<DescFlags>(words, descFlags(new Command("desc")), descCommand);
+      // `pool desc h1 --json` cleared the description: the old tool set it to the text
+      // `--json`, and one who means to clear writes nothing after the name.
+      if (words.length > 0 && after.command.length === 0) {
+        throw new UsageError(
+          `no text after the options: to clear ${name}'s description, pool desc --json ${name}`,
+        );
+      }
       return run((deps) =>
         desc(name, after.command, (opts.json || after.flags.json) ?? false, deps)
       );
