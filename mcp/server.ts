@@ -442,8 +442,27 @@ function asyncStdout(): Writable {
   });
 }
 
+/** How often, once stdin has ended, pool looks whether the client that started it is alive. */
+const CLIENT_CHECK_MS = 500;
+
+/**
+ * Once stdin has ended, the client either asked all it will (`printf … | pool mcp`: it waits
+ * for the answers) or died. A dead client is noticed at the next write, but a call waiting for
+ * room writes nothing for as long as it waits, then would start its command for nobody. The
+ * client that started pool is its parent (`parent`, read at start: by the time stdin ends, a
+ * dead client is already gone): when pool has been handed to another (init, a subreaper), that
+ * client is gone, and the calls in flight stop as when it stops reading.
+ */
+function watchClient(gone: AbortController, parent: number): ReturnType<typeof setInterval> {
+  if (Deno.ppid !== parent) gone.abort(new OutputClosed());
+  return setInterval(() => {
+    if (Deno.ppid !== parent) gone.abort(new OutputClosed());
+  }, CLIENT_CHECK_MS);
+}
+
 /** Serves until stdin closes. */
 export async function serve(allow: readonly string[], signal?: AbortSignal): Promise<number> {
+  const parent = Deno.ppid;
   const server = buildServer(allow);
   const stdout = asyncStdout();
   const transport = new StdioServerTransport(process.stdin, stdout);
@@ -465,8 +484,10 @@ export async function serve(allow: readonly string[], signal?: AbortSignal): Pro
   // asked all it will: what it asked is answered (`printf '…' | pool mcp` gets its
   // replies), then pool ends.
   process.stdin.once("end", async () => {
+    const watching = watchClient(gone, parent);
     await sleep(0); // the last requests start
     while (running.size > 0) await Promise.allSettled([...running]);
+    clearInterval(watching);
     await sleep(50); // and their answers go out
     await finish();
   });

@@ -10,7 +10,7 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch, assertRejects } from "./assert.ts";
 import { childEnv, fleetTest, POOL_ARGV, writeRoster } from "./helpers.ts";
-import { assertGone, running } from "./procs.ts";
+import { assertGone, eventually, running } from "./procs.ts";
 
 async function connect(env: Record<string, string>, args: string[] = []): Promise<Client> {
   const transport = new StdioClientTransport({
@@ -356,6 +356,37 @@ fleetTest("pool mcp stops at once on a signal, and when its client stops reading
     },
   );
 
+  await t.step(
+    "a client that dies mid-call: the work stops though nothing was written",
+    async () => {
+      // The client (sh here) starts pool and dies while a call writes nothing; its pipes close.
+      const client = new Deno.Command("sh", {
+        args: ["-c", '"$@"; :', "sh", ...POOL_ARGV, "mcp"],
+        env: childEnv(fleet.env),
+        clearEnv: true,
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "null",
+      }).spawn();
+      const writer = client.stdin.getWriter();
+      const send = (m: unknown) => writer.write(new TextEncoder().encode(JSON.stringify(m) + "\n"));
+      await send(INITIALIZE);
+      await send({ jsonrpc: "2.0", method: "notifications/initialized" });
+      await send(call(2, "sleep 31774"));
+      await running("sleep 31774", 2);
+      const server = await childOf(client.pid);
+      client.kill("SIGKILL");
+      await client.status;
+      await writer.close();
+      await client.stdout.cancel();
+      await assertGone("sleep 31774", "after its client died");
+      assert(
+        await eventually(() => Deno.stat(`/proc/${server}`).then(() => false, () => true), 8_000),
+        "pool mcp outlived its client",
+      );
+    },
+  );
+
   await t.step("a client that closed its end: work stopped, exit 141, no stack trace", async () => {
     const { child, send } = rawServer(fleet.env);
     await send(INITIALIZE, { jsonrpc: "2.0", method: "notifications/initialized" });
@@ -372,3 +403,13 @@ fleetTest("pool mcp stops at once on a signal, and when its client stops reading
     await assertGone("sleep 31772", "after the client went away");
   });
 });
+
+/** The pid of `parent`'s one child process. */
+async function childOf(parent: number): Promise<number> {
+  for await (const entry of Deno.readDir("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    const stat = await Deno.readTextFile(`/proc/${entry.name}/stat`).catch(() => "");
+    if (Number(stat.split(") ")[1]?.split(" ")[1]) === parent) return Number(entry.name);
+  }
+  throw new Error(`no child of ${parent}`);
+}
