@@ -89,6 +89,9 @@ function hostError(host: Host, reply: JobsReply): HostError {
 }
 
 async function prune(hosts: Host[], days: number, options: JobsOptions, deps: Deps) {
+  // The index as it was before the hosts were asked: a `pool bg` that starts a job meanwhile
+  // adds an entry no host could yet name as kept, and that entry must stay.
+  const indexed = new Set((await deps.jobs.read()).map((j) => `${j.host}\0${j.id}`));
   const replies = await poolMap(
     hosts,
     8,
@@ -100,7 +103,7 @@ async function prune(hosts: Host[], days: number, options: JobsOptions, deps: De
   );
   const pruned: { host: string; id: string }[] = [];
   const errors: HostError[] = [];
-  // What each host still keeps; the index forgets the rest, however it went.
+  // What each host still keeps; the index forgets the rest of what it held when asked.
   const kept = new Map<string, Set<string>>();
   hosts.forEach((host, i) => {
     const { answer } = replies[i];
@@ -109,7 +112,9 @@ async function prune(hosts: Host[], days: number, options: JobsOptions, deps: De
     kept.set(host.name, new Set(answer.kept));
   });
   await deps.jobs.update((jobs) => ({
-    jobs: jobs.filter((j) => !kept.has(j.host) || kept.get(j.host)!.has(j.id)),
+    jobs: jobs.filter((j) =>
+      !kept.has(j.host) || kept.get(j.host)!.has(j.id) || !indexed.has(`${j.host}\0${j.id}`)
+    ),
     result: undefined,
   }));
   if (options.json) deps.out.outLine(JSON.stringify({ pruned, errors }, null, 2));

@@ -189,3 +189,18 @@ Deno.test("no jobs and no leases are said on stderr: stdout holds rows only", as
     "pool: no jobs\npool: no leases\n",
   ]);
 });
+
+Deno.test("jobs --prune keeps a job that pool bg indexed while the hosts were asked", async () => {
+  const deps = await withJob();
+  // h1 pruned abc123 and keeps nothing; meanwhile a bg on h1 indexed a new job.
+  deps.runner.stub("h1", /prune 14$/, async () => {
+    await deps.jobs.update((jobs) => ({
+      jobs: [...jobs, { id: "new1", host: "h1", command: "sleep", started_ms: 1, gpus: [] }],
+      result: undefined,
+    }));
+    return { stdout: "@@ now 100\n@@ pruned abc123\n@@ end\n" };
+  });
+  assertEquals(await jobs({ prune: true, days: 14 }, deps), 0);
+  assertEquals((await deps.jobs.read()).map((j) => j.id), ["new1"]);
+  deps.runner.verify();
+});
