@@ -45,6 +45,7 @@ import { type Deps, loadRoster, type Run } from "../deps/deps.ts";
 /** How long a bg lease outlives the last probe that found its job alive, while its host does not answer. */
 export const BG_TTL_S = 24 * 3600;
 const LAUNCH_TIMEOUT_MS = 20_000;
+const BG_USAGE = "pool bg <host>|[route options] <cmd...>";
 /** How long ending a launch pool did not see through may take: within cli.ts's grace after a stop. */
 const STOP_LAUNCH_MS = 8_000;
 
@@ -92,7 +93,11 @@ export async function bg(wordsIn: string[], optsIn: BgOptions, deps: Deps): Prom
   } else {
     // A first word that names a host (or local) picks it; anything else is routed. After
     // the host, as for `pool on`, pool's options come first, up to the first word that is
-    // not one of them (`pool bg h1 --json python x`); `--` ends them.
+    // not one of them (`pool bg h1 --json python x`); `--` ends them. An empty first word
+    // (`pool bg "$HOST" …` with HOST unset) would, routed, run the rest on a host nobody chose.
+    if (words.length > 1 && words[0].trim() === "") {
+      throw new UsageError(`empty host name: ${JSON.stringify(words[0])} (${BG_USAGE})`);
+    }
     named = byName(words[0]);
     if (!named && isSelection(words[0], roster.hosts)) {
       throw new UsageError(
@@ -118,7 +123,7 @@ export async function bg(wordsIn: string[], optsIn: BgOptions, deps: Deps): Prom
     }
     command = rest.join(" ");
   }
-  checkCommand(command, "pool bg <host>|[route options] <cmd...>");
+  checkCommand(command, BG_USAGE);
   const options = dispatchOptions(opts, command, BG_TTL_S, deps);
   // Checked before anything is reserved: a path that is not there never holds a host.
   const shipping = await planShipping(opts.push ?? []);

@@ -163,6 +163,20 @@ Deno.test("bg refuses a selection where its host goes: routed, it would run that
   assert(!/not a selection/.test((routed as Error).message), (routed as Error).message);
 });
 
+Deno.test('bg refuses an empty first word: `pool bg "$HOST" …` with HOST unset runs nothing', async () => {
+  const deps = await testDeps(ROSTER);
+  for (const word of ["", " ", "\t"]) {
+    // After a `--` too: that only says the words are not pool's options.
+    for (const [words, opts] of [[[word], {}], [["--", word], { dashed: true }]] as const) {
+      const e = await assertRejects(() => bg([...words, "touch /tmp/m"], opts, deps));
+      assertEquals((e as PoolError).exitCode, 2);
+      assertMatch((e as PoolError).message, /^empty host name: /);
+    }
+  }
+  assertEquals(deps.out.stdoutText(), "");
+  deps.runner.verify();
+});
+
 Deno.test("bg whose job index cannot be written still says the job it started, with a warning", async () => {
   const deps = await testDeps(ROSTER);
   // A full disk: reading works, writing does not.
