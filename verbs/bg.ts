@@ -24,7 +24,7 @@ import {
   dispatchOptions,
 } from "../dispatch_flags.ts";
 import { printRanking } from "../render/ranking.ts";
-import { type Host, LOCAL, localHost } from "../roster/host.ts";
+import { checkName, type Host, LOCAL, localHost } from "../roster/host.ts";
 import { picksAnyHost, selectHosts } from "../roster/select.ts";
 import { detachedLaunch, parseLaunch } from "../remote/detach.ts";
 import { killJob } from "../remote/jobs.ts";
@@ -78,6 +78,47 @@ function isSelection(word: string | undefined, hosts: readonly Host[]): boolean 
   return /[*?[]/.test(word) && picksAnyHost(word, hosts);
 }
 
+/**
+ * The roster names a first word that names no host comes close to: the same but for case or
+ * surrounding whitespace, or one typo away (`gpu1` for gpu2; a swap counts as one). Routed, such
+ * a word would run as a command on a host nobody chose. Only a word that could be a host name
+ * counts (one word with spaces is MCP's whole command), and short names only by case: `ls` is
+ * one typo from `h1`.
+ */
+function nearMisses(word: string, hosts: readonly Host[]): string[] {
+  const bare = word.trim();
+  try {
+    checkName(bare);
+  } catch {
+    return [];
+  }
+  return hosts.map((h) => h.name).filter((name) => {
+    if (bare.toLowerCase() === name.toLowerCase()) return true;
+    const length = [...name].length;
+    return length >= 3 && typos(bare, name) <= (length >= 6 ? 2 : 1);
+  });
+}
+
+/** Edits from a to b: a character inserted, dropped, changed, or two neighbours swapped. */
+function typos(a: string, b: string): number {
+  const x = [...a], y = [...b];
+  const d = Array.from({ length: x.length + 1 }, (_, i) => [i, ...Array(y.length).fill(0)]);
+  for (let j = 1; j <= y.length; j++) d[0][j] = j;
+  for (let i = 1; i <= x.length; i++) {
+    for (let j = 1; j <= y.length; j++) {
+      const change = x[i - 1] === y[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + change);
+      if (i > 1 && j > 1 && x[i - 1] === y[j - 2] && x[i - 2] === y[j - 1]) {
+        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[x.length][y.length];
+}
+
+/** A word as an error shows it: quoted where whitespace would hide what was typed. */
+const shown = (word: string) => /\s/.test(word) ? JSON.stringify(word) : word;
+
 export async function bg(wordsIn: string[], optsIn: BgOptions, deps: Deps): Promise<number> {
   let opts = optsIn;
   const words = commandWords(wordsIn);
@@ -94,11 +135,23 @@ export async function bg(wordsIn: string[], optsIn: BgOptions, deps: Deps): Prom
     // A first word that names a host (or local) picks it; anything else is routed. After
     // the host, as for `pool on`, pool's options come first, up to the first word that is
     // not one of them (`pool bg h1 --json python x`); `--` ends them. An empty first word
-    // (`pool bg "$HOST" …` with HOST unset) would, routed, run the rest on a host nobody chose.
+    // (`pool bg "$HOST" …` with HOST unset) or one a typo away from a host's name would,
+    // routed, run the rest on a host nobody chose; after a `--` a near miss is the command's.
     if (words.length > 1 && words[0].trim() === "") {
       throw new UsageError(`empty host name: ${JSON.stringify(words[0])} (${BG_USAGE})`);
     }
     named = byName(words[0]);
+    const near = named || opts.dashed ? [] : nearMisses(words[0], roster.hosts);
+    if (near.length > 0) {
+      // Meant as a host, so what follows it was meant as pool's options: --json answers.
+      if (wantsJson(words.slice(1))) opts.onJson?.();
+      throw new PoolError(
+        `not in roster: ${shown(words[0])} (did you mean ${near.join(" or ")}?` +
+          ` to route a command named ${shown(words[0])}: pool bg -- ${shown(words[0])} …)`,
+        EXIT.failure,
+        "not_in_roster",
+      );
+    }
     if (!named && isSelection(words[0], roster.hosts)) {
       throw new UsageError(
         `bg takes one host name or none (to route), not a selection: ${words[0]}` +
@@ -266,6 +319,9 @@ Examples:
       routed like pool route; CUDA_VISIBLE_DEVICES set to its two GPUs
   pool bg --push .:work/train python train.py
       this directory copied first, the job run in it
+  pool bg -- gpu3 --check
+      routed: a command named like a host (gpu3 when the roster has gpu2, refused
+      without --); a host's name itself, even after --, still picks that host
   pool jobs; pool logs -f k3x9q2; pool wait k3x9q2; pool kill k3x9q2`,
     )
     .action((words: string[], opts: BgOptions, verb: Command) =>

@@ -177,6 +177,80 @@ Deno.test('bg refuses an empty first word: `pool bg "$HOST" …` with HOST unset
   deps.runner.verify();
 });
 
+Deno.test("bg refuses a first word a typo away from a host's name: routed, it would run as the command", async () => {
+  const deps = await testDeps({
+    hosts: ["h1", "gpu2", "trainbox"].map((name) => ({ name, ssh: name, os: "linux" })),
+  });
+  const cases: [string, string][] = [
+    ["gpu1", "gpu2"],
+    ["GPU2", "gpu2"],
+    ["H1", "h1"],
+    ["h1 ", "h1"],
+    [" gpu2", "gpu2"],
+    ["trianbx", "trainbox"],
+  ];
+  for (const [word, host] of cases) {
+    let json = false;
+    const e = await assertRejects(() =>
+      bg([word, "--json", "python3", "-c", "1"], { onJson: () => json = true }, deps)
+    );
+    const shown = /\s/.test(word) ? JSON.stringify(word) : word;
+    assertEquals(
+      (e as PoolError).message,
+      `not in roster: ${shown} (did you mean ${host}?` +
+        ` to route a command named ${shown}: pool bg -- ${shown} …)`,
+    );
+    assertEquals([(e as PoolError).exitCode, (e as PoolError).kind], [1, "not_in_roster"]);
+    assert(json, "its --json was pool's: the error answers as JSON");
+  }
+  assertEquals(deps.out.stdoutText(), "");
+  deps.runner.verify();
+});
+
+/** What the probe of an idle 4-CPU, 32 GiB Linux host prints. */
+const PROBE = [
+  "@@ uname",
+  "Linux",
+  "@@ loadavg",
+  "0.1 0.1 0.1 1/80 100",
+  "@@ cpus_allowed",
+  "0-3",
+  "@@ meminfo",
+  `MemTotal: ${32 * 1024 * 1024} kB`,
+  `MemAvailable: ${16 * 1024 * 1024} kB`,
+  "@@ end",
+  "",
+].join("\n");
+
+/** Routes `words` on a roster of one host, and says the command its job was launched with. */
+async function routedCommand(host: string, words: string[], opts = {}): Promise<string> {
+  const deps = await testDeps({ hosts: [{ name: host, ssh: host, os: "linux" }] });
+  deps.runner.stub(host, /^sh '-s' '--'$/, { stdout: PROBE });
+  let launched = "";
+  deps.runner.stub(host, /^sh '-s' '--' [a-z0-9]+ '-' ''/, (call) => {
+    launched = call.command!;
+    return { stdout: "4242 77\n/root/.pool/jobs/x.log\n" };
+  });
+  assertEquals(await bg(words, opts, deps), 0, deps.out.stderrText());
+  deps.runner.verify();
+  return launched;
+}
+
+Deno.test("bg routes a first word near no host's name as the command, and a near miss after --", async () => {
+  // h1 has two letters: only its case counts, or `ls` would be a typo of it.
+  assertMatch(await routedCommand("h1", ["ls", "-l"]), / 'ls -l'$/);
+  assertMatch(await routedCommand("h1", ["h2", "x"]), / 'h2 x'$/);
+  assertMatch(await routedCommand("gpu2", ["python3", "-c", "1"]), / 'python3 -c 1'$/);
+  assertMatch(await routedCommand("gpu2", ["gpu12x"]), / '' gpu12x$/);
+  // MCP's routed command, one word with spaces, is never a host's near miss.
+  assertMatch(await routedCommand("gpu2", ["gpu1 --version"]), / 'gpu1 --version'$/);
+  // After `--` the word is the command's, as the refusal says.
+  assertMatch(
+    await routedCommand("gpu2", ["--", "gpu1", "-c", "1"], { dashed: true }),
+    / 'gpu1 -c 1'$/,
+  );
+});
+
 Deno.test("bg whose job index cannot be written still says the job it started, with a warning", async () => {
   const deps = await testDeps(ROSTER);
   // A full disk: reading works, writing does not.
