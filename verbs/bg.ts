@@ -28,9 +28,9 @@ import { checkName, type Host, LOCAL, localHost } from "../roster/host.ts";
 import { picksAnyHost, selectHosts } from "../roster/select.ts";
 import { detachedLaunch, parseLaunch } from "../remote/detach.ts";
 import { killJob } from "../remote/jobs.ts";
-import { wantsResources } from "../dispatch/rank.ts";
 import { envPrefix, leaseEnv } from "../dispatch/pin.ts";
 import {
+  type DispatchOptions,
   giveBack,
   handOver,
   NoRoom,
@@ -119,6 +119,25 @@ function typos(a: string, b: string): number {
 /** A word as an error shows it: quoted where whitespace would hide what was typed. */
 const shown = (word: string) => /\s/.test(word) ? JSON.stringify(word) : word;
 
+/**
+ * The options given with a host that only steer routing, and so would mean nothing there: what a
+ * job needs, where to look (--os), how to pick (--pack, --headroom), how long to wait for room,
+ * and a lease's TTL (a named host takes no lease). --push, --gitignore and --json still apply.
+ */
+function routeOnly(flags: BgOptions, options: DispatchOptions): string[] {
+  const given: [boolean, string][] = [
+    [options.memBytes > 0, "--mem"],
+    [options.gpus > 0, "--gpus"],
+    [options.gpuMemBytes > 0, "--gpu-mem"],
+    [options.os !== undefined, "--os"],
+    [flags.pack === true, "--pack"],
+    [flags.wait !== undefined, "--wait"],
+    [flags.headroom !== undefined, "--headroom"],
+    [flags.ttl !== undefined, "--ttl"],
+  ];
+  return given.filter(([on]) => on).map(([, flag]) => flag);
+}
+
 export async function bg(wordsIn: string[], optsIn: BgOptions, deps: Deps): Promise<number> {
   let opts = optsIn;
   const words = commandWords(wordsIn);
@@ -180,8 +199,12 @@ export async function bg(wordsIn: string[], optsIn: BgOptions, deps: Deps): Prom
   const options = dispatchOptions(opts, command, BG_TTL_S, deps);
   // Checked before anything is reserved: a path that is not there never holds a host.
   const shipping = await planShipping(opts.push ?? []);
-  if (named && (wantsResources(options) || options.os)) {
-    throw new UsageError("give a host or route options (--mem, --gpus, --os), not both");
+  const unused = named ? routeOnly(opts, options) : [];
+  if (named && unused.length > 0) {
+    throw new UsageError(
+      `give a host or route options (--mem, --gpus, --gpu-mem, --os, --pack, --wait, --headroom,` +
+        ` --ttl), not both: ${named.name} with ${unused.join(", ")}`,
+    );
   }
 
   let reservation: Reservation;

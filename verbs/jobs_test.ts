@@ -251,6 +251,34 @@ Deno.test("bg routes a first word near no host's name as the command, and a near
   );
 });
 
+Deno.test("bg with a host refuses each option that only steers routing", async () => {
+  const deps = await testDeps(ROSTER);
+  const given: [Record<string, unknown>, string][] = [
+    [{ mem: 1 << 30 }, "--mem"],
+    [{ gpus: 1 }, "--gpus"],
+    [{ gpuMem: 1 << 30 }, "--gpu-mem"],
+    [{ os: "linux" }, "--os"],
+    [{ pack: true }, "--pack"],
+    [{ wait: 300_000 }, "--wait"],
+    [{ wait: true }, "--wait"],
+    [{ headroom: 0.2 }, "--headroom"],
+    [{ ttl: 5000 }, "--ttl"],
+  ];
+  for (const [flags, flag] of given) {
+    const e = await assertRejects(() => bg(["h1", "true"], flags, deps));
+    assertEquals((e as PoolError).exitCode, 2);
+    assertMatch((e as PoolError).message, new RegExp(`not both: h1 with ${flag}$`));
+  }
+  // The same words after the host, as the command line passes them.
+  for (const words of [["--wait=5m"], ["--ttl", "5"], ["--pack"], ["--headroom", "20%"]]) {
+    const e = await assertRejects(() => bg(["h1", ...words, "true"], {}, deps));
+    assertEquals((e as PoolError).exitCode, 2, (e as Error).message);
+    assertMatch((e as PoolError).message, /not both: h1 with --/);
+  }
+  assertEquals(deps.out.stdoutText(), "");
+  deps.runner.verify();
+});
+
 Deno.test("bg whose job index cannot be written still says the job it started, with a warning", async () => {
   const deps = await testDeps(ROSTER);
   // A full disk: reading works, writing does not.
