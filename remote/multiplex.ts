@@ -83,26 +83,35 @@ export async function muxOptions(
   return [...hostKeyOptions(resolved), ...await sharing(settings, resolved)];
 }
 
+/**
+ * A connection of its own, whatever the user's ssh_config says: left to it, a `Host *` with
+ * ControlMaster/ControlPath sent the command through the user's own master, which pool never
+ * checked, and a wedged one hung the command until its deadline.
+ */
+const UNSHARED = ["-o", "ControlMaster=no", "-o", "ControlPath=none"];
+
 async function sharing(
   settings: MuxSettings | undefined,
   target: ResolvedTarget | null,
 ): Promise<string[]> {
   // Unresolved: ssh will most likely fail anyway, and there is nothing to key a master by.
-  if (!settings || settings.persistSeconds <= 0 || !target) return [];
+  if (!settings || settings.persistSeconds <= 0 || !target) return UNSHARED;
   const path = socketPath(settings, target);
   // ssh reads the option's value as words and expands `%` and `${VAR}` in it: a path with a
   // space or a `'` is written in double quotes; one with `"`, `\`, `%` or `$` (which no quoting
   // carries) goes without.
-  if (new TextEncoder().encode(path).length > MAX_SOCKET_PATH || /["\\%$]/.test(path)) return [];
-  if (!ensureDir(settings.dir)) return [];
+  if (new TextEncoder().encode(path).length > MAX_SOCKET_PATH || /["\\%$]/.test(path)) {
+    return UNSHARED;
+  }
+  if (!ensureDir(settings.dir)) return UNSHARED;
   const found = await master(path);
   // Not asked (no descriptor to ask with): the socket may be a live master's, never removed.
-  if (found === "unknown") return ["-o", "ControlMaster=no", "-o", "ControlPath=none"];
+  if (found === "unknown") return UNSHARED;
   if (found === "dead") {
     try {
       await Deno.remove(path);
     } catch {
-      return ["-o", "ControlMaster=no", "-o", "ControlPath=none"];
+      return UNSHARED;
     }
   }
   return [

@@ -1,0 +1,72 @@
+/**
+ * What a user's own ssh_config may say that pool's commands must still work
+ * under: a connection master of their own, a RemoteCommand, a quiet LogLevel.
+ * Against real sshd test hosts, with ssh_configs written per test that put
+ * the user's lines first (ssh keeps the first value it reads) and then
+ * `Include` the fleet's own (its keys, port and known_hosts).
+ */
+
+import { join } from "node:path";
+import { assertEquals } from "./assert.ts";
+import { fleetTest, pool, writeRoster } from "./helpers.ts";
+import type { Fleet } from "./hosts/harness.ts";
+
+/** An ssh_config with `blocks` first, then the fleet's. */
+async function sshConfig(fleet: Fleet, name: string, blocks: string): Promise<string> {
+  const path = join(fleet.dir, name);
+  // `Host *`: an Include inside the last block would apply to that block's host only.
+  await Deno.writeTextFile(path, `${blocks}Host *\n  Include ${fleet.sshConfig}\n`);
+  return path;
+}
+
+/** Runs the real ssh with `config`; its stderr. */
+async function ssh(config: string, args: string[]): Promise<string> {
+  const out = await new Deno.Command("ssh", {
+    args: ["-F", config, "-o", "BatchMode=yes", ...args],
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  return new TextDecoder().decode(out.stderr);
+}
+
+fleetTest("a wedged master of the user's own never hangs a command pool does not share", 1, async (
+  t,
+  fleet,
+) => {
+  const config = await sshConfig(
+    fleet,
+    "own_master_config",
+    `Host *\n  ControlMaster auto\n  ControlPath ${fleet.dir}/ucm-%C\n  ControlPersist 600\n`,
+  );
+  await writeRoster(fleet, [{ name: "h1" }]);
+  // The user's own ssh leaves its master behind; then that master stops answering.
+  await ssh(config, ["h1", "true"]);
+  const check = await ssh(config, ["-O", "check", "h1"]);
+  const pid = Number(/pid=(\d+)/.exec(check)?.[1]);
+  assertEquals(Number.isInteger(pid) && pid > 0, true, check);
+  Deno.kill(pid, "SIGSTOP");
+  try {
+    // A generous deadline, so a run that went through the wedged master ends (124) rather than
+    // hang the test: the check is the answer, not how fast it came.
+    const answers = async (env: Record<string, string>) => {
+      const r = await pool(fleet, ["on", "h1", "--timeout", "60", "echo", "hi"], {
+        env: { POOL_SSH_CONFIG: config, ...env },
+      });
+      assertEquals([r.code, r.stdout], [0, "hi\n"], r.stderr);
+    };
+
+    await t.step("sharing turned off (as for a terminal's connection of its own)", async () => {
+      await answers({ POOL_CONTROL_PERSIST: "0" });
+    });
+
+    await t.step("a state directory whose socket path would be too long", async () => {
+      const state = join(fleet.dir, "s".repeat(100));
+      await Deno.mkdir(state, { mode: 0o700 });
+      await Deno.copyFile(fleet.roster, join(state, "pool.json"));
+      await answers({ POOL_STATE: join(state, "pool.json") });
+    });
+  } finally {
+    Deno.kill(pid, "SIGKILL");
+  }
+});
