@@ -27,7 +27,7 @@
 import { join } from "../paths.ts";
 import { after } from "../timers.ts";
 import { isOutOfDescriptors } from "./process.ts";
-import { hostKeyOptions, type ResolvedTarget, resolveTarget } from "./ssh.ts";
+import { configOverrides, hostKeyOptions, type ResolvedTarget, resolveTarget } from "./ssh.ts";
 
 export interface MuxSettings {
   /** Where control sockets live (pool's state directory + /cm). */
@@ -72,15 +72,20 @@ export async function controlSocket(settings: MuxSettings, target: string): Prom
 
 /**
  * Everything pool adds to ssh for `target` once `ssh -G` has said what it
- * connects to (once a run): the host-key default (ssh.ts), then the options
- * that share connections, after making sure any existing master answers.
+ * connects to (once a run): the host-key default and what it overrides in the
+ * user's config (ssh.ts), then the options that share connections, after
+ * making sure any existing master answers.
  */
 export async function muxOptions(
   settings: MuxSettings | undefined,
   target: string,
 ): Promise<string[]> {
   const resolved = await resolveTarget(target, settings?.sshConfig, settings?.resolveCache);
-  return [...hostKeyOptions(resolved), ...await sharing(settings, resolved)];
+  return [
+    ...hostKeyOptions(resolved),
+    ...configOverrides(resolved),
+    ...await sharing(settings, resolved),
+  ];
 }
 
 /**

@@ -90,6 +90,8 @@ export interface ResolvedTarget {
   settings: string;
   /** StrictHostKeyChecking as the user's ssh config sets it for this target; null where it says nothing. */
   hostKeyChecking: string | null;
+  /** Whether the user's ssh config gives this target a RemoteCommand. Absent: kept by an older pool. */
+  remoteCommand?: boolean;
 }
 
 /**
@@ -159,7 +161,7 @@ async function probe(
   const text = probeConfig(config);
   if (text === null) return null;
   const kept = cache?.get(key);
-  if (kept) return kept;
+  if (kept && kept.remoteCommand !== undefined) return kept;
   // A file of its own per probe, removed at once: a run killed later leaves nothing behind.
   const file = await Deno.makeTempFile({ prefix: "pool-ssh-probe-", suffix: ".conf" });
   let out: Deno.CommandOutput;
@@ -228,6 +230,7 @@ function parseResolved(text: string): ResolvedTarget | null {
     // Not the name it was given, nor the log level (the cache's probe asks with -v).
     settings: sha256Hex(lines.filter((l) => !/^(host|loglevel) /.test(l)).join("\n")),
     hostKeyChecking: checking === POOL_DEFAULT ? null : checking,
+    remoteCommand: values.has("remotecommand"),
   };
 }
 
@@ -239,4 +242,15 @@ function parseResolved(text: string): ResolvedTarget | null {
  */
 export function hostKeyOptions(target: ResolvedTarget | null): string[] {
   return target?.hostKeyChecking === null ? ["-o", `StrictHostKeyChecking=${POOL_DEFAULT}`] : [];
+}
+
+/**
+ * What pool overrides in the user's ssh config for `target`, where it says it:
+ * a RemoteCommand. ssh refuses it beside the command pool gives ("Cannot execute
+ * command-line and remote command."), so every run failed, exit 255; and pool's login shell
+ * is a login shell, as for `local`. Only where one is set: an OpenSSH before 7.6 knows no
+ * RemoteCommand, and would refuse pool's `-o` for it as a bad option.
+ */
+export function configOverrides(target: ResolvedTarget | null): string[] {
+  return target?.remoteCommand ? ["-o", "RemoteCommand=none"] : [];
 }

@@ -1,6 +1,12 @@
 import { join } from "node:path";
 import { assertEquals } from "../tests/assert.ts";
-import { hostKeyOptions, resolveTarget, sshArgv, sshFailureReason } from "./ssh.ts";
+import {
+  configOverrides,
+  hostKeyOptions,
+  resolveTarget,
+  sshArgv,
+  sshFailureReason,
+} from "./ssh.ts";
 
 Deno.test("sshArgv() puts safety options after the user's, then --, then the target", () => {
   Deno.env.delete("POOL_SSH_CONFIG");
@@ -93,6 +99,24 @@ Deno.test("resolveTarget() tells a user's own StrictHostKeyChecking from ssh's d
     assertEquals(hostKeyOptions(other), ["-o", "StrictHostKeyChecking=accept-new"]);
     assertEquals(hostKeyOptions((await resolveTarget("strict", config))!), []);
     assertEquals(hostKeyOptions(null), []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("resolveTarget() says where the user's config sets a RemoteCommand, and pool overrides it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const config = join(dir, "config");
+    await Deno.writeTextFile(
+      config,
+      "Host own\n  RemoteCommand tmux new -A\nHost *\n  HostName 127.0.0.1\n",
+    );
+    const own = await resolveTarget("own", config);
+    const plain = await resolveTarget("plain", config);
+    assertEquals([own?.remoteCommand, plain?.remoteCommand], [true, false]);
+    assertEquals(configOverrides(own), ["-o", "RemoteCommand=none"]);
+    assertEquals(configOverrides(plain), []);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

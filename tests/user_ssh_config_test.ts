@@ -70,3 +70,31 @@ fleetTest("a wedged master of the user's own never hangs a command pool does not
     Deno.kill(pid, "SIGKILL");
   }
 });
+
+fleetTest("a RemoteCommand in the user's config leaves pool's commands alone", 1, async (
+  t,
+  fleet,
+) => {
+  const env = {
+    POOL_SSH_CONFIG: await sshConfig(
+      fleet,
+      "remote_command_config",
+      "Host h1\n  RemoteCommand echo REMOTE-COMMAND-RAN\n",
+    ),
+  };
+  await writeRoster(fleet, [{ name: "h1" }]);
+
+  await t.step("a command runs, and only it", async () => {
+    const r = await pool(fleet, ["on", "h1", "echo", "hi"], { env });
+    assertEquals([r.code, r.stdout], [0, "hi\n"], r.stderr);
+  });
+
+  await t.step("a copy goes there and back", async () => {
+    const file = join(fleet.dir, "sent.txt");
+    await Deno.writeTextFile(file, "sent\n");
+    let r = await pool(fleet, ["push", "h1", file, "work/"], { env });
+    assertEquals(r.code, 0, r.stderr);
+    r = await pool(fleet, ["on", "h1", "cat", "work/sent.txt"], { env });
+    assertEquals([r.code, r.stdout], [0, "sent\n"], r.stderr);
+  });
+});
