@@ -92,6 +92,8 @@ export interface ResolvedTarget {
   hostKeyChecking: string | null;
   /** Whether the user's ssh config gives this target a RemoteCommand. Absent: kept by an older pool. */
   remoteCommand?: boolean;
+  /** LogLevel as the user's ssh config sets it (`ssh -G`'s word: INFO, SILENT, …). Absent: as above. */
+  logLevel?: string;
 }
 
 /**
@@ -161,26 +163,31 @@ async function probe(
   const text = probeConfig(config);
   if (text === null) return null;
   const kept = cache?.get(key);
-  if (kept && kept.remoteCommand !== undefined) return kept;
+  if (kept && kept.logLevel !== undefined) return kept;
   // A file of its own per probe, removed at once: a run killed later leaves nothing behind.
   const file = await Deno.makeTempFile({ prefix: "pool-ssh-probe-", suffix: ".conf" });
-  let out: Deno.CommandOutput;
+  const ask = (verbose: boolean) =>
+    new Deno.Command("ssh", {
+      args: ["-F", file, "-G", ...(verbose ? ["-v"] : []), "--", target],
+      stdin: "null",
+      stdout: verbose ? "null" : "piped",
+      stderr: verbose ? "piped" : "null",
+    }).output();
+  let answer: ResolvedTarget | null;
+  let traced: Deno.CommandOutput | null = null;
   try {
     await Deno.writeTextFile(file, text);
-    out = await new Deno.Command("ssh", {
-      // -v: ssh names each config file it reads, which is what the cache stamps.
-      args: ["-F", file, "-G", ...(cache ? ["-v"] : []), "--", target],
-      stdin: "null",
-      stdout: "piped",
-      stderr: cache ? "piped" : "null",
-    }).output();
+    const out = await ask(false);
+    answer = out.success ? parseResolved(new TextDecoder().decode(out.stdout)) : null;
+    // -v: ssh names each config file it reads, which is what the cache stamps. It also sets
+    // the log level, hiding the user's: so a second ssh -G, one after the other (a cold
+    // fan-out's descriptors), only where the answer is to be kept.
+    if (answer && cache) traced = await ask(true);
   } finally {
     await Deno.remove(file).catch(() => {});
   }
-  if (!out.success) return null;
-  const answer = parseResolved(new TextDecoder().decode(out.stdout));
-  if (answer && cache) {
-    const inputs = await configInputs(new TextDecoder().decode(out.stderr), file);
+  if (answer && cache && traced?.success) {
+    const inputs = await configInputs(new TextDecoder().decode(traced.stderr), file);
     if (inputs) cache.put(key, inputs, answer);
   }
   return answer;
@@ -227,10 +234,11 @@ function parseResolved(text: string): ResolvedTarget | null {
     user: values.get("user") ?? "",
     hostname: values.get("hostname")!,
     port,
-    // Not the name it was given, nor the log level (the cache's probe asks with -v).
+    // Not the name it was given, nor the log level (no part of how it connects).
     settings: sha256Hex(lines.filter((l) => !/^(host|loglevel) /.test(l)).join("\n")),
     hostKeyChecking: checking === POOL_DEFAULT ? null : checking,
     remoteCommand: values.has("remotecommand"),
+    logLevel: values.get("loglevel") ?? "INFO",
   };
 }
 
@@ -246,11 +254,17 @@ export function hostKeyOptions(target: ResolvedTarget | null): string[] {
 
 /**
  * What pool overrides in the user's ssh config for `target`, where it says it:
- * a RemoteCommand. ssh refuses it beside the command pool gives ("Cannot execute
- * command-line and remote command."), so every run failed, exit 255; and pool's login shell
- * is a login shell, as for `local`. Only where one is set: an OpenSSH before 7.6 knows no
- * RemoteCommand, and would refuse pool's `-o` for it as a bad option.
+ * - a RemoteCommand: ssh refuses it beside the command pool gives ("Cannot execute
+ *   command-line and remote command."), so every run failed, exit 255; and pool's login shell
+ *   is a login shell, as for `local`. Only where one is set: an OpenSSH before 7.6 knows no
+ *   RemoteCommand, and would refuse pool's `-o` for it as a bad option;
+ * - a LogLevel quieter than ERROR (QUIET, FATAL): ssh then fails without saying why, and a
+ *   host it could not reach read as a failed command. ERROR, never more: a user's INFO or
+ *   VERBOSE stays.
  */
 export function configOverrides(target: ResolvedTarget | null): string[] {
-  return target?.remoteCommand ? ["-o", "RemoteCommand=none"] : [];
+  return [
+    ...(target?.remoteCommand ? ["-o", "RemoteCommand=none"] : []),
+    ...(/^(silent|quiet|fatal)$/i.test(target?.logLevel ?? "") ? ["-o", "LogLevel=ERROR"] : []),
+  ];
 }

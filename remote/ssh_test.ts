@@ -121,3 +121,24 @@ Deno.test("resolveTarget() says where the user's config sets a RemoteCommand, an
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("configOverrides() raises a log level quieter than ERROR to ERROR, and no other", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const config = join(dir, "config");
+    const levels = ["QUIET", "FATAL", "ERROR", "INFO", "VERBOSE", "DEBUG3"];
+    await Deno.writeTextFile(
+      config,
+      levels.map((l) => `Host ${l}\n  LogLevel ${l}\n`).join("") + "Host *\n  HostName 127.0.0.1\n",
+    );
+    const raised = [];
+    for (const level of levels) {
+      if (configOverrides(await resolveTarget(level, config)).includes("LogLevel=ERROR")) {
+        raised.push(level);
+      }
+    }
+    assertEquals(raised, ["QUIET", "FATAL"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -7,7 +7,7 @@
  */
 
 import { join } from "node:path";
-import { assertEquals } from "./assert.ts";
+import { assertEquals, assertMatch } from "./assert.ts";
 import { fleetTest, pool, writeRoster } from "./helpers.ts";
 import type { Fleet } from "./hosts/harness.ts";
 
@@ -96,5 +96,29 @@ fleetTest("a RemoteCommand in the user's config leaves pool's commands alone", 1
     assertEquals(r.code, 0, r.stderr);
     r = await pool(fleet, ["on", "h1", "cat", "work/sent.txt"], { env });
     assertEquals([r.code, r.stdout], [0, "sent\n"], r.stderr);
+  });
+});
+
+fleetTest("LogLevel QUIET in the user's config: an unreachable host still says why", 1, async (
+  t,
+  fleet,
+) => {
+  const env = {
+    POOL_SSH_CONFIG: await sshConfig(fleet, "quiet_config", "Host *\n  LogLevel QUIET\n"),
+  };
+  await writeRoster(fleet, [{ name: "h1" }, { name: "refused" }]);
+
+  // Twice: the first run asks ssh -G, the second takes its answer from the cache.
+  for (const run of ["first", "second"]) {
+    await t.step(`refused, ${run} run`, async () => {
+      const r = await pool(fleet, ["on", "refused", "true"], { env });
+      assertEquals(r.code, 255, r.stderr);
+      assertMatch(r.stderr, /refused \(refused\) unreachable: refused/);
+    });
+  }
+
+  await t.step("a reachable host answers as ever", async () => {
+    const r = await pool(fleet, ["on", "h1", "echo", "hi"], { env });
+    assertEquals([r.code, r.stdout, r.stderr], [0, "hi\n", ""]);
   });
 });
