@@ -162,8 +162,16 @@ export function supervisorLine(
     bashSupervisor ??= shQuote(withoutComments(remoteScript("supervise_bash")));
     // The script goes through eval: fish parses a whole command line before it runs any
     // of it, and would choke on bash's syntax before its first line could turn it away.
+    // The guard reads BASH_VERSION inside an eval, with a default: a bare "$BASH_VERSION" is
+    // an error that stopped sh -u (zsh with nounset) and csh before they said they refuse,
+    // so their error came back as the command's result; ${…-} is one that fish and csh
+    // cannot parse, but inside an eval they fail the test and go on. The refusal is said by
+    // sh, not by printf >&2 (csh writes that to a file named 2). csh goes on past it (its
+    // exit ends an || list's subshell; in -c, even a plain exit waits for the end of input)
+    // through what it can read of the next lines, which never reaches COMMAND: it is in
+    // `set --`, which csh cannot read, and bash's syntax.
     return [
-      `test -z "$BASH_VERSION" && printf '@@pool-%s refused\\n' ${nonce} >&2 && exit 97`,
+      `eval 'test -n "\${BASH_VERSION-}"' || sh -c 'echo @@pool-${nonce} refused >&2; exit 1' || exit 97`,
       `set -- ${[nonce, mode, command].map(shQuote).join(" ")}`,
       `eval ${bashSupervisor}`,
     ].join("\n");

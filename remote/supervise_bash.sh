@@ -2,7 +2,7 @@
 # pool's remote supervisor for a bash login shell: supervise.sh's contract,
 # run by the login shell itself instead of by sh in front of it.
 #
-#   test -z "$BASH_VERSION" && printf '@@pool-%s refused\n' NONCE >&2 && exit 97
+#   eval 'test -n "${BASH_VERSION-}"' || sh -c 'echo @@pool-NONCE refused >&2; exit 1' || exit 97
 #   set -- NONCE watch|inherit COMMAND
 #   eval '<this script><_supervise_end.sh>'
 #

@@ -122,3 +122,35 @@ fleetTest("LogLevel QUIET in the user's config: an unreachable host still says w
     assertEquals([r.code, r.stdout, r.stderr], [0, "hi\n", ""]);
   });
 });
+
+fleetTest("a login shell that changed from bash to sh -u: the command runs, once", 1, async (
+  t,
+  fleet,
+) => {
+  await writeRoster(fleet, [{ name: "h1" }]);
+  // A connection of its own each run: a shared one keeps the login shell its sshd looked up.
+  const env = { POOL_CONTROL_PERSIST: "0" };
+  // A fan-out: pool sends the bash form only where it could send a command twice (no stdin).
+  const run = async () => {
+    const r = await pool(fleet, ["on", "all", "echo ran >> ran.txt; echo hi"], { env });
+    assertEquals([r.code, r.stdout], [0, "[h1] hi\n"], r.stderr);
+  };
+
+  await t.step("bash: pool learns it, then sends the bash form", async () => {
+    await run();
+    await run();
+  });
+
+  await t.step("root's login shell becomes a strict sh (inside the hosts' namespace)", async () => {
+    const shell = join(fleet.dir, "strict-sh");
+    await Deno.writeTextFile(shell, '#!/bin/sh\nexec /bin/sh -u "$@"\n', { mode: 0o755 });
+    // In place: the file is bind-mounted over the hosts' /etc/passwd.
+    const passwd = join(fleet.dir, "users", "passwd");
+    const text = await Deno.readTextFile(passwd);
+    await Deno.writeTextFile(passwd, text.replace(/^(root:[^\n]*:)[^:\n]*$/m, `$1${shell}`));
+    await run();
+    await run();
+    const r = await pool(fleet, ["on", "h1", "cat ran.txt; echo $SHELL"], { env });
+    assertEquals(r.stdout, `ran\n`.repeat(4) + `${shell}\n`, r.stderr);
+  });
+}, { users: true });
