@@ -17,7 +17,7 @@ import {
   Stopped,
 } from "./exit.ts";
 import { PoolError } from "./errors.ts";
-import { commanderMessage, usageStyle, wantsJson } from "./command_line.ts";
+import { checkArguments, commanderMessage, usageStyle, wantsJson } from "./command_line.ts";
 import { after } from "./timers.ts";
 import { writesSettled } from "./state/cache_file.ts";
 import { consoleOutput } from "./render/out.ts";
@@ -227,6 +227,8 @@ export async function main(args: string[]): Promise<number> {
   async function parse(program: Command, args: string[]): Promise<number | undefined> {
     let result: number | undefined;
     try {
+      // Before any verb reads them: an argument Deno could not decode is not what was typed.
+      checkArguments(args);
       // No words at all: the help, as `pool --help` shows it, exit 0.
       if (args.length === 0) program.outputHelp();
       else await program.parseAsync(helpOfNoVerb(program, args), { from: "user" });

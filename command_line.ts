@@ -156,6 +156,62 @@ export function checkCommand(command: string, usage: string): void {
 }
 
 /**
+ * The first of pool's arguments that was not valid UTF-8, counted from 1; undefined when all
+ * were. Deno hands them over decoded, each bad byte replaced by U+FFFD: `rm -v $'/tmp/x-\xff'`
+ * would reach the host as another file's name, and `desc h1 $'\xff'` store what was never
+ * typed. `typed` holds the arguments' own bytes where the system can say (typedArguments);
+ * without them, or when they do not line up with `args`, a U+FFFD stands for a bad byte.
+ */
+export function notUtf8Argument(
+  args: readonly string[],
+  typed: readonly Uint8Array[] | undefined,
+): number | undefined {
+  const strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+  const decoded = typed?.map((bytes) => {
+    try {
+      return strict.decode(bytes);
+    } catch {
+      return null;
+    }
+  });
+  const linedUp = decoded !== undefined && decoded.length === args.length &&
+    decoded.every((text, i) => text === null || text === args[i]);
+  const at = linedUp ? decoded.indexOf(null) : args.findIndex((arg) => arg.includes("\uFFFD"));
+  return at === -1 ? undefined : at + 1;
+}
+
+/**
+ * The last `count` arguments of this process as the kernel holds them (Linux's
+ * /proc/self/cmdline: each ends with a NUL), which are pool's own whatever ran it (deno run
+ * and its flags, or a compiled binary); undefined where there is no such file.
+ */
+export function typedArguments(count: number): Uint8Array[] | undefined {
+  let bytes: Uint8Array;
+  try {
+    bytes = Deno.readFileSync("/proc/self/cmdline");
+  } catch {
+    return undefined;
+  }
+  const words: Uint8Array[] = [];
+  for (let start = 0; start < bytes.length;) {
+    const end = bytes.indexOf(0, start);
+    words.push(bytes.subarray(start, end === -1 ? bytes.length : end));
+    start = end === -1 ? bytes.length : end + 1;
+  }
+  return words.length >= count ? words.slice(words.length - count) : undefined;
+}
+
+/** Refuses, before anything acts on them, arguments pool could only pass on changed. */
+export function checkArguments(args: readonly string[]): void {
+  const at = notUtf8Argument(args, typedArguments(args.length));
+  if (at !== undefined) {
+    throw new UsageError(
+      `argument ${at} is not valid UTF-8: pool cannot pass it on unchanged`,
+    );
+  }
+}
+
+/**
  * `--json` among pool's words (before a `--`, after which words are a command's),
  * for an error in the words themselves, before the verb has its options.
  */

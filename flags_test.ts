@@ -12,7 +12,7 @@ import {
   parsePercent,
   parseSize,
 } from "./flags.ts";
-import { checkCommand, usageStyle } from "./command_line.ts";
+import { checkCommand, notUtf8Argument, usageStyle } from "./command_line.ts";
 
 Deno.test("parseDuration() reads one syntax for every time flag", () => {
   assertEquals(parseDuration("30", "--timeout"), 30_000);
@@ -106,4 +106,17 @@ Deno.test("checkCommand() refuses what no command line can carry, before any hos
   assertThrows(() => checkCommand("  ", "pool on <hosts> <cmd...>"), UsageError, "missing command");
   assertThrows(() => checkCommand("echo a\0b", "x"), UsageError, "NUL byte");
   assertThrows(() => checkCommand("x".repeat(200_000), "x"), UsageError, "200000 bytes, over");
+});
+
+Deno.test("notUtf8Argument() finds an argument Deno decoded lossily, by its bytes or else by U+FFFD", () => {
+  const bytes = (...b: number[]) => new Uint8Array(b);
+  const ok = new TextEncoder().encode("ok");
+  // The bytes as typed: a bad byte there, a U+FFFD typed as such is no fault.
+  assertEquals(notUtf8Argument(["ok", "\uFFFD"], [ok, bytes(0xff)]), 2);
+  assertEquals(notUtf8Argument(["\uFFFD", "ok"], [bytes(0xef, 0xbf, 0xbd), ok]), undefined);
+  assertEquals(notUtf8Argument([], []), undefined);
+  // No bytes to compare (not Linux), or bytes that are not these arguments: U+FFFD decides.
+  assertEquals(notUtf8Argument(["ok", "a\uFFFD"], undefined), 2);
+  assertEquals(notUtf8Argument(["ok", "a\uFFFD"], [ok, new TextEncoder().encode("b")]), 2);
+  assertEquals(notUtf8Argument(["ok"], undefined), undefined);
 });

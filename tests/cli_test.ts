@@ -2,7 +2,7 @@
 
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
-import { pool } from "./helpers.ts";
+import { childEnv, pool, POOL_ARGV } from "./helpers.ts";
 import denoJson from "../deno.json" with { type: "json" };
 
 const dir = await Deno.makeTempDir({ prefix: "pool-cli-" });
@@ -185,4 +185,49 @@ Deno.test("bad values are refused before anything runs, in one line that shows w
   assertEquals(proc.code, 1);
   assertMatch(proc.stderr, /^pool: cannot write in --out-dir \/proc: /);
   await Deno.stat(marker).then(() => assert(false, "the command ran"), () => {});
+});
+
+Deno.test("an argument that is not valid UTF-8 is refused before anything runs, exit 2", async () => {
+  // Deno would hand it over with U+FFFD in place of the byte: another command, another file.
+  const here = await Deno.makeTempDir({ prefix: "pool-utf8-" });
+  const roster = join(here, "pool.json");
+  await Deno.writeTextFile(roster, '{"hosts": [{"name": "h1", "ssh": "h1"}]}\n');
+  const marker = join(here, "ran");
+  const env = childEnv({ HOME: here, POOL_STATE: roster });
+  for (
+    const [args, at] of [
+      [["on", "local", `touch ${marker} $(printf 'x-\\377')`], 3],
+      [["desc", "h1", "$(printf '\\377')"], 3],
+      [["--json", "on", "local", `touch ${marker}`, "$(printf '\\377\\376')"], 5],
+    ] as const
+  ) {
+    // Deno.Command's arguments are strings: a shell makes the byte.
+    const words = args.map((a) => `"${a}"`).join(" ");
+    const out = await new Deno.Command("sh", {
+      args: ["-c", `exec "$@" ${words}`, "sh", ...POOL_ARGV],
+      env,
+      clearEnv: true,
+      cwd: here,
+      stdin: "null",
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assertEquals(out.code, 2, stderr);
+    assertEquals(
+      stderr,
+      `pool: argument ${at} is not valid UTF-8: pool cannot pass it on unchanged\n`,
+    );
+    await Deno.stat(marker).then(() => assert(false, "the command ran"), () => {});
+  }
+  assertEquals(
+    await Deno.readTextFile(roster),
+    '{"hosts": [{"name": "h1", "ssh": "h1"}]}\n',
+    "no description stored",
+  );
+  // Valid UTF-8 passes whole, U+FFFD typed as such too.
+  const ok = await pool({ env: { HOME: here, POOL_STATE: roster } }, [
+    "on",
+    "local",
+    "printf '%s\\n' ✓ \uFFFD",
+  ]);
+  assertEquals([ok.code, ok.stdout], [0, "✓\n\uFFFD\n"], ok.stderr);
 });
