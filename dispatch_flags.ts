@@ -98,6 +98,12 @@ export function addPushFlags(command: Command): Command {
     .option("--gitignore", "--push sends only what git keeps: tracked and not ignored, no .git");
 }
 
+/** `$POOL_HEADROOM`, else 10%; empty is unset, as for every POOL_* setting. */
+export function headroomSetting(env: (name: string) => string | undefined): number {
+  const fromEnv = (env("POOL_HEADROOM") ?? "").trim();
+  return fromEnv === "" ? DEFAULT_HEADROOM : parsePercent(fromEnv, "POOL_HEADROOM");
+}
+
 /** The reservation `route` and `bg` ask for, from their shared flags. */
 export function dispatchOptions(
   flags: DispatchFlags,
@@ -105,7 +111,6 @@ export function dispatchOptions(
   ttlDefaultSeconds: number,
   deps: { env(name: string): string | undefined },
 ): DispatchOptions {
-  const fromEnv = deps.env("POOL_HEADROOM");
   return {
     command,
     memBytes: flags.mem ?? 0,
@@ -113,8 +118,7 @@ export function dispatchOptions(
     gpuMemBytes: flags.gpuMem ?? 0,
     os: flags.os,
     pack: flags.pack ?? false,
-    headroom: flags.headroom ??
-      (fromEnv === undefined ? DEFAULT_HEADROOM : parsePercent(fromEnv, "POOL_HEADROOM")),
+    headroom: flags.headroom ?? headroomSetting(deps.env),
     waitMs: flags.wait === undefined ? 0 : flags.wait === true ? DEFAULT_WAIT_MS : flags.wait,
     ttlSeconds: flags.ttl === undefined
       ? ttlDefaultSeconds

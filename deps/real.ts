@@ -12,6 +12,8 @@ import type { MuxSettings } from "../remote/multiplex.ts";
 import { ledgerPath } from "../ledger/store.ts";
 import { jobIndexPath } from "../ledger/jobs.ts";
 import { rosterPath, stateDir } from "../state/dir.ts";
+import { lockTimeoutSeconds } from "../state/files.ts";
+import { headroomSetting } from "../dispatch_flags.ts";
 import {
   type Deps,
   fileJobs,
@@ -23,30 +25,48 @@ import {
 } from "./deps.ts";
 
 const DEFAULT_CONTROL_PERSIST_S = 60;
+/** The most seconds ssh's ControlPersist takes: past it, ssh refuses its whole config. */
+const MAX_CONTROL_PERSIST_S = 2 ** 31 - 1;
 
 /**
- * Connection sharing for this run: sockets under the state directory, idle
- * masters kept `POOL_CONTROL_PERSIST` seconds (default 60; 0 or "off" turns it off).
+ * How long idle masters are kept: `POOL_CONTROL_PERSIST` seconds (default 60; 0 or "off"
+ * turns sharing off). Digits only: Number() would also take 0x10 and 1e3, and a value ssh
+ * refuses would make every host read as unreachable.
  */
-function muxSettings(env: (name: string) => string | undefined): MuxSettings {
+export function controlPersistSeconds(env: (name: string) => string | undefined): number {
   const raw = (env("POOL_CONTROL_PERSIST") ?? "").trim().toLowerCase();
-  let persistSeconds = DEFAULT_CONTROL_PERSIST_S;
-  if (["off", "no", "false", "0"].includes(raw)) persistSeconds = 0;
-  else if (raw !== "") {
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 0) {
-      throw new UsageError(`POOL_CONTROL_PERSIST must be seconds or "off", got "${raw}"`);
-    }
-    persistSeconds = n;
+  if (raw === "") return DEFAULT_CONTROL_PERSIST_S;
+  if (["off", "no", "false"].includes(raw)) return 0;
+  const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!(n <= MAX_CONTROL_PERSIST_S)) {
+    throw new UsageError(
+      `POOL_CONTROL_PERSIST must be seconds (at most ${MAX_CONTROL_PERSIST_S}) or "off", got "${raw}"`,
+    );
   }
+  return n;
+}
+
+/** Connection sharing for this run: sockets under the state directory. */
+function muxSettings(env: (name: string) => string | undefined): MuxSettings {
   const state = stateDir(rosterPath(env));
   return {
     dir: join(state, "cm"),
-    persistSeconds,
+    persistSeconds: controlPersistSeconds(env),
     sshConfig: env("POOL_SSH_CONFIG"),
     resolveCache: join(state, "ssh-resolve-cache.json"),
     loginShells: join(state, "login-shells.json"),
   };
+}
+
+/**
+ * Every POOL_* setting that has a form, read once before any verb acts: a bad one found
+ * where it is used would come after the work had started (`POOL_LOCK_TIMEOUT=abc pool bg`
+ * started the job, then warned). POOL_STATE and POOL_SSH_CONFIG are paths, any text.
+ */
+export function checkSettings(env: (name: string) => string | undefined): void {
+  lockTimeoutSeconds();
+  controlPersistSeconds(env);
+  headroomSetting(env);
 }
 
 const processStdin: Stdin = {
@@ -116,12 +136,13 @@ async function readBounded(
 
 export function realDeps(out: Output, signal: AbortSignal): Deps {
   const env = (name: string) => Deno.env.get(name);
+  checkSettings(env);
   const roster = rosterPath(env);
   return {
     roster: fileRoster(roster, signal),
     ledger: fileLedger(ledgerPath(stateDir(roster))),
     jobs: fileJobs(jobIndexPath(stateDir(roster))),
-    // Lazily: a bad POOL_CONTROL_PERSIST must not break verbs that never use ssh.
+    // Lazily: a verb that never uses ssh does not pay for its set-up.
     get runner() {
       const runner = sshRunner(muxSettings(env));
       Object.defineProperty(this, "runner", { value: runner });

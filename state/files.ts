@@ -70,12 +70,15 @@ function reason(e: unknown): string {
   return (e as Error).message.replace(/: \w+ '.*'$/, "");
 }
 
-/** How long to wait for a lock before giving up: `POOL_LOCK_TIMEOUT` seconds, default 60. */
+/**
+ * How long to wait for a lock before giving up: `POOL_LOCK_TIMEOUT` seconds, default 60.
+ * Digits and a decimal point only: Number() would also take 0x10, 1e3 and Infinity.
+ */
 export function lockTimeoutSeconds(): number {
   const raw = (Deno.env.get("POOL_LOCK_TIMEOUT") ?? "").trim();
   if (raw === "") return 60;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < 0) {
+  const n = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isFinite(n)) {
     throw new UsageError(`POOL_LOCK_TIMEOUT expects a number of seconds, got "${raw}"`);
   }
   return n;

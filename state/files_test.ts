@@ -28,7 +28,10 @@ Deno.test("lockTimeoutSeconds() reads POOL_LOCK_TIMEOUT, default 60", () => {
     assertEquals(lockTimeoutSeconds(), 60);
     Deno.env.set("POOL_LOCK_TIMEOUT", "2.5");
     assertEquals(lockTimeoutSeconds(), 2.5);
-    for (const bad of ["soon", "-1"]) {
+    Deno.env.set("POOL_LOCK_TIMEOUT", "10");
+    assertEquals(lockTimeoutSeconds(), 10);
+    // Digits and a point only: Number() reads these as 16, 1000 and forever.
+    for (const bad of ["soon", "-1", "0x10", "1e3", "Infinity", "9".repeat(400), "1."]) {
       Deno.env.set("POOL_LOCK_TIMEOUT", bad);
       let message = "";
       try {

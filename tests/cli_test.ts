@@ -230,4 +230,34 @@ Deno.test("an argument that is not valid UTF-8 is refused before anything runs, 
     "printf '%s\\n' ✓ \uFFFD",
   ]);
   assertEquals([ok.code, ok.stdout], [0, "✓\n\uFFFD\n"], ok.stderr);
+  await Deno.remove(here, { recursive: true });
+});
+
+Deno.test("a bad POOL_* setting is a usage error naming it, before any verb acts", async () => {
+  const here = await Deno.makeTempDir({ prefix: "pool-env-" });
+  const marker = join(here, "ran");
+  const base = { HOME: here, POOL_STATE: join(here, "pool.json") };
+  for (
+    const [name, value] of [
+      ["POOL_LOCK_TIMEOUT", "abc"],
+      ["POOL_LOCK_TIMEOUT", "0x10"],
+      ["POOL_LOCK_TIMEOUT", "1e3"],
+      ["POOL_CONTROL_PERSIST", "1e3"],
+      ["POOL_CONTROL_PERSIST", "2147483648"],
+      ["POOL_HEADROOM", "15"],
+    ]
+  ) {
+    for (const args of [["bg", "local", `touch ${marker}`], ["on", "local", `touch ${marker}`]]) {
+      const r = await pool({ env: { ...base, [name]: value } }, args);
+      const what = `${name}=${value} pool ${args.join(" ")}`;
+      assertEquals([r.code, r.stdout], [2, ""], `${what}: ${r.stderr}`);
+      assertMatch(r.stderr, new RegExp(`^pool: ${name} [^\\n]*"${value}"\\n$`), what);
+      await Deno.stat(marker).then(() => assert(false, `${what}: the command ran`), () => {});
+    }
+  }
+  // Empty is unset, as the shell's VAR= means.
+  const empty = { POOL_LOCK_TIMEOUT: "", POOL_CONTROL_PERSIST: "", POOL_HEADROOM: "" };
+  const r = await pool({ env: { ...base, ...empty } }, ["on", "local", "echo ok"]);
+  assertEquals([r.code, r.stdout], [0, "ok\n"], r.stderr);
+  await Deno.remove(here, { recursive: true });
 });
