@@ -261,3 +261,21 @@ Deno.test("a bad POOL_* setting is a usage error naming it, before any verb acts
   assertEquals([r.code, r.stdout], [0, "ok\n"], r.stderr);
   await Deno.remove(here, { recursive: true });
 });
+
+Deno.test("import ssh-config: an empty --match or --file is a usage error, not every alias", async () => {
+  const here = await Deno.makeTempDir({ prefix: "pool-import-" });
+  await Deno.mkdir(join(here, ".ssh"));
+  await Deno.writeTextFile(join(here, ".ssh", "config"), "Host a1\n  HostName 127.0.0.1\n");
+  const env = { env: { HOME: here, POOL_STATE: join(here, "pool.json") } };
+  for (
+    const [args, line] of [
+      [["--match", ""], 'pool: --match expects a pattern like "gpu-*", got ""\n'],
+      [["--file", ""], 'pool: --file expects a path to an ssh_config, got ""\n'],
+    ]
+  ) {
+    const r = await pool(env, ["import", "ssh-config", ...args]);
+    assertEquals([r.code, r.stdout, r.stderr], [2, "", line]);
+  }
+  await Deno.stat(join(here, "pool.json")).then(() => assert(false, "imported"), () => {});
+  await Deno.remove(here, { recursive: true });
+});

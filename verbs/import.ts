@@ -67,6 +67,9 @@ export interface ImportOptions {
 }
 
 export async function importSshConfig(options: ImportOptions, deps: Deps): Promise<number> {
+  // An unset variable (`--match "$PAT"`) is no filter meant as "every alias", nor a file.
+  if (options.match === "") throw new UsageError('--match expects a pattern like "gpu-*", got ""');
+  if (options.file === "") throw new UsageError('--file expects a path to an ssh_config, got ""');
   const { out } = deps;
   // With --json, one object at the end: each alias with what happened to it.
   const report: Record<string, unknown>[] = [];
@@ -82,7 +85,9 @@ export async function importSshConfig(options: ImportOptions, deps: Deps): Promi
   }
   const roster = await loadRoster(deps);
   const known = new Set(roster.hosts.map((h) => h.name));
-  const candidates = literalHosts(text).filter((n) => !options.match || matches(n, options.match));
+  const candidates = literalHosts(text).filter((n) =>
+    options.match === undefined || matches(n, options.match)
+  );
   const fresh = candidates.filter((n) => !known.has(n));
   for (const n of candidates.filter((n) => known.has(n))) {
     if (options.json) report.push({ name: n, action: "present" });
