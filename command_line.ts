@@ -87,19 +87,25 @@ function writeStdout(text: string): void {
 /**
  * An option that needs a value never takes one of its own command's options
  * for it: in `pool on all --out-dir --dry-run true` the value was forgotten,
- * and the command would run for real with its output in ./--dry-run/.
+ * and the command would run for real with its output in ./--dry-run/. Short
+ * flags bundled (`--out-dir -bn`) read as options just the same.
  */
 function guardOptionValues(command: Command): void {
   const names = new Set(["-h", "--help"]);
+  // Each short flag's letter, and whether the flag takes the rest of a bundle as its value.
+  const shorts = new Map([["h", false]]);
   for (const option of command.options) {
-    if (option.short) names.add(option.short);
+    if (option.short) {
+      names.add(option.short);
+      shorts.set(option.short.slice(1), option.required || option.optional);
+    }
     if (option.long) names.add(option.long);
   }
   for (const option of command.options) {
     if (!option.required || option.variadic) continue;
     const parse = option.parseArg;
     option.argParser((value: string, previous: unknown) => {
-      if (names.has(value.split("=")[0])) {
+      if (names.has(value.split("=")[0]) || bundledShorts(value, shorts)) {
         throw new UsageError(
           `${option.long ?? option.short} expects a value, got the option ${value}`,
         );
@@ -107,6 +113,17 @@ function guardOptionValues(command: Command): void {
       return parse ? parse(value, previous) : value;
     });
   }
+}
+
+/** `-bn`, `-bx5`: known short flags run together, up to one that takes the rest as its value. */
+function bundledShorts(value: string, shorts: Map<string, boolean>): boolean {
+  if (!/^-[^-]/.test(value)) return false;
+  for (const letter of value.slice(1)) {
+    const takesValue = shorts.get(letter);
+    if (takesValue === undefined) return false;
+    if (takesValue) return true;
+  }
+  return true;
 }
 
 /** Off a terminal, undefined: commander's own default does the same, though its types say number. */

@@ -73,17 +73,30 @@ Deno.test("usageStyle(): an option never takes one of its command's own options 
         .option("--out-dir <dir>", "")
         .option("-x, --exclude <hosts>", "", (v: string, p: string[] = []) => [...p, v])
         .addOption(durationOption("--timeout <duration>", ""))
-        .option("--dry-run", ""),
+        .option("--dry-run", "")
+        .option("-b, --collapse", "")
+        .option("-n, --no-stdin", ""),
     );
   const parse = (args: string[]) => command().parse(args, { from: "user" }).opts();
-  for (const args of [["--out-dir", "--dry-run"], ["--out-dir", "-h"], ["-x", "--timeout=5"]]) {
+  for (
+    const args of [
+      ["--out-dir", "--dry-run"],
+      ["--out-dir", "-h"],
+      ["-x", "--timeout=5"],
+      // Short flags run together read as options too: -b -n, and -b with -x taking "5".
+      ["--out-dir", "-bn"],
+      ["--out-dir", "-bx5"],
+      ["-x", "-nh"],
+    ]
+  ) {
     assertThrows(() => parse(args), UsageError, `expects a value, got the option ${args[1]}`);
   }
   // Anything else that starts with '-' is a value as before, and parsers still run.
-  assertEquals(parse(["--out-dir", "-out", "-x", "a", "-x", "b", "--timeout", "2"]), {
+  assertEquals(parse(["--out-dir", "-out", "-x", "a", "-x", "-bq", "--timeout", "2"]), {
     outDir: "-out",
-    exclude: ["a", "b"],
+    exclude: ["a", "-bq"],
     timeout: 2000,
+    stdin: true,
   });
 });
 

@@ -154,6 +154,11 @@ Deno.test("bad values are refused before anything runs, in one line that shows w
       [["pull", "h1", "/etc/hostname", ""], /^pool: an empty path/],
       [["push", "h1", "/etc/hostname", ""], /^pool: an empty path/],
       [["on", "local", "--out-dir", "", "true"], /^pool: --out-dir expects a directory/],
+      // Short flags run together (-b -n) are options, not a directory named -bn.
+      [
+        ["on", "local", "--out-dir", "-bn", `touch ${join(dir, "ran")}`],
+        /^pool: --out-dir expects a value, got the option -bn\n$/,
+      ],
       [["init", "h1", "--only", ""], /^pool: no features chosen/],
       [["init", "h1", "--only", "earlyoom", "--skip", "earlyoom"], /^pool: no features chosen/],
       [
