@@ -11,7 +11,7 @@ import {
   modify,
   parseTree,
 } from "jsonc-parser";
-import { PoolError } from "../errors.ts";
+import { PoolError, UsageError } from "../errors.ts";
 import { EXIT } from "../exit.ts";
 import type { Host } from "./host.ts";
 import { parseRoster } from "./parse.ts";
@@ -47,8 +47,12 @@ export class RosterEditor {
     return this.#hosts.find((h) => h.name === name);
   }
 
-  /** The host, or the old tool's error: `not in roster: <name>`. */
+  /**
+   * The host, or the old tool's error: `not in roster: <name>`. No name at all (`pool rm
+   * "$UNSET"`) is the command line's fault, said as such.
+   */
   get(name: string): Host {
+    if (name === "") throw new UsageError("empty host name");
     const host = this.find(name);
     if (!host) throw new PoolError(`not in roster: ${name}`, EXIT.failure, "not_in_roster");
     return host;

@@ -154,3 +154,14 @@ Deno.test("RosterEditor.remove() keeps every other host's comment, whatever the 
     `{"hosts": [{"name": "a", "ssh": "a"} /* A */, {"name": "c", "ssh": "c"} /* C */]}`,
   );
 });
+
+Deno.test("RosterEditor: no name at all is a usage error, not 'not in roster: '", () => {
+  const editor = new RosterEditor(COMMENTED);
+  for (
+    const edit of [() => editor.get(""), () => editor.remove(""), () => editor.set("", "x", 1)]
+  ) {
+    const e = assertThrows(edit, /^empty host name$/);
+    assertEquals(e.name, "UsageError");
+  }
+  assertEquals(editor.changed, false);
+});

@@ -83,6 +83,10 @@ export function selectHosts(spec: string, roster: readonly Host[]): Selection {
   if (terms.some((t) => t === "" || t === "!")) {
     throw new UsageError(`empty term in host selection "${spec}"`);
   }
+  // `@` alone (`@$UNSET`) names no tag: not a tag no host carries, nor one to leave out.
+  if (terms.some((t) => t === "@" || t === "!@")) {
+    throw new UsageError(`empty tag in host selection "${spec}"`);
+  }
   const byName = new Map(roster.map((h) => [h.name, h]));
   const lookup = (name: string): Host => {
     const host = byName.get(name) ?? (name === LOCAL ? localHost() : undefined);

@@ -58,6 +58,11 @@ Deno.test("selectHosts() reports unknown names and tags", () => {
   assertThrows(() => selectHosts("nope", ROSTER), /not in roster: nope/);
   assertThrows(() => selectHosts("@nope", ROSTER), /no host carries tag @nope/);
   assertThrows(() => selectHosts("ubu-1,,mini", ROSTER), /empty term/);
+  // `@$UNSET` names no tag: a usage error, not "no host carries tag @".
+  for (const spec of ["@", "ubu-1,@", "all,!@"]) {
+    const e = assertThrows(() => selectHosts(spec, ROSTER), /^empty tag in host selection "/);
+    assertEquals(e.name, "UsageError", spec);
+  }
   assertThrows(
     () => selectHosts("all,!ubu-1,!ubu-2,!mini", ROSTER),
     /matches only excluded hosts: old,pi5-akida/,

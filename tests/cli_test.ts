@@ -284,3 +284,27 @@ Deno.test("import ssh-config: an empty --match or --file is a usage error, not e
   await Deno.stat(join(here, "pool.json")).then(() => assert(false, "imported"), () => {});
   await Deno.remove(here, { recursive: true });
 });
+
+Deno.test("an empty host name or tag is a usage error, exit 2, the roster untouched", async () => {
+  const here = await Deno.makeTempDir({ prefix: "pool-empty-" });
+  const roster = join(here, "pool.json");
+  const text = '{"hosts": [{"name": "h1", "ssh": "h1", "tags": ["gpu"]}]}\n';
+  await Deno.writeTextFile(roster, text);
+  const env = { env: { HOME: here, POOL_STATE: roster } };
+  for (
+    const [args, line] of [
+      [["rm", ""], "pool: empty host name\n"],
+      [["exclude", ""], "pool: empty host name\n"],
+      [["include", ""], "pool: empty host name\n"],
+      [["desc", "", "x"], "pool: empty host name\n"],
+      [["tag", "", "x"], "pool: empty host name\n"],
+      [["on", "@", "true"], 'pool: empty tag in host selection "@"\n'],
+      [["on", "h1,!@", "true"], 'pool: empty tag in host selection "h1,!@"\n'],
+    ] as const
+  ) {
+    const r = await pool(env, [...args]);
+    assertEquals([r.code, r.stdout, r.stderr], [2, "", line], args.join(" "));
+  }
+  assertEquals(await Deno.readTextFile(roster), text);
+  await Deno.remove(here, { recursive: true });
+});
