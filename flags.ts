@@ -27,10 +27,11 @@ const UNIT_MS: Record<string, number> = {
 
 /**
  * `30`, `30s`, `1.5m`, `5m`, `1h`, `2d` → milliseconds; a bare number is seconds.
- * `0` and anything past what a timer can hold mean no limit (Infinity).
+ * `0` and anything past what a timer can hold mean no limit (Infinity). Digits and a
+ * point only, as counts are read: `1e3` is no duration anyone types by hand.
  */
 export function parseDuration(text: string, flag: string): number {
-  const m = /^(\d+(?:\.\d+)?(?:e\d+)?)([smhd]?)$/i.exec(text.trim());
+  const m = /^(\d+(?:\.\d+)?)([smhd]?)$/i.exec(text.trim());
   if (!m) {
     throw new UsageError(
       `${flag} expects a duration like 30, 30s, 5m or 1h (0 = no limit), got "${text}"`,

@@ -117,6 +117,11 @@ Deno.test("pool init --list shows the features and their OS matrix; unknown feat
       [["init", "gpu1", "--list"], /^pool: --list takes no hosts or options but --json\n$/],
       [["init", "--list", "--dry-run"], /--list takes no hosts/],
       [["jobs", "--days", "3"], /^pool: --days goes with --prune\n$/],
+      // Digits only, as counts: Number() would take 1e3 and 0x10.
+      [
+        ["on", "local", "--timeout", "1e3", "true"],
+        /^pool: --timeout expects a duration like 30, 30s, 5m or 1h \(0 = no limit\), got "1e3"\n$/,
+      ],
     ] as const
   ) {
     const r = await pool(s, [...args]);

@@ -503,12 +503,12 @@ fleetTest(
     const late = "sleep 1; echo done";
     for (
       const args of [
-        ["on", "h1", "--timeout", "1e9", late],
+        ["on", "h1", "--timeout", "1000000000", late],
         ["on", "h1", "--timeout", "3000000", late],
         ["on", "h1,h2", "--timeout", "99999h", late],
         ["on", "h1,h2", "--timeout", "0", late],
         ["route", "--timeout", "0", "--wait", "99999h", "--mem", "1M", late],
-        ["route", "--timeout", "1e9", late],
+        ["route", "--timeout", "1000000000", late],
       ]
     ) {
       await t.step(args.join(" "), async () => {
