@@ -42,13 +42,28 @@ export function parseDuration(text: string, flag: string): number {
   return Math.max(1, Math.round(ms));
 }
 
-/** A whole number ≥ 1 (`--jobs`, `--days`). */
+/** A whole number ≥ 1 (`--days`, `--tail`). */
 export function parseCount(text: string, flag: string): number {
   const n = wholeNumber(text);
   if (n === null || n < 1) {
     throw new UsageError(`${flag} expects a whole number ≥ 1, got "${text}"`);
   }
   return n;
+}
+
+/** `--jobs 0`: no limit, every host at once. */
+export const ALL_AT_ONCE = Infinity;
+
+/**
+ * `--jobs`: how many hosts at once, a whole number; 0 is all of them, as the old tool
+ * read it (scripts written for it say `--jobs 0`).
+ */
+export function parseJobs(text: string, flag: string): number {
+  const n = wholeNumber(text);
+  if (n === null) {
+    throw new UsageError(`${flag} expects a whole number (0 = all at once), got "${text}"`);
+  }
+  return n === 0 ? ALL_AT_ONCE : n;
 }
 
 /** A whole number ≥ 0 (`--gpus`). */
@@ -140,6 +155,8 @@ export function parseGrace(text: string, flag: string): number {
 
 export const countOption = (flags: string, description: string) =>
   typed(flags, description, parseCount);
+export const jobsOption = (flags: string, description: string) =>
+  typed(flags, description, parseJobs);
 export const sizeOption = (flags: string, description: string) =>
   typed(flags, description, parseSize);
 export const wholeOption = (flags: string, description: string) =>

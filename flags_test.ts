@@ -2,6 +2,7 @@ import { assertEquals, assertThrows } from "./tests/assert.ts";
 import { Command } from "commander";
 import { UsageError } from "./errors.ts";
 import {
+  ALL_AT_ONCE,
   durationOption,
   listOption,
   MAX_TIMER_MS,
@@ -9,6 +10,7 @@ import {
   parseCount,
   parseDuration,
   parseGrace,
+  parseJobs,
   parsePercent,
   parseSize,
 } from "./flags.ts";
@@ -54,6 +56,19 @@ Deno.test("parseCount() and parsePercent() refuse what they cannot use", () => {
   assertEquals(parsePercent("10%", "--headroom"), 0.1);
   assertThrows(() => parsePercent("100%", "--headroom"), /percentage/);
   assertThrows(() => parsePercent("10", "--headroom"), /percentage/);
+});
+
+Deno.test("parseJobs() reads a count of hosts, 0 as all of them (the old tool's --jobs 0)", () => {
+  assertEquals(parseJobs("8", "--jobs"), 8);
+  assertEquals(parseJobs("0", "--jobs"), ALL_AT_ONCE);
+  assertEquals(parseJobs("00", "--jobs"), ALL_AT_ONCE);
+  for (const bad of ["-1", "2.5", "", "x", "0x10", "1e3", "99999999999999999999"]) {
+    assertThrows(
+      () => parseJobs(bad, "--jobs"),
+      /^--jobs expects a whole number \(0 = all at once\), got "/,
+      bad,
+    );
+  }
 });
 
 Deno.test("parseSize() reads binary sizes", () => {

@@ -145,7 +145,7 @@ Deno.test("bad values are refused before anything runs, in one line that shows w
       ],
       [
         ["list", "--fast", "--jobs", "0x10"],
-        /^pool: --jobs expects a whole number ≥ 1, got "0x10"\n$/,
+        /^pool: --jobs expects a whole number \(0 = all at once\), got "0x10"\n$/,
       ],
       [["route", "--gpus", "+1", "true"], /--gpus expects a whole number, got "\+1"/],
       [["clean", "h1", "--days", "1e3"], /--days expects a whole number ≥ 1, got "1e3"/],

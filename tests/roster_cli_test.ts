@@ -89,7 +89,7 @@ Deno.test("bad names and targets are refused with one line, exit 2, nothing writ
       ["bogus-verb"],
       ["on", "keep"],
       ["on", "keep", "--timeout", "soon", "true"],
-      ["on", "keep", "--jobs", "0", "true"],
+      ["on", "keep", "--jobs", "-1", "true"],
       ["add", "h1\ufe0f", NOBODY],
       ["tag", "keep", "t\u034f"],
     ];

@@ -282,7 +282,7 @@ fleetTest(
         ["on", "h1,h2", "-x"],
         ["route", "--mem", "lots", "true"],
         ["status", "--timeout", "-1"],
-        ["list", "--jobs", "0"],
+        ["list", "--jobs", "-1"],
       ]
     ) {
       await t.step(args.join(" "), async () => {

@@ -11,7 +11,7 @@ import { Command } from "commander";
 import { join } from "../paths.ts";
 import { PoolError, UsageError } from "../errors.ts";
 import { abortCode, worstCode } from "../exit.ts";
-import { countOption, durationOption } from "../flags.ts";
+import { durationOption, jobsOption } from "../flags.ts";
 import { copyJson, copyLine, ProgressLine } from "../render/copies.ts";
 import { printSummary } from "../render/fanout.ts";
 import { padder } from "../render/table.ts";
@@ -157,7 +157,7 @@ function copyFlags(command: Command, what: "push" | "pull"): Command {
     command.option("--gitignore", "send only what git keeps: tracked and not ignored, no .git");
   }
   return command
-    .addOption(countOption("--jobs <n>", `at most n hosts at once (default ${COPY_JOBS})`))
+    .addOption(jobsOption("--jobs <n>", `at most n hosts at once (default ${COPY_JOBS}; 0 = all)`))
     .addOption(durationOption("--timeout <duration>", "per-host deadline (default none)"))
     .option("--dry-run", "say per host which method and command would copy; copy nothing")
     .option("--json", "one JSON object per host: name, exit, status, method, files, bytes");

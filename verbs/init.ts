@@ -6,7 +6,7 @@
 
 import { Command, Option } from "commander";
 import { UsageError } from "../errors.ts";
-import { countOption, durationOption, listOption, parseSize } from "../flags.ts";
+import { durationOption, jobsOption, listOption, parseSize } from "../flags.ts";
 import { prefixer } from "../render/fanout.ts";
 import { renderTable } from "../render/table.ts";
 import type { Host } from "../roster/host.ts";
@@ -193,7 +193,7 @@ export const initCommand = (run: Run) =>
     .addOption(listOption("--only <features>", "only these features (comma list)"))
     .addOption(listOption("--skip <features>", "all but these features (comma list)"))
     .option("--dry-run", "say what would change on each host; change nothing")
-    .addOption(countOption("--jobs <n>", "hosts bootstrapped at once (default 4)"))
+    .addOption(jobsOption("--jobs <n>", "hosts bootstrapped at once (default 4; 0 = all)"))
     .addOption(
       durationOption(
         "--timeout <duration>",

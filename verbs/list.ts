@@ -4,7 +4,7 @@
  */
 
 import { Command } from "commander";
-import { countOption, durationOption } from "../flags.ts";
+import { durationOption, jobsOption } from "../flags.ts";
 import { renderTable } from "../render/table.ts";
 import { NO_USAGE, type Usage, usageOf } from "../render/usage.ts";
 import { type Host, isExcluded, localHost } from "../roster/host.ts";
@@ -149,7 +149,7 @@ export const listCommand = (run: Run) =>
     .option("--fast", "roster hosts only, no probing (no ssh)")
     .option("--local", "with --fast: the local row too")
     .option("--json", "the roster document as JSON, with usage and exact probe numbers when live")
-    .addOption(countOption("--jobs <n>", `hosts probed at once (default ${PROBE_JOBS})`))
+    .addOption(jobsOption("--jobs <n>", `hosts probed at once (default ${PROBE_JOBS}; 0 = all)`))
     .addOption(
       durationOption("--timeout <duration>", "per-host probe deadline (default 8s; 0 = none)"),
     )

@@ -9,7 +9,14 @@
 import { Command } from "commander";
 import { UsageError } from "../errors.ts";
 import { abortCode, worstCode } from "../exit.ts";
-import { choiceOption, countOption, durationOption, parseCount, parseDuration } from "../flags.ts";
+import {
+  ALL_AT_ONCE,
+  choiceOption,
+  durationOption,
+  jobsOption,
+  parseDuration,
+  parseJobs,
+} from "../flags.ts";
 import {
   checkCommand,
   commandWords,
@@ -73,8 +80,12 @@ export type Prefix = typeof PREFIXES[number];
 
 export const SINGLE_HOST_CEILING_MS = 3_600_000;
 export const FAN_OUT_TIMEOUT_MS = 30_000;
-/** Hosts at once by default: pdsh's and pssh's width, and far below any file-descriptor limit. */
-export const FAN_OUT_JOBS = 32;
+/**
+ * Hosts at once by default: all of them, as the old tool ran them. A host short of a file
+ * descriptor waits for one (remote/process.ts); `--jobs N` is for a fleet larger than this
+ * machine should talk to at once.
+ */
+export const FAN_OUT_JOBS = ALL_AT_ONCE;
 
 /**
  * `h1,h2` minus `-x a,b` → `h1,h2,!a,!b` (a comma inside `web[1,3]` stays in
@@ -287,7 +298,9 @@ function onFlags(command: Command): Command {
         "per-host deadline: exit 124 when it passes (default 30s for many hosts, 1h for one; 0 = none)",
       ),
     )
-    .addOption(countOption("--jobs <n>", `at most n hosts at once (default ${FAN_OUT_JOBS})`))
+    .addOption(
+      jobsOption("--jobs <n>", "at most n hosts at once (default 0: all at once, as the old tool)"),
+    )
     .option("--json", "one JSON object per host: name, exit, status, duration_ms, stdout, stderr")
     .option("-b, --collapse", "print hosts with identical output and exit code once, names folded")
     .option("--sudo", "run as root: sudo -n where the roster says sudo (never a password prompt)")
@@ -330,7 +343,7 @@ export function trailingLegacyFlags(
       ? [rest.at(-2)!.slice(2), rest.at(-1)!]
       : [null, null];
     if (name === null) break;
-    if (name === "jobs") flags.jobs ??= parseCount(value!, "--jobs");
+    if (name === "jobs") flags.jobs ??= parseJobs(value!, "--jobs");
     else flags.timeout ??= parseDuration(value!, "--timeout");
     taken.unshift(...rest.splice(eq ? -1 : -2));
   }

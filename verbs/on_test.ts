@@ -23,7 +23,8 @@ Deno.test("parseOnWords() takes pool's options up to the first other word", () =
 Deno.test("parseOnWords() refuses an unknown option before the command: a typo never runs", () => {
   assertThrows(() => parseOnWords(["--jbos", "4", "uptime"]), /unknown option '--jbos'/);
   assertThrows(() => parseOnWords(["--dryrun", "echo", "would-run"]), /unknown option/);
-  assertThrows(() => parseOnWords(["--jobs", "0", "true"]), /--jobs expects a whole number/);
+  assertThrows(() => parseOnWords(["--jobs", "-1", "true"]), /--jobs expects a whole number/);
+  assertThrows(() => parseOnWords(["--jobs", "1e3", "true"]), /--jobs expects a whole number/);
   assertThrows(() => parseOnWords(["--jobs"]), /argument missing/);
 });
 
@@ -260,4 +261,30 @@ Deno.test("on --out-dir replaces a host's pair of files whole or not at all, and
     "h1.err",
     "h1.out",
   ]);
+});
+
+Deno.test("on runs every host at once by default and with --jobs 0, as the old tool did", async () => {
+  const hosts = Array.from({ length: 40 }, (_, i) => ({ name: `n${i + 1}`, ssh: `n${i + 1}` }));
+  for (
+    const [jobs, most] of [
+      [undefined, 40],
+      [parseOnWords(["--jobs", "0", "true"]).flags.jobs, 40],
+      [trailingLegacyFlags(["true", "--jobs", "0"], ["true", "--jobs", "0"]).flags.jobs, 40],
+      [5, 5],
+    ] as const
+  ) {
+    const deps = await testDeps({ hosts });
+    let running = 0;
+    let seen = 0;
+    for (const h of hosts) {
+      deps.runner.stub(h.name, "true", async () => {
+        seen = Math.max(seen, ++running);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        running--;
+        return {};
+      });
+    }
+    assertEquals(await on({ hosts: "all", command: ["true"], jobs }, deps), 0);
+    assertEquals(seen, most, `--jobs ${jobs}`);
+  }
 });

@@ -5,7 +5,7 @@
  */
 
 import { Command } from "commander";
-import { countOption, durationOption } from "../flags.ts";
+import { durationOption, jobsOption } from "../flags.ts";
 import { renderTable } from "../render/table.ts";
 import { EMPTY_ROSTER } from "../roster/select.ts";
 import { isExcluded } from "../roster/host.ts";
@@ -71,7 +71,7 @@ export const statusCommand = (run: Run) =>
   new Command("status")
     .description("check that every host answers over ssh: round trip, or why not")
     .addOption(durationOption("--timeout <duration>", "per-host deadline (default 10s; 0 = none)"))
-    .addOption(countOption("--jobs <n>", "hosts checked at once (default 32)"))
+    .addOption(jobsOption("--jobs <n>", "hosts checked at once (default 32; 0 = all)"))
     .option("--json", "every host with status, duration_ms and reason (excluded: true where so)")
     .addHelpText("after", "\nExample:\n  pool status || echo 'some host is down'")
     .action((opts: StatusOptions) => run((deps) => status(opts, deps)));
