@@ -109,10 +109,13 @@ async function sharing(
     return UNSHARED;
   }
   if (!ensureDir(settings.dir)) return UNSHARED;
+  const asked = await inode(path);
   const found = await master(path);
   // Not asked (no descriptor to ask with): the socket may be a live master's, never removed.
   if (found === "unknown") return UNSHARED;
-  if (found === "dead") {
+  // Removed only if it is still the socket found dead: another pool that saw it dead too may
+  // have put a fresh master there since, and this one would take it from everyone.
+  if (found === "dead" && await inode(path) === asked) {
     try {
       await Deno.remove(path);
     } catch {
@@ -132,6 +135,15 @@ async function sharing(
     "-o",
     "ServerAliveCountMax=2",
   ];
+}
+
+/** The inode at `path`, or null where there is nothing. */
+async function inode(path: string): Promise<number | null> {
+  try {
+    return (await Deno.lstat(path)).ino;
+  } catch {
+    return null;
+  }
 }
 
 /** Once per folder and run, however many hosts ask: two quick calls, not two round trips. */
