@@ -24,6 +24,7 @@ test script              bsdutils         util-linux
 test ps                  procps           procps-ng
 test zsh                 zsh              zsh
 test fish                fish             fish
+test tcsh                tcsh             tcsh
 test ansible             ansible-core     ansible-core
 test pdsh                pdsh             pdsh-rcmd-ssh
 test dshbak              pdsh             pdsh
