@@ -35,12 +35,13 @@ export const LOCAL = "local";
  * Whether fan-outs skip this host.
  *
  * Compatibility: the old tool hard-excluded any host whose name or target
- * contains "akida". We keep that rule, but only for hosts that do not say
- * `exclude` either way, so a user can opt such a host back in.
+ * contains "akida" (`"akida" in name`: lower case only, so `Akida2` ran, and still
+ * does). We keep that rule, but only for hosts that do not say `exclude` either
+ * way, so a user can opt such a host back in.
  */
 export function isExcluded(host: Host): boolean {
   if (typeof host.exclude === "boolean") return host.exclude;
-  return /akida/i.test(host.name) || /akida/i.test(host.ssh);
+  return host.name.includes("akida") || host.ssh.includes("akida");
 }
 
 /** C0, DEL and C1: a terminal acts on these (U+009B starts an escape), a roster line never holds one. */

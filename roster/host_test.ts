@@ -3,6 +3,7 @@ import {
   checkName,
   checkTag,
   checkTarget,
+  isExcluded,
   nameProblem,
   tagProblem,
   targetProblem,
@@ -122,4 +123,15 @@ Deno.test("checkName() and checkTag() refuse a character that shows as nothing",
     checkName(word);
     checkTag(word);
   }
+});
+
+Deno.test("isExcluded() keeps the old tool's akida rule: lower case, in the name or the target", () => {
+  assertEquals(isExcluded({ name: "pi5-akida", ssh: "h1" }), true);
+  assertEquals(isExcluded({ name: "pi5", ssh: "ubuntu@akida.lan" }), true);
+  // The old tool's test was `"akida" in name`: case-sensitive, so these ran with `all`.
+  assertEquals(isExcluded({ name: "Akida2", ssh: "h1" }), false);
+  assertEquals(isExcluded({ name: "pi5", ssh: "ubuntu@AKIDA.lan" }), false);
+  // An explicit key wins either way.
+  assertEquals(isExcluded({ name: "pi5-akida", ssh: "h1", exclude: false }), false);
+  assertEquals(isExcluded({ name: "Akida2", ssh: "h1", exclude: true }), true);
 });
