@@ -118,11 +118,22 @@ export const systemClock: Clock = {
   sleep,
 };
 
-/** Reads the roster and says aloud anything it had to repair. */
+/** Reads the roster and says aloud anything it had to repair or leave out. */
 export async function loadRoster(deps: Deps): Promise<Roster> {
   const roster = await deps.roster.read();
-  roster.warnings.forEach((w) => deps.out.warn(w));
+  roster.warnings.forEach((w) => warnOnce(deps, w));
   return roster;
+}
+
+const said = new WeakMap<Output, Set<string>>();
+
+/** A verb that reads the roster and then changes it (add, refresh) says each warning once. */
+function warnOnce(deps: Pick<Deps, "out">, message: string): void {
+  const seen = said.get(deps.out) ?? new Set();
+  said.set(deps.out, seen);
+  if (seen.has(message)) return;
+  seen.add(message);
+  deps.out.warn(message);
 }
 
 /** Changes the roster (locked, atomic) and says aloud anything it had to repair. */
@@ -132,7 +143,7 @@ export async function editRoster<T>(
   options?: UpdateOptions,
 ): Promise<T> {
   const { result, warnings } = await deps.roster.update(change, options);
-  warnings.forEach((w) => deps.out.warn(w));
+  warnings.forEach((w) => warnOnce(deps, w));
   return result;
 }
 

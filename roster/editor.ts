@@ -14,7 +14,7 @@ import {
 import { PoolError, UsageError } from "../errors.ts";
 import { EXIT } from "../exit.ts";
 import type { Host } from "./host.ts";
-import { parseRoster } from "./parse.ts";
+import { type ParsedRoster, parseRoster } from "./parse.ts";
 
 const FORMAT: FormattingOptions = { insertSpaces: true, tabSize: 2, eol: "\n" };
 /** The rest of a line after an element (its line end aside): nothing, or a comment. */
@@ -23,7 +23,8 @@ const EMPTY = '{\n  "hosts": []\n}\n';
 
 export class RosterEditor {
   #text: string;
-  #hosts: Host[];
+  /** What #text reads as: the usable hosts, and every entry's name (its place in the array). */
+  #parsed: ParsedRoster;
   /** The file's own line end: a CRLF roster (written on Windows) stays CRLF. */
   #eol: string;
   changed = false;
@@ -31,20 +32,31 @@ export class RosterEditor {
   constructor(text: string) {
     this.#text = text.trim() === "" ? EMPTY : text;
     this.#eol = this.#text.includes("\r\n") ? "\r\n" : "\n";
-    this.#hosts = parseRoster(this.#text).hosts;
-    if (parseRoster(this.#text).doc.hosts === undefined) this.#edit(["hosts"], []);
+    this.#parsed = parseRoster(this.#text);
+    if (this.#parsed.doc.hosts === undefined) this.#edit(["hosts"], []);
   }
 
   get text(): string {
     return this.#text;
   }
 
+  /** The hosts pool may use (not the unusable ones: see parse.ts). */
   get hosts(): readonly Host[] {
-    return this.#hosts;
+    return this.#parsed.hosts;
+  }
+
+  /** Every entry's name, unusable ones too. */
+  get names(): readonly string[] {
+    return this.#parsed.names;
+  }
+
+  /** What the roster as it now stands has to say: hosts left out or read leniently. */
+  get warnings(): string[] {
+    return this.#parsed.warnings;
   }
 
   find(name: string): Host | undefined {
-    return this.#hosts.find((h) => h.name === name);
+    return this.#parsed.hosts.find((h) => h.name === name);
   }
 
   /**
@@ -54,8 +66,15 @@ export class RosterEditor {
   get(name: string): Host {
     if (name === "") throw new UsageError("empty host name");
     const host = this.find(name);
-    if (!host) throw new PoolError(`not in roster: ${name}`, EXIT.failure, "not_in_roster");
-    return host;
+    if (host) return host;
+    // An unusable host is changed by hand or removed: an edit would keep it unusable.
+    const unusable = this.#parsed.unusable.find((u) => u.name === name);
+    if (unusable) {
+      throw new PoolError(
+        `host ${JSON.stringify(name)} is left out: ${unusable.problem} (${unusable.fix})`,
+      );
+    }
+    throw new PoolError(`not in roster: ${name}`, EXIT.failure, "not_in_roster");
   }
 
   /**
@@ -64,7 +83,7 @@ export class RosterEditor {
    * re-formats the previous element and carries off a comment that trails it.
    */
   add(host: Host): void {
-    if (this.find(host.name)) {
+    if (this.#parsed.names.includes(host.name)) {
       throw new PoolError(`already in roster: ${host.name}`, EXIT.failure, "already_in_roster");
     }
     const hosts = findNodeAtLocation(parseTree(this.#text)!, ["hosts"])!;
@@ -85,7 +104,7 @@ export class RosterEditor {
     const line = this.#eol + indent + oneLine(host);
     const next = this.#text.slice(0, end) + "," + this.#text.slice(end, after) + line +
       this.#text.slice(after);
-    if (!this.#take(next, this.#hosts.length + 1)) this.#edit(["hosts", -1], host, true);
+    if (!this.#take(next, this.#parsed.names.length + 1)) this.#edit(["hosts", -1], host, true);
   }
 
   /**
@@ -94,11 +113,12 @@ export class RosterEditor {
    * usual layout, a leading comma allowed) those lines go; otherwise only the
    * entry. Then one separating comma goes, unless one went with the lines.
    * jsonc-parser's own removal (the last resort) re-formats the element
-   * before a last one and takes the comment that trails it.
+   * before a last one and takes the comment that trails it. An unusable
+   * host is removed too: that is how one goes.
    */
   remove(name: string): void {
-    this.get(name);
     const index = this.#index(name);
+    if (index === -1) this.get(name);
     const elements = findNodeAtLocation(parseTree(this.#text)!, ["hosts"])!.children!;
     const node = elements[index];
     const text = this.#text;
@@ -139,8 +159,9 @@ export class RosterEditor {
     this.#edit(["hosts", this.#index(name), key], value);
   }
 
+  /** The entry's place in the array, counting unusable entries (they hold their place). */
   #index(name: string): number {
-    return this.#hosts.findIndex((h) => h.name === name);
+    return this.#parsed.names.indexOf(name);
   }
 
   /**
@@ -149,15 +170,15 @@ export class RosterEditor {
    * leading each line, comments between elements) is left to jsonc-parser.
    */
   #take(next: string, count: number): boolean {
-    let hosts: Host[];
+    let parsed: ParsedRoster;
     try {
-      hosts = parseRoster(next).hosts;
+      parsed = parseRoster(next);
     } catch {
       return false;
     }
-    if (hosts.length !== count) return false;
+    if (parsed.names.length !== count) return false;
     this.#text = next;
-    this.#hosts = hosts;
+    this.#parsed = parsed;
     this.changed = true;
     return true;
   }
@@ -168,7 +189,7 @@ export class RosterEditor {
     if (edits.length === 0) return;
     const next = applyEdits(this.#text, edits);
     try {
-      this.#hosts = parseRoster(next).hosts;
+      this.#parsed = parseRoster(next);
     } catch (e) {
       // Never a roster that does not parse: the file stays as it is, and the user is told.
       throw new PoolError(

@@ -165,3 +165,30 @@ Deno.test("RosterEditor: no name at all is a usage error, not 'not in roster: '"
   }
   assertEquals(editor.changed, false);
 });
+
+Deno.test("RosterEditor edits around an unusable host, keeps its bytes, and removes it by its exact name", () => {
+  const bad = `{"name": "mac mini", "ssh": "-oProxyCommand=x", "sudo": "yes", "rack": 4}`;
+  const text =
+    `{"hosts": [\n  {"name": "a", "ssh": "a"},\n  ${bad},\n  {"name": "b", "ssh": "b"}\n]}\n`;
+  const editor = new RosterEditor(text);
+  assertEquals(editor.hosts.map((h) => h.name), ["a", "b"]);
+  assertEquals(editor.names, ["a", "mac mini", "b"]);
+  // Each edit finds its host by its place among all entries: the one after the unusable one too.
+  editor.set("b", "description", "after it");
+  editor.set("a", "os", "linux");
+  editor.add({ name: "c", ssh: "c" });
+  editor.remove("a");
+  assert(editor.text.includes(`  ${bad},\n`), editor.text);
+  const { hosts, names } = parseRoster(editor.text);
+  assertEquals(names, ["mac mini", "b", "c"]);
+  assertEquals(hosts.map((h) => [h.name, h.description]), [["b", "after it"], ["c", undefined]]);
+  // Not to be used or changed, nor its name taken; only removed.
+  assertThrows(
+    () => editor.set("mac mini", "description", "x"),
+    /^host "mac mini" is left out: name contains whitespace \(pool rm 'mac mini', then add it under a plain name\)$/,
+  );
+  assertThrows(() => editor.add({ name: "mac mini", ssh: "m" }), /already in roster: mac mini/);
+  editor.remove("mac mini");
+  assertEquals(parseRoster(editor.text).names, ["b", "c"]);
+  assertEquals(editor.warnings, []);
+});

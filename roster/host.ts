@@ -6,7 +6,8 @@
  * the file is edited in place, never re-serialised from this type.
  *
  * The rules below are the only ones: `add`, `tag`, `import` and the roster
- * reader all call them, so a hand-edited file cannot hold what `add` refuses.
+ * reader all call them, so a hand-edited host that holds what `add` refuses is
+ * never used (the reader leaves it out, parse.ts).
  */
 
 import { UsageError } from "../errors.ts";
@@ -59,33 +60,43 @@ const TOKEN = /^[\p{L}\p{M}\p{N}._+-]+$/u;
  */
 const TARGET_META = /[$`;|&<>'"\\*?{}()!^~#,\[\]]/;
 
-/** What is wrong with a word ssh or a shell could misread, or undefined. `what` names it. */
-function wordProblem(word: string, what: string): string | undefined {
+/**
+ * What is wrong with a word ssh or a shell could misread, or undefined. `what` names it;
+ * `shown` follows the complaint (the word itself, or nothing where the caller names it).
+ */
+function wordProblem(
+  word: string,
+  what: string,
+  shown = `: ${JSON.stringify(word)}`,
+): string | undefined {
   if (word === "") return `${what} is empty`;
   if (word.startsWith("-")) {
-    return `${what} must not start with '-' (ssh would read it as an option): ${
-      JSON.stringify(word)
-    }`;
+    return `${what} must not start with '-' (ssh would read it as an option)${shown}`;
   }
-  if (CONTROL.test(word)) return `${what} contains a control character: ${JSON.stringify(word)}`;
-  if (WHITESPACE.test(word)) return `${what} contains whitespace: ${JSON.stringify(word)}`;
+  if (CONTROL.test(word)) return `${what} contains a control character${shown}`;
+  if (WHITESPACE.test(word)) return `${what} contains whitespace${shown}`;
 }
 
-function tokenProblem(word: string, what: string): string | undefined {
-  const problem = wordProblem(word, what);
+function tokenProblem(
+  word: string,
+  what: string,
+  shown = `: ${JSON.stringify(word)}`,
+): string | undefined {
+  const problem = wordProblem(word, what, shown);
   if (problem) return problem;
-  if (!TOKEN.test(word)) {
-    return `${what} may hold only letters, digits and . _ + -: ${JSON.stringify(word)}`;
-  }
+  if (!TOKEN.test(word)) return `${what} may hold only letters, digits and . _ + -${shown}`;
 }
 
 // "local" is not reserved: a roster host named local deliberately replaces the implicit one.
 const RESERVED = new Set(["all"]);
 
-/** What is wrong with a host name, or undefined: for callers that report rather than throw. */
-export function nameProblem(name: string): string | undefined {
-  if (RESERVED.has(name)) return `host name "${name}" is reserved`;
-  return tokenProblem(name, "host name");
+/**
+ * What is wrong with a host name, or undefined: for callers that report rather than throw.
+ * The roster reader names the host itself, so it asks for the complaint without the name.
+ */
+export function nameProblem(name: string, what = "host name", shown?: string): string | undefined {
+  if (RESERVED.has(name)) return `${what} ${JSON.stringify(name)} is reserved`;
+  return tokenProblem(name, what, shown);
 }
 
 /** What is wrong with a target (`user@host`, an ssh_config alias, `ssh://[user@]host[:port]`). */

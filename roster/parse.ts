@@ -6,6 +6,11 @@
  * the line and column to fix, and so a duplicate key is caught: a plain
  * parse keeps the last one while an edit changes the first, which once made
  * `rm b` delete host a.
+ *
+ * What is wrong with the file as a whole (not JSONC, not `{"hosts": [...]}`, an
+ * entry with no name, a name twice, a key twice) is an error. What is wrong with
+ * one host (a name or target `add` would refuse, a value of the wrong type) is
+ * not: that host is unusable, left out of everything but `list` and `rm`.
  */
 
 import {
@@ -16,11 +21,35 @@ import {
   printParseErrorCode,
 } from "jsonc-parser";
 import { type Host, nameProblem, tagProblem, targetProblem } from "./host.ts";
+import { shQuote } from "../remote/quote.ts";
 
 export interface ParsedRoster {
   /** The whole document, unknown keys included (what `list --json` prints). */
   doc: Record<string, unknown>;
+  /** The hosts pool may use: every entry but the unusable ones. */
   hosts: Host[];
+  /** Entries that fail a per-host check: kept in the file, used nowhere. */
+  unusable: Unusable[];
+  /** Every entry's name in file order, unusable ones too: where the editor finds an entry. */
+  names: string[];
+  /** One line per host left out or read leniently, for the verb to say on stderr. */
+  warnings: string[];
+}
+
+/**
+ * A host entry that fails a per-host check (a name `add` would refuse, a target ssh could
+ * read as an option, a value of the wrong type). One such host must not take the whole
+ * roster down, so it is left out of everything but `list` and `rm`, and its text is never
+ * touched.
+ */
+export interface Unusable {
+  name: string;
+  /** What is wrong: `name contains whitespace`. */
+  problem: string;
+  /** How to put it right: `pool rm 'mac mini', then add it under a plain name`. */
+  fix: string;
+  /** The entry as it stands in the file. */
+  entry: Record<string, unknown>;
 }
 
 export class RosterSyntaxError extends Error {
@@ -72,56 +101,112 @@ export function parseRoster(text: string): ParsedRoster {
     fail(`expected an object like {"hosts": [...]}, found ${describe(doc)}`, root);
   }
   const hostsNode = property(root, "hosts");
-  if (hostsNode === undefined) return { doc, hosts: [] };
+  if (hostsNode === undefined) return { doc, hosts: [], unusable: [], names: [], warnings: [] };
   if (hostsNode.type !== "array") {
     fail(`"hosts" must be an array, found ${describe(getNodeValue(hostsNode))}`, hostsNode);
   }
   const seen = new Set<string>();
-  const hosts = (hostsNode.children ?? []).map((node, i) => {
+  const parsed: ParsedRoster = { doc, hosts: [], unusable: [], names: [], warnings: [] };
+  (hostsNode.children ?? []).forEach((node, i) => {
     const entry = getNodeValue(node);
+    // Without an object and a name there is nothing to name in a warning, or to `rm`.
     if (node.type !== "object") {
       fail(`hosts[${i}] must be an object, found ${describe(entry)}`, node);
     }
-    for (const key of ["name", "ssh"]) {
-      if (typeof entry[key] !== "string" || entry[key] === "") {
-        fail(`hosts[${i}] needs a non-empty string "${key}"`, property(node, key) ?? node);
-      }
+    if (typeof entry.name !== "string" || entry.name === "") {
+      fail(`hosts[${i}] needs a non-empty string "name"`, property(node, "name") ?? node);
     }
     const name = entry.name as string;
-    const problem = nameProblem(name);
-    if (problem) fail(`hosts[${i}]: ${problem}`, property(node, "name"));
+    // Two entries of one name: which one `pool on` or `rm` means is anyone's guess.
     if (seen.has(name)) fail(`hosts[${i}]: name "${name}" appears twice`, property(node, "name"));
     seen.add(name);
-    const target = targetProblem(entry.ssh);
-    if (target) fail(`hosts[${i}] ("${name}"): ${target}`, property(node, "ssh"));
-    for (const [key, type] of OPTIONAL_KEYS) {
-      const value = property(node, key);
-      if (value !== undefined && value.type !== type) {
-        fail(`hosts[${i}] ("${name}"): "${key}" must be a ${type}`, value);
-      }
+    parsed.names.push(name);
+    const problem = hostProblem(node, entry);
+    if (problem) {
+      const fix = fixFor(name);
+      parsed.unusable.push({ name, problem, fix, entry });
+      parsed.warnings.push(`host ${JSON.stringify(name)}: ${problem}; left out (${fix})`);
+      return;
     }
-    const tags = property(node, "tags");
-    if (tags !== undefined) {
-      if (tags.type !== "array" || !tags.children!.every((t) => t.type === "string")) {
-        fail(`hosts[${i}] ("${name}"): "tags" must be an array of strings`, tags);
-      }
-      for (const tag of tags.children!) {
-        const bad = tagProblem(tag.value);
-        if (bad) fail(`hosts[${i}] ("${name}"): ${bad}`, tag);
-      }
-    }
-    return entry as Host;
+    const { host, note } = lenient(entry as Host);
+    if (note) parsed.warnings.push(note);
+    parsed.hosts.push(host);
   });
-  return { doc, hosts };
+  return parsed;
+}
+
+/** The first per-host check an entry fails, worded for a warning, or undefined. */
+function hostProblem(node: Node, entry: Record<string, unknown>): string | undefined {
+  const name = nameProblem(entry.name as string, "name", "");
+  if (name) return name;
+  if (typeof entry.ssh !== "string" || entry.ssh === "") {
+    return `"ssh" must be a non-empty string`;
+  }
+  const target = targetProblem(entry.ssh);
+  if (target) return target;
+  for (const [key, type] of TYPED_KEYS) {
+    const value = property(node, key);
+    if (value === undefined || value.type === "null" || value.type === type) continue;
+    return `"${key}" is ${describe(getNodeValue(value))}, not ${
+      type === "boolean" ? "true or false" : "a string"
+    }`;
+  }
+  const tags = property(node, "tags");
+  if (tags !== undefined && tags.type !== "null") {
+    if (tags.type !== "array" || !tags.children!.every((t) => t.type === "string")) {
+      return `"tags" is not an array of strings`;
+    }
+    for (const tag of tags.children!) {
+      const bad = tagProblem(tag.value);
+      if (bad) return bad;
+    }
+  }
+}
+
+/** How to put right a host left out: `rm` takes any name, `add` only a plain one. */
+function fixFor(name: string): string {
+  const rm = `pool rm ${name.startsWith("-") ? "-- " : ""}${shQuote(name)}`;
+  return nameProblem(name) ? `${rm}, then add it under a plain name` : `fix it by hand, or ${rm}`;
 }
 
 /**
- * The old tool's optional keys and our `exclude`, by the type each must have:
- * read loosely, `"exclude": "true"` would leave a host in `all`, and
- * `"sudo": "no"` would mean sudo.
+ * The host as pool reads it: a key set to null is absent, as the old tool's `h.get(key)`
+ * read it, and a `sudo` that is not true or false is false. The old tool took any truthy
+ * value (`"no"` and `"false"` too) as sudo; pool never runs sudo on a guess, and says so
+ * where the old tool would have.
  */
-const OPTIONAL_KEYS: [string, "boolean" | "string"][] = [
-  ["sudo", "boolean"],
+function lenient(entry: Host): { host: Host; note?: string } {
+  const host: Host = { ...entry };
+  for (const key of ["sudo", ...TYPED_KEYS.map(([key]) => key), "tags"]) {
+    if (host[key] === null) delete host[key];
+  }
+  const sudo = host.sudo;
+  if (sudo === undefined || typeof sudo === "boolean") return { host };
+  delete host.sudo;
+  if (!truthy(sudo)) return { host };
+  const value = typeof sudo === "string" || typeof sudo === "number"
+    ? JSON.stringify(sudo)
+    : describe(sudo);
+  return {
+    host,
+    note: `host ${JSON.stringify(host.name)}: "sudo" is ${value}, not true or false; read as ` +
+      `false (write "sudo": true or false in the roster)`,
+  };
+}
+
+/** Python's truth value of a JSON value: how the old tool read `sudo`. */
+function truthy(value: unknown): boolean {
+  if (Array.isArray(value)) return value.length > 0;
+  if (typeof value === "object" && value !== null) return Object.keys(value).length > 0;
+  return Boolean(value);
+}
+
+/**
+ * Optional keys by the type each must have (or null, for absent): read loosely,
+ * `"exclude": "true"` would leave a host in `all`. `sudo` is read as the old
+ * tool read it, but never as true on a guess (lenient()).
+ */
+const TYPED_KEYS: [string, "boolean" | "string"][] = [
   ["exclude", "boolean"],
   ["os", "string"],
   ["description", "string"],

@@ -10,7 +10,13 @@
 import { PoolError } from "../errors.ts";
 import { EXIT } from "../exit.ts";
 import type { Host } from "./host.ts";
-import { type ParsedRoster, parseRoster, RosterShapeError, RosterSyntaxError } from "./parse.ts";
+import {
+  type ParsedRoster,
+  parseRoster,
+  RosterShapeError,
+  RosterSyntaxError,
+  type Unusable,
+} from "./parse.ts";
 import { RosterEditor } from "./editor.ts";
 import { backupHoldsAll } from "./recover.ts";
 import {
@@ -26,8 +32,16 @@ export interface Roster {
   /** The text the hosts came from ("" when there is no file yet). */
   text: string;
   doc: Record<string, unknown>;
+  /** The hosts pool may use. */
   hosts: Host[];
-  /** Things the user should hear about (a recovery from .bak), printed by the verb. */
+  /** Entries that fail a per-host check: `list` shows them, `rm` removes them, nothing uses them. */
+  unusable: Unusable[];
+  /** Every entry's name in file order, unusable ones too. */
+  names: string[];
+  /**
+   * Things the user should hear about, printed by the verb: a recovery from .bak, then each
+   * host left out or read leniently.
+   */
   warnings: string[];
   /** The unreadable file's text when `.bak` stood in for it: kept aside before any write. */
   damaged?: string;
@@ -38,6 +52,8 @@ export interface Roster {
 const BOM = "\ufeff";
 
 const readText = (path: string) => readTextIfExists(path, "roster");
+
+const NOTHING = { doc: {}, hosts: [], unusable: [], names: [] };
 
 function explain(path: string, e: unknown, note = ""): unknown {
   const where = e instanceof RosterSyntaxError || (e instanceof RosterShapeError && e.line > 0)
@@ -63,12 +79,12 @@ export async function readRoster(path: string): Promise<Roster> {
   const real = await followSymlinks(path);
   await regularFile(real, "roster");
   const read = await readText(real);
-  if (read === null) return { path: real, text: "", doc: {}, hosts: [], warnings: [] };
+  if (read === null) return { path: real, text: "", ...NOTHING, warnings: [] };
   // A byte order mark is no JSON: read past it, and written back as found.
   const bom = read.startsWith(BOM);
   const text = bom ? read.slice(1) : read;
   try {
-    return { path: real, text, ...parseRoster(text), warnings: [], ...bom ? { bom } : {} };
+    return { path: real, text, ...parseRoster(text), ...bom ? { bom } : {} };
   } catch (e) {
     return await fromBackup(real, text, e);
   }
@@ -88,15 +104,16 @@ async function fromBackup(path: string, text: string, error: unknown): Promise<R
   }
   if (backup !== null && parsed && backupHoldsAll(text, backup)) {
     const what = empty ? "is empty" : "is cut short";
+    const recovered = `roster ${path} ${what}; using ${path}.bak (${parsed.names.length} hosts)`;
     return {
       path,
       text: backup,
       ...parsed,
       damaged: text,
-      warnings: [`roster ${path} ${what}; using ${path}.bak (${parsed.hosts.length} hosts)`],
+      warnings: [recovered, ...parsed.warnings],
     };
   }
-  if (empty) return { path, text: "", doc: {}, hosts: [], warnings: [] };
+  if (empty) return { path, text: "", ...NOTHING, warnings: [] };
   throw explain(path, error, parsed ? `; ${path}.bak is older and lacks some of it` : "");
 }
 
@@ -126,12 +143,15 @@ export async function updateRoster<T>(
     async () => {
       const before = await readRoster(real);
       const editor = new RosterEditor(before.text);
+      const said = new Set(editor.warnings);
       const result = change(editor);
-      const warnings = [...before.warnings];
+      // What the roster says about its hosts, as it stands after the change: nothing about a
+      // host `rm` just took out.
+      const warnings = [...before.warnings.filter((w) => !said.has(w)), ...editor.warnings];
       if (editor.changed) {
-        if (before.hosts.length > 0 && editor.hosts.length === 0 && !options.allowEmpty) {
+        if (before.names.length > 0 && editor.names.length === 0 && !options.allowEmpty) {
           throw new PoolError(
-            `refusing to replace roster ${real} (${before.hosts.length} hosts) with an empty one`,
+            `refusing to replace roster ${real} (${before.names.length} hosts) with an empty one`,
           );
         }
         if (before.damaged !== undefined && before.damaged.trim() !== "") {

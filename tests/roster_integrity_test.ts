@@ -125,50 +125,176 @@ Deno.test('two "hosts" keys are an error naming the line, not "rm b" deleting a'
   }
 });
 
-Deno.test("hand-edited names, targets and tags that add refuses are errors naming the line", async () => {
+/** Whether output names a host: a line or a row that starts with it, or a JSON string of it. */
+const mentions = (out: string, name: string) =>
+  out.includes(JSON.stringify(name)) ||
+  out.split("\n").some((l) => l.startsWith(name) && /^(\s|$)/.test(l.slice(name.length)));
+
+/** Hand-edited hosts add would refuse: each entry, its name, and what pool says of it. */
+function unusableCases(dir: string): { entry: string; name: string; warning: string }[] {
+  const rm = (name: string) => `pool rm ${name}, then add it under a plain name`;
+  const proxy = `-oProxyCommand=touch\${IFS}${dir}/pwned`;
+  return [
+    {
+      entry: '{"name": "mac mini", "ssh": "h1"}',
+      name: "mac mini",
+      warning: `name contains whitespace; left out (${rm("'mac mini'")})`,
+    },
+    {
+      entry: '{"name": "me@mac", "ssh": "h1", "sudo": true}',
+      name: "me@mac",
+      warning: `name may hold only letters, digits and . _ + -; left out (${rm("me@mac")})`,
+    },
+    {
+      entry: '{"name": "-x", "ssh": "h1"}',
+      name: "-x",
+      warning: `name must not start with '-' (ssh would read it as an option); left out (${
+        rm("-- '-x'")
+      })`,
+    },
+    {
+      entry: `{"name": "evil", "ssh": "${proxy}"}`,
+      name: "evil",
+      warning: `target must not start with '-' (ssh would read it as an option): ` +
+        `"${proxy}"; left out (fix it by hand, or pool rm evil)`,
+    },
+    {
+      entry: `{"name": "evil2", "ssh": "root@${proxy}"}`,
+      name: "evil2",
+      warning: `target's host must not start with '-' (ssh would read it as an option): ` +
+        `"${proxy}"; left out (fix it by hand, or pool rm evil2)`,
+    },
+    {
+      entry: '{"name": "x", "ssh": "h1", "exclude": "true"}',
+      name: "x",
+      warning: `"exclude" is a string, not true or false; left out (fix it by hand, or pool rm x)`,
+    },
+    {
+      entry: '{"name": "t", "ssh": "h1",\n    "tags": ["gpu", "@x"]}',
+      name: "t",
+      warning: `tag may hold only letters, digits and . _ + -: "@x"; ` +
+        `left out (fix it by hand, or pool rm t)`,
+    },
+    {
+      entry: '{"name": "n", "ssh": "h1", "os": 5}',
+      name: "n",
+      warning: `"os" is a number, not a string; left out (fix it by hand, or pool rm n)`,
+    },
+  ];
+}
+
+Deno.test("a hand-edited host add would refuse is left out with one warning, kept byte for byte, and rm takes it out", async () => {
   const s = await tempState();
   try {
-    const cases: [string, string][] = [
-      [
-        '{"hosts": [\n  {"name": "a\\nb", "ssh": "h1"}\n]}',
-        `2:12: hosts[0]: host name contains a control character: "a\\nb"`,
-      ],
-      [
-        '{"hosts": [\n  {"name": "-x", "ssh": "h1"}\n]}',
-        `2:12: hosts[0]: host name must not start with '-'`,
-      ],
-      [
-        '{"hosts": [\n  {"name": "a", "ssh": "root@-oProxyCommand=touch${IFS}/tmp/x"}\n]}',
-        `2:24: hosts[0] ("a"): target's host must not start with '-'`,
-      ],
-      [
-        '{"hosts": [\n  {"name": "a", "ssh": "ssh://-oProxyCommand=x@h1"}\n]}',
-        `2:24: hosts[0] ("a"): target's user must not start with '-'`,
-      ],
-      [
-        '{"hosts": [\n  {"name": "a", "ssh": "h1",\n   "tags": ["gpu", "@x"]}\n]}',
-        `3:20: hosts[0] ("a"): tag may hold only`,
-      ],
-      [
-        '{"hosts": [\n  {"name": "a", "ssh": "h1", "exclude": "true"}\n]}',
-        `2:41: hosts[0] ("a"): "exclude" must be a boolean`,
-      ],
-    ];
-    for (const [text, where] of cases) {
+    for (const { entry, name, warning } of unusableCases(s.dir)) {
+      const said = `pool: warning: host ${JSON.stringify(name)}: ${warning}\n`;
+      const text = `{\n  "hosts": [\n    ${entry},\n    {"name": "ok", "ssh": "h2"}\n  ]\n}\n`;
       await Deno.writeTextFile(s.roster, text);
-      for (const args of [["hosts"], ["tag", "a", "ok"]]) {
-        const r = await pool(s, args);
-        assertEquals([r.code, r.stdout], [1, ""], `${text}: ${r.stderr}`);
-        assert(r.stderr.startsWith(`pool: cannot read roster ${s.roster}:${where}`), r.stderr);
-        assert(r.stderr.endsWith(" (file left untouched)\n"), r.stderr);
-        assertEquals(r.stderr.split("\n").length, 2, r.stderr);
-        assertEquals(await Deno.readTextFile(s.roster), text);
+
+      const hosts = await pool(s, ["hosts"]);
+      assertEquals([hosts.code, hosts.stdout, hosts.stderr], [0, "ok\n", said], entry);
+      for (const everyone of ["all", "@gpu", "ok,all"]) {
+        const r = await pool(s, ["hosts", everyone]);
+        assert(!mentions(r.stdout, name), `${everyone}: ${r.stdout}`);
       }
+      const named = await pool(s, ["hosts", "--", name]);
+      assertEquals(named.stdout, "", named.stderr);
+      assert(named.code !== 0, named.stderr);
+      assertEquals(await Deno.readTextFile(s.roster), text, "reading leaves it as it was");
+
+      // A verb that reads the roster and then writes it says it once.
+      const add = await pool(s, ["add", "c", NOBODY]);
+      assertEquals(add.code, 0, add.stderr);
+      assertEquals(add.stderr.split(said).length, 2, add.stderr);
+      const added = await Deno.readTextFile(s.roster);
+      assert(added.startsWith(`{\n  "hosts": [\n    ${entry},\n`), added);
+      assertEquals(await namesIn(s.roster), ["ok", "c"]);
+
+      const rm = await pool(s, ["rm", "--", name]);
+      assertEquals([rm.code, rm.stdout, rm.stderr], [0, `- ${name}\n`, ""], entry);
+      const left = await Deno.readTextFile(s.roster);
+      assert(!left.includes(entry), left);
+      assertEquals(await namesIn(s.roster), ["ok", "c"]);
     }
+    assertEquals((await filesIn(s.dir)).includes("pwned"), false, "no ProxyCommand ran");
+
+    // Changed only by hand: an edit would keep it unusable.
+    await Deno.writeTextFile(s.roster, '{"hosts": [{"name": "mac mini", "ssh": "h1"}]}');
+    const desc = await pool(s, ["desc", "mac mini", "x"]);
+    assertEquals(desc.code, 1);
+    assert(
+      desc.stderr.endsWith(
+        `pool: host "mac mini" is left out: name contains whitespace ` +
+          `(pool rm 'mac mini', then add it under a plain name)\n`,
+      ),
+      desc.stderr,
+    );
+    assertEquals(
+      await Deno.readTextFile(s.roster),
+      '{"hosts": [{"name": "mac mini", "ssh": "h1"}]}',
+    );
   } finally {
     await s.cleanup();
   }
 });
+
+fleetTest(
+  "a roster the old tool could write runs its good hosts: bad names and targets are left out, null and odd sudo read as the old tool did",
+  1,
+  async (_t, fleet) => {
+    const cases = unusableCases(fleet.dir);
+    const good = '{"name": "ok", "ssh": "h1", "sudo": "yes", "os": null, "description": null}';
+    const text = `{"hosts": [\n  ${cases.map((c) => c.entry).join(",\n  ")},\n  ${good}\n]}\n`;
+    await Deno.writeTextFile(fleet.roster, text);
+    const warnings = [
+      ...cases.map((c) => `pool: warning: host ${JSON.stringify(c.name)}: ${c.warning}`),
+      `pool: warning: host "ok": "sudo" is "yes", not true or false; read as false ` +
+      `(write "sudo": true or false in the roster)`,
+    ];
+
+    const one = await pool(fleet, ["on", "ok", "echo", "hi"]);
+    assertEquals([one.code, one.stdout], [0, "hi\n"], one.stderr);
+    assertEquals(one.stderr.trimEnd().split("\n"), warnings);
+    const all = await pool(fleet, ["on", "all", "echo", "hi"]);
+    assertEquals([all.code, all.stdout], [0, "[ok] hi\n"], all.stderr);
+    assertEquals(all.stderr.trimEnd().split("\n"), warnings);
+    const route = await pool(fleet, ["route", "echo", "routed"]);
+    assertEquals([route.code, route.stdout.trim().split("\n").at(-1)], [0, "routed"], route.stderr);
+
+    // Every export leaves them out: none reaches another tool.
+    for (
+      const args of [
+        ["hosts", "--format", "targets"],
+        ["hosts", "--format", "complete"],
+        ["inventory", "--list"],
+        ["status"],
+      ]
+    ) {
+      const r = await pool(fleet, args);
+      for (const { name } of cases) assert(!mentions(r.stdout, name), `${args}: ${r.stdout}`);
+      assert(!r.stdout.includes("ProxyCommand"), `${args}: ${r.stdout}`);
+    }
+
+    // list shows them, marked; the good host reads as no sudo and os unknown.
+    const list = await pool(fleet, ["list", "--fast"]);
+    const rows = list.stdout.trimEnd().split("\n");
+    assertEquals(rows.length, cases.length + 1, list.stdout);
+    assertMatch(rows[0], /^mac mini +h1 +unknown +\(unusable: name contains whitespace\)$/);
+    assertMatch(rows.at(-1)!, /^ok +h1 +unknown$/);
+    const json = JSON.parse((await pool(fleet, ["list", "--fast", "--json"])).stdout);
+    assertEquals(json.hosts.at(-1), JSON.parse(good), "as written");
+    assertEquals(json.hosts[0].unusable, "name contains whitespace");
+
+    assertEquals((await filesIn(fleet.dir)).includes("pwned"), false, "no ProxyCommand ran");
+    assertEquals(await Deno.readTextFile(fleet.roster), text);
+    const rm = await pool(fleet, ["rm", "mac mini"]);
+    assertEquals(rm.stdout, "- mac mini\n");
+    assertEquals(
+      await Deno.readTextFile(fleet.roster),
+      text.replace(`  ${cases[0].entry},\n`, ""),
+    );
+  },
+);
 
 Deno.test("add, tag and import refuse a target part, name or tag that starts with '-' or holds shell syntax", async () => {
   const s = await tempState();

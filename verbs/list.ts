@@ -9,6 +9,7 @@ import { renderTable } from "../render/table.ts";
 import { NO_USAGE, type Usage, usageOf } from "../render/usage.ts";
 import { type Host, isExcluded, localHost } from "../roster/host.ts";
 import { EMPTY_ROSTER } from "../roster/select.ts";
+import type { Unusable } from "../roster/parse.ts";
 import { poolMap } from "../remote/pool_map.ts";
 import { type HostAnswer, probeHost } from "../remote/probe.ts";
 import type { HostFacts } from "../probes/mod.ts";
@@ -66,11 +67,26 @@ export async function list(options: ListOptions, deps: Deps): Promise<number> {
   }
   const usage = (h: Host): Usage => (answers.has(h) ? usageOf(answers.get(h)!.facts) : NO_USAGE);
 
+  // Every entry in file order: the unusable ones too, marked (they are still in the file).
+  const usable = new Map(roster.hosts.map((h) => [h.name, h]));
+  const unusable = new Map(roster.unusable.map((u) => [u.name, u]));
+  const entries = roster.names.map((name) =>
+    usable.has(name) ? { host: usable.get(name)! } : { left: unusable.get(name)! }
+  );
+
   if (options.json) {
     // The roster document as it is (unknown keys too); `local` beside `hosts`, never inside it.
     const withUsage = (h: Host, entry: Record<string, unknown>) =>
       live ? { ...entry, usage: usage(h), probe: probeJson(answers.get(h)) } : entry;
-    const hosts = roster.hosts.map((h) => withUsage(h, h));
+    // Each entry as written (a null os stays null), though pool reads it leniently.
+    const written = (roster.doc.hosts ?? []) as Record<string, unknown>[];
+    const hosts = entries.map(({ host, left }, i) =>
+      host ? withUsage(host, written[i]) : {
+        ...left!.entry,
+        unusable: left!.problem,
+        ...live ? { usage: NO_USAGE, probe: unusableProbe(left!.problem) } : {},
+      }
+    );
     const doc = {
       ...roster.doc,
       hosts,
@@ -88,7 +104,9 @@ export async function list(options: ListOptions, deps: Deps): Promise<number> {
     const tail = [h.sudo ? "sudo" : "", note];
     return live ? [...base, u.load, u.ram, u.gpu, u.disk, ...tail] : [...base, ...tail];
   };
-  const rows = roster.hosts.map((h) => row(h, h.ssh, notes(h)));
+  const rows = entries.map(({ host, left }) =>
+    host ? row(host, host.ssh, notes(host)) : unusableRow(left!, live)
+  );
   // `list --fast` is what scripts read (`pool list --fast | awk '{print $1}'`): roster hosts only,
   // as the old tool printed them.
   if ((live || options.local) && localRow) rows.push(row(local, "(local)", "this machine, no ssh"));
@@ -96,8 +114,21 @@ export async function list(options: ListOptions, deps: Deps): Promise<number> {
   const table = await renderTable(rows);
   // The header dimmed as a whole line: a cell's own escapes are shown, never acted on.
   out.out(live ? table.replace(/^.*/, dim) : table);
-  if (roster.hosts.length === 0) out.errLine(`pool: ${EMPTY_ROSTER}`);
+  if (roster.names.length === 0) out.errLine(`pool: ${EMPTY_ROSTER}`);
   return 0;
+}
+
+/** A host pool leaves out (its warning says why and what to do): what the file says, marked. */
+function unusableRow(u: Unusable, live: boolean): string[] {
+  const text = (value: unknown) => typeof value === "string" && value !== "" ? value : "-";
+  const base = [u.name, text(u.entry.ssh), typeof u.entry.os === "string" ? u.entry.os : "unknown"];
+  const tail = ["", `(unusable: ${u.problem})`];
+  const none = Object.values(NO_USAGE);
+  return live ? [...base, ...none, ...tail] : [...base, ...tail];
+}
+
+function unusableProbe(problem: string): Record<string, unknown> {
+  return { ok: false, status: "skipped", reason: "unusable", error: `not probed (${problem})` };
 }
 
 /** The exact numbers behind the usage strings, for scripts. */
