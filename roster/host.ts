@@ -117,6 +117,10 @@ export function targetProblem(target: string): string | undefined {
     ) {
       return `target must look like ssh://user@host:port: ${JSON.stringify(target)}`;
     }
+    // URL takes 0 (and 00) as a port; ssh can never connect there. 65536 and up it refuses.
+    if (url.port === "0") {
+      return `target's port must be from 1 to 65535: ${JSON.stringify(target)}`;
+    }
   }
   // Each part on its own: ssh reads `-x` as an option wherever it stands.
   let parts;

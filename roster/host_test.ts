@@ -16,6 +16,8 @@ Deno.test("checkTarget() accepts user@host, aliases and ssh:// addresses", () =>
       "root@10.0.0.2",
       "ssh://me@host:2222",
       "ssh://host",
+      "ssh://h1:1",
+      "ssh://h1:65535",
       "me@::1",
       "ssh://me@[::1]",
       "ssh://[::1]:22",
@@ -62,6 +64,9 @@ Deno.test("checkTarget() rejects a user or host part that starts with '-' or hol
       "a,b",
       "ssh://u:pw@h",
       "ssh://h?x",
+      "ssh://h1:0",
+      "ssh://me@h1:00",
+      "ssh://h1:65536",
     ]
   ) {
     assertThrows(() => checkTarget(t), Error, t);

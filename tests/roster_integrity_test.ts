@@ -307,6 +307,7 @@ Deno.test("add, tag and import refuse a target part, name or tag that starts wit
         ["add", "x", "ssh://-oProxyCommand=x@h1"],
         ["add", "x", "ssh://%2DoProxyCommand=x@h1"],
         ["add", "x", "root@h$(touch /tmp/x)"],
+        ["add", "x", "ssh://h1:0"],
         ["add", "x$(id)", NOBODY],
         ["add", "x;y", NOBODY],
         ["tag", "keep", "a$b"],
