@@ -195,6 +195,27 @@ fleetTest("every verb's --json output matches its published schema", 2, async (t
       assertEquals(added.status, "timeout", "as import and status say it");
     },
   );
+  await t.step("list with hosts left out (unusable): each entry as written, and why", async () => {
+    await Deno.writeTextFile(
+      fleet.roster,
+      JSON.stringify({
+        hosts: [{ name: "h1", ssh: "h1" }, { name: "mac mini" }, { name: "box", ssh: "-x" }],
+      }),
+    );
+    const [doc] = await run("list", ["list", "--json", "--fast"], 0);
+    const hosts = doc.hosts as { name: string; unusable?: string }[];
+    assertEquals(hosts.map((h) => [h.name, h.unusable !== undefined]), [
+      ["h1", false],
+      ["mac mini", true],
+      ["box", true],
+    ]);
+    // An import that meets a left-out host's name says it is there; adding it failed the import.
+    const config = join(fleet.dir, "import_box");
+    await Deno.writeTextFile(config, "Host box\n  HostName 127.0.0.1\n");
+    const [imported] = await run("import", ["import", "ssh-config", "--file", config, "--json"], 0);
+    assertEquals(imported.hosts, [{ name: "box", action: "present" }]);
+  });
+
   await t.step("pool schema prints every schema", async () => {
     const r = await pool(fleet, ["schema"]);
     assertEquals(Object.keys(JSON.parse(r.stdout)).sort(), [...SCHEMAS].sort());

@@ -84,7 +84,8 @@ export async function importSshConfig(options: ImportOptions, deps: Deps): Promi
     throw new PoolError(`cannot read ssh config ${file}: ${(e as Error).message}`);
   }
   const roster = await loadRoster(deps);
-  const known = new Set(roster.hosts.map((h) => h.name));
+  // Every name the file holds, a host left out (unusable) too: adding one would fail the import.
+  const known = new Set(roster.names);
   const candidates = literalHosts(text).filter((n) =>
     options.match === undefined || matches(n, options.match)
   );
