@@ -7,6 +7,8 @@
 
 import type { Output } from "../render/out.ts";
 import { sleep } from "../timers.ts";
+import { PoolError } from "../errors.ts";
+import { EXIT } from "../exit.ts";
 import type { Runner } from "../remote/runner.ts";
 import { readRoster, type Roster, type UpdateOptions, updateRoster } from "../roster/store.ts";
 import type { RosterEditor } from "../roster/editor.ts";
@@ -149,7 +151,17 @@ export async function editRoster<T>(
 
 /** The hosts a selection names, saying which excluded hosts `all`/`@tag` left out. */
 export async function selectFromRoster(deps: Deps, spec: string): Promise<Selection> {
-  const selection = selectHosts(spec, (await loadRoster(deps)).hosts);
+  const roster = await loadRoster(deps);
+  // A host left out as unusable is in the file: named, it is refused with why, not "not in roster".
+  const unusable = roster.unusable.find((u) => u.name === spec);
+  if (unusable) {
+    throw new PoolError(
+      `host ${JSON.stringify(spec)} is left out: ${unusable.problem} (${unusable.fix})`,
+      EXIT.failure,
+      "not_in_roster",
+    );
+  }
+  const selection = selectHosts(spec, roster.hosts);
   sayExcluded(deps, selection.skipped);
   return selection;
 }

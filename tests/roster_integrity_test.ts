@@ -233,6 +233,16 @@ Deno.test("a hand-edited host add would refuse is left out with one warning, kep
       await Deno.readTextFile(s.roster),
       '{"hosts": [{"name": "mac mini", "ssh": "h1"}]}',
     );
+    // Named in a selection, it is refused with why, as the edits refuse it.
+    const on = await pool(s, ["on", "mac mini", "true"]);
+    assertEquals(on.code, 1);
+    assert(
+      on.stderr.endsWith(
+        `pool: host "mac mini" is left out: name contains whitespace ` +
+          `(pool rm 'mac mini', then add it under a plain name)\n`,
+      ),
+      on.stderr,
+    );
   } finally {
     await s.cleanup();
   }
