@@ -15,7 +15,7 @@ import process from "node:process";
 import { Writable } from "node:stream";
 import { z } from "zod/v4";
 import { VERSION } from "../version.ts";
-import { sleep } from "../timers.ts";
+import { after, sleep } from "../timers.ts";
 import { PoolError } from "../errors.ts";
 import { abortCode, EXIT, OutputClosed } from "../exit.ts";
 import { parseDuration, parseSize } from "../flags.ts";
@@ -453,11 +453,14 @@ const CLIENT_CHECK_MS = 500;
  * dead client is already gone): when pool has been handed to another (init, a subreaper), that
  * client is gone, and the calls in flight stop as when it stops reading.
  */
-function watchClient(gone: AbortController, parent: number): ReturnType<typeof setInterval> {
-  if (Deno.ppid !== parent) gone.abort(new OutputClosed());
-  return setInterval(() => {
+function watchClient(gone: AbortController, parent: number): () => void {
+  let stop = () => {};
+  const check = () => {
     if (Deno.ppid !== parent) gone.abort(new OutputClosed());
-  }, CLIENT_CHECK_MS);
+    else stop = after(CLIENT_CHECK_MS, check);
+  };
+  check();
+  return () => stop();
 }
 
 /** Serves until stdin closes. */
@@ -484,10 +487,10 @@ export async function serve(allow: readonly string[], signal?: AbortSignal): Pro
   // asked all it will: what it asked is answered (`printf '…' | pool mcp` gets its
   // replies), then pool ends.
   process.stdin.once("end", async () => {
-    const watching = watchClient(gone, parent);
+    const stopWatching = watchClient(gone, parent);
     await sleep(0); // the last requests start
     while (running.size > 0) await Promise.allSettled([...running]);
-    clearInterval(watching);
+    stopWatching();
     await sleep(50); // and their answers go out
     await finish();
   });

@@ -62,7 +62,7 @@ fleetTest("each login shell gets the supervisor it can run, and stop still means
     assertEquals([first.code, first.stderr, first.stdout], [0, "", "root: sh -c __p\n"]);
     assertEquals((await recordOf("root"))?.shell, "bash");
     const r = await on("root", PARENT);
-    assertEquals([r.code, r.stderr, r.stdout], [0, "", "root: bash -c t\n"]);
+    assertEquals([r.code, r.stderr, r.stdout], [0, "", "root: bash -c e\n"]);
   });
 
   await t.step("bash: nothing but the command's output (job control says nothing)", async () => {
