@@ -57,13 +57,16 @@ export function sshCommand(options: SshOptions): string[] {
  */
 export function sshFailureReason(stderr: string): string | null {
   const patterns: [RegExp, string][] = [
+    // Not just a key ssh does not know: the one it knew changed (a reinstall, or someone in
+    // between). First, as ssh may go on to fail authentication after saying it.
+    [/REMOTE HOST IDENTIFICATION HAS CHANGED|Host key for .* has changed/, "host key changed"],
     [/Connection refused/i, "refused"],
     [/timed out|Connection timed out|Operation timed out/i, "timeout"],
     [
       /Permission denied|Too many authentication failures|no matching (host key|key exchange)/i,
       "auth",
     ],
-    [/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/i, "host key"],
+    [/Host key verification failed/i, "host key"],
     [/Could not resolve hostname|Name or service not known/i, "unknown host"],
     [/No route to host|Network is unreachable/i, "no route"],
     [/Connection reset|Connection closed|kex_exchange_identification|banner exchange/i, "closed"],

@@ -44,6 +44,20 @@ Deno.test("sshFailureReason() names why ssh gave up, from its real messages", ()
     ["ssh: connect to host 10.0.0.1 port 22: Connection timed out", "timeout"],
     ["root@127.0.1.1: Permission denied (publickey).", "auth"],
     ["Host key verification failed.", "host key"],
+    [
+      "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n" +
+      "@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @\n" +
+      "IT IS POSSIBLE THAT SOMEONE IS DOING SOMETHING NASTY!\n" +
+      "Host key for 127.0.0.5 has changed and you have requested strict checking.\n" +
+      "Host key verification failed.",
+      "host key changed",
+    ],
+    [
+      "WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!\n" +
+      "Password authentication is disabled to avoid man-in-the-middle attacks.\n" +
+      "root@127.0.0.5: Permission denied (publickey).",
+      "host key changed",
+    ],
     ["ssh: Could not resolve hostname nope: Name or service not known", "unknown host"],
     ["kex_exchange_identification: read: Connection reset by peer", "closed"],
     [

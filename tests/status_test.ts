@@ -35,7 +35,7 @@ fleetTest("status, refresh and add over real ssh", 2, async (t, fleet) => {
       assertMatch(rows[2], /^refused +\[x {2}\] +refused +refused$/);
       assertMatch(rows[3], /^silent +\[x {2}\] +silent +timeout$/);
       assertMatch(rows[4], /^noauth +\[x {2}\] +noauth +auth$/);
-      assertMatch(rows[5], /^badkey +\[x {2}\] +badkey +host key$/);
+      assertMatch(rows[5], /^badkey +\[x {2}\] +badkey +host key changed$/);
       assertMatch(rows[6], /^gone +\[x {2}\] +refused +refused {2}\(excluded\)$/);
       assert(r.ms < 8_000, `took ${r.ms} ms`);
     },
