@@ -36,13 +36,19 @@ export function copyDetail(result: CopyResult, verb: "sent" | "received", dryRun
     // rsync's own summary ("rsync error: some files/attrs were not transferred (see previous
     // errors)") names no cause: the line before it does, with or without "rsync: ".
     // Run here, tar names itself by the path it was started as (`/usr/bin/tar: …`).
+    // A line in parentheses is a pointer ("(see the rsync manpage for an explanation)").
     const lines = result.stderr.trim().split("\n").filter(Boolean);
     const causes = lines.filter((l) =>
-      !/^rsync error: /.test(l) && !/tar: Exiting with failure status/.test(l)
+      !/^rsync error: /.test(l) && !/tar: Exiting with failure status/.test(l) &&
+      !/^\(.*\)$/.test(l)
     );
     const words = causes.find((l) => /^(\S*\/)?(rsync|tar): /.test(l)) ?? causes.at(-1) ??
       lines.at(-1);
-    return words ?? `exit ${result.code}`;
+    if (words === undefined) return `exit ${result.code}`;
+    // The stream was not rsync's or tar's: the host's login shell printed something first.
+    return /is your shell clean\?|does not look like a tar archive/.test(words)
+      ? `${words} (the host's login shell prints text before the command: an rc file that echoes?)`
+      : words;
   }
   const stats = result.stats;
   const bytes = formatBytes(stats?.bytes ?? 0);

@@ -57,3 +57,21 @@ Deno.test("colour and the progress line only on a terminal that takes escapes (n
   assertEquals(drawn(undefined), [true, true]);
   assertEquals(drawn("dumb"), [false, false]);
 });
+
+Deno.test("copyDetail() says a copy failed on a host whose login shell prints text", () => {
+  const rsync = "protocol version mismatch -- is your shell clean?\n" +
+    "(see the rsync manpage for an explanation)\n" +
+    "rsync error: protocol incompatibility (code 2) at compat.c(622) [sender=3.2.7]\n";
+  assertEquals(
+    copyDetail(failed(rsync), "sent"),
+    "protocol version mismatch -- is your shell clean? (the host's login shell prints text " +
+      "before the command: an rc file that echoes?)",
+  );
+  const tar = "/usr/bin/tar: This does not look like a tar archive\n" +
+    "/usr/bin/tar: Exiting with failure status due to previous errors\n";
+  assertEquals(
+    copyDetail(failed(tar), "received"),
+    "/usr/bin/tar: This does not look like a tar archive (the host's login shell prints text " +
+      "before the command: an rc file that echoes?)",
+  );
+});
