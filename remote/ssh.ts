@@ -111,16 +111,57 @@ export interface ResolvedTarget {
  */
 const POOL_DEFAULT = "accept-new";
 
-function probeConfig(config: string | undefined): string | null {
+export function probeConfig(
+  config: string | undefined,
+  passwd = readPasswd,
+): string | null {
   const sentinel = `Host *\n  StrictHostKeyChecking ${POOL_DEFAULT}\n`;
   if (config === "none") return sentinel;
   if (config === undefined) {
-    return `Include ~/.ssh/config\nInclude /etc/ssh/ssh_config\n${sentinel}`;
+    // ssh reads the config in the account's home (passwd), while an Include's ~ is $HOME:
+    // where they differ (sudo -E, containers, CI), reading ~ resolved hosts through a config
+    // ssh never reads, and a shared connection could carry a command to another host.
+    const home = passwdHome(passwd(), Deno.uid());
+    const user = home !== null && !/["%\n\r*?[\\]/.test(home)
+      ? `"${home.replace(/\/$/, "")}/.ssh/config"`
+      : "~/.ssh/config";
+    return `Include ${user}\nInclude /etc/ssh/ssh_config\n${sentinel}`;
   }
   // Quotes, line breaks, % tokens and glob characters (ssh globs an Include) in
   // the path would change the probe's meaning: no probe, and no host-key default.
   if (/["%\n\r*?[\\]/.test(config)) return null;
   return `Include "${resolve(config)}"\n${sentinel}`;
+}
+
+/**
+ * The user config ssh reads when no -F is given: the one in the account's home (passwd), which
+ * is not $HOME where the two differ. `home` is $HOME, for when passwd has no word.
+ */
+export function userSshConfig(home: string, passwd = readPasswd): string {
+  return `${(passwdHome(passwd(), Deno.uid()) ?? home).replace(/\/$/, "")}/.ssh/config`;
+}
+
+function readPasswd(): string {
+  try {
+    return Deno.readTextFileSync("/etc/passwd");
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * The home folder /etc/passwd gives `uid`, or null (no such line, or no uid here: then ~,
+ * as before). An account only a directory service knows (LDAP) is not in the file.
+ */
+export function passwdHome(passwd: string, uid: number | null): string | null {
+  if (uid === null) return null;
+  for (const line of passwd.split("\n")) {
+    const fields = line.split(":");
+    if (fields.length >= 7 && fields[2] === String(uid) && fields[5].startsWith("/")) {
+      return fields[5];
+    }
+  }
+  return null;
 }
 
 const resolved = new Map<string, Promise<ResolvedTarget | null>>();

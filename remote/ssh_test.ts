@@ -3,9 +3,12 @@ import { assertEquals } from "../tests/assert.ts";
 import {
   configOverrides,
   hostKeyOptions,
+  passwdHome,
+  probeConfig,
   resolveTarget,
   sshArgv,
   sshFailureReason,
+  userSshConfig,
 } from "./ssh.ts";
 
 Deno.test("sshArgv() puts safety options after the user's, then --, then the target", () => {
@@ -155,4 +158,19 @@ Deno.test("configOverrides() raises a log level quieter than ERROR to ERROR, and
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("the probe reads the user config ssh reads: the passwd home's, not $HOME's", () => {
+  const uid = Deno.uid();
+  const passwd = () =>
+    `root:x:0:0:root:/root:/bin/bash\nme:x:${uid}:${uid}::/home/me:/bin/sh\nbroken line\n`;
+  assertEquals(passwdHome(passwd(), uid), uid === 0 ? "/root" : "/home/me");
+  assertEquals(passwdHome(passwd(), 4242), null);
+  assertEquals(passwdHome(passwd(), null), null);
+  const home = uid === 0 ? "/root" : "/home/me";
+  assertEquals(probeConfig(undefined, passwd)?.split("\n")[0], `Include "${home}/.ssh/config"`);
+  assertEquals(userSshConfig("/tmp/elsewhere", passwd), `${home}/.ssh/config`);
+  // No line for this account (a directory service's): $HOME's, as ssh's ~ would be.
+  assertEquals(probeConfig(undefined, () => "")?.split("\n")[0], "Include ~/.ssh/config");
+  assertEquals(userSshConfig("/tmp/elsewhere/", () => ""), "/tmp/elsewhere/.ssh/config");
 });

@@ -6,7 +6,7 @@
 
 import { join } from "node:path";
 import { assertEquals, assertMatch } from "./assert.ts";
-import { fleetTest, pool, writeRoster } from "./helpers.ts";
+import { childEnv, fleetTest, pool, POOL_SH, writeRoster } from "./helpers.ts";
 import type { Fleet } from "./hosts/harness.ts";
 
 /** An ssh_config with `blocks` first (ssh keeps the first value it reads), then the fleet's. */
@@ -146,5 +146,56 @@ fleetTest(
         assertEquals(sockets.length, /["%$]/.test(name) || name === long ? 0 : 1, name);
       });
     }
+  },
+);
+
+fleetTest(
+  "without POOL_SSH_CONFIG, hosts resolve through the config ssh reads: the passwd home's",
+  2,
+  async (_t, fleet) => {
+    // Needs root: a mount namespace with its own /etc/passwd, where the account's home is not
+    // $HOME (as under sudo -E, in containers, in CI). The real home is never touched.
+    if (Deno.uid() !== 0) return;
+    const [a, b] = fleet.hosts.map((h) => h.address);
+    const accountHome = join(fleet.dir, "account-home");
+    const envHome = join(fleet.dir, "env-home");
+    for (const home of [accountHome, envHome]) {
+      await Deno.mkdir(join(home, ".ssh"), { recursive: true });
+    }
+    // ssh reads the account's config: boxB is the second host. $HOME's says both are the first.
+    await sshConfig(
+      fleet,
+      "account-home/.ssh/config",
+      `Host boxA\n  HostName ${a}\nHost boxB\n  HostName ${b}\n`,
+    );
+    await sshConfig(fleet, "env-home/.ssh/config", `Host boxA boxB\n  HostName ${a}\n`);
+    const passwd = join(fleet.dir, "passwd");
+    await Deno.writeTextFile(
+      passwd,
+      (await Deno.readTextFile("/etc/passwd")).replace(
+        /^root:([^:]*):0:0:([^:]*):[^:]*:/m,
+        `root:$1:0:0:$2:${accountHome}:`,
+      ),
+    );
+    await writeRoster(fleet, [{ name: "boxA" }, { name: "boxB" }]);
+    const env = Object.fromEntries(
+      Object.entries(childEnv(fleet.env)).filter(([k]) => k !== "POOL_SSH_CONFIG"),
+    );
+    // Which address each answered on; boxA first, so its master is up when boxB asks.
+    const where = "set -- $SSH_CONNECTION; echo $3";
+    const out = await new Deno.Command("unshare", {
+      args: [
+        "-m",
+        "sh",
+        "-c",
+        `mount --bind "$0" /etc/passwd && ${POOL_SH} on boxA '${where}' && ${POOL_SH} on boxB '${where}'`,
+        passwd,
+      ],
+      env: { ...env, HOME: envHome },
+      clearEnv: true,
+      stdin: "null",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout);
+    assertEquals([out.code, text], [0, `${a}\n${b}\n`], new TextDecoder().decode(out.stderr));
   },
 );

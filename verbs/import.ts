@@ -10,8 +10,9 @@
  */
 
 import { Command } from "commander";
-import { join, resolve } from "../paths.ts";
+import { resolve } from "../paths.ts";
 import { homeDir } from "../state/dir.ts";
+import { userSshConfig } from "../remote/ssh.ts";
 import { PoolError, UsageError } from "../errors.ts";
 import { checkName, checkTarget, type Host } from "../roster/host.ts";
 import { poolMap } from "../remote/pool_map.ts";
@@ -73,7 +74,8 @@ export async function importSshConfig(options: ImportOptions, deps: Deps): Promi
   const { out } = deps;
   // With --json, one object at the end: each alias with what happened to it.
   const report: Record<string, unknown>[] = [];
-  const ownConfig = deps.env("POOL_SSH_CONFIG") ?? join(homeDir(deps.env), ".ssh", "config");
+  // Without POOL_SSH_CONFIG, the file ssh itself reads: the account's, even where $HOME is not it.
+  const ownConfig = deps.env("POOL_SSH_CONFIG") ?? userSshConfig(homeDir(deps.env));
   const file = options.file ?? ownConfig;
   // Another file's aliases are added as names pool's own ssh config resolves.
   const elsewhere = resolve(file) === resolve(ownConfig) ? null : file;
