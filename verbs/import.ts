@@ -91,10 +91,15 @@ export async function importSshConfig(options: ImportOptions, deps: Deps): Promi
   const candidates = literalHosts(text).filter((n) =>
     options.match === undefined || matches(n, options.match)
   );
-  const fresh = candidates.filter((n) => !known.has(n));
-  for (const n of candidates.filter((n) => known.has(n))) {
-    if (options.json) report.push({ name: n, action: "present" });
-    else out.errLine(`= ${n} (already in roster)`);
+  // An alias a host already reaches under another name (`pool add gpu1 h1`, then h1 imported)
+  // is present too: added again, `pool on all` would run twice on one machine.
+  const byTarget = new Map(roster.hosts.map((h) => [h.ssh, h.name]));
+  const fresh = candidates.filter((n) => !known.has(n) && !byTarget.has(n));
+  for (const n of candidates.filter((n) => known.has(n) || byTarget.has(n))) {
+    const as = known.has(n) ? undefined : byTarget.get(n);
+    if (options.json) {
+      report.push({ name: n, action: "present", ...as ? { reason: `in roster as ${as}` } : {} });
+    } else out.errLine(`= ${n} (already in roster${as ? ` as ${as}` : ""})`);
   }
 
   // A config ssh cannot read resolves nothing: one error naming it, not a skip per alias.
