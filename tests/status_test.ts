@@ -13,6 +13,21 @@ fleetTest("status, refresh and add over real ssh", 2, async (t, fleet) => {
     assertEquals((await pool(fleet, ["add", "h2", uri])).stdout, `+ h2 (${uri})  linux\n`);
   });
 
+  await t.step("add says what to do when the host refused the key or its host key", async () => {
+    const noauth = await pool(fleet, ["add", "na", "noauth"]);
+    assertEquals([noauth.code, noauth.stdout], [0, "+ na (noauth)  unknown\n"]);
+    assertEquals(
+      noauth.stderr,
+      "pool: warning: na (noauth) answered but refused the login (auth); added with os unknown: " +
+        "pool never asks for a password, so give it a key (ssh-copy-id noauth) or an ssh agent\n",
+    );
+    const badkey = await pool(fleet, ["add", "bk", "badkey"]);
+    assertMatch(
+      badkey.stderr,
+      /^pool: warning: bk \(badkey\) answered with a host key ssh will not take \(host key changed\); added with os unknown: ssh badkey says which and how to fix it\n$/,
+    );
+  });
+
   await writeRoster(fleet, [
     { name: "h1" },
     { name: "h2", os: "macos" },

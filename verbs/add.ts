@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { shQuote } from "../remote/quote.ts";
 import { PoolError } from "../errors.ts";
 import { EXIT } from "../exit.ts";
 import { checkName, checkTag, checkTarget, type Host } from "../roster/host.ts";
@@ -25,9 +26,7 @@ export async function add(options: AddOptions, deps: Deps): Promise<number> {
 
   const answer = await probeOs(deps.runner, { name, ssh: target }, deps.signal);
   if (deps.signal.aborted) return 0; // stopped: the exit code is the signal's, nothing is added
-  if (answer.failure) {
-    deps.out.warn(`${name} (${target}) did not answer (${answer.failure}); added with os unknown`);
-  }
+  if (answer.failure) deps.out.warn(`${name} (${target}) ${unanswered(answer.failure, target)}`);
 
   const host: Host = { name, ssh: target, sudo, os: answer.os };
   if (tags.length > 0) host.tags = [...new Set(tags)];
@@ -41,6 +40,23 @@ export async function add(options: AddOptions, deps: Deps): Promise<number> {
     deps.out.outLine(JSON.stringify({ ...host, tags: host.tags ?? [], ...reached }));
   } else deps.out.outLine(`+ ${name} (${target})  ${answer.os}${sudo ? "  sudo" : ""}`);
   return 0;
+}
+
+/**
+ * Why the host added has no OS yet, and what to do where pool can tell: a host that refused the
+ * key did answer, and a newcomer whose hosts take passwords learns here that pool never asks.
+ */
+function unanswered(failure: string, target: string): string {
+  const added = "added with os unknown";
+  if (failure === "auth") {
+    return `answered but refused the login (auth); ${added}: pool never asks for a password, ` +
+      `so give it a key (ssh-copy-id ${shQuote(target)}) or an ssh agent`;
+  }
+  if (failure === "host key" || failure === "host key changed") {
+    return `answered with a host key ssh will not take (${failure}); ${added}: ` +
+      `ssh ${shQuote(target)} says which and how to fix it`;
+  }
+  return `did not answer (${failure}); ${added}`;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
