@@ -132,6 +132,19 @@ fleetTest("pool and the tools around it", 3, async (t, fleet) => {
       assertEquals(dry.stdout, `would add h2 (root@${fleet.hosts[1].address}:${fleet.port})\n`);
       assertMatch(dry.stderr, /= h1 \(already in roster\)/);
       assertMatch(dry.stderr, /= h3 \(already in roster as gpu3\)/);
+      const none = await pool(fleet, [
+        "import",
+        "ssh-config",
+        "--file",
+        config,
+        "--match",
+        "gpu-*",
+      ]);
+      assertEquals([none.code, none.stdout, none.stderr], [
+        1,
+        "",
+        `pool: no Host alias in ${config} matches gpu-*\n`,
+      ]);
       assertEquals(
         JSON.parse(await Deno.readTextFile(fleet.roster)).hosts.length,
         2,

@@ -82,7 +82,8 @@ Examples:
       in ~/.bashrc
   source <(pool completions zsh)
       in ~/.zshrc, after compinit
-  pool completions fish > ~/.config/fish/completions/pool.fish`,
+  mkdir -p ~/.config/fish/completions &&
+    pool completions fish > ~/.config/fish/completions/pool.fish`,
     )
     .action(function (this: Command, shell: string) {
       return run((deps) => completions(this.parent!, shell, deps));
