@@ -18,7 +18,6 @@ import { checkName, checkTarget, type Host } from "../roster/host.ts";
 import { poolMap } from "../remote/pool_map.ts";
 import { probeOs } from "../remote/probe.ts";
 import { configError } from "../remote/ssh.ts";
-import { EXIT } from "../exit.ts";
 import { type Deps, editRoster, loadRoster, type Run } from "../deps/deps.ts";
 
 /** `ssh -G` runs at once: each is a short local process, no connection. */
@@ -95,13 +94,9 @@ export async function importSshConfig(options: ImportOptions, deps: Deps): Promi
   // An alias a host already reaches under another name (`pool add gpu1 h1`, then h1 imported)
   // is present too: added again, `pool on all` would run twice on one machine.
   const byTarget = new Map(roster.hosts.map((h) => [h.ssh, h.name]));
-  // A pattern that matches no alias is most likely a typo: said, and exit 1, as a selection's.
+  // A pattern that matches no alias may well be a typo: said, though nothing failed.
   if (options.match !== undefined && candidates.length === 0) {
-    throw new PoolError(
-      `no Host alias in ${file} matches ${options.match}`,
-      EXIT.failure,
-      "no_match",
-    );
+    out.warn(`no Host alias in ${file} matches ${options.match}`);
   }
   const fresh = candidates.filter((n) => !known.has(n) && !byTarget.has(n));
   for (const n of candidates.filter((n) => known.has(n) || byTarget.has(n))) {
