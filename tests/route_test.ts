@@ -15,6 +15,11 @@ async function roomMiB(): Promise<number> {
   return Math.floor((kb("MemAvailable") - 0.1 * kb("MemTotal")) / 1024);
 }
 
+async function totalMiB(): Promise<number> {
+  const meminfo = await Deno.readTextFile("/proc/meminfo");
+  return Math.floor(Number(/MemTotal:\s+(\d+) kB/.exec(meminfo)![1]) / 1024);
+}
+
 const ledgerOf = (fleet: Fleet) => join(fleet.dir, "state", "leases.json");
 
 async function leasesIn(
@@ -155,7 +160,13 @@ fleetTest("pool route --mem and the ledger", 3, async (t, fleet) => {
 
   await t.step("--wait takes a host as soon as a lease is released", async () => {
     await writeRoster(fleet, [{ name: "h1" }]);
-    const big = `${Math.floor((await roomMiB()) * 0.7)}M`;
+    // More than half of all memory where the machine has room for it: two never fit, however
+    // much other tests running beside this one take and give back between the two asks.
+    const room = await roomMiB();
+    const half = Math.floor(await totalMiB() / 2) + 1;
+    const big = `${
+      room * 0.9 >= half ? Math.max(half, Math.floor(room * 0.8)) : Math.floor(room * 0.7)
+    }M`;
     const first = spawnPool(fleet, ["route", "--mem", big, "sleep 3; date +%s%N"]);
     await until("the first lease", async () => (await leasesIn(fleet)).length === 1);
     const refused = await pool(fleet, ["route", "--mem", big, "true"]);
@@ -166,7 +177,8 @@ fleetTest("pool route --mem and the ledger", 3, async (t, fleet) => {
     const firstEnd = BigInt(new TextDecoder().decode(firstOut.stdout).trim());
     const secondStart = BigInt(second.stdout.trim());
     assert(secondStart >= firstEnd, "the second started after the first released");
-    assert(secondStart - firstEnd < 5_000_000_000n, "and soon after");
+    // Soon after, not at the end of its 60 s wait (a bound, not a speed: tests run side by side).
+    assert(secondStart - firstEnd < 20_000_000_000n, "and soon after");
   });
 
   await t.step("pool bg returns while its job runs on, and the log fills", async () => {
