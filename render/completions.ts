@@ -230,15 +230,13 @@ export function zshCompletion(verbs: VerbSpec[]): string {
 # __pool_items WORD...: completes the last item of a comma list (after a leading !); what was
 # typed before it moves to IPREFIX, kept as it is.
 __pool_items() {
-  if [[ $PREFIX == *,* ]]; then
-    IPREFIX+="\${PREFIX%,*},"
-    PREFIX=\${PREFIX##*,}
-  fi
-  if [[ $PREFIX == '!'* ]]; then
-    IPREFIX+='!'
-    PREFIX=\${PREFIX#!}
-  fi
-  compadd -- "$@"
+  # What was typed before the last item goes inside each match, never into IPREFIX: zsh puts
+  # IPREFIX back as it is, so a \\! typed to keep history expansion away lost its backslash,
+  # and Enter then ran whatever !web found in the history. compadd quotes a match itself.
+  local head=""
+  [[ $PREFIX == *,* ]] && head="\${PREFIX%,*},"
+  [[ \${PREFIX##*,} == '!'* ]] && head+='!'
+  compadd -- "\${@/#/$head}"
 }
 __pool_hosts() {
   local -a hosts
@@ -296,7 +294,13 @@ ${valueCases}
     _files
   fi
 }
-if (( $+functions[compdef] )); then compdef _pool pool; fi
+# Autoloaded from fpath as _pool (its #compdef line), this file is the completion function
+# itself: complete now. Sourced, it registers _pool.
+if [[ \${zsh_eval_context[-1]} == loadautofunc ]]; then
+  _pool "$@"
+elif (( $+functions[compdef] )); then
+  compdef _pool pool
+fi
 `;
 }
 

@@ -304,6 +304,66 @@ Include ${fleet.sshConfig}
     ]);
   });
 
+  /** What pool got from each line typed (Tab and all) into a real interactive zsh. */
+  const inZsh = async (lines: string[]) => {
+    const shell = new Deno.Command("script", {
+      args: ["-qfec", "zsh -f -i", "/dev/null"],
+      env: childEnv({ ...fleet.env, PATH: `${await poolOnPath(fleet)}:/usr/bin:/bin`, PS1: "$ " }),
+      clearEnv: true,
+      cwd: fleet.dir,
+      stdin: "piped",
+      stdout: "piped",
+    }).spawn();
+    const keys = shell.stdin.getWriter();
+    const type = async (text: string, settle = 1000) => {
+      await keys.write(new TextEncoder().encode(text));
+      await new Promise((r) => setTimeout(r, settle));
+    };
+    await type(
+      `pool() { if [ "$1" = hosts ]; then command pool "$@"; else echo "ARGS:$*"; fi; }\n`,
+    );
+    for (const line of lines) await type(line, line.endsWith("\t") ? 1500 : 2000);
+    const bound = setTimeout(() => shell.kill("SIGKILL"), 30_000);
+    await type("\x03exit\n", 300);
+    await keys.close();
+    const said = new TextDecoder().decode((await shell.output()).stdout)
+      // deno-lint-ignore no-control-regex -- the terminal's escapes are what this removes
+      .replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").split(/[\r\n]+/).filter((l) => l.startsWith("ARGS:"));
+    clearTimeout(bound);
+    return said;
+  };
+
+  await t.step(
+    "Tab in a real interactive zsh keeps a \\! typed against history expansion",
+    async () => {
+      // `web=1` is in the history: were the backslash lost, Enter would expand !web to it.
+      const said = await inZsh([
+        "autoload -Uz compinit && compinit -u -d zcompdump-pty\n",
+        "source <(command pool completions zsh)\n",
+        "web=1\n",
+        "pool on all,\\!we\t",
+        "\n",
+        "pool on h1,w\t",
+        "\n",
+      ]);
+      assertEquals(said, ["ARGS:on all,!web", "ARGS:on h1,web"]);
+    },
+  );
+
+  await t.step(
+    "zsh: the script installed on fpath as _pool completes at the first Tab",
+    async () => {
+      await Deno.mkdir(join(fleet.dir, "zfunc"), { recursive: true });
+      const said = await inZsh([
+        "command pool completions zsh > zfunc/_pool\n",
+        "fpath=(zfunc $fpath); autoload -Uz compinit && compinit -u -d zcompdump-fpath\n",
+        "pool rm w\t",
+        "\n",
+      ]);
+      assertEquals(said, ["ARGS:rm web"]);
+    },
+  );
+
   const FILES = { bash: ["script-one.sh"], zsh: ["<files>"], fish: ["script-one.sh"] };
   for (const [shell, ask] of Object.entries(askers)) {
     await t.step(
