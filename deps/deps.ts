@@ -7,8 +7,6 @@
 
 import type { Output } from "../render/out.ts";
 import { sleep } from "../timers.ts";
-import { PoolError } from "../errors.ts";
-import { EXIT } from "../exit.ts";
 import type { Runner } from "../remote/runner.ts";
 import { readRoster, type Roster, type UpdateOptions, updateRoster } from "../roster/store.ts";
 import type { RosterEditor } from "../roster/editor.ts";
@@ -152,16 +150,7 @@ export async function editRoster<T>(
 /** The hosts a selection names, saying which excluded hosts `all`/`@tag` left out. */
 export async function selectFromRoster(deps: Deps, spec: string): Promise<Selection> {
   const roster = await loadRoster(deps);
-  // A host left out as unusable is in the file: named, it is refused with why, not "not in roster".
-  const unusable = roster.unusable.find((u) => u.name === spec);
-  if (unusable) {
-    throw new PoolError(
-      `host ${JSON.stringify(spec)} is left out: ${unusable.problem} (${unusable.fix})`,
-      EXIT.failure,
-      "not_in_roster",
-    );
-  }
-  const selection = selectHosts(spec, roster.hosts);
+  const selection = selectHosts(spec, roster.hosts, roster.unusable);
   sayExcluded(deps, selection.skipped);
   return selection;
 }

@@ -14,7 +14,7 @@ import {
 import { PoolError, UsageError } from "../errors.ts";
 import { EXIT } from "../exit.ts";
 import type { Host } from "./host.ts";
-import { type ParsedRoster, parseRoster } from "./parse.ts";
+import { leftOut, type ParsedRoster, parseRoster } from "./parse.ts";
 
 const FORMAT: FormattingOptions = { insertSpaces: true, tabSize: 2, eol: "\n" };
 /** The rest of a line after an element (its line end aside): nothing, or a comment. */
@@ -69,11 +69,7 @@ export class RosterEditor {
     if (host) return host;
     // An unusable host is changed by hand or removed: an edit would keep it unusable.
     const unusable = this.#parsed.unusable.find((u) => u.name === name);
-    if (unusable) {
-      throw new PoolError(
-        `host ${JSON.stringify(name)} is left out: ${unusable.problem} (${unusable.fix})`,
-      );
-    }
+    if (unusable) throw leftOut(unusable);
     throw new PoolError(`not in roster: ${name}`, EXIT.failure, "not_in_roster");
   }
 

@@ -22,6 +22,8 @@ import {
 } from "jsonc-parser";
 import { type Host, nameProblem, tagProblem, targetProblem } from "./host.ts";
 import { shQuote } from "../remote/quote.ts";
+import { PoolError } from "../errors.ts";
+import { EXIT } from "../exit.ts";
 
 export interface ParsedRoster {
   /** The whole document, unknown keys included (what `list --json` prints). */
@@ -50,6 +52,19 @@ export interface Unusable {
   fix: string;
   /** The entry as it stands in the file. */
   entry: Record<string, unknown>;
+}
+
+/**
+ * The one refusal of a host left out, wherever it is named (a selection, bg, an edit): it is in
+ * the file, so "not in roster" would contradict `pool list`, and never stands for anything else
+ * (a left-out host named `local` is not this machine).
+ */
+export function leftOut(u: Unusable): PoolError {
+  return new PoolError(
+    `host ${JSON.stringify(u.name)} is left out: ${u.problem} (${u.fix})`,
+    EXIT.failure,
+    "not_in_roster",
+  );
 }
 
 export class RosterSyntaxError extends Error {

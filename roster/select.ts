@@ -12,6 +12,7 @@ import { PoolError, UsageError } from "../errors.ts";
 import { EXIT } from "../exit.ts";
 import { type Host, isExcluded, LOCAL, localHost } from "./host.ts";
 import { expandRange, foldNames, hasRange } from "./nodeset.ts";
+import { leftOut, type Unusable } from "./parse.ts";
 
 export interface Selection {
   hosts: Host[];
@@ -25,6 +26,13 @@ export interface Selection {
 const FOLD_AT_MOST = 1000;
 /** The one wording of "the roster is empty", wherever a verb needs to say it. */
 export const EMPTY_ROSTER = "no hosts in the roster yet; add one with: pool add <name> <user@host>";
+
+/** A roster whose every entry is left out (unusable): not empty, and not to be said so. */
+export function everyHostLeftOut(unusable: readonly Unusable[]): string {
+  return `every host in the roster is left out (unusable): ${
+    foldNames(unusable.map((u) => u.name))
+  }; pool list says why`;
+}
 
 export function isSingleName(spec: string): boolean {
   return spec !== "all" && !/[,@!\[*?]/.test(spec);
@@ -70,15 +78,27 @@ export class OnlyExcluded extends PoolError {
 }
 
 /** Whether `spec` picks any roster host, an excluded one too; never throws. */
-export function picksAnyHost(spec: string, roster: readonly Host[]): boolean {
+export function picksAnyHost(
+  spec: string,
+  roster: readonly Host[],
+  unusable: readonly Unusable[] = [],
+): boolean {
   try {
-    return selectHosts(spec, roster).hosts.length > 0;
+    return selectHosts(spec, roster, unusable).hosts.length > 0;
   } catch (e) {
     return e instanceof OnlyExcluded;
   }
 }
 
-export function selectHosts(spec: string, roster: readonly Host[]): Selection {
+/**
+ * `unusable`: the roster's hosts left out (parse.ts). Named, one is refused with why, never read
+ * as missing nor as the implicit `local`; left out again (`!name`, `-x name`), it is a no-op.
+ */
+export function selectHosts(
+  spec: string,
+  roster: readonly Host[],
+  unusable: readonly Unusable[] = [],
+): Selection {
   const terms = splitSelection(spec);
   if (terms.some((t) => t === "" || t === "!")) {
     throw new UsageError(`empty term in host selection "${spec}"`);
@@ -88,10 +108,16 @@ export function selectHosts(spec: string, roster: readonly Host[]): Selection {
     throw new UsageError(`empty tag in host selection "${spec}"`);
   }
   const byName = new Map(roster.map((h) => [h.name, h]));
-  const lookup = (name: string): Host => {
+  const unusableByName = new Map(unusable.map((u) => [u.name, u]));
+  const lookup = (name: string, negated: boolean): Host[] => {
+    const left = unusableByName.get(name);
+    if (left) {
+      if (negated) return [];
+      throw leftOut(left);
+    }
     const host = byName.get(name) ?? (name === LOCAL ? localHost() : undefined);
     if (!host) throw new PoolError(`not in roster: ${name}`, EXIT.failure, "not_in_roster");
-    return host;
+    return [host];
   };
   // `negated`: a tag or glob that matches nothing leaves nothing out (`-x @busy` when nothing
   // is busy); a name not in the roster stays an error, as a typo there would run on that host.
@@ -108,7 +134,9 @@ export function selectHosts(spec: string, roster: readonly Host[]): Selection {
     } else if (hasRange(term)) {
       // A range names its hosts, so each must exist; a glob inside it matches like one.
       const names = expandRange(term);
-      const missing = names.filter((n) => !isGlob(n) && !byName.has(n) && n !== LOCAL);
+      const missing = names.filter((n) =>
+        !isGlob(n) && !byName.has(n) && !unusableByName.has(n) && n !== LOCAL
+      );
       if (missing.length > 0) {
         // Folding is cheap for a roster's worth of names; for a runaway range it is not
         // (90,000 names took a minute), and the range as typed says it as well.
@@ -126,7 +154,7 @@ export function selectHosts(spec: string, roster: readonly Host[]): Selection {
         throw new PoolError(`no host name matches ${term}`, EXIT.failure, "no_match");
       }
     } else {
-      return { hosts: [lookup(term)], skipped: [] };
+      return { hosts: lookup(term, negated), skipped: [] };
     }
     return { hosts: members.filter((h) => !isExcluded(h)), skipped: members.filter(isExcluded) };
   };
@@ -147,7 +175,9 @@ export function selectHosts(spec: string, roster: readonly Host[]): Selection {
   for (const name of chosen.keys()) skipped.delete(name);
 
   if (roster.length === 0 && !terms.every(isSingleName)) {
-    throw new PoolError(EMPTY_ROSTER, EXIT.failure, "empty_roster");
+    throw unusable.length > 0
+      ? new PoolError(everyHostLeftOut(unusable), EXIT.failure, "empty_roster")
+      : new PoolError(EMPTY_ROSTER, EXIT.failure, "empty_roster");
   }
   if (chosen.size === 0 && skipped.size > 0) {
     throw new OnlyExcluded(spec, [...skipped.keys()]);

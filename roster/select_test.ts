@@ -131,3 +131,22 @@ Deno.test("a selection whose every host is excluded says so, not that it matched
     [true, true, false, true, true, false],
   );
 });
+
+Deno.test("a host left out (unusable) is refused by name, never missing nor this machine", () => {
+  const left = [
+    { name: "mac mini", problem: "name contains whitespace", fix: "pool rm 'mac mini'", entry: {} },
+    { name: "local", problem: '"tags" is not an array of strings', fix: "fix it", entry: {} },
+    { name: "ubu-3", problem: '"os" is 1, not a string', fix: "fix it", entry: {} },
+  ];
+  const leftOut = /^host "(mac mini|local|ubu-3)" is left out: /;
+  // Named alone, in a list, or in a range: refused with why; `local` is not this machine then.
+  for (const spec of ["mac mini", "local", "ubu-1,local", "ubu-3", "ubu-[1-3]"]) {
+    assertThrows(() => selectHosts(spec, ROSTER, left), leftOut);
+  }
+  // Left out again, it is already out: no error, nothing else changes.
+  const pick = (spec: string) => selectHosts(spec, ROSTER, left).hosts.map((h) => h.name);
+  assertEquals(pick("all,!ubu-3"), ["ubu-1", "ubu-2", "mini"]);
+  assertEquals(pick("ubu-[1-2],!ubu-[2-3]"), ["ubu-1"]);
+  // Every entry left out: said so, not "no hosts in the roster yet".
+  assertThrows(() => selectHosts("all", [], left), /every host in the roster is left out/);
+});

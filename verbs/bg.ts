@@ -26,6 +26,7 @@ import {
 import { printRanking } from "../render/ranking.ts";
 import { checkName, type Host, LOCAL, localHost } from "../roster/host.ts";
 import { picksAnyHost, selectHosts } from "../roster/select.ts";
+import { leftOut, type Unusable } from "../roster/parse.ts";
 import { detachedLaunch, parseLaunch } from "../remote/detach.ts";
 import { killJob } from "../remote/jobs.ts";
 import { envPrefix, leaseEnv } from "../dispatch/pin.ts";
@@ -69,13 +70,17 @@ export interface BgOptions extends DispatchFlags {
  * that text on a host nobody chose. No program is called so; a command starting with `[`
  * (`[ -f x ] && make`) names no host and stays a command.
  */
-function isSelection(word: string | undefined, hosts: readonly Host[]): boolean {
+function isSelection(
+  word: string | undefined,
+  hosts: readonly Host[],
+  unusable: readonly Unusable[],
+): boolean {
   // One word with spaces is a whole command (as MCP passes it): `sort -t, -k2 f`.
   if (word === undefined || /\s/.test(word)) return false;
   if (word === "all" || word.startsWith("@") || word.startsWith("!") || word.includes(",")) {
     return true;
   }
-  return /[*?[]/.test(word) && picksAnyHost(word, hosts);
+  return /[*?[]/.test(word) && picksAnyHost(word, hosts, unusable);
 }
 
 /**
@@ -85,7 +90,7 @@ function isSelection(word: string | undefined, hosts: readonly Host[]): boolean 
  * counts (one word with spaces is MCP's whole command), and short names only by case: `ls` is
  * one typo from `h1`.
  */
-function nearMisses(word: string, hosts: readonly Host[]): string[] {
+function nearMisses(word: string, hosts: readonly { name: string }[]): string[] {
   const bare = word.trim();
   try {
     checkName(bare);
@@ -142,8 +147,14 @@ export async function bg(wordsIn: string[], optsIn: BgOptions, deps: Deps): Prom
   let opts = optsIn;
   const words = commandWords(wordsIn);
   const roster = await loadRoster(deps);
-  const byName = (name: string | undefined) =>
-    roster.hosts.find((h) => h.name === name) ?? (name === LOCAL ? localHost() : undefined);
+  const byName = (name: string | undefined) => {
+    // A host left out (unusable) is refused by name: routed, its name would run as the
+    // command on another host; and a left-out `local` is not this machine.
+    const left = roster.unusable.find((u) => u.name === name);
+    if (left) throw leftOut(left);
+    return roster.hosts.find((h) => h.name === name) ??
+      (name === LOCAL ? localHost() : undefined);
+  };
   let named: Host | undefined;
   let command: string;
   if (opts.host !== undefined) {
@@ -160,7 +171,9 @@ export async function bg(wordsIn: string[], optsIn: BgOptions, deps: Deps): Prom
       throw new UsageError(`empty host name: ${JSON.stringify(words[0])} (${BG_USAGE})`);
     }
     named = byName(words[0]);
-    const near = named || opts.dashed ? [] : nearMisses(words[0], roster.hosts);
+    const near = named || opts.dashed
+      ? []
+      : nearMisses(words[0], [...roster.hosts, ...roster.unusable]);
     if (near.length > 0) {
       // Meant as a host, so what follows it was meant as pool's options: --json answers.
       if (wantsJson(words.slice(1))) opts.onJson?.();
@@ -171,7 +184,7 @@ export async function bg(wordsIn: string[], optsIn: BgOptions, deps: Deps): Prom
         "not_in_roster",
       );
     }
-    if (!named && isSelection(words[0], roster.hosts)) {
+    if (!named && isSelection(words[0], roster.hosts, roster.unusable)) {
       throw new UsageError(
         `bg takes one host name or none (to route), not a selection: ${words[0]}` +
           ` (on each of them: pool on ${words[0]} …)`,

@@ -320,3 +320,29 @@ Deno.test("jobs --prune keeps a job that pool bg indexed while the hosts were as
   assertEquals((await deps.jobs.read()).map((j) => j.id), ["new1"]);
   deps.runner.verify();
 });
+
+Deno.test("bg refuses a host left out (unusable) by name: never routed, never this machine", async () => {
+  const deps = await testDeps({
+    hosts: [
+      { name: "h1", ssh: "h1", os: "linux" },
+      { name: "buildbox", ssh: "buildbox", tags: ["bad tag"] },
+      { name: "local", ssh: "root@elsewhere", tags: ["x y"] },
+    ],
+  });
+  for (
+    const [words, opts] of [
+      [["buildbox", "make", "install"], {}],
+      [["local", "echo", "hi"], {}],
+      [["make"], { host: "buildbox" }],
+      [["echo"], { host: "local" }],
+    ] as [string[], { host?: string }][]
+  ) {
+    const e = await assertRejects(() => bg(words, opts, deps));
+    assertMatch((e as PoolError).message, /^host "(buildbox|local)" is left out: /);
+  }
+  // One typo from a left-out host is a near miss too.
+  const e = await assertRejects(() => bg(["buildbx", "make"], {}, deps));
+  assertMatch((e as PoolError).message, /^not in roster: buildbx \(did you mean buildbox\?/);
+  assertEquals(deps.out.stdoutText(), "");
+  deps.runner.verify();
+});
