@@ -1,7 +1,7 @@
 /** `pool refresh`: ask every host again what OS it runs (excluded ones too, as status). */
 
 import { Command } from "commander";
-import { EMPTY_ROSTER } from "../roster/select.ts";
+import { EMPTY_ROSTER, everyHostLeftOut } from "../roster/select.ts";
 import { isExcluded } from "../roster/host.ts";
 import { poolMap } from "../remote/pool_map.ts";
 import { probeOs } from "../remote/probe.ts";
@@ -11,9 +11,11 @@ import { type Deps, editRoster, loadRoster, type Run } from "../deps/deps.ts";
 export async function refresh(options: { json?: boolean }, deps: Deps): Promise<number> {
   const roster = await loadRoster(deps);
   if (roster.hosts.length === 0) {
-    deps.out.errLine(`pool: ${EMPTY_ROSTER}`);
+    // Hosts in the file, every one left out: not an empty roster, and not all well.
+    const left = roster.unusable.length > 0;
+    deps.out.errLine(`pool: ${left ? everyHostLeftOut(roster.unusable) : EMPTY_ROSTER}`);
     if (options.json) deps.out.outLine(JSON.stringify({ hosts: [] }));
-    return 0;
+    return left ? 1 : 0;
   }
   const hosts = roster.hosts;
   const answers = await poolMap(hosts, 8, (host) => probeOs(deps.runner, host, deps.signal));
@@ -43,7 +45,7 @@ export async function refresh(options: { json?: boolean }, deps: Deps): Promise<
       ...(isExcluded(hosts[i]) ? { excluded: true } : {}),
     }));
     deps.out.outLine(JSON.stringify({ hosts: probed }));
-    return answers.some((a) => a.failure) ? 1 : 0;
+    return answers.some((a, i) => a.failure && !isExcluded(hosts[i])) ? 1 : 0;
   }
   answers.forEach((a, i) => {
     const old = hosts[i].os ?? "—";
@@ -53,7 +55,7 @@ export async function refresh(options: { json?: boolean }, deps: Deps): Promise<
         : `${hosts[i].name}: ${old} → ${a.os}${asked(i)}`,
     );
   });
-  return answers.some((a) => a.failure) ? 1 : 0;
+  return answers.some((a, i) => a.failure && !isExcluded(hosts[i])) ? 1 : 0;
 }
 
 export const refreshCommand = (run: Run) =>

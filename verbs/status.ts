@@ -7,8 +7,8 @@
 import { Command } from "commander";
 import { durationOption, jobsOption } from "../flags.ts";
 import { renderTable } from "../render/table.ts";
-import { EMPTY_ROSTER } from "../roster/select.ts";
-import { isExcluded } from "../roster/host.ts";
+import { EMPTY_ROSTER, everyHostLeftOut } from "../roster/select.ts";
+import { type Host, isExcluded } from "../roster/host.ts";
 import { failureReason } from "../remote/exec.ts";
 import { poolMap } from "../remote/pool_map.ts";
 import { type Deps, loadRoster, type Run } from "../deps/deps.ts";
@@ -22,13 +22,18 @@ export interface StatusOptions {
 
 export const STATUS_TIMEOUT_MS = 10_000;
 
-/** Reachability of every host in parallel. Exit 1 when any is down. */
+/**
+ * Reachability of every host in parallel. Exit 1 when any is down, excluded hosts aside: they
+ * are checked and shown, but a host is often excluded because it is parked or down.
+ */
 export async function status(options: StatusOptions, deps: Deps): Promise<number> {
   const roster = await loadRoster(deps);
   if (roster.hosts.length === 0) {
-    deps.out.errLine(`pool: ${EMPTY_ROSTER}`);
+    // Hosts in the file, every one left out: not an empty roster, and not all well.
+    const left = roster.unusable.length > 0;
+    deps.out.errLine(`pool: ${left ? everyHostLeftOut(roster.unusable) : EMPTY_ROSTER}`);
     if (options.json) deps.out.outLine(JSON.stringify({ hosts: [] }));
-    return 0;
+    return left ? 1 : 0;
   }
   const hosts = roster.hosts;
   const timeoutMs = options.timeout ?? STATUS_TIMEOUT_MS;
@@ -55,7 +60,7 @@ export async function status(options: StatusOptions, deps: Deps): Promise<number
         })),
       ],
     }));
-    return results.every((r) => r.outcome === "ok") ? 0 : 1;
+    return allUp(hosts, results);
   }
   const rows = results.map((r, i) => {
     const ok = r.outcome === "ok";
@@ -64,7 +69,12 @@ export async function status(options: StatusOptions, deps: Deps): Promise<number
     return [hosts[i].name, ok ? "[ok ]" : "[x  ]", hosts[i].ssh, why + mark];
   });
   deps.out.out(await renderTable(rows));
-  return results.every((r) => r.outcome === "ok") ? 0 : 1;
+  return allUp(hosts, results);
+}
+
+/** 0 when every host not excluded answered, else 1. */
+function allUp(hosts: Host[], results: { outcome: string }[]): number {
+  return results.every((r, i) => r.outcome === "ok" || isExcluded(hosts[i])) ? 0 : 1;
 }
 
 export const statusCommand = (run: Run) =>

@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../tests/assert.ts";
+import { assert, assertEquals, assertMatch } from "../tests/assert.ts";
 import { testDeps } from "../deps/testing.ts";
 import { status } from "./status.ts";
 
@@ -19,4 +19,28 @@ Deno.test("status checks excluded hosts too, and marks them", async () => {
   assertEquals(rows[0].split(/ +/).slice(0, 3), ["h1", "[ok", "]"]);
   assert(rows[1].startsWith("h2  [ok ]") && rows[1].endsWith("  (excluded)"), rows[1]);
   deps.runner.verify();
+});
+
+Deno.test("status: an excluded host that is down is shown, and does not fail the run", async () => {
+  const deps = await testDeps(ROSTER);
+  deps.runner.stub("h1", /^true$/, { code: 0, outcome: "ok" });
+  deps.runner.stub("h2", /^true$/, {
+    code: 255,
+    outcome: "unreachable",
+    stderr: "Connection refused",
+  });
+  assertEquals(await status({}, deps), 0);
+  assertMatch(deps.out.stdoutText(), /^h2 +\[x {2}\] +h2 .* {2}\(excluded\)$/m);
+  deps.runner.verify();
+});
+
+Deno.test("status: a roster whose every host is left out (unusable) is no healthy fleet", async () => {
+  const deps = await testDeps({ hosts: [{ name: "mac mini", ssh: "mini" }] });
+  assertEquals(await status({}, deps), 1);
+  assert(
+    deps.out.stderrText().includes(
+      "pool: every host in the roster is left out (unusable): mac mini",
+    ),
+    deps.out.stderrText(),
+  );
 });
