@@ -24,7 +24,8 @@ export async function hosts(
   const outLine = (line: string) => deps.out.outLine(line);
   const roster = await loadRoster(deps);
   if (format.startsWith("complete")) {
-    // For shell completion, so it never fails; words carry no target, so only names are checked.
+    // For shell completion: never fails on a host (words carry no target, so only names are
+    // checked); a bad POOL_* setting still stops it, as every verb, and Tab then offers nothing.
     const words = completionWords(exportable(roster.hosts, deps.out, false), format);
     words.forEach((word) => outLine(word));
     return 0;

@@ -93,7 +93,11 @@ export async function importSshConfig(options: ImportOptions, deps: Deps): Promi
   );
   // An alias a host already reaches under another name (`pool add gpu1 h1`, then h1 imported)
   // is present too: added again, `pool on all` would run twice on one machine.
-  const byTarget = new Map(roster.hosts.map((h) => [h.ssh, h.name]));
+  const byTarget = new Map(
+    [...roster.hosts, ...roster.unusable.map((u) => u.entry)]
+      .filter((h) => typeof h.ssh === "string")
+      .map((h) => [h.ssh as string, h.name as string]),
+  );
   // A pattern that matches no alias may well be a typo: said, though nothing failed.
   if (options.match !== undefined && candidates.length === 0) {
     out.warn(`no Host alias in ${file} matches ${options.match}`);
