@@ -174,3 +174,18 @@ export async function testDeps(
     dir,
   };
 }
+
+/** What the host probe of an idle 4-CPU, 32 GiB Linux host prints (route and bg tests). */
+export const IDLE_LINUX_PROBE = [
+  "@@ uname",
+  "Linux",
+  "@@ loadavg",
+  "0.1 0.1 0.1 1/80 100",
+  "@@ cpus_allowed",
+  "0-3",
+  "@@ meminfo",
+  `MemTotal: ${32 * 1024 * 1024} kB`,
+  `MemAvailable: ${16 * 1024 * 1024} kB`,
+  "@@ end",
+  "",
+].join("\n");

@@ -255,20 +255,14 @@ Include ${fleet.sshConfig}
       return r.stdout.split("\n").map((l) => l.split("\t")[0]).filter(Boolean).sort();
     },
   };
-  await t.step("Tab in a real interactive bash puts back what was meant", async () => {
-    // A pseudo-terminal (script) and readline itself: what bash splits at COMP_WORDBREAKS and
-    // what readline replaces are bash's, not a model of them. pool is a function that shows the
-    // words it got, but for `pool hosts`, which the completion asks.
-    const typed = [
-      "pool on @g",
-      "pool on h1,@g",
-      "pool on -x @g",
-      "pool on --exclude=w",
-      "pool on h1 cat my\\ fi",
-      'pool on h1 cat "my fi',
-    ];
+  /**
+   * What pool got from each line typed (Tab and all) into a real interactive shell: a
+   * pseudo-terminal (script) and the shell's own line editor, not a model of them. pool is a
+   * function that shows the words it got, but for `pool hosts`, which the completion asks.
+   */
+  const typedInto = async (shellLine: string, lines: string[]) => {
     const shell = new Deno.Command("script", {
-      args: ["-qfec", "bash --norc --noprofile -i", "/dev/null"],
+      args: ["-qfec", shellLine, "/dev/null"],
       env: childEnv({ ...fleet.env, PATH: `${await poolOnPath(fleet)}:/usr/bin:/bin`, PS1: "$ " }),
       clearEnv: true,
       cwd: fleet.dir,
@@ -280,12 +274,13 @@ Include ${fleet.sshConfig}
       await keys.write(new TextEncoder().encode(text));
       await new Promise((r) => setTimeout(r, settle));
     };
-    await type("source <(command pool completions bash)\n");
     await type(
       `pool() { if [ "$1" = hosts ]; then command pool "$@"; else echo "ARGS:$*"; fi; }\n`,
     );
-    for (const line of typed) await type(`${line}\t`, 1500).then(() => type("\n", 300));
-    // An unclosed quote left by a failed completion keeps bash reading: the bound ends it.
+    for (const line of lines) {
+      await type(line, line.endsWith("\t") ? 1500 : line === "\n" ? 300 : 2000);
+    }
+    // An unclosed quote left by a failed completion keeps the shell reading: the bound ends it.
     const bound = setTimeout(() => shell.kill("SIGKILL"), 30_000);
     await type("\x03exit\n", 300);
     await keys.close();
@@ -294,6 +289,23 @@ Include ${fleet.sshConfig}
       // deno-lint-ignore no-control-regex -- the terminal's escapes are what this removes
       .replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").split(/[\r\n]+/).filter((l) => l.startsWith("ARGS:"));
     clearTimeout(bound);
+    return said;
+  };
+
+  await t.step("Tab in a real interactive bash puts back what was meant", async () => {
+    // What bash splits at COMP_WORDBREAKS and what readline replaces are bash's own here.
+    const typed = [
+      "pool on @g",
+      "pool on h1,@g",
+      "pool on -x @g",
+      "pool on --exclude=w",
+      "pool on h1 cat my\\ fi",
+      'pool on h1 cat "my fi',
+    ];
+    const said = await typedInto("bash --norc --noprofile -i", [
+      "source <(command pool completions bash)\n",
+      ...typed.flatMap((line) => [`${line}\t`, "\n"]),
+    ]);
     assertEquals(said, [
       "ARGS:on @gpu",
       "ARGS:on h1,@gpu",
@@ -304,34 +316,7 @@ Include ${fleet.sshConfig}
     ]);
   });
 
-  /** What pool got from each line typed (Tab and all) into a real interactive zsh. */
-  const inZsh = async (lines: string[]) => {
-    const shell = new Deno.Command("script", {
-      args: ["-qfec", "zsh -f -i", "/dev/null"],
-      env: childEnv({ ...fleet.env, PATH: `${await poolOnPath(fleet)}:/usr/bin:/bin`, PS1: "$ " }),
-      clearEnv: true,
-      cwd: fleet.dir,
-      stdin: "piped",
-      stdout: "piped",
-    }).spawn();
-    const keys = shell.stdin.getWriter();
-    const type = async (text: string, settle = 1000) => {
-      await keys.write(new TextEncoder().encode(text));
-      await new Promise((r) => setTimeout(r, settle));
-    };
-    await type(
-      `pool() { if [ "$1" = hosts ]; then command pool "$@"; else echo "ARGS:$*"; fi; }\n`,
-    );
-    for (const line of lines) await type(line, line.endsWith("\t") ? 1500 : 2000);
-    const bound = setTimeout(() => shell.kill("SIGKILL"), 30_000);
-    await type("\x03exit\n", 300);
-    await keys.close();
-    const said = new TextDecoder().decode((await shell.output()).stdout)
-      // deno-lint-ignore no-control-regex -- the terminal's escapes are what this removes
-      .replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").split(/[\r\n]+/).filter((l) => l.startsWith("ARGS:"));
-    clearTimeout(bound);
-    return said;
-  };
+  const inZsh = (lines: string[]) => typedInto("zsh -f -i", lines);
 
   await t.step(
     "Tab in a real interactive zsh keeps a \\! typed against history expansion",

@@ -1,7 +1,7 @@
 /** The job verbs (jobs, wait, kill) without sshd: which host is asked, how often, and what is said. */
 
 import { assert, assertEquals, assertMatch, assertRejects } from "../tests/assert.ts";
-import { testDeps } from "../deps/testing.ts";
+import { IDLE_LINUX_PROBE as PROBE, testDeps } from "../deps/testing.ts";
 import type { PoolError } from "../errors.ts";
 import { wait, WAIT_POLL_MS } from "./wait.ts";
 import { kill } from "./kill.ts";
@@ -206,21 +206,6 @@ Deno.test("bg refuses a first word a typo away from a host's name: routed, it wo
   assertEquals(deps.out.stdoutText(), "");
   deps.runner.verify();
 });
-
-/** What the probe of an idle 4-CPU, 32 GiB Linux host prints. */
-const PROBE = [
-  "@@ uname",
-  "Linux",
-  "@@ loadavg",
-  "0.1 0.1 0.1 1/80 100",
-  "@@ cpus_allowed",
-  "0-3",
-  "@@ meminfo",
-  `MemTotal: ${32 * 1024 * 1024} kB`,
-  `MemAvailable: ${16 * 1024 * 1024} kB`,
-  "@@ end",
-  "",
-].join("\n");
 
 /** Routes `words` on a roster of one host, and says the command its job was launched with. */
 async function routedCommand(host: string, words: string[], opts = {}): Promise<string> {

@@ -1,22 +1,8 @@
 /** pool route without sshd: what it writes down about its work, and what it says when it cannot. */
 
 import { assertEquals, assertMatch } from "../tests/assert.ts";
-import { testDeps } from "../deps/testing.ts";
+import { IDLE_LINUX_PROBE as PROBE, testDeps } from "../deps/testing.ts";
 import { route } from "./route.ts";
-
-const PROBE = [
-  "@@ uname",
-  "Linux",
-  "@@ loadavg",
-  "0.1 0.1 0.1 1/80 100",
-  "@@ cpus_allowed",
-  "0-3",
-  "@@ meminfo",
-  `MemTotal: ${32 * 1024 * 1024} kB`,
-  `MemAvailable: ${16 * 1024 * 1024} kB`,
-  "@@ end",
-  "",
-].join("\n");
 
 Deno.test("route: a ledger that cannot name the command's ssh is a warning; the command's code stands", async () => {
   const deps = await testDeps({ hosts: [{ name: "h1", ssh: "h1", os: "linux" }] });
