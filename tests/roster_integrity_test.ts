@@ -218,31 +218,22 @@ Deno.test("a hand-edited host add would refuse is left out with one warning, kep
     }
     assertEquals((await filesIn(s.dir)).includes("pwned"), false, "no ProxyCommand ran");
 
-    // Changed only by hand: an edit would keep it unusable.
-    await Deno.writeTextFile(s.roster, '{"hosts": [{"name": "mac mini", "ssh": "h1"}]}');
-    const desc = await pool(s, ["desc", "mac mini", "x"]);
-    assertEquals(desc.code, 1);
-    assert(
-      desc.stderr.endsWith(
-        `pool: host "mac mini" is left out: name contains whitespace ` +
-          `(pool rm 'mac mini', then add it under a plain name)\n`,
-      ),
-      desc.stderr,
-    );
-    assertEquals(
-      await Deno.readTextFile(s.roster),
-      '{"hosts": [{"name": "mac mini", "ssh": "h1"}]}',
-    );
-    // Named in a selection, it is refused with why, as the edits refuse it.
-    const on = await pool(s, ["on", "mac mini", "true"]);
-    assertEquals(on.code, 1);
-    assert(
-      on.stderr.endsWith(
-        `pool: host "mac mini" is left out: name contains whitespace ` +
-          `(pool rm 'mac mini', then add it under a plain name)\n`,
-      ),
-      on.stderr,
-    );
+    // Changed only by hand: an edit would keep it unusable. Named in a selection, it is refused
+    // with why, as the edits refuse it.
+    const roster = '{"hosts": [{"name": "mac mini", "ssh": "h1"}]}';
+    await Deno.writeTextFile(s.roster, roster);
+    for (const args of [["desc", "mac mini", "x"], ["on", "mac mini", "true"]]) {
+      const r = await pool(s, args);
+      assertEquals(r.code, 1);
+      assert(
+        r.stderr.endsWith(
+          `pool: host "mac mini" is left out: name contains whitespace ` +
+            `(pool rm 'mac mini', then add it under a plain name)\n`,
+        ),
+        r.stderr,
+      );
+    }
+    assertEquals(await Deno.readTextFile(s.roster), roster);
   } finally {
     await s.cleanup();
   }
