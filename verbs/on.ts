@@ -9,14 +9,7 @@
 import { Command } from "commander";
 import { UsageError } from "../errors.ts";
 import { abortCode, worstCode } from "../exit.ts";
-import {
-  ALL_AT_ONCE,
-  choiceOption,
-  durationOption,
-  jobsOption,
-  parseDuration,
-  parseJobs,
-} from "../flags.ts";
+import { choiceOption, durationOption, jobsOption, parseDuration, parseJobs } from "../flags.ts";
 import {
   checkCommand,
   commandWords,
@@ -81,11 +74,12 @@ export type Prefix = typeof PREFIXES[number];
 export const SINGLE_HOST_CEILING_MS = 3_600_000;
 export const FAN_OUT_TIMEOUT_MS = 30_000;
 /**
- * Hosts at once by default: all of them, as the old tool ran them. A host short of a file
- * descriptor waits for one (remote/process.ts); `--jobs N` is for a fleet larger than this
- * machine should talk to at once.
+ * Hosts at once by default: 32, pdsh's and pssh's width. That is every host of the fleets pool is
+ * for (3–30), as the old tool ran them; for a larger one, all at once under a low descriptor
+ * limit lost a host of 200 to its wait for a descriptor, where 32 at a time never wait.
+ * `--jobs 0` is all at once, as the old tool read it.
  */
-export const FAN_OUT_JOBS = ALL_AT_ONCE;
+export const FAN_OUT_JOBS = 32;
 
 /**
  * `h1,h2` minus `-x a,b` → `h1,h2,!a,!b` (a comma inside `web[1,3]` stays in
@@ -299,7 +293,10 @@ function onFlags(command: Command): Command {
       ),
     )
     .addOption(
-      jobsOption("--jobs <n>", "at most n hosts at once (default 0: all at once, as the old tool)"),
+      jobsOption(
+        "--jobs <n>",
+        `at most n hosts at once (default ${FAN_OUT_JOBS}; 0 = all at once)`,
+      ),
     )
     .option("--json", "one JSON object per host: name, exit, status, duration_ms, stdout, stderr")
     .option("-b, --collapse", "print hosts with identical output and exit code once, names folded")
