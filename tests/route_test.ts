@@ -213,14 +213,20 @@ fleetTest("pool route --mem and the ledger", 3, async (t, fleet) => {
   });
 
   await t.step("a routed bg keeps its lease as long as its remote process lives", async () => {
-    const r = await pool(fleet, ["bg", "--mem", "64M", "sleep 3"]);
+    // A job that ends when told (a file appears): how long the checks take (tests run side by
+    // side) never decides what they see.
+    const mark = join(fleet.dir, "end-the-job");
+    const r = await pool(fleet, ["bg", "--mem", "64M", `until [ -e ${mark} ]; do sleep 0.2; done`]);
     assertEquals(r.code, 0, r.stderr);
     const [lease] = await leasesIn(fleet);
     assert(lease?.remote_pid !== undefined, "the lease follows the remote pid");
-    assertMatch((await pool(fleet, ["leases"])).stdout, /live +sleep 3/);
-    await new Promise((r) => setTimeout(r, 3500));
-    // leases asks the host: the finished job's lease reads as gone before any route reaps it.
-    assertMatch((await pool(fleet, ["leases"])).stdout, /remote process gone +sleep 3/);
+    assertMatch((await pool(fleet, ["leases"])).stdout, /live +until \[ -e /);
+    await Deno.writeTextFile(mark, "");
+    // leases asks the host: the ended job's lease reads as gone before any route reaps it.
+    await until(
+      "the lease to read as gone",
+      async () => /remote process gone +until \[ -e /.test((await pool(fleet, ["leases"])).stdout),
+    );
     assertEquals((await pool(fleet, ["route", "--mem", "64M", "true"])).code, 0);
     assertEquals(await leasesIn(fleet), [], "reaped once the probe found the job gone");
   });
