@@ -11,7 +11,7 @@ import type { Runner } from "../remote/runner.ts";
 import { readRoster, type Roster, type UpdateOptions, updateRoster } from "../roster/store.ts";
 import type { RosterEditor } from "../roster/editor.ts";
 import type { Host } from "../roster/host.ts";
-import { selectHosts, type Selection } from "../roster/select.ts";
+import { noHostMessage, selectHosts, type Selection } from "../roster/select.ts";
 import type { Lease } from "../ledger/lease.ts";
 import { readLedger, updateLedger } from "../ledger/store.ts";
 import { type JobEntry, readJobIndex, updateJobIndex } from "../ledger/jobs.ts";
@@ -153,6 +153,16 @@ export async function selectFromRoster(deps: Deps, spec: string): Promise<Select
   const selection = selectHosts(spec, roster.hosts, roster.unusable);
   sayExcluded(deps, selection.skipped);
   return selection;
+}
+
+/**
+ * What a reporting verb (status, refresh) answers when the roster has no host to use: an empty
+ * roster is no failure (exit 0); one whose every entry is left out is no healthy fleet (1).
+ */
+export function sayNoHosts(deps: Deps, roster: Roster, json?: boolean): number {
+  deps.out.errLine(`pool: ${noHostMessage(roster.unusable)}`);
+  if (json) deps.out.outLine(JSON.stringify({ hosts: [] }));
+  return roster.unusable.length > 0 ? 1 : 0;
 }
 
 /** One line on stderr naming the excluded hosts a verb left out: left out, not forgotten. */

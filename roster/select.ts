@@ -27,8 +27,12 @@ const FOLD_AT_MOST = 1000;
 /** The one wording of "the roster is empty", wherever a verb needs to say it. */
 export const EMPTY_ROSTER = "no hosts in the roster yet; add one with: pool add <name> <user@host>";
 
-/** A roster whose every entry is left out (unusable): not empty, and not to be said so. */
-export function everyHostLeftOut(unusable: readonly Unusable[]): string {
+/**
+ * Why a roster has no host to use: empty, or every entry left out (unusable), which is not
+ * empty and not to be said so.
+ */
+export function noHostMessage(unusable: readonly Unusable[]): string {
+  if (unusable.length === 0) return EMPTY_ROSTER;
   return `every host in the roster is left out (unusable): ${
     foldNames(unusable.map((u) => u.name))
   }; pool list says why`;
@@ -175,9 +179,7 @@ export function selectHosts(
   for (const name of chosen.keys()) skipped.delete(name);
 
   if (roster.length === 0 && !terms.every(isSingleName)) {
-    throw unusable.length > 0
-      ? new PoolError(everyHostLeftOut(unusable), EXIT.failure, "empty_roster")
-      : new PoolError(EMPTY_ROSTER, EXIT.failure, "empty_roster");
+    throw new PoolError(noHostMessage(unusable), EXIT.failure, "empty_roster");
   }
   if (chosen.size === 0 && skipped.size > 0) {
     throw new OnlyExcluded(spec, [...skipped.keys()]);

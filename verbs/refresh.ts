@@ -1,22 +1,15 @@
 /** `pool refresh`: ask every host again what OS it runs (excluded ones too, as status). */
 
 import { Command } from "commander";
-import { EMPTY_ROSTER, everyHostLeftOut } from "../roster/select.ts";
 import { isExcluded } from "../roster/host.ts";
 import { poolMap } from "../remote/pool_map.ts";
 import { probeOs } from "../remote/probe.ts";
-import { type Deps, editRoster, loadRoster, type Run } from "../deps/deps.ts";
+import { type Deps, editRoster, loadRoster, type Run, sayNoHosts } from "../deps/deps.ts";
 
 /** Re-asks every host for its OS. A host that does not answer keeps what it had. */
 export async function refresh(options: { json?: boolean }, deps: Deps): Promise<number> {
   const roster = await loadRoster(deps);
-  if (roster.hosts.length === 0) {
-    // Hosts in the file, every one left out: not an empty roster, and not all well.
-    const left = roster.unusable.length > 0;
-    deps.out.errLine(`pool: ${left ? everyHostLeftOut(roster.unusable) : EMPTY_ROSTER}`);
-    if (options.json) deps.out.outLine(JSON.stringify({ hosts: [] }));
-    return left ? 1 : 0;
-  }
+  if (roster.hosts.length === 0) return sayNoHosts(deps, roster, options.json);
   const hosts = roster.hosts;
   const answers = await poolMap(hosts, 8, (host) => probeOs(deps.runner, host, deps.signal));
   // Stopped: change nothing; the exit code is the signal's.
@@ -33,6 +26,8 @@ export async function refresh(options: { json?: boolean }, deps: Deps): Promise<
       }
       return false;
     })));
+  // An excluded host that did not answer is said, but fails nothing (as status).
+  const code = answers.some((a, i) => a.failure && !isExcluded(hosts[i])) ? 1 : 0;
   const asked = (i: number) => moved.has(hosts[i]) ? "  (not written: changed meanwhile)" : "";
   if (options.json) {
     const probed = answers.map((a, i) => ({
@@ -45,7 +40,7 @@ export async function refresh(options: { json?: boolean }, deps: Deps): Promise<
       ...(isExcluded(hosts[i]) ? { excluded: true } : {}),
     }));
     deps.out.outLine(JSON.stringify({ hosts: probed }));
-    return answers.some((a, i) => a.failure && !isExcluded(hosts[i])) ? 1 : 0;
+    return code;
   }
   answers.forEach((a, i) => {
     const old = hosts[i].os ?? "—";
@@ -55,7 +50,7 @@ export async function refresh(options: { json?: boolean }, deps: Deps): Promise<
         : `${hosts[i].name}: ${old} → ${a.os}${asked(i)}`,
     );
   });
-  return answers.some((a, i) => a.failure && !isExcluded(hosts[i])) ? 1 : 0;
+  return code;
 }
 
 export const refreshCommand = (run: Run) =>

@@ -7,11 +7,10 @@
 import { Command } from "commander";
 import { durationOption, jobsOption } from "../flags.ts";
 import { renderTable } from "../render/table.ts";
-import { EMPTY_ROSTER, everyHostLeftOut } from "../roster/select.ts";
 import { type Host, isExcluded } from "../roster/host.ts";
 import { failureReason } from "../remote/exec.ts";
 import { poolMap } from "../remote/pool_map.ts";
-import { type Deps, loadRoster, type Run } from "../deps/deps.ts";
+import { type Deps, loadRoster, type Run, sayNoHosts } from "../deps/deps.ts";
 
 export interface StatusOptions {
   /** Per-host deadline in milliseconds, connection included; Infinity = none. */
@@ -28,13 +27,7 @@ export const STATUS_TIMEOUT_MS = 10_000;
  */
 export async function status(options: StatusOptions, deps: Deps): Promise<number> {
   const roster = await loadRoster(deps);
-  if (roster.hosts.length === 0) {
-    // Hosts in the file, every one left out: not an empty roster, and not all well.
-    const left = roster.unusable.length > 0;
-    deps.out.errLine(`pool: ${left ? everyHostLeftOut(roster.unusable) : EMPTY_ROSTER}`);
-    if (options.json) deps.out.outLine(JSON.stringify({ hosts: [] }));
-    return left ? 1 : 0;
-  }
+  if (roster.hosts.length === 0) return sayNoHosts(deps, roster, options.json);
   const hosts = roster.hosts;
   const timeoutMs = options.timeout ?? STATUS_TIMEOUT_MS;
   const results = await poolMap(
