@@ -220,6 +220,9 @@ export function typedArguments(count: number): Uint8Array[] | undefined {
 
 /** Refuses, before anything acts on them, arguments pool could only pass on changed. */
 export function checkArguments(args: readonly string[]): void {
+  // A bad byte always reaches Deno.args as U+FFFD: without one, every argument is as typed, and
+  // a start pays nothing (no /proc read) to know it.
+  if (!args.some((arg) => arg.includes("\uFFFD"))) return;
   const at = notUtf8Argument(args, typedArguments(args.length));
   if (at !== undefined) {
     throw new UsageError(
