@@ -8,7 +8,7 @@ import { after } from "../timers.ts";
 import { formatDuration } from "../render/duration.ts";
 import type { Output } from "../render/out.ts";
 import { sshRunner } from "../remote/runner.ts";
-import type { MuxSettings } from "../remote/multiplex.ts";
+import { type MuxSettings, socketDir } from "../remote/multiplex.ts";
 import { ledgerPath } from "../ledger/store.ts";
 import { jobIndexPath } from "../ledger/jobs.ts";
 import { rosterPath, stateDir } from "../state/dir.ts";
@@ -46,11 +46,12 @@ export function controlPersistSeconds(env: (name: string) => string | undefined)
   return n;
 }
 
-/** Connection sharing for this run: sockets under the state directory. */
-function muxSettings(env: (name: string) => string | undefined): MuxSettings {
+/** Connection sharing for this run: sockets under the state directory (or a short stand-in). */
+function muxSettings(env: (name: string) => string | undefined, out: Output): MuxSettings {
   const state = stateDir(rosterPath(env));
   return {
-    dir: join(state, "cm"),
+    ...socketDir(state, env("TMPDIR") || "/tmp", Deno.uid() ?? 0),
+    warn: (message) => out.warn(message),
     persistSeconds: controlPersistSeconds(env),
     sshConfig: env("POOL_SSH_CONFIG"),
     resolveCache: join(state, "ssh-resolve-cache.json"),
@@ -144,7 +145,7 @@ export function realDeps(out: Output, signal: AbortSignal): Deps {
     jobs: fileJobs(jobIndexPath(stateDir(roster))),
     // Lazily: a verb that never uses ssh does not pay for its set-up.
     get runner() {
-      const runner = sshRunner(muxSettings(env));
+      const runner = sshRunner(muxSettings(env, out));
       Object.defineProperty(this, "runner", { value: runner });
       return runner;
     },

@@ -30,8 +30,12 @@ import { isOutOfDescriptors } from "./process.ts";
 import { configOverrides, hostKeyOptions, type ResolvedTarget, resolveTarget } from "./ssh.ts";
 
 export interface MuxSettings {
-  /** Where control sockets live (pool's state directory + /cm). */
+  /** Where control sockets live (pool's state directory + /cm, or socketDir's short stand-in). */
   dir: string;
+  /** `dir` lies in the temp folder (socketDir): it must be this user's alone, or another could read or plant sockets there. */
+  inTemp?: boolean;
+  /** Says, once a run, why commands go without sharing when the user asked for it. */
+  warn?: (message: string) => void;
   /** Seconds an idle master stays; 0 turns sharing off. */
   persistSeconds: number;
   /** The ssh config in use (`POOL_SSH_CONFIG`): the same alias may mean another host under another config. */
@@ -55,6 +59,32 @@ const MAX_SOCKET_PATH = 103 - 17;
  * socket to a new one.
  */
 const HELLO_WAIT_MS = 2000;
+
+/** The length of a socket's name in its folder: 20 characters of its digest, and the `/`. */
+const SOCKET_NAME = 21;
+
+/**
+ * Where the control sockets of the state directory `state` live: `<state>/cm`, unless a
+ * socket there would not fit a unix socket's path (a deep POOL_STATE) or holds a character
+ * ssh's ControlPath cannot carry: then `<tmp>/pool-<uid>`, as tmux keeps its sockets, a short
+ * path in a folder only this user may enter (checked before each use: ensureDir). Every state
+ * folder that needs it shares that one; harmless, as a socket is named by all that ssh
+ * connects with. Sharing used to go silently off there, and every command paid a handshake.
+ */
+export function socketDir(
+  state: string,
+  tmp: string,
+  uid: number,
+): Pick<MuxSettings, "dir" | "inTemp"> {
+  const dir = join(state, "cm");
+  return carriesSockets(dir) ? { dir } : { dir: join(tmp, `pool-${uid}`), inTemp: true };
+}
+
+/** A socket in `dir` fits a unix socket's path, and ssh takes its path as written. */
+function carriesSockets(dir: string): boolean {
+  return new TextEncoder().encode(dir).length + SOCKET_NAME <= MAX_SOCKET_PATH &&
+    !/["\\%$]/.test(dir);
+}
 
 /**
  * The control socket for a resolved target: its settings digest, shortened so
@@ -104,11 +134,15 @@ async function sharing(
   const path = socketPath(settings, target);
   // ssh reads the option's value as words and expands `%` and `${VAR}` in it: a path with a
   // space or a `'` is written in double quotes; one with `"`, `\`, `%` or `$` (which no quoting
-  // carries) goes without.
-  if (new TextEncoder().encode(path).length > MAX_SOCKET_PATH || /["\\%$]/.test(path)) {
-    return UNSHARED;
+  // carries) goes without. socketDir finds a folder that fits; only a temp folder as deep goes without.
+  if (!carriesSockets(settings.dir)) {
+    return unshared(
+      settings,
+      `no control socket fits in ${settings.dir} (too long, or holds " \\ % $)`,
+    );
   }
-  if (!ensureDir(settings.dir)) return UNSHARED;
+  const why = ensureDir(settings);
+  if (why !== null) return unshared(settings, why);
   const asked = await inode(path);
   const found = await master(path);
   // Not asked (no descriptor to ask with): the socket may be a live master's, never removed.
@@ -146,22 +180,67 @@ async function inode(path: string): Promise<number | null> {
   }
 }
 
-/** Once per folder and run, however many hosts ask: two quick calls, not two round trips. */
-const madeDirs = new Map<string, boolean>();
-
-function ensureDir(dir: string): boolean {
-  let made = madeDirs.get(dir);
-  if (made === undefined) {
-    try {
-      Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
-      Deno.chmodSync(dir, 0o700);
-      made = true;
-    } catch {
-      made = false;
-    }
-    madeDirs.set(dir, made);
+/** Sharing is off for this command; the user hears why once a run (an unwritable folder may be on purpose: silent). */
+function unshared(settings: MuxSettings, why: string | null): string[] {
+  if (why && !warned.has(why)) {
+    warned.add(why);
+    settings.warn?.(`ssh connections not shared: ${why}; every command makes its own`);
   }
-  return made;
+  return UNSHARED;
+}
+const warned = new Set<string>();
+
+/**
+ * Once per folder and run, however many hosts ask: a few quick calls, not round trips.
+ * Null when the folder is ready, else why not ("": nothing the user needs to hear).
+ */
+const folders = new Map<string, string | null>();
+
+function ensureDir(settings: MuxSettings): string | null {
+  let why = folders.get(settings.dir);
+  if (why === undefined) {
+    why = settings.inTemp ? privateFolderProblem(settings.dir) : makeFolder(settings.dir);
+    folders.set(settings.dir, why);
+  }
+  return why;
+}
+
+function makeFolder(dir: string): string | null {
+  try {
+    Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    Deno.chmodSync(dir, 0o700);
+    return null;
+  } catch {
+    return ""; // an unwritable state folder: commands go unshared, as they always did there
+  }
+}
+
+/**
+ * Makes `path` (in the temp folder, open to every user) if it is not there, and says what is
+ * wrong with it if it is not a folder of this user's alone: null when all is well. Someone
+ * else's folder, a link, or one others may enter would let them take over pool's connections.
+ */
+function privateFolderProblem(path: string): string | null {
+  try {
+    Deno.mkdirSync(path, { mode: 0o700 });
+  } catch (e) {
+    if (!(e instanceof Deno.errors.AlreadyExists)) return `cannot make ${path}: ${errorText(e)}`;
+  }
+  try {
+    const info = Deno.lstatSync(path);
+    if (!info.isDirectory) return `${path} is not a folder`;
+    if (info.uid !== Deno.uid()) return `${path} belongs to another user`;
+    if ((info.mode ?? 0) & 0o077) {
+      return `${path} is open to other users (mode ${(info.mode! & 0o777).toString(8)})`;
+    }
+  } catch (e) {
+    return `cannot read ${path}: ${errorText(e)}`;
+  }
+  return null;
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }
 
 /**

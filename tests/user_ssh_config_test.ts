@@ -154,3 +154,78 @@ fleetTest("a login shell that changed from bash to sh -u: the command runs, once
     assertEquals(r.stdout, `ran\n`.repeat(4) + `${shell}\n`, r.stderr);
   });
 }, { users: true });
+
+fleetTest("a state folder too deep for a control socket shares from a short one", 1, async (
+  t,
+  fleet,
+) => {
+  await writeRoster(fleet, [{ name: "h1" }]);
+  const state = join(fleet.dir, "s".repeat(100));
+  await Deno.mkdir(state, { mode: 0o700 });
+  await Deno.copyFile(fleet.roster, join(state, "pool.json"));
+  // Temp folders as short as a user's (the fleet's own is too deep to hold a socket).
+  const temps: string[] = [];
+  const shortTemp = async () => {
+    temps.push(await Deno.makeTempDir({ prefix: "pt" }));
+    return temps.at(-1)!;
+  };
+  /** `pool on h1 echo hi` with sockets kept under the temp folder `tmp`; its stderr. */
+  const run = async (tmp: string) => {
+    const r = await pool(fleet, ["on", "h1", "echo", "hi"], {
+      env: { POOL_STATE: join(state, "pool.json"), TMPDIR: tmp },
+    });
+    assertEquals([r.code, r.stdout], [0, "hi\n"], r.stderr);
+    return r.stderr;
+  };
+  /** Every file under `tmp`. */
+  const sockets = async (tmp: string) => {
+    const found: string[] = [];
+    const walk = async (dir: string) => {
+      for await (const e of Deno.readDir(dir)) {
+        const path = join(dir, e.name);
+        if (e.isDirectory) await walk(path);
+        else found.push(path);
+      }
+    };
+    await walk(tmp);
+    return found;
+  };
+  try {
+    await t.step(
+      "the first command leaves a master in the temp folder, the next finds it",
+      async () => {
+        const tmp = await shortTemp();
+        assertEquals(await run(tmp), "");
+        const [socket, ...more] = await sockets(tmp);
+        assertEquals(more, []);
+        assertMatch(socket, new RegExp(`^${tmp}/pool-${Deno.uid()}/[0-9a-f]{20}$`));
+        assertEquals((await Deno.stat(join(tmp, `pool-${Deno.uid()}`))).mode! & 0o777, 0o700);
+        // A live master answers at it.
+        assertMatch(await ssh(fleet.sshConfig, ["-S", socket, "-O", "check", "h1"]), /running/);
+        assertEquals(await run(tmp), "");
+        assertEquals(await sockets(tmp), [socket]);
+      },
+    );
+
+    await t.step("a temp folder others may enter is not used, and the user hears why", async () => {
+      const tmp = await shortTemp();
+      const mine = join(tmp, `pool-${Deno.uid()}`);
+      await Deno.mkdir(mine);
+      await Deno.chmod(mine, 0o777);
+      const stderr = await run(tmp);
+      assertMatch(stderr, /^pool: warning: ssh connections not shared: .* is open to other users/);
+      assertEquals(stderr.trim().split("\n").length, 1, stderr);
+      assertEquals(await sockets(tmp), []);
+    });
+
+    await t.step("nor is a link in its place", async () => {
+      const tmp = await shortTemp();
+      const elsewhere = await shortTemp();
+      await Deno.symlink(elsewhere, join(tmp, `pool-${Deno.uid()}`));
+      assertMatch(await run(tmp), /ssh connections not shared: .* is not a folder/);
+      assertEquals(await sockets(elsewhere), []);
+    });
+  } finally {
+    for (const dir of temps) await Deno.remove(dir, { recursive: true });
+  }
+});
