@@ -5,6 +5,10 @@
  * Room on a host = its live available memory − what live leases on it still
  * claim − a headroom (a share of its RAM). A request qualifies a host only if
  * the room covers it, and likewise for GPUs.
+ *
+ * "Still claim": a bg job's lease claims only what its job does not hold yet.
+ * The part it holds is already gone from the host's available memory, and
+ * counting it again kept a host that had room "full" until the job ended.
  */
 
 import type { Gpu, HostFacts } from "../probes/mod.ts";
@@ -108,6 +112,12 @@ function lacksForGood(f: HostFacts, r: Request, gpusWanted: number): string | nu
   return null;
 }
 
+/** What lease `l` claims beyond the memory its job holds now (all of it where the host cannot say). */
+function stillClaimed(l: Lease, f: HostFacts): number {
+  const held = l.remote_pid === undefined ? undefined : f.jobMemBytes?.get(l.remote_pid);
+  return Math.max(0, l.mem_bytes - (held ?? 0));
+}
+
 export function rankHosts(candidates: Candidate[], leases: Lease[], r: Request): Ranked[] {
   const ranked = candidates.map((c): Ranked => {
     const f = c.facts;
@@ -125,7 +135,7 @@ export function rankHosts(candidates: Candidate[], leases: Lease[], r: Request):
       };
     }
     const gpusWanted = Math.max(r.gpus, r.gpuMemBytes > 0 ? 1 : 0);
-    const claimed = mine.reduce((sum, l) => sum + l.mem_bytes, 0);
+    const claimed = mine.reduce((sum, l) => sum + stillClaimed(l, f), 0);
     const roomBytes = f.mem ? f.mem.availableBytes - claimed - r.headroom * f.mem.totalBytes : null;
     const base = { name: c.name, roomBytes, loadPerCpu, gpus: [] as number[] };
     // Short of what is asked in all, no lease given back and no job ending would help.

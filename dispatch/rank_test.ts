@@ -72,6 +72,30 @@ Deno.test("rankHosts() subtracts live leases and headroom from available memory"
   assertEquals(names(rankHosts(c, [lease("a", 17), lease("b", 17)], want17)), []);
 });
 
+Deno.test("rankHosts() counts a bg lease's claim only beyond what its job holds now", () => {
+  // 28G available of 30 (3G headroom); a bg job leased 17G and has taken 12 of them already.
+  const held = { ...facts(0, 4, 16), jobMemBytes: new Map([[4242, 12 * GIB]]) };
+  const bg = { ...lease("a", 17), pid: 0, remote_pid: 4242 };
+  const want8: Request = { ...none, memBytes: 8 * GIB };
+  // room = 16 − (17 − 12) − 3 = 8: counted twice, it was 16 − 17 − 3 = −4.
+  assertEquals(rankHosts([{ name: "a", facts: held }], [bg], want8)[0].roomBytes, 8 * GIB);
+  assertEquals(names(rankHosts([{ name: "a", facts: held }], [bg], want8)), ["a"]);
+  // A job holding more than it leased claims nothing more (never a negative claim).
+  const greedy = { ...facts(0, 4, 16), jobMemBytes: new Map([[4242, 20 * GIB]]) };
+  assertEquals(rankHosts([{ name: "a", facts: greedy }], [bg], want8)[0].roomBytes, 13 * GIB);
+  // Where the host cannot say (not Linux, an older answer), or for a route lease (no job
+  // pid), the whole claim counts.
+  assertEquals(
+    rankHosts([{ name: "a", facts: facts(0, 4, 16) }], [bg], want8)[0].roomBytes,
+    -4 * GIB,
+  );
+  const route = lease("a", 17);
+  assertEquals(rankHosts([{ name: "a", facts: held }], [route], want8)[0].roomBytes, -4 * GIB);
+  // Another job's memory is not this lease's.
+  const other = { ...bg, remote_pid: 77 };
+  assertEquals(rankHosts([{ name: "a", facts: held }], [other], want8)[0].roomBytes, -4 * GIB);
+});
+
 Deno.test("rankHosts() spreads by default and packs with --pack", () => {
   const c: Candidate[] = [{ name: "roomy", facts: facts(0, 4, 28) }, {
     name: "tight",

@@ -74,7 +74,11 @@ function askedOn(leases: Lease[], host: string): string[] {
  * Per host that answered: each pid asked about with its start time when alive, null when gone
  * (`Liveness.remoteAlive`), and each job asked about by id (`Liveness.remoteJobs`).
  */
-function holdersByHost(hosts: Host[], leases: Lease[], answers: (Holders | null)[]) {
+function holdersByHost(
+  hosts: Host[],
+  leases: Lease[],
+  answers: (Pick<Holders, "alivePids" | "jobs"> | null)[],
+) {
   const remoteAlive = new Map<string, Map<number, string | null>>();
   const remoteJobs = new Map<string, Map<string, JobAnswer>>();
   hosts.forEach((h, i) => {

@@ -33,6 +33,11 @@ export interface HostFacts {
   alivePids: { pid: number; start: string }[];
   /** The jobs it was asked about by id (`job:<id>`), by id. */
   jobs?: Map<string, JobAnswer>;
+  /**
+   * Memory each running job asked about holds now, by its pid (Linux: its process group's
+   * anonymous resident memory); absent where the host cannot say.
+   */
+  jobMemBytes?: Map<number, number>;
 }
 
 const KIB = 1024;
@@ -121,6 +126,7 @@ export type JobAnswer = { pid: number; start: string } | "starting" | "none";
 export interface Holders {
   alivePids: HostFacts["alivePids"];
   jobs: Map<string, JobAnswer>;
+  jobMemBytes: Map<number, number>;
 }
 
 /** pids.sh's answer alone (`pool leases`). Throws when cut short. */
@@ -137,7 +143,19 @@ function holdersIn(section: string): Holders {
     if (!m) continue;
     jobs.set(m[1], m[2] ? m[2] as "none" | "starting" : { pid: Number(m[3]), start: m[4].trim() });
   }
-  return { alivePids: parsePids(section), jobs };
+  return { alivePids: parsePids(section), jobs, jobMemBytes: jobMemory(section) };
+}
+
+/** pids.sh's `mem <group> <kB>` lines (one per process of a job's group), summed per job. */
+function jobMemory(section: string): Map<number, number> {
+  const bytes = new Map<number, number>();
+  for (const line of section.split("\n")) {
+    const m = /^mem (\d+) (\d+)$/.exec(line.trim());
+    const [group, kib] = [toInt(m?.[1]), toInt(m?.[2])];
+    if (group === null || kib === null) continue;
+    bytes.set(group, (bytes.get(group) ?? 0) + kib * KIB);
+  }
+  return bytes;
 }
 
 /** `<pid> <start time>` lines; a line without a start time is no proof of anything. */

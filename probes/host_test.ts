@@ -12,6 +12,7 @@ import {
   parseSwapUsage,
   parseVmStat,
 } from "./host.ts";
+import { remoteScript } from "../remote/scripts.ts";
 
 /** A fixture's verbatim text: everything after its "# ---" header line. */
 export async function fixture(name: string): Promise<string> {
@@ -348,4 +349,49 @@ Deno.test("parseHolders() reads pids.sh: pids alive, and jobs asked about by id"
     [["k3x9q2", { pid: 4242, start: "123456" }], ["zzzzzz", "none"], ["a1b2c3", "starting"]],
   );
   assertThrows(() => parseHolders("@@ pids\n4242 1\n"), Error, "incomplete");
+});
+
+Deno.test("parseHolders() sums what each job's processes hold, and takes no number it cannot count", () => {
+  const answer = "@@ pids\n4242 123\nmem 4242 1000\nmem 4242 24\nmem 77 5\n" +
+    "mem 4242 -3\nmem 4242 1e9\nmem x 1\nmem 4242 99999999999999999999\n@@ end\n";
+  assertEquals([...parseHolders(answer).jobMemBytes], [[4242, 1024 * 1024], [77, 5 * 1024]]);
+  assertEquals(parseHostProbe(`@@ uname\nLinux\n${answer}`).jobMemBytes?.get(77), 5 * 1024);
+});
+
+Deno.test({
+  name:
+    "pids.sh says what a running job's process group holds: its leader's and its children's memory",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    // A job as launch.sh starts one: the leader of its own process group, with a child in it.
+    // Each holds 64 MiB it has written to (anonymous memory, resident).
+    const hold = `$x = "a" x (64 * 1024 * 1024); print "ready $$\\n"; sleep 600`;
+    const job = new Deno.Command("setsid", {
+      args: ["perl", "-e", `$| = 1; if (fork) { ${hold} } else { ${hold} }`],
+      stdout: "piped",
+    }).spawn();
+    try {
+      const reader = job.stdout.pipeThrough(new TextDecoderStream()).getReader();
+      let said = "";
+      while ((said.match(/ready/g) ?? []).length < 2) said += (await reader.read()).value ?? "";
+      const out = await new Deno.Command("sh", {
+        args: ["-c", remoteScript("pids"), "pids", String(job.pid), "999999999"],
+        stdout: "piped",
+      }).output();
+      const holders = parseHolders(new TextDecoder().decode(out.stdout));
+      assertEquals(holders.alivePids.map((p) => p.pid), [job.pid]);
+      // What the kernel says the two hold, asleep now: all of it, and only it.
+      let expected = 0;
+      for (const [, pid] of said.matchAll(/ready (\d+)/g)) {
+        const status = await Deno.readTextFile(`/proc/${pid}/status`);
+        expected += Number(/^RssAnon:\s+(\d+) kB$/m.exec(status)![1]) * 1024;
+      }
+      assert(expected >= 2 * 64 * 1024 * 1024, `${expected}`);
+      assertEquals(holders.jobMemBytes.get(job.pid), expected);
+      reader.releaseLock();
+    } finally {
+      Deno.kill(-job.pid, "SIGKILL");
+      await job.status;
+    }
+  },
 });
