@@ -9,7 +9,8 @@
 
 import { sha256Hex } from "../digest.ts";
 import { resolve } from "../paths.ts";
-import { configInputs, ResolveCache } from "./resolve_cache.ts";
+import { type ConfigInputs, configInputs, ResolveCache } from "./resolve_cache.ts";
+import { shellLine } from "./quote.ts";
 
 export interface SshOptions {
   /** Seconds to wait for the TCP connection and the banner; Infinity leaves it to ssh. */
@@ -37,16 +38,21 @@ export function sshArgv(target: string, command: string | null, options: SshOpti
  * this as its remote shell (`-e`) and adds the host and its own command.
  */
 export function sshCommand(options: SshOptions): string[] {
-  return [
-    "ssh",
-    ...configArgs(),
-    ...(options.extra ?? []),
-    ...(options.tty ? ["-t"] : ["-T"]),
+  // BatchMode always, a terminal (-t) too: pool never prompts, and neither does a jump hop.
+  const safety = [
     "-o",
     "BatchMode=yes",
     ...(Number.isFinite(options.connectTimeout)
       ? ["-o", `ConnectTimeout=${Math.max(1, Math.ceil(options.connectTimeout))}`]
       : []),
+  ];
+  return [
+    "ssh",
+    ...configArgs(),
+    // Each hop of a jump gets these same options (jumpCommand); plain words, so as they are.
+    ...(options.extra ?? []).map((w) => w.replaceAll(HOP_SAFETY, safety.join(" "))),
+    ...(options.tty ? ["-t"] : ["-T"]),
+    ...safety,
   ];
 }
 
@@ -97,6 +103,18 @@ export interface ResolvedTarget {
   remoteCommand?: boolean;
   /** LogLevel as the user's ssh config sets it (`ssh -G`'s word: INFO, SILENT, …). Absent: as above. */
   logLevel?: string;
+  /**
+   * The jump hosts ssh goes through (its ProxyJump, and the first hop's own, and so on), nearest
+   * first; null for none, or for a chain pool leaves to ssh (jumpChain). Absent: as above.
+   */
+  jumps?: JumpHop[] | null;
+}
+
+/** One hop of a ProxyJump: `[user@]host[:port]` as written; null where it names none. */
+export interface JumpHop {
+  user: string | null;
+  host: string;
+  port: number | null;
 }
 
 /**
@@ -207,34 +225,66 @@ async function probe(
   const text = probeConfig(config);
   if (text === null) return null;
   const kept = cache?.get(key);
-  if (kept && kept.logLevel !== undefined) return kept;
+  if (kept && kept.logLevel !== undefined && kept.jumps !== undefined) return kept;
   // A file of its own per probe, removed at once: a run killed later leaves nothing behind.
   const file = await Deno.makeTempFile({ prefix: "pool-ssh-probe-", suffix: ".conf" });
-  const ask = (verbose: boolean) =>
+  const ask = (args: string[], verbose: boolean) =>
     new Deno.Command("ssh", {
-      args: ["-F", file, "-G", ...(verbose ? ["-v"] : []), "--", target],
+      args: ["-F", file, "-G", ...(verbose ? ["-v"] : []), ...args],
       stdin: "null",
       stdout: verbose ? "null" : "piped",
       stderr: verbose ? "piped" : "null",
     }).output();
+  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  // Every ssh -G this answer came from: the target's, and a jump chain's first hops'.
+  const asked = [["--", target]];
   let answer: ResolvedTarget | null;
-  let traced: Deno.CommandOutput | null = null;
+  let inputs: ConfigInputs | null = null;
   try {
     await Deno.writeTextFile(file, text);
-    const out = await ask(false);
-    answer = out.success ? parseResolved(new TextDecoder().decode(out.stdout)) : null;
+    const out = await ask(asked[0], false);
+    answer = out.success ? parseResolved(decode(out.stdout)) : null;
+    if (answer?.jumps) {
+      const jumps = await jumpChain(answer.jumps, async (hop) => {
+        asked.push(hopArgs(hop));
+        const shown = await ask(asked.at(-1)!, false);
+        return shown.success ? decode(shown.stdout) : null;
+      });
+      // Where a hop's own config adds hops, the socket's name says so too (multiplex.ts).
+      const settings = jumps && jumps.length > answer.jumps.length
+        ? sha256Hex(`${answer.settings}\0${JSON.stringify(jumps)}`)
+        : answer.settings;
+      answer = { ...answer, jumps, settings };
+    }
     // -v: ssh names each config file it reads, which is what the cache stamps. It also sets
     // the log level, hiding the user's: so a second ssh -G, one after the other (a cold
     // fan-out's descriptors), only where the answer is to be kept.
-    if (answer && cache) traced = await ask(true);
+    if (answer && cache) inputs = await traced(asked, (args) => ask(args, true), file);
   } finally {
     await Deno.remove(file).catch(() => {});
   }
-  if (answer && cache && traced?.success) {
-    const inputs = await configInputs(new TextDecoder().decode(traced.stderr), file);
-    if (inputs) cache.put(key, inputs, answer);
-  }
+  if (answer && cache && inputs) cache.put(key, inputs, answer);
   return answer;
+}
+
+/** What the ssh -G -v of each of `asked` says it read, all together; null when one cannot be kept. */
+async function traced(
+  asked: string[][],
+  ask: (args: string[]) => Promise<Deno.CommandOutput>,
+  file: string,
+): Promise<ConfigInputs | null> {
+  const paths = new Set<string>();
+  const env = new Set<string>();
+  for (const args of asked) {
+    const out = await ask(args);
+    const inputs = out.success
+      ? await configInputs(new TextDecoder().decode(out.stderr), file)
+      : null;
+    if (!inputs) return null;
+    inputs.paths.forEach((p) => paths.add(p));
+    inputs.env.forEach((v) => env.add(v));
+  }
+  return { paths: [...paths], env: [...env].sort() };
 }
 
 /**
@@ -274,6 +324,8 @@ function parseResolved(text: string): ResolvedTarget | null {
   const port = Number(values.get("port"));
   if (!values.get("hostname") || !Number.isInteger(port)) return null;
   const checking = values.get("stricthostkeychecking") ?? POOL_DEFAULT;
+  // ssh -G prints a proxyjump only where no ProxyCommand of the user's came first.
+  const jump = values.get("proxyjump");
   return {
     user: values.get("user") ?? "",
     hostname: values.get("hostname")!,
@@ -283,6 +335,7 @@ function parseResolved(text: string): ResolvedTarget | null {
     hostKeyChecking: checking === POOL_DEFAULT ? null : checking,
     remoteCommand: values.has("remotecommand"),
     logLevel: values.get("loglevel") ?? "INFO",
+    jumps: jump === undefined ? null : parseJump(jump),
   };
 }
 
@@ -304,11 +357,155 @@ export function hostKeyOptions(target: ResolvedTarget | null): string[] {
  *   RemoteCommand, and would refuse pool's `-o` for it as a bad option;
  * - a LogLevel quieter than ERROR (QUIET, FATAL): ssh then fails without saying why, and a
  *   host it could not reach read as a failed command. ERROR, never more: a user's INFO or
- *   VERBOSE stays.
+ *   VERBOSE stays;
+ * - a ProxyJump: ssh starts each hop's ssh itself, from the config alone, without pool's
+ *   options, so a hop could prompt for a password (or send empty ones) and wait on a dead
+ *   bastion for the kernel's TCP timeout. pool gives the ProxyCommand ssh would make of it,
+ *   every hop with pool's BatchMode and ConnectTimeout (jumpCommand).
  */
 export function configOverrides(target: ResolvedTarget | null): string[] {
   return [
     ...(target?.remoteCommand ? ["-o", "RemoteCommand=none"] : []),
     ...(/^(silent|quiet|fatal)$/i.test(target?.logLevel ?? "") ? ["-o", "LogLevel=ERROR"] : []),
+    ...(target?.jumps ? ["-o", `ProxyCommand=${jumpCommand(target.jumps, configArgs())}`] : []),
   ];
+}
+
+/**
+ * Where a jump hop's ssh takes pool's safety options: sshCommand puts there the BatchMode and
+ * ConnectTimeout it gives the ssh it starts (the deadline is its own). Plain words, so they
+ * read the same at any depth of quoting. A NUL: an argv never holds one, so one left unfilled
+ * fails at spawn, never quietly.
+ */
+const HOP_SAFETY = "\0pool-hop-safety\0";
+
+/**
+ * A `ProxyJump` value as ssh reads it (readconf.c parse_jump): hops separated by commas, the
+ * first connected to first, each `[user@]host[:port]` (the user up to the last `@`, an address
+ * with colons in brackets) or `ssh://[user[;…]@]host[:port][/…]` (the user URL-encoded). Null
+ * where ssh would not read it: pool then leaves the jump to ssh.
+ */
+export function parseJump(spec: string): JumpHop[] | null {
+  const hops: JumpHop[] = [];
+  for (const part of spec.split(",")) {
+    const hop = part.startsWith("ssh://") ? parseJumpUri(part.slice(6)) : parseUserHostPort(part);
+    if (!hop) return null;
+    hops.push(hop);
+  }
+  return hops;
+}
+
+function parseUserHostPort(part: string): JumpHop | null {
+  const at = part.lastIndexOf("@");
+  if (at === 0) return null;
+  const rest = hostPort(part.slice(at + 1));
+  return rest && { user: at > 0 ? part.slice(0, at) : null, ...rest };
+}
+
+function parseJumpUri(part: string): JumpHop | null {
+  const at = part.indexOf("@");
+  let user: string | null = null;
+  if (at >= 0) {
+    user = urlDecode(part.slice(0, at).replace(/;.*/s, ""));
+    if (!user) return null;
+  }
+  // A path after the address is read and ignored, as by ssh.
+  const rest = hostPort(part.slice(at + 1).replace(/^(\[[^\]]*\]|[^:/]*)(:[^/]*)?\/.*$/s, "$1$2"));
+  return rest && { user, ...rest };
+}
+
+/**
+ * `host[:port]` or `[address][:port]` (misc.c hpdelim, cleanhostname, a2port). A port by
+ * service name (`:ssh`) is not read here: such a jump is left to ssh.
+ */
+function hostPort(text: string): Omit<JumpHop, "user"> | null {
+  const m = /^(\[[^\]]*\]|[^[:/][^:/]*)(?:(.)(.*))?$/s.exec(text);
+  if (!m || (m[2] !== undefined && m[2] !== ":")) return null;
+  const host = /^\[.*\]$/s.test(m[1]) ? m[1].slice(1, -1) : m[1];
+  if (!host) return null;
+  if (!m[3]) return { host, port: null };
+  const port = /^\d+$/.test(m[3]) ? Number(m[3]) : 0;
+  return port > 0 && port <= 65535 ? { host, port } : null;
+}
+
+function urlDecode(text: string): string | null {
+  if (/%(?![0-9a-f]{2})/i.test(text)) return null;
+  const decoded = percentDecode(text.replaceAll("+", " "));
+  return decoded.includes("\0") ? null : decoded;
+}
+
+/** %XX escapes as bytes, read as UTF-8 (what ssh then sends as the login). */
+function percentDecode(text: string): string {
+  const bytes: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === "%") {
+      bytes.push(parseInt(text.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else bytes.push(...new TextEncoder().encode(text[i]));
+  }
+  return new TextDecoder().decode(new Uint8Array(bytes));
+}
+
+/** ssh -G's arguments for a hop: as ssh would start the hop's ssh (-l, -p only where written). */
+function hopArgs(hop: JumpHop): string[] {
+  return [
+    ...(hop.user !== null ? ["-l", hop.user] : []),
+    ...(hop.port !== null ? ["-p", String(hop.port)] : []),
+    "--",
+    hop.host,
+  ];
+}
+
+/** More hops than anyone means: a loop of ProxyJumps in the config (ssh itself would loop on). */
+const MAX_HOPS = 16;
+
+/**
+ * The whole chain: the first hop is started without a jump of its own, so its config's
+ * ProxyJump applies to it (a later hop's is overridden by the hop before it), and so on back.
+ * `show` is the hop's `ssh -G`. Null (the jump left to ssh, as before) where a hop cannot be
+ * resolved or read, or the chain goes on past MAX_HOPS.
+ */
+export async function jumpChain(
+  hops: JumpHop[],
+  show: (hop: JumpHop) => Promise<string | null>,
+): Promise<JumpHop[] | null> {
+  const chain = [...hops];
+  while (chain.length <= MAX_HOPS) {
+    const shown = await show(chain[0]);
+    if (shown === null) return null;
+    const more = /^proxyjump (.*)$/m.exec(shown);
+    if (!more) return chain;
+    const before = parseJump(more[1]);
+    if (!before) return null;
+    chain.unshift(...before);
+  }
+  return null;
+}
+
+/**
+ * The ProxyCommand ssh makes of a ProxyJump (ssh.c: `ssh [-l user] [-p port] [-J rest]
+ * [-F config] -W '[%h]:%p' host`), with pool's options (HOP_SAFETY) on each hop and `--`
+ * before the host; each earlier hop is the later one's own ProxyCommand instead of its `-J`,
+ * which would start that hop without them. ssh runs the command with /bin/sh after expanding
+ * `%` tokens in it: every word is quoted for the shell (shellLine: shQuote, options bare), then
+ * its `%` doubled, once more at each depth. `%h` and `%p` are all that is left for the ssh
+ * running the command to fill in (the next hop's address, or the target's), in single quotes,
+ * as ssh writes them.
+ */
+export function jumpCommand(hops: JumpHop[], config: string[]): string {
+  const percent = (word: string) => word.replaceAll("%", "%%");
+  let command: string | null = null;
+  for (const hop of hops) {
+    const words = shellLine([
+      "ssh",
+      ...(hop.user !== null ? ["-l", hop.user] : []),
+      ...(hop.port !== null ? ["-p", String(hop.port)] : []),
+      ...(command === null ? [] : ["-o", `ProxyCommand=${command}`]),
+      ...config,
+    ]);
+    command = `${percent(words)} ${HOP_SAFETY} -W '[%h]:%p' ${
+      percent(shellLine(["--", hop.host]))
+    }`;
+  }
+  return command!;
 }

@@ -3,6 +3,9 @@ import { assertEquals } from "../tests/assert.ts";
 import {
   configOverrides,
   hostKeyOptions,
+  jumpChain,
+  jumpCommand,
+  parseJump,
   passwdHome,
   probeConfig,
   resolveTarget,
@@ -173,4 +176,139 @@ Deno.test("the probe reads the user config ssh reads: the passwd home's, not $HO
   // No line for this account (a directory service's): $HOME's, as ssh's ~ would be.
   assertEquals(probeConfig(undefined, () => "")?.split("\n")[0], "Include ~/.ssh/config");
   assertEquals(userSshConfig("/tmp/elsewhere/", () => ""), "/tmp/elsewhere/.ssh/config");
+});
+
+Deno.test("parseJump() reads a ProxyJump as ssh does: hops in order, user@, :port, [address], ssh://", () => {
+  const hop = (user: string | null, host: string, port: number | null) => ({ user, host, port });
+  assertEquals(parseJump("bastion"), [hop(null, "bastion", null)]);
+  assertEquals(parseJump("a,me@b:2222"), [hop(null, "a", null), hop("me", "b", 2222)]);
+  // The user up to the last @; an address with colons in brackets; an empty port is none.
+  assertEquals(parseJump("a@b@c:22"), [hop("a@b", "c", 22)]);
+  assertEquals(parseJump("[::1]:22,[127.0.0.1]"), [
+    hop(null, "::1", 22),
+    hop(null, "127.0.0.1", null),
+  ]);
+  assertEquals(parseJump("h:"), [hop(null, "h", null)]);
+  assertEquals(parseJump("ssh://a%40b;x=y@h:7/path"), [hop("a@b", "h", 7)]);
+  assertEquals(parseJump("ssh://[fe80::1]"), [hop(null, "fe80::1", null)]);
+  for (
+    const bad of [
+      "",
+      "a,",
+      "@h",
+      "h:x",
+      "h:0",
+      "h:70000",
+      "h/x",
+      "[::1]x",
+      "ssh://@h",
+      "ssh://%zz@h",
+    ]
+  ) {
+    assertEquals(parseJump(bad), null, bad);
+  }
+});
+
+/**
+ * What a ProxyCommand becomes where ssh runs it: `%` tokens expanded (`%h`, `%p`, `%%`; any other
+ * is an error, as in ssh), then `exec` by a real /bin/sh, with a function standing in for ssh
+ * that prints the words it got.
+ */
+async function runProxyCommand(command: string, host: string, port: string): Promise<string[]> {
+  const expanded = command.replace(/%(.)/g, (_, c: string) => {
+    if (c === "%") return "%";
+    if (c === "h") return host;
+    if (c === "p") return port;
+    throw new Error(`unknown %${c} in ${command}`);
+  });
+  const out = await new Deno.Command("sh", {
+    args: ["-c", `ssh() { printf '%s\\0' "$@"; }; ${expanded}`],
+    stdout: "piped",
+  }).output();
+  assertEquals(out.code, 0);
+  return new TextDecoder().decode(out.stdout).split("\0").slice(0, -1);
+}
+
+Deno.test("jumpCommand() gives every hop pool's options, and carries hostile names as data", async () => {
+  const evil = `it's $(touch /nope)%h;\`x\` "%p" -o`;
+  const hops = [
+    { user: `u${evil}`, host: `-a${evil}`, port: 2201 },
+    { user: null, host: "b", port: null },
+    { user: "me", host: `c%%`, port: 2203 },
+  ];
+  const config = ["-F", `/tmp/cfg ${evil}`];
+  const outer = sshArgv("target", "true", {
+    connectTimeout: 7,
+    extra: ["-o", `ProxyCommand=${jumpCommand(hops, config)}`],
+  });
+  const safety = ["-o", "BatchMode=yes", "-o", "ConnectTimeout=7"];
+  // The ssh of each hop, last first: the ProxyCommand it got, then its words without it.
+  let command = outer[outer.indexOf("-o") + 1].replace(/^ProxyCommand=/, "");
+  let next = ["10.0.0.9", "22"];
+  const seen = [];
+  for (const hop of [...hops].reverse()) {
+    const words = await runProxyCommand(command, next[0], next[1]);
+    const at = words.findIndex((w) => w.startsWith("ProxyCommand="));
+    seen.push(at === -1 ? words : [...words.slice(0, at - 1), ...words.slice(at + 1)]);
+    if (at !== -1) command = words[at].slice("ProxyCommand=".length);
+    next = [hop.host, String(hop.port ?? 22)];
+  }
+  assertEquals(seen, [
+    ["-l", "me", "-p", "2203", ...config, ...safety, "-W", "[10.0.0.9]:22", "--", "c%%"],
+    [...config, ...safety, "-W", "[c%%]:2203", "--", "b"],
+    ["-l", `u${evil}`, "-p", "2201", ...config, ...safety, "-W", "[b]:22", "--", `-a${evil}`],
+  ]);
+  // No deadline: BatchMode alone, as for the ssh pool starts.
+  const open = sshArgv("t", null, {
+    connectTimeout: Infinity,
+    extra: ["-o", jumpCommand(hops, [])],
+  });
+  assertEquals(open.some((w) => w.includes("ConnectTimeout") || w.includes("\0")), false);
+  assertEquals(open.some((w) => w.includes("BatchMode=yes -W")), true);
+});
+
+Deno.test("jumpChain() follows the first hop's own ProxyJump back, and leaves a loop to ssh", async () => {
+  const configs: Record<string, string> = {
+    b: "proxyjump a\n",
+    a: "proxyjump root@z:2\n",
+    z: "proxycommand nc %h %p\n",
+    loop: "proxyjump loop\n",
+  };
+  const show = (hop: { host: string }) => Promise.resolve(configs[hop.host] ?? null);
+  assertEquals((await jumpChain(parseJump("b,c")!, show))?.map((h) => h.host), [
+    "z",
+    "a",
+    "b",
+    "c",
+  ]);
+  assertEquals(await jumpChain(parseJump("loop")!, show), null);
+  assertEquals(await jumpChain(parseJump("unknown")!, show), null);
+});
+
+Deno.test("resolveTarget() gives a jump's hops, and the hops name the control socket", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const config = join(dir, "ssh_config");
+    await Deno.writeTextFile(
+      config,
+      "Host one\n  ProxyJump b\nHost two\n  ProxyJump a,b\nHost spec\n  ProxyJump me@[10.0.0.2]:2222\n" +
+        "Host own\n  ProxyCommand nc %h %p\nHost deep\n  ProxyJump c\nHost c\n  ProxyJump a\n" +
+        "Host *\n  HostName 10.0.0.7\n",
+    );
+    const resolved = async (alias: string) => (await resolveTarget(alias, config))!;
+    const hosts = async (alias: string) => (await resolved(alias)).jumps?.map((h) => h.host);
+    assertEquals(await hosts("one"), ["b"]);
+    assertEquals(await hosts("two"), ["a", "b"]);
+    assertEquals(await hosts("deep"), ["a", "c"]);
+    assertEquals((await resolved("spec")).jumps, [{ user: "me", host: "10.0.0.2", port: 2222 }]);
+    // The user's own ProxyCommand stands.
+    assertEquals([(await resolved("own")).jumps, await hosts("plain")], [null, undefined]);
+    assertEquals(configOverrides(await resolved("plain")), []);
+    const settings = await Promise.all(["one", "two", "spec", "deep", "plain"].map(resolved));
+    assertEquals(new Set(settings.map((s) => s.settings)).size, 5);
+    const [, proxy] = configOverrides(await resolved("two"));
+    assertEquals(proxy.startsWith("ProxyCommand=ssh -o 'ProxyCommand=ssh "), true, proxy);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
