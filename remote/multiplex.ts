@@ -15,8 +15,16 @@
  *
  * A master that died or wedged must never hang a command: before ssh is
  * pointed at a socket, pool connects to it itself and waits briefly for the
- * master's hello. No hello → the socket is stale: removed, so ssh starts a
- * fresh master; if it cannot be removed, this command goes without (-S none).
+ * master's hello. Nothing listening → the master is gone: the socket is
+ * removed, so ssh starts a fresh master. A listener that takes no connection
+ * or says no hello in time may be wedged, or only busy (a burst of pools on a
+ * saturated machine): this command goes without (ControlPath=none) and the
+ * miss is marked on the socket; the socket is removed only when it misses
+ * again SILENT_SPAN_MS after its first marked miss, and a hello clears the
+ * mark. Removing a busy master's socket at once left it running beside the
+ * new one until ControlPersist ran out: 40 pools at once on 4 hosts left 15–29
+ * masters where 4 do, each a session on its host. A socket that cannot be
+ * removed: this command goes without.
  * The wait is a round trip to the master (well under a millisecond idle, a few
  * on a loaded machine), and it stays: starting ssh at once and stopping it
  * when no hello came ran commands twice (a master that woke at the deadline,
@@ -53,12 +61,31 @@ export interface MuxSettings {
  */
 const MAX_SOCKET_PATH = 103 - 17;
 /**
- * How long a master may take to say hello before it counts as wedged. A live
- * one answers in a millisecond; but on a machine under heavy load (the bench
- * saw load 40 on 2 cores) 0.5 s was too short, and a slow master lost its
- * socket to a new one.
+ * How long a master may take to say hello before this command goes without
+ * it (and the miss is marked, SILENT_SPAN_MS). A live one answers in a
+ * millisecond; but on a machine under heavy load (the bench saw load 40 on 2
+ * cores) 0.5 s was too short: then a slow master lost its socket to a new one
+ * at once, and now its command would make a connection of its own, a full
+ * handshake that costs a loaded machine more than the wait.
  */
 const HELLO_WAIT_MS = 2000;
+/**
+ * How long a master that is still listening may go without a hello before it
+ * counts as wedged and its socket is removed: a stopped process or a frozen
+ * machine misses every hello, a busy master answers again within seconds.
+ * Until then each command waits HELLO_WAIT_MS and goes without, so a wedged
+ * master costs the commands of this span, never every later one.
+ */
+const SILENT_SPAN_MS = 10_000;
+/**
+ * The mark of a socket whose master missed a hello: the owner's execute bit,
+ * which no socket needs (connecting takes write permission) and which the
+ * lstat made on every run already shows, so a master that answers costs no
+ * extra look; the first miss's time is the socket's mtime, which connecting
+ * never changes (Linux touches only the atime). A mark on the socket itself
+ * goes with it: a new master's socket, a new inode, starts unmarked.
+ */
+const MISSED = 0o100;
 
 /** The length of a socket's name in its folder: 20 characters of its digest, and the `/`. */
 const SOCKET_NAME = 21;
@@ -143,17 +170,22 @@ async function sharing(
   }
   const why = ensureDir(settings);
   if (why !== null) return unshared(settings, why);
-  const asked = await inode(path);
+  const asked = await lstat(path);
   const found = await master(path);
   // Not asked (no descriptor to ask with): the socket may be a live master's, never removed.
   if (found === "unknown") return UNSHARED;
-  // Removed only if it is still the socket found dead: another pool that saw it dead too may
-  // have put a fresh master there since, and this one would take it from everyone.
-  if (found === "dead" && await inode(path) === asked) {
-    try {
-      await Deno.remove(path);
-    } catch {
-      return UNSHARED;
+  if (found === "live" && asked && marked(asked)) await unmark(path, asked);
+  if (found === "dead" || found === "silent") {
+    const now = await lstat(path);
+    // Removed only if it is still the socket found dead: another pool that saw it dead too may
+    // have put a fresh master there since, and this one would take it from everyone.
+    if (now && now.ino === asked?.ino) {
+      if (found === "silent" && !await silentTooLong(path, now)) return UNSHARED;
+      try {
+        await Deno.remove(path);
+      } catch {
+        return UNSHARED;
+      }
     }
   }
   return [
@@ -171,12 +203,45 @@ async function sharing(
   ];
 }
 
-/** The inode at `path`, or null where there is nothing. */
-async function inode(path: string): Promise<number | null> {
+/** What is at `path`, or null where there is nothing. */
+async function lstat(path: string): Promise<Deno.FileInfo | null> {
   try {
-    return (await Deno.lstat(path)).ino;
+    return await Deno.lstat(path);
   } catch {
     return null;
+  }
+}
+
+function marked(socket: Deno.FileInfo): boolean {
+  return ((socket.mode ?? 0) & MISSED) !== 0;
+}
+
+/**
+ * Whether a master that keeps its socket but missed its hello again has been
+ * silent for SILENT_SPAN_MS since its first marked miss; a first miss is
+ * marked (its time first, so a mark is never seen with an older time). A
+ * first miss "later than now" means the clock stepped back: it counts from
+ * now, or the master would keep its socket until the clock caught up.
+ */
+async function silentTooLong(path: string, socket: Deno.FileInfo): Promise<boolean> {
+  const now = Date.now();
+  const since = socket.mtime?.getTime();
+  if (marked(socket) && since !== undefined && since <= now) return now - since >= SILENT_SPAN_MS;
+  try {
+    await Deno.utime(path, socket.atime ?? new Date(now), new Date(now));
+    await Deno.chmod(path, ((socket.mode ?? 0o600) & 0o777) | MISSED);
+  } catch {
+    // Not marked: the next miss tries again, and the socket is kept meanwhile.
+  }
+  return false;
+}
+
+/** A master that answered again starts over: its next miss is a first one. */
+async function unmark(path: string, socket: Deno.FileInfo): Promise<void> {
+  try {
+    await Deno.chmod(path, (socket.mode ?? 0o600) & 0o777 & ~MISSED);
+  } catch {
+    // Gone meanwhile, or not ours to change: a later answer clears it.
   }
 }
 
@@ -245,26 +310,32 @@ function errorText(e: unknown): string {
 
 /**
  * What sits at a control socket's path: nothing, a live master (it sends its
- * hello as soon as it takes a client), or a dead or wedged one (no listener,
- * a connection not taken, or no hello, in time); unknown when it could not be asked.
+ * hello as soon as it takes a client), a dead one (nothing listening, or the
+ * connection closed without a hello), or a silent one, wedged or only busy
+ * (the connection not taken, or no hello, in time; or its queue of clients
+ * not yet taken full); unknown when it could not be asked.
  */
-async function master(path: string): Promise<"none" | "live" | "dead" | "unknown"> {
+async function master(path: string): Promise<"none" | "live" | "dead" | "silent" | "unknown"> {
   let timedOut = () => {};
-  const timeout = new Promise<null>((resolve) => timedOut = () => resolve(null));
+  const timeout = new Promise<"late">((resolve) => timedOut = () => resolve("late"));
   const cancelTimer = after(HELLO_WAIT_MS, timedOut);
   let conn: Deno.UnixConn | null = null;
   try {
     // A master whose queue of clients not yet taken is full does not take the connection.
     const connecting = Deno.connect({ transport: "unix", path });
-    conn = await Promise.race([connecting, timeout]);
-    if (conn === null) {
+    const connected = await Promise.race([connecting, timeout]);
+    if (connected === "late") {
       connecting.then((late) => late.close(), () => {});
-      return "dead";
+      return "silent";
     }
+    conn = connected;
     const n = await Promise.race([conn.read(new Uint8Array(64)).catch(() => null), timeout]);
+    if (n === "late") return "silent";
     return n !== null && n > 0 ? "live" : "dead";
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return "none";
+    // That queue is full (Linux says so at once): a listener is there, busy or stopped.
+    if (e instanceof Deno.errors.WouldBlock) return "silent";
     // Out of descriptors here says nothing of the master.
     return isOutOfDescriptors(e) ? "unknown" : "dead";
   } finally {

@@ -1,0 +1,103 @@
+import { join } from "node:path";
+import { assert, assertEquals } from "../tests/assert.ts";
+import { controlSocket, muxOptions, type MuxSettings } from "./multiplex.ts";
+
+/**
+ * A stand-in for a master at pool's socket for `h1`: it takes every connection
+ * and sends a hello only while `answering` is true (a busy or stopped master
+ * takes none). No ssh connects anywhere: `ssh -G` only reads the config.
+ */
+async function withMaster(
+  fn: (m: { settings: MuxSettings; path: string; answering: boolean }) => Promise<void>,
+) {
+  const dir = await Deno.makeTempDir({ prefix: "pool-mux-" });
+  const config = join(dir, "ssh_config");
+  await Deno.writeTextFile(config, "Host h1\n  HostName 127.0.0.1\n  Port 1\n");
+  const settings = { dir: join(dir, "cm"), persistSeconds: 60, sshConfig: config };
+  const path = (await controlSocket(settings, "h1"))!;
+  await Deno.mkdir(settings.dir, { recursive: true, mode: 0o700 });
+  const listener = Deno.listen({ transport: "unix", path });
+  const m = { settings, path, answering: false };
+  const held: Deno.Conn[] = [];
+  const serving = (async () => {
+    for await (const c of listener) {
+      held.push(c);
+      if (m.answering) await c.write(new TextEncoder().encode("hello")).catch(() => {});
+    }
+  })().catch(() => {});
+  try {
+    await fn(m);
+  } finally {
+    listener.close();
+    held.forEach((c) => c.close());
+    await serving;
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+const shared = (options: string[]) => !options.includes("ControlPath=none");
+
+/** Moves the socket's first marked miss `ms` back, as if that much time had passed since. */
+async function age(path: string, ms: number) {
+  const info = await Deno.lstat(path);
+  await Deno.utime(path, info.atime!, new Date(info.mtime!.getTime() - ms));
+}
+
+Deno.test("muxOptions() keeps a master that says no hello at first and goes without it", async () => {
+  await withMaster(async ({ settings, path }) => {
+    const ino = (await Deno.lstat(path)).ino;
+    const options = await muxOptions(settings, "h1");
+    assert(!shared(options), options.join(" "));
+    assertEquals((await Deno.lstat(path).catch(() => null))?.ino, ino, "the socket is kept");
+  });
+});
+
+Deno.test("muxOptions() removes the socket of a master still silent 10 s after its first miss", async () => {
+  await withMaster(async ({ settings, path }) => {
+    assert(!shared(await muxOptions(settings, "h1")));
+    // Each miss waits 2 s for the hello itself.
+    await age(path, 4_000);
+    assert(!shared(await muxOptions(settings, "h1")), "about 6 s: still kept");
+    assert(await Deno.lstat(path));
+    await age(path, 5_000);
+    const options = await muxOptions(settings, "h1");
+    assert(shared(options), "ssh makes a fresh master there");
+    assertEquals(await Deno.lstat(path).catch(() => null), null);
+  });
+});
+
+Deno.test("muxOptions(): a hello clears the miss, so the next miss starts the span again", async () => {
+  await withMaster(async (m) => {
+    await muxOptions(m.settings, "h1");
+    await age(m.path, 60_000);
+    m.answering = true;
+    assert(shared(await muxOptions(m.settings, "h1")));
+    m.answering = false;
+    assert(!shared(await muxOptions(m.settings, "h1")), "a first miss again");
+    assert(await Deno.lstat(m.path));
+  });
+});
+
+Deno.test("muxOptions(): a first miss later than now (the clock stepped back) counts from now", async () => {
+  await withMaster(async ({ settings, path }) => {
+    await muxOptions(settings, "h1");
+    await age(path, -3_600_000);
+    assert(!shared(await muxOptions(settings, "h1")));
+    const since = (await Deno.lstat(path)).mtime!.getTime();
+    assert(Math.abs(since - Date.now()) < 5_000, `first miss at ${new Date(since)}`);
+    await age(path, 11_000);
+    assert(shared(await muxOptions(settings, "h1")), "replaced 10 s after the step");
+  });
+});
+
+Deno.test("muxOptions() removes a socket nothing listens on at once", async () => {
+  await withMaster(async ({ settings, path }) => {
+    // A second name for a socket outlives its listener, as a killed master's socket does.
+    const gone = Deno.listen({ transport: "unix", path: `${path}-gone` });
+    await Deno.link(`${path}-gone`, `${path}-stale`);
+    gone.close();
+    await Deno.rename(`${path}-stale`, path);
+    assert(shared(await muxOptions(settings, "h1")));
+    assertEquals(await Deno.lstat(path).catch(() => null), null);
+  });
+});
