@@ -55,6 +55,15 @@ export function wantsResources(r: Request): boolean {
   return r.memBytes > 0 || r.gpus > 0 || r.gpuMemBytes > 0;
 }
 
+/**
+ * A GPU whose use the driver cannot read: no used memory (a MIG instance says `[N/A]`,
+ * a pending reset says nothing at all). It may be idle or full: pool cannot tell, so it
+ * takes none of them, and says so.
+ */
+function unreadable(g: Gpu): boolean {
+  return g.memUsedBytes === null || g.memTotalBytes === null;
+}
+
 /** GPUs able to take the request, most free memory first; claimed = memory leased per GPU index. */
 function usableGpus(gpus: Gpu[], leases: Lease[], r: Request): number[] {
   const leased = new Map<number, { mem: number; whole: boolean }>();
@@ -67,20 +76,19 @@ function usableGpus(gpus: Gpu[], leases: Lease[], r: Request): number[] {
       });
     }
   }
+  // Unknown where its used memory is: free is not its total.
   const free = (g: Gpu) =>
-    g.memTotalBytes === null
-      ? null
-      : g.memTotalBytes - (g.memUsedBytes ?? 0) - (leased.get(g.index)?.mem ?? 0);
+    unreadable(g) ? null : g.memTotalBytes! - g.memUsedBytes! - (leased.get(g.index)?.mem ?? 0);
   return gpus
     .filter((g) => {
       const claim = leased.get(g.index);
       if (claim?.whole) return false; // someone holds it whole
       if (r.gpus > 0) {
-        // A whole GPU: nobody has a lease on it and it is nearly idle; one whose memory the
-        // driver cannot read (`[GPU requires reset]`, `[Unknown Error]`) is not known to be.
-        if (claim || g.memTotalBytes === null) return false;
-        const used = g.memUsedBytes ?? 0;
-        if (g.memTotalBytes !== null && used > 0.1 * g.memTotalBytes) return false;
+        // A whole GPU: nobody has a lease on it and it is nearly idle. Its memory decides: a
+        // process computing on it holds a context there. Utilisation, where the driver reads
+        // one, must be low too; where it says [N/A] or [Not Supported], memory alone tells.
+        if (claim || unreadable(g)) return false;
+        if (g.memUsedBytes! > 0.1 * g.memTotalBytes!) return false;
         if (g.utilPct !== null && g.utilPct > 10) return false;
       }
       if (r.gpuMemBytes > 0) {
@@ -91,6 +99,13 @@ function usableGpus(gpus: Gpu[], leases: Lease[], r: Request): number[] {
     })
     .sort((a, b) => (free(b) ?? 0) - (free(a) ?? 0))
     .map((g) => g.index);
+}
+
+/** "; the use of GPU 0 cannot be read": why a host that has GPUs takes none of them. */
+function unreadableNote(gpus: Gpu[]): string {
+  const indices = gpus.filter(unreadable).map((g) => g.index);
+  if (indices.length === 0) return "";
+  return `; the use of GPU${indices.length > 1 ? "s" : ""} ${indices.join(",")} cannot be read`;
 }
 
 /**
@@ -158,7 +173,11 @@ export function rankHosts(candidates: Candidate[], leases: Lease[], r: Request):
         const what = r.gpuMemBytes > 0
           ? `${gpusWanted} GPU(s) with ${formatSize(r.gpuMemBytes)} free`
           : `${gpusWanted} idle GPU(s)`;
-        return { ...base, qualifies: false, why: `needs ${what}, has ${usable.length}` };
+        return {
+          ...base,
+          qualifies: false,
+          why: `needs ${what}, has ${usable.length}${unreadableNote(f.gpus)}`,
+        };
       }
       base.gpus = usable.slice(0, gpusWanted);
     }

@@ -142,6 +142,32 @@ Deno.test("rankHosts() takes idle, unclaimed GPUs and free GPU memory", () => {
   assertEquals(rankHosts(sick, [], { ...none, gpus: 1 })[0].qualifies, false);
 });
 
+Deno.test("rankHosts() takes no GPU whose use it cannot read (MIG: used memory [N/A])", () => {
+  // An A100 in MIG mode, as nvidia-smi reports it: its use [N/A], its total known. It may be
+  // idle or full; pool cannot tell, so neither --gpus nor --gpu-mem takes it.
+  const mig = {
+    vendor: "nvidia" as const,
+    index: 0,
+    name: "NVIDIA A100-SXM4-80GB",
+    utilPct: null,
+    memUsedBytes: null,
+    memTotalBytes: 80 * GIB,
+  };
+  const c: Candidate[] = [{ name: "mig", facts: { ...facts(0, 32, 200, 256), gpus: [mig] } }];
+  for (const r of [{ ...none, gpus: 1 }, { ...none, gpuMemBytes: 70 * GIB }]) {
+    const [ranked] = rankHosts(c, [], r);
+    assertEquals([ranked.qualifies, ranked.gpus, ranked.never], [false, [], undefined]);
+    assertEquals(ranked.why?.endsWith("; the use of GPU 0 cannot be read"), true, ranked.why);
+  }
+  // Utilisation alone unknown ([Not Supported]), memory read and empty: an idle GPU.
+  const quiet = { ...mig, memUsedBytes: 0 };
+  const idle = rankHosts([{ name: "mig", facts: { ...c[0].facts!, gpus: [quiet] } }], [], {
+    ...none,
+    gpus: 1,
+  });
+  assertEquals([idle[0].qualifies, idle[0].gpus], [true, [0]]);
+});
+
 Deno.test("rankHosts() never picks an unreachable or refused host", () => {
   const c: Candidate[] = [
     { name: "down", facts: null, excludedBecause: "unreachable (timeout)" },
