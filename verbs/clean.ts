@@ -11,6 +11,7 @@ import { poolMap } from "../remote/pool_map.ts";
 import { lastWords, runAsRoot } from "../remote/as_root.ts";
 import { cleanScript, parseClean } from "../features/mod.ts";
 import { formatSize } from "../dispatch/size.ts";
+import { visible } from "../render/visible.ts";
 import { type Deps, type Run, selectFromRoster } from "../deps/deps.ts";
 
 export interface CleanOptions {
@@ -44,8 +45,12 @@ export async function clean(options: CleanOptions, deps: Deps): Promise<number> 
     const result = await runAsRoot(deps.runner, host, script, args, {
       timeoutMs: Math.min(CLEAN_TIMEOUT_MS, options.timeout ?? Infinity),
       signal: deps.signal,
+      // What clean.sh says names files any user of the host may have named (ESC sequences and
+      // all): shown as every host's text is, acting on nothing.
       onLine: (line) => {
-        if (text && !line.startsWith("@@ ") && line.trim()) out.outLine(prefix(host.name) + line);
+        if (text && !line.startsWith("@@ ") && line.trim()) {
+          out.outLine(prefix(host.name) + visible(line));
+        }
       },
     });
     const report = parseClean(result.stdout);
