@@ -81,14 +81,6 @@ show() {
   printf '%s' "$alive"
 }
 
-ids() {
-  for record in "$dir"/*.job; do
-    [ -f "$record" ] || continue
-    id=${record##*/}
-    printf '%s\n' "${id%.job}"
-  done
-}
-
 valid() {
   case "$1" in '' | *[!A-Za-z0-9_-]*) return 1 ;; esac
 }
@@ -119,8 +111,14 @@ case "$mode" in
   list)
     printf '@@ now %s\n' "$(date +%s)"
     printf '@@ dir %s\n' "$dir"
-    # shellcheck disable=SC2046 # ids are plain words
-    if [ "$#" -eq 0 ]; then set -- $(ids); fi
+    # Every record's name, whole: a name with a space in it is one name (that valid refuses),
+    # never two ids of other jobs.
+    if [ "$#" -eq 0 ]; then
+      for record in "$dir"/*.job; do
+        id=${record##*/}
+        set -- "$@" "${id%.job}"
+      done
+    fi
     for id in "$@"; do
       if valid "$id"; then show "$id"; fi
     done
@@ -132,8 +130,12 @@ case "$mode" in
     old=$(find "$dir" -name '*.job' -mtime +"$days" 2>/dev/null)
     batch=
     count=0
-    for id in $(ids); do
-      record="$dir/$id.job"
+    for record in "$dir"/*.job; do
+      id=${record##*/}
+      id=${id%.job}
+      # Only a job id pool made: any other name (a space, a glob, an ESC sequence) is not a job
+      # of pool's, and in the batch below it would split into others' ids, running ones too.
+      if [ ! -f "$record" ] || ! valid "$id"; then continue; fi
       gone=
       case "$old
 " in *"$record

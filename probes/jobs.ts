@@ -51,6 +51,9 @@ export interface JobsAnswer {
   kept: string[];
 }
 
+/** A job id as launch.sh accepts one (jobs.sh's `valid`). */
+const JOB_ID = /^[A-Za-z0-9_-]+$/;
+
 /** Throws when the output is not a complete answer. */
 export function parseJobs(text: string): JobsAnswer {
   const answer: JobsAnswer = { now: null, dir: null, jobs: [], pruned: [], kept: [] };
@@ -71,8 +74,9 @@ export function parseJobs(text: string): JobsAnswer {
     if (name === "now") answer.now = toInt(value);
     else if (name === "dir") answer.dir = value;
     else if (name === "job") job = [value];
-    else if (name === "pruned") answer.pruned.push(value);
-    else if (name === "kept") answer.kept.push(value);
+    // Ids are pool's own words: anything else did not come from jobs.sh.
+    else if (name === "pruned" && JOB_ID.test(value)) answer.pruned.push(value);
+    else if (name === "kept" && JOB_ID.test(value)) answer.kept.push(value);
     else if (name === "end") complete = true;
   }
   flush();

@@ -85,6 +85,44 @@ Deno.test("jobs.sh asks what runs before it shows the record: a job ending meanw
   }
 });
 
+Deno.test("jobs.sh prune removes only records named like a job id: no other name is split into ids", async () => {
+  const home = await Deno.makeTempDir({ prefix: "pool-jobs-" });
+  try {
+    const dir = `${home}/.pool/jobs`;
+    await Deno.mkdir(dir, { recursive: true });
+    // Two running jobs, and two ended records named by someone else: one whose name splits into
+    // the running jobs' ids, one with ESC sequences in it.
+    const records = {
+      "run1": "started 1\npid 10 500\n",
+      "run2": "started 1\npid 11 500\n",
+      "run1 run2": "started 1\nexit 0\nended 2\n",
+      "x\x1b]0;PWNED\x07\x1b[2Jy": "started 1\nexit 0\nended 2\n",
+    };
+    for (const [id, record] of Object.entries(records)) {
+      await Deno.writeTextFile(`${dir}/${id}.job`, record);
+      await Deno.utime(`${dir}/${id}.job`, 1e9, 1e9); // 2001: old enough for any --days
+    }
+    const proc = "this_machine() { echo m; }\nelsewhere() { return 1; }\nstill_runs() { :; }\n" +
+      "start_of() { echo 500; }\n";
+    const run = async (...args: string[]) => {
+      const out = await new Deno.Command("sh", {
+        args: ["-c", proc + probeScript("jobs"), "jobs", ...args],
+        env: { HOME: home },
+        stdout: "piped",
+      }).output();
+      return parseJobs(new TextDecoder().decode(out.stdout));
+    };
+    const listed = (await run("list")).jobs.map((j) => j.id).sort();
+    assertEquals(listed, ["run1", "run2"]);
+    const answer = await run("prune", "1");
+    assertEquals([answer.pruned, answer.kept.sort()], [[], ["run1", "run2"]]);
+    const left = [...Deno.readDirSync(dir)].map((e) => e.name.replace(/\.job$/, "")).sort();
+    assertEquals(left, Object.keys(records).sort());
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
 Deno.test("parseRecord() takes no exit code a shell cannot give, and no signal name that is not one", () => {
   const job = (lines: string[]) => jobState(parseRecord("x", ["started 1795888230", ...lines]));
   // Read loosely, exit 256 is "exited 256", and wait's code (256 & 255) says success.

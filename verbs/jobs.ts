@@ -10,6 +10,7 @@ import { countOption } from "../flags.ts";
 import { abortCode } from "../exit.ts";
 import { PoolError, UsageError } from "../errors.ts";
 import { renderTable } from "../render/table.ts";
+import { visible } from "../render/visible.ts";
 import { JOB_HEADER, jobJson, jobRow } from "../render/jobs.ts";
 import type { Host } from "../roster/host.ts";
 import { jobState } from "../probes/mod.ts";
@@ -119,7 +120,7 @@ async function prune(hosts: Host[], days: number, options: JobsOptions, deps: De
   }));
   if (options.json) deps.out.outLine(JSON.stringify({ pruned, errors }, null, 2));
   else {
-    for (const p of pruned) deps.out.outLine(`${p.host}  pruned ${p.id}`);
+    for (const p of pruned) deps.out.outLine(`${p.host}  pruned ${visible(p.id)}`);
     for (const e of errors) deps.out.errLine(`pool: ${e.host}: ${e.error}`);
   }
   return errors.length > 0 ? 1 : 0;

@@ -306,6 +306,16 @@ Deno.test("jobs --prune keeps a job that pool bg indexed while the hosts were as
   deps.runner.verify();
 });
 
+Deno.test("jobs --prune prints no id a host sends that is not a job id (ESC sequences)", async () => {
+  const deps = await withJob();
+  deps.runner.stub("h1", /prune 7$/, {
+    stdout: "@@ now 100\n@@ pruned x\x1b]0;PWNED\x07\x1b[2Jy\n@@ pruned abc123\n@@ end\n",
+  });
+  assertEquals(await jobs({ prune: true }, deps), 0);
+  assertEquals(deps.out.stdoutText(), "h1  pruned abc123\n");
+  deps.runner.verify();
+});
+
 Deno.test("bg refuses a host left out (unusable) by name: never routed, never this machine", async () => {
   const deps = await testDeps({
     hosts: [
