@@ -27,11 +27,25 @@ export function detachedLaunch(launch: Launch): { remote: string; payload: strin
   };
 }
 
-/** The launcher prints the job's pid and its start time, then its log path. */
+/**
+ * The launcher prints the job's pid and its start time, then its log path: `<home>/.pool/jobs/<id>.log`.
+ * Anything else (a login file that printed after it, a shell that adds to what it prints) is no
+ * answer: the path is shown on the terminal, and a control character in it would act there.
+ */
 export function parseLaunch(
   stdout: string,
+  id: string,
 ): { pid: number; start: string | null; log: string } | null {
   const [first, log] = stdout.trim().split("\n").slice(-2);
   const m = /^(\d+)(?: (.*))?$/.exec(first ?? "");
-  return m && log ? { pid: Number(m[1]), start: m[2]?.trim() || null, log } : null;
+  const pid = Number(m?.[1]);
+  if (!m || !Number.isSafeInteger(pid) || pid <= 0 || !isLogPath(log ?? "", id)) return null;
+  return { pid, start: m[2]?.trim() || null, log };
+}
+
+// deno-lint-ignore no-control-regex -- control characters are what it refuses
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
+function isLogPath(path: string, id: string): boolean {
+  return path.startsWith("/") && path.endsWith(`/.pool/jobs/${id}.log`) && !CONTROL.test(path);
 }

@@ -254,7 +254,7 @@ export async function bg(wordsIn: string[], optsIn: BgOptions, deps: Deps): Prom
       timeoutMs: LAUNCH_TIMEOUT_MS,
       signal: deps.signal,
     });
-    const launched = result.outcome === "ok" ? parseLaunch(result.stdout) : null;
+    const launched = result.outcome === "ok" ? parseLaunch(result.stdout, id) : null;
     if (!launched) {
       // Stopped or out of time after launch.sh had started it, the job would run on with no
       // lease and in no index: it goes too (kill.sh finds no such job if it never started).
@@ -273,6 +273,8 @@ export async function bg(wordsIn: string[], optsIn: BgOptions, deps: Deps): Prom
       const why = result.reason ??
         (result.outcome === "timeout"
           ? `timed out after ${formatDuration(LAUNCH_TIMEOUT_MS)}`
+          : result.outcome === "ok"
+          ? "its launcher answered no pid and log path"
           : result.stderr.trim().split("\n").pop() || `exit ${result.code}`);
       throw new PoolError(
         `could not start the job on ${reservation.host.name}: ${why}`,

@@ -16,6 +16,11 @@ const LIST = /^sh '-s' '--' list abc123$/;
 function answer(tail: string): string {
   return `@@ now 100\n@@ job abc123\nstarted 40\npid 10 500\nwaiter 9 499\n${tail}cmd make\n@@ end\n`;
 }
+/** What launch.sh answers for the job it was asked to start: its pid and start, then its log. */
+function launchAnswer(call: { command: string | null }) {
+  const id = call.command!.split(" ")[3];
+  return { stdout: `4242 77\n/root/.pool/jobs/${id}.log\n` };
+}
 const RUNNING = answer("alive 10 500\nalive 9 499\n");
 const EXITED = answer("exit 3\nended 90\n");
 
@@ -132,13 +137,32 @@ Deno.test("bg never reuses a job id the index already has", async () => {
   }
 });
 
+Deno.test("bg takes no launcher answer whose log is not the job's log path: it never reaches the terminal", async () => {
+  // A shell on the host that adds to what it prints (ESC sequences here) after launch.sh's answer.
+  for (
+    const log of ["/root/.pool/jobs/ID.log\x1b]0;PWNED\x07\x1b[2J", "/tmp/other.log", "ID.log"]
+  ) {
+    const deps = await testDeps(ROSTER);
+    let id = "";
+    deps.runner.stub("h1", /^sh '-s' '--' [a-z0-9]+ '-' '' 'sleep 1'$/, (call) => {
+      id = call.command!.split(" ")[3];
+      return { stdout: `4242 77\n${log.replace("ID", id)}\n` };
+    });
+    // What launch.sh said is not to be trusted: the job it may have started is ended.
+    deps.runner.stub("h1", /^sh '-s' '--' [a-z0-9]+ TERM 2$/, { stdout: "@@ killed\n@@ end\n" });
+    const e = await assertRejects(() => bg(["h1", "sleep 1"], {}, deps));
+    assertMatch(e.message, /^could not start the job on h1: its launcher answered no pid and log/);
+    assertEquals(deps.out.stdoutText(), "");
+    assertEquals((await deps.jobs.read()).length, 0);
+    deps.runner.verify();
+  }
+});
+
 Deno.test("bg with a host given apart (as MCP gives it) refuses one not in the roster, never routes it", async () => {
   const deps = await testDeps(ROSTER);
   const e = await assertRejects(() => bg(["sleep 1"], { host: "h1,h2" }, deps));
   assertEquals((e as PoolError).message, "not in roster: h1,h2");
-  deps.runner.stub("h1", /^sh '-s' '--' [a-z0-9]+ '-' '' 'sleep 1'$/, {
-    stdout: "4242 77\n/root/.pool/jobs/x.log\n",
-  });
+  deps.runner.stub("h1", /^sh '-s' '--' [a-z0-9]+ '-' '' 'sleep 1'$/, launchAnswer);
   assertEquals(await bg(["sleep 1"], { host: "h1" }, deps), 0);
   deps.runner.verify();
 });
@@ -214,7 +238,7 @@ async function routedCommand(host: string, words: string[], opts = {}): Promise<
   let launched = "";
   deps.runner.stub(host, /^sh '-s' '--' [a-z0-9]+ '-' ''/, (call) => {
     launched = call.command!;
-    return { stdout: "4242 77\n/root/.pool/jobs/x.log\n" };
+    return launchAnswer(call);
   });
   assertEquals(await bg(words, opts, deps), 0, deps.out.stderrText());
   deps.runner.verify();
@@ -268,9 +292,7 @@ Deno.test("bg whose job index cannot be written still says the job it started, w
   const deps = await testDeps(ROSTER);
   // A full disk: reading works, writing does not.
   deps.jobs.update = () => Promise.reject(new Error("No space left on device (os error 28)"));
-  deps.runner.stub("h1", /^sh '-s' '--' [a-z0-9]+ /, {
-    stdout: "4242 77\n/root/.pool/jobs/x.log\n",
-  });
+  deps.runner.stub("h1", /^sh '-s' '--' [a-z0-9]+ /, launchAnswer);
   // An error would tell a script the job never started, and it would start it again.
   assertEquals(await bg(["h1", "sleep", "100"], {}, deps), 0);
   assertMatch(deps.out.stdoutText(), /^h1 {2}job [a-z0-9]+ {2}pid 4242/);
