@@ -82,17 +82,16 @@ export function parseHostProbe(text: string): HostFacts {
     const total = toInt(s.get("memsize"));
     facts.mem = total === null ? null : parseVmStat(s.get("vm_stat") ?? "", total);
     facts.swap = parseSwapUsage(s.get("swapusage") ?? "");
-    const boot = /sec = (\d+)/.exec(s.get("boottime") ?? "");
+    const boot = toInt(/sec = (\d+)/.exec(s.get("boottime") ?? "")?.[1]);
     const now = toInt(s.get("now"));
-    facts.uptimeSeconds = boot && now !== null ? now - Number(boot[1]) : null;
+    // A boot after now is a clock that was wrong at boot or is now: no uptime.
+    facts.uptimeSeconds = boot !== null && now !== null && now >= boot ? now - boot : null;
   } else {
     const meminfo = parseMeminfo(s.get("meminfo") ?? "");
     facts.mem = meminfo.mem;
     facts.swap = meminfo.swap;
-    const up = Number((s.get("uptime") ?? "").trim().split(/\s+/)[0]);
-    facts.uptimeSeconds = Number.isFinite(up) && (s.get("uptime") ?? "").trim() !== ""
-      ? Math.round(up)
-      : null;
+    const up = toDecimal((s.get("uptime") ?? "").trim().split(/\s+/)[0]);
+    facts.uptimeSeconds = up === null ? null : Math.round(up);
   }
   if (s.has("nvidia-smi")) {
     const exit = toInt(s.get("nvidia-smi-exit"));
@@ -141,7 +140,9 @@ function holdersIn(section: string): Holders {
   for (const line of section.split("\n")) {
     const m = /^job:([A-Za-z0-9_-]+) (?:(none|starting)|(\d+) (\S.*))$/.exec(line.trim());
     if (!m) continue;
-    jobs.set(m[1], m[2] ? m[2] as "none" | "starting" : { pid: Number(m[3]), start: m[4].trim() });
+    const pid = toPid(m[3]);
+    if (m[2]) jobs.set(m[1], m[2] as "none" | "starting");
+    else if (pid !== null) jobs.set(m[1], { pid, start: m[4].trim() });
   }
   return { alivePids: parsePids(section), jobs, jobMemBytes: jobMemory(section) };
 }
@@ -162,7 +163,8 @@ function jobMemory(section: string): Map<number, number> {
 export function parsePids(text: string): { pid: number; start: string }[] {
   return text.split("\n").flatMap((line) => {
     const m = /^(\d+) (\S.*)$/.exec(line.trim());
-    return m ? [{ pid: Number(m[1]), start: m[2].trim() }] : [];
+    const pid = toPid(m?.[1]);
+    return m && pid !== null ? [{ pid, start: m[2].trim() }] : [];
   });
 }
 
@@ -172,10 +174,33 @@ export function parsePids(text: string): { pid: number; start: string }[] {
  * Infinity or NaN, and a NaN compares false with everything: a host with NaN
  * room is never "too full" for route.
  */
-function toInt(text: string | undefined): number | null {
+export function toInt(text: string | undefined): number | null {
   const digits = /^\d+$/.exec((text ?? "").trim());
   const n = digits ? Number(digits[0]) : NaN;
   return Number.isSafeInteger(n) ? n : null;
+}
+
+/** A process id: a count, and never 0 (no process has it; kill 0 means the whole group). */
+export function toPid(text: string | undefined): number | null {
+  const n = toInt(text);
+  return n !== null && n > 0 ? n : null;
+}
+
+/**
+ * A reading with a fraction ("0.05", "1234.56"), or null, by the rules of `toInt`: digits and
+ * one point only (no sign, exponent or hex: "-5", "1e3" and "0x10" are no load, and a negative
+ * load would sort first for route), and a whole part small enough to count exactly.
+ */
+function toDecimal(text: string | undefined): number | null {
+  const m = /^\d+(\.\d+)?$/.exec((text ?? "").trim());
+  const n = m ? Number(m[0]) : NaN;
+  return Number.isFinite(n) && n <= Number.MAX_SAFE_INTEGER ? n : null;
+}
+
+/** `n` units in bytes; null where that is past what counts exactly (400 digits of KiB). */
+function bytes(n: number | null, unit: number): number | null {
+  const b = n === null ? NaN : Math.round(n * unit);
+  return Number.isSafeInteger(b) ? b : null;
 }
 
 /** `Cpus_allowed_list` ("0-3,8,10-11") → how many CPUs (7); null when absent. */
@@ -192,8 +217,8 @@ export function parseCpuList(text: string): number | null {
 
 /** Linux `/proc/loadavg` ("0.01 0.05 0.10 1/85 123") or macOS `vm.loadavg` ("{ 1.23 1.45 1.67 }"). */
 export function parseLoadavg(text: string): [number, number, number] | null {
-  const numbers = text.replace(/[{}]/g, " ").trim().split(/\s+/).slice(0, 3).map(Number);
-  return numbers.length === 3 && numbers.every(Number.isFinite)
+  const numbers = text.replace(/[{}]/g, " ").trim().split(/\s+/).slice(0, 3).map(toDecimal);
+  return numbers.length === 3 && numbers.every((n) => n !== null)
     ? numbers as [number, number, number]
     : null;
 }
@@ -228,18 +253,21 @@ export function parseMeminfo(text: string): Pick<HostFacts, "mem" | "swap"> {
  * calls Memory Used: app memory (anonymous − purgeable) + wired + compressed.
  */
 export function parseVmStat(text: string, totalBytes: number): HostFacts["mem"] {
-  const pageSize = Number(/page size of (\d+) bytes/.exec(text)?.[1]);
-  if (!Number.isFinite(pageSize) || pageSize <= 0) return null;
+  const pageSize = toInt(/page size of (\d+) bytes/.exec(text)?.[1]);
+  if (pageSize === null || pageSize <= 0) return null;
   const pages = new Map<string, number>();
   for (const line of text.split("\n")) {
     const m = /^"?([^":]+)"?:\s+(\d+)\.?$/.exec(line.trim());
-    if (m) pages.set(m[1].trim(), Number(m[2]));
+    const count = toInt(m?.[2]);
+    if (m && count !== null) pages.set(m[1].trim(), count);
   }
   const get = (key: string) => pages.get(key) ?? 0;
   const wired = get("Pages wired down");
   const compressed = get("Pages occupied by compressor");
+  // More purgeable than anonymous (the two are counted at different moments): no app memory,
+  // never less than none, which would make more available than there is.
   const app = pages.has("Anonymous pages")
-    ? get("Anonymous pages") - get("Pages purgeable")
+    ? Math.max(0, get("Anonymous pages") - get("Pages purgeable"))
     : get("Pages active"); // older macOS: no anonymous count
   const used = Math.min(totalBytes, (app + wired + compressed) * pageSize);
   return { totalBytes, availableBytes: totalBytes - used, usedBytes: used };
@@ -249,14 +277,17 @@ export function parseVmStat(text: string, totalBytes: number): HostFacts["mem"] 
 export function parseSwapUsage(text: string): HostFacts["swap"] {
   const size = (key: string) => {
     // Some locales print "1024,00M"; the probe forces LC_ALL=C, but a comma costs nothing to read.
-    const m = new RegExp(`${key} = ([\\d.,]+)([KMGT]?)`).exec(text);
+    // One number ("1.2.3M" is none), its unit right after it.
+    const m = new RegExp(`${key} = (\\d+(?:[.,]\\d+)?)([KMGT]?)(?![\\w.,])`).exec(text);
     if (!m) return null;
     const unit = { "": 1, K: KIB, M: MIB, G: KIB * MIB, T: MIB * MIB }[m[2]]!;
-    return Math.round(Number(m[1].replace(",", ".")) * unit);
+    return bytes(toDecimal(m[1].replace(",", ".")), unit);
   };
   const total = size("total");
   const free = size("free");
-  return total === null || free === null ? null : { totalBytes: total, freeBytes: free };
+  return total === null || free === null || free > total
+    ? null
+    : { totalBytes: total, freeBytes: free };
 }
 
 /** `df -Pk <path>`: the first row's 1024-blocks, used and available (names may contain spaces). */
@@ -265,11 +296,11 @@ export function parseDf(text: string): HostFacts["disk"] {
   if (lines.length < 2) return null;
   const m = /\s(\d+)\s+(\d+)\s+(\d+)\s+\d+%\s+\/.*$/.exec(lines[1]);
   if (!m) return null;
-  return {
-    totalBytes: Number(m[1]) * KIB,
-    usedBytes: Number(m[2]) * KIB,
-    availableBytes: Number(m[3]) * KIB,
-  };
+  const [total, used, available] = [m[1], m[2], m[3]].map((n) => bytes(toInt(n), KIB));
+  // A number past counting, or a part larger than the whole: no reading of this disk.
+  if (total === null || used === null || available === null) return null;
+  if (used > total || available > total) return null;
+  return { totalBytes: total, usedBytes: used, availableBytes: available };
 }
 
 const UNKNOWN =
@@ -304,8 +335,8 @@ export function parseNvidiaSmi(text: string): { gpus: Gpu[]; error?: string } {
       index,
       name: cell("name") ?? "",
       utilPct: number(cell("utilization.gpu")),
-      memUsedBytes: scale(number(cell("memory.used")), MIB),
-      memTotalBytes: scale(number(cell("memory.total")), MIB),
+      memUsedBytes: bytes(number(cell("memory.used")), MIB),
+      memTotalBytes: bytes(number(cell("memory.total")), MIB),
     });
   }
   return { gpus };
@@ -315,14 +346,10 @@ function splitCsv(line: string): string[] {
   return line.split(",").map((c) => c.trim());
 }
 
+/** A GPU tool's reading: a decimal, its unit (% or MiB) after it or not; "12abc" is none. */
 function number(cell: string | undefined): number | null {
   if (cell === undefined || UNKNOWN.test(cell)) return null;
-  const n = Number.parseFloat(cell.replace(/\s*(%|MiB)$/, ""));
-  return Number.isFinite(n) && n >= 0 ? n : null;
-}
-
-function scale(n: number | null, unit: number): number | null {
-  return n === null ? null : Math.round(n * unit);
+  return toDecimal(cell.replace(/\s*(%|MiB)$/, ""));
 }
 
 /**
@@ -348,6 +375,13 @@ export function parseRocmSmi(text: string): { gpus: Gpu[]; error?: string } {
   for (const [key, value] of Object.entries(doc as Record<string, unknown>)) {
     const card = /^card(\d+)$/.exec(key);
     if (!card || typeof value !== "object" || value === null) continue;
+    // As for nvidia-smi: the index is what HIP_VISIBLE_DEVICES will say, so one that is no
+    // count, or two keys for one index (card1 and card01), is no answer to lease GPUs by.
+    const index = toInt(card[1]);
+    if (index === null) return { gpus: [], error: `not a GPU index: ${key}` };
+    if (gpus.some((g) => g.index === index)) {
+      return { gpus: [], error: `GPU index ${index} twice` };
+    }
     const field = (...names: string[]) => {
       for (const name of names) {
         const v = (value as Record<string, unknown>)[name];
@@ -357,11 +391,11 @@ export function parseRocmSmi(text: string): { gpus: Gpu[]; error?: string } {
     };
     gpus.push({
       vendor: "amd",
-      index: Number(card[1]),
+      index,
       name: field("Card Series", "Card series", "Device Name", "Card Model") ?? "",
       utilPct: number(field("GPU use (%)")),
-      memUsedBytes: number(field("VRAM Total Used Memory (B)")),
-      memTotalBytes: number(field("VRAM Total Memory (B)")),
+      memUsedBytes: bytes(number(field("VRAM Total Used Memory (B)")), 1),
+      memTotalBytes: bytes(number(field("VRAM Total Memory (B)")), 1),
     });
   }
   return { gpus: gpus.sort((a, b) => a.index - b.index) };

@@ -339,6 +339,72 @@ Deno.test("numbers a host reports are whole and finite, or unknown: never NaN or
   assertEquals([gpu.utilPct, gpu.memUsedBytes, gpu.memTotalBytes], [null, null, 80 * MIB]);
 });
 
+Deno.test("every number a host reports is read by one rule: a wrong one is unknown, never a wrong number", () => {
+  const huge = "9".repeat(400);
+  const dfOf = (row: string) =>
+    parseDf(`Filesystem 1024-blocks Used Available Capacity Mounted on\n/dev/x ${row} 1% /\n`);
+  // Past counting (Infinity, or past 2^53 once in bytes), or a part larger than the whole.
+  for (const row of [`${huge} 1 2`, "99999999999999999 1 2", "10 20 2", "10 2 20"]) {
+    assertEquals(dfOf(row), null, row);
+  }
+  assertEquals(dfOf("10 2 3"), {
+    totalBytes: 10 * KIB,
+    usedBytes: 2 * KIB,
+    availableBytes: 3 * KIB,
+  });
+  // A negative load would sort first for route; hex and exponents are no load either.
+  for (const text of ["-5 0 0 1/2 3", "0x10 1 1 1/2 3", "1e3 1 1 1/2 3", `${huge} 1 1`, "1 2"]) {
+    assertEquals(parseLoadavg(text), null, text);
+  }
+  const uptime = (text: string) =>
+    parseHostProbe(`@@ uname\nLinux\n@@ uptime\n${text}\n@@ end\n`).uptimeSeconds;
+  assertEquals([uptime("-1e300 5"), uptime("0x1f 5"), uptime("-3 5"), uptime("12.6 5")], [
+    null,
+    null,
+    null,
+    13,
+  ]);
+  // macOS: a boot after now is no uptime.
+  const mac = (boot: number, now: number) =>
+    parseHostProbe(
+      `@@ uname\nDarwin\n@@ boottime\n{ sec = ${boot}, usec = 0 }\n@@ now\n${now}\n@@ end\n`,
+    )
+      .uptimeSeconds;
+  assertEquals([mac(2000000000, 1), mac(100, 160)], [null, 60]);
+  // More purgeable than anonymous: no app memory, not less than none (available past total).
+  const vm = "Mach Virtual Memory Statistics: (page size of 16384 bytes)\n" +
+    "Anonymous pages: 10.\nPages purgeable: 1000000.\nPages wired down: 1.\n";
+  assertEquals(parseVmStat(vm, 16 * 1024 ** 3)?.usedBytes, 16384);
+  assertEquals(parseVmStat(`${vm}Pages occupied by compressor: ${huge}.\n`, 4096), {
+    totalBytes: 4096,
+    availableBytes: 0,
+    usedBytes: 4096,
+  });
+  for (
+    const text of [
+      "vm.swapusage: total = 1.2.3M  used = 1M  free = 1M",
+      "vm.swapusage: total = 1M  used = 0M  free = 2M",
+      `vm.swapusage: total = ${huge}M  used = 0M  free = 1M`,
+    ]
+  ) {
+    assertEquals(parseSwapUsage(text), null, text);
+  }
+  // rocm-smi's card numbers are the GPUs' indices: one that is no count, or one index twice.
+  const card = '{"Card series": "a", "VRAM Total Memory (B)": "100", "GPU use (%)": "0"}';
+  assertEquals(parseRocmSmi(`{"card1": ${card}, "card01": ${card}}`), {
+    gpus: [],
+    error: "GPU index 1 twice",
+  });
+  assertEquals(parseRocmSmi(`{"card${huge}": ${card}}`).gpus, []);
+  // nvidia-smi: "0abc" is no use, "5e3" no MiB, "5 GiB" not 5 MiB.
+  const header = "index, name, utilization.gpu [%], memory.used [MiB], memory.total [MiB]";
+  const [gpu] = parseNvidiaSmi(`${header}\n0, A, 0abc, 5e3, 5 GiB`).gpus;
+  assertEquals([gpu.utilPct, gpu.memUsedBytes, gpu.memTotalBytes], [null, null, null]);
+  // Pids: a count, never 0, never past 2^53.
+  assertEquals(parsePids(`0 x\n99999999999999999999 x\n12 y\n`), [{ pid: 12, start: "y" }]);
+  assertEquals([...parseHolders(`@@ pids\njob:a 99999999999999999999 x\n@@ end\n`).jobs], []);
+});
+
 Deno.test("parseHolders() reads pids.sh: pids alive, and jobs asked about by id", () => {
   const answer = "@@ pids\njob:k3x9q2 4242 123456\n4242 123456\njob:zzzzzz none\n" +
     "job:a1b2c3 starting\n77 999\njob:bad! 1 2\n@@ end\n";

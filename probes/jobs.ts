@@ -8,7 +8,7 @@
  * runs and no end was written: the host rebooted, or something killed the waiter.
  */
 
-import { splitSections } from "./host.ts";
+import { splitSections, toInt, toPid } from "./host.ts";
 
 export interface JobProcess {
   pid: number;
@@ -111,7 +111,7 @@ export function parseRecord(id: string, lines: string[]): JobRecord {
         job.endedS = toInt(value);
         break;
       case "gpus":
-        job.gpus = value.split(",").map(Number).filter(Number.isInteger);
+        job.gpus = gpuList(value);
         break;
       case "pid":
         job.process = parseProcess(value);
@@ -168,13 +168,14 @@ export function sameStart(a: string, b: string): boolean {
 
 function parseProcess(text: string): JobProcess | null {
   const m = /^(\d+) (\S.*)$/.exec(text.trim());
-  return m ? { pid: Number(m[1]), start: m[2].trim() } : null;
+  const pid = toPid(m?.[1]);
+  return m && pid !== null ? { pid, start: m[2].trim() } : null;
 }
 
-/** A whole decimal number a date or an exit code can be: digits only, no 1e309 or 12abc. */
-function toInt(text: string): number | null {
-  const digits = /^\d{1,15}$/.exec(text.trim());
-  return digits ? Number(digits[0]) : null;
+/** `gpus 0,3` as launch.sh writes it; a list with anything else in it ("0x10", "-3", "") is none. */
+function gpuList(text: string): number[] {
+  const gpus = text.split(",").map(toInt);
+  return gpus.every((g) => g !== null) ? gpus as number[] : [];
 }
 
 /**

@@ -133,6 +133,16 @@ Deno.test("parseRecord() takes no exit code a shell cannot give, and no signal n
   assertEquals(parseRecord("x", [`started ${"9".repeat(30)}`]).startedS, null);
 });
 
+Deno.test("parseRecord() reads GPUs and pids as counts: a list it cannot read is none, a pid past 2^53 no process", () => {
+  const gpus = (line: string) => parseRecord("x", [line]).gpus;
+  assertEquals(gpus("gpus 0,3"), [0, 3]);
+  for (const line of ["gpus 1,0x10", "gpus 1,-3", "gpus ", "gpus 1,,2", "gpus 1e400"]) {
+    assertEquals(gpus(line), [], line);
+  }
+  const job = parseRecord("x", ["pid 99999999999999999999999 5", "waiter 0 5", "alive 1e3 5"]);
+  assertEquals([job.process, job.waiter, job.alive], [null, null, []]);
+});
+
 Deno.test("jobs.sh sends a command of several lines whole, and the parser keeps its lines", async () => {
   const home = await Deno.makeTempDir({ prefix: "pool-jobs-" });
   try {
