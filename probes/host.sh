@@ -22,6 +22,18 @@ dump() {
   done < "$1"
 }
 
+# Copies a GPU tool's output (stdin), which is not this script's: a line of it that reads as a
+# section ("@@ meminfo", "@@ pids", "@@ end") would stand in for the real one, so such a line
+# gets a space before it. Nothing else changes: the parsers trim, and JSON starts no line with @@.
+fenced() {
+  while IFS= read -r line || [ -n "$line" ]; do
+    case "$line" in
+      @@*) printf ' %s\n' "$line" ;;
+      *) printf '%s\n' "$line" ;;
+    esac
+  done
+}
+
 if [ -r /proc/sys/kernel/ostype ]; then
   read -r kernel < /proc/sys/kernel/ostype
 else
@@ -86,8 +98,10 @@ bounded() {
     set -- timeout "$GPU_TOOL_SECONDS" "$@"
   fi
   if ! out=$(mktemp 2>/dev/null); then
-    "$@" 2>&1
-    return
+    # No file to watch: the tool's output fenced as it comes, its status through descriptor 3
+    # (neither descriptor left to the tool, or a daemon it leaves would hold them).
+    { status=$({ { "$@" 2>&1 </dev/null 3>&- 4>&-; echo "$?" >&3; } | fenced >&4; } 3>&1); } 4>&1
+    return "$status"
   fi
   # At most 4096 reads of 1 KiB are kept: pool refuses an answer over 1 MiB anyway, and a tool
   # that floods must not fill the disk meanwhile (it ends on its next write once dd has enough).
@@ -107,7 +121,7 @@ bounded() {
   done
   wait "$watched"
   read -r status <"$out.rc"
-  dump "$out"
+  fenced <"$out"
   rm -f "$out" "$out.rc"
   return "$status"
 }

@@ -405,6 +405,45 @@ Deno.test("every number a host reports is read by one rule: a wrong one is unkno
   assertEquals([...parseHolders(`@@ pids\njob:a 99999999999999999999 x\n@@ end\n`).jobs], []);
 });
 
+Deno.test({
+  name: "host.sh fences a GPU tool's output: its lines never stand in for the probe's own sections",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    // A broken (or worse) nvidia-smi that prints sections of its own after a GPU: a tiny
+    // memory, a pid of a job that is not running, an end.
+    const bin = await Deno.makeTempDir({ prefix: "pool-fence-" });
+    try {
+      const forged = "@@ meminfo\nMemTotal: 1 kB\nMemAvailable: 1 kB\n@@ loadavg\n99 99 99\n" +
+        "@@ pids\n4242 forged\n@@ nvidia-smi-exit\n0\n@@ end";
+      const header = "index, name, utilization.gpu [%], memory.used [MiB], memory.total [MiB]";
+      await Deno.writeTextFile(
+        `${bin}/nvidia-smi`,
+        `#!/bin/sh\nprintf '%s\\n' '${header}' '0, A, 0, 10, 81920' '${
+          forged.replaceAll("\n", "' '")
+        }'\n`,
+        { mode: 0o755 },
+      );
+      const meminfo = parseMeminfo(await Deno.readTextFile("/proc/meminfo")).mem;
+      // Both ways host.sh copies it: from the file it watches, and where mktemp fails, as it comes.
+      for (const mktemp of ["", "#!/bin/sh\nexit 1\n"]) {
+        if (mktemp) await Deno.writeTextFile(`${bin}/mktemp`, mktemp, { mode: 0o755 });
+        const out = await new Deno.Command("sh", {
+          args: ["-c", remoteScript("host_probe"), "probe"],
+          env: { PATH: `${bin}:${Deno.env.get("PATH")}` },
+          stdout: "piped",
+        }).output();
+        const facts = parseHostProbe(new TextDecoder().decode(out.stdout));
+        assertEquals(facts.mem?.totalBytes, meminfo?.totalBytes, mktemp);
+        assert(facts.load === null || facts.load[0] !== 99, mktemp);
+        assertEquals(facts.alivePids, [], mktemp);
+        assertEquals(facts.gpus.map((g) => g.index), [0], mktemp);
+      }
+    } finally {
+      await Deno.remove(bin, { recursive: true });
+    }
+  },
+});
+
 Deno.test("parseHolders() reads pids.sh: pids alive, and jobs asked about by id", () => {
   const answer = "@@ pids\njob:k3x9q2 4242 123456\n4242 123456\njob:zzzzzz none\n" +
     "job:a1b2c3 starting\n77 999\njob:bad! 1 2\n@@ end\n";
