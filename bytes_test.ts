@@ -37,3 +37,18 @@ Deno.test("LogTail never keeps a piece of a line: one longer than the limit goes
   v.push(new TextEncoder().encode("x\nééééé\nab"));
   assertEquals([new TextDecoder().decode(v.bytes()), v.dropped], ["ab", 2]);
 });
+
+Deno.test("LogTail copies what it keeps of small reads: a read pins its whole 64 KiB buffer", () => {
+  // A pipe's read is a small view of a large buffer; kept as it came, each one held all of it.
+  const reads = Array.from({ length: 100 }, (_, i) => {
+    const buffer = new Uint8Array(64 * 1024);
+    buffer.set(new TextEncoder().encode(`${line(i)}`));
+    return buffer.subarray(0, 24);
+  });
+  const t = new LogTail(240);
+  for (const read of reads) t.push(read);
+  // The reader's buffers are the reader's again (reused, or freed): what was kept is a copy.
+  for (const read of reads) new Uint8Array(read.buffer).fill(0);
+  const kept = new TextDecoder().decode(t.bytes());
+  assertEquals([kept.slice(0, 5), kept.split("\n").length - 1, t.dropped], ["00090", 10, 90]);
+});
