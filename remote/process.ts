@@ -27,7 +27,7 @@ export interface ProcessResult {
   durationMs: number;
   /** Set when pool ended the child for what it did, not for time or a stop (`stdoutLimit`). */
   reason?: string;
-  /** With `keepLast`: the lines of each stream left out before what was kept. */
+  /** The lines of each stream left out before what was kept (`keepLast`, stderr's bound). */
   stdoutOmittedLines?: number;
   stderrOmittedLines?: number;
 }
@@ -60,6 +60,8 @@ export interface ProcessOptions {
    * Keep only the last whole lines of stdout and of stderr that fit in this
    * many bytes each (the command runs on to its end; a result says how many
    * lines went): for a caller that hands the output on in one piece.
+   * Without it stdout is kept whole and stderr's last STDERR_KEPT bytes;
+   * Infinity keeps all of both (`--out-dir` writes them to files).
    */
   keepLast?: number;
   /** Write stdout straight through (single-host mode) instead of reading it. */
@@ -155,6 +157,13 @@ const KILL_GRACE_MS = 2000;
 const SOFT_STOP_GRACE_MS = 5000;
 /** Once the child is gone: how long a pipe may stay silent before we stop reading it. */
 const QUIET_AFTER_EXIT_MS = 50;
+/**
+ * The most of stderr kept, its last whole lines, unless `keepLast` says otherwise: what reasons
+ * and messages are made of (ssh's last words, a tool's error). Passed on (onStderrChunk), stderr
+ * still goes whole; kept whole, a chatty command's log filled pool's memory and, past V8's longest
+ * string, failed a command that had exited 0.
+ */
+export const STDERR_KEPT = 64 * 1024;
 
 export async function runProcess(argv: string[], options: ProcessOptions): Promise<ProcessResult> {
   const started = performance.now();
@@ -201,7 +210,7 @@ export async function runProcess(argv: string[], options: ProcessOptions): Promi
   let discarding = false;
   const gate = options.readGate && (() => discarding ? undefined : options.readGate!());
   const stdout = collector(options.keepLast);
-  const stderr = collector(options.keepLast);
+  const stderr = collector(options.keepLast ?? STDERR_KEPT);
   const pumps: Pump[] = [];
   // Streamed elsewhere: read to its end (ssh's stdout is never held by a ControlPersist master).
   const sinkStop = new AbortController();
@@ -489,20 +498,20 @@ export function findOnPath(program: string, path = Deno.env.get("PATH") ?? ""): 
   return null;
 }
 
-/** One stream's bytes: all of them, or with keepLast its last whole lines. */
+/** One stream's bytes: all of them, or its last whole lines within a limit. */
 interface Kept {
   push(chunk: Uint8Array): void;
   /** Bytes taken so far (all of them, kept or not). */
   length: number;
   bytes(): Uint8Array;
-  /** Lines left out (keepLast). */
+  /** Lines left out (a limit). */
   dropped: number;
 }
 
-/** All of a stream, or with `keepLast` its last whole lines. */
-function collector(keepLast?: number): Kept {
+/** All of a stream (no limit, or Infinity), or its last whole lines that fit in `limit` bytes. */
+function collector(limit?: number): Kept {
   const chunks: Uint8Array[] = [];
-  const tail = keepLast === undefined ? null : new LogTail(keepLast);
+  const tail = limit === undefined || limit === Infinity ? null : new LogTail(limit);
   let kept: Uint8Array | null = null;
   const self: Kept = {
     length: 0,

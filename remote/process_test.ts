@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "../tests/assert.ts";
-import { runProcess } from "./process.ts";
+import { runProcess, STDERR_KEPT } from "./process.ts";
 
 Deno.test("runProcess() returns once the child exits, even if a grandchild keeps its pipes", async () => {
   const started = performance.now();
@@ -112,4 +112,42 @@ Deno.test("runProcess() keeps its deadline when the sink stops taking output", a
   ]);
   clearTimeout(hung);
   assertEquals([result?.code, result?.outcome], [124, "timeout"]);
+});
+
+/** `seq 1 n`, as the bytes it prints. */
+const seqBytes = (n: number) =>
+  Array.from({ length: n }, (_, i) => String(i + 1).length + 1).reduce((a, b) => a + b, 0);
+
+Deno.test("runProcess() keeps only stderr's last 64 KiB of lines, passed on or not, and counts the rest", async () => {
+  // About 20 MB: every byte is passed on; what is kept for messages stays within its bound.
+  const n = 2_500_000;
+  for (const streamed of [false, true]) {
+    let passed = 0;
+    const r = await runProcess(["sh", "-c", `seq 1 ${n} >&2; exit 3`], {
+      timeoutMs: 60_000,
+      onStderrChunk: streamed ? (chunk) => void (passed += chunk.length) : undefined,
+    });
+    assertEquals([r.code, r.outcome], [3, "failed"]);
+    if (streamed) assertEquals(passed, seqBytes(n));
+    assert(r.stderrBytes.length <= STDERR_KEPT, `kept ${r.stderrBytes.length} bytes`);
+    assert(r.stderrBytes.length > STDERR_KEPT - 10, `kept ${r.stderrBytes.length} bytes`);
+    const lines = r.stderr.split("\n").slice(0, -1);
+    assertEquals(lines.at(-1), String(n));
+    assertEquals(r.stderrOmittedLines, n - lines.length);
+    assertEquals(Number(lines[0]), n - lines.length + 1, "a whole line first");
+  }
+});
+
+Deno.test("runProcess() keeps more of stderr where keepLast says so, and all of it with Infinity", async () => {
+  const n = 200_000; // 1.3 MB
+  const tail = await runProcess(["sh", "-c", `seq 1 ${n} >&2`], {
+    timeoutMs: 60_000,
+    keepLast: 1 << 20,
+  });
+  assert(tail.stderrBytes.length > STDERR_KEPT && tail.stderrBytes.length <= 1 << 20);
+  const all = await runProcess(["sh", "-c", `seq 1 ${n} >&2`], {
+    timeoutMs: 60_000,
+    keepLast: Infinity,
+  });
+  assertEquals([all.stderrBytes.length, all.stderrOmittedLines], [seqBytes(n), undefined]);
 });

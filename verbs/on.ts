@@ -226,8 +226,9 @@ async function onMany(
           onStderrChunk: printed?.stderr,
           readGate: () => deps.out.room(),
           // Output held for --json or -b is each stream's end, not all of it: `yes` would
-          // fill memory until V8 gave up, taking every host's result with it.
-          keepLast: options.keepLast ?? (files ? undefined : HELD_OUTPUT_LIMIT),
+          // fill memory until V8 gave up, taking every host's result with it. --out-dir's
+          // files get all of both.
+          keepLast: options.keepLast ?? (files ? Infinity : HELD_OUTPUT_LIMIT),
         });
       printed?.end();
       const why = options.sudo ? sudoFailure(result) : undefined;
