@@ -318,16 +318,22 @@ export async function execPlain(
   options: ExecOptions,
 ): Promise<HostResult> {
   let result: ProcessResult;
+  let started = false;
   try {
     result = await runProcess(await hostArgv(host, command, options), {
       ...options,
       ignoreStderr: SSH_CHATTER,
+      onSpawn: (pid) => {
+        started = true;
+        options.onSpawn?.(pid);
+      },
     });
   } catch (e) {
     // Could not even start the child (no ssh binary, no such shell), or not here and now (out
-    // of file descriptors: this host failed, said why, but it is not down).
+    // of file descriptors: this host failed, said why, but it is not down). Once it ran, a throw
+    // is pool's own failure: the host answered, and is not called down for it.
     const message = (e as Error).message;
-    const here = e instanceof OutOfDescriptors;
+    const here = e instanceof OutOfDescriptors || started;
     return {
       host: host.name,
       code: here ? EXIT.failure : EXIT.unreachable,

@@ -19,7 +19,10 @@ export interface ProcessResult {
   /** Exit code: the child's own, 128+n when signal n killed it, 124 timed out, 128+n stopped by pool's signal. */
   code: number;
   outcome: Outcome;
-  /** What the child wrote, decoded (invalid UTF-8 replaced); the exact bytes are in *Bytes. */
+  /**
+   * What the child wrote, decoded (invalid UTF-8 replaced); the exact bytes are in *Bytes. Past
+   * the longest string V8 can make (512 MiB), the last whole lines that fit (textOf).
+   */
   stdout: string;
   stderr: string;
   stdoutBytes: Uint8Array;
@@ -302,10 +305,9 @@ export async function runProcess(argv: string[], options: ProcessOptions): Promi
   timers.forEach((cancel) => cancel());
 
   const [stdoutBytes, stderrBytes] = [stdout.bytes(), stderr.bytes()];
-  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
   const output = {
-    stdout: decode(stdoutBytes),
-    stderr: decode(stderrBytes),
+    stdout: textOf(stdoutBytes),
+    stderr: textOf(stderrBytes),
     stdoutBytes,
     stderrBytes,
     durationMs: Math.round(performance.now() - started),
@@ -529,6 +531,22 @@ function collector(limit?: number): Kept {
     },
   };
   return self;
+}
+
+/** The longest string V8 makes, in UTF-16 units; decoding more bytes may fail. */
+const LONGEST_TEXT = 2 ** 29 - 24;
+
+/**
+ * `bytes` as text (invalid UTF-8 replaced); past the longest string there can be, the text of
+ * their last whole lines that fit: a command that wrote more than that keeps its exit code (and
+ * its bytes), where the decoding threw and the run read as a lost connection.
+ */
+export function textOf(bytes: Uint8Array, longest = LONGEST_TEXT): string {
+  if (bytes.length <= longest) return new TextDecoder().decode(bytes);
+  // Each byte decodes to at most one unit: this many bytes always fit.
+  const tail = new LogTail(longest);
+  tail.push(bytes);
+  return new TextDecoder().decode(tail.bytes());
 }
 
 /**

@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "../tests/assert.ts";
-import { runProcess, STDERR_KEPT } from "./process.ts";
+import { runProcess, STDERR_KEPT, textOf } from "./process.ts";
 
 Deno.test("runProcess() returns once the child exits, even if a grandchild keeps its pipes", async () => {
   const started = performance.now();
@@ -150,4 +150,12 @@ Deno.test("runProcess() keeps more of stderr where keepLast says so, and all of 
     keepLast: Infinity,
   });
   assertEquals([all.stderrBytes.length, all.stderrOmittedLines], [seqBytes(n), undefined]);
+});
+
+Deno.test("textOf() decodes bytes; past the longest string, the last whole lines that fit", () => {
+  const bytes = new TextEncoder().encode("first\nsecond\nthird\n");
+  assertEquals(textOf(bytes), "first\nsecond\nthird\n");
+  // 8 bytes fit: "d\nthird\n" cuts into "second", which goes whole.
+  assertEquals(textOf(bytes, 8), "third\n");
+  assertEquals(textOf(bytes, 13), "second\nthird\n");
 });
