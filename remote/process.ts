@@ -167,6 +167,11 @@ const QUIET_AFTER_EXIT_MS = 50;
  * string, failed a command that had exited 0.
  */
 export const STDERR_KEPT = 64 * 1024;
+/**
+ * How long a chunk may be and still be the transport's chatter (`ignoreStderr`): ssh says each of
+ * its messages in one short write, and reading a command's flood to find one cost a copy a chunk.
+ */
+const CHATTER_MAX = 1024;
 
 export async function runProcess(argv: string[], options: ProcessOptions): Promise<ProcessResult> {
   const started = performance.now();
@@ -242,6 +247,9 @@ export async function runProcess(argv: string[], options: ProcessOptions): Promi
     ));
   }
   const ignored = (line: string) => options.ignoreStderr?.test(line) ?? false;
+  const chatter = (chunk: Uint8Array) =>
+    options.ignoreStderr !== undefined && chunk.length <= CHATTER_MAX &&
+    ignored(new TextDecoder().decode(chunk).replace(/\r?\n$/, ""));
   const onStderrLine = options.onStderrLine;
   const stderrLines = onStderrLine
     ? new LineSplitter((line) => {
@@ -250,7 +258,7 @@ export async function runProcess(argv: string[], options: ProcessOptions): Promi
     : null;
   const passStderr = (chunk: Uint8Array) => {
     // ssh writes its own messages in one write each, so a whole chunk is one of them or none.
-    if (ignored(new TextDecoder().decode(chunk).replace(/\r?\n$/, ""))) return;
+    if (chatter(chunk)) return;
     stderr.push(chunk);
     options.onStderrChunk?.(chunk);
     stderrLines?.push(chunk);

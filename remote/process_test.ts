@@ -159,3 +159,13 @@ Deno.test("textOf() decodes bytes; past the longest string, the last whole lines
   assertEquals(textOf(bytes, 8), "third\n");
   assertEquals(textOf(bytes, 13), "second\nthird\n");
 });
+
+Deno.test("runProcess() drops only chunks short enough to be the transport's chatter", async () => {
+  const long = "x".repeat(2000);
+  const r = await runProcess(
+    ["sh", "-c", `echo 'chatter here' >&2; sleep 0.2; echo 'chatter ${long}' >&2`],
+    { timeoutMs: 10_000, ignoreStderr: /^chatter .*$/ },
+  );
+  // A command's own long line is never read as a message of ssh's, which are one short write each.
+  assertEquals(r.stderr, `chatter ${long}\n`);
+});
