@@ -9,6 +9,9 @@ import { formatDuration } from "./duration.ts";
 import type { Output } from "./out.ts";
 import { padder } from "./table.ts";
 
+/** The most of each host's stdout and stderr that on's --json and -b, and route's --json, hold: its last whole lines. */
+export const HELD_OUTPUT_LIMIT = 16 * 1024 * 1024;
+
 /** `[name]` padded inside the brackets to the longest name, as the old tool did. */
 export async function prefixer(names: readonly string[]): Promise<(name: string) => string> {
   const pad = await padder(names);

@@ -18,6 +18,7 @@ import {
   wantsJson,
 } from "../command_line.ts";
 import {
+  HELD_OUTPUT_LIMIT,
   hostJson,
   prefixer,
   printCollapsed,
@@ -64,9 +65,6 @@ export interface OnOptions {
   /** With --json: keep only the last whole lines of each stream that fit in this many bytes. */
   keepLast?: number;
 }
-
-/** The most of each host's stdout and stderr that --json and -b hold: its last whole lines. */
-export const HELD_OUTPUT_LIMIT = 16 * 1024 * 1024;
 
 export const PREFIXES = ["[host]", "host:"] as const;
 export type Prefix = typeof PREFIXES[number];

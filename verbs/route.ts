@@ -13,7 +13,7 @@ import {
   type DispatchFlags,
   dispatchOptions,
 } from "../dispatch_flags.ts";
-import { hostRecord, printForegroundFailure } from "../render/fanout.ts";
+import { HELD_OUTPUT_LIMIT, hostRecord, printForegroundFailure } from "../render/fanout.ts";
 import { printRanking } from "../render/ranking.ts";
 import { selectHosts } from "../roster/select.ts";
 import { runForeground } from "../remote/foreground.ts";
@@ -79,7 +79,8 @@ export async function route(words: string[], opts: RouteOptions, deps: Deps): Pr
       const result = await deps.runner.exec(reservation.host, pinned, {
         timeoutMs,
         signal: deps.signal,
-        keepLast: opts.keepLast,
+        // As on --json: a command that writes gigabytes would otherwise be held whole.
+        keepLast: opts.keepLast ?? HELD_OUTPUT_LIMIT,
         onSpawn,
       });
       const ranking = reservation.ranked.map((r) => ({

@@ -3,6 +3,7 @@
 import { assertEquals, assertMatch } from "../tests/assert.ts";
 import { IDLE_LINUX_PROBE as PROBE, testDeps } from "../deps/testing.ts";
 import { route } from "./route.ts";
+import { HELD_OUTPUT_LIMIT } from "../render/fanout.ts";
 
 Deno.test("route: a ledger that cannot name the command's ssh is a warning; the command's code stands", async () => {
   const deps = await testDeps({ hosts: [{ name: "h1", ssh: "h1", os: "linux" }] });
@@ -19,5 +20,16 @@ Deno.test("route: a ledger that cannot name the command's ssh is a warning; the 
     writes++ === 0 ? update(change) : Promise.reject(new Error("No space left on device"));
   assertEquals(await route(["sleep 1; exit 3"], { mem: 1024 ** 3 }, deps), 3);
   assertMatch(deps.out.stderrText(), /pool: warning: the lease does not name its ssh: No space/);
+  deps.runner.verify();
+});
+
+Deno.test("route --json holds the last 16 MiB of each stream, as on --json, not all a command writes", async () => {
+  const deps = await testDeps({ hosts: [{ name: "h1", ssh: "h1", os: "linux" }] });
+  deps.runner.stub("h1", /^sh '-s' '--'/, { stdout: PROBE });
+  deps.runner.stub("h1", "yes", (call) => {
+    assertEquals(call.options.keepLast, HELD_OUTPUT_LIMIT);
+    return { code: 0 };
+  });
+  assertEquals(await route(["yes"], { json: true }, deps), 0);
   deps.runner.verify();
 });
