@@ -20,6 +20,15 @@ export interface JobsReply {
   status?: string;
 }
 
+/**
+ * The most of a jobs answer kept, as the host probe's (1 MiB) but roomier: hundreds of
+ * records, each with its whole command. Past it the host is flooding, not answering, and
+ * holding all it sends would let one host fill this machine's memory.
+ */
+const JOBS_ANSWER_LIMIT = 64 << 20;
+/** kill.sh answers with one record: a flood past this is not an answer. */
+const KILL_ANSWER_LIMIT = 1 << 20;
+
 /** Asks `host` about its jobs: `["list", ...ids]` or `["prune", days]`. */
 export async function askJobs(
   runner: Runner,
@@ -29,6 +38,7 @@ export async function askJobs(
 ): Promise<JobsReply> {
   const result = await runner.exec(host, ["sh", "-s", "--", ...args].map(shQuote).join(" "), {
     payload: remoteScript("jobs"),
+    stdoutLimit: JOBS_ANSWER_LIMIT,
     timeoutMs: options.timeoutMs,
     connectTimeout: Math.min(8, options.timeoutMs / 1000),
     signal: options.signal,
@@ -58,6 +68,7 @@ export async function killJob(
   const args = [id, options.signalName, String(options.graceS)];
   const result = await runner.exec(host, ["sh", "-s", "--", ...args].map(shQuote).join(" "), {
     payload: remoteScript("kill"),
+    stdoutLimit: KILL_ANSWER_LIMIT,
     timeoutMs: (options.graceS + 20) * 1000,
     signal: options.signal,
   });
