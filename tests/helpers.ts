@@ -26,6 +26,8 @@ export const POOL_SH = POOL_ARGV.map(shQuote).join(" ");
  * The environment pool runs in: ours (certificates, PATH), without an ssh
  * agent or any POOL_* of the developer's, plus the test's own. The Deno cache
  * is pinned: the tests' temp HOME must not send Deno looking for a new one.
+ * Deno's update check is off: it asks dl.deno.land, and test traffic stays on
+ * loopback.
  */
 export function childEnv(extra: Record<string, string>): Record<string, string> {
   const env = Deno.env.toObject();
@@ -33,6 +35,7 @@ export function childEnv(extra: Record<string, string>): Record<string, string> 
     if (key.startsWith("POOL_") || key.startsWith("SSH_")) delete env[key];
   }
   env.DENO_DIR ??= join(env.XDG_CACHE_HOME ?? join(env.HOME ?? "/root", ".cache"), "deno");
+  env.DENO_NO_UPDATE_CHECK = "1";
   return { ...env, ...extra };
 }
 

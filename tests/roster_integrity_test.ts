@@ -16,7 +16,9 @@ async function tempState() {
   const sshConfig = join(dir, "ssh_config");
   await Deno.writeTextFile(
     sshConfig,
-    `Host *\n  UserKnownHostsFile ${dir}/known_hosts\n  IdentityFile ${dir}/none\n`,
+    // The made-up names (h1…h5) lead to loopback, where nothing listens: never to the resolver.
+    `Host h1 h2 h3 h4 h5\n  HostName 127.0.254.1\n` +
+      `Host *\n  UserKnownHostsFile ${dir}/known_hosts\n  IdentityFile ${dir}/none\n`,
   );
   await Deno.mkdir(join(dir, "state"));
   const env = {
