@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { childEnv, fleetTest, pool, POOL_SH, spawnPool, writeRoster } from "./helpers.ts";
 import { assertGone, eventually, processesWith } from "./procs.ts";
+import { pidNamespaceTest } from "./pid_namespace.ts";
 import type { Fleet } from "./hosts/harness.ts";
 
 /** 8 H100s as `nvidia-smi --query-gpu` prints them; 1, 4 and 6 are busy. */
@@ -401,37 +402,39 @@ fleetTest(
   },
 );
 
-fleetTest("kill never signals a group that took an ended job's number", 1, async (_t, fleet) => {
-  await writeRoster(fleet, [{ name: "h1" }]);
-  const job = await bg(fleet, ["h1", "true"]);
-  assertEquals((await pool(fleet, ["wait", job.id])).code, 0);
-  // The kernel hands the job's pid out again, to a process that leads a group of its own.
-  let other: Deno.ChildProcess | null = null;
-  for (let i = 0; i < 50 && other === null; i++) {
-    try {
+// In a pid namespace of its own: its writes to ns_last_pid steer no other test's forks.
+const REUSED = "kill never signals a group that took an ended job's number";
+pidNamespaceTest(REUSED, import.meta.url, () =>
+  fleetTest(REUSED, 1, async (_t, fleet) => {
+    await writeRoster(fleet, [{ name: "h1" }]);
+    const job = await bg(fleet, ["h1", "true"]);
+    assertEquals((await pool(fleet, ["wait", job.id])).code, 0);
+    // The kernel hands the job's pid out again, to a process that leads a group of its own.
+    let other: Deno.ChildProcess | null = null;
+    for (let i = 0; i < 50 && other === null; i++) {
       await Deno.writeTextFile("/proc/sys/kernel/ns_last_pid", String(job.pid - 1));
-    } catch {
-      return; // not root here: the number cannot be handed out on purpose
+      const child = new Deno.Command("setsid", { args: ["sleep", "600"] }).spawn();
+      if (child.pid === job.pid) other = child;
+      else {
+        child.kill("SIGKILL");
+        await child.status;
+      }
     }
-    const child = new Deno.Command("setsid", { args: ["sleep", "600"] }).spawn();
-    if (child.pid === job.pid) other = child;
-    else {
-      child.kill("SIGKILL");
-      await child.status;
-    }
-  }
-  assert(other, `pid ${job.pid} never came back`);
-  try {
-    const r = await pool(fleet, ["kill", job.id, "--json", "--grace", "0"]);
-    assertEquals([r.code, JSON.parse(r.stdout).killed], [1, false], r.stderr);
-    assertEquals((await processesWith(`sleep 600`)).some((p) => p.startsWith(`${job.pid} `)), true);
-  } finally {
+    assert(other, `pid ${job.pid} never came back`);
     try {
-      other.kill("SIGKILL");
-    } catch { /* ended: what the test is about */ }
-    await other.status;
-  }
-});
+      const r = await pool(fleet, ["kill", job.id, "--json", "--grace", "0"]);
+      assertEquals([r.code, JSON.parse(r.stdout).killed], [1, false], r.stderr);
+      assertEquals(
+        (await processesWith(`sleep 600`)).some((p) => p.startsWith(`${job.pid} `)),
+        true,
+      );
+    } finally {
+      try {
+        other.kill("SIGKILL");
+      } catch { /* ended: what the test is about */ }
+      await other.status;
+    }
+  }));
 
 fleetTest("logs --json holds a large log's end, not all of it", 1, async (_t, fleet) => {
   await writeRoster(fleet, [{ name: "h1" }]);

@@ -8,6 +8,8 @@ import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { childEnv, fleetTest, pool, POOL_SH, spawnPool, writeRoster } from "./helpers.ts";
 import { assertGone, eventually, markerBase, processesWith, running } from "./procs.ts";
+import { pidNamespaceTest } from "./pid_namespace.ts";
+import type { Fleet } from "./hosts/harness.ts";
 
 /** The nearest ancestor of `pid` whose command line matches `pattern`. */
 async function ancestor(pid: number, pattern: RegExp): Promise<number> {
@@ -560,29 +562,48 @@ fleetTest(
   },
 );
 
+/**
+ * A pool on h1, SIGKILLed while its ssh runs `sleep 31496` over the shared
+ * connection. Returns that ssh's number once it is gone, and reaped.
+ */
+async function killedOutright(fleet: Fleet): Promise<number> {
+  await writeRoster(fleet, [{ name: "h1" }]);
+  assertEquals((await pool(fleet, ["on", "h1", "true"])).code, 0); // the shared connection
+  const child = spawnPool(fleet, ["on", "h1", "sleep 31496"]);
+  await running("sleep 31496");
+  const [ssh] = (await processesWith(fleet.sshConfig)).filter((p) => p.includes("sleep 31496"));
+  const pid = Number(ssh.split(" ")[0]);
+  Deno.kill(child.pid, "SIGKILL");
+  await child.output();
+  // The guard ends the ssh at once: well within its own 2 s, never a wait without end.
+  const exists = () => Deno.stat(`/proc/${pid}`).then(() => true, () => false);
+  const deadline = Date.now() + 30_000;
+  while (await exists()) {
+    assert(Date.now() < deadline, `ssh ${pid} outlived the pool that was SIGKILLed`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return pid;
+}
+
 fleetTest(
-  "the guard of a pool killed outright never signals a group that took its ssh's number",
+  "the guard of a pool killed outright ends its ssh and the command",
   1,
   async (_t, fleet) => {
-    await writeRoster(fleet, [{ name: "h1" }]);
-    assertEquals((await pool(fleet, ["on", "h1", "true"])).code, 0); // the shared connection
-    const child = spawnPool(fleet, ["on", "h1", "sleep 31496"]);
-    await running("sleep 31496");
-    const [ssh] = (await processesWith(fleet.sshConfig)).filter((p) => p.includes("sleep 31496"));
-    const pid = Number(ssh.split(" ")[0]);
-    Deno.kill(child.pid, "SIGKILL");
-    await child.output();
-    // The guard ends the ssh at once; its number then goes to a process leading a group of its
-    // own, before the guard's 2 s are up.
-    const exists = () => Deno.stat(`/proc/${pid}`).then(() => true, () => false);
-    while (await exists()) await new Promise((r) => setTimeout(r, 10)); // gone, and reaped
+    await killedOutright(fleet);
+    await assertGone("sleep 31496", "after pool was SIGKILLed");
+  },
+);
+
+// In a pid namespace of its own: its writes to ns_last_pid steer no other test's forks.
+const TAKEN =
+  "the guard of a pool killed outright never signals a group that took its ssh's number";
+pidNamespaceTest(TAKEN, import.meta.url, () =>
+  fleetTest(TAKEN, 1, async (_t, fleet) => {
+    const pid = await killedOutright(fleet);
+    // Its number then goes to a process leading a group of its own, before the guard's 2 s are up.
     let other: Deno.ChildProcess | null = null;
     for (let i = 0; i < 50 && other === null; i++) {
-      try {
-        await Deno.writeTextFile("/proc/sys/kernel/ns_last_pid", String(pid - 1));
-      } catch {
-        return; // not root here: the number cannot be handed out on purpose
-      }
+      await Deno.writeTextFile("/proc/sys/kernel/ns_last_pid", String(pid - 1));
       const taker = new Deno.Command("setsid", { args: ["sleep", "600"] }).spawn();
       if (taker.pid === pid) other = taker;
       else {
@@ -601,5 +622,4 @@ fleetTest(
       await other.status;
     }
     await assertGone("sleep 31496", "after pool was SIGKILLed");
-  },
-);
+  }));
