@@ -312,26 +312,25 @@ fleetTest("pool mcp stops at once on a signal, and when its client stops reading
     params: { name: "run", arguments: { hosts: "h1,h2", command, timeout: "0" } },
   });
 
+  // No hard stop within the tests' 30 s bound: a pool that needed it is killed there (137, not 143).
+  const env = { ...fleet.env, POOL_TEST_STOP_GRACE_MS: "600000" };
   await t.step("SIGTERM mid-call: the remote work ends and so does pool, 143", async () => {
-    const { child, send } = rawServer(fleet.env);
+    const { child, send } = rawServer(env);
     await send(INITIALIZE, { jsonrpc: "2.0", method: "notifications/initialized" });
     await send(call(2, "sleep 31771"));
     await running("sleep 31771", 2);
     const bound = setTimeout(() => child.kill("SIGKILL"), 30_000);
-    const started = performance.now();
     child.kill("SIGTERM");
     const out = await child.output();
     clearTimeout(bound);
-    assertEquals(out.code, 143);
-    // Not a speed test: the grace before a hard stop is 10 s, and this must not need it.
-    assert(performance.now() - started < 8_000, "it waited for the hard stop");
+    assertEquals(out.code, 143, "it needed the hard stop");
     await assertGone("sleep 31771", "after SIGTERM to pool mcp");
   });
 
   await t.step(
     "a client that stops reading freezes nothing: deadlines and SIGTERM still work",
     async () => {
-      const { child, send } = rawServer(fleet.env);
+      const { child, send } = rawServer(env);
       await send(INITIALIZE, { jsonrpc: "2.0", method: "notifications/initialized" });
       // Its stdout is never read: a 3 MB answer fills the pipe, and the server must not wait in it.
       await send({
@@ -345,12 +344,10 @@ fleetTest("pool mcp stops at once on a signal, and when its client stops reading
       await running("sleep 31773");
       await assertGone("sleep 31773", "past its 3 s deadline, with the client not reading");
       const bound = setTimeout(() => child.kill("SIGKILL"), 30_000);
-      const started = performance.now();
       child.kill("SIGTERM");
       const status = await child.status;
       clearTimeout(bound);
-      assertEquals(status.code, 143);
-      assert(performance.now() - started < 8_000, "it waited for the hard stop");
+      assertEquals(status.code, 143, "it needed the hard stop");
       await child.stdout.cancel();
       await child.stderr.cancel();
     },
