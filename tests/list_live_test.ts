@@ -129,10 +129,13 @@ fleetTest("pool list (live)", 3, async (t, fleet) => {
       assertEquals([r.code, r.stdout], [0, "ok\n"]);
       // Not a speed test (its hello wait is 2 s): 30 s only bounds a command hung on the socket.
       assert(r.ms < 30_000, `took ${r.ms} ms`);
-      // It asked the wedged socket, found no hello, and put a fresh master in its place.
+      // It asked the wedged socket and found no hello: the command went on a connection of its
+      // own, and the socket stays, its miss marked (one miss may be a busy master's; the step
+      // below replaces a master silent past the span).
       assert(held.length > 0, "the wedged socket was never asked");
-      assert((await Deno.stat(path)).ino !== wedgedFile, "the wedged socket is still in place");
-      assert(await masterPid(fleet, "h3") !== null, "no fresh master on h3");
+      const after = await Deno.lstat(path);
+      assertEquals(after.ino, wedgedFile, "a first miss took the socket away");
+      assert((after.mode! & 0o100) !== 0, "the miss is not marked on the socket");
     } finally {
       wedged.close();
       held.forEach((c) => c.close());
