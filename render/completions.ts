@@ -10,11 +10,19 @@
  * a comma list and after a `!`; roster names alone where a verb takes one
  * host by name (`rm`, `tag`: they refuse a selection), and `local` too where
  * that host may be this machine (`bg`); file names for the command words after
- * the host (`on`, `bg`) or after `route`. A flag that takes a value takes the next
- * word with it, so `pool on --jobs 4 <Tab>` still completes a host.
+ * the host (`on`, `bg`) or after `route`, and for push's and pull's paths; tags
+ * after `tag`'s host; job ids of the local job index for `kill`, `logs`, `wait`.
+ * A flag that takes a value takes the next word with it, so `pool on --jobs 4
+ * <Tab>` still completes a host; pool's flags end where the command begins, as
+ * pool reads them, so `pool on h1 grep -x <Tab>` is grep's `-x`: files.
  */
 
-export type FirstArg = "selection" | "name" | "host";
+export type FirstArg = "selection" | "name" | "host" | "job";
+/**
+ * What the words after the first argument are (every word, for a verb without one): a command
+ * (file names; its options are its own, not pool's), local file names, tags, job ids.
+ */
+export type Rest = "command" | "files" | "tag" | "job";
 
 export interface VerbSpec {
   name: string;
@@ -23,21 +31,21 @@ export interface VerbSpec {
   flags: string[];
   /** The flags among them whose next word is their value. */
   valueFlags: string[];
-  /** What a flag's value may be: fixed words, or "hosts" for a host selection. */
-  values: Record<string, readonly string[] | "hosts">;
+  /** What a flag's value may be: fixed words, "hosts" for a host selection, or local "files". */
+  values: Record<string, readonly string[] | "hosts" | "files">;
   /**
    * Its first argument: a selection (names, @tags, all, local, lists), one roster host by name,
    * one host by name or `local`; null for none. Each is a `pool hosts --format` for completion.
    */
   firstArg: FirstArg | null;
-  /** The words after that (or after the verb) are a command: offer file names. */
-  files: boolean;
+  /** What the words after that are (see Rest); null for nothing to offer. */
+  rest: Rest | null;
 }
 
 const quoteWords = (words: readonly string[]) => words.join(" ");
 
-/** The variables bash and zsh read for a verb: what its first argument is, and files after it. */
-const shellVars = (v: VerbSpec) => `first=${v.firstArg ?? ""} files=${v.files ? 1 : 0}`;
+/** The variables bash and zsh read for a verb: what its first argument is, and what follows. */
+const shellVars = (v: VerbSpec) => `first=${v.firstArg ?? ""} rest=${v.rest ?? ""}`;
 
 /** Words pool itself writes into a script (verbs, flags, values): plain, never shell syntax. */
 function plain(words: readonly string[]): readonly string[] {
@@ -69,30 +77,42 @@ export function bashCompletion(verbs: VerbSpec[]): string {
   const valueCases = verbs.flatMap((v) =>
     Object.entries(v.values).map(([flag, words]) =>
       `  "${v.name} ${flag}") ${
-        words === "hosts" ? "__pool_hosts" : `__pool_items "$cur" ${quoteWords(plain(words))}`
+        words === "hosts"
+          ? "__pool_hosts"
+          : words === "files"
+          ? "__pool_files; return 0"
+          : `__pool_items "$cur" ${quoteWords(plain(words))}`
       } ;;`
     )
   ).join("\n");
   return `# pool completion for bash. Load it with: source <(pool completions bash)
 # __pool_offer PREFIX TYPED WORD...: each WORD that starts with TYPED, quoted, after PREFIX.
-# Never compgen -W: it would run \$(...) found in a host name.
+# Never compgen -W: it would run \$(...) found in a host name. Inside a quote the user opened
+# (_pool's $quote), readline puts a word back as it is and closes the quote: a word that quote
+# cannot hold as it is (a ' in '…; a " $ \` \\ or ! in "…) is left out, never inserted.
 __pool_offer() {
   local prefix=$1 typed=$2 word quoted
   shift 2
   for word in "$@"; do
-    if [[ $word == "$typed"* ]]; then
+    [[ $word == "$typed"* ]] || continue
+    if [ -z "$quote" ]; then
       printf -v quoted %q "$word"
       COMPREPLY+=("$prefix$quoted")
+    elif [[ ($quote == "'" && $word != *"'"*) || ($quote == '"' && $word != *[\\"\\$\\\`\\\\!]*) ]]; then
+      COMPREPLY+=("$prefix$word")
     fi
   done
 }
-# __pool_items TYPED WORD...: completes the last item of a comma list (after a leading !),
-# keeping what came before it as typed.
+# __pool_items TYPED WORD...: completes the last item of a comma list (after a leading ! or a
+# \\! typed against history expansion), keeping what came before it as typed.
 __pool_items() {
   local typed=$1 head="" bang=""
   shift
   case "$typed" in *,*) head="\${typed%,*},"; typed="\${typed##*,}" ;; esac
-  case "$typed" in '!'*) bang="!"; typed="\${typed#!}" ;; esac
+  case "$typed" in
+  '!'*) bang="!"; typed="\${typed#!}" ;;
+  '\\!'*) [ -z "$quote" ] && bang='\\!' && typed="\${typed#'\\!'}" ;;
+  esac
   __pool_offer "$head$bang" "$typed" "$@"
 }
 __pool_hosts() {
@@ -100,11 +120,31 @@ __pool_hosts() {
   mapfile -t words < <(pool hosts --format complete 2>/dev/null)
   __pool_items "$cur" "\${words[@]}"
 }
-# __pool_one name|host: one host's name, for a verb that refuses a selection.
+# __pool_one name|host|tag|job: one roster host's name (a verb that refuses a selection), that
+# or local, a tag, a job id of the local job index.
 __pool_one() {
   local words=()
   mapfile -t words < <(pool hosts --format "complete-$1" 2>/dev/null)
   __pool_offer "" "$cur" "\${words[@]}"
+}
+# __pool_is_host WORD: whether WORD, as typed, names a host bg would run on (else it is a command).
+__pool_is_host() {
+  local words=() bare=\${1//[\\\\\\"\\']/} word
+  mapfile -t words < <(pool hosts --format complete-host 2>/dev/null)
+  for word in "\${words[@]}"; do [ "$word" = "$bare" ] && return 0; done
+  return 1
+}
+# __pool_files: local file names (the shell's own completion). A remote host:path is no local
+# file, and pool asks no host: nothing for it.
+__pool_files() {
+  local bare=$cur
+  # As typed a name may be escaped (my\\ fi; in a quote, _pool took the quote off): compgen
+  # wants it bare, and with -o filenames bash quotes the whole name it puts back.
+  [ -z "$quote" ] && bare=\${bare//\\\\/}
+  [[ $bare == [!/]*:* && \${bare%%:*} != */* ]] && return 0
+  compopt -o filenames 2>/dev/null
+  mapfile -t COMPREPLY < <(compgen -f -- "$bare")
+  [ -z "$quote" ] && __pool_fit "$cur"
 }
 _pool() {
   # bash cuts words at COMP_WORDBREAKS (@ : = among them) as well as at spaces: pool on @g
@@ -113,76 +153,87 @@ _pool() {
   local words=("\${COMP_WORDS[@]}") cword=$COMP_CWORD
   if [ -n "\${COMP_LINE+set}" ]; then
     # Glue back the pieces no whitespace separates in the line (bash's own words keep quotes
-    # and backslashes: my\ file stays one).
-    local line=\${COMP_LINE:0:COMP_POINT} at=0 k piece rest trimmed
+    # and backslashes: my\\ file stays one).
+    local line=\${COMP_LINE:0:COMP_POINT} at=0 k piece left trimmed
     words=()
     for ((k = 0; k <= COMP_CWORD; k++)); do
       piece=\${COMP_WORDS[k]}
-      rest=\${line:at}
-      trimmed=\${rest#"\${rest%%[![:space:]]*}"}
-      if [[ $k -eq 0 || \${#trimmed} -ne \${#rest} ]]; then words+=("$piece"); else words[-1]+=$piece; fi
-      at=$((at + \${#rest} - \${#trimmed} + \${#piece}))
+      left=\${line:at}
+      trimmed=\${left#"\${left%%[![:space:]]*}"}
+      if [[ $k -eq 0 || \${#trimmed} -ne \${#left} ]]; then words+=("$piece"); else words[-1]+=$piece; fi
+      at=$((at + \${#left} - \${#trimmed} + \${#piece}))
     done
     cword=$((\${#words[@]} - 1))
   fi
-  local cur=\${words[cword]} prev=""
+  local cur=\${words[cword]} quote=""
+  # A word begun with a quote ('h, "my fi): readline completes what follows the quote, as one
+  # piece whatever COMP_WORDBREAKS holds, and closes the quote itself.
+  case "$cur" in "'"* | '"'*) quote=\${cur:0:1} cur=\${cur:1} ;; esac
   local verbs=(${quoteWords(plain(verbs.map((v) => v.name)))})
   COMPREPLY=()
   if [ "$cword" -eq 1 ]; then
     __pool_offer "" "$cur" "\${verbs[@]}" --help --version
-    __pool_fit "$cur"
+    [ -z "$quote" ] && __pool_fit "$cur"
     return 0
   fi
-  [ "$cword" -gt 2 ] && prev=\${words[cword-1]}
-  # --flag=value: the value is completed, after the flag.
-  if [[ $cur == --*=* ]]; then
-    prev=\${cur%%=*}
-    cur=\${cur#*=}
-  fi
-  local verb=\${words[1]} flags=() valueflags=() first="" files=0 i n=0
+  local verb=\${words[1]} flags=() valueflags=() first="" rest="" i word
   case "$verb" in
 ${cases}
   *) return 0 ;;
   esac
+  # Which argument this is (n: those before it), and whether pool still reads its options here:
+  # anywhere before a --, but a command's words are its own from its first one (pool on h1
+  # grep -x: grep's -x). before: the arguments before a command (on: the host; bg: its host
+  # only where the word names one, else the command starts there; route: none).
+  local n=0 ended=0 own=0 before=0 value=""
+  [[ -n $first && $rest == command ]] && before=1
+  for ((i = 2; i < cword && !own; i++)); do
+    word=\${words[i]}
+    if ((!ended)) && [[ $word == -?* ]]; then
+      if [ "$word" = -- ]; then
+        ended=1
+      elif [[ " \${valueflags[*]} " == *" $word "* ]]; then
+        # A flag that takes a value takes the next word with it: the word typed, if it is next.
+        if ((i + 1 == cword)); then value=$word; else ((i += 1)); fi
+      fi
+      continue
+    fi
+    # pool on -- h1 -- cmd: a second -- right after the host only marks where the command starts.
+    [[ $word == -- && $rest == command ]] && ((n == before && n > 0)) && continue
+    ((n += 1))
+    if ((n == 1 && before)) && [ "$first" = host ] && ! __pool_is_host "$word"; then before=0; fi
+    [[ $rest == command ]] && ((n > before)) && own=1
+  done
+  # --flag=value: the value is completed, after the flag.
+  if ((!own && !ended)) && [ -z "$quote" ] && [[ $cur == --*=* ]]; then
+    value=\${cur%%=*}
+    cur=\${cur#*=}
+    [[ " \${valueflags[*]} " == *" $value "* ]] || return 0
+  fi
   # The value of a flag that takes one.
-  if [[ -n $prev && " \${valueflags[*]} " == *" $prev "* ]]; then
-    case "$verb $prev" in
+  if [ -n "$value" ]; then
+    case "$verb $value" in
 ${valueCases}
     esac
-    __pool_fit "$cur"
+    [ -z "$quote" ] && __pool_fit "$cur"
     return 0
   fi
-  case "$cur" in
-  -*)
+  if ((!own && !ended)) && [ -z "$quote" ] && [[ $cur == -* ]]; then
     __pool_offer "" "$cur" "\${flags[@]}"
     __pool_fit "$cur"
     return 0
-    ;;
-  esac
-  # Which argument this is: flags, and the values of those that take one, do not count.
-  for ((i = 2; i < cword; i++)); do
-    case "\${words[i]}" in
-    --*=*) ;;
-    -*)
-      if [[ " \${valueflags[*]} " == *" \${words[i]} "* ]]; then ((i += 1)); fi
-      ;;
-    *) ((n += 1)) ;;
-    esac
-  done
+  fi
   if [ "$first" = selection ] && [ "$n" -eq 0 ]; then
     __pool_hosts
   elif [ -n "$first" ] && [ "$n" -eq 0 ]; then
     __pool_one "$first"
-  elif [ "$files" = 1 ]; then
-    # A file name as typed may be quoted or escaped (my\\ fi, "my fi): compgen wants it bare,
-    # and with -o filenames bash quotes the whole name it puts back.
-    local bare=$cur
-    case "$bare" in '"'*) bare=\${bare#'"'} ;; "'"*) bare=\${bare#"'"} ;; *) bare=\${bare//\\\\/} ;; esac
-    compopt -o filenames 2>/dev/null
-    mapfile -t COMPREPLY < <(compgen -f -- "$bare")
+  elif [[ $rest == command || $rest == files ]]; then
+    __pool_files
     return 0
+  elif [ -n "$rest" ]; then
+    __pool_one "$rest"
   fi
-  __pool_fit "$cur"
+  [ -z "$quote" ] && __pool_fit "$cur"
   return 0
 }
 # __pool_fit CUR: the replies complete CUR, the end of the word as typed; bash replaces only
@@ -192,8 +243,8 @@ __pool_fit() {
   # readline keeps a $ or @ just before that word in what it replaces (rl_special_prefixes).
   local line=\${COMP_LINE-}
   line=\${line:0:\${COMP_POINT:-0}}
-  if [[ \${#line} -gt \${#own} && $own != [@\$]* ]]; then
-    case "\${line:\${#line}-\${#own}-1:1}" in [@\$]) own=\${line:\${#line}-\${#own}-1:1}$own ;; esac
+  if [[ \${#line} -gt \${#own} && $own != [@\\$]* ]]; then
+    case "\${line:\${#line}-\${#own}-1:1}" in [@\\$]) own=\${line:\${#line}-\${#own}-1:1}$own ;; esac
   fi
   local extra=$((\${#1} - \${#own}))
   for i in "\${!COMPREPLY[@]}"; do
@@ -221,7 +272,11 @@ export function zshCompletion(verbs: VerbSpec[]): string {
   const valueCases = verbs.flatMap((v) =>
     Object.entries(v.values).map(([flag, words]) =>
       `    "${v.name} ${flag}") ${
-        words === "hosts" ? "__pool_hosts" : `__pool_items ${quoteWords(plain(words))}`
+        words === "hosts"
+          ? "__pool_hosts"
+          : words === "files"
+          ? "_files"
+          : `__pool_items ${quoteWords(plain(words))}`
       } ;;`
     )
   ).join("\n");
@@ -243,55 +298,79 @@ __pool_hosts() {
   hosts=(\${(f)"$(pool hosts --format complete 2>/dev/null)"})
   __pool_items "\${hosts[@]}"
 }
-# __pool_one name|host: one host's name, for a verb that refuses a selection.
+# __pool_one name|host|tag|job: one roster host's name (a verb that refuses a selection), that
+# or local, a tag, a job id of the local job index.
 __pool_one() {
   local -a names
   names=(\${(f)"$(pool hosts --format complete-$1 2>/dev/null)"})
   compadd -- "\${names[@]}"
 }
+# __pool_is_host WORD: whether WORD, as typed, names a host bg would run on (else it is a command).
+__pool_is_host() {
+  local -a names
+  names=(\${(f)"$(pool hosts --format complete-host 2>/dev/null)"})
+  (( \${names[(Ie)\${(Q)1}]} ))
+}
 _pool() {
   local -a verbs flags valueflags
-  local first="" files=0 i n=0 prev=""
+  local first="" rest="" word i n=0 ended=0 own=0 before=0 value=""
   verbs=(${quoteWords(plain(verbs.map((v) => v.name)))})
   if (( CURRENT == 2 )); then
     compadd -- $verbs --help --version
     return
   fi
-  (( CURRENT > 3 )) && prev=\${words[CURRENT-1]}
   case \${words[2]} in
 ${cases}
   *) return ;;
   esac
+  # Which argument this is (n: those before it), and whether pool still reads its options here:
+  # anywhere before a --, but a command's words are its own from its first one (pool on h1
+  # grep -x: grep's -x). before: the arguments before a command (on: the host; bg: its host
+  # only where the word names one, else the command starts there; route: none).
+  [[ -n $first && $rest == command ]] && before=1
+  for (( i = 3; i < CURRENT && !own; i++ )); do
+    word=\${words[i]}
+    if (( !ended )) && [[ $word == -?* ]]; then
+      if [[ $word == -- ]]; then
+        ended=1
+      elif (( \${valueflags[(Ie)$word]} )); then
+        # A flag that takes a value takes the next word with it: the word typed, if it is next.
+        if (( i + 1 == CURRENT )); then value=$word; else (( i++ )); fi
+      fi
+      continue
+    fi
+    # pool on -- h1 -- cmd: a second -- right after the host only marks where the command starts.
+    [[ $word == -- && $rest == command ]] && (( n == before && n > 0 )) && continue
+    (( n++ ))
+    if (( n == 1 && before )) && [[ $first == host ]] && ! __pool_is_host "$word"; then before=0; fi
+    [[ $rest == command ]] && (( n > before )) && own=1
+  done
   # --flag=value: the flag and its = stay as typed.
-  if [[ $PREFIX == --*=* ]]; then
-    prev=\${PREFIX%%=*}
-    IPREFIX+="$prev="
+  if (( !own && !ended )) && [[ $PREFIX == --*=* ]]; then
+    value=\${PREFIX%%=*}
+    (( \${valueflags[(Ie)$value]} )) || return
+    IPREFIX+="$value="
     PREFIX=\${PREFIX#*=}
   fi
   # The value of a flag that takes one.
-  if [[ -n $prev ]] && (( \${valueflags[(Ie)$prev]} )); then
-    case "\${words[2]} $prev" in
+  if [[ -n $value ]]; then
+    case "\${words[2]} $value" in
 ${valueCases}
     esac
     return
   fi
-  if [[ $PREFIX == -* ]]; then
+  if (( !own && !ended )) && [[ $PREFIX == -* ]]; then
     compadd -- $flags
     return
   fi
-  # Which argument this is: flags, and the values of those that take one, do not count.
-  for (( i = 3; i < CURRENT; i++ )); do
-    case \${words[i]} in
-    -*) (( \${valueflags[(Ie)\${words[i]}]} )) && (( i++ )) ;;
-    *) (( n++ )) ;;
-    esac
-  done
   if [[ $first == selection ]] && (( n == 0 )); then
     __pool_hosts
   elif [[ -n $first ]] && (( n == 0 )); then
     __pool_one $first
-  elif (( files )); then
+  elif [[ $rest == (command|files) ]]; then
     _files
+  elif [[ -n $rest ]]; then
+    __pool_one $rest
   fi
 }
 # Autoloaded from fpath as _pool (its #compdef line), this file is the completion function
@@ -310,8 +389,8 @@ export function fishCompletion(verbs: VerbSpec[]): string {
     [
       `        case ${v.name}`,
       `            set valueflags ${quoteWords(plain(v.valueFlags))}`,
-      `            set first ${v.firstArg ?? "''"}`,
-      `            set files ${v.files ? 1 : 0}`,
+      `            set first ${v.firstArg ?? "-"}`,
+      `            set rest ${v.rest ?? "-"}`,
     ].join("\n")
   ).join("\n");
   const lines = [
@@ -332,52 +411,93 @@ export function fishCompletion(verbs: VerbSpec[]): string {
     "function __pool_hosts",
     "    __pool_items (pool hosts --format complete 2>/dev/null)",
     "end",
-    // __pool_one name|host: one host's name, for a verb that refuses a selection.
+    // __pool_one name|host|tag|job: one roster host's name (a verb that refuses a selection),
+    // that or local, a tag, a job id of the local job index.
     "function __pool_one",
     "    pool hosts --format complete-$argv[1] 2>/dev/null",
     "end",
-    // The verb is the word after pool, never a later one (`pool push all list --` is push's).
-    "function __pool_verb_is",
-    "    set -l words (commandline -opc)",
-    '    test (count $words) -ge 2 -a "$words[2]" = "$argv[1]"',
-    "end",
-    // __pool_wants hosts|files: whether the word being typed is a host verb's first argument, or
-    // a command word; flags and the values of those that take one do not count as arguments.
-    "function __pool_wants",
+    // __pool_state: what the word being typed is, as lines: the verb, what its first argument
+    // is, what the words after it are (VerbSpec), n (the arguments before this word), whether
+    // pool reads its options here (1), and the flag whose value this word is (- for none).
+    // Options are pool's anywhere before a --, but a command's words are its own from its first
+    // one (pool on h1 grep -x: grep's -x). before: the arguments before a command (on: the
+    // host; bg: its host only where the word names one, else the command starts there). Every
+    // complete line below asks it: it is worked out once for the words before the cursor.
+    "function __pool_state",
     "    set -l words (commandline -opc)",
     "    test (count $words) -ge 2; or return 1",
+    "    set -l key (string join \\n -- $words)",
+    '    if test "$key" = "$__pool_state_key"',
+    "        printf '%s\\n' $__pool_state_value",
+    "        return",
+    "    end",
     "    set -l valueflags",
-    "    set -l first ''",
-    "    set -l files 0",
+    "    set -l first -",
+    "    set -l rest -",
     "    switch $words[2]",
     specCases,
     "        case '*'",
     "            return 1",
     "    end",
-    "    contains -- $words[-1] $valueflags; and return 1",
     "    set -l n 0",
-    "    set -l skip 0",
-    "    if test (count $words) -ge 3",
-    "        for word in $words[3..-1]",
-    "            if test $skip = 1",
-    "                set skip 0",
-    "            else if string match -q -- '-*' $word",
-    "                contains -- $word $valueflags; and set skip 1",
-    "            else",
-    "                set n (math $n + 1)",
+    "    set -l ended 0",
+    "    set -l own 0",
+    "    set -l before 0",
+    "    set -l value -",
+    "    test $first != - -a $rest = command; and set before 1",
+    "    set -l i 3",
+    "    while test $i -le (count $words) -a $own = 0",
+    "        set -l word $words[$i]",
+    "        if test $ended = 0; and string match -q -- '-?*' $word",
+    "            if test $word = --",
+    "                set ended 1",
+    "            else if contains -- $word $valueflags",
+    "                if test $i = (count $words)",
+    "                    set value $word",
+    "                else",
+    "                    set i (math $i + 1)",
+    "                end",
     "            end",
+    // pool on -- h1 -- cmd: a second -- right after the host only marks where the command starts.
+    "        else if not test $word = -- -a $rest = command -a $n = $before -a $n -gt 0",
+    "            set n (math $n + 1)",
+    "            if test $n = 1 -a $before = 1 -a $first = host",
+    "                contains -- $word (pool hosts --format complete-host 2>/dev/null); or set before 0",
+    "            end",
+    "            test $rest = command -a $n -gt $before; and set own 1",
     "        end",
+    "        set i (math $i + 1)",
     "    end",
-    // hosts: a selection; name, host: one host by name; files: the words after the host.
-    "    switch $argv[1]",
-    "        case files",
-    "            test $files = 1; or return 1",
-    '            test -z "$first" -o $n -ge 1',
-    "        case hosts",
-    '            test "$first" = selection -a $n = 0',
-    "        case '*'",
-    '            test "$first" = $argv[1] -a $n = 0',
+    "    set -l reads 0",
+    "    test $own = 0 -a $ended = 0; and set reads 1",
+    "    set -g __pool_state_key $key",
+    "    set -g __pool_state_value $words[2] $first $rest $n $reads $value",
+    "    printf '%s\\n' $__pool_state_value",
+    "end",
+    // __pool_opts VERB: the verb is VERB (the word after pool, never a later one: `pool push
+    // all list --` is push's), and pool reads its options here.
+    "function __pool_opts",
+    "    set -l words (commandline -opc)",
+    '    test (count $words) -ge 2 -a "$words[2]" = "$argv[1]"; or return 1',
+    "    set -l state (__pool_state); or return 1",
+    "    test $state[5] = 1",
+    "end",
+    // __pool_wants hosts|name|host|tag|job|files: whether the word being typed is that: a
+    // selection, one host, a tag, a job id, a file name; never a flag's value (the flag's own).
+    "function __pool_wants",
+    "    set -l state (__pool_state); or return 1",
+    "    test $state[6] = -; or return 1",
+    "    set -l first $state[2]",
+    "    set -l rest $state[3]",
+    "    if test $state[4] = 0 -a $first != -",
+    "        test $argv[1] = $first -o $argv[1] = hosts -a $first = selection",
+    "        return",
     "    end",
+    // A remote host:path is no local file, and pool asks no host: nothing for it.
+    "    if test $argv[1] = files; and string match -qr -- '^[^/:]+:' (commandline -ct | string unescape)",
+    "        return 1",
+    "    end",
+    "    test $argv[1] = $rest -o $argv[1] = files -a $rest = command",
     "end",
     ...verbs.map((v) =>
       `complete -c pool -n __fish_use_subcommand -a ${v.name} -d '${escape(v.description)}'`
@@ -385,7 +505,7 @@ export function fishCompletion(verbs: VerbSpec[]): string {
     "complete -c pool -n __fish_use_subcommand -l help -l version",
   ];
   for (const v of verbs) {
-    lines.push(`complete -c pool -n '__pool_verb_is ${v.name}' -l help`);
+    lines.push(`complete -c pool -n '__pool_opts ${v.name}' -l help`);
     // commander lists a short flag just before its long twin: ["-t", "--tty", "--json"].
     for (let i = 0; i < v.flags.length; i++) {
       const flag = v.flags[i];
@@ -403,14 +523,16 @@ export function fishCompletion(verbs: VerbSpec[]): string {
         ? " -x"
         : values === "hosts"
         ? " -x -a '(__pool_hosts)'"
+        : values === "files"
+        ? " -r -F"
         : ` -x -a '(__pool_items ${quoteWords(plain(values))})'`;
       lines.push(
-        `complete -c pool -n '__pool_verb_is ${v.name}' ${names.join(" ")}${arg}`,
+        `complete -c pool -n '__pool_opts ${v.name}' ${names.join(" ")}${arg}`,
       );
     }
   }
   lines.push("complete -c pool -n '__pool_wants hosts' -a '(__pool_hosts)'");
-  for (const kind of ["name", "host"]) {
+  for (const kind of ["name", "host", "tag", "job"]) {
     lines.push(`complete -c pool -n '__pool_wants ${kind}' -a '(__pool_one ${kind})'`);
   }
   lines.push("complete -c pool -n '__pool_wants files' -F");

@@ -28,6 +28,8 @@ export const FORMATS = [
   "complete",
   "complete-name",
   "complete-host",
+  "complete-tag",
+  "complete-job",
 ] as const;
 export type ListFormat = "names" | "targets" | "pdsh" | "pssh";
 
@@ -86,7 +88,9 @@ function pdshLine(host: Host, out: Output): string | null {
  * For shell completion, what a verb's first argument may be (render/completions.ts):
  * - `complete`: a selection's words: every name, every @tag, `all` and `local`;
  * - `complete-name`: a roster host's name alone (rm, tag, include…);
- * - `complete-host`: that or `local`, this machine (bg).
+ * - `complete-host`: that or `local`, this machine (bg);
+ * - `complete-tag`: every tag, without its @ (tag).
+ * (`complete-job`, the job ids, comes from the job index: verbs/hosts.ts.)
  */
 export function completionWords(hosts: Host[], format: string): string[] {
   const names = hosts.map((h) => h.name);
@@ -95,5 +99,6 @@ export function completionWords(hosts: Host[], format: string): string[] {
   const local = names.includes("local") ? [] : ["local"];
   if (format === "complete-host") return [...names, ...local];
   const tags = new Set(hosts.flatMap((h) => h.tags ?? []));
+  if (format === "complete-tag") return [...tags];
   return [...names, ...[...tags].map((t) => "@" + t), "all", ...local];
 }

@@ -30,7 +30,7 @@ Deno.test("pssh's host list writes an IPv6 address bare with its port, or leaves
   assertEquals(line("h1", "pssh")[0], "h1");
 });
 
-Deno.test("completion words fit what the verb takes: a selection, a roster name, or a host", () => {
+Deno.test("completion words fit what the verb takes: a selection, a roster name, a host or a tag", () => {
   const hosts = [
     { name: "h1", ssh: "h1", tags: ["gpu"] },
     { name: "old", ssh: "old", exclude: true },
@@ -40,6 +40,8 @@ Deno.test("completion words fit what the verb takes: a selection, a roster name,
   assertEquals(completionWords(hosts, "complete-name"), ["h1", "old"]);
   // bg takes one host, and local is this machine.
   assertEquals(completionWords(hosts, "complete-host"), ["h1", "old", "local"]);
+  // tag takes tags as they are written there, without the @.
+  assertEquals(completionWords(hosts, "complete-tag"), ["gpu"]);
   // A roster host named local is that word once.
   const shadow = [...hosts, { name: "local", ssh: "box" }];
   assertEquals(completionWords(shadow, "complete-host"), ["h1", "old", "local"]);

@@ -258,12 +258,17 @@ Include ${fleet.sshConfig}
   /**
    * What pool got from each line typed (Tab and all) into a real interactive shell: a
    * pseudo-terminal (script) and the shell's own line editor, not a model of them. pool is a
-   * function that shows the words it got, but for `pool hosts`, which the completion asks.
+   * function that shows the words it got, but for `pool hosts`, which the completion asks (the
+   * one on PATH: a stand-in there may answer for it).
    */
-  const typedInto = async (shellLine: string, lines: string[]) => {
+  const typedInto = async (shellLine: string, lines: string[], bin?: string) => {
     const shell = new Deno.Command("script", {
       args: ["-qfec", shellLine, "/dev/null"],
-      env: childEnv({ ...fleet.env, PATH: `${await poolOnPath(fleet)}:/usr/bin:/bin`, PS1: "$ " }),
+      env: childEnv({
+        ...fleet.env,
+        PATH: `${bin ?? await poolOnPath(fleet)}:/usr/bin:/bin`,
+        PS1: "$ ",
+      }),
       clearEnv: true,
       cwd: fleet.dir,
       stdin: "piped",
@@ -275,7 +280,9 @@ Include ${fleet.sshConfig}
       await new Promise((r) => setTimeout(r, settle));
     };
     await type(
-      `pool() { if [ "$1" = hosts ]; then command pool "$@"; else echo "ARGS:$*"; fi; }\n`,
+      shellLine.startsWith("fish")
+        ? `function pool; if test "$argv[1]" = hosts; command pool $argv; else; echo "ARGS:$argv"; end; end\n`
+        : `pool() { if [ "$1" = hosts ]; then command pool "$@"; else echo "ARGS:$*"; fi; }\n`,
     );
     for (const line of lines) {
       await type(line, line.endsWith("\t") ? 1500 : line === "\n" ? 300 : 2000);
@@ -349,6 +356,145 @@ Include ${fleet.sshConfig}
     },
   );
 
+  // How each shell is started and given the script, in a real terminal.
+  const shells: Record<string, { line: string; load: string[] }> = {
+    bash: {
+      line: "bash --norc --noprofile -i",
+      load: ["source <(command pool completions bash)\n"],
+    },
+    zsh: {
+      line: "zsh -f -i",
+      load: [
+        // A path with a /: compinit reads a dump it finds with `.`, which searches $path.
+        `autoload -Uz compinit && compinit -u -d ${fleet.dir}/zcompdump-tab\n`,
+        "source <(command pool completions zsh)\n",
+      ],
+    },
+    fish: { line: "fish --no-config -i", load: ["command pool completions fish | source\n"] },
+  };
+  const hasFish = await new Deno.Command("fish", { args: ["--version"] }).output().then(
+    () => true,
+    () => false,
+  );
+  /** What pool got from each line, typed with a Tab at its end then Enter, in a real shell. */
+  const tabbed = (shell: string, lines: string[], bin?: string) =>
+    typedInto(
+      shells[shell].line,
+      [...shells[shell].load, ...lines.flatMap((line) => [`${line}\t`, "\n"])],
+      bin,
+    );
+
+  // The job index, beside the roster: where kill, logs and wait find their ids (no ssh). An id
+  // pool could not have written is never offered: hand-edited, it could be shell code.
+  const marker = join(fleet.dir, "completion-ran-it");
+  await Deno.writeTextFile(
+    join(fleet.dir, "state", "jobs.json"),
+    JSON.stringify({
+      jobs: [
+        { id: "k3x9q2", host: "h1", command: "sleep 9", started_ms: 1, gpus: [] },
+        { id: "p0a1b2", host: "h2", command: "true", started_ms: 2, gpus: [] },
+        { id: `k$(touch ${marker})`, host: "h2", command: "true", started_ms: 3, gpus: [] },
+      ],
+    }),
+  );
+  // A stand-in pool on PATH answers every completion question with hostile words (as if they
+  // had slipped past the export check): what Tab inserts must be each word, literally.
+  const hostileBin = join(fleet.dir, "hostile-pty-bin");
+  await Deno.mkdir(hostileBin, { recursive: true });
+  await Deno.writeTextFile(
+    join(hostileBin, "pool"),
+    `#!/bin/sh\nif [ "$1" = hosts ]; then printf '%s\\n' h1 'x$(touch ${marker})' "y'z" 'v;w x'; ` +
+      `exit 0; fi\nexec '${await poolOnPath(fleet)}/pool' "$@"\n`,
+    { mode: 0o755 },
+  );
+
+  for (const shell of ["bash", "zsh", "fish"]) {
+    await t.step({
+      name: `${shell}: after the command's first word, its options are its own: Tab offers files`,
+      ignore: shell === "fish" && !hasFish,
+      fn: async () => {
+        const said = await tabbed(shell, [
+          "pool on h1 grep -x scr",
+          "pool on all ls --js",
+          "pool on h1 -- --js",
+          "pool on -- h1 --js",
+          "pool bg python --me",
+          "pool route make -x scr",
+          // Before the command, still pool's: its flags, and a flag's value.
+          "pool on h1 --js",
+          "pool bg h1 --js",
+          "pool on -x we",
+        ]);
+        assertEquals(said, [
+          "ARGS:on h1 grep -x script-one.sh",
+          "ARGS:on all ls --js",
+          "ARGS:on h1 -- --js",
+          "ARGS:on -- h1 --js",
+          "ARGS:bg python --me",
+          "ARGS:route make -x script-one.sh",
+          "ARGS:on h1 --json",
+          "ARGS:bg h1 --json",
+          "ARGS:on -x web",
+        ]);
+      },
+    });
+
+    await t.step({
+      name: `${shell}: a host word begun with a quote or \\! completes, and nothing in it runs`,
+      ignore: shell === "fish" && !hasFish,
+      fn: async () => {
+        assertEquals(
+          await tabbed(shell, ["pool on 'w", 'pool on "h1,@g', "pool on \\!w", "pool on all,\\!w"]),
+          ["ARGS:on web", "ARGS:on h1,@gpu", "ARGS:on !web", "ARGS:on all,!web"],
+        );
+        // Each word put back whole and literal, in the quote typed or escaped: a ' cannot go
+        // inside '…' as it is, nor $ inside "…", so bash leaves such a word out there.
+        const said = await tabbed(
+          shell,
+          ["pool on 'x", 'pool on "y', "pool on \\!v", "pool on h1,\\!v", "pool on x"],
+          hostileBin,
+        );
+        assertEquals(said, [
+          `ARGS:on x$(touch ${marker})`,
+          "ARGS:on y'z",
+          "ARGS:on !v;w x",
+          "ARGS:on h1,!v;w x",
+          `ARGS:on x$(touch ${marker})`,
+        ]);
+        assertEquals(await Deno.stat(marker).then(() => true, () => false), false, "it ran");
+      },
+    });
+
+    await t.step({
+      name: `${shell}: Tab completes tags, job ids from the job index, and push's local paths`,
+      ignore: shell === "fish" && !hasFish,
+      fn: async () => {
+        const said = await tabbed(shell, [
+          "pool tag h1 g",
+          "pool tag h1 --rm g",
+          "pool kill k",
+          "pool logs -f p",
+          "pool wait k3x9q2 p",
+          "pool push all scr",
+          "pool push all h1:scr",
+          "pool route --push scr",
+        ]);
+        assertEquals(said, [
+          "ARGS:tag h1 gpu",
+          "ARGS:tag h1 --rm gpu",
+          "ARGS:kill k3x9q2",
+          "ARGS:logs -f p0a1b2",
+          "ARGS:wait k3x9q2 p0a1b2",
+          "ARGS:push all script-one.sh",
+          // A remote path: nothing offered (pool asks no host), and the line is kept.
+          "ARGS:push all h1:scr",
+          "ARGS:route --push script-one.sh",
+        ]);
+        assertEquals(await Deno.stat(marker).then(() => true, () => false), false, "it ran");
+      },
+    });
+  }
+
   const FILES = { bash: ["script-one.sh"], zsh: ["<files>"], fish: ["script-one.sh"] };
   for (const [shell, ask] of Object.entries(askers)) {
     await t.step(
@@ -398,7 +544,14 @@ Include ${fleet.sshConfig}
           assertEquals(await ask(["pool", verb, ""]), ["h1", "h2", "web"], verb);
           assertEquals(await ask(["pool", verb, "@"]), [], verb);
         }
-        assertEquals(await ask(["pool", "tag", "h1", ""]), []);
+        // tag's words after the host are tags, as written (no @).
+        assertEquals(await ask(["pool", "tag", "h1", ""]), ["gpu"]);
+        // A command's own options: files there, never pool's flags or hosts.
+        assertEquals(
+          await ask(["pool", "on", "h1", "grep", "-x", "scr"]),
+          FILES[shell as keyof typeof FILES],
+        );
+        assertEquals(await ask(["pool", "kill", "p"]), ["p0a1b2"]);
         // bg takes one host or local (this machine), then the command's words.
         assertEquals(await ask(["pool", "bg", ""]), ["h1", "h2", "local", "web"]);
         assertEquals(await ask(["pool", "bg", "h1", "scr"]), FILES[shell as keyof typeof FILES]);

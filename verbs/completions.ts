@@ -6,6 +6,7 @@ import {
   bashCompletion,
   type FirstArg,
   fishCompletion,
+  type Rest,
   type VerbSpec,
   zshCompletion,
 } from "../render/completions.ts";
@@ -30,20 +31,34 @@ const FIRST_ARG: Record<string, FirstArg> = {
   tag: "name",
   exclude: "name",
   include: "name",
+  // One job of the job index: kill and logs take one, wait many (REST).
+  kill: "job",
+  logs: "job",
 };
 
-/** Verbs whose later words are a command, where file names help. */
-const FILE_VERBS = new Set(["on", "bg", "route"]);
+/** What the words after the first argument are (all of them, for a verb without one). */
+const REST: Record<string, Rest> = {
+  // A command: file names help, and its own options are not pool's.
+  on: "command",
+  bg: "command",
+  route: "command",
+  // Local paths: push's sources; pull's last word (its local directory). Remote paths: none.
+  push: "files",
+  pull: "files",
+  tag: "tag",
+  wait: "job",
+};
 
 /** What a flag's value may be, where pool knows. */
 const FEATURE_NAMES = FEATURES.map((f) => f.name);
-const VALUES: Record<string, Record<string, readonly string[] | "hosts">> = {
-  on: { "--exclude": "hosts", "-x": "hosts" },
+const VALUES: Record<string, Record<string, readonly string[] | "hosts" | "files">> = {
+  on: { "--exclude": "hosts", "-x": "hosts", "--out-dir": "files" },
   // `complete` is for these scripts, not for people.
   hosts: { "--format": FORMATS.filter((f) => !f.startsWith("complete")) },
   init: { "--only": FEATURE_NAMES, "--skip": FEATURE_NAMES },
-  route: { "--os": ["linux", "macos"] },
-  bg: { "--os": ["linux", "macos"] },
+  // --push PATH[:DEST]: a local path (its DEST is on the host: nothing offered).
+  route: { "--os": ["linux", "macos"], "--push": "files" },
+  bg: { "--os": ["linux", "macos"], "--push": "files" },
 };
 
 function specs(program: Command): VerbSpec[] {
@@ -56,7 +71,7 @@ function specs(program: Command): VerbSpec[] {
     ),
     values: VALUES[c.name()] ?? {},
     firstArg: FIRST_ARG[c.name()] ?? null,
-    files: FILE_VERBS.has(c.name()),
+    rest: REST[c.name()] ?? null,
   }));
 }
 

@@ -12,6 +12,7 @@ import {
   hostLine,
   type ListFormat,
 } from "../render/host_lists.ts";
+import { JOB_ID } from "../ledger/jobs.ts";
 import { isExcluded, isLocal } from "../roster/host.ts";
 import { type Deps, loadRoster, type Run, sayExcluded, selectFromRoster } from "../deps/deps.ts";
 
@@ -22,6 +23,13 @@ export async function hosts(
   json = false,
 ): Promise<number> {
   const outLine = (line: string) => deps.out.outLine(line);
+  if (format === "complete-job") {
+    // For kill, logs and wait: the local job index only, never a host. An id pool could not
+    // have written (a hand edit) is no word to offer a shell. The newest first.
+    const jobs = await deps.jobs.read();
+    jobs.filter((j) => JOB_ID.test(j.id)).reverse().forEach((j) => outLine(j.id));
+    return 0;
+  }
   const roster = await loadRoster(deps);
   if (format.startsWith("complete")) {
     // For shell completion: never fails on a host (words carry no target, so only names are
