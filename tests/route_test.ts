@@ -183,10 +183,12 @@ fleetTest("pool route --mem and the ledger", 3, async (t, fleet) => {
 
   await t.step("pool bg returns while its job runs on, and the log fills", async () => {
     await writeRoster(fleet, fleet.hosts.map((h) => ({ name: h.name })));
+    // The job ends when the test says (a file appears): on a loaded machine a job of a few
+    // seconds had ended before the check that it runs on after bg returned.
     const r = await pool(fleet, [
       "bg",
       "h2",
-      "for i in 1 2 3 4; do echo line$i; sleep 1; done",
+      "for i in 1 2 3 4; do echo line$i; sleep 0.2; done; until [ -e bg-may-end ]; do sleep 0.2; done",
     ]);
     assertEquals(r.code, 0, r.stderr);
     const m = /^h2 {2}job [a-z0-9]+ {2}pid (\d+) {2}log (\S+\.log)$/.exec(r.stdout.trim());
@@ -201,6 +203,7 @@ fleetTest("pool route --mem and the ledger", 3, async (t, fleet) => {
       "the log to fill",
       async () => (await pool(fleet, ["on", "h2", `cat ${log}`])).stdout.includes("line4"),
     );
+    assertEquals((await pool(fleet, ["on", "h2", "touch bg-may-end"])).code, 0);
     await until(
       "the job to end",
       async () => (await pool(fleet, ["on", "h2", `kill -0 ${pid}`])).code !== 0,
