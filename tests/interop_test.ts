@@ -275,24 +275,45 @@ Include ${fleet.sshConfig}
       stdout: "piped",
     }).spawn();
     const keys = shell.stdin.getWriter();
+    // What the terminal has shown so far, read as it comes.
+    let shown = "";
+    const reading = (async () => {
+      for await (const chunk of shell.stdout.pipeThrough(new TextDecoderStream())) shown += chunk;
+    })();
     const type = async (text: string, settle = 1000) => {
       await keys.write(new TextEncoder().encode(text));
       await new Promise((r) => setTimeout(r, settle));
     };
-    await type(
+    // A line that sets the shell up (the function, compinit, sourcing the script) is followed by
+    // a marker the shell prints once it has run it: a fixed pause was too short on a loaded
+    // machine, and the keys after it met a shell still loading. The printed marker differs from
+    // the typed one (\x2d), so the terminal's echo of the line is not taken for it.
+    let settled = 0;
+    const setUp = async (text: string) => {
+      const marker = `SETTLED-${++settled}`;
+      await type(`${text}printf 'SETTLED\\x2d%d\\n' ${settled}\n`, 0);
+      const deadline = Date.now() + 30_000;
+      while (!shown.includes(marker) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    await setUp(
       shellLine.startsWith("fish")
         ? `function pool; if test "$argv[1]" = hosts; command pool $argv; else; echo "ARGS:$argv"; end; end\n`
         : `pool() { if [ "$1" = hosts ]; then command pool "$@"; else echo "ARGS:$*"; fi; }\n`,
     );
     for (const line of lines) {
-      await type(line, line.endsWith("\t") ? 1500 : line === "\n" ? 300 : 2000);
+      if (line.endsWith("\n") && line !== "\n") await setUp(line);
+      else await type(line, line.endsWith("\t") ? 1500 : 300);
     }
     // An unclosed quote left by a failed completion keeps the shell reading: the bound ends it.
     const bound = setTimeout(() => shell.kill("SIGKILL"), 30_000);
     await type("\x03exit\n", 300);
     await keys.close();
+    await shell.status;
+    await reading;
     // The terminal's own escapes (bracketed paste) out, then the lines the function printed.
-    const said = new TextDecoder().decode((await shell.output()).stdout)
+    const said = shown
       // deno-lint-ignore no-control-regex -- the terminal's escapes are what this removes
       .replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").split(/[\r\n]+/).filter((l) => l.startsWith("ARGS:"));
     clearTimeout(bound);
