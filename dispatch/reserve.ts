@@ -58,39 +58,44 @@ export const REPROBE_MS = 10_000;
 
 /**
  * What to ask `host` about the bg jobs leased on it (pids.sh's words): each job's remote pid,
- * or, for one whose pool did not live to hand its lease over, `job:<id>`.
+ * or, for one whose pool did not live to hand its lease over, `job:<id>`; and for each job
+ * named, `group:<id>`: whether its process group runs on after its leader ended.
  */
 function askedOn(leases: Lease[], host: string): string[] {
-  return leases.filter((l) => l.host === host).flatMap((l) =>
-    l.remote_pid !== undefined
+  return leases.filter((l) => l.host === host).flatMap((l) => [
+    ...(l.remote_pid !== undefined
       ? [String(l.remote_pid)]
       : l.job !== undefined
       ? [`job:${l.job}`]
-      : []
-  );
+      : []),
+    ...(l.job !== undefined ? [`group:${l.job}`] : []),
+  ]);
 }
 
 /**
  * Per host that answered: each pid asked about with its start time when alive, null when gone
- * (`Liveness.remoteAlive`), and each job asked about by id (`Liveness.remoteJobs`).
+ * (`Liveness.remoteAlive`), each job asked about by id (`Liveness.remoteJobs`), and the jobs
+ * whose group outlived its leader (`Liveness.remoteGroups`).
  */
 function holdersByHost(
   hosts: Host[],
   leases: Lease[],
-  answers: (Pick<Holders, "alivePids" | "jobs"> | null)[],
+  answers: (Pick<Holders, "alivePids" | "jobs" | "groups"> | null)[],
 ) {
   const remoteAlive = new Map<string, Map<number, string | null>>();
   const remoteJobs = new Map<string, Map<string, JobAnswer>>();
+  const remoteGroups = new Map<string, Holders["groups"]>();
   hosts.forEach((h, i) => {
     const answer = answers[i];
     if (!answer) return;
-    const asked = askedOn(leases, h.name).filter((a) => !a.startsWith("job:")).map(Number);
+    const asked = askedOn(leases, h.name).filter((a) => /^\d+$/.test(a)).map(Number);
     const pids = new Map<number, string | null>(asked.map((pid) => [pid, null]));
     for (const p of answer.alivePids) pids.set(p.pid, p.start);
     remoteAlive.set(h.name, pids);
     remoteJobs.set(h.name, answer.jobs);
+    remoteGroups.set(h.name, answer.groups);
   });
-  return { remoteAlive, remoteJobs };
+  return { remoteAlive, remoteJobs, remoteGroups };
 }
 
 /** Stopped while asking: the hosts that did not answer in time are not to blame. */
@@ -112,7 +117,11 @@ async function probeCandidateHosts(hosts: Host[], leases: Lease[], deps: Dispatc
     hosts,
     leases,
     answers.map((a) =>
-      a.facts && { alivePids: a.facts.alivePids, jobs: a.facts.jobs ?? new Map() }
+      a.facts && {
+        alivePids: a.facts.alivePids,
+        jobs: a.facts.jobs ?? new Map(),
+        groups: a.facts.groups ?? new Map(),
+      }
     ),
   );
   const unanswered = new Set(hosts.filter((_, i) => !answers[i].facts).map((h) => h.name));
@@ -121,7 +130,7 @@ async function probeCandidateHosts(hosts: Host[], leases: Lease[], deps: Dispatc
 
 /**
  * `pool leases`: asks the hosts holding bg leases only about those jobs (no load, memory or
- * GPU tools), as `Liveness.remoteAlive` and `remoteJobs`.
+ * GPU tools), as `Liveness.remoteAlive`, `remoteJobs` and `remoteGroups`.
  */
 export async function askHolders(
   hosts: Host[],
@@ -140,7 +149,7 @@ export async function askHolders(
 /** Probes every eligible host (asking about the bg jobs leased on it). */
 async function probeCandidates(hosts: Host[], options: DispatchOptions, deps: DispatchDeps) {
   const probedAt = deps.clock.wall();
-  const { answers, remoteAlive, remoteJobs, unanswered } = await probeCandidateHosts(
+  const { answers, remoteAlive, remoteJobs, remoteGroups, unanswered } = await probeCandidateHosts(
     hosts,
     await deps.ledger.read(),
     deps,
@@ -157,7 +166,7 @@ async function probeCandidates(hosts: Host[], options: DispatchOptions, deps: Di
       ...(refusal ? { excludedBecause: refusal, excludedForGood: true } : {}),
     };
   });
-  return { candidates, remoteAlive, remoteJobs, unanswered, probedAt };
+  return { candidates, remoteAlive, remoteJobs, remoteGroups, unanswered, probedAt };
 }
 
 /**
@@ -181,13 +190,14 @@ export async function reserve(
   for (;;) {
     const decide = (leases: Lease[]) => {
       const now = clock.wall();
-      const { remoteAlive, remoteJobs, unanswered, probedAt } = probed;
+      const { remoteAlive, remoteJobs, remoteGroups, unanswered, probedAt } = probed;
       const live = liveLeases(leases, {
         now,
         localAlive,
         space: self.space,
         remoteAlive,
         remoteJobs,
+        remoteGroups,
         unanswered,
         probedAt,
       });

@@ -187,6 +187,37 @@ Deno.test("reserve() reaps a bg lease whose remote pid is gone or now another pr
   deps.runner.verify();
 });
 
+Deno.test("reserve() keeps a bg lease whose job's group runs on after its command ended", async () => {
+  const deps = await testDeps();
+  const bg = (id: string, pid: number, job: string) =>
+    leaseOf(deps, {
+      id,
+      mem_bytes: 4 * GIB,
+      pid: 0,
+      pid_start: null,
+      remote_pid: pid,
+      remote_start: "500",
+      job,
+    });
+  await deps.ledger.update(() => ({
+    leases: [bg("orphaned", 77, "j1"), bg("gone", 78, "j2")],
+    result: 0,
+  }));
+  // Both leaders are gone; what j1's command left running holds on in its group, with 1 GiB.
+  deps.runner.stub("h1", /^sh '-s' '--' 77 '?group:j1'? 78 '?group:j2'?$/, {
+    stdout: probe({ availGiB: 10, pids: ["group:j1 77 2", `mem 77 ${1024 * 1024}`] }),
+  });
+  // Room: 10 GiB available − 3 GiB still claimed by j1 (4 − the 1 its group holds) − 3.2 headroom.
+  const e = await assertRejects(() =>
+    reserve([HOSTS[0]], request(4), { ...deps, localAlive: alive })
+  );
+  assert(e instanceof NoRoom, String(e));
+  assertEquals((await deps.ledger.read()).map((l) => [l.id, l.seen_ms]), [
+    ["orphaned", deps.clock.wall()],
+  ]);
+  deps.runner.verify();
+});
+
 Deno.test("reserve() lets the TTL end a bg lease only while its host cannot be asked", async () => {
   const deps = await testDeps();
   const lease = leaseOf(deps, {

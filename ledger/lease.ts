@@ -4,13 +4,14 @@
  *
  * The rule: a lease lapses when its holder is gone — the local pool process
  * of a `route` (pid + start time), or the remote job of a `bg` (remote pid +
- * start time, as the host's probe reports it). A holder found alive keeps its
- * lease however old it is. The TTL bounds only what pool cannot check: a bg
- * job whose host has not answered since a probe first found it silent, or a
- * holder whose start time was never known.
+ * start time, as the host's probe reports it; on Linux, also the job's process
+ * group, while work its leader left running is found still in it). A holder
+ * found alive keeps its lease however old it is. The TTL bounds only what pool
+ * cannot check: a bg job whose host has not answered since a probe first found
+ * it silent, or a holder whose start time was never known.
  */
 
-import { type JobAnswer, sameStart } from "../probes/mod.ts";
+import { type Holders, type JobAnswer, sameStart } from "../probes/mod.ts";
 
 export interface Lease {
   id: string;
@@ -80,6 +81,12 @@ export interface Liveness {
    * record with no pid yet), or "none" (no record).
    */
   remoteJobs?: ReadonlyMap<string, ReadonlyMap<string, JobAnswer>>;
+  /**
+   * Per host the latest probe reached: the jobs asked about (a bg lease's job id) whose leader
+   * is gone while processes of its group still run (`Holders.groups`). A job absent here has no
+   * such group, or a host that cannot say (not Linux): its leader alone holds its lease.
+   */
+  remoteGroups?: ReadonlyMap<string, Holders["groups"]>;
   /** When that probe ran (wall clock); a holder it found alive counts as seen then. */
   probedAt?: number;
   /** Hosts that probe asked and that did not answer. */
@@ -109,16 +116,46 @@ export function holderState(lease: Lease, live: Liveness): Holder {
       return Math.abs(live.now - sent) < LAUNCH_WINDOW_MS ? "unknown" : "gone";
     }
     const start = live.remoteAlive?.get(lease.host)?.get(job.pid);
-    return start && sameStart(start, job.start) ? "alive" : "gone";
+    if (start) return sameStart(start, job.start) ? "alive" : "gone";
+    return groupRunsOn(lease, job.pid, live) === null ? "gone" : "alive";
   }
   if (lease.remote_pid !== undefined) {
     const start = live.remoteAlive?.get(lease.host)?.get(lease.remote_pid);
     if (start === undefined) return "unknown";
-    if (start === null) return "gone";
+    if (start === null) {
+      return groupRunsOn(lease, lease.remote_pid, live) === null ? "gone" : "alive";
+    }
     if (lease.remote_start === undefined) return "unknown"; // the pid lives, but is it ours?
     return sameStart(start, lease.remote_start) ? "alive" : "gone";
   }
   return localHolder(lease, live);
+}
+
+/**
+ * How many processes of a bg job's group run on once its leader (`pid`) is gone, or null when
+ * none do (or the host cannot say). What a launcher started and left running (`nohup python
+ * train.py &`) holds the job's memory and GPUs as surely as the leader did.
+ */
+function groupRunsOn(lease: Lease, pid: number, live: Liveness): number | null {
+  if (lease.job === undefined) return null;
+  const group = live.remoteGroups?.get(lease.host)?.get(lease.job);
+  return group !== undefined && group.pid === pid && group.processes > 0 ? group.processes : null;
+}
+
+/**
+ * Why a live lease is held, when it is not plain: a bg job whose leader is gone and whose group
+ * still runs ("3 processes of its group still run"). Null otherwise.
+ */
+export function heldBecause(lease: Lease, live: Liveness): string | null {
+  if (holderState(lease, live) !== "alive" || lease.job === undefined) return null;
+  const job = live.remoteJobs?.get(lease.host)?.get(lease.job);
+  const pid = lease.remote_pid ?? (typeof job === "object" ? job.pid : undefined);
+  if (pid === undefined || live.remoteAlive?.get(lease.host)?.get(pid)) return null;
+  const n = groupRunsOn(lease, pid, live);
+  if (n === null) return null;
+  return `its command ended; ${n} process${n === 1 ? "" : "es"} of its group still run${
+    n === 1 ? "s" : ""
+  }`;
 }
 
 /** A lease's local holder: the pool that took it, or the process carrying its command. */

@@ -1,5 +1,5 @@
 import { assertEquals } from "../tests/assert.ts";
-import { deadReason, LAUNCH_WINDOW_MS, type Lease, liveLeases } from "./lease.ts";
+import { deadReason, heldBecause, LAUNCH_WINDOW_MS, type Lease, liveLeases } from "./lease.ts";
 import type { JobAnswer } from "../probes/mod.ts";
 import { processAlive, processStart } from "./process.ts";
 
@@ -169,4 +169,77 @@ Deno.test("a bg lease whose pool died before the hand-over follows its job, foun
   // Its host not heard from: the TTL, from the lease's making.
   assertEquals(deadReason(pending, told(undefined, [], 1000 + 86_400_000 - 1)), null);
   assertEquals(deadReason(pending, told(undefined, [], 1000 + 86_400_000 + 1)), "expired");
+});
+
+Deno.test("a bg lease lives on while its job's group runs after the job's command ended", () => {
+  // `pool bg --mem 1G 'sleep 300 & (sleep 302 &); sleep 3; exit 0'`: the leader is gone, the
+  // sleepers hold on in its group.
+  const bg: Lease = {
+    ...base,
+    pid: 0,
+    pid_start: null,
+    remote_pid: 4242,
+    remote_start: "777",
+    job: "k3x9q2",
+    seen_ms: 1000,
+  };
+  const probed = (
+    start: string | null,
+    groups: [string, { pid: number; processes: number }][],
+    now = 50_000,
+  ) => ({
+    now,
+    probedAt: now,
+    localAlive: () => false,
+    remoteAlive: new Map([["h1", new Map([[4242, start]])]]),
+    remoteGroups: new Map([["h1", new Map(groups)]]),
+  });
+  const orphaned = probed(null, [["k3x9q2", { pid: 4242, processes: 2 }]]);
+  assertEquals(deadReason(bg, orphaned), null);
+  const [kept] = liveLeases([bg], orphaned);
+  assertEquals(kept.seen_ms, 50_000, "seen alive: renewed, however long it runs");
+  assertEquals(heldBecause(bg, orphaned), "its command ended; 2 processes of its group still run");
+  assertEquals(
+    heldBecause(bg, probed(null, [["k3x9q2", { pid: 4242, processes: 1 }]])),
+    "its command ended; 1 process of its group still runs",
+  );
+  // Its leader running: held plainly.
+  assertEquals(heldBecause(bg, probed("777", [])), null);
+  // Nothing of the group left (or a host that cannot say): gone, as before.
+  assertEquals(deadReason(bg, probed(null, [])), "remote process gone");
+  assertEquals(liveLeases([bg], probed(null, [])), []);
+  // The number is another process's now, or the group answered is another job's or of another
+  // number (the host found the job's own group emptied): not this lease's.
+  assertEquals(
+    deadReason(bg, probed("999", [["k3x9q2", { pid: 4242, processes: 2 }]])),
+    "remote process gone",
+  );
+  assertEquals(
+    deadReason(bg, probed(null, [["other", { pid: 4242, processes: 2 }]])),
+    "remote process gone",
+  );
+  assertEquals(
+    deadReason(bg, probed(null, [["k3x9q2", { pid: 5151, processes: 2 }]])),
+    "remote process gone",
+  );
+  // A lease that names no job (older than job ids) asks after no group: its leader alone.
+  const { job: _, ...nameless } = bg;
+  assertEquals(deadReason(nameless, orphaned), "remote process gone");
+  // Before the hand-over: the job found by its id, its leader gone, its group running on.
+  const pending: Lease = { ...base, job: "k3x9q2", ttl_s: 86_400 };
+  const found = {
+    ...probed(null, [["k3x9q2", { pid: 4242, processes: 3 }]]),
+    remoteAlive: new Map([["h1", new Map<number, string | null>()]]),
+    remoteJobs: new Map([[
+      "h1",
+      new Map<string, JobAnswer>([["k3x9q2", { pid: 4242, start: "777" }]]),
+    ]]),
+  };
+  assertEquals(deadReason(pending, found), null);
+  const [adopted] = liveLeases([pending], found);
+  assertEquals([adopted.remote_pid, adopted.remote_start], [4242, "777"]);
+  assertEquals(
+    heldBecause(pending, found),
+    "its command ended; 3 processes of its group still run",
+  );
 });

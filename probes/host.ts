@@ -38,6 +38,8 @@ export interface HostFacts {
    * anonymous resident memory); absent where the host cannot say.
    */
   jobMemBytes?: Map<number, number>;
+  /** The jobs asked about (`group:<id>`) whose group runs on without its leader, by id. */
+  groups?: Map<string, GroupAnswer>;
 }
 
 const KIB = 1024;
@@ -126,6 +128,18 @@ export interface Holders {
   alivePids: HostFacts["alivePids"];
   jobs: Map<string, JobAnswer>;
   jobMemBytes: Map<number, number>;
+  /**
+   * Linux: by job id, the process group of each job asked about (`group:<id>`) whose leader is
+   * gone and whose group runs on: the work it left running, found still to be the job's
+   * (pids.sh says by what rule). Absent: no such group, or a host that cannot say.
+   */
+  groups: Map<string, GroupAnswer>;
+}
+
+/** A job's process group that outlived its leader: the leader's pid (the group's number), and how many run in it. */
+export interface GroupAnswer {
+  pid: number;
+  processes: number;
 }
 
 /** pids.sh's answer alone (`pool leases`). Throws when cut short. */
@@ -144,7 +158,25 @@ function holdersIn(section: string): Holders {
     if (m[2]) jobs.set(m[1], m[2] as "none" | "starting");
     else if (pid !== null) jobs.set(m[1], { pid, start: m[4].trim() });
   }
-  return { alivePids: parsePids(section), jobs, jobMemBytes: jobMemory(section) };
+  return {
+    alivePids: parsePids(section),
+    jobs,
+    jobMemBytes: jobMemory(section),
+    groups: orphanedGroups(section),
+  };
+}
+
+/** pids.sh's `group:<id> <leader pid> <processes>` lines: a job's group that runs on without its leader. */
+function orphanedGroups(section: string): Map<string, GroupAnswer> {
+  const groups = new Map<string, GroupAnswer>();
+  for (const line of section.split("\n")) {
+    const m = /^group:([A-Za-z0-9_-]+) (\d+) (\d+)$/.exec(line.trim());
+    const [pid, processes] = [toPid(m?.[2]), toInt(m?.[3])];
+    if (m && pid !== null && processes !== null && processes > 0) {
+      groups.set(m[1], { pid, processes });
+    }
+  }
+  return groups;
 }
 
 /** pids.sh's `mem <group> <kB>` lines (one per process of a job's group), summed per job. */

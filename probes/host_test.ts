@@ -463,6 +463,16 @@ Deno.test("parseHolders() sums what each job's processes hold, and takes no numb
   assertEquals(parseHostProbe(`@@ uname\nLinux\n${answer}`).jobMemBytes?.get(77), 5 * 1024);
 });
 
+Deno.test("parseHolders() reads the groups that outlived their leader, by job, and nothing else", () => {
+  const answer = "@@ pids\ngroup:k3x9q2 4242 3\nmem 4242 2048\ngroup:zz 77 0\n" +
+    "group:bad! 5 1\ngroup:x1 0 2\ngroup:x2 -5 2\ngroup:x3 9 1e3\ngroup 4242 3\n@@ end\n";
+  const holders = parseHolders(answer);
+  assertEquals([...holders.groups], [["k3x9q2", { pid: 4242, processes: 3 }]]);
+  assertEquals(holders.alivePids, [], "a group line is no pid alive");
+  assertEquals([...holders.jobMemBytes], [[4242, 2048 * 1024]]);
+  assertEquals(parseHostProbe(`@@ uname\nLinux\n${answer}`).groups?.get("k3x9q2")?.processes, 3);
+});
+
 Deno.test({
   name:
     "pids.sh says what a running job's process group holds: its leader's and its children's memory",
@@ -497,6 +507,72 @@ Deno.test({
     } finally {
       Deno.kill(-job.pid, "SIGKILL");
       await job.status;
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "pids.sh keeps a job's group that outlived its leader, and no group of that number after its end",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    // A job whose command started two processes and ended (`sleep 300 & sleep 302 & exit 0`):
+    // a group leader that says its pid and start time, forks two sleepers and exits.
+    const sleeper =
+      `if (!fork) { $x = "a" x (8 * 1024 * 1024); print "ready $$\\n"; sleep 600; exit }`;
+    const start = `open(F, "/proc/$$/stat"); $s = <F>; $s =~ s/.*\\) //; (split / /, $s)[19]`;
+    const job = new Deno.Command("setsid", {
+      args: ["perl", "-e", `$| = 1; ${sleeper} ${sleeper} print "leader $$ ", ${start}, "\\n"`],
+      stdout: "piped",
+    }).spawn();
+    const home = await Deno.makeTempDir();
+    try {
+      const reader = job.stdout.pipeThrough(new TextDecoderStream()).getReader();
+      let said = "";
+      while (!/leader .*\n/.test(said) || (said.match(/ready/g) ?? []).length < 2) {
+        said += (await reader.read()).value ?? "";
+      }
+      reader.releaseLock();
+      await job.status; // the leader is gone, reaped: only its group runs on
+      const [, leader, leaderStart] = /leader (\d+) (\d+)/.exec(said)!;
+      assertEquals(Number(leader), job.pid);
+      await Deno.mkdir(`${home}/.pool/jobs`, { recursive: true });
+      const ask = async (record: string) => {
+        await Deno.writeTextFile(
+          `${home}/.pool/jobs/j1.job`,
+          `started 1\npid ${leader} ${leaderStart}\n${record}`,
+        );
+        const out = await new Deno.Command("sh", {
+          args: ["-c", remoteScript("pids"), "pids", leader, "group:j1", "group:j2"],
+          env: { HOME: home },
+          stdout: "piped",
+        }).output();
+        return parseHolders(new TextDecoder().decode(out.stdout));
+      };
+      const now = Math.floor(Date.now() / 1000);
+      const ended = await ask(`exit 0\nended ${now}\n`);
+      assertEquals(ended.alivePids, [], "the leader is gone");
+      assertEquals([...ended.groups], [["j1", { pid: job.pid, processes: 2 }]]);
+      assert(
+        (ended.jobMemBytes.get(job.pid) ?? 0) >= 2 * 8 * 1024 * 1024,
+        "their memory is the job's",
+      );
+      // The same number as another group's, whose processes all started after the job's end (an
+      // hour ago, as its record says): not the job's.
+      const reused = await ask(`exit 0\nended ${now - 3600}\n`);
+      assertEquals([[...reused.groups], [...reused.jobMemBytes]], [[], []]);
+      // No end written and no waiter writing one: the leader alone held the lease.
+      assertEquals([...(await ask("")).groups], []);
+      // Its waiter still runs (it is writing the end down): the group is the job's.
+      const self =
+        (await Deno.readTextFile(`/proc/${Deno.pid}/stat`)).split(") ")[1].split(" ")[19];
+      const writing = await ask(`waiter ${Deno.pid} ${self}\n`);
+      assertEquals([...writing.groups], [["j1", { pid: job.pid, processes: 2 }]]);
+    } finally {
+      try {
+        Deno.kill(-job.pid, "SIGKILL");
+      } catch { /* gone */ }
+      await Deno.remove(home, { recursive: true });
     }
   },
 });

@@ -19,14 +19,79 @@ alive() {
   fi
 }
 
+# An argument group:<id> asks whether the process group of job <id> runs on after its leader
+# (the command, which leads it: launch.sh) has ended: `sleep 300 &; exit 0`, or a launcher that
+# starts `nohup python train.py &` and returns, leaves its work there, holding the job's memory
+# and GPUs. Linux only (elsewhere nothing is said, and the leader alone keeps its lease).
+#
+# The leader's pid is the group's number, and the kernel hands a number on only once no process
+# has it as its pid, group or session: while one process of the group runs, the number is the
+# job's. Once the group has emptied, the number may come back as another group's. So a group
+# counts only while it holds a witness: a process that started no later than the leader ended
+# (the record's `ended`, in seconds, + 1 for its rounding), which was running then, in the job's
+# group, and has been since, so the group never emptied. Every process of a witnessed group is
+# the job's. Before `ended` is written (the leader a zombie, or its waiter still writing) any
+# process is a witness. Not witnessed: a group whose witnesses have all ended while processes
+# they started later run on (these lapse with the lease), and a clock stepped since the leader
+# ended moves the bound by as much. Noted as "<group>:<bound in ticks since boot, or ->:<id>:<n>"
+# (n numbers the notes: two records may name one number, an old job's and the one it went to).
+orphaned=
+notes=0
+machine=''
+boot=''
+hz=''
+orphan() {
+  [ -d /proc/self ] || return 0
+  record="$HOME/.pool/jobs/$1.job"
+  [ -f "$record" ] || return 0
+  machine=${machine:-$(this_machine)}
+  ! elsewhere "$record" "$machine" || return 0
+  leader='' waiter='' ended=''
+  while IFS= read -r line || [ -n "$line" ]; do
+    case "$line" in
+    'pid '*) leader=${line#pid } ;;
+    'waiter '*) waiter=${line#waiter } ;;
+    'ended '*) ended=${line#ended } ;;
+    esac
+  done < "$record"
+  leader_start=${leader#* }
+  leader=${leader%% *}
+  waiter_start=${waiter#* }
+  waiter=${waiter%% *}
+  case "$leader" in '' | *[!0-9]*) return 0 ;; esac
+  now=$(start_of "$leader" any)
+  if [ -n "$now" ]; then
+    # Its pid runs: the leader (its own line holds the lease), another process (the number
+    # was handed on: the group emptied before), or the leader finished, not yet reaped.
+    [ "$now" = "$leader_start" ] && [ -z "$(start_of "$leader")" ] || return 0
+    bound=-
+  elif [ -n "$waiter" ] && [ "$(start_of "$waiter")" = "$waiter_start" ]; then
+    bound=- # reaped just now: the waiter is writing the end down
+  else
+    case "$ended" in '' | *[!0-9]*) return 0 ;; esac
+    if [ -z "$boot" ]; then
+      while read -r key value; do
+        if [ "$key" = btime ]; then boot=$value; fi
+      done < /proc/stat
+    fi
+    hz=${hz:-$(getconf CLK_TCK 2>/dev/null)}
+    case "$boot$hz" in '' | *[!0-9]*) return 0 ;; esac
+    bound=$(((ended + 1 - boot) * hz))
+  fi
+  notes=$((notes + 1))
+  orphaned="$orphaned $leader:$bound:$1:$notes"
+}
+
 # What the running jobs hold now (Linux): for each process in the process group of a job found
 # alive (its command leads one: launch.sh), "mem <group> <kB>", its anonymous resident memory
 # (RssAnon). route counts a lease's claim only beyond what its job holds: the host's available
 # memory already lacks that part, and counting it twice kept a host that had room "full" until
 # the job ended. File pages are left out: the host counts them as available. One pass over /proc,
 # shell built-ins only; no line where /proc cannot say (route then counts the whole claim).
+# A witnessed group whose leader is gone (orphan, above): "group:<id> <group> <processes>", then
+# its memory in one line.
 job_memory() {
-  [ -n "$groups" ] && [ -d /proc/self ] || return 0
+  [ -n "$groups$orphaned" ] && [ -d /proc/self ] || return 0
   for stat_file in /proc/[0-9]*/stat; do
     { read -r stat < "$stat_file"; } 2>/dev/null || continue
     # After the command's name: state, parent, process group.
@@ -34,17 +99,64 @@ job_memory() {
     group=${group#* }
     group=${group#* }
     group=${group%% *}
-    case " $groups " in *" $group "*) ;; *) continue ;; esac
-    { while IFS= read -r line; do
-      case "$line" in
-      RssAnon:*)
-        # shellcheck disable=SC2086 # "RssAnon: <n> kB" into its words
-        set -- $line
-        printf 'mem %s %s\n' "$group" "$2"
-        ;;
-      esac
-    done < "${stat_file%stat}status"; } 2>/dev/null
+    case " $groups " in
+    *" $group "*)
+      rss_anon "${stat_file%stat}status"
+      if [ -n "$rss" ]; then printf 'mem %s %s\n' "$group" "$rss"; fi
+      ;;
+    *) case " $orphaned " in *" $group:"*) member "$group" ;; esac ;;
+    esac
   done
+  counted=''
+  for entry in $orphaned; do
+    group=${entry%%:*}
+    n=${entry##*:}
+    id=${entry%:*}
+    id=${id##*:}
+    witnessed='' count='' kb=''
+    eval "witnessed=\${witness_$n:-} count=\${count_$n:-0} kb=\${kb_$n:-}"
+    [ -n "$witnessed" ] || continue
+    printf 'group:%s %s %s\n' "$id" "$group" "$count"
+    case " $counted " in *" $group "*) continue ;; esac # its memory once
+    counted="$counted $group"
+    if [ -n "$kb" ]; then printf 'mem %s %s\n' "$group" "$kb"; fi
+  done
+}
+
+# A process of orphaned group $1 ($stat_file, $stat: its own): for each note on that group,
+# counted, its memory added, and a witness when it started no later than the note's bound. A
+# zombie holds nothing.
+member() {
+  set -f
+  # shellcheck disable=SC2086 # splitting the fields is the point
+  set -- "$1" ${stat##*) }
+  set +f
+  case "$2" in Z | X) return 0 ;; esac
+  rss_anon "${stat_file%stat}status"
+  for entry in $orphaned; do
+    case "$entry" in "$1:"*) ;; *) continue ;; esac
+    n=${entry##*:}
+    bound=${entry#*:}
+    bound=${bound%%:*}
+    if [ "$bound" = - ] || [ "${21}" -le "$bound" ] 2>/dev/null; then eval "witness_$n=1"; fi
+    eval "count_$n=\$((\${count_$n:-0} + 1))"
+    if [ -n "$rss" ]; then eval "kb_$n=\$((\${kb_$n:-0} + rss))"; fi
+  done
+}
+
+# $rss: the RssAnon (kB) of status file $1; empty where it does not say (a kernel thread, gone).
+rss_anon() {
+  rss=
+  { while IFS= read -r line; do
+    case "$line" in
+    RssAnon:*)
+      # shellcheck disable=SC2086 # "RssAnon: <n> kB" into its words
+      set -- $line
+      rss=$2
+      return 0
+      ;;
+    esac
+  done < "$1"; } 2>/dev/null
 }
 
 # An argument job:<id> asks after a job by its id (a bg whose pool did not live to hear its pid):
@@ -70,6 +182,11 @@ if [ "$#" -gt 0 ]; then
       printf 'job:%s %s\n' "$id" "${line#pid }"
       line=${line#pid }
       alive "${line%% *}"
+      ;;
+    group:*)
+      id=${arg#group:}
+      case "$id" in '' | *[!A-Za-z0-9_-]*) continue ;; esac
+      orphan "$id"
       ;;
     *) alive "$arg" ;;
     esac

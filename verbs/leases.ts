@@ -6,7 +6,7 @@
 
 import { Command } from "commander";
 import { clip, renderTable } from "../render/table.ts";
-import { deadReason } from "../ledger/lease.ts";
+import { deadReason, heldBecause } from "../ledger/lease.ts";
 import { processAlive, processSpace } from "../ledger/process.ts";
 import { formatSize } from "../dispatch/size.ts";
 import { askHolders } from "../dispatch/reserve.ts";
@@ -31,7 +31,7 @@ export async function leases(options: { json?: boolean }, deps: Deps): Promise<n
   if (unknown.length > 0) {
     out.warn(`${foldNames(unknown)} not in the roster: their bg leases were not checked`);
   }
-  const { remoteAlive, remoteJobs } = await askHolders(asked, ledger, deps);
+  const { remoteAlive, remoteJobs, remoteGroups } = await askHolders(asked, ledger, deps);
   // A lease on a host that did not answer reads live by its TTL, not because it was seen.
   const unanswered = asked.filter((h) => !remoteAlive.has(h.name)).map((h) => h.name);
   if (unanswered.length > 0) {
@@ -39,11 +39,12 @@ export async function leases(options: { json?: boolean }, deps: Deps): Promise<n
   }
   const now = deps.clock.wall();
   const space = processSpace();
-  const all = ledger.map((l) => ({
-    ...l,
-    state: deadReason(l, { now, localAlive: processAlive, space, remoteAlive, remoteJobs }) ??
-      "live",
-  }));
+  const live = { now, localAlive: processAlive, space, remoteAlive, remoteJobs, remoteGroups };
+  // Why a live lease is held, where it is not its holder plainly running (JSON `held_because`).
+  const all = ledger.map((l) => {
+    const why = heldBecause(l, live);
+    return { ...l, state: deadReason(l, live) ?? "live", ...(why ? { held_because: why } : {}) };
+  });
   if (options.json) {
     out.outLine(JSON.stringify({ leases: all, unanswered, not_in_roster: unknown }, null, 2));
     return 0;
@@ -62,7 +63,7 @@ export async function leases(options: { json?: boolean }, deps: Deps): Promise<n
       ? `${l.job ? `job ${l.job} ` : ""}${l.host}:${l.remote_pid}`
       : `pid ${l.pid}`,
     age(now - l.created_ms),
-    l.state,
+    l.held_because ? `live: ${l.held_because}` : l.state,
     clip(l.command, 60),
   ]);
   out.out(await renderTable([["host", "request", "holder", "age", "state", "command"], ...rows]));
