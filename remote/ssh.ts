@@ -383,9 +383,12 @@ const HOP_SAFETY = "\0pool-hop-safety\0";
  * A `ProxyJump` value as ssh reads it (readconf.c parse_jump): hops separated by commas, the
  * first connected to first, each `[user@]host[:port]` (the user up to the last `@`, an address
  * with colons in brackets) or `ssh://[user[;…]@]host[:port][/…]` (the user URL-encoded). Null
- * where ssh would not read it: pool then leaves the jump to ssh.
+ * where ssh would not read it, or would fill in a `%` token: pool then leaves the jump to ssh.
  */
 export function parseJump(spec: string): JumpHop[] | null {
+  // ssh fills in %r, %h, %p, %n in a ProxyJump (ssh_config(5)) when it connects, from the
+  // target; pool would pass them on as written (`ProxyJump %r@bastion` logged in as "%r").
+  if (spec.includes("%")) return null;
   const hops: JumpHop[] = [];
   for (const part of spec.split(",")) {
     const hop = part.startsWith("ssh://") ? parseJumpUri(part.slice(6)) : parseUserHostPort(part);
@@ -428,22 +431,9 @@ function hostPort(text: string): Omit<JumpHop, "user"> | null {
   return port > 0 && port <= 65535 ? { host, port } : null;
 }
 
-function urlDecode(text: string): string | null {
-  if (/%(?![0-9a-f]{2})/i.test(text)) return null;
-  const decoded = percentDecode(text.replaceAll("+", " "));
-  return decoded.includes("\0") ? null : decoded;
-}
-
-/** %XX escapes as bytes, read as UTF-8 (what ssh then sends as the login). */
-function percentDecode(text: string): string {
-  const bytes: number[] = [];
-  for (let i = 0; i < text.length; i++) {
-    if (text[i] === "%") {
-      bytes.push(parseInt(text.slice(i + 1, i + 3), 16));
-      i += 2;
-    } else bytes.push(...new TextEncoder().encode(text[i]));
-  }
-  return new TextDecoder().decode(new Uint8Array(bytes));
+/** An ssh:// user as ssh decodes it (`+` is a space); `%` escapes never get here (parseJump). */
+function urlDecode(text: string): string {
+  return text.replaceAll("+", " ");
 }
 
 /** ssh -G's arguments for a hop: as ssh would start the hop's ssh (-l, -p only where written). */

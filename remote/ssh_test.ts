@@ -181,6 +181,9 @@ Deno.test("the probe reads the user config ssh reads: the passwd home's, not $HO
 Deno.test("parseJump() reads a ProxyJump as ssh does: hops in order, user@, :port, [address], ssh://", () => {
   const hop = (user: string | null, host: string, port: number | null) => ({ user, host, port });
   assertEquals(parseJump("bastion"), [hop(null, "bastion", null)]);
+  // ssh fills these in from the target when it connects: such a jump is left to it.
+  assertEquals(parseJump("%r@bastion"), null);
+  assertEquals(parseJump("a,jump-%h:22"), null);
   assertEquals(parseJump("a,me@b:2222"), [hop(null, "a", null), hop("me", "b", 2222)]);
   // The user up to the last @; an address with colons in brackets; an empty port is none.
   assertEquals(parseJump("a@b@c:22"), [hop("a@b", "c", 22)]);
@@ -189,7 +192,9 @@ Deno.test("parseJump() reads a ProxyJump as ssh does: hops in order, user@, :por
     hop(null, "127.0.0.1", null),
   ]);
   assertEquals(parseJump("h:"), [hop(null, "h", null)]);
-  assertEquals(parseJump("ssh://a%40b;x=y@h:7/path"), [hop("a@b", "h", 7)]);
+  assertEquals(parseJump("ssh://ab;x=y@h:7/path"), [hop("ab", "h", 7)]);
+  // A %-encoded user too: whether ssh fills in tokens before decoding is its business.
+  assertEquals(parseJump("ssh://a%40b@h:7"), null);
   assertEquals(parseJump("ssh://[fe80::1]"), [hop(null, "fe80::1", null)]);
   for (
     const bad of [
