@@ -32,7 +32,7 @@
  * waiting first never lets an ssh near a master that did not answer.
  */
 
-import { join } from "../paths.ts";
+import { dirname, join } from "../paths.ts";
 import { after } from "../timers.ts";
 import { isOutOfDescriptors } from "./process.ts";
 import { configOverrides, hostKeyOptions, type ResolvedTarget, resolveTarget } from "./ssh.ts";
@@ -186,6 +186,9 @@ async function sharing(
       } catch {
         return UNSHARED;
       }
+    } else if (now) {
+      // Another socket there now, which nobody asked: never point ssh at a master unheard.
+      return UNSHARED;
     }
   }
   return [
@@ -256,15 +259,18 @@ function unshared(settings: MuxSettings, why: string | null): string[] {
 const warned = new Set<string>();
 
 /**
- * Once per folder and run, however many hosts ask: a few quick calls, not round trips.
- * Null when the folder is ready, else why not ("": nothing the user needs to hear).
+ * The state folder's `cm`, once per run, however many hosts ask: a few quick calls, not round
+ * trips. Null when the folder is ready, else why not ("": nothing the user needs to hear).
  */
 const folders = new Map<string, string | null>();
 
 function ensureDir(settings: MuxSettings): string | null {
+  // The temp folder is checked at every use, not once a run: `pool mcp` runs for hours, and a
+  // folder a cleaner removed meanwhile could be another user's by the next command.
+  if (settings.inTemp) return privateFolderProblem(settings.dir);
   let why = folders.get(settings.dir);
   if (why === undefined) {
-    why = settings.inTemp ? privateFolderProblem(settings.dir) : makeFolder(settings.dir);
+    why = makeFolder(settings.dir);
     folders.set(settings.dir, why);
   }
   return why;
@@ -286,6 +292,16 @@ function makeFolder(dir: string): string | null {
  * else's folder, a link, or one others may enter would let them take over pool's connections.
  */
 function privateFolderProblem(path: string): string | null {
+  // In a folder others may write to without the sticky bit, they could rename ours away and
+  // put theirs in its place between this check and ssh's use of it.
+  try {
+    const above = Deno.statSync(dirname(path)).mode ?? 0;
+    if ((above & 0o022) && !(above & 0o1000)) {
+      return `${dirname(path)} is writable by other users and not sticky`;
+    }
+  } catch (e) {
+    return `cannot read ${dirname(path)}: ${errorText(e)}`;
+  }
   try {
     Deno.mkdirSync(path, { mode: 0o700 });
   } catch (e) {

@@ -101,3 +101,34 @@ Deno.test("muxOptions() removes a socket nothing listens on at once", async () =
     assertEquals(await Deno.lstat(path).catch(() => null), null);
   });
 });
+
+Deno.test("the temp socket folder is checked at every use, and only under a sticky or private parent", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pt" });
+  try {
+    const config = join(dir, "ssh_config");
+    await Deno.writeTextFile(config, "Host h1\n  HostName 127.0.0.1\n  Port 1\n");
+    const said: string[] = [];
+    const settings: MuxSettings = {
+      dir: join(dir, `pool-${Deno.uid()}`),
+      inTemp: true,
+      persistSeconds: 60,
+      sshConfig: config,
+      warn: (message) => said.push(message),
+    };
+    assert(shared(await muxOptions(settings, "h1")), "a folder of this user's alone is used");
+    // A long-lived pool (mcp) meets the folder changed since its first command.
+    await Deno.chmod(settings.dir, 0o777);
+    assert(!shared(await muxOptions(settings, "h1")), "a folder others may enter is not");
+    assertEquals(said.length, 1, said.join("\n"));
+    await Deno.chmod(settings.dir, 0o700);
+    assert(shared(await muxOptions(settings, "h1")), "used again once it is private again");
+    // A parent anyone may write to, without the sticky bit: ours could be swapped.
+    await Deno.chmod(dir, 0o777);
+    assert(!shared(await muxOptions(settings, "h1")));
+    assert(said.at(-1)?.includes("writable by other users and not sticky"), said.join("\n"));
+    await Deno.chmod(dir, 0o1777);
+    assert(shared(await muxOptions(settings, "h1")), "a sticky parent, as /tmp, is fine");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
