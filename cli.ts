@@ -130,7 +130,9 @@ export function verbAlone(args: string[]): string | undefined {
  * POOL_TEST_STOP_GRACE_MS is for tests alone: with a grace longer than their own bound, a verb
  * that needed the hard stop shows as a hang, not as a fast enough clock.
  */
-const STOP_GRACE_MS = Number(Deno.env.get("POOL_TEST_STOP_GRACE_MS")) || 10_000;
+const STOP_GRACE_MS = /^[1-9]\d*$/.test(Deno.env.get("POOL_TEST_STOP_GRACE_MS") ?? "")
+  ? Number(Deno.env.get("POOL_TEST_STOP_GRACE_MS"))
+  : 10_000;
 
 /** Runs pool with `args` and returns the exit code; never exits itself. */
 export async function main(args: string[]): Promise<number> {
