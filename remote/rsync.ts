@@ -8,7 +8,6 @@
 import { type Host, isLocal } from "../roster/host.ts";
 import { splitTarget } from "../roster/target.ts";
 import { type ExecOptions, sshOptionsFor } from "./exec.ts";
-import { shellLine } from "./quote.ts";
 import { sshCommand } from "./ssh.ts";
 import type { CopyRequest, CopyStats } from "./transfer.ts";
 import { localOperand, remotePath } from "./copy_paths.ts";
@@ -44,13 +43,12 @@ export function localRsyncMajor(): Promise<number | null> {
 
 /**
  * rsync's remote shell (`-e`) and the host part of its remote path. rsync
- * splits `-e` on spaces and reads single quotes but not backslashes, so a
- * word with a `'` in it cannot be carried: null, and tar is used.
+ * splits `-e` on spaces and reads quotes, not backslashes: rsyncWords.
  */
 export async function rsyncShell(
   host: Host,
   exec: ExecOptions,
-): Promise<{ rsh: string; spec: string } | null> {
+): Promise<{ rsh: string; spec: string }> {
   if (isLocal(host)) return { rsh: "", spec: "" };
   // An IPv6 address goes in brackets: rsync would split `2001:db8::5:dir` at its first colon.
   const t = splitTarget(host.ssh);
@@ -58,8 +56,19 @@ export async function rsyncShell(
   const spec = t.user ? `${t.user}@${name}` : name;
   const port = t.port ? ["-p", String(t.port)] : [];
   const argv = [...sshCommand(await sshOptionsFor(host, exec)), ...port];
-  if (argv.some((w) => w.includes("'"))) return null;
-  return { rsh: shellLine(argv), spec };
+  return { rsh: rsyncWords(argv), spec };
+}
+
+/**
+ * `argv` as rsync's `-e` splits it back (main.c do_cmd): words apart by spaces, a quoted word
+ * whole, and inside single quotes a doubled `'` is one (not the shell's `'\''`). A jump host's
+ * ProxyCommand always holds a `'` (`-W '[%h]:%p'`): quoted for a shell, it made every host
+ * behind a jump copy by tar.
+ */
+export function rsyncWords(argv: string[]): string {
+  return argv.map((w) => /^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replaceAll("'", "''")}'`).join(
+    " ",
+  );
 }
 
 /**

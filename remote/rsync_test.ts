@@ -1,5 +1,5 @@
 import { assertEquals } from "../tests/assert.ts";
-import { parseRsyncStats, rsyncArgv, rsyncMajor, rsyncShell } from "./rsync.ts";
+import { parseRsyncStats, rsyncArgv, rsyncMajor, rsyncShell, rsyncWords } from "./rsync.ts";
 
 Deno.test("rsyncArgv() builds push and pull lines: protected args, --, the host's spec", () => {
   assertEquals(
@@ -94,4 +94,33 @@ Deno.test("rsyncMajor() reads rsync's version line; anything else is no rsync po
   assertEquals(rsyncMajor("rsync  version 2.6.9  protocol version 29"), 2);
   assertEquals(rsyncMajor("openrsync: protocol version 29"), null);
   assertEquals(rsyncMajor(""), null);
+});
+
+Deno.test("rsyncWords() gives rsync's -e the words back as they were, quotes and all", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pool-rsync-e-" });
+  try {
+    // The remote shell rsync starts: it writes down the words it got, one per line.
+    const shell = `${dir}/argdump`;
+    await Deno.writeTextFile(shell, `#!/bin/sh\nprintf '%s\\n' "$@" > '${dir}/got'\nexit 1\n`);
+    await Deno.chmod(shell, 0o755);
+    const words = [
+      "-o",
+      "ProxyCommand=ssh -o BatchMode=yes -W '[%h]:%p' -- 'bastion'",
+      "it's",
+      "",
+      "two  spaces",
+      '"double"',
+      "back\\slash",
+      "$(touch nope)",
+    ];
+    await new Deno.Command("rsync", {
+      args: ["-e", rsyncWords([shell, ...words]), "h1:/nothing", `${dir}/to`],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    const got = (await Deno.readTextFile(`${dir}/got`)).split("\n");
+    assertEquals(got.slice(0, words.length), words);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -159,11 +159,7 @@ async function choose(
   if (remote === undefined) fallback = `no rsync on ${host.name}`;
   else if (remoteMajor === null || remoteMajor < 3) fallback = `no rsync 3 on ${host.name}`;
   else if (localMajor === null || localMajor < 3) fallback = "no rsync 3 here";
-  else {
-    const shell = await rsyncShell(host, exec);
-    if (shell) return { method: "rsync", ...shell };
-    fallback = "pool's ssh command line has a quote rsync cannot carry";
-  }
+  else return { method: "rsync", ...await rsyncShell(host, exec) };
   if (!lines.includes("tar")) return `neither rsync nor tar on ${host.name}`;
   return { method: "tar", fallback };
 }

@@ -169,8 +169,10 @@ fleetTest(
     // Copies ride the same command line.
     const file = join(fleet.dir, "carried.txt");
     await Deno.writeTextFile(file, "carried\n");
-    const push = await pool(fleet, ["push", "via-chain", file, "jump-test"]);
+    const push = await pool(fleet, ["push", "--json", "via-chain", file, "jump-test"]);
     assertEquals(push.code, 0, push.stderr);
+    // By rsync: the ProxyCommand's quotes reach it as rsync's -e reads them (rsyncWords).
+    assertEquals(JSON.parse(push.stdout).method, "rsync", push.stdout);
     const back = await pool(fleet, ["on", "via-chain", "cat jump-test/carried.txt"]);
     assertEquals(back.stdout, "carried\n", back.stderr);
   },
