@@ -35,7 +35,8 @@ export interface HostFacts {
   jobs?: Map<string, JobAnswer>;
   /**
    * Memory each running job asked about holds now, by its pid (Linux: its process group's
-   * anonymous resident memory); absent where the host cannot say.
+   * anonymous memory, a page its processes share counted once: Pss_Anon); absent where the host
+   * cannot say.
    */
   jobMemBytes?: Map<number, number>;
   /** The jobs asked about (`group:<id>`) whose group runs on without its leader, by id. */
@@ -179,7 +180,7 @@ function orphanedGroups(section: string): Map<string, GroupAnswer> {
   return groups;
 }
 
-/** pids.sh's `mem <group> <kB>` lines (one per process of a job's group), summed per job. */
+/** pids.sh's `mem <group> <kB>` lines (one per job's group), summed per job. */
 function jobMemory(section: string): Map<number, number> {
   const bytes = new Map<number, number>();
   for (const line of section.split("\n")) {

@@ -1,5 +1,6 @@
 import { assert, assertEquals, assertThrows } from "../tests/assert.ts";
 import {
+  type Holders,
   parseCpuList,
   parseDf,
   parseHolders,
@@ -473,6 +474,31 @@ Deno.test("parseHolders() reads the groups that outlived their leader, by job, a
   assertEquals(parseHostProbe(`@@ uname\nLinux\n${answer}`).groups?.get("k3x9q2")?.processes, 3);
 });
 
+/** Runs pids.sh here as it is sent, with `args` (HOME: `home`, where given). */
+async function pidsHere(args: string[], home?: string): Promise<Holders> {
+  const out = await new Deno.Command("sh", {
+    args: ["-c", remoteScript("pids"), "pids", ...args],
+    ...(home ? { env: { HOME: home } } : {}),
+    stdout: "piped",
+  }).output();
+  return parseHolders(new TextDecoder().decode(out.stdout));
+}
+
+/** The anonymous memory process `pid` holds, a page shared with others split among them (Pss_Anon). */
+async function pssAnon(pid: string | number): Promise<number> {
+  const rollup = await Deno.readTextFile(`/proc/${pid}/smaps_rollup`);
+  return Number(/^Pss_Anon:\s+(\d+) kB$/m.exec(rollup)![1]) * 1024;
+}
+
+/** Reads `stream` until `done` says what it holds is enough; returns it. */
+async function readUntil(stream: ReadableStream<Uint8Array>, done: (said: string) => boolean) {
+  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  let said = "";
+  while (!done(said)) said += (await reader.read()).value ?? "";
+  reader.releaseLock();
+  return said;
+}
+
 Deno.test({
   name:
     "pids.sh says what a running job's process group holds: its leader's and its children's memory",
@@ -480,30 +506,48 @@ Deno.test({
   async fn() {
     // A job as launch.sh starts one: the leader of its own process group, with a child in it.
     // Each holds 64 MiB it has written to (anonymous memory, resident).
-    const hold = `$x = "a" x (64 * 1024 * 1024); print "ready $$\\n"; sleep 600`;
+    const hold = `$x = "a"; $x x= 64 * 1024 * 1024; print "ready $$\\n"; sleep 600`;
     const job = new Deno.Command("setsid", {
       args: ["perl", "-e", `$| = 1; if (fork) { ${hold} } else { ${hold} }`],
       stdout: "piped",
     }).spawn();
     try {
-      const reader = job.stdout.pipeThrough(new TextDecoderStream()).getReader();
-      let said = "";
-      while ((said.match(/ready/g) ?? []).length < 2) said += (await reader.read()).value ?? "";
-      const out = await new Deno.Command("sh", {
-        args: ["-c", remoteScript("pids"), "pids", String(job.pid), "999999999"],
-        stdout: "piped",
-      }).output();
-      const holders = parseHolders(new TextDecoder().decode(out.stdout));
+      const said = await readUntil(job.stdout, (s) => (s.match(/ready/g) ?? []).length >= 2);
+      const holders = await pidsHere([String(job.pid), "999999999"]);
       assertEquals(holders.alivePids.map((p) => p.pid), [job.pid]);
       // What the kernel says the two hold, asleep now: all of it, and only it.
       let expected = 0;
-      for (const [, pid] of said.matchAll(/ready (\d+)/g)) {
-        const status = await Deno.readTextFile(`/proc/${pid}/status`);
-        expected += Number(/^RssAnon:\s+(\d+) kB$/m.exec(status)![1]) * 1024;
-      }
+      for (const [, pid] of said.matchAll(/ready (\d+)/g)) expected += await pssAnon(pid);
       assert(expected >= 2 * 64 * 1024 * 1024, `${expected}`);
       assertEquals(holders.jobMemBytes.get(job.pid), expected);
-      reader.releaseLock();
+    } finally {
+      Deno.kill(-job.pid, "SIGKILL");
+      await job.status;
+    }
+  },
+});
+
+Deno.test({
+  name: "pids.sh counts memory a job's forked children share with it once, not once each",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    // A DataLoader's shape: the job fills 64 MiB, then forks 4 workers that only sleep; the
+    // pages they share copy-on-write are held once (RssAnon counted them 5 times).
+    const mib = 64;
+    const workers = `for (1..4) { if (!fork) { sleep 600; exit } }`;
+    const job = new Deno.Command("setsid", {
+      args: [
+        "perl",
+        "-e",
+        `$| = 1; $x = "a"; $x x= ${mib} * 1024 * 1024; ${workers} print "ready\\n"; sleep 600`,
+      ],
+      stdout: "piped",
+    }).spawn();
+    try {
+      await readUntil(job.stdout, (s) => s.includes("ready"));
+      const held = (await pidsHere([String(job.pid)])).jobMemBytes.get(job.pid) ?? 0;
+      const n = mib * 1024 * 1024;
+      assert(held >= 0.9 * n && held < 1.5 * n, `${held} bytes for a job that holds ${n}`);
     } finally {
       Deno.kill(-job.pid, "SIGKILL");
       await job.status;
@@ -542,12 +586,7 @@ Deno.test({
           `${home}/.pool/jobs/j1.job`,
           `started 1\npid ${leader} ${leaderStart}\n${record}`,
         );
-        const out = await new Deno.Command("sh", {
-          args: ["-c", remoteScript("pids"), "pids", leader, "group:j1", "group:j2"],
-          env: { HOME: home },
-          stdout: "piped",
-        }).output();
-        return parseHolders(new TextDecoder().decode(out.stdout));
+        return await pidsHere([leader, "group:j1", "group:j2"], home);
       };
       const now = Math.floor(Date.now() / 1000);
       const ended = await ask(`exit 0\nended ${now}\n`);

@@ -82,12 +82,17 @@ orphan() {
   orphaned="$orphaned $leader:$bound:$1:$notes"
 }
 
-# What the running jobs hold now (Linux): for each process in the process group of a job found
-# alive (its command leads one: launch.sh), "mem <group> <kB>", its anonymous resident memory
-# (RssAnon). route counts a lease's claim only beyond what its job holds: the host's available
+# What the running jobs hold now (Linux): for each job found alive (its command leads a process
+# group: launch.sh), "mem <group> <kB>", the anonymous memory of its processes, a page they share
+# counted once. route counts a lease's claim only beyond what its job holds: the host's available
 # memory already lacks that part, and counting it twice kept a host that had room "full" until
-# the job ended. File pages are left out: the host counts them as available. One pass over /proc,
-# shell built-ins only; no line where /proc cannot say (route then counts the whole claim).
+# the job ended. RssAnon counted a page a forked child shares copy-on-write with its parent once
+# per process: a job that filled 200 MiB and forked 4 workers (a DataLoader, a multiprocessing
+# pool) held "1 GB", and route put more on the host than fits. Pss_Anon (smaps_rollup, Linux 5.8)
+# splits a shared page among its sharers, so the group's sum counts it once. File pages are left
+# out: the host counts them as available. One pass over /proc, shell built-ins only; no line for a
+# group where one of its processes cannot say (an older kernel, another user's process): route
+# then counts the whole claim.
 # A witnessed group whose leader is gone (orphan, above): "group:<id> <group> <processes>", then
 # its memory in one line.
 job_memory() {
@@ -100,12 +105,15 @@ job_memory() {
     group=${group#* }
     group=${group%% *}
     case " $groups " in
-    *" $group "*)
-      rss_anon "${stat_file%stat}status"
-      if [ -n "$rss" ]; then printf 'mem %s %s\n' "$group" "$rss"; fi
-      ;;
+    *" $group "*) held "$group" ;;
     *) case " $orphaned " in *" $group:"*) member "$group" ;; esac ;;
     esac
+  done
+  for group in $groups; do
+    case "$group" in *[!0-9]*) continue ;; esac
+    kb='' unread=''
+    eval "kb=\${held_$group:-} unread=\${unread_$group:-}"
+    if [ -n "$kb" ] && [ -z "$unread" ]; then printf 'mem %s %s\n' "$group" "$kb"; fi
   done
   counted=''
   for entry in $orphaned; do
@@ -113,14 +121,26 @@ job_memory() {
     n=${entry##*:}
     id=${entry%:*}
     id=${id##*:}
-    witnessed='' count='' kb=''
-    eval "witnessed=\${witness_$n:-} count=\${count_$n:-0} kb=\${kb_$n:-}"
+    witnessed='' count='' kb='' unread=''
+    eval "witnessed=\${witness_$n:-} count=\${count_$n:-0} kb=\${kb_$n:-} unread=\${unread_n$n:-}"
     [ -n "$witnessed" ] || continue
     printf 'group:%s %s %s\n' "$id" "$group" "$count"
     case " $counted " in *" $group "*) continue ;; esac # its memory once
     counted="$counted $group"
-    if [ -n "$kb" ]; then printf 'mem %s %s\n' "$group" "$kb"; fi
+    if [ -n "$kb" ] && [ -z "$unread" ]; then printf 'mem %s %s\n' "$group" "$kb"; fi
   done
+}
+
+# A process of a job found alive ($stat_file, $stat: its own), its memory added to group $1's.
+# A zombie holds nothing.
+held() {
+  state=${stat##*) }
+  case "${state%% *}" in Z | X) return 0 ;; esac
+  pss_anon "${stat_file%stat}smaps_rollup"
+  case "$kb" in
+  '' | *[!0-9]*) eval "unread_$1=1" ;;
+  *) eval "held_$1=\$((\${held_$1:-0} + kb))" ;;
+  esac
 }
 
 # A process of orphaned group $1 ($stat_file, $stat: its own): for each note on that group,
@@ -132,7 +152,7 @@ member() {
   set -- "$1" ${stat##*) }
   set +f
   case "$2" in Z | X) return 0 ;; esac
-  rss_anon "${stat_file%stat}status"
+  pss_anon "${stat_file%stat}smaps_rollup"
   for entry in $orphaned; do
     case "$entry" in "$1:"*) ;; *) continue ;; esac
     n=${entry##*:}
@@ -140,19 +160,23 @@ member() {
     bound=${bound%%:*}
     if [ "$bound" = - ] || [ "${21}" -le "$bound" ] 2>/dev/null; then eval "witness_$n=1"; fi
     eval "count_$n=\$((\${count_$n:-0} + 1))"
-    if [ -n "$rss" ]; then eval "kb_$n=\$((\${kb_$n:-0} + rss))"; fi
+    case "$kb" in
+    '' | *[!0-9]*) eval "unread_n$n=1" ;;
+    *) eval "kb_$n=\$((\${kb_$n:-0} + kb))" ;;
+    esac
   done
 }
 
-# $rss: the RssAnon (kB) of status file $1; empty where it does not say (a kernel thread, gone).
-rss_anon() {
-  rss=
+# $kb: the Pss_Anon (kB) of smaps_rollup file $1; empty where it does not say (gone, another
+# user's, a kernel before 5.8).
+pss_anon() {
+  kb=
   { while IFS= read -r line; do
     case "$line" in
-    RssAnon:*)
-      # shellcheck disable=SC2086 # "RssAnon: <n> kB" into its words
+    Pss_Anon:*)
+      # shellcheck disable=SC2086 # "Pss_Anon: <n> kB" into its words
       set -- $line
-      rss=$2
+      kb=$2
       return 0
       ;;
     esac
