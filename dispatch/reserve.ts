@@ -105,12 +105,21 @@ function throwIfStopped(signal: AbortSignal): void {
   }
 }
 
-/** Probes `hosts` (route's whole probe), asking each about the bg jobs leased on it. */
-async function probeCandidateHosts(hosts: Host[], leases: Lease[], deps: DispatchDeps) {
+/**
+ * Probes `hosts` (route's whole probe), asking each about the bg jobs leased on it; with
+ * `memory` (a request for RAM, whose room counts it), also what each job holds.
+ */
+async function probeCandidateHosts(
+  hosts: Host[],
+  leases: Lease[],
+  deps: DispatchDeps,
+  memory: boolean,
+) {
   const answers = await poolMap(
     hosts,
     PROBE_JOBS,
-    (h) => probeHost(deps.runner, h, PROBE_TIMEOUT_MS, deps.signal, askedOn(leases, h.name)),
+    (h) =>
+      probeHost(deps.runner, h, PROBE_TIMEOUT_MS, deps.signal, askedOn(leases, h.name), memory),
   );
   throwIfStopped(deps.signal);
   const holders = holdersByHost(
@@ -153,6 +162,7 @@ async function probeCandidates(hosts: Host[], options: DispatchOptions, deps: Di
     hosts,
     await deps.ledger.read(),
     deps,
+    options.memBytes > 0,
   );
   const candidates: Candidate[] = hosts.map((h, i) => {
     const facts = answers[i].facts;

@@ -177,7 +177,7 @@ Deno.test("reserve() reaps a bg lease whose remote pid is gone or now another pr
     leases: [bg("gone", 77), bg("recycled", 78), bg("running", 79)],
     result: 0,
   }));
-  deps.runner.stub("h1", /^sh '-s' '--' 77 78 79$/, {
+  deps.runner.stub("h1", /^sh '-s' '--' '?memory'? 77 78 79$/, {
     stdout: probe({ availGiB: 20, pids: ["78 999", "79 500"] }),
   });
   const r = await reserve([HOSTS[0]], request(2), { ...deps, localAlive: alive });
@@ -204,7 +204,7 @@ Deno.test("reserve() keeps a bg lease whose job's group runs on after its comman
     result: 0,
   }));
   // Both leaders are gone; what j1's command left running holds on in its group, with 1 GiB.
-  deps.runner.stub("h1", /^sh '-s' '--' 77 '?group:j1'? 78 '?group:j2'?$/, {
+  deps.runner.stub("h1", /^sh '-s' '--' '?memory'? 77 '?group:j1'? 78 '?group:j2'?$/, {
     stdout: probe({ availGiB: 10, pids: ["group:j1 77 2", `mem 77 ${1024 * 1024}`] }),
   });
   // Room: 10 GiB available − 3 GiB still claimed by j1 (4 − the 1 its group holds) − 3.2 headroom.
@@ -215,6 +215,30 @@ Deno.test("reserve() keeps a bg lease whose job's group runs on after its comman
   assertEquals((await deps.ledger.read()).map((l) => [l.id, l.seen_ms]), [
     ["orphaned", deps.clock.wall()],
   ]);
+  deps.runner.verify();
+});
+
+Deno.test("reserve() asks what the leased jobs hold only for --mem, whose room counts it", async () => {
+  const deps = await testDeps();
+  const bg = leaseOf(deps, {
+    mem_bytes: 4 * GIB,
+    pid: 0,
+    pid_start: null,
+    remote_pid: 77,
+    job: "j1",
+  });
+  await deps.ledger.update(() => ({ leases: [bg], result: 0 }));
+  // Without --mem only who lives is asked: the job's 1 GiB goes unsaid, its lease claims all 4.
+  deps.runner.stub("h1", /^sh '-s' '--' 77 '?group:j1'?$/, {
+    stdout: probe({ availGiB: 10, pids: ["77 500"] }),
+  });
+  const gpu = await reserve([HOSTS[0]], { ...request(0), gpus: 0 }, { ...deps, localAlive: alive });
+  assertEquals(gpu.ranked[0].roomBytes, (10 - 4 - 3.2) * GIB);
+  deps.runner.stub("h1", /^sh '-s' '--' '?memory'? 77 '?group:j1'?$/, {
+    stdout: probe({ availGiB: 10, pids: ["77 500", `mem 77 ${1024 * 1024}`] }),
+  });
+  const mem = await reserve([HOSTS[0]], request(1), { ...deps, localAlive: alive });
+  assertEquals(mem.ranked[0].roomBytes, (10 - 3 - 3.2) * GIB);
   deps.runner.verify();
 });
 

@@ -36,7 +36,7 @@ export interface HostFacts {
   /**
    * Memory each running job asked about holds now, by its pid (Linux: its process group's
    * anonymous memory, a page its processes share counted once: Pss_Anon); absent where the host
-   * cannot say.
+   * cannot say, or was not asked (pids.sh's `memory`: route --mem).
    */
   jobMemBytes?: Map<number, number>;
   /** The jobs asked about (`group:<id>`) whose group runs on without its leader, by id. */

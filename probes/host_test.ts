@@ -505,21 +505,29 @@ Deno.test({
   ignore: Deno.build.os !== "linux",
   async fn() {
     // A job as launch.sh starts one: the leader of its own process group, with a child in it.
-    // Each holds 64 MiB it has written to (anonymous memory, resident).
+    // Each holds 64 MiB it has written to (anonymous memory, resident). The child names itself
+    // with a newline and what reads as another process's stat line: its pid is its file's.
     const hold = `$x = "a"; $x x= 64 * 1024 * 1024; print "ready $$\\n"; sleep 600`;
+    const rename = `open(C, ">/proc/self/comm"); print C "x\\n1 (y) S"; close C;`;
     const job = new Deno.Command("setsid", {
-      args: ["perl", "-e", `$| = 1; if (fork) { ${hold} } else { ${hold} }`],
+      args: ["perl", "-e", `$| = 1; if (fork) { ${hold} } else { ${rename} ${hold} }`],
       stdout: "piped",
     }).spawn();
     try {
       const said = await readUntil(job.stdout, (s) => (s.match(/ready/g) ?? []).length >= 2);
-      const holders = await pidsHere([String(job.pid), "999999999"]);
+      const holders = await pidsHere(["memory", String(job.pid), "999999999"]);
       assertEquals(holders.alivePids.map((p) => p.pid), [job.pid]);
       // What the kernel says the two hold, asleep now: all of it, and only it.
       let expected = 0;
       for (const [, pid] of said.matchAll(/ready (\d+)/g)) expected += await pssAnon(pid);
       assert(expected >= 2 * 64 * 1024 * 1024, `${expected}`);
       assertEquals(holders.jobMemBytes.get(job.pid), expected);
+      // Not asked for it (`pool leases`): who lives, and no memory.
+      const unasked = await pidsHere([String(job.pid)]);
+      assertEquals([unasked.alivePids.map((p) => p.pid), [...unasked.jobMemBytes]], [
+        [job.pid],
+        [],
+      ]);
     } finally {
       Deno.kill(-job.pid, "SIGKILL");
       await job.status;
@@ -545,7 +553,7 @@ Deno.test({
     }).spawn();
     try {
       await readUntil(job.stdout, (s) => s.includes("ready"));
-      const held = (await pidsHere([String(job.pid)])).jobMemBytes.get(job.pid) ?? 0;
+      const held = (await pidsHere(["memory", String(job.pid)])).jobMemBytes.get(job.pid) ?? 0;
       const n = mib * 1024 * 1024;
       assert(held >= 0.9 * n && held < 1.5 * n, `${held} bytes for a job that holds ${n}`);
     } finally {
@@ -581,12 +589,13 @@ Deno.test({
       const [, leader, leaderStart] = /leader (\d+) (\d+)/.exec(said)!;
       assertEquals(Number(leader), job.pid);
       await Deno.mkdir(`${home}/.pool/jobs`, { recursive: true });
-      const ask = async (record: string) => {
+      const ask = async (record: string, memory = true) => {
         await Deno.writeTextFile(
           `${home}/.pool/jobs/j1.job`,
           `started 1\npid ${leader} ${leaderStart}\n${record}`,
         );
-        return await pidsHere([leader, "group:j1", "group:j2"], home);
+        const asked = [leader, "group:j1", "group:j2"];
+        return await pidsHere(memory ? ["memory", ...asked] : asked, home);
       };
       const now = Math.floor(Date.now() / 1000);
       const ended = await ask(`exit 0\nended ${now}\n`);
@@ -596,6 +605,10 @@ Deno.test({
         (ended.jobMemBytes.get(job.pid) ?? 0) >= 2 * 8 * 1024 * 1024,
         "their memory is the job's",
       );
+      // Not asked for memory (`pool leases`): the group still holds the lease, and says no memory.
+      const unasked = await ask(`exit 0\nended ${now}\n`, false);
+      assertEquals([...unasked.groups], [["j1", { pid: job.pid, processes: 2 }]]);
+      assertEquals([...unasked.jobMemBytes], []);
       // The same number as another group's, whose processes all started after the job's end (an
       // hour ago, as its record says): not the job's.
       const reused = await ask(`exit 0\nended ${now - 3600}\n`);

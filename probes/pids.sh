@@ -82,33 +82,38 @@ orphan() {
   orphaned="$orphaned $leader:$bound:$1:$notes"
 }
 
-# What the running jobs hold now (Linux): for each job found alive (its command leads a process
-# group: launch.sh), "mem <group> <kB>", the anonymous memory of its processes, a page they share
-# counted once. route counts a lease's claim only beyond what its job holds: the host's available
-# memory already lacks that part, and counting it twice kept a host that had room "full" until
-# the job ended. RssAnon counted a page a forked child shares copy-on-write with its parent once
-# per process: a job that filled 200 MiB and forked 4 workers (a DataLoader, a multiprocessing
-# pool) held "1 GB", and route put more on the host than fits. Pss_Anon (smaps_rollup, Linux 5.8)
-# splits a shared page among its sharers, so the group's sum counts it once. File pages are left
-# out: the host counts them as available. One pass over /proc, shell built-ins only; no line for a
-# group where one of its processes cannot say (an older kernel, another user's process): route
-# then counts the whole claim.
+# What the running jobs hold now (Linux), said only when the first argument is `memory` (route
+# with --mem; `pool leases` and the rest ask only who lives, and reading what a process holds walks
+# its memory map): for each job found alive (its command leads a process group: launch.sh),
+# "mem <group> <kB>", the anonymous memory of its processes, a page they share counted once. route
+# counts a lease's claim only beyond what its job holds: the host's available memory already lacks
+# that part, and counting it twice kept a host that had room "full" until the job ended. RssAnon
+# counted a page a forked child shares copy-on-write with its parent once per process: a job that
+# filled 200 MiB and forked 4 workers (a DataLoader, a multiprocessing pool) held "1 GB", and route
+# put more on the host than fits. Pss_Anon (smaps_rollup, Linux 5.8) splits a shared page among its
+# sharers, so the group's sum counts it once. File pages are left out: the host counts them as
+# available. No line for a group where one of its processes cannot say (an older kernel, another
+# user's process): route then counts the whole claim.
 # A witnessed group whose leader is gone (orphan, above): "group:<id> <group> <processes>", then
 # its memory in one line.
+memory=
 job_memory() {
-  [ -n "$groups$orphaned" ] && [ -d /proc/self ] || return 0
-  for stat_file in /proc/[0-9]*/stat; do
-    { read -r stat < "$stat_file"; } 2>/dev/null || continue
-    # After the command's name: state, parent, process group.
-    group=${stat##*) }
-    group=${group#* }
-    group=${group#* }
-    group=${group%% *}
+  [ -d /proc/self ] || return 0
+  wanted=
+  if [ -n "$memory" ]; then wanted=$groups; fi
+  for entry in $orphaned; do wanted="$wanted ${entry%%:*}"; done
+  [ -n "$wanted" ] || return 0
+  members=$(members_of "$wanted")
+  while read -r _ group state start kb; do
+    case "$group" in '' | *[!0-9]*) continue ;; esac
+    case "$state" in Z | X) continue ;; esac # a zombie holds nothing
     case " $groups " in
     *" $group "*) held "$group" ;;
-    *) case " $orphaned " in *" $group:"*) member "$group" ;; esac ;;
+    *) member "$group" ;;
     esac
-  done
+  done <<EOF
+$members
+EOF
   for group in $groups; do
     case "$group" in *[!0-9]*) continue ;; esac
     kb='' unread=''
@@ -127,38 +132,66 @@ job_memory() {
     printf 'group:%s %s %s\n' "$id" "$group" "$count"
     case " $counted " in *" $group "*) continue ;; esac # its memory once
     counted="$counted $group"
-    if [ -n "$kb" ] && [ -z "$unread" ]; then printf 'mem %s %s\n' "$group" "$kb"; fi
+    if [ -n "$memory" ] && [ -n "$kb" ] && [ -z "$unread" ]; then
+      printf 'mem %s %s\n' "$group" "$kb"
+    fi
   done
 }
 
-# A process of a job found alive ($stat_file, $stat: its own), its memory added to group $1's.
-# A zombie holds nothing.
+# The processes of the groups numbered in $1, one line each: "<pid> <group> <state> <start> <kB>",
+# kB its Pss_Anon where $memory asks for it and smaps_rollup says (else nothing). One pass: every
+# /proc/PID/stat through one grep, where dash's `read` took a system call per byte (a second
+# for 1000 processes on a busy host, and GPU hosts run thousands); xargs, as a host may run more
+# than one command line holds. grep puts the file's name before each line: a command's name may
+# hold a newline, and the line with its state, parent, group and start (after the name's last
+# ") ", with 20 fields) is then not the one that begins with its pid. mawk stops at an input
+# file it cannot open (a process gone): it is given none, and a smaps_rollup it cannot read
+# is no number.
+members_of() {
+  printf '%s\n' /proc/[0-9]*/stat | xargs grep '' /dev/null 2>/dev/null |
+    awk -v want=" $1 " -v memory="$memory" '
+      function pss_anon(pid, file, line, kb, word) {
+        file = "/proc/" pid "/smaps_rollup"
+        while ((getline line < file) > 0) {
+          if (line ~ /^Pss_Anon:/) {
+            split(line, word, " ")
+            kb = word[2]
+            break
+          }
+        }
+        close(file)
+        return kb ~ /^[0-9]+$/ ? kb : ""
+      }
+      {
+        pid = substr($0, 7)
+        pid = substr(pid, 1, index(pid, "/") - 1)
+        rest = $0
+        if (pid !~ /^[0-9]+$/ || !sub(/.*\) /, "", rest)) next
+        if (split(rest, field, " ") < 20 || !index(want, " " field[3] " ")) next
+        kb = ""
+        if (memory != "" && field[1] != "Z" && field[1] != "X") kb = pss_anon(pid)
+        print pid, field[3], field[1], field[20], kb
+      }'
+}
+
+# A process of a job found alive ($kb: its Pss_Anon), its memory added to group $1's.
 held() {
-  state=${stat##*) }
-  case "${state%% *}" in Z | X) return 0 ;; esac
-  pss_anon "${stat_file%stat}smaps_rollup"
   case "$kb" in
   '' | *[!0-9]*) eval "unread_$1=1" ;;
   *) eval "held_$1=\$((\${held_$1:-0} + kb))" ;;
   esac
 }
 
-# A process of orphaned group $1 ($stat_file, $stat: its own): for each note on that group,
-# counted, its memory added, and a witness when it started no later than the note's bound. A
-# zombie holds nothing.
+# A process of orphaned group $1 ($start: when it started, $kb: its Pss_Anon): for each note on
+# that group, counted, its memory added, and a witness when it started no later than the
+# note's bound.
 member() {
-  set -f
-  # shellcheck disable=SC2086 # splitting the fields is the point
-  set -- "$1" ${stat##*) }
-  set +f
-  case "$2" in Z | X) return 0 ;; esac
-  pss_anon "${stat_file%stat}smaps_rollup"
   for entry in $orphaned; do
     case "$entry" in "$1:"*) ;; *) continue ;; esac
     n=${entry##*:}
     bound=${entry#*:}
     bound=${bound%%:*}
-    if [ "$bound" = - ] || [ "${21}" -le "$bound" ] 2>/dev/null; then eval "witness_$n=1"; fi
+    if [ "$bound" = - ] || [ "$start" -le "$bound" ] 2>/dev/null; then eval "witness_$n=1"; fi
     eval "count_$n=\$((\${count_$n:-0} + 1))"
     case "$kb" in
     '' | *[!0-9]*) eval "unread_n$n=1" ;;
@@ -167,27 +200,15 @@ member() {
   done
 }
 
-# $kb: the Pss_Anon (kB) of smaps_rollup file $1; empty where it does not say (gone, another
-# user's, a kernel before 5.8).
-pss_anon() {
-  kb=
-  { while IFS= read -r line; do
-    case "$line" in
-    Pss_Anon:*)
-      # shellcheck disable=SC2086 # "Pss_Anon: <n> kB" into its words
-      set -- $line
-      kb=$2
-      return 0
-      ;;
-    esac
-  done < "$1"; } 2>/dev/null
-}
-
 # An argument job:<id> asks after a job by its id (a bg whose pool did not live to hear its pid):
 # "job:<id> <pid> <start time>" from its record, and that pid as above; "job:<id> starting" for
 # a record with no pid yet; "job:<id> none" for no record.
 if [ "$#" -gt 0 ]; then
   printf '@@ pids\n'
+  if [ "$1" = memory ]; then
+    memory=1
+    shift
+  fi
   for arg in "$@"; do
     case "$arg" in
     job:*)

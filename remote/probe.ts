@@ -66,7 +66,9 @@ export interface HostAnswer {
 
 /**
  * `list` and `route`: load, memory, GPUs, disk, in one round trip; `asked`: bg jobs to check
- * on, each a pid or `job:<id>` (pids.sh).
+ * on, each a pid, `job:<id>` or `group:<id>` (pids.sh); with `memory`, also what each job's
+ * process group holds (`HostFacts.jobMemBytes`: route --mem, the one that counts it; reading it
+ * walks each of the group's processes' memory map).
  */
 export async function probeHost(
   runner: Runner,
@@ -74,8 +76,10 @@ export async function probeHost(
   timeoutMs: number,
   signal?: AbortSignal,
   asked: string[] = [],
+  memory = false,
 ): Promise<HostAnswer> {
-  const result = await runProbe(runner, "host", host, timeoutMs, signal, asked);
+  const args = memory && asked.length > 0 ? ["memory", ...asked] : asked;
+  const result = await runProbe(runner, "host", host, timeoutMs, signal, args);
   const { durationMs } = result;
   if (result.outcome !== "ok") {
     return { facts: null, status: result.outcome, error: failureReason(result), durationMs };
