@@ -4,12 +4,14 @@
 # Usage: sh -s -- list [<id>...]     every record, or those named
 #        sh -s -- prune <days>       remove ended (or lost) jobs older than <days>
 #
-# list prints "@@ now <epoch s>", then per job "@@ job <id>", its record as
-# written, "cmd <its first line>", and, for each of its processes that still
-# runs, "alive <pid> <start time>" (a zombie does not run). Whether that start
-# time is the one recorded, and so what became of the job, is the parser's call
-# (probes/jobs.ts). prune prints "@@ pruned <id>" for each job it removed and
-# "@@ kept <id>" for each it left.
+# list prints "@@ now <epoch s>", then per job "@@ job <id>" and its record, each
+# line as "rec <line>" (a record is the job's own to write: no line of it may
+# read as one of ours, "@@ job" or "alive"), "cut" when the record goes on past
+# its first 4 KiB (only those are read), "cmd <its first line>", for each of its
+# processes that still runs "alive <pid> <start time>" (a zombie does not run).
+# Whether a start time is the one recorded, and so what became of the job, is the
+# parser's call (probes/jobs.ts). prune prints "@@ pruned <id>" for each job it
+# removed and "@@ kept <id>" for each it left.
 LC_ALL=C
 export LC_ALL
 dir="$HOME/.pool/jobs"
@@ -18,67 +20,148 @@ mode=${1:-list}
 [ "$#" -gt 0 ] && shift
 machine=$(this_machine)
 
-# A job's record, its command's first line, and which of its processes run. Which run is asked
-# before the record is shown: the waiter writes the exit line before it ends, so a job that ends
-# meanwhile shows its exit, never "nothing runs and no exit" (which reads as lost). A record with
-# its exit line needs no asking: built-ins only, so thousands of old records cost no processes.
+# The most of a record or command read. dash reads a file a byte at a time, and a record is a
+# few hundred bytes: one that someone filled with megabytes took minutes, and the whole listing
+# with it. The files past the cap are found in one look, and only their first bytes read.
+cap=4096
+big=
+
+# Linux: every process that runs, read once with built-ins before any record is (a subshell
+# per pid cost seconds for a thousand records): " pid:start " words in $procs. Taken first, it still says what ran when a record
+# read after it has no exit line: the waiter writes the exit line before it ends.
+procs=
+snapshot() {
+  procs=' '
+  for stat_file in /proc/[0-9]*/stat; do
+    { read -r stat < "$stat_file"; } 2>/dev/null || continue
+    pid=${stat%% *}
+    set -f
+    # shellcheck disable=SC2086 # splitting the fields is the point
+    set -- ${stat##*) }
+    set +f
+    case "$1" in Z | X) continue ;; esac
+    procs="$procs$pid:${20} "
+  done
+}
+
+# Record $1 into $lines ("rec " before each), and what of it this needs: $ended, $pid,
+# $waiter, $cut. Fails for another machine's record.
+load() {
+  lines=
+  ended=
+  cut=
+  pid=
+  waiter=
+  case "
+$big
+" in
+    *"
+$1
+"*)
+      cut=1
+      text=$(head -c "$cap" "$1" 2>/dev/null)
+      while IFS= read -r line; do take "$line" || return 1; done <<EOF
+$text
+EOF
+      ;;
+    *)
+      while IFS= read -r line || [ -n "$line" ]; do take "$line" || return 1; done < "$1"
+      ;;
+  esac
+}
+
+take() {
+  case "$1" in
+    'exit '*) ended=1 ;;
+    # Another machine's job, in a home they share: not this host's to show.
+    'machine '*) [ "${1#machine }" = "$machine" ] || return 1 ;;
+    'pid '*)
+      rest=${1#pid }
+      pid=${rest%% *}
+      ;;
+    'waiter '*)
+      rest=${1#waiter }
+      waiter=${rest%% *}
+      ;;
+  esac
+  lines="${lines}rec $1
+"
+}
+
+# "alive <pid> <start>" into $alive when process $1 runs (Linux: from the snapshot).
+alive_of() {
+  number "$1" || return 0
+  if [ -n "$procs" ]; then
+    case "$procs" in *" $1:"*) ;; *) return 0 ;; esac
+    rest=${procs#*" $1:"}
+    start=${rest%% *}
+  else
+    start=$(start_of "$1")
+    [ -n "$start" ] || return 0
+  fi
+  alive="${alive}alive $1 $start
+"
+}
+
+# A job's record, its command's first line, and which of its processes run. On Linux what runs
+# comes from the snapshot, taken before the record is read; elsewhere it is asked before the
+# record is read again: either way a job that ends meanwhile shows its exit, never "nothing
+# runs and no exit" (which reads as lost).
 show() {
   job=$1
   record="$dir/$job.job"
   [ -f "$record" ] || return 0
-  lines=
-  ended=
-  while IFS= read -r line || [ -n "$line" ]; do
-    lines="$lines$line
-"
-    case "$line" in
-      'exit '*) ended=1 ;;
-      # Another machine's job, in a home they share: not this host's to show.
-      'machine '*) [ "${line#machine }" = "$machine" ] || return 0 ;;
-    esac
-  done < "$record"
+  load "$record" || return 0
   alive=
   if [ -z "$ended" ]; then
-    while IFS= read -r line || [ -n "$line" ]; do
-      case "$line" in
-        'pid '* | 'waiter '*)
-          set -f
-          # shellcheck disable=SC2086
-          set -- $line
-          set +f
-          start=$(start_of "$2")
-          if [ -n "$start" ]; then alive="${alive}alive $2 $start
-"
-          fi
-          ;;
-        'exit '*) ended=1 ;;
-      esac
-    done < "$record"
-    # Ended while we looked: the record as it is now.
-    if [ -n "$ended" ]; then
-      alive=
-      lines=
-      while IFS= read -r line || [ -n "$line" ]; do lines="$lines$line
-"; done < "$record"
+    alive_of "$pid"
+    alive_of "$waiter"
+    if [ -z "$procs" ]; then
+      load "$record" || return 0
+      # Ended while we looked: the record as it is now.
+      [ -z "$ended" ] || alive=
     fi
   fi
-  # A record cut short of its line end still ends its last line here.
   printf '@@ job %s\n%s' "$job" "$lines"
+  if [ -n "$cut" ]; then printf 'cut\n'; fi
   # The command, a line each: its first line, then the rest while they stay within 1 KiB, and
-  # `cmdcut` where it went on (dash reads a file a byte at a time: three thousand records, some
-  # of them heredocs, must still answer within pool's deadline).
-  if [ -f "$dir/$job.cmd" ]; then
-    sent=0
-    while IFS= read -r line || [ -n "$line" ]; do
-      if [ "$sent" -gt 0 ] && [ $((sent + ${#line})) -gt 1024 ]; then
-        printf 'cmdcut\n'
-        break
-      fi
-      printf 'cmd %s\n' "$line"
-      sent=$((sent + ${#line} + 1))
-    done < "$dir/$job.cmd"
+  # `cmdcut` where it went on (or past its first 4 KiB: only those are read).
+  cmd="$dir/$job.cmd"
+  if [ -f "$cmd" ]; then
+    case "
+$big
+" in
+      *"
+$cmd
+"*)
+        text=$(head -c "$cap" "$cmd" 2>/dev/null)
+        commands <<EOF || printf 'cmdcut\n'
+$text
+EOF
+        ;;
+      *) commands < "$cmd" ;;
+    esac
   fi
   printf '%s' "$alive"
+}
+
+# Prints stdin's lines as "cmd" lines while they stay within 1 KiB, then `cmdcut`; fails
+# when it printed them all (a command cut at 4 KiB still went on: its caller says `cmdcut`).
+commands() {
+  sent=0
+  while IFS= read -r line || [ -n "$line" ]; do
+    if [ "$sent" -gt 0 ] && [ $((sent + ${#line})) -gt 1024 ]; then
+      printf 'cmdcut\n'
+      return 0
+    fi
+    printf 'cmd %s\n' "$line"
+    sent=$((sent + ${#line} + 1))
+  done
+  return 1
+}
+
+number() {
+  case "$1" in '' | *[!0-9]*) return 1 ;; esac
 }
 
 valid() {
@@ -119,6 +202,8 @@ case "$mode" in
         set -- "$@" "${id%.job}"
       done
     fi
+    if [ -d /proc/self ]; then snapshot; fi
+    big=$(find "$dir" -size +"$cap"c \( -name '*.job' -o -name '*.cmd' \) 2>/dev/null)
     for id in "$@"; do
       if valid "$id"; then show "$id"; fi
     done

@@ -33,6 +33,8 @@ export interface JobRecord {
   command: string;
   /** Its processes that run now, with their start times now. */
   alive: JobProcess[];
+  /** The record went on past what jobs.sh reads of one (4 KiB): this is its start. */
+  cut: boolean;
 }
 
 export type JobState =
@@ -56,14 +58,33 @@ const JOB_ID = /^[A-Za-z0-9_-]+$/;
 
 /** Throws when the output is not a complete answer. */
 export function parseJobs(text: string): JobsAnswer {
+  const { answer, complete } = readJobs(text);
+  if (!complete) throw new Error("incomplete answer about jobs");
+  return answer;
+}
+
+/**
+ * What an answer cut short (a host that ran out of time) said: every job it had finished
+ * telling, without the one it was telling when it stopped.
+ */
+export function parsePartialJobs(text: string): JobsAnswer {
+  const { answer, complete } = readJobs(text, true);
+  if (!complete) answer.jobs.pop();
+  return answer;
+}
+
+function readJobs(text: string, partial = false): { answer: JobsAnswer; complete: boolean } {
   const answer: JobsAnswer = { now: null, dir: null, jobs: [], pruned: [], kept: [] };
   let job: string[] | null = null;
   let complete = false;
   const flush = () => {
-    if (job) answer.jobs.push(parseRecord(job[0], job.slice(1)));
+    if (job) answer.jobs.push(parseListed(job[0], job.slice(1)));
     job = null;
   };
-  for (const line of text.split("\n")) {
+  const lines = text.split("\n");
+  // The last line of an answer cut short may be half of one.
+  if (partial) lines.pop();
+  for (const line of lines) {
     const header = /^@@ (\S+)(?: (.*))?$/.exec(line);
     if (!header) {
       job?.push(line);
@@ -80,11 +101,42 @@ export function parseJobs(text: string): JobsAnswer {
     else if (name === "end") complete = true;
   }
   flush();
-  if (!complete) throw new Error("incomplete answer about jobs");
-  return answer;
+  return { answer, complete };
 }
 
-/** A record as launch.sh writes it, with the `cmd` and `alive` lines jobs.sh adds. */
+/**
+ * A job as jobs.sh lists it: its record's lines (`rec <line>`: the record is the job's to
+ * write, so nothing in it reads as jobs.sh's own), then the lines jobs.sh adds.
+ */
+function parseListed(id: string, lines: string[]): JobRecord {
+  const job = parseRecord(id, lines.flatMap((l) => l.startsWith("rec ") ? [l.slice(4)] : []));
+  let seenCommand = false;
+  for (const line of lines) {
+    const at = line.indexOf(" ");
+    const key = at === -1 ? line : line.slice(0, at);
+    const value = at === -1 ? "" : line.slice(at + 1);
+    switch (key) {
+      case "cmd":
+        // One line each: a command of several lines comes whole, or up to `cmdcut`.
+        job.command = seenCommand ? `${job.command}\n${value}` : value;
+        seenCommand = true;
+        break;
+      case "cmdcut":
+        job.command += "\n…";
+        break;
+      case "cut":
+        job.cut = true;
+        break;
+      case "alive": {
+        const p = parseProcess(value);
+        if (p) job.alive.push(p);
+      }
+    }
+  }
+  return job;
+}
+
+/** A record as launch.sh writes it (and kill.sh shows it). */
 export function parseRecord(id: string, lines: string[]): JobRecord {
   const job: JobRecord = {
     id,
@@ -97,8 +149,8 @@ export function parseRecord(id: string, lines: string[]): JobRecord {
     signal: null,
     command: "",
     alive: [],
+    cut: false,
   };
-  let seenCommand = false;
   for (const line of lines) {
     const at = line.indexOf(" ");
     const key = at === -1 ? line : line.slice(0, at);
@@ -129,18 +181,6 @@ export function parseRecord(id: string, lines: string[]): JobRecord {
         // A signal's name as kill -l prints it (TERM, RTMIN+3); anything else is not one.
         job.signal = /^[A-Z][A-Z0-9+-]{0,15}$/.test(value.trim()) ? value.trim() : null;
         break;
-      case "cmd":
-        // One line each: a command of several lines comes whole, or up to `cmdcut`.
-        job.command = seenCommand ? `${job.command}\n${value}` : value;
-        seenCommand = true;
-        break;
-      case "cmdcut":
-        job.command += "\n…";
-        break;
-      case "alive": {
-        const p = parseProcess(value);
-        if (p) job.alive.push(p);
-      }
     }
   }
   return job;

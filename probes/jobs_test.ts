@@ -1,25 +1,26 @@
-import { assertEquals, assertThrows } from "../tests/assert.ts";
+import { assert, assertEquals, assertThrows } from "../tests/assert.ts";
 import { jobState, parseJobs, parseKill, parseRecord } from "./jobs.ts";
 import { probeScript } from "./mod.ts";
+import { remoteScript } from "../remote/scripts.ts";
 
 /** What jobs.sh printed on this machine for two ended jobs (remote/launch.sh's records). */
 const ENDED = `@@ now 1795888230
 @@ dir /root/.pool/jobs
 @@ job abc123
-started 1795888208
-pid 1523 316123
-waiter 1522 316123
-exit 3
-ended 1795888209
+rec started 1795888208
+rec pid 1523 316123
+rec waiter 1522 316123
+rec exit 3
+rec ended 1795888209
 cmd echo hi $X; sleep 1; exit 3
 @@ job abc124
-started 1795888210
-gpus 0,3
-pid 1685 316278
-waiter 1684 316278
-exit 143
-signal TERM
-ended 1795888210
+rec started 1795888210
+rec gpus 0,3
+rec pid 1685 316278
+rec waiter 1684 316278
+rec exit 143
+rec signal TERM
+rec ended 1795888210
 cmd sleep 100
 @@ end
 `;
@@ -38,7 +39,8 @@ Deno.test("parseJobs() reads records: times, GPUs, the command, how each ended",
 
 Deno.test("jobState() runs while the recorded pid and start time run, else the job is lost", () => {
   const record = (alive: string) =>
-    parseJobs(`@@ job j\nstarted 1\npid 10 500\nwaiter 9 499\n${alive}@@ end\n`).jobs[0];
+    parseJobs(`@@ job j\nrec started 1\nrec pid 10 500\nrec waiter 9 499\n${alive}@@ end\n`)
+      .jobs[0];
   assertEquals(jobState(record("alive 10 500\nalive 9 499\n")).state, "running");
   // Over, its waiter about to write the end: still running for a moment.
   assertEquals(jobState(record("alive 9 499\n")).state, "running");
@@ -70,11 +72,17 @@ Deno.test("jobs.sh asks what runs before it shows the record: a job ending meanw
     await Deno.mkdir(dir, { recursive: true });
     await Deno.writeTextFile(`${dir}/j1.job`, "started 1\npid 10 500\nwaiter 9 499\n");
     await Deno.writeTextFile(`${dir}/j1.cmd`, "true\n");
-    // The job ends while its processes are asked about: the waiter writes its exit line.
-    const proc = `start_of() { printf 'exit 0\\nended 2\\n' >> "$HOME/.pool/jobs/j1.job"; }\n`;
+    // The job ends while its processes are asked about: the waiter writes its exit line. On
+    // Linux they are read from /proc before the records are, then `find` looks for big ones:
+    // the job ends there.
+    const end = `printf 'exit 0\\nended 2\\n' >> "$HOME/.pool/jobs/j1.job"`;
+    const proc = `start_of() { ${end}; }\n`;
+    await Deno.mkdir(`${home}/bin`);
+    await Deno.writeTextFile(`${home}/bin/find`, `#!/bin/sh\n${end}\nexec /usr/bin/find "$@"\n`);
+    await Deno.chmod(`${home}/bin/find`, 0o755);
     const out = await new Deno.Command("sh", {
       args: ["-c", proc + probeScript("jobs"), "jobs", "list", "j1"],
-      env: { HOME: home },
+      env: { HOME: home, PATH: `${home}/bin:/usr/bin:/bin` },
       stdout: "piped",
     }).output();
     const text = new TextDecoder().decode(out.stdout);
@@ -166,4 +174,65 @@ Deno.test("jobs.sh sends a command of several lines whole, and the parser keeps 
   } finally {
     await Deno.remove(home, { recursive: true });
   }
+});
+
+/** Runs jobs.sh's list, as sent (with remote/_proc.sh), on the records under `home`. */
+async function listIn(home: string, ...ids: string[]) {
+  const out = await new Deno.Command("sh", {
+    args: ["-s", "--", "list", ...ids],
+    env: { HOME: home, PATH: "/usr/bin:/bin" },
+    stdin: "piped",
+    stdout: "piped",
+  }).spawn();
+  const writer = out.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(remoteScript("jobs")));
+  await writer.close();
+  const { stdout } = await out.output();
+  return parseJobs(new TextDecoder().decode(stdout));
+}
+
+async function withHome(records: Record<string, string>, f: (home: string) => Promise<void>) {
+  const home = await Deno.makeTempDir({ prefix: "pool-jobs-" });
+  try {
+    const dir = `${home}/.pool/jobs`;
+    await Deno.mkdir(dir, { recursive: true });
+    for (const [name, text] of Object.entries(records)) {
+      await Deno.writeTextFile(`${dir}/${name}`, text);
+    }
+    await f(home);
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+}
+
+Deno.test("jobs.sh reads a record only as far as 4 KiB, and says it went on", async () => {
+  // A record someone filled with junk: read whole, a byte at a time, it took minutes.
+  const junk = "junk line, a hundred bytes long or so: ".padEnd(99, "x") + "\n";
+  await withHome({
+    "big.job": "started 1000\npid 4000000 1\n" + junk.repeat(3000),
+    "big.cmd": "x".repeat(9000) + "\n",
+    "ok.job": "started 1000\npid 4000000 1\nexit 0\nended 1001\n",
+  }, async (home) => {
+    const t0 = performance.now();
+    const { jobs } = await listIn(home);
+    const [big, ok] = jobs;
+    assert(performance.now() - t0 < 5000, `${Math.round(performance.now() - t0)} ms`);
+    assertEquals([big.id, big.cut, big.startedS, big.process?.pid], ["big", true, 1000, 4000000]);
+    assertEquals(big.command, "x".repeat(4096) + "\n…");
+    assertEquals([ok.id, ok.cut, jobState(ok)], ["ok", false, { state: "exited", code: 0 }]);
+  });
+});
+
+Deno.test("jobs.sh marks each record line as the record's: a line of it is never jobs.sh's own", async () => {
+  // What a job may write into its record: a job header, a process that runs, an end.
+  const hostile = "started 1000\npid 4000000 1\n@@ job fake\nexit 0\nended 1001\n" +
+    "@@ job fake2\nalive 1 1\n@@ end\n";
+  await withHome({ "real.job": hostile, "real.cmd": "sleep 1\n" }, async (home) => {
+    const { jobs } = await listIn(home);
+    assertEquals(jobs.map((j) => j.id), ["real"]);
+    assertEquals([jobState(jobs[0]), jobs[0].alive], [{ state: "exited", code: 0 }, []]);
+  });
+  // The same lines where pool reads them are its own.
+  const raw = parseJobs("@@ job a\nrec started 1\nrec @@ job fake\nrec alive 1 1\ncmd x\n@@ end\n");
+  assertEquals([raw.jobs.length, raw.jobs[0].alive], [1, []]);
 });

@@ -22,6 +22,7 @@ export {
   jobState,
   parseJobs,
   parseKill,
+  parsePartialJobs,
   runs,
   sameStart,
 } from "./jobs.ts";

@@ -4,7 +4,7 @@
  */
 
 import type { Host } from "../roster/host.ts";
-import { type JobsAnswer, parseJobs, parseKill } from "../probes/mod.ts";
+import { type JobsAnswer, parseJobs, parseKill, parsePartialJobs } from "../probes/mod.ts";
 import { failureReason } from "./exec.ts";
 import { shQuote } from "./quote.ts";
 import { remoteScript, withoutComments } from "./scripts.ts";
@@ -18,6 +18,11 @@ export interface JobsReply {
   code?: number;
   /** With no answer: how, in every verb's words (unreachable, timeout; a broken answer: failed). */
   status?: string;
+  /**
+   * Out of time: the jobs the host had told of by then (`pool jobs` lists them, and says the
+   * rest is missing). Never an answer: a job not in it may be any of the rest.
+   */
+  partial?: JobsAnswer;
 }
 
 /**
@@ -49,6 +54,9 @@ export async function askJobs(
       error: failureReason(result),
       code: result.code || undefined,
       status: result.outcome,
+      ...(result.outcome === "timeout" && result.stdout !== ""
+        ? { partial: parsePartialJobs(result.stdout) }
+        : {}),
     };
   }
   try {

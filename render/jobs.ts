@@ -67,7 +67,11 @@ export function jobRow(host: string, job: JobRecord, s: JobState, now: number | 
 
 export const JOB_HEADER = ["id", "host", "state", "started", "ran", "gpu", "command"];
 
-/** One job as JSON: times in epoch seconds (the host's clock), `exit` and `signal` once it ended. */
+/**
+ * One job as JSON: times in epoch seconds (the host's clock), `exit` and `signal` once it
+ * ended; `record_cut` when its record was longer than jobs.sh reads (4 KiB), so only its start
+ * was read.
+ */
 export function jobJson(host: string, job: JobRecord, s: JobState, now: number | null) {
   return {
     id: job.id,
@@ -81,5 +85,6 @@ export function jobJson(host: string, job: JobRecord, s: JobState, now: number |
     run_s: runSeconds(job, now),
     gpus: job.gpus,
     command: job.command,
+    record_cut: job.cut,
   };
 }

@@ -13,6 +13,7 @@ const record = (startedS: number | null, endedS: number | null): JobRecord => ({
   signal: null,
   command: "true",
   alive: [],
+  cut: false,
 });
 
 Deno.test("a job whose host clock went back while it ran ran 0 s, in the table and in JSON", () => {

@@ -51,9 +51,13 @@ export async function jobs(options: JobsOptions, deps: Deps): Promise<number> {
   const rows: string[][] = [];
   const listed: ReturnType<typeof jobJson>[] = [];
   const errors: HostError[] = [];
+  const notes: string[] = [];
   hosts.forEach((host, i) => {
-    const { answer } = replies[i];
-    if (!answer) return errors.push(hostError(host, replies[i]));
+    const reply = replies[i];
+    // Out of time, what the host told before that is still listed, and it is an error.
+    const answer = reply.answer ?? reply.partial;
+    if (!reply.answer) errors.push(hostError(host, reply));
+    if (!answer) return;
     const jobs = [...answer.jobs].sort((a, b) => (a.startedS ?? 0) - (b.startedS ?? 0));
     for (const job of jobs) {
       const s = jobState(job);
@@ -63,6 +67,11 @@ export async function jobs(options: JobsOptions, deps: Deps): Promise<number> {
       if (old && !options.all) continue;
       rows.push(jobRow(host.name, job, s, answer.now));
       listed.push(jobJson(host.name, job, s, answer.now));
+      if (job.cut) {
+        notes.push(
+          `${host.name}: job ${job.id}'s record is longer than 4 KiB: only its start was read`,
+        );
+      }
     }
   });
   if (options.json) {
@@ -72,6 +81,7 @@ export async function jobs(options: JobsOptions, deps: Deps): Promise<number> {
   } else {
     deps.out.out(await renderTable([JOB_HEADER, ...rows]));
   }
+  for (const n of notes) deps.out.errLine(`pool: note: ${n}`);
   for (const e of errors) deps.out.errLine(`pool: ${e.host}: ${e.error}`);
   return errors.length > 0 ? 1 : 0;
 }
@@ -85,7 +95,9 @@ interface HostError {
 }
 
 function hostError(host: Host, reply: JobsReply): HostError {
-  const error = reply.error ?? "no answer";
+  const told = reply.partial?.jobs.length ?? 0;
+  const error = (reply.error ?? "no answer") +
+    (told > 0 ? `: listed the ${told} job(s) it told of by then, not the rest` : "");
   return { host: host.name, error, status: reply.status ?? "failed", reason: error };
 }
 

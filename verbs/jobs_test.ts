@@ -14,7 +14,7 @@ const LIST = /^sh '-s' '--' list abc123$/;
 
 /** What jobs.sh answers about job abc123: its record, and which of its processes run. */
 function answer(tail: string): string {
-  return `@@ now 100\n@@ job abc123\nstarted 40\npid 10 500\nwaiter 9 499\n${tail}cmd make\n@@ end\n`;
+  return `@@ now 100\n@@ job abc123\nrec started 40\nrec pid 10 500\nrec waiter 9 499\n${tail}cmd make\n@@ end\n`;
 }
 /** What launch.sh answers for the job it was asked to start: its pid and start, then its log. */
 function launchAnswer(call: { command: string | null }) {
@@ -22,7 +22,7 @@ function launchAnswer(call: { command: string | null }) {
   return { stdout: `4242 77\n/root/.pool/jobs/${id}.log\n` };
 }
 const RUNNING = answer("alive 10 500\nalive 9 499\n");
-const EXITED = answer("exit 3\nended 90\n");
+const EXITED = answer("rec exit 3\nrec ended 90\n");
 
 async function withJob() {
   const deps = await testDeps(ROSTER);
@@ -50,6 +50,24 @@ Deno.test("wait gives up at --timeout with 124, naming what still runs", async (
   const e = await assertRejects(() => wait(["abc123"], { timeout: 5000 }, deps));
   assertEquals((e as PoolError).exitCode, 124);
   assertEquals((e as Error).message, "still running after 5s: abc123");
+});
+
+Deno.test("jobs lists what a host told before it ran out of time, and says the rest is missing", async () => {
+  const deps = await withJob();
+  deps.runner.stub("h1", /^sh '-s' '--' list$/, {
+    code: 124,
+    outcome: "timeout",
+    stdout: "@@ now 100\n@@ job abc123\nrec started 40\nrec exit 0\ncmd make\n" +
+      "@@ job half\nrec started 41\nrec pi",
+  });
+  assertEquals(await jobs({}, deps), 1);
+  assertMatch(deps.out.stdoutText(), /^abc123 +h1 +exited 0 /m);
+  assertEquals(deps.out.stdoutText().includes("half"), false, "the job cut short is not listed");
+  assertMatch(
+    deps.out.stderrText(),
+    /^pool: h1: timeout: listed the 1 job\(s\) it told of by then/,
+  );
+  deps.runner.verify();
 });
 
 Deno.test("kill sends the signal through kill.sh and gives the job's lease back", async () => {
