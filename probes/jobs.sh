@@ -9,7 +9,9 @@
 # read as one of ours, "@@ job" or "alive"), "cut" when the record goes on past
 # its first 4 KiB (only those are read), "cmd <its first line>", for each of its
 # processes that still runs "alive <pid> <start time>" (a zombie does not run).
-# Whether a start time is the one recorded, and so what became of the job, is the
+# Then, for the jobs with no exit line, "@@ seen <id> <epoch s>": when their
+# record or log last changed, the last sign of life a lost job left. Whether
+# a start time is the one recorded, and so what became of the job, is the
 # parser's call (probes/jobs.ts). prune prints "@@ pruned <id>" for each job it
 # removed and "@@ kept <id>" for each it left.
 LC_ALL=C
@@ -107,6 +109,7 @@ alive_of() {
 # comes from the snapshot, taken before the record is read; elsewhere it is asked before the
 # record is read again: either way a job that ends meanwhile shows its exit, never "nothing
 # runs and no exit" (which reads as lost).
+unended=
 show() {
   job=$1
   record="$dir/$job.job"
@@ -122,6 +125,7 @@ show() {
       [ -z "$ended" ] || alive=
     fi
   fi
+  [ -n "$ended" ] || unended="$unended $job"
   printf '@@ job %s\n%s' "$job" "$lines"
   if [ -n "$cut" ]; then printf 'cut\n'; fi
   # The command, a line each: its first line, then the rest while they stay within 1 KiB, and
@@ -158,6 +162,29 @@ commands() {
     sent=$((sent + ${#line} + 1))
   done
   return 1
+}
+
+# "@@ seen <id>.job|log <epoch s>" for the records and logs of jobs $@, a few hundred to a
+# `stat` that writes the lines itself (read back by this shell, a byte at a time, they cost more).
+seen() {
+  while [ "$#" -gt 0 ]; do
+    batch=0
+    files=
+    while [ "$#" -gt 0 ] && [ "$batch" -lt 200 ]; do
+      files="$files $1.job $1.log"
+      batch=$((batch + 1))
+      shift
+    done
+    (
+      cd "$dir" || exit 0
+      set -f
+      # shellcheck disable=SC2086 # ids are plain words
+      set -- $files
+      # GNU (and busybox) stat, else BSD's: `stat -f` is another thing in GNU's.
+      stat -c '@@ seen %n %Y' -- "$@" 2>/dev/null || [ -d /proc/self ] ||
+        stat -f '@@ seen %N %m' -- "$@" 2>/dev/null
+    )
+  done
 }
 
 number() {
@@ -207,6 +234,8 @@ case "$mode" in
     for id in "$@"; do
       if valid "$id"; then show "$id"; fi
     done
+    # shellcheck disable=SC2086 # ids are plain words
+    seen $unended
     ;;
   prune)
     days=${1:-7}

@@ -33,6 +33,8 @@ export interface JobRecord {
   command: string;
   /** Its processes that run now, with their start times now. */
   alive: JobProcess[];
+  /** Epoch seconds: when its record or log last changed, for a job with no end written. */
+  seenS: number | null;
   /** The record went on past what jobs.sh reads of one (4 KiB): this is its start. */
   cut: boolean;
 }
@@ -77,6 +79,7 @@ function readJobs(text: string, partial = false): { answer: JobsAnswer; complete
   const answer: JobsAnswer = { now: null, dir: null, jobs: [], pruned: [], kept: [] };
   let job: string[] | null = null;
   let complete = false;
+  const seen = new Map<string, number>();
   const flush = () => {
     if (job) answer.jobs.push(parseListed(job[0], job.slice(1)));
     job = null;
@@ -98,9 +101,14 @@ function readJobs(text: string, partial = false): { answer: JobsAnswer; complete
     // Ids are pool's own words: anything else did not come from jobs.sh.
     else if (name === "pruned" && JOB_ID.test(value)) answer.pruned.push(value);
     else if (name === "kept" && JOB_ID.test(value)) answer.kept.push(value);
-    else if (name === "end") complete = true;
+    else if (name === "seen") {
+      const m = /^([A-Za-z0-9_-]+)\.(?:job|log) (\d+)$/.exec(value);
+      const time = toInt(m?.[2]);
+      if (m && time !== null) seen.set(m[1], Math.max(time, seen.get(m[1]) ?? 0));
+    } else if (name === "end") complete = true;
   }
   flush();
+  for (const j of answer.jobs) j.seenS = seen.get(j.id) ?? null;
   return { answer, complete };
 }
 
@@ -149,6 +157,7 @@ export function parseRecord(id: string, lines: string[]): JobRecord {
     signal: null,
     command: "",
     alive: [],
+    seenS: null,
     cut: false,
   };
   for (const line of lines) {

@@ -236,3 +236,18 @@ Deno.test("jobs.sh marks each record line as the record's: a line of it is never
   const raw = parseJobs("@@ job a\nrec started 1\nrec @@ job fake\nrec alive 1 1\ncmd x\n@@ end\n");
   assertEquals([raw.jobs.length, raw.jobs[0].alive], [1, []]);
 });
+
+Deno.test("jobs.sh says when a job with no end last showed a sign of life: its record's or log's last change", async () => {
+  await withHome({
+    "lost.job": "started 1000\npid 4000000 1\nwaiter 4000001 1\n",
+    "lost.log": "last words\n",
+    "done.job": "started 1000\npid 4000000 1\nexit 0\nended 1001\n",
+  }, async (home) => {
+    await Deno.utime(`${home}/.pool/jobs/lost.job`, 5000, 5000);
+    await Deno.utime(`${home}/.pool/jobs/lost.log`, 7000, 7000);
+    const { jobs } = await listIn(home);
+    const lost = jobs.find((j) => j.id === "lost")!;
+    assertEquals([jobState(lost).state, lost.seenS], ["lost", 7000]);
+    assertEquals(jobs.find((j) => j.id === "done")!.seenS, null);
+  });
+});

@@ -43,23 +43,43 @@ export function formatStarted(epochS: number): string {
 }
 
 /**
- * How long it ran (or has run, by the host's clock `now`); null when the record does not say.
+ * How long it ran (or has run, by the host's clock `now`); null when the record does not say,
+ * and for a lost job: when it ended is not known (see lastSeen).
  * Never below 0: a host clock stepped back while the job ran ends it before it started.
  */
-function runSeconds(job: JobRecord, now: number | null): number | null {
-  if (job.startedS === null) return null;
+function runSeconds(job: JobRecord, s: JobState, now: number | null): number | null {
+  if (job.startedS === null || s.state === "lost") return null;
   const end = job.endedS ?? now;
   return end === null ? null : Math.max(0, end - job.startedS);
 }
 
+/**
+ * A lost job's last sign of life: the last change to its record or log (epoch seconds, the
+ * host's clock), else its start. It ran at least until then; when it ended, nothing says.
+ */
+export function lastSeen(job: JobRecord): number | null {
+  if (job.seenS === null) return job.startedS;
+  return job.startedS === null ? job.seenS : Math.max(job.seenS, job.startedS);
+}
+
+/** `12m03s`; for a lost job the least it ran, `12m03s+` (`-` when that is nothing). */
+function ranWords(job: JobRecord, s: JobState, now: number | null): string {
+  if (s.state === "lost") {
+    const seen = lastSeen(job);
+    if (seen === null || job.startedS === null || seen <= job.startedS) return "-";
+    return `${formatRunTime(seen - job.startedS)}+`;
+  }
+  const ran = runSeconds(job, s, now);
+  return ran === null ? "-" : formatRunTime(ran);
+}
+
 export function jobRow(host: string, job: JobRecord, s: JobState, now: number | null): string[] {
-  const ran = runSeconds(job, now);
   return [
     job.id,
     host,
     stateWords(s),
     job.startedS === null ? "-" : formatStarted(job.startedS),
-    ran === null ? "-" : formatRunTime(ran),
+    ranWords(job, s, now),
     job.gpus.length > 0 ? `gpu ${job.gpus.join(",")}` : "-",
     clip(job.command, 60),
   ];
@@ -69,8 +89,8 @@ export const JOB_HEADER = ["id", "host", "state", "started", "ran", "gpu", "comm
 
 /**
  * One job as JSON: times in epoch seconds (the host's clock), `exit` and `signal` once it
- * ended; `record_cut` when its record was longer than jobs.sh reads (4 KiB), so only its start
- * was read.
+ * ended; for a lost job `run_s` null and `last_seen_s` its last sign of life; `record_cut` when its
+ * record was longer than jobs.sh reads (4 KiB), so only its start was read.
  */
 export function jobJson(host: string, job: JobRecord, s: JobState, now: number | null) {
   return {
@@ -82,7 +102,8 @@ export function jobJson(host: string, job: JobRecord, s: JobState, now: number |
     pid: job.process?.pid ?? null,
     started_s: job.startedS,
     ended_s: job.endedS,
-    run_s: runSeconds(job, now),
+    run_s: runSeconds(job, s, now),
+    last_seen_s: s.state === "lost" ? lastSeen(job) : null,
     gpus: job.gpus,
     command: job.command,
     record_cut: job.cut,

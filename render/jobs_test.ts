@@ -13,6 +13,7 @@ const record = (startedS: number | null, endedS: number | null): JobRecord => ({
   signal: null,
   command: "true",
   alive: [],
+  seenS: null,
   cut: false,
 });
 
@@ -31,4 +32,15 @@ Deno.test("a job whose host clock went back while it ran ran 0 s, in the table a
 Deno.test("a start time no date can hold shows as -, not NaN", () => {
   assertEquals(formatStarted(99_999_999_999_999), "-");
   assertEquals(formatStarted(0).length, "1970-01-01 00:00".length);
+});
+
+Deno.test("a lost job's run time is the least it ran, never a clock still going", () => {
+  const lost = { state: "lost" as const };
+  const job = { ...record(1_800_000_000, null), exit: null, seenS: 1_800_000_723 };
+  // A week later by the host's clock, it still ran 12m03s at least.
+  assertEquals(jobRow("h1", job, lost, 1_800_604_800)[4], "12m03s+");
+  const json = jobJson("h1", job, lost, 1_800_604_800);
+  assertEquals([json.run_s, json.last_seen_s], [null, 1_800_000_723]);
+  // Nothing after its start: not known.
+  assertEquals(jobRow("h1", { ...job, seenS: null }, lost, 1_800_604_800)[4], "-");
 });

@@ -11,9 +11,9 @@ import { abortCode } from "../exit.ts";
 import { PoolError, UsageError } from "../errors.ts";
 import { renderTable } from "../render/table.ts";
 import { visible } from "../render/visible.ts";
-import { JOB_HEADER, jobJson, jobRow } from "../render/jobs.ts";
+import { JOB_HEADER, jobJson, jobRow, lastSeen } from "../render/jobs.ts";
 import type { Host } from "../roster/host.ts";
-import { jobState } from "../probes/mod.ts";
+import { type JobRecord, type JobState, jobState } from "../probes/mod.ts";
 import { askJobs, type JobsReply } from "../remote/jobs.ts";
 import { poolMap } from "../remote/pool_map.ts";
 import { askHosts, hostsByName, JOBS_TIMEOUT_MS } from "../dispatch/jobs.ts";
@@ -61,10 +61,7 @@ export async function jobs(options: JobsOptions, deps: Deps): Promise<number> {
     const jobs = [...answer.jobs].sort((a, b) => (a.startedS ?? 0) - (b.startedS ?? 0));
     for (const job of jobs) {
       const s = jobState(job);
-      const ended = s.state === "exited" || s.state === "killed";
-      const old = ended && answer.now !== null && job.endedS !== null &&
-        answer.now - job.endedS > RECENT_S;
-      if (old && !options.all) continue;
+      if (!options.all && isOld(job, s, answer.now)) continue;
       rows.push(jobRow(host.name, job, s, answer.now));
       listed.push(jobJson(host.name, job, s, answer.now));
       if (job.cut) {
@@ -84,6 +81,16 @@ export async function jobs(options: JobsOptions, deps: Deps): Promise<number> {
   for (const n of notes) deps.out.errLine(`pool: note: ${n}`);
   for (const e of errors) deps.out.errLine(`pool: ${e.host}: ${e.error}`);
   return errors.length > 0 ? 1 : 0;
+}
+
+/**
+ * Whether a job is past the default listing: it ended (or, lost, last showed a sign of life)
+ * more than RECENT_S ago by its host's clock.
+ */
+function isOld(job: JobRecord, s: JobState, now: number | null): boolean {
+  if (now === null || s.state === "running") return false;
+  const last = s.state === "lost" ? lastSeen(job) : job.endedS;
+  return last !== null && now - last > RECENT_S;
 }
 
 /** A host that gave no answer: `error` as before, and `status`/`reason` in every verb's words. */

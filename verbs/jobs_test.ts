@@ -52,6 +52,24 @@ Deno.test("wait gives up at --timeout with 124, naming what still runs", async (
   assertEquals((e as Error).message, "still running after 5s: abc123");
 });
 
+Deno.test("jobs leaves out a lost job whose last sign of life is over a day old, as an ended one", async () => {
+  const deps = await withJob();
+  const day = 24 * 3600;
+  const lost = (seen: number) =>
+    `@@ now ${2 * day}\n@@ job abc123\nrec started 40\nrec pid 10 500\ncmd make\n` +
+    `@@ seen abc123.log ${seen}\n@@ end\n`;
+  deps.runner.stub("h1", /^sh '-s' '--' list$/, { stdout: lost(100) });
+  deps.runner.stub("h1", /^sh '-s' '--' list$/, { stdout: lost(day + 100) }, 2);
+  assertEquals(await jobs({}, deps), 0);
+  assertEquals(deps.out.stdoutText(), "");
+  assertEquals(await jobs({ all: true, json: true }, deps), 0);
+  const [job] = JSON.parse(deps.out.stdoutText()).jobs;
+  assertEquals([job.state, job.run_s, job.last_seen_s], ["lost", null, day + 100]);
+  await jobs({}, deps);
+  assertMatch(deps.out.stdoutText(), /abc123 +h1 +lost .* 1d00h\+ /);
+  deps.runner.verify();
+});
+
 Deno.test("jobs lists what a host told before it ran out of time, and says the rest is missing", async () => {
   const deps = await withJob();
   deps.runner.stub("h1", /^sh '-s' '--' list$/, {
