@@ -8,7 +8,8 @@
 # line as "rec <line>" (a record is the job's own to write: no line of it may
 # read as one of ours, "@@ job" or "alive"), "cut" when the record goes on past
 # its first 4 KiB (only those are read), "cmd <its first line>", for each of its
-# processes that still runs "alive <pid> <start time>" (a zombie does not run).
+# processes that still runs "alive <pid> <start time>" (a zombie does not run),
+# and on Linux "group <n>": how many processes of the job's process group run.
 # Then, for the jobs with no exit line, "@@ seen <id> <epoch s>": when their
 # record or log last changed, the last sign of life a lost job left. Whether
 # a start time is the one recorded, and so what became of the job, is the
@@ -29,11 +30,14 @@ cap=4096
 big=
 
 # Linux: every process that runs, read once with built-ins before any record is (a subshell
-# per pid cost seconds for a thousand records): " pid:start " words in $procs. Taken first, it still says what ran when a record
+# per pid cost seconds for a thousand records): " pid:start " words in $procs, and
+# " pgid,sid,start " words in $members. Taken first, it still says what ran when a record
 # read after it has no exit line: the waiter writes the exit line before it ends.
 procs=
+members=
 snapshot() {
   procs=' '
+  members=' '
   for stat_file in /proc/[0-9]*/stat; do
     { read -r stat < "$stat_file"; } 2>/dev/null || continue
     pid=${stat%% *}
@@ -43,16 +47,18 @@ snapshot() {
     set +f
     case "$1" in Z | X) continue ;; esac
     procs="$procs$pid:${20} "
+    members="$members$3,$4,${20} "
   done
 }
 
-# Record $1 into $lines ("rec " before each), and what of it this needs: $ended, $pid,
-# $waiter, $cut. Fails for another machine's record.
+# Record $1 into $lines ("rec " before each), and what of it this needs: $ended, $pid and
+# $pid_start, $waiter, $cut. Fails for another machine's record.
 load() {
   lines=
   ended=
   cut=
   pid=
+  pid_start=
   waiter=
   case "
 $big
@@ -80,6 +86,7 @@ take() {
     'pid '*)
       rest=${1#pid }
       pid=${rest%% *}
+      pid_start=${rest#* }
       ;;
     'waiter '*)
       rest=${1#waiter }
@@ -105,10 +112,32 @@ alive_of() {
 "
 }
 
-# A job's record, its command's first line, and which of its processes run. On Linux what runs
-# comes from the snapshot, taken before the record is read; elsewhere it is asked before the
-# record is read again: either way a job that ends meanwhile shows its exit, never "nothing
-# runs and no exit" (which reads as lost).
+# How many processes of the group job leader $1 (started at $2) led run now, from the
+# snapshot. Its members are those of its session too (launch.sh's setsid), and none started
+# before it: a number freed and taken by another group is that group's. While the number is a
+# running process's of another start time, the group is that one's.
+group_of() {
+  count=0
+  case "$members" in *" $1,$1,"*) ;; *) return 0 ;; esac
+  case "$procs" in *" $1:"*)
+    rest=${procs#*" $1:"}
+    [ "${rest%% *}" = "$2" ] || return 0
+    ;;
+  esac
+  rest=$members
+  while :; do
+    case "$rest" in *" $1,$1,"*) ;; *) break ;; esac
+    rest=${rest#*" $1,$1,"}
+    start=${rest%% *}
+    rest=${rest#"$start"}
+    [ "$start" -lt "$2" ] || count=$((count + 1))
+  done
+}
+
+# A job's record, its command's first line, which of its processes run, and on Linux how many
+# of its group. On Linux what runs comes from the snapshot, taken before the record is read;
+# elsewhere it is asked before the record is read again: either way a job that ends meanwhile
+# shows its exit, never "nothing runs and no exit" (which reads as lost).
 unended=
 show() {
   job=$1
@@ -147,6 +176,10 @@ EOF
     esac
   fi
   printf '%s' "$alive"
+  if [ -n "$procs" ] && number "$pid" && number "$pid_start"; then
+    group_of "$pid" "$pid_start"
+    printf 'group %s\n' "$count"
+  fi
 }
 
 # Prints stdin's lines as "cmd" lines while they stay within 1 KiB, then `cmdcut`; fails

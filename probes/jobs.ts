@@ -33,6 +33,11 @@ export interface JobRecord {
   command: string;
   /** Its processes that run now, with their start times now. */
   alive: JobProcess[];
+  /**
+   * How many processes of its process group run (Linux; null where not known): the leader
+   * while it runs, and what it started and left behind in its group after it ended.
+   */
+  group: number | null;
   /** Epoch seconds: when its record or log last changed, for a job with no end written. */
   seenS: number | null;
   /** The record went on past what jobs.sh reads of one (4 KiB): this is its start. */
@@ -135,6 +140,9 @@ function parseListed(id: string, lines: string[]): JobRecord {
       case "cut":
         job.cut = true;
         break;
+      case "group":
+        job.group = toInt(value);
+        break;
       case "alive": {
         const p = parseProcess(value);
         if (p) job.alive.push(p);
@@ -157,6 +165,7 @@ export function parseRecord(id: string, lines: string[]): JobRecord {
     signal: null,
     command: "",
     alive: [],
+    group: null,
     seenS: null,
     cut: false,
   };
@@ -203,6 +212,15 @@ export function jobState(job: JobRecord): JobState {
       : { state: "exited", code: job.exit };
   }
   return runs(job, job.process) || runs(job, job.waiter) ? { state: "running" } : { state: "lost" };
+}
+
+/**
+ * How many processes a job whose own process is over left running in its process group
+ * (Linux; null where not known, and for a job still running): its work is not done while
+ * any run. A process that left the group (setsid, a daemon) is not counted.
+ */
+export function leftRunning(job: JobRecord, s: JobState = jobState(job)): number | null {
+  return s.state === "running" ? null : job.group;
 }
 
 /** Whether the process `p` of the job still runs: the same pid, started at the same time. */

@@ -1,5 +1,6 @@
+import { existsSync } from "node:fs";
 import { assert, assertEquals, assertThrows } from "../tests/assert.ts";
-import { jobState, parseJobs, parseKill, parseRecord } from "./jobs.ts";
+import { jobState, leftRunning, parseJobs, parseKill, parseRecord } from "./jobs.ts";
 import { probeScript } from "./mod.ts";
 import { remoteScript } from "../remote/scripts.ts";
 
@@ -250,4 +251,47 @@ Deno.test("jobs.sh says when a job with no end last showed a sign of life: its r
     assertEquals([jobState(lost).state, lost.seenS], ["lost", 7000]);
     assertEquals(jobs.find((j) => j.id === "done")!.seenS, null);
   });
+});
+
+Deno.test({
+  name: "jobs.sh counts what an ended job left running in its process group (Linux)",
+  ignore: !existsSync("/proc/self/stat"),
+  fn: async () => {
+    const home = await Deno.makeTempDir({ prefix: "pool-jobs-" });
+    const dir = `${home}/.pool/jobs`;
+    await Deno.mkdir(dir, { recursive: true });
+    // A leader of its own session and group that starts two and exits, as `pool bg` runs one.
+    const leader = `${home}/leader`;
+    const started = new Deno.Command("setsid", {
+      args: ["sh", "-c", `sleep 30 & (sleep 31 &); cat /proc/$$/stat > ${leader}; exit 0`],
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    await started.status;
+    const stat = await Deno.readTextFile(leader);
+    const pid = Number(stat.split(" ")[0]);
+    const start = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+    try {
+      await Deno.writeTextFile(`${dir}/j.job`, `started 1\npid ${pid} ${start}\nexit 0\nended 2\n`);
+      // The same pid recorded as started after its members: the number is another group's.
+      await Deno.writeTextFile(
+        `${dir}/k.job`,
+        `started 1\npid ${pid} ${Number(start) + 100_000}\nexit 0\n`,
+      );
+      const { jobs } = await listIn(home);
+      const [j, k] = jobs;
+      assertEquals([j.group, leftRunning(j)], [2, 2]);
+      assertEquals(leftRunning(k), 0);
+      Deno.kill(-pid, "SIGKILL");
+      for (let i = 0; i < 50 && (await listIn(home)).jobs[0].group !== 0; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assertEquals(leftRunning((await listIn(home)).jobs[0]), 0);
+    } finally {
+      try {
+        Deno.kill(-pid, "SIGKILL");
+      } catch { /* gone */ }
+      await Deno.remove(home, { recursive: true });
+    }
+  },
 });

@@ -20,6 +20,7 @@ export {
   type JobsAnswer,
   type JobState,
   jobState,
+  leftRunning,
   parseJobs,
   parseKill,
   parsePartialJobs,

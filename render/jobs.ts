@@ -1,6 +1,6 @@
 /** How a `pool bg` job is shown: its state in words, its row, its JSON. */
 
-import type { JobRecord, JobState } from "../probes/mod.ts";
+import { type JobRecord, type JobState, leftRunning } from "../probes/mod.ts";
 import { clip } from "./table.ts";
 
 /** `running`, `exited 3`, `killed by SIGTERM`, `lost`. */
@@ -15,6 +15,12 @@ export function stateWords(s: JobState): string {
     case "lost":
       return "lost";
   }
+}
+
+/** `exited 0, 2 left running`: its state, and what its ended process left running in its group. */
+export function jobWords(job: JobRecord, s: JobState): string {
+  const left = leftRunning(job, s);
+  return left ? `${stateWords(s)}, ${left} left running` : stateWords(s);
 }
 
 /** The exit code a job's end stands for: its own, 128+n for signal n, 1 for lost. */
@@ -77,7 +83,7 @@ export function jobRow(host: string, job: JobRecord, s: JobState, now: number | 
   return [
     job.id,
     host,
-    stateWords(s),
+    jobWords(job, s),
     job.startedS === null ? "-" : formatStarted(job.startedS),
     ranWords(job, s, now),
     job.gpus.length > 0 ? `gpu ${job.gpus.join(",")}` : "-",
@@ -89,7 +95,8 @@ export const JOB_HEADER = ["id", "host", "state", "started", "ran", "gpu", "comm
 
 /**
  * One job as JSON: times in epoch seconds (the host's clock), `exit` and `signal` once it
- * ended; for a lost job `run_s` null and `last_seen_s` its last sign of life; `record_cut` when its
+ * ended; `left_running` what its ended process left running in its group (Linux; else null);
+ * for a lost job `run_s` null and `last_seen_s` its last sign of life; `record_cut` when its
  * record was longer than jobs.sh reads (4 KiB), so only its start was read.
  */
 export function jobJson(host: string, job: JobRecord, s: JobState, now: number | null) {
@@ -104,6 +111,7 @@ export function jobJson(host: string, job: JobRecord, s: JobState, now: number |
     ended_s: job.endedS,
     run_s: runSeconds(job, s, now),
     last_seen_s: s.state === "lost" ? lastSeen(job) : null,
+    left_running: leftRunning(job, s),
     gpus: job.gpus,
     command: job.command,
     record_cut: job.cut,

@@ -13,6 +13,7 @@ const record = (startedS: number | null, endedS: number | null): JobRecord => ({
   signal: null,
   command: "true",
   alive: [],
+  group: null,
   seenS: null,
   cut: false,
 });
@@ -43,4 +44,14 @@ Deno.test("a lost job's run time is the least it ran, never a clock still going"
   assertEquals([json.run_s, json.last_seen_s], [null, 1_800_000_723]);
   // Nothing after its start: not known.
   assertEquals(jobRow("h1", { ...job, seenS: null }, lost, 1_800_604_800)[4], "-");
+});
+
+Deno.test("an ended job says what it left running in its group", () => {
+  const ended = { state: "exited" as const, code: 0 };
+  const job = { ...record(1_800_000_000, 1_800_000_001), group: 2 };
+  assertEquals(jobRow("h1", job, ended, null)[2], "exited 0, 2 left running");
+  assertEquals(jobJson("h1", job, ended, null).left_running, 2);
+  assertEquals(jobRow("h1", { ...job, group: 0 }, ended, null)[2], "exited 0");
+  // Not known (not Linux): null, and nothing said.
+  assertEquals(jobJson("h1", { ...job, group: null }, ended, null).left_running, null);
 });

@@ -13,7 +13,7 @@ import { renderTable } from "../render/table.ts";
 import { visible } from "../render/visible.ts";
 import { JOB_HEADER, jobJson, jobRow, lastSeen } from "../render/jobs.ts";
 import type { Host } from "../roster/host.ts";
-import { type JobRecord, type JobState, jobState } from "../probes/mod.ts";
+import { type JobRecord, type JobState, jobState, leftRunning } from "../probes/mod.ts";
 import { askJobs, type JobsReply } from "../remote/jobs.ts";
 import { poolMap } from "../remote/pool_map.ts";
 import { askHosts, hostsByName, JOBS_TIMEOUT_MS } from "../dispatch/jobs.ts";
@@ -85,10 +85,10 @@ export async function jobs(options: JobsOptions, deps: Deps): Promise<number> {
 
 /**
  * Whether a job is past the default listing: it ended (or, lost, last showed a sign of life)
- * more than RECENT_S ago by its host's clock.
+ * more than RECENT_S ago by its host's clock, and left nothing running.
  */
 function isOld(job: JobRecord, s: JobState, now: number | null): boolean {
-  if (now === null || s.state === "running") return false;
+  if (now === null || s.state === "running" || (leftRunning(job, s) ?? 0) > 0) return false;
   const last = s.state === "lost" ? lastSeen(job) : job.endedS;
   return last !== null && now - last > RECENT_S;
 }

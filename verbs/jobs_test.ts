@@ -52,6 +52,22 @@ Deno.test("wait gives up at --timeout with 124, naming what still runs", async (
   assertEquals((e as Error).message, "still running after 5s: abc123");
 });
 
+Deno.test("wait waits for what a job left running in its group, then says its own code", async () => {
+  const deps = await withJob();
+  deps.runner.stub("h1", LIST, { stdout: answer("rec exit 0\nrec ended 90\ngroup 2\n") });
+  deps.runner.stub("h1", LIST, { stdout: answer("rec exit 0\nrec ended 90\ngroup 0\n") });
+  assertEquals(await wait(["abc123"], {}, deps), 0);
+  assertEquals(deps.out.stdoutText(), "abc123  h1  exited 0\n");
+  assertMatch(deps.out.stderrText(), /^pool: note: abc123 exited 0; waiting for the 2 process/);
+  deps.runner.verify();
+  // --timeout still holds while they run.
+  const bounded = await withJob();
+  bounded.runner.stub("h1", LIST, { stdout: answer("rec exit 0\ngroup 1\n") }, Infinity);
+  const e = await assertRejects(() => wait(["abc123"], { timeout: 3000 }, bounded));
+  assertEquals((e as PoolError).exitCode, 124);
+  assertEquals((e as Error).message, "still running after 3s: abc123 (what it left)");
+});
+
 Deno.test("jobs leaves out a lost job whose last sign of life is over a day old, as an ended one", async () => {
   const deps = await withJob();
   const day = 24 * 3600;

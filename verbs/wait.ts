@@ -9,7 +9,7 @@ import { PoolError } from "../errors.ts";
 import { durationOption } from "../flags.ts";
 import { formatDuration } from "../render/duration.ts";
 import { stateCode, stateWords } from "../render/jobs.ts";
-import { jobState } from "../probes/mod.ts";
+import { jobState, leftRunning } from "../probes/mod.ts";
 import { askHosts, byHost, JOBS_TIMEOUT_MS, locateJobs } from "../dispatch/jobs.ts";
 import type { Deps, Run } from "../deps/deps.ts";
 
@@ -31,6 +31,8 @@ export async function wait(ids: string[], options: WaitOptions, deps: Deps): Pro
   const warned = new Set<string>();
   /** Hosts that answered since the wait began: of the others' jobs, nothing is known. */
   const heard = new Set<string>();
+  /** Jobs whose own process ended while processes it started still run in its group. */
+  const leftovers = new Set<string>();
   for (;;) {
     const groups = byHost(located);
     const budget = left();
@@ -51,6 +53,18 @@ export async function wait(ids: string[], options: WaitOptions, deps: Deps): Pro
         const job = answer.jobs.find((j) => j.id === id);
         const s = job ? jobState(job) : null;
         if (s?.state === "running") continue;
+        // Its own process ended, its work did not: what it started still runs in its group.
+        const left = job && s ? leftRunning(job, s) : null;
+        if (left) {
+          if (!leftovers.has(id)) {
+            deps.out.errLine(
+              `pool: note: ${id} ${stateWords(s!)}; waiting for the ${left} process(es) ` +
+                `it left running in its group`,
+            );
+          }
+          leftovers.add(id);
+          continue;
+        }
         const code = s ? stateCode(s) : EXIT.failure;
         const words = s ? stateWords(s) : "gone (its record was removed)";
         if (options.json) {
@@ -72,9 +86,10 @@ export async function wait(ids: string[], options: WaitOptions, deps: Deps): Pro
         [...located].filter(([, h]) => heard.has(h.name) === hosts).map(([id]) => id);
       const unheard = ids(false);
       const silent = [...new Set(unheard.map((id) => located.get(id)!.name))].join(", ");
+      const running = ids(true).map((id) => leftovers.has(id) ? `${id} (what it left)` : id);
       throw new PoolError(
         [
-          ids(true).length > 0 ? `still running after ${after}: ${ids(true).join(", ")}` : "",
+          running.length > 0 ? `still running after ${after}: ${running.join(", ")}` : "",
           unheard.length > 0 ? `no answer from ${silent} in ${after}: ${unheard.join(", ")}` : "",
         ].filter(Boolean).join("; "),
         EXIT.timeout,
@@ -93,6 +108,8 @@ export const waitCommand = (run: Run) =>
     .addHelpText(
       "after",
       `
+On Linux a job has ended once nothing it started is left running in its process group; its
+code is its own process's.
 Exit: the largest exit code of the jobs (128+n when signal n ended one, 1 for a lost one),
 124 when --timeout passed first.
 Example:
