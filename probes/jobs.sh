@@ -22,6 +22,8 @@ mode=${1:-list}
 # start_of, still_runs, this_machine and elsewhere come from remote/_proc.sh, sent before this.
 [ "$#" -gt 0 ] && shift
 machine=$(this_machine)
+linux=
+if [ -d /proc/self ]; then linux=1; fi
 
 # The most of a record or command read. dash reads a file a byte at a time, and a record is a
 # few hundred bytes: one that someone filled with megabytes took minutes, and the whole listing
@@ -29,10 +31,21 @@ machine=$(this_machine)
 cap=4096
 big=
 
-# Linux: every process that runs, read once with built-ins before any record is (a subshell
-# per pid cost seconds for a thousand records): " pid:start " words in $procs, and
-# " pgid,sid,start " words in $members. Taken first, it still says what ran when a record
-# read after it has no exit line: the waiter writes the exit line before it ends.
+# Linux: process $1's start time into $start (nothing for one gone or a zombie), read with
+# built-ins: a subshell (start_of) per pid cost seconds for a thousand records.
+proc_start() {
+  start=
+  { read -r stat < "/proc/$1/stat"; } 2>/dev/null || return 0
+  set -f
+  # shellcheck disable=SC2086 # splitting the fields is the point
+  set -- ${stat##*) }
+  set +f
+  case "$1" in Z | X) ;; *) start=${20} ;; esac
+}
+
+# Linux: every process that runs, read once with built-ins, when a group is to be counted:
+# " pid:start " words in $procs, and " pgid,sid,start " words in $members. Only then: on a
+# busy host the walk is most of a listing's time.
 procs=
 members=
 snapshot() {
@@ -97,27 +110,23 @@ take() {
 "
 }
 
-# "alive <pid> <start>" into $alive when process $1 runs (Linux: from the snapshot).
+# "alive <pid> <start>" into $alive when process $1 runs.
 alive_of() {
   number "$1" || return 0
-  if [ -n "$procs" ]; then
-    case "$procs" in *" $1:"*) ;; *) return 0 ;; esac
-    rest=${procs#*" $1:"}
-    start=${rest%% *}
-  else
-    start=$(start_of "$1")
-    [ -n "$start" ] || return 0
-  fi
+  if [ -n "$linux" ]; then proc_start "$1"; else start=$(start_of "$1"); fi
+  [ -n "$start" ] || return 0
   alive="${alive}alive $1 $start
 "
 }
 
 # How many processes of the group job leader $1 (started at $2) led run now, from the
-# snapshot. Its members are those of its session too (launch.sh's setsid), and none started
+# snapshot, taken once a group answers `kill -0` (a group long gone, as most are, costs no walk). Its members are those of its session too (launch.sh's setsid), and none started
 # before it: a number freed and taken by another group is that group's. While the number is a
 # running process's of another start time, the group is that one's.
 group_of() {
   count=0
+  kill -0 -"$1" 2>/dev/null || return 0
+  [ -n "$procs" ] || snapshot
   case "$members" in *" $1,$1,"*) ;; *) return 0 ;; esac
   case "$procs" in *" $1:"*)
     rest=${procs#*" $1:"}
@@ -135,9 +144,10 @@ group_of() {
 }
 
 # A job's record, its command's first line, which of its processes run, and on Linux how many
-# of its group. On Linux what runs comes from the snapshot, taken before the record is read;
-# elsewhere it is asked before the record is read again: either way a job that ends meanwhile
-# shows its exit, never "nothing runs and no exit" (which reads as lost).
+# of its group once its own process is over. Which run is asked before the record is read
+# again: the waiter writes the exit line before it ends, so a job that ends meanwhile shows its
+# exit, never "nothing runs and no exit" (which reads as lost). A record with its exit line
+# needs no asking.
 unended=
 show() {
   job=$1
@@ -148,11 +158,9 @@ show() {
   if [ -z "$ended" ]; then
     alive_of "$pid"
     alive_of "$waiter"
-    if [ -z "$procs" ]; then
-      load "$record" || return 0
-      # Ended while we looked: the record as it is now.
-      [ -z "$ended" ] || alive=
-    fi
+    load "$record" || return 0
+    # Ended while we looked: the record as it is now.
+    [ -z "$ended" ] || alive=
   fi
   [ -n "$ended" ] || unended="$unended $job"
   printf '@@ job %s\n%s' "$job" "$lines"
@@ -176,7 +184,12 @@ EOF
     esac
   fi
   printf '%s' "$alive"
-  if [ -n "$procs" ] && number "$pid" && number "$pid_start"; then
+  # Its own process still runs: nothing is left behind yet (pid 1 is no job's, and -1 is all).
+  case "
+$alive" in *"
+alive $pid $pid_start
+"*) return 0 ;; esac
+  if [ -n "$linux" ] && number "$pid" && [ "$pid" -gt 1 ] && number "$pid_start"; then
     group_of "$pid" "$pid_start"
     printf 'group %s\n' "$count"
   fi
@@ -262,7 +275,6 @@ case "$mode" in
         set -- "$@" "${id%.job}"
       done
     fi
-    if [ -d /proc/self ]; then snapshot; fi
     big=$(find "$dir" -size +"$cap"c \( -name '*.job' -o -name '*.cmd' \) 2>/dev/null)
     for id in "$@"; do
       if valid "$id"; then show "$id"; fi

@@ -73,9 +73,8 @@ Deno.test("jobs.sh asks what runs before it shows the record: a job ending meanw
     await Deno.mkdir(dir, { recursive: true });
     await Deno.writeTextFile(`${dir}/j1.job`, "started 1\npid 10 500\nwaiter 9 499\n");
     await Deno.writeTextFile(`${dir}/j1.cmd`, "true\n");
-    // The job ends while its processes are asked about: the waiter writes its exit line. On
-    // Linux they are read from /proc before the records are, then `find` looks for big ones:
-    // the job ends there.
+    // The job ends while its processes are asked about: the waiter writes its exit line (where
+    // start_of asks; on Linux, where /proc is read with built-ins, a `find` run before stands in).
     const end = `printf 'exit 0\\nended 2\\n' >> "$HOME/.pool/jobs/j1.job"`;
     const proc = `start_of() { ${end}; }\n`;
     await Deno.mkdir(`${home}/bin`);
