@@ -160,3 +160,12 @@ export async function runWithPool(
   const text = (b: Uint8Array) => new TextDecoder().decode(b);
   return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
 }
+
+/** The leases in a fleet's ledger as written (none where there is no ledger yet). */
+export async function leasesIn<T = Record<string, unknown>>(fleet: { dir: string }): Promise<T[]> {
+  try {
+    return JSON.parse(await Deno.readTextFile(join(fleet.dir, "state", "leases.json"))).leases;
+  } catch {
+    return [];
+  }
+}

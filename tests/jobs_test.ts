@@ -6,10 +6,20 @@
 
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
-import { childEnv, fleetTest, pool, POOL_SH, spawnPool, writeRoster } from "./helpers.ts";
-import { assertGone, eventually, processesWith } from "./procs.ts";
+import {
+  childEnv,
+  fleetTest,
+  leasesIn as ledger,
+  pool,
+  POOL_SH,
+  spawnPool,
+  writeRoster,
+} from "./helpers.ts";
+import { assertGone, processesWith, until } from "./procs.ts";
 import { pidNamespaceTest } from "./pid_namespace.ts";
 import type { Fleet } from "./hosts/harness.ts";
+
+const leasesIn = (fleet: Fleet) => ledger<LeaseJson>(fleet);
 
 /** 8 H100s as `nvidia-smi --query-gpu` prints them; 1, 4 and 6 are busy. */
 const NVIDIA_SMI = `#!/bin/sh
@@ -35,19 +45,6 @@ interface LeaseJson {
   remote_pid?: number;
   remote_start?: string;
   job?: string;
-}
-
-async function leasesIn(fleet: Fleet): Promise<LeaseJson[]> {
-  try {
-    return JSON.parse(await Deno.readTextFile(join(fleet.dir, "state", "leases.json"))).leases;
-  } catch {
-    return [];
-  }
-}
-
-/** Waits (bounded, never timed) until `check` holds. */
-async function until(what: string, check: () => Promise<boolean>, ms = 30_000) {
-  if (!(await eventually(check, ms))) throw new Error(`never saw ${what}`);
 }
 
 /** A file the test creates to let a job finish: its path, and the shell test that waits for it. */

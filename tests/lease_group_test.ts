@@ -4,11 +4,12 @@
  * holds a fake nvidia-smi (two idle GPUs).
  */
 
-import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
-import { fleetTest, pool, writeRoster } from "./helpers.ts";
-import { assertGone, eventually, markerBase, processesWith } from "./procs.ts";
+import { fleetTest, leasesIn as ledger, pool, writeRoster } from "./helpers.ts";
+import { assertGone, markerBase, processesWith, until } from "./procs.ts";
 import type { Fleet } from "./hosts/harness.ts";
+
+const leasesIn = (fleet: Fleet) => ledger<{ gpus: number[]; remote_pid?: number }>(fleet);
 
 const NVIDIA_SMI = `#!/bin/sh
 cat <<'EOF'
@@ -17,18 +18,6 @@ index, name, utilization.gpu [%], memory.used [MiB], memory.total [MiB]
 1, NVIDIA H100 80GB HBM3, 0 %, 3 MiB, 81559 MiB
 EOF
 `;
-
-async function leasesIn(fleet: Fleet): Promise<{ gpus: number[]; remote_pid?: number }[]> {
-  try {
-    return JSON.parse(await Deno.readTextFile(join(fleet.dir, "state", "leases.json"))).leases;
-  } catch {
-    return [];
-  }
-}
-
-async function until(what: string, check: () => Promise<boolean>, ms = 30_000) {
-  if (!(await eventually(check, ms))) throw new Error(`never saw ${what}`);
-}
 
 fleetTest(
   "a bg lease lives on while what its command left running holds on in its group",

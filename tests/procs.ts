@@ -36,6 +36,11 @@ export async function eventually(check: () => Promise<boolean>, ms: number): Pro
   }
 }
 
+/** Waits (bounded, never timed) until `check` holds; throws naming `what` when it never does. */
+export async function until(what: string, check: () => Promise<boolean>, ms = 30_000) {
+  if (!(await eventually(check, ms))) throw new Error(`never saw ${what}`);
+}
+
 /** Waits (up to `ms`) until `count` processes whose command line starts with `command` run. */
 export async function running(command: string, count = 1, ms = 20_000): Promise<void> {
   if (!(await eventually(async () => (await processesWith(command, true)).length >= count, ms))) {

@@ -2,9 +2,11 @@
 
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
-import { fleetTest, pool, spawnPool, writeRoster } from "./helpers.ts";
+import { fleetTest, leasesIn as ledger, pool, spawnPool, writeRoster } from "./helpers.ts";
 import type { Fleet } from "./hosts/harness.ts";
-import { assertGone } from "./procs.ts";
+import { assertGone, until } from "./procs.ts";
+const leasesIn = (fleet: Fleet) =>
+  ledger<{ host: string; mem_bytes: number; remote_pid?: number; ssh_pid?: number }>(fleet);
 
 const WHO = `echo "$SSH_CONNECTION" | cut -d' ' -f3`;
 
@@ -21,25 +23,6 @@ async function totalMiB(): Promise<number> {
 }
 
 const ledgerOf = (fleet: Fleet) => join(fleet.dir, "state", "leases.json");
-
-async function leasesIn(
-  fleet: Fleet,
-): Promise<{ host: string; mem_bytes: number; remote_pid?: number; ssh_pid?: number }[]> {
-  try {
-    return JSON.parse(await Deno.readTextFile(ledgerOf(fleet))).leases;
-  } catch {
-    return [];
-  }
-}
-
-async function until(what: string, check: () => Promise<boolean>, ms = 20_000) {
-  const end = performance.now() + ms;
-  while (performance.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 // h1 may use one CPU, h2 all of them: the same load weighs double on h1.
 fleetTest("pool route picks the lowest load per CPU, on real load", 2, async (_t, fleet) => {
