@@ -38,6 +38,21 @@ export const EXIT_MEANINGS: readonly [string, string][] = [
   ["255", "unreachable (ssh could not connect)"],
 ];
 
+/**
+ * pool's exit when a step of its own on a host failed (bg's launch and push, kill's kill.sh),
+ * from that run's outcome and code: a host that did not answer (255), a deadline (124) and a
+ * stop (128+n) say so; any other code is the step's, not a command's the user gave, and is a
+ * failure (1). The host's sh exits 2 when a redirection fails (a full or read-only disk), rsync 2
+ * on a protocol mismatch: passed on, that would read as pool's usage error, and a script would
+ * stop there instead of trying again or elsewhere.
+ */
+export function failedOnHost(outcome: string, code: number): number {
+  if (outcome === "interrupted" || outcome === "timeout") return code;
+  // ssh's 255, also where pool could not tell why (no reason in its last words).
+  if (outcome === "unreachable" || code === EXIT.unreachable) return EXIT.unreachable;
+  return EXIT.failure;
+}
+
 /** The signals that stop pool and its work; the first one to arrive sets the exit code. */
 export const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 export type StopSignal = typeof STOP_SIGNALS[number];

@@ -9,7 +9,7 @@
 import { Command } from "commander";
 import { formatDuration } from "../render/duration.ts";
 import { PoolError, UsageError } from "../errors.ts";
-import { EXIT } from "../exit.ts";
+import { EXIT, failedOnHost } from "../exit.ts";
 import {
   checkCommand,
   commandWords,
@@ -235,7 +235,7 @@ export async function bg(wordsIn: string[], optsIn: BgOptions, deps: Deps): Prom
   try {
     if (!named) await printRanking(deps.out, reservation.ranked, options);
     const failed = await ship(reservation.host, shipping, opts, deps);
-    if (failed) return failed.code || 1;
+    if (failed) return failedOnHost(failed.outcome, failed.code);
     // Not one the index already has: logs, kill and wait would find the older job first.
     const taken = new Set((await deps.jobs.read()).map((j) => j.id));
     let id = newJobId();
@@ -278,7 +278,7 @@ export async function bg(wordsIn: string[], optsIn: BgOptions, deps: Deps): Prom
           : result.stderr.trim().split("\n").pop() || `exit ${result.code}`);
       throw new PoolError(
         `could not start the job on ${reservation.host.name}: ${why}`,
-        result.code || 1,
+        failedOnHost(result.outcome, result.code),
       );
     }
     // The job runs from here on: what pool fails to write down about it (a full or read-only

@@ -5,7 +5,7 @@
  */
 
 import { Command, Option } from "commander";
-import { EXIT, signalNumber } from "../exit.ts";
+import { EXIT, failedOnHost, signalNumber } from "../exit.ts";
 import { PoolError, UsageError } from "../errors.ts";
 import { graceOption } from "../flags.ts";
 import { stateWords } from "../render/jobs.ts";
@@ -59,9 +59,11 @@ export async function kill(id: string, options: KillOptions, deps: Deps): Promis
   });
   if (result.outcome === "interrupted") return result.code;
   if (!parsed) {
+    // kill.sh says why it refused (a record that names no job's process) on its last line.
+    const said = result.outcome === "failed" ? result.stderr.trim().split("\n").pop() : "";
     throw new PoolError(
-      `cannot kill ${id} on ${host.name}: ${failureReason(result)}`,
-      result.code || 1,
+      `cannot kill ${id} on ${host.name}: ${said?.replace(/^pool: /, "") || failureReason(result)}`,
+      failedOnHost(result.outcome, result.code),
     );
   }
   // Whatever the job's fate, it holds nothing any more.
