@@ -20,6 +20,8 @@
 #   ended <epoch s>
 # A start time is field 22 of /proc/PID/stat (ticks since boot) on Linux, `ps
 # -o lstart` elsewhere: with the pid it names one process, never a recycled pid.
+# A launch that fails before the command runs (a full or read-only disk) leaves
+# none of these files.
 # Prints "<pid> <start time>", then the log's path.
 set -eu
 id=$1
@@ -34,6 +36,11 @@ log="$dir/$id.log"
 record="$dir/$id.job"
 ready="$dir/$id.ready"
 if [ -e "$record" ]; then echo "pool: job $id already exists on this host" >&2 && exit 1; fi
+
+# Until the job has started, a failure (a full or read-only disk) takes back all this makes: a
+# record of a job that never ran would read as lost. (No record was there: none is another's.)
+undo() { rm -f -- "$dir/$id.cmd" "$record" "$log" "$ready"; }
+trap undo EXIT
 
 printf '%s\n' "$command" > "$dir/$id.cmd"
 {
@@ -50,7 +57,13 @@ run() {
   pid=$!
   # Not yet waited for, so even a command that is already over is still there to be read.
   line="pid $pid $(start_of "$pid" any)"
-  printf '%s\n' "$line" >> "$record"
+  if ! why=$({ printf '%s\n' "$line" >> "$record"; } 2>&1); then
+    # Not in its record, the job could be neither listed nor killed: it goes, and so does the launch.
+    kill -s KILL -- "-$pid" 2>/dev/null || kill -s KILL "$pid" 2>/dev/null || :
+    wait "$pid" || :
+    printf 'failed %s\n' "${why##*: }" > "$ready"
+    exit 1
+  fi
   printf '%s\n' "$line" > "$ready"
   set +e
   wait "$pid"
@@ -65,7 +78,16 @@ run() {
 # The waiter: a subshell with nothing of the ssh session's open.
 ( run ) </dev/null >/dev/null 2>&1 &
 waiter=$!
-read -r _ pid start < "$ready"
+read -r word rest < "$ready"
+if [ "$word" = failed ]; then
+  wait "$waiter" || :
+  echo "pool: could not record the job's start in $record: $rest" >&2 && exit 1
+fi
+pid=${rest%% *}
+case "$rest" in *' '*) start=${rest#* } ;; *) start= ;; esac
+# It runs: from here on, nothing of it is taken back.
+trap - EXIT
 rm -f "$ready"
-printf 'waiter %s %s\n' "$waiter" "$(start_of "$waiter" any)" >> "$record"
+# Without it the job still runs, and its pid is recorded: not worth ending it for.
+printf 'waiter %s %s\n' "$waiter" "$(start_of "$waiter" any)" >> "$record" || :
 printf '%s %s\n%s\n' "$pid" "$start" "$log"

@@ -8,7 +8,9 @@
 
 import { assertEquals, assertMatch } from "./assert.ts";
 import { fleetTest, pool } from "./helpers.ts";
+import { assertGone, markerBase, processesWith } from "./procs.ts";
 import type { Fleet } from "./hosts/harness.ts";
+import { remoteScript } from "../remote/scripts.ts";
 
 /** Runs `command` on `host` (a roster name) and expects it to work. */
 async function onHost(fleet: Fleet, host: string, command: string): Promise<string> {
@@ -23,6 +25,20 @@ async function writeRosterOf(fleet: Fleet, name: string, ssh = name) {
     fleet.roster,
     JSON.stringify({ hosts: [{ name, ssh, sudo: false, os: "linux" }] }) + "\n",
   );
+}
+
+/** Starts `pool bg` and returns the job's id. */
+async function bg(fleet: Fleet, args: string[]): Promise<string> {
+  const r = await pool(fleet, ["bg", "--json", ...args]);
+  assertEquals(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout).id;
+}
+
+/** The jobs `host` has records of, as `pool jobs` sees them. */
+async function jobsOn(fleet: Fleet, host: string) {
+  const r = await pool(fleet, ["jobs", host, "--all", "--json"]);
+  assertEquals(r.code, 0, r.stderr);
+  return (JSON.parse(r.stdout).jobs as { id: string; state: string; exit: number | null }[]);
 }
 
 fleetTest(
@@ -44,3 +60,85 @@ fleetTest(
     assertMatch(error.message, /^could not start the job on h1: .*Read-only file system$/);
   },
 );
+
+fleetTest(
+  "a launch that fails on the host leaves nothing there: no record that reads as lost",
+  1,
+  async (_t, fleet) => {
+    await writeRosterOf(fleet, "h1");
+    // A folder with room for 1, 2, then 3 files (its own inode counts): launch.sh makes four
+    // (the command, the record, the log, the fifo it hears the job's start through), so each
+    // launch fails at another of them.
+    for (const inodes of [2, 3, 4]) {
+      await onHost(
+        fleet,
+        "h1",
+        `mkdir -p ~/.pool/jobs && mount -t tmpfs -o nr_inodes=${inodes} tmpfs ~/.pool/jobs`,
+      );
+      const r = await pool(fleet, ["bg", "h1", "sleep 1"]);
+      assertEquals(r.code, 1, r.stderr);
+      assertMatch(r.stderr, /^pool: could not start the job on h1: .*No space left on device\n/);
+      assertEquals(await onHost(fleet, "h1", "ls -A ~/.pool/jobs"), "", `${inodes} inodes`);
+      assertEquals(await jobsOn(fleet, "h1"), [], `${inodes} inodes`);
+      await onHost(fleet, "h1", "umount ~/.pool/jobs");
+    }
+    // With room, the same launch runs.
+    const id = await bg(fleet, ["h1", "exit 3"]);
+    assertEquals((await pool(fleet, ["wait", id])).code, 3);
+  },
+);
+
+Deno.test({
+  name: "a job whose start cannot be recorded is ended, and its launch fails leaving nothing",
+  // A disk of its own (tmpfs in a mount namespace) takes root.
+  ignore: Deno.uid() !== 0,
+  fn: async () => {
+    const home = await Deno.makeTempDir({ prefix: "pool-launch-" });
+    const marker = `sleep ${markerBase() + 7}`;
+    try {
+      const text = (b: Uint8Array) => new TextDecoder().decode(b);
+      const proc = await Deno.readTextFile(new URL("../remote/_proc.sh", import.meta.url));
+      const machine = text(
+        (await new Deno.Command("sh", { args: ["-c", `${proc}\nthis_machine`] }).output()).stdout,
+      ).trim();
+      // A disk of two pages: the command's file takes one, the record the other, filled by its
+      // gpus line to its last bytes, so that the pid line would need a third. (A launch that
+      // waited on for a start never said is ended, as pool's deadline for it would.)
+      const page = 4096;
+      const head = `started ${Math.floor(Date.now() / 1000)}\nmachine ${machine}\n`.length;
+      const gpus = "0".repeat(page - head - "gpus \n".length - 4);
+      const child = new Deno.Command("unshare", {
+        args: [
+          "-m",
+          "sh",
+          "-c",
+          `mkdir -p "$HOME/.pool/jobs" && mount -t tmpfs -o size=${2 * page} tmpfs ` +
+          `"$HOME/.pool/jobs" && { timeout -k 1 20 sh -s -- "$@"; echo "@@ $?"; ls -A "$HOME/.pool/jobs"; }`,
+          "sh",
+          "knospace",
+          gpus,
+          "",
+          marker,
+        ],
+        env: { HOME: home, PATH: "/usr/bin:/bin" },
+        clearEnv: true,
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const w = child.stdin.getWriter();
+      await w.write(new TextEncoder().encode(remoteScript("launch")));
+      await w.close();
+      const out = await child.output();
+      assertEquals(text(out.stdout), "@@ 1\n", text(out.stderr));
+      assertMatch(
+        text(out.stderr),
+        /^pool: could not record the job's start in \S+\/knospace\.job: (No space left on device|I\/O error)\n$/,
+      );
+      await assertGone(marker, "the job that could not be recorded");
+    } finally {
+      for (const p of await processesWith(marker)) Deno.kill(Number(p.split(" ")[0]), "SIGKILL");
+      await Deno.remove(home, { recursive: true });
+    }
+  },
+});
