@@ -21,7 +21,9 @@
 # A start time is field 22 of /proc/PID/stat (ticks since boot) on Linux, `ps
 # -o lstart` elsewhere: with the pid it names one process, never a recycled pid.
 # A launch that fails before the command runs (a full or read-only disk) leaves
-# none of these files.
+# none of these files. An end that cannot be appended to the record goes into a
+# copy of it (.<id>.end) put in its place; where that fails too, the job reads
+# as lost, and a `pool:` line in its log says why and with what exit it ended.
 # Prints "<pid> <start time>", then the log's path.
 set -eu
 id=$1
@@ -51,6 +53,30 @@ printf '%s\n' "$command" > "$dir/$id.cmd"
 : > "$log"
 mkfifo "$ready"
 
+# Writes a line into the job's log, on a line of its own: the log is where its output goes.
+note() {
+  gap=
+  if [ -n "$(tail -c 1 "$log" 2>/dev/null)" ]; then gap='
+'; fi
+  printf '%s%s\n' "$gap" "$1" >> "$log" 2>/dev/null || :
+}
+
+# Writes the job's end ($end) into its record. Where it cannot be appended (the record made
+# read-only, a full disk), a copy of the record with the end takes its place; where that fails
+# too, the end is lost (the job reads as lost) and its log, the one place left, says so.
+record_end() {
+  if why=$({ printf '%s' "$end" >> "$record"; } 2>&1); then return 0; fi
+  why=${why##*: }
+  copy="$dir/.$id.end"
+  if ( { awk '{ print }' "$record" && printf '%s' "$end"; } > "$copy" &&
+    mv -f "$copy" "$record") 2>/dev/null; then
+    note "pool: could not append the end (exit $status) to $record: $why; wrote the record anew with it"
+  else
+    rm -f "$copy"
+    note "pool: could not record exit $status in $record: $why"
+  fi
+}
+
 run() {
   shell=${SHELL:-/bin/sh}
   __pool_start_grouped "$shell" -c "$setup$command" </dev/null >>"$log" 2>&1 &
@@ -68,11 +94,13 @@ run() {
   set +e
   wait "$pid"
   status=$?
-  {
-    printf 'exit %s\n' "$status"
-    if [ "$status" -gt 128 ]; then printf 'signal %s\n' "$(kill -l "$status")"; fi
-    printf 'ended %s\n' "$(date +%s)"
-  } >> "$record"
+  end="exit $status
+"
+  if [ "$status" -gt 128 ]; then end="${end}signal $(kill -l "$status")
+"; fi
+  end="${end}ended $(date +%s)
+"
+  record_end
 }
 
 # The waiter: a subshell with nothing of the ssh session's open.

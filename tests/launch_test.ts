@@ -6,9 +6,9 @@
  * with `kill` a shell function that only writes down what it was asked.
  */
 
-import { assertEquals, assertMatch } from "./assert.ts";
+import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { fleetTest, pool } from "./helpers.ts";
-import { assertGone, markerBase, processesWith } from "./procs.ts";
+import { assertGone, eventually, markerBase, processesWith } from "./procs.ts";
 import type { Fleet } from "./hosts/harness.ts";
 import { remoteScript } from "../remote/scripts.ts";
 
@@ -86,6 +86,64 @@ fleetTest(
     const id = await bg(fleet, ["h1", "exit 3"]);
     assertEquals((await pool(fleet, ["wait", id])).code, 3);
   },
+);
+
+fleetTest(
+  "a job whose record cannot be appended to at its end still has its exit, written anew",
+  1,
+  async (_t, fleet) => {
+    await writeRosterOf(fleet, "plain", "plain@h1");
+    // The job takes write permission off its own record (once the launch is through with it):
+    // the waiter's append fails; the folder still takes a new record in its place.
+    const id = await bg(fleet, [
+      "plain",
+      "until grep -q '^waiter ' ~/.pool/jobs/*.job; do sleep 0.1; done; " +
+      "chmod a-w ~/.pool/jobs/*.job; exit 3",
+    ]);
+    const waited = await pool(fleet, ["wait", id]);
+    assertEquals(waited.code, 3, waited.stdout + waited.stderr);
+    assertEquals((await jobsOn(fleet, "plain")).map((j) => [j.id, j.state, j.exit]), [
+      [id, "exited", 3],
+    ]);
+    const log = await pool(fleet, ["logs", id]);
+    assertMatch(
+      log.stdout,
+      new RegExp(
+        `^pool: could not append the end \\(exit 3\\) to /root/users/plain/\\.pool/jobs/${id}\\.job: ` +
+          `Permission denied; wrote the record anew with it\\n$`,
+      ),
+    );
+    assertEquals(
+      await onHost(fleet, "plain", "ls -A ~/.pool/jobs"),
+      `${id}.cmd\n${id}.job\n${id}.log\n`,
+    );
+  },
+  { users: true },
+);
+
+fleetTest(
+  "a job whose end cannot be recorded at all says so in its log, and reads as lost",
+  1,
+  async (_t, fleet) => {
+    await writeRosterOf(fleet, "plain", "plain@h1");
+    // Neither the record nor its folder can be written: the exit is nowhere but in the log.
+    const id = await bg(fleet, [
+      "plain",
+      "until grep -q '^waiter ' ~/.pool/jobs/*.job; do sleep 0.1; done; " +
+      "chmod a-w ~/.pool/jobs/*.job ~/.pool/jobs; exit 3",
+    ]);
+    const record = `/root/users/plain/.pool/jobs/${id}.job`;
+    const said = new RegExp(
+      `^pool: could not record exit 3 in ${record.replaceAll(".", "\\.")}: Permission denied\\n$`,
+    );
+    assert(
+      await eventually(async () => said.test((await pool(fleet, ["logs", id])).stdout), 30_000),
+      (await pool(fleet, ["logs", id])).stdout,
+    );
+    assertEquals((await pool(fleet, ["wait", id])).code, 1);
+    assertEquals((await jobsOn(fleet, "plain")).map((j) => j.state), ["lost"]);
+  },
+  { users: true },
 );
 
 Deno.test({
