@@ -4,14 +4,16 @@
 #
 # The job's command leads a process group of its own (remote/launch.sh); the
 # signal goes to that whole group, and only while the recorded pid still names
-# the process the job started (pid + start time): a recycled pid is never
-# signalled. A job whose own process is over may have left children running
+# the process the job started (pid + start time) and that process leads it: a
+# recycled pid is never signalled, and a record that names pid 0 or 1 (edited
+# by hand: `kill -- -1` is every process) is refused. A job whose own process is over may have left children running
 # in its group: they get the signal then. Whatever of the group is left after
 # <grace> seconds gets KILL. Then it waits a moment for the job's waiter to
 # write down the end.
 # Prints "@@ <what>" — missing (no such job), over (it had ended), lost (its
-# process is gone without an end written), killed, leftovers (it had ended,
-# and what it left running was killed) — then the record.
+# process is gone without an end written; an exit line that is no exit code, 0-255,
+# is none), killed, leftovers (it had ended, and what it left running was
+# killed) — then the record.
 LC_ALL=C
 export LC_ALL
 id=$1
@@ -53,25 +55,84 @@ show() {
   printf '@@ end\n'
 }
 
+# Whether record $1 holds the job's end: its last exit line a whole number 0-255, as pool's parser
+# reads it (probes/jobs.ts). An exit line it reads as none (`exit 99999`, cut short) is no end:
+# called over here, the job would read as ended and lost at once.
+ended() {
+  file=$1
+  code=
+  while IFS= read -r line || [ -n "$line" ]; do
+    case "$line" in
+      exit | 'exit '*)
+        set -f
+        # shellcheck disable=SC2086 # the words of the value, without its blanks
+        set -- ${line#exit}
+        set +f
+        code=
+        if [ "$#" -eq 1 ]; then code=$1; fi
+        ;;
+    esac
+  done < "$file"
+  case "$code" in '' | *[!0-9]*) return 1 ;; esac
+  while :; do case "$code" in 0?*) code=${code#0} ;; *) break ;; esac; done
+  [ "${#code}" -le 3 ] && [ "$code" -le 255 ]
+}
+
+# The process group process $1 is in: field 5 of /proc/PID/stat (Linux), else ps's.
+group_of() {
+  if [ -d /proc/self ]; then
+    { read -r stat < "/proc/$1/stat"; } 2>/dev/null || return 0
+    set -f
+    # shellcheck disable=SC2086
+    set -- ${stat##*) }
+    set +f
+    printf '%s\n' "$3"
+  else
+    ps -o pgid= -p "$1" 2>/dev/null | tr -d ' '
+  fi
+}
+
+# Whether what was signalled still runs: the group, or (it led none) the process alone.
+left() {
+  case "$target" in
+    -*) group_runs ;;
+    *) [ "$(start_of "$pgid")" = "$start" ] ;;
+  esac
+}
+
 machine=$(this_machine)
 # Another machine's job, in a home they share, is not here.
 if [ ! -f "$record" ] || elsewhere "$record" "$machine"; then
   printf '@@ missing\n@@ end\n'
   exit 0
 fi
-line=$(grep '^pid ' "$record")
-rest=${line#* }
+# The last pid line, as the parser takes it.
+line=
+while IFS= read -r l || [ -n "$l" ]; do
+  case "$l" in 'pid '*) line=$l ;; esac
+done < "$record"
+rest=${line#pid }
 pgid=${rest%% *}
+case "$rest" in *' '*) start=${rest#* } ;; *) start= ;; esac
+# Group 1 is every process (`kill -- -1`), 0 the signaller's own: no job's process has either
+# number (nor one written with a leading 0), whatever a record edited by hand says.
+case "$pgid" in
+  *[!0-9]* | 0* | 1)
+    echo "pool: job $id's record names pid $pgid, not a job's: nothing was signalled" >&2
+    exit 1
+    ;;
+esac
 found=killed
-if grep -q '^exit ' "$record"; then
+target=-$pgid
+if ended "$record"; then
   found=over
-elif [ -z "$pgid" ] || [ "$(start_of "$pgid")" != "${rest#* }" ]; then
+elif [ -z "$pgid" ] || [ "$(start_of "$pgid")" != "$start" ]; then
   # Gone since the look above, maybe: its waiter writes the exit line just after it ends.
   timer_start 2
-  until grep -q '^exit ' "$record" || ! timer_runs; do
+  until ended "$record" || ! timer_runs; do
     nap
   done
-  if grep -q '^exit ' "$record"; then found=over; else found=lost; fi
+  if ended "$record"; then found=over; else found=lost; fi
 fi
 if [ "$found" != killed ]; then
   # Its own process is over; what it forked may still run in its group. The group is the job's
@@ -79,25 +140,27 @@ if [ "$found" != killed ]; then
   # out again while it has members, so with the number free, its members are the job's. A
   # process that has the number now (another start time) leads a group of its own, or none.
   owner=$(start_of "$pgid" any)
-  if [ -z "$pgid" ] || { [ -n "$owner" ] && [ "$owner" != "${rest#* }" ]; } || ! group_runs; then
+  if [ -z "$pgid" ] || { [ -n "$owner" ] && [ "$owner" != "$start" ]; } || ! group_runs; then
     show "$found" && exit 0
   fi
   found=leftovers
-  kill -s "$signal" -- "-$pgid" 2>/dev/null || exit 1
 else
-  # The group, or (no setsid or perl when it started) the process alone.
-  kill -s "$signal" -- "-$pgid" 2>/dev/null || kill -s "$signal" "$pgid" || exit 1
+  # The group only while the job's process leads it (its pid is the group's number), as launch.sh
+  # makes it: a record edited to name another process never gets that process's group signalled.
+  # Where it leads none (no setsid or perl when it started), the process alone.
+  if [ "$(group_of "$pgid")" != "$pgid" ]; then target=$pgid; fi
 fi
+kill -s "$signal" -- "$target" || exit 1
 if [ "$grace" -gt 0 ]; then
   timer_start "$grace"
-  while group_runs && timer_runs; do
+  while left && timer_runs; do
     nap
   done
 fi
-if group_runs; then
-  kill -s KILL -- "-$pgid" 2>/dev/null || { [ "$found" = killed ] && kill -s KILL "$pgid" 2>/dev/null; }
+if left; then
+  kill -s KILL -- "$target" 2>/dev/null
   timer_start 5
-  while group_runs && timer_runs; do
+  while left && timer_runs; do
     nap
   done
 fi

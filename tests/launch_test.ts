@@ -6,6 +6,7 @@
  * with `kill` a shell function that only writes down what it was asked.
  */
 
+import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { fleetTest, pool } from "./helpers.ts";
 import { assertGone, eventually, markerBase, processesWith } from "./procs.ts";
@@ -146,6 +147,30 @@ fleetTest(
   { users: true },
 );
 
+fleetTest(
+  "kill of a job whose exit line is no exit code finds it lost, as jobs does",
+  1,
+  async (_t, fleet) => {
+    await writeRosterOf(fleet, "h1");
+    const id = await bg(fleet, ["h1", "exit 3"]);
+    assertEquals((await pool(fleet, ["wait", id])).code, 3);
+    // Edited by hand (or cut short by a crash): an exit line the parser takes for none.
+    await onHost(fleet, "h1", `sed -i 's/^exit .*/exit 99999/' ~/.pool/jobs/${id}.job`);
+    assertEquals((await jobsOn(fleet, "h1")).map((j) => j.state), ["lost"]);
+    const r = await pool(fleet, ["kill", id, "--json", "--grace", "0"]);
+    assertEquals(r.code, 1, r.stderr);
+    assertEquals(JSON.parse(r.stdout), {
+      id,
+      host: "h1",
+      killed: false,
+      state: "lost",
+      exit: null,
+      signal: null,
+    });
+    assertEquals(r.stderr, `pool: job ${id} on h1 was lost: its process is gone, no exit code\n`);
+  },
+);
+
 Deno.test({
   name: "a job whose start cannot be recorded is ended, and its launch fails leaving nothing",
   // A disk of its own (tmpfs in a mount namespace) takes root.
@@ -197,6 +222,112 @@ Deno.test({
     } finally {
       for (const p of await processesWith(marker)) Deno.kill(Number(p.split(" ")[0]), "SIGKILL");
       await Deno.remove(home, { recursive: true });
+    }
+  },
+});
+
+// kill.sh against records that name a process no job of pool's is, run here: its `kill` is a
+// function that writes down what it was asked, so nothing is ever signalled for real (as
+// `nobody` too where we are root: were the function not to take, kill(-1) could reach no one's
+// processes but nobody's).
+
+const NOBODY = Deno.uid() === 0
+  ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+  : [];
+
+/** Field 22 of /proc/PID/stat, as start_of reads it. */
+async function startOf(pid: number): Promise<string> {
+  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+  return stat.slice(stat.lastIndexOf(") ") + 2).split(" ")[19];
+}
+
+/**
+ * Runs kill.sh for job abc123 with `record` as its record, in a home of its own; returns its code,
+ * output, and the signals it asked `kill` to send (the one that is `pass` is passed on to the
+ * real kill).
+ */
+async function killSh(record: string, grace = "0", pass = "-") {
+  const home = await Deno.makeTempDir({ prefix: "pool-kill-" });
+  try {
+    await Deno.chmod(home, 0o777);
+    await Deno.mkdir(join(home, ".pool", "jobs"), { recursive: true, mode: 0o755 });
+    await Deno.chmod(join(home, ".pool"), 0o755);
+    await Deno.chmod(join(home, ".pool", "jobs"), 0o755);
+    await Deno.writeTextFile(join(home, ".pool", "jobs", "abc123.job"), record, { mode: 0o644 });
+    const kills = join(home, "kills");
+    const fake = `kill() {\n  printf '%s\\n' "$*" >> "$HOME/kills"\n` +
+      `  if [ "$*" = ${JSON.stringify(pass)} ]; then command kill "$@"; fi\n}\n`;
+    const run = async (script: string, args: string[]) => {
+      const out = await new Deno.Command(NOBODY[0] ?? "sh", {
+        args: [...NOBODY.slice(1), ...(NOBODY.length ? ["sh"] : []), "-s", "--", ...args],
+        env: { HOME: home, PATH: "/usr/bin:/bin", LC_ALL: "C" },
+        clearEnv: true,
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const w = out.stdin.getWriter();
+      await w.write(new TextEncoder().encode(fake + script));
+      await w.close();
+      const done = await out.output();
+      const text = (b: Uint8Array) => new TextDecoder().decode(b);
+      return { code: done.code, stdout: text(done.stdout), stderr: text(done.stderr) };
+    };
+    // The function takes: a call to it is written down, not made (pid 2^22 + 1 is past any).
+    const check = await run("kill -s TERM -- -4194305\n", []);
+    assertEquals(check.code, 0, check.stderr);
+    assertEquals(await Deno.readTextFile(kills), "-s TERM -- -4194305\n", "the fake kill takes");
+    await Deno.remove(kills);
+    const r = await run(remoteScript("kill"), ["abc123", "TERM", grace]);
+    const asked = await Deno.readTextFile(kills).catch(() => "");
+    // Its own timers' sleeps it ends with a plain `kill PID` (_proc.sh): not what is asked here.
+    return { ...r, kills: asked.split("\n").filter((k) => k.startsWith("-s ")) };
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+}
+
+Deno.test({
+  name: "kill.sh never signals group 1 (every process) or 0 (its own), whatever the record says",
+  ignore: !(await Deno.stat("/proc/1/stat").then(() => true, () => false)),
+  fn: async () => {
+    // pid 1 with its own start time passes the check that the pid is still the job's process.
+    for (const pid of [`1 ${await startOf(1)}`, "0 0", "01 1"]) {
+      const r = await killSh(`started 1\npid ${pid}\nwaiter ${pid}\n`);
+      assertEquals(r.kills, [], `pid ${pid}: ${r.stdout}`);
+      assertEquals(r.code, 1, r.stdout);
+      assertMatch(
+        r.stderr,
+        /^pool: job abc123's record names pid \d+, not a job's: nothing was signalled\n$/,
+      );
+    }
+  },
+});
+
+Deno.test({
+  name: "kill.sh signals a group only where the job's process leads it, else the process alone",
+  ignore: !(await Deno.stat("/proc/self/stat").then(() => true, () => false)),
+  fn: async () => {
+    // A process in our group, not leading one of its own: as if the record named it by hand,
+    // or the job had started where neither setsid nor perl was there to make its group.
+    const sleep = new Deno.Command(NOBODY[0] ?? "sleep", {
+      args: [...NOBODY.slice(1), ...(NOBODY.length ? ["sleep"] : []), "600"],
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    try {
+      const alone = `-s TERM -- ${sleep.pid}`;
+      const record = `started 1\npid ${sleep.pid} ${await startOf(sleep.pid)}\n`;
+      // A grace it ends within: no KILL after it.
+      const r = await killSh(record, "5", alone);
+      assertEquals(r.kills, [alone], r.stderr);
+      assertEquals([r.code, r.stdout.split("\n")[0]], [0, "@@ killed"], r.stderr);
+      assertEquals((await sleep.status).signal, "SIGTERM");
+    } finally {
+      try {
+        sleep.kill("SIGKILL");
+      } catch { /* ended: what the test is about */ }
+      await sleep.status;
     }
   },
 });
