@@ -8,6 +8,7 @@ import { kill } from "./kill.ts";
 import { jobs } from "./jobs.ts";
 import { bg } from "./bg.ts";
 import { leases } from "./leases.ts";
+import { logs } from "./logs.ts";
 
 const ROSTER = { hosts: [{ name: "h1", ssh: "h1", os: "linux" }] };
 const LIST = /^sh '-s' '--' list abc123$/;
@@ -413,5 +414,17 @@ Deno.test("bg refuses a host left out (unusable) by name: never routed, never th
   const e = await assertRejects(() => bg(["buildbx", "make"], {}, deps));
   assertMatch((e as PoolError).message, /^not in roster: buildbx \(did you mean buildbox\?/);
   assertEquals(deps.out.stdoutText(), "");
+  deps.runner.verify();
+});
+
+Deno.test("logs that cannot be read on the host is pool's failure (1), never the host's sh's 2", async () => {
+  const deps = await withJob();
+  // The host's sh exits 2 when a redirection fails; passed on, it read as pool's usage error.
+  deps.runner.stub("h1", /abc123/, {
+    code: 2,
+    stderr: "sh: 1: cannot open x: Permission denied\n",
+  });
+  const e = await assertRejects(() => logs("abc123", {}, deps)) as PoolError;
+  assertEquals([e.exitCode, e.kind], [1, "failed"]);
   deps.runner.verify();
 });

@@ -3,6 +3,7 @@
  * -f it follows the log until the job ends, then exits with the job's code.
  */
 
+import { failedOnHost } from "../exit.ts";
 import { Command } from "commander";
 import { PoolError } from "../errors.ts";
 import { countOption, durationOption } from "../flags.ts";
@@ -78,7 +79,7 @@ export async function logs(id: string, options: LogsOptions, deps: Deps): Promis
     if (result.code === NO_SUCH_JOB) throw new PoolError(`no job ${id} on ${host.name}`);
     throw new PoolError(
       `cannot read the log of ${id} on ${host.name}: ${failureReason(result)}`,
-      result.code || 1,
+      failedOnHost(result.outcome, result.code),
     );
   }
   if (!follow) {
@@ -102,7 +103,7 @@ export async function logs(id: string, options: LogsOptions, deps: Deps): Promis
     // A host that did not answer says so in its code (255, 124), as logs, kill and wait do.
     throw new PoolError(
       `cannot learn how ${id} ended on ${host.name}: ${reply.error ?? "gone"}`,
-      reply.code ?? 1,
+      failedOnHost(reply.status ?? "failed", reply.code ?? 1),
     );
   }
   const s = jobState(job);

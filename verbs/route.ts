@@ -7,6 +7,7 @@
 import { Command } from "commander";
 import { durationOption } from "../flags.ts";
 import { checkCommand, commandWords } from "../command_line.ts";
+import { failedOnHost } from "../exit.ts";
 import {
   addDispatchFlags,
   addPushFlags,
@@ -60,7 +61,7 @@ export async function route(words: string[], opts: RouteOptions, deps: Deps): Pr
     if (!opts.json) await printRanking(deps.out, reservation.ranked, options);
     if (deps.signal.aborted) return 0; // stopped before it started: the code is the signal's
     const failed = await ship(reservation.host, shipping, opts, deps);
-    if (failed) return failed.code || 1;
+    if (failed) return failedOnHost(failed.outcome, failed.code);
     // Its GPUs, pinned: set before the command, so a value the command sets itself wins.
     const pinned = envPrefix(leaseEnv(reservation.lease)) +
       inShipped(shipping, command, reservation.host);

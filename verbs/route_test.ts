@@ -33,3 +33,13 @@ Deno.test("route --json holds the last 16 MiB of each stream, as on --json, not 
   assertEquals(await route(["yes"], { json: true }, deps), 0);
   deps.runner.verify();
 });
+
+Deno.test("route whose --push fails on the host exits 1, never the copy's own code", async () => {
+  const deps = await testDeps({ hosts: [{ name: "h1", ssh: "h1", os: "linux" }] });
+  deps.runner.stub("h1", /^sh '-s' '--'/, { stdout: PROBE });
+  // rsync exits 2 on a protocol mismatch: passed on, that read as pool's usage error.
+  deps.runner.stub("h1", /^push /, { code: 2, stderr: "rsync: protocol incompatibility\n" });
+  const code = await route(["make"], { push: [{ path: ".", dest: "app" }] }, deps);
+  assertEquals(code, 1);
+  deps.runner.verify();
+});
