@@ -2,14 +2,7 @@
 
 import { Command } from "commander";
 import { UsageError } from "../errors.ts";
-import {
-  bashCompletion,
-  type FirstArg,
-  fishCompletion,
-  type Rest,
-  type VerbSpec,
-  zshCompletion,
-} from "../render/completions.ts";
+import type { FirstArg, Rest, VerbSpec } from "../render/completions.ts";
 import { FEATURES } from "../features/mod.ts";
 import type { Deps, Run } from "../deps/deps.ts";
 import { FORMATS } from "../render/host_lists.ts";
@@ -75,8 +68,14 @@ function specs(program: Command): VerbSpec[] {
   }));
 }
 
-export function completions(program: Command, shell: string, deps: Deps): number {
-  const generate = { bash: bashCompletion, zsh: zshCompletion, fish: fishCompletion }[shell];
+export async function completions(program: Command, shell: string, deps: Deps): Promise<number> {
+  // Loaded here, not at every start: the three scripts are a sixth of the code a run compiles.
+  const scripts = await import("../render/completions.ts");
+  const generate = {
+    bash: scripts.bashCompletion,
+    zsh: scripts.zshCompletion,
+    fish: scripts.fishCompletion,
+  }[shell];
   if (!generate) throw new UsageError(`unknown shell "${shell}" (known: bash, zsh, fish)`);
   deps.out.out(generate(specs(program)));
   return 0;
