@@ -241,12 +241,10 @@ valid() {
   case "$1" in '' | *[!A-Za-z0-9_-]*) return 1 ;; esac
 }
 
-# Whether record $1 has its exit line, read with built-ins.
+# Whether record $1 holds the job's end (ended: remote/_proc.sh, sent before this): a running
+# job whose record holds an exit line the parser reads as none (cut short, edited) is not pruned.
 has_exit() {
-  while IFS= read -r line || [ -n "$line" ]; do
-    case "$line" in 'exit '*) return 0 ;; esac
-  done < "$1"
-  return 1
+  ended "$1"
 }
 
 # Removes the jobs named (plain words), in one rm, and says so for each.

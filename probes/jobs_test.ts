@@ -294,3 +294,38 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "jobs.sh prune keeps a running job whose record holds an exit line the parser reads as none",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    const home = await Deno.makeTempDir({ prefix: "pool-jobs-" });
+    const job = new Deno.Command("sleep", { args: ["600"] }).spawn();
+    try {
+      const dir = `${home}/.pool/jobs`;
+      await Deno.mkdir(dir, { recursive: true });
+      // The job runs (its pid and start token, as launch.sh writes them); its record also holds
+      // `exit 99999` (cut short, or edited), which no code a shell gives can be.
+      const stat = await Deno.readTextFile(`/proc/${job.pid}/stat`);
+      const start = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+      await Deno.writeTextFile(
+        `${dir}/k3x9q2.job`,
+        `started 1\npid ${job.pid} ${start}\nexit 99999\n`,
+      );
+      await Deno.utime(`${dir}/k3x9q2.job`, 1e9, 1e9); // 2001: old enough for any --days
+      const out = await new Deno.Command("sh", {
+        args: ["-c", remoteScript("jobs"), "jobs", "prune", "1"],
+        env: { HOME: home, PATH: "/usr/bin:/bin" },
+        stdout: "piped",
+      }).output();
+      const answer = parseJobs(new TextDecoder().decode(out.stdout));
+      assertEquals([answer.pruned, answer.kept], [[], ["k3x9q2"]]);
+      assert(await Deno.stat(`${dir}/k3x9q2.job`), "its record stays");
+    } finally {
+      job.kill("SIGKILL");
+      await job.status;
+      await Deno.remove(home, { recursive: true });
+    }
+  },
+});

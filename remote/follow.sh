@@ -41,7 +41,7 @@ fi
 [ "$follow" = 1 ] || exit 0
 while :; do
   ended=
-  if grep -q '^exit ' "$record" || ! still_runs "$record"; then ended=1; fi
+  if ended "$record" || ! still_runs "$record"; then ended=1; fi
   now=$(size)
   if [ "$now" -lt "$offset" ]; then offset=0; fi # truncated under us: start again
   if [ "$now" -gt "$offset" ]; then

@@ -55,29 +55,6 @@ show() {
   printf '@@ end\n'
 }
 
-# Whether record $1 holds the job's end: its last exit line a whole number 0-255, as pool's parser
-# reads it (probes/jobs.ts). An exit line it reads as none (`exit 99999`, cut short) is no end:
-# called over here, the job would read as ended and lost at once.
-ended() {
-  file=$1
-  code=
-  while IFS= read -r line || [ -n "$line" ]; do
-    case "$line" in
-      exit | 'exit '*)
-        set -f
-        # shellcheck disable=SC2086 # the words of the value, without its blanks
-        set -- ${line#exit}
-        set +f
-        code=
-        if [ "$#" -eq 1 ]; then code=$1; fi
-        ;;
-    esac
-  done < "$file"
-  case "$code" in '' | *[!0-9]*) return 1 ;; esac
-  while :; do case "$code" in 0?*) code=${code#0} ;; *) break ;; esac; done
-  [ "${#code}" -le 3 ] && [ "$code" -le 255 ]
-}
-
 # The process group process $1 is in: field 5 of /proc/PID/stat (Linux), else ps's.
 group_of() {
   if [ -d /proc/self ]; then
