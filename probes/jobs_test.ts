@@ -3,6 +3,7 @@ import { assert, assertEquals, assertThrows } from "../tests/assert.ts";
 import { jobState, leftRunning, parseJobs, parseKill, parseRecord } from "./jobs.ts";
 import { probeScript } from "./mod.ts";
 import { remoteScript } from "../remote/scripts.ts";
+import { fedScript } from "../tests/procs.ts";
 
 /** What jobs.sh printed on this machine for two ended jobs (remote/launch.sh's records). */
 const ENDED = `@@ now 1795888230
@@ -178,17 +179,9 @@ Deno.test("jobs.sh sends a command of several lines whole, and the parser keeps 
 
 /** Runs jobs.sh's list, as sent (with remote/_proc.sh), on the records under `home`. */
 async function listIn(home: string, ...ids: string[]) {
-  const out = await new Deno.Command("sh", {
-    args: ["-s", "--", "list", ...ids],
-    env: { HOME: home, PATH: "/usr/bin:/bin" },
-    stdin: "piped",
-    stdout: "piped",
-  }).spawn();
-  const writer = out.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(remoteScript("jobs")));
-  await writer.close();
-  const { stdout } = await out.output();
-  return parseJobs(new TextDecoder().decode(stdout));
+  const env = { HOME: home, PATH: "/usr/bin:/bin" };
+  const { stdout } = await fedScript(["sh", "-s", "--", "list", ...ids], remoteScript("jobs"), env);
+  return parseJobs(stdout);
 }
 
 async function withHome(records: Record<string, string>, f: (home: string) => Promise<void>) {

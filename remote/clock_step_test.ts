@@ -8,6 +8,7 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "../tests/assert.ts";
 import { remoteScript } from "./scripts.ts";
+import { fedScript } from "../tests/procs.ts";
 import { parseHostProbe } from "../probes/mod.ts";
 
 /** A `date` whose every answer is an hour past its last: a wall clock stepped while kill waits. */
@@ -18,22 +19,8 @@ echo "$n" > "$HOME/jumps"
 echo $(($(/bin/date +%s) + 3600 * n))
 `;
 
-async function sh(script: string, args: string[], env: Record<string, string>) {
-  const child = new Deno.Command("/bin/sh", {
-    args: ["-s", "--", ...args],
-    env,
-    clearEnv: true,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const w = child.stdin.getWriter();
-  await w.write(new TextEncoder().encode(script));
-  await w.close();
-  const out = await child.output();
-  const text = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
-}
+const sh = (script: string, args: string[], env: Record<string, string>) =>
+  fedScript(["/bin/sh", "-s", "--", ...args], script, env);
 
 Deno.test("kill's grace is not cut short when the host's wall clock jumps forward", async () => {
   const home = await Deno.makeTempDir({ prefix: "pool-kill-script-" });

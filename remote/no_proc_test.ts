@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { assertEquals } from "../tests/assert.ts";
 import { remoteScript } from "./scripts.ts";
 import proc from "./_proc.sh" with { type: "text" };
+import { fedScript } from "../tests/procs.ts";
 
 /** No pid goes this high (the kernel's pid_max is at most 2^22): nothing real is ever signalled. */
 const PGID = 9_999_999;
@@ -40,8 +41,9 @@ async function withoutProc(
     await Deno.mkdir(join(dir, "bin"));
     await Deno.writeTextFile(join(dir, "bin", "ps"), PS, { mode: 0o755 });
     await setup(dir);
-    const child = new Deno.Command("/usr/bin/unshare", {
-      args: [
+    const { code, stdout } = await fedScript(
+      [
+        "/usr/bin/unshare",
         "-m",
         "/bin/sh",
         "-c",
@@ -49,17 +51,10 @@ async function withoutProc(
         "ns",
         ...args,
       ],
-      env: { PATH: `${join(dir, "bin")}:/usr/bin:/bin`, HOME: dir, FAKE_DIR: dir, ...env },
-      clearEnv: true,
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "inherit",
-    }).spawn();
-    const w = child.stdin.getWriter();
-    await w.write(new TextEncoder().encode(script));
-    await w.close();
-    const out = await child.output();
-    return { code: out.code, stdout: new TextDecoder().decode(out.stdout) };
+      script,
+      { PATH: `${join(dir, "bin")}:/usr/bin:/bin`, HOME: dir, FAKE_DIR: dir, ...env },
+    );
+    return { code, stdout };
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -9,7 +9,7 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { fleetTest, pool } from "./helpers.ts";
-import { assertGone, eventually, markerBase, processesWith } from "./procs.ts";
+import { assertGone, eventually, fedScript, markerBase, processesWith } from "./procs.ts";
 import type { Fleet } from "./hosts/harness.ts";
 import { remoteScript } from "../remote/scripts.ts";
 
@@ -190,8 +190,9 @@ Deno.test({
       const page = 4096;
       const head = `started ${Math.floor(Date.now() / 1000)}\nmachine ${machine}\n`.length;
       const gpus = "0".repeat(page - head - "gpus \n".length - 4);
-      const child = new Deno.Command("unshare", {
-        args: [
+      const out = await fedScript(
+        [
+          "unshare",
           "-m",
           "sh",
           "-c",
@@ -203,19 +204,12 @@ Deno.test({
           "",
           marker,
         ],
-        env: { HOME: home, PATH: "/usr/bin:/bin" },
-        clearEnv: true,
-        stdin: "piped",
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
-      const w = child.stdin.getWriter();
-      await w.write(new TextEncoder().encode(remoteScript("launch")));
-      await w.close();
-      const out = await child.output();
-      assertEquals(text(out.stdout), "@@ 1\n", text(out.stderr));
+        remoteScript("launch"),
+        { HOME: home, PATH: "/usr/bin:/bin" },
+      );
+      assertEquals(out.stdout, "@@ 1\n", out.stderr);
       assertMatch(
-        text(out.stderr),
+        out.stderr,
         /^pool: could not record the job's start in \S+\/knospace\.job: (No space left on device|I\/O error)\n$/,
       );
       await assertGone(marker, "the job that could not be recorded");
@@ -257,22 +251,12 @@ async function killSh(record: string, grace = "0", pass = "-") {
     const kills = join(home, "kills");
     const fake = `kill() {\n  printf '%s\\n' "$*" >> "$HOME/kills"\n` +
       `  if [ "$*" = ${JSON.stringify(pass)} ]; then command kill "$@"; fi\n}\n`;
-    const run = async (script: string, args: string[]) => {
-      const out = await new Deno.Command(NOBODY[0] ?? "sh", {
-        args: [...NOBODY.slice(1), ...(NOBODY.length ? ["sh"] : []), "-s", "--", ...args],
-        env: { HOME: home, PATH: "/usr/bin:/bin", LC_ALL: "C" },
-        clearEnv: true,
-        stdin: "piped",
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
-      const w = out.stdin.getWriter();
-      await w.write(new TextEncoder().encode(fake + script));
-      await w.close();
-      const done = await out.output();
-      const text = (b: Uint8Array) => new TextDecoder().decode(b);
-      return { code: done.code, stdout: text(done.stdout), stderr: text(done.stderr) };
-    };
+    const run = (script: string, args: string[]) =>
+      fedScript([...NOBODY, "sh", "-s", "--", ...args], fake + script, {
+        HOME: home,
+        PATH: "/usr/bin:/bin",
+        LC_ALL: "C",
+      });
     // The function takes: a call to it is written down, not made (pid 2^22 + 1 is past any).
     const check = await run("kill -s TERM -- -4194305\n", []);
     assertEquals(check.code, 0, check.stderr);

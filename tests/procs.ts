@@ -63,3 +63,28 @@ export async function assertGone(marker: string, what: string): Promise<void> {
 export function markerBase(): number {
   return 20_000 + 100 * Math.floor(Math.random() * 1500);
 }
+
+/**
+ * Runs `argv` with `script` on its stdin, as pool sends a payload (`sh -s`), in `env` alone:
+ * its code and what it wrote.
+ */
+export async function fedScript(
+  argv: string[],
+  script: string,
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const child = new Deno.Command(argv[0], {
+    args: argv.slice(1),
+    env,
+    clearEnv: true,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const w = child.stdin.getWriter();
+  await w.write(new TextEncoder().encode(script));
+  await w.close();
+  const out = await child.output();
+  const text = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
+}
