@@ -87,8 +87,8 @@ const SILENT_SPAN_MS = 10_000;
  */
 const MISSED = 0o100;
 
-/** The length of a socket's name in its folder: 20 characters of its digest, and the `/`. */
-const SOCKET_NAME = 21;
+/** A socket's name: its target's settings digest, cut to 80 bits (no two targets of a fleet meet). */
+const SOCKET_NAME_LENGTH = 20;
 
 /**
  * Where the control sockets of the state directory `state` live: `<state>/cm`, unless a
@@ -109,16 +109,13 @@ export function socketDir(
 
 /** A socket in `dir` fits a unix socket's path, and ssh takes its path as written. */
 function carriesSockets(dir: string): boolean {
-  return new TextEncoder().encode(dir).length + SOCKET_NAME <= MAX_SOCKET_PATH &&
+  return new TextEncoder().encode(dir).length + 1 + SOCKET_NAME_LENGTH <= MAX_SOCKET_PATH &&
     !/["\\%$]/.test(dir);
 }
 
-/**
- * The control socket for a resolved target: its settings digest, shortened so
- * the path fits whatever the target (80 bits: no two targets of a fleet meet).
- */
+/** The control socket for a resolved target, named so its path fits a unix socket's. */
 export function socketPath(settings: MuxSettings, target: ResolvedTarget): string {
-  return join(settings.dir, target.settings.slice(0, 20));
+  return join(settings.dir, target.settings.slice(0, SOCKET_NAME_LENGTH));
 }
 
 /** The control socket pool uses for `target` under `settings`, or null when ssh cannot resolve it. */
