@@ -14,6 +14,7 @@ import {
   parseVmStat,
 } from "./host.ts";
 import { remoteScript } from "../remote/scripts.ts";
+import { until } from "../tests/procs.ts";
 
 /** A fixture's verbatim text: everything after its "# ---" header line. */
 export async function fixture(name: string): Promise<string> {
@@ -624,6 +625,69 @@ Deno.test({
       try {
         Deno.kill(-job.pid, "SIGKILL");
       } catch { /* gone */ }
+      await Deno.remove(home, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "pids.sh keeps a job whose work left its group (setsid) by the job's marker, and no other job's",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    // A job as launch.sh starts one, POOL_JOB=j1 in its environment: its command starts a
+    // process in a session of its own (setsid: a daemon, tmux) that holds 8 MiB, and ends.
+    // Beside it runs a process of job j12's: a marker that j1's is the start of.
+    const hold = `$| = 1; $x = "a" x (8 * 1024 * 1024); print "ready $$\\n"; sleep 600`;
+    const job = new Deno.Command("setsid", {
+      args: ["sh", "-c", `setsid perl -e '${hold}' & read s < /proc/$$/stat; echo "leader $s"`],
+      env: { POOL_JOB: "j1" },
+      stdout: "piped",
+    }).spawn();
+    const other = new Deno.Command("perl", {
+      args: ["-e", hold],
+      env: { POOL_JOB: "j12" },
+      stdout: "piped",
+    }).spawn();
+    const home = await Deno.makeTempDir();
+    let escaped = 0;
+    try {
+      const said = await readUntil(job.stdout, (s) => /leader .*\n/.test(s) && /ready/.test(s));
+      await readUntil(other.stdout, (s) => s.includes("ready"));
+      await job.status; // the leader is gone, and its group with it: only the escaped one runs
+      escaped = Number(/ready (\d+)/.exec(said)![1]);
+      const stat = /leader (.*)\n/.exec(said)![1];
+      const leaderStart = stat.slice(stat.lastIndexOf(") ") + 2).split(" ")[19];
+      await Deno.mkdir(`${home}/.pool/jobs`, { recursive: true });
+      const ask = async (record: string) => {
+        await Deno.writeTextFile(
+          `${home}/.pool/jobs/j1.job`,
+          `started 1\npid ${job.pid} ${leaderStart}\n${record}`,
+        );
+        return await pidsHere(["memory", String(job.pid), "group:j1"], home);
+      };
+      const now = Math.floor(Date.now() / 1000);
+      const ended = await ask(`exit 0\nended ${now}\n`);
+      assertEquals(ended.alivePids, [], "the leader is gone");
+      assertEquals([...ended.groups], [["j1", { pid: job.pid, processes: 1 }]]);
+      assertEquals([...ended.jobMemBytes], [[job.pid, await pssAnon(escaped)]], "its memory");
+      // Whatever became of the group's number (an end an hour back, or none written), the
+      // marker says the process is the job's.
+      for (const record of [`exit 0\nended ${now - 3600}\n`, ""]) {
+        assertEquals([...(await ask(record)).groups], [["j1", { pid: job.pid, processes: 1 }]]);
+      }
+      // Once it ends, nothing holds the job: j12's process is not j1's.
+      Deno.kill(escaped, "SIGKILL");
+      await until("the escaped process's end", async () => {
+        return (await ask(`exit 0\nended ${now}\n`)).groups.size === 0;
+      });
+      assertEquals([...(await ask(`exit 0\nended ${now}\n`)).jobMemBytes], []);
+    } finally {
+      try {
+        if (escaped) Deno.kill(escaped, "SIGKILL");
+      } catch { /* gone */ }
+      other.kill("SIGKILL");
+      await other.status;
       await Deno.remove(home, { recursive: true });
     }
   },

@@ -9,7 +9,9 @@
 # read as one of ours, "@@ job" or "alive"), "cut" when the record goes on past
 # its first 4 KiB (only those are read), "cmd <its first line>", for each of its
 # processes that still runs "alive <pid> <start time>" (a zombie does not run),
-# and on Linux "group <n>": how many processes of the job's process group run.
+# and on Linux "group <n>": how many processes of the job's process group run, and
+# of those that left it and still carry its marker (_proc.sh's marked), once its
+# own process is over.
 # Then, for the jobs with no exit line, "@@ seen <id> <epoch s>": when their
 # record or log last changed, the last sign of life a lost job left. Whether
 # a start time is the one recorded, and so what became of the job, is the
@@ -120,11 +122,12 @@ alive_of() {
 }
 
 # How many processes of the group job leader $1 (started at $2) led run now, from the
-# snapshot, taken once a group answers `kill -0` (a group long gone, as most are, costs no walk). Its members are those of its session too (launch.sh's setsid), and none started
+# snapshot ($grouped set when the group is the job's), taken once a group answers `kill -0` (a group long gone, as most are, costs no walk). Its members are those of its session too (launch.sh's setsid), and none started
 # before it: a number freed and taken by another group is that group's. While the number is a
 # running process's of another start time, the group is that one's.
 group_of() {
   count=0
+  grouped=
   kill -0 -"$1" 2>/dev/null || return 0
   [ -n "$procs" ] || snapshot
   case "$members" in *" $1,$1,"*) ;; *) return 0 ;; esac
@@ -133,6 +136,7 @@ group_of() {
     [ "${rest%% *}" = "$2" ] || return 0
     ;;
   esac
+  grouped=1
   rest=$members
   while :; do
     case "$rest" in *" $1,$1,"*) ;; *) break ;; esac
@@ -140,6 +144,46 @@ group_of() {
     start=${rest%% *}
     rest=${rest#"$start"}
     [ "$start" -lt "$2" ] || count=$((count + 1))
+  done
+}
+
+# Linux: the processes that carry a job's marker (launch.sh), read once in a listing, when the
+# first job whose own process is over is shown: " id,pid,group,session,start " words in $marks.
+marks=
+marks_of() {
+  [ -z "$marks" ] || return 0
+  marks=' '
+  # shellcheck disable=SC2086 # ids are plain words
+  found=$(marked $ids)
+  while read -r p g s t i; do
+    case "$p" in '' | *[!0-9]*) continue ;; esac
+    marks="$marks$i,$p,$g,$s,$t "
+  done <<EOF
+$found
+EOF
+}
+
+# Adds to $count the processes that carry job $1's marker and were not counted in its group
+# (leader $2, started at $3): those that left it (setsid, a daemon), or all, where the group
+# is not the job's.
+add_marked() {
+  marks_of
+  rest=$marks
+  while :; do
+    case "$rest" in *" $1,"*) ;; *) break ;; esac
+    rest=${rest#*" $1,"}
+    word=${rest%% *}
+    rest=${rest#"$word"}
+    # pid,group,session,start
+    g=${word#*,}
+    s=${g#*,}
+    t=${s#*,}
+    g=${g%%,*}
+    s=${s%%,*}
+    if [ -n "$grouped" ] && [ "$g" = "$2" ] && [ "$s" = "$2" ] && [ "$t" -ge "$3" ] 2>/dev/null; then
+      continue
+    fi
+    count=$((count + 1))
   done
 }
 
@@ -190,7 +234,9 @@ $alive" in *"
 alive $pid $pid_start
 "*) return 0 ;; esac
   if [ -n "$linux" ] && number "$pid" && [ "$pid" -gt 1 ] && number "$pid_start"; then
-    group_of "$pid" "$pid_start"
+    leader=$pid
+    group_of "$leader" "$pid_start" # (snapshot sets $pid)
+    add_marked "$job" "$leader" "$pid_start"
     printf 'group %s\n' "$count"
   fi
 }
@@ -274,6 +320,10 @@ case "$mode" in
       done
     fi
     big=$(find "$dir" -size +"$cap"c \( -name '*.job' -o -name '*.cmd' \) 2>/dev/null)
+    ids=
+    for id in "$@"; do
+      if valid "$id"; then ids="$ids $id"; fi
+    done
     for id in "$@"; do
       if valid "$id"; then show "$id"; fi
     done

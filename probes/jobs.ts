@@ -217,7 +217,8 @@ export function jobState(job: JobRecord): JobState {
 /**
  * How many processes a job whose own process is over left running in its process group
  * (Linux; null where not known, and for a job still running): its work is not done while
- * any run. A process that left the group (setsid, a daemon) is not counted.
+ * any run. A process that left the group (setsid, a daemon) counts while it carries the job's
+ * marker (POOL_JOB=<id>: jobs.sh).
  */
 export function leftRunning(job: JobRecord, s: JobState = jobState(job)): number | null {
   return s.state === "running" ? null : job.group;

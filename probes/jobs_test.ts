@@ -3,7 +3,7 @@ import { assert, assertEquals, assertThrows } from "../tests/assert.ts";
 import { jobState, leftRunning, parseJobs, parseKill, parseRecord } from "./jobs.ts";
 import { probeScript } from "./mod.ts";
 import { remoteScript } from "../remote/scripts.ts";
-import { fedScript } from "../tests/procs.ts";
+import { fedScript, markerBase, processesWith, until } from "../tests/procs.ts";
 
 /** What jobs.sh printed on this machine for two ended jobs (remote/launch.sh's records). */
 const ENDED = `@@ now 1795888230
@@ -283,6 +283,59 @@ Deno.test({
       try {
         Deno.kill(-pid, "SIGKILL");
       } catch { /* gone */ }
+      await Deno.remove(home, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "jobs.sh counts what an ended job left running outside its group by its marker (Linux)",
+  ignore: !existsSync("/proc/self/stat"),
+  fn: async () => {
+    const home = await Deno.makeTempDir({ prefix: "pool-jobs-" });
+    const dir = `${home}/.pool/jobs`;
+    await Deno.mkdir(dir, { recursive: true });
+    // Job j1 as `pool bg` runs one, POOL_JOB=j1 in its environment: it starts one sleep in its
+    // group, one in a session of its own (setsid), and exits. Beside it, a sleep of job j12's.
+    const leader = `${home}/leader`;
+    const n = markerBase();
+    const started = new Deno.Command("setsid", {
+      args: [
+        "sh",
+        "-c",
+        `sleep ${n} & setsid sleep ${n + 1} & cat /proc/$$/stat > ${leader}; exit 0`,
+      ],
+      env: { POOL_JOB: "j1" },
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    await started.status;
+    const other = new Deno.Command("sleep", { args: [`${n + 2}`], env: { POOL_JOB: "j12" } })
+      .spawn();
+    const stat = await Deno.readTextFile(leader);
+    const pid = Number(stat.split(" ")[0]);
+    const start = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+    const escaped = async () =>
+      (await processesWith(`sleep ${n + 1} `, true)).map((p) => Number(p.split(" ")[0]));
+    try {
+      await until("the escaped sleep", async () => (await escaped()).length === 1);
+      await Deno.writeTextFile(
+        `${dir}/j1.job`,
+        `started 1\npid ${pid} ${start}\nexit 0\nended 2\n`,
+      );
+      // Each counted once: the one in its group, and the one that left it (not j12's).
+      assertEquals(leftRunning((await listIn(home)).jobs[0]), 2);
+      Deno.kill(-pid, "SIGKILL");
+      await until("its group's end", async () => (await listIn(home)).jobs[0].group === 1);
+      for (const p of await escaped()) Deno.kill(p, "SIGKILL");
+      await until("the escaped one's end", async () => (await listIn(home)).jobs[0].group === 0);
+    } finally {
+      try {
+        Deno.kill(-pid, "SIGKILL");
+      } catch { /* gone */ }
+      for (const p of await escaped()) Deno.kill(p, "SIGKILL");
+      other.kill("SIGKILL");
+      await other.status;
       await Deno.remove(home, { recursive: true });
     }
   },

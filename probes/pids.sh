@@ -35,6 +35,13 @@ alive() {
 # they started later run on (these lapse with the lease), and a clock stepped since the leader
 # ended moves the bound by as much. Noted as "<group>:<bound in ticks since boot, or ->:<id>:<n>"
 # (n numbers the notes: two records may name one number, an old job's and the one it went to).
+#
+# What left the group (setsid, a daemon that forks twice, `tmux new -d`) is found by the job's
+# marker instead: launch.sh puts POOL_JOB=<id> in the command's environment, and every process
+# carrying it is the job's, in whatever group (_proc.sh's marked says what it cannot see). Looked
+# for only once a leader is gone: one read of every process's environment per probe. A job whose
+# group cannot be the job's (its number another process's now, no end written, no clock) is
+# noted with the bound "x": its marked processes alone count. The line says how many run in all.
 orphaned=
 notes=0
 machine=''
@@ -63,20 +70,26 @@ orphan() {
   if [ -n "$now" ]; then
     # Its pid runs: the leader (its own line holds the lease), another process (the number
     # was handed on: the group emptied before), or the leader finished, not yet reaped.
-    [ "$now" = "$leader_start" ] && [ -z "$(start_of "$leader")" ] || return 0
-    bound=-
+    if [ "$now" != "$leader_start" ]; then
+      bound=x
+    else
+      [ -z "$(start_of "$leader")" ] || return 0
+      bound=-
+    fi
   elif [ -n "$waiter" ] && [ "$(start_of "$waiter")" = "$waiter_start" ]; then
     bound=- # reaped just now: the waiter is writing the end down
   else
-    case "$ended" in '' | *[!0-9]*) return 0 ;; esac
-    if [ -z "$boot" ]; then
-      while read -r key value; do
-        if [ "$key" = btime ]; then boot=$value; fi
-      done < /proc/stat
+    bound=x
+    case "$ended" in '' | *[!0-9]*) ended= ;; esac
+    if [ -n "$ended" ]; then
+      if [ -z "$boot" ]; then
+        while read -r key value; do
+          if [ "$key" = btime ]; then boot=$value; fi
+        done < /proc/stat
+      fi
+      hz=${hz:-$(getconf CLK_TCK 2>/dev/null)}
+      case "$boot:$hz" in :* | *: | *[!0-9:]*) ;; *) bound=$(((ended + 1 - boot) * hz)) ;; esac
     fi
-    hz=${hz:-$(getconf CLK_TCK 2>/dev/null)}
-    case "$boot$hz" in '' | *[!0-9]*) return 0 ;; esac
-    bound=$(((ended + 1 - boot) * hz))
   fi
   notes=$((notes + 1))
   orphaned="$orphaned $leader:$bound:$1:$notes"
@@ -94,22 +107,41 @@ orphan() {
 # sharers, so the group's sum counts it once. File pages are left out: the host counts them as
 # available. No line for a group where one of its processes cannot say (an older kernel, another
 # user's process): route then counts the whole claim.
-# A witnessed group whose leader is gone (orphan, above): "group:<id> <group> <processes>", then
-# its memory in one line.
+# A witnessed group whose leader is gone (orphan, above), or a job some of whose processes still
+# carry its marker: "group:<id> <group> <processes>", then their memory in one line.
 memory=
 job_memory() {
   [ -d /proc/self ] || return 0
   wanted=
   if [ -n "$memory" ]; then wanted=$groups; fi
-  for entry in $orphaned; do wanted="$wanted ${entry%%:*}"; done
-  [ -n "$wanted" ] || return 0
-  members=$(members_of "$wanted")
-  while read -r _ group state start kb; do
+  ids=
+  for entry in $orphaned; do
+    case "$entry" in *:x:*) ;; *) wanted="$wanted ${entry%%:*}" ;; esac
+    id=${entry%:*}
+    ids="$ids ${id##*:}"
+  done
+  # The marked processes of the jobs noted: "pid:id" words, and their pids for members_of.
+  marks=' '
+  pids=
+  if [ -n "$orphaned" ]; then
+    # shellcheck disable=SC2086 # ids are plain words
+    found=$(marked $ids)
+    while read -r pid _ _ _ id; do
+      case "$pid" in '' | *[!0-9]*) continue ;; esac
+      marks="$marks$pid:$id "
+      pids="$pids $pid"
+    done <<EOF
+$found
+EOF
+  fi
+  [ -n "$wanted$pids" ] || return 0
+  members=$(members_of "$wanted" "$pids")
+  while read -r pid group state start kb; do
     case "$group" in '' | *[!0-9]*) continue ;; esac
     case "$state" in Z | X) continue ;; esac # a zombie holds nothing
     case " $groups " in
     *" $group "*) held "$group" ;;
-    *) member "$group" ;;
+    *) member "$group" "$pid" ;;
     esac
   done <<EOF
 $members
@@ -130,7 +162,8 @@ EOF
     eval "witnessed=\${witness_$n:-} count=\${count_$n:-0} kb=\${kb_$n:-} unread=\${unread_n$n:-}"
     [ -n "$witnessed" ] || continue
     printf 'group:%s %s %s\n' "$id" "$group" "$count"
-    case " $counted " in *" $group "*) continue ;; esac # its memory once
+    # Its memory once, and never into a running job's that has its number now.
+    case " $counted $groups " in *" $group "*) continue ;; esac
     counted="$counted $group"
     if [ -n "$memory" ] && [ -n "$kb" ] && [ -z "$unread" ]; then
       printf 'mem %s %s\n' "$group" "$kb"
@@ -138,7 +171,8 @@ EOF
   done
 }
 
-# The processes of the groups numbered in $1, one line each: "<pid> <group> <state> <start> <kB>",
+# The processes of the groups numbered in $1, and those whose pids are in $2, one line each:
+# "<pid> <group> <state> <start> <kB>",
 # kB its Pss_Anon where $memory asks for it and smaps_rollup says (else nothing). One pass: every
 # /proc/PID/stat through one grep, where dash's `read` took a system call per byte (a second
 # for 1000 processes on a busy host, and GPU hosts run thousands); xargs, as a host may run more
@@ -149,7 +183,7 @@ EOF
 # is no number.
 members_of() {
   printf '%s\n' /proc/[0-9]*/stat | xargs grep '' /dev/null 2>/dev/null |
-    awk -v want=" $1 " -v memory="$memory" '
+    awk -v want=" $1 " -v pids=" $2 " -v memory="$memory" '
       function pss_anon(pid, file, line, kb, word) {
         file = "/proc/" pid "/smaps_rollup"
         while ((getline line < file) > 0) {
@@ -167,7 +201,8 @@ members_of() {
         pid = substr(pid, 1, index(pid, "/") - 1)
         rest = $0
         if (pid !~ /^[0-9]+$/ || !sub(/.*\) /, "", rest)) next
-        if (split(rest, field, " ") < 20 || !index(want, " " field[3] " ")) next
+        if (split(rest, field, " ") < 20) next
+        if (!index(want, " " field[3] " ") && !index(pids, " " pid " ")) next
         kb = ""
         if (memory != "" && field[1] != "Z" && field[1] != "X") kb = pss_anon(pid)
         print pid, field[3], field[1], field[20], kb
@@ -182,16 +217,24 @@ held() {
   esac
 }
 
-# A process of orphaned group $1 ($start: when it started, $kb: its Pss_Anon): for each note on
-# that group, counted, its memory added, and a witness when it started no later than the
-# note's bound.
+# Process $2 of group $1 ($start: when it started, $kb: its Pss_Anon): for each note on that group
+# that may be the job's (its bound not "x"), or on a job whose marker it carries: counted, its
+# memory added, and a witness when it carries the marker or started no later than the bound.
 member() {
   for entry in $orphaned; do
-    case "$entry" in "$1:"*) ;; *) continue ;; esac
     n=${entry##*:}
+    id=${entry%:*}
+    id=${id##*:}
     bound=${entry#*:}
     bound=${bound%%:*}
-    if [ "$bound" = - ] || [ "$start" -le "$bound" ] 2>/dev/null; then eval "witness_$n=1"; fi
+    case "$marks" in
+    *" $2:$id "*) eval "witness_$n=1" ;;
+    *)
+      case "$entry" in "$1:"*) ;; *) continue ;; esac
+      [ "$bound" != x ] || continue
+      if [ "$bound" = - ] || [ "$start" -le "$bound" ] 2>/dev/null; then eval "witness_$n=1"; fi
+      ;;
+    esac
     eval "count_$n=\$((\${count_$n:-0} + 1))"
     case "$kb" in
     '' | *[!0-9]*) eval "unread_n$n=1" ;;

@@ -7,13 +7,17 @@
 # the process the job started (pid + start time) and that process leads it: a
 # recycled pid is never signalled, and a record that names pid 0 or 1 (edited
 # by hand: `kill -- -1` is every process) is refused. A job whose own process is over may have left children running
-# in its group: they get the signal then. Whatever of the group is left after
+# in its group: they get the signal then. On Linux, so do the processes that left
+# the group (setsid, a daemon) and still carry the job's marker, POOL_JOB=<id>
+# (launch.sh; _proc.sh's marked says what it cannot see), each checked by pid and
+# start time just before: a process without the marker, or whose environment
+# cannot be read, is never signalled. Whatever of all that is left after
 # <grace> seconds gets KILL. Then it waits a moment for the job's waiter to
 # write down the end.
 # Prints "@@ <what>" — missing (no such job), over (it had ended), lost (its
 # process is gone without an end written; an exit line that is no exit code, 0-255,
-# is none), killed, leftovers (it had ended, and what it left running was
-# killed) — then the record.
+# is none), killed, leftovers (it had ended, and what it left running, in its
+# group or carrying its marker, was killed) — then the record.
 LC_ALL=C
 export LC_ALL
 id=$1
@@ -69,12 +73,47 @@ group_of() {
   fi
 }
 
-# Whether what was signalled still runs: the group, or (it led none) the process alone.
+# Whether what was signalled still runs: the group, or (it led none) the process alone, or
+# one of the marked processes.
 left() {
   case "$target" in
-    -*) group_runs ;;
-    *) [ "$(start_of "$pgid")" = "$start" ] ;;
+    -*) group_runs && return 0 ;;
+    '') ;;
+    *) [ "$(start_of "$pgid")" = "$start" ] && return 0 ;;
   esac
+  for mark in $marks; do
+    if [ "$(start_of "${mark%%:*}")" = "${mark#*:}" ]; then return 0; fi
+  done
+  return 1
+}
+
+# The processes that carry the job's marker, outside what $target signals (a process in the
+# group it signals gets one signal, not two: a second INT can cut a Python's clean-up short), as
+# "<pid>:<start>" words in $marks. Never pid 0 or 1, nor this script.
+marks=
+mark() {
+  marks=
+  found_marks=$(marked "$id")
+  while read -r p g _ t _; do
+    case "$p" in '' | *[!0-9]* | 0* | 1) continue ;; esac
+    [ "$p" != "$$" ] || continue
+    case "$target" in
+      -*) [ "-$g" != "$target" ] || continue ;;
+      ?*) [ "$p" != "$target" ] || continue ;;
+    esac
+    marks="$marks $p:$t"
+  done <<EOF
+$found_marks
+EOF
+}
+
+# Signal $1 to each marked process, while its pid still names the process that carried the marker.
+send() {
+  for mark in $marks; do
+    if [ "$(start_of "${mark%%:*}")" = "${mark#*:}" ]; then
+      kill -s "$1" "${mark%%:*}" 2>/dev/null || :
+    fi
+  done
 }
 
 machine=$(this_machine)
@@ -116,18 +155,23 @@ if [ "$found" != killed ]; then
   # only while no other process holds its number: a group keeps its number from being handed
   # out again while it has members, so with the number free, its members are the job's. A
   # process that has the number now (another start time) leads a group of its own, or none.
+  # What left the group and carries the job's marker is the job's whatever became of the group.
   owner=$(start_of "$pgid" any)
   if [ -z "$pgid" ] || { [ -n "$owner" ] && [ "$owner" != "$start" ]; } || ! group_runs; then
-    show "$found" && exit 0
+    target=
   fi
+  mark
+  if [ -z "$target$marks" ]; then show "$found" && exit 0; fi
   found=leftovers
 else
   # The group only while the job's process leads it (its pid is the group's number), as launch.sh
   # makes it: a record edited to name another process never gets that process's group signalled.
   # Where it leads none (no setsid or perl when it started), the process alone.
   if [ "$(group_of "$pgid")" != "$pgid" ]; then target=$pgid; fi
+  mark
 fi
-kill -s "$signal" -- "$target" || exit 1
+if [ -n "$target" ]; then kill -s "$signal" -- "$target" || exit 1; fi
+send "$signal"
 if [ "$grace" -gt 0 ]; then
   timer_start "$grace"
   while left && timer_runs; do
@@ -135,7 +179,10 @@ if [ "$grace" -gt 0 ]; then
   done
 fi
 if left; then
-  kill -s KILL -- "$target" 2>/dev/null
+  if [ -n "$target" ]; then kill -s KILL -- "$target" 2>/dev/null; fi
+  # What a marked process started since (a daemon that respawns its workers) gets it too.
+  mark
+  send KILL
   timer_start 5
   while left && timer_runs; do
     nap

@@ -7,7 +7,8 @@
 # on macOS), with no terminal and no stdin, so the ssh that carried this
 # script returns at once and `pool kill` can end the command and everything it
 # started. A small waiter outside that group stays behind to write down how it
-# ended. Under ~/.pool/jobs/: <id>.log (its output), <id>.cmd (the command) and
+# ended. The command's environment holds POOL_JOB=<id>: what it starts that leaves
+# its group (setsid, a daemon) is still found as the job's (Linux: _proc.sh, marked). Under ~/.pool/jobs/: <id>.log (its output), <id>.cmd (the command) and
 # <id>.job, its record, one fact a line:
 #   started <epoch s>
 #   machine <id>                where it runs (remote/_proc.sh, this_machine): a home shared
@@ -79,7 +80,13 @@ record_end() {
 
 run() {
   shell=${SHELL:-/bin/sh}
-  __pool_start_grouped "$shell" -c "$setup$command" </dev/null >>"$log" 2>&1 &
+  # Its marker (POOL_JOB, remote/_proc.sh's marked), in the command's environment alone: what
+  # it starts carries it even out of its group, and the waiter's own `date` does not.
+  {
+    POOL_JOB=$id
+    export POOL_JOB
+    __pool_start_grouped "$shell" -c "$setup$command"
+  } </dev/null >>"$log" 2>&1 &
   pid=$!
   # Not yet waited for, so even a command that is already over is still there to be read.
   line="pid $pid $(start_of "$pid" any)"

@@ -9,7 +9,7 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { fleetTest, pool } from "./helpers.ts";
-import { assertGone, eventually, fedScript, markerBase, processesWith } from "./procs.ts";
+import { assertGone, eventually, fedScript, markerBase, processesWith, until } from "./procs.ts";
 import type { Fleet } from "./hosts/harness.ts";
 import { remoteScript } from "../remote/scripts.ts";
 
@@ -312,6 +312,47 @@ Deno.test({
         sleep.kill("SIGKILL");
       } catch { /* ended: what the test is about */ }
       await sleep.status;
+    }
+  },
+});
+
+Deno.test({
+  name: "kill.sh signals what left the job's group by its marker, and nothing of another job's",
+  ignore: !(await Deno.stat("/proc/self/stat").then(() => true, () => false)),
+  fn: async () => {
+    // The job ended; what it started in a session of its own (setsid, a daemon) carries its
+    // marker, POOL_JOB=abc123. Beside it runs a process of job abc1234's (one marker the other's
+    // start), as the same user, whose environ kill.sh can read too.
+    const escaped = (job: string) =>
+      new Deno.Command(NOBODY[0] ?? "setsid", {
+        args: [...NOBODY.slice(1), ...(NOBODY.length ? ["setsid"] : []), "sleep", "600"],
+        env: { POOL_JOB: job },
+        stdout: "null",
+        stderr: "null",
+      }).spawn();
+    const mine = escaped("abc123");
+    const other = escaped("abc1234");
+    try {
+      await until("both sleeps", async () => {
+        const environ = async (pid: number) =>
+          await Deno.readTextFile(`/proc/${pid}/environ`).catch(() => "");
+        return (await environ(mine.pid)).includes("POOL_JOB=abc123\0") &&
+          (await environ(other.pid)).includes("POOL_JOB=abc1234\0");
+      });
+      // Its leader long gone (a pid past any in use), its end written.
+      const signal = `-s TERM ${mine.pid}`;
+      const r = await killSh("started 1\npid 4194305 1\nexit 0\nended 2\n", "5", signal);
+      assertEquals(r.kills, [signal], r.stderr);
+      assertEquals([r.code, r.stdout.split("\n")[0]], [0, "@@ leftovers"], r.stderr);
+      assertEquals((await mine.status).signal, "SIGTERM");
+      assertEquals(await startOf(other.pid).then(() => "runs"), "runs", "another job's is left");
+    } finally {
+      for (const p of [mine, other]) {
+        try {
+          p.kill("SIGKILL");
+        } catch { /* ended */ }
+        await p.status;
+      }
     }
   },
 });

@@ -78,3 +78,39 @@ fleetTest(
   },
   { bin: { "nvidia-smi": NVIDIA_SMI } },
 );
+
+fleetTest(
+  "a bg job's work that left its group (setsid) keeps the job running and its lease, and is killed with it",
+  1,
+  async (_t, fleet) => {
+    await writeRoster(fleet, [{ name: "h1" }]);
+    const marker = `sleep ${markerBase()}`;
+    // A launcher that puts its work in a session of its own and returns (a daemon, tmux).
+    const r = await pool(fleet, ["bg", "--mem", "64M", "--json", `setsid ${marker} & exit 0`]);
+    assertEquals(r.code, 0, r.stderr);
+    const { id } = JSON.parse(r.stdout);
+    try {
+      await until("the command's end", async () => {
+        const jobs = await pool(fleet, ["jobs", "--all", "--json"]);
+        return JSON.parse(jobs.stdout).jobs.some((j: { id: string; state: string }) =>
+          j.id === id && j.state === "exited"
+        );
+      });
+      assertEquals((await processesWith(marker, true)).length, 1, "its work runs on");
+      const [job] = JSON.parse((await pool(fleet, ["jobs", "--json"])).stdout).jobs;
+      assertEquals([job.state, job.left_running], ["exited", 1]);
+      const waited = await pool(fleet, ["wait", id, "--timeout", "2s"]);
+      assertEquals(waited.code, 124, waited.stderr);
+      const json = JSON.parse((await pool(fleet, ["leases", "--json"])).stdout);
+      assertEquals(json.leases.map((l: { state: string }) => l.state), ["live"]);
+      const killed = await pool(fleet, ["kill", id, "--grace", "0"]);
+      assertEquals(killed.code, 0, killed.stderr);
+      await assertGone(marker, "the work that left the job's group");
+      assertEquals(await leasesIn(fleet), [], "its lease given back");
+    } finally {
+      for (const p of await processesWith(marker, true)) {
+        Deno.kill(Number(p.split(" ")[0]), "SIGKILL");
+      }
+    }
+  },
+);
