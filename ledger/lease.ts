@@ -83,7 +83,7 @@ export interface Liveness {
   remoteJobs?: ReadonlyMap<string, ReadonlyMap<string, JobAnswer>>;
   /**
    * Per host the latest probe reached: the jobs asked about (a bg lease's job id) whose leader
-   * is gone while processes of its group still run (`Holders.groups`). A job absent here has no
+   * is gone while processes it started still run (`Holders.groups`). A job absent here has no
    * such group, or a host that cannot say (not Linux): its leader alone holds its lease.
    */
   remoteGroups?: ReadonlyMap<string, Holders["groups"]>;
@@ -144,7 +144,7 @@ function groupRunsOn(lease: Lease, pid: number, live: Liveness): number | null {
 
 /**
  * Why a live lease is held, when it is not plain: a bg job whose leader is gone and whose group
- * still runs ("3 processes of its group still run"). Null otherwise.
+ * still runs ("3 processes it started still run"). Null otherwise.
  */
 export function heldBecause(lease: Lease, live: Liveness): string | null {
   if (holderState(lease, live) !== "alive" || lease.job === undefined) return null;
@@ -153,7 +153,7 @@ export function heldBecause(lease: Lease, live: Liveness): string | null {
   if (pid === undefined || live.remoteAlive?.get(lease.host)?.get(pid)) return null;
   const n = groupRunsOn(lease, pid, live);
   if (n === null) return null;
-  return `its command ended; ${n} process${n === 1 ? "" : "es"} of its group still run${
+  return `its command ended; ${n} process${n === 1 ? "" : "es"} it started still run${
     n === 1 ? "s" : ""
   }`;
 }

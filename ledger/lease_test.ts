@@ -198,10 +198,10 @@ Deno.test("a bg lease lives on while its job's group runs after the job's comman
   assertEquals(deadReason(bg, orphaned), null);
   const [kept] = liveLeases([bg], orphaned);
   assertEquals(kept.seen_ms, 50_000, "seen alive: renewed, however long it runs");
-  assertEquals(heldBecause(bg, orphaned), "its command ended; 2 processes of its group still run");
+  assertEquals(heldBecause(bg, orphaned), "its command ended; 2 processes it started still run");
   assertEquals(
     heldBecause(bg, probed(null, [["k3x9q2", { pid: 4242, processes: 1 }]])),
-    "its command ended; 1 process of its group still runs",
+    "its command ended; 1 process it started still runs",
   );
   // Its leader running: held plainly.
   assertEquals(heldBecause(bg, probed("777", [])), null);
@@ -240,6 +240,6 @@ Deno.test("a bg lease lives on while its job's group runs after the job's comman
   assertEquals([adopted.remote_pid, adopted.remote_start], [4242, "777"]);
   assertEquals(
     heldBecause(pending, found),
-    "its command ended; 3 processes of its group still run",
+    "its command ended; 3 processes it started still run",
   );
 });

@@ -122,9 +122,11 @@ alive_of() {
 }
 
 # How many processes of the group job leader $1 (started at $2) led run now, from the
-# snapshot ($grouped set when the group is the job's), taken once a group answers `kill -0` (a group long gone, as most are, costs no walk). Its members are those of its session too (launch.sh's setsid), and none started
-# before it: a number freed and taken by another group is that group's. While the number is a
-# running process's of another start time, the group is that one's.
+# snapshot ($grouped set when the group is the job's), taken once a group answers `kill -0` (a
+# group long gone, as most are, costs no walk). Its members are those of its session too
+# (launch.sh's setsid), and none started before it: a number freed and taken by another group is
+# that group's. While the number is a running process's of another start time, the group is that
+# one's.
 group_of() {
   count=0
   grouped=

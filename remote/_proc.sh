@@ -109,12 +109,15 @@ ended() {
 }
 
 # The processes that carry a job's marker, one line each: "<pid> <group> <session> <start> <id>",
-# only those of the jobs given as arguments (Linux; elsewhere none). launch.sh puts POOL_JOB=<id> in its command's
-# environment, and every process the command starts inherits it, whatever group or session it
-# moves to: `setsid`, a daemon that forks twice, `tmux new -d` (its server), sudo with use_pty.
+# only those of the jobs given as arguments (Linux; elsewhere none). launch.sh puts POOL_JOB=<id>
+# in its command's environment, and every process the command starts inherits it, whatever group
+# or session it moves to: `setsid`, a daemon that forks twice, `tmux new -d` (its server), sudo
+# with use_pty.
 # The whole NUL-terminated entry must match (grep -zx), so job 1's marker is never job 12's.
 # One grep over every /proc/PID/environ: the kernel lets a user read only their own processes'
-# (root: everyone's), and a process whose environ cannot be read is not the job's. Limits: the
+# (root: everyone's), and a process whose environ cannot be read is not the job's. Only processes
+# of this user count (real uid): for root, another user could put root's marker in their own
+# environment, and keep root's lease or take root's kill. Limits: the
 # environment as the process was started with (one that clears it, `env -i`, or a sudo that
 # resets it, is not seen); a tmux server a job started runs every later session with its marker.
 # A zombie is none. The state is read as members_of reads it (pids.sh): after the name's last ") ".
@@ -122,7 +125,7 @@ marked() {
   [ -d /proc/self ] || return 0
   printf '%s\n' /proc/[0-9]*/environ |
     xargs grep -azx 'POOL_JOB=[A-Za-z0-9_-][A-Za-z0-9_-]*' /dev/null 2>/dev/null | tr '\0' '\n' |
-    awk -v want=" $* " '
+    awk -v want=" $* " -v uid="$(id -u)" '
       {
         if (substr($0, 1, 6) != "/proc/") next
         pid = substr($0, 7)
@@ -136,6 +139,11 @@ marked() {
         close(file)
         if (!sub(/.*\) /, "", stat) || split(stat, field, " ") < 20) next
         if (field[1] == "Z" || field[1] == "X") next
+        file = "/proc/" pid "/status"
+        owner = ""
+        while ((getline line < file) > 0) if (line ~ /^Uid:/) { split(line, ids); owner = ids[2] }
+        close(file)
+        if (owner != uid) next
         print pid, field[3], field[4], field[20], id
       }'
 }

@@ -6,9 +6,10 @@
 # signal goes to that whole group, and only while the recorded pid still names
 # the process the job started (pid + start time) and that process leads it: a
 # recycled pid is never signalled, and a record that names pid 0 or 1 (edited
-# by hand: `kill -- -1` is every process) is refused. A job whose own process is over may have left children running
-# in its group: they get the signal then. On Linux, so do the processes that left
-# the group (setsid, a daemon) and still carry the job's marker, POOL_JOB=<id>
+# by hand: `kill -- -1` is every process) is refused. A job whose own process is
+# over may have left children running in its group: they get the signal then.
+# On Linux, so do the processes that left the group (setsid, a daemon) and still
+# carry the job's marker, POOL_JOB=<id>
 # (launch.sh; _proc.sh's marked says what it cannot see), each checked by pid and
 # start time just before: a process without the marker, or whose environment
 # cannot be read, is never signalled. Whatever of all that is left after

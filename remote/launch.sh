@@ -8,8 +8,9 @@
 # script returns at once and `pool kill` can end the command and everything it
 # started. A small waiter outside that group stays behind to write down how it
 # ended. The command's environment holds POOL_JOB=<id>: what it starts that leaves
-# its group (setsid, a daemon) is still found as the job's (Linux: _proc.sh, marked). Under ~/.pool/jobs/: <id>.log (its output), <id>.cmd (the command) and
-# <id>.job, its record, one fact a line:
+# its group (setsid, a daemon) is still found as the job's (Linux: _proc.sh, marked).
+# Under ~/.pool/jobs/: <id>.log (its output), <id>.cmd (the command) and <id>.job,
+# its record, one fact a line:
 #   started <epoch s>
 #   machine <id>                where it runs (remote/_proc.sh, this_machine): a home shared
 #                               between machines holds their records side by side

@@ -49,13 +49,13 @@ fleetTest(
       const shown = await pool(fleet, ["leases"]);
       assertMatch(
         shown.stdout,
-        /live: its command ended; 2 processes of its group still run/,
+        /live: its command ended; 2 processes it started still run/,
         shown.stderr,
       );
       const json = JSON.parse((await pool(fleet, ["leases", "--json"])).stdout);
       assertEquals(
         json.leases.map((l: { state: string; held_because?: string }) => [l.state, l.held_because]),
-        [["live", "its command ended; 2 processes of its group still run"]],
+        [["live", "its command ended; 2 processes it started still run"]],
       );
       // A second --gpus job gets the other GPU, never the one the first job's work holds.
       const second = await pool(fleet, ["route", "--gpus", "1", "echo $CUDA_VISIBLE_DEVICES"]);

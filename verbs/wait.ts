@@ -53,13 +53,13 @@ export async function wait(ids: string[], options: WaitOptions, deps: Deps): Pro
         const job = answer.jobs.find((j) => j.id === id);
         const s = job ? jobState(job) : null;
         if (s?.state === "running") continue;
-        // Its own process ended, its work did not: what it started still runs in its group.
+        // Its own process ended, its work did not: what it started still runs (its group, its marker).
         const left = job && s ? leftRunning(job, s) : null;
         if (left) {
           if (!leftovers.has(id)) {
             deps.out.errLine(
               `pool: note: ${id} ${stateWords(s!)}; waiting for the ${left} process(es) ` +
-                `it left running in its group`,
+                `it left running`,
             );
           }
           leftovers.add(id);
