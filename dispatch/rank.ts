@@ -64,6 +64,15 @@ function unreadable(g: Gpu): boolean {
   return g.memUsedBytes === null || g.memTotalBytes === null;
 }
 
+/**
+ * A GPU split into MIG instances: pool pins whole GPUs by index (CUDA_VISIBLE_DEVICES), which
+ * does not hand out an instance, and nvidia-smi reads no use of the whole. It stays so until an
+ * administrator changes the mode (and resets the GPU): no lease given back makes it usable.
+ */
+function inMigMode(g: Gpu): boolean {
+  return g.mig === true;
+}
+
 /** GPUs able to take the request, most free memory first; claimed = memory leased per GPU index. */
 function usableGpus(gpus: Gpu[], leases: Lease[], r: Request): number[] {
   const leased = new Map<number, { mem: number; whole: boolean }>();
@@ -81,6 +90,7 @@ function usableGpus(gpus: Gpu[], leases: Lease[], r: Request): number[] {
     unreadable(g) ? null : g.memTotalBytes! - g.memUsedBytes! - (leased.get(g.index)?.mem ?? 0);
   return gpus
     .filter((g) => {
+      if (inMigMode(g)) return false;
       const claim = leased.get(g.index);
       if (claim?.whole) return false; // someone holds it whole
       if (r.gpus > 0) {
@@ -103,9 +113,17 @@ function usableGpus(gpus: Gpu[], leases: Lease[], r: Request): number[] {
 
 /** "; the use of GPU 0 cannot be read": why a host that has GPUs takes none of them. */
 function unreadableNote(gpus: Gpu[]): string {
-  const indices = gpus.filter(unreadable).map((g) => g.index);
+  const indices = gpus.filter((g) => unreadable(g) && !inMigMode(g)).map((g) => g.index);
   if (indices.length === 0) return "";
   return `; the use of GPU${indices.length > 1 ? "s" : ""} ${indices.join(",")} cannot be read`;
+}
+
+/** "; GPU 0 is in MIG mode, which pool does not use": why a host's GPUs are fewer than it has. */
+function migNote(gpus: Gpu[]): string {
+  const indices = gpus.filter(inMigMode).map((g) => g.index);
+  if (indices.length === 0) return "";
+  const which = indices.length > 1 ? `GPUs ${indices.join(",")} are` : `GPU ${indices[0]} is`;
+  return `; ${which} in MIG mode, which pool does not use`;
 }
 
 /**
@@ -119,10 +137,12 @@ function lacksForGood(f: HostFacts, r: Request, gpusWanted: number): string | nu
   }
   // A GPU tool that failed (a driver mismatch, a busy driver past its seconds) says nothing
   // of how many there are: that may read otherwise on the next probe.
-  const big = f.gpus.filter((g) => g.memTotalBytes === null || g.memTotalBytes >= r.gpuMemBytes);
+  const big = f.gpus.filter((g) =>
+    !inMigMode(g) && (g.memTotalBytes === null || g.memTotalBytes >= r.gpuMemBytes)
+  );
   if (big.length < gpusWanted && f.gpuError === undefined) {
     const of = r.gpuMemBytes > 0 ? ` of ${formatSize(r.gpuMemBytes)}` : "";
-    return `needs ${gpusWanted} GPU(s)${of}, has ${big.length} in all`;
+    return `needs ${gpusWanted} GPU(s)${of}, has ${big.length} in all${migNote(f.gpus)}`;
   }
   return null;
 }
@@ -176,7 +196,7 @@ export function rankHosts(candidates: Candidate[], leases: Lease[], r: Request):
         return {
           ...base,
           qualifies: false,
-          why: `needs ${what}, has ${usable.length}${unreadableNote(f.gpus)}`,
+          why: `needs ${what}, has ${usable.length}${unreadableNote(f.gpus)}${migNote(f.gpus)}`,
         };
       }
       base.gpus = usable.slice(0, gpusWanted);

@@ -143,8 +143,8 @@ Deno.test("rankHosts() takes idle, unclaimed GPUs and free GPU memory", () => {
 });
 
 Deno.test("rankHosts() takes no GPU whose use it cannot read (MIG: used memory [N/A])", () => {
-  // An A100 in MIG mode, as nvidia-smi reports it: its use [N/A], its total known. It may be
-  // idle or full; pool cannot tell, so neither --gpus nor --gpu-mem takes it.
+  // An A100 whose use reads [N/A], its total known, its MIG mode not said (an older answer). It
+  // may be idle or full; pool cannot tell, so neither --gpus nor --gpu-mem takes it, for now.
   const mig = {
     vendor: "nvidia" as const,
     index: 0,
@@ -166,6 +166,50 @@ Deno.test("rankHosts() takes no GPU whose use it cannot read (MIG: used memory [
     gpus: 1,
   });
   assertEquals([idle[0].qualifies, idle[0].gpus], [true, [0]]);
+});
+
+/** An H200 as nvidia-smi reads it (143771 MiB in all), `usedMiB` of it used. */
+function h200(index: number, usedMiB: number) {
+  return {
+    vendor: "nvidia" as const,
+    index,
+    name: "NVIDIA H200",
+    utilPct: usedMiB > 0 ? 100 : 0,
+    memUsedBytes: usedMiB * 1024 ** 2,
+    memTotalBytes: 143771 * 1024 ** 2,
+    mig: false,
+  };
+}
+
+Deno.test("rankHosts() says a host whose GPUs are all in MIG mode can never take --gpus or --gpu-mem", () => {
+  // mig.mode.current Enabled: its use [N/A], pool cannot hand it out whole, and no lease given
+  // back changes that: route says so at once instead of waiting out --wait.
+  const mig = { ...h200(0, 0), memUsedBytes: null, utilPct: null, mig: true };
+  const c: Candidate[] = [{
+    name: "gpu1",
+    facts: { ...facts(0, 16, 120, 126), gpus: [mig, { ...mig, index: 1 }] },
+  }];
+  for (const r of [{ ...none, gpus: 1 }, { ...none, gpuMemBytes: 20 * GIB }]) {
+    const [ranked] = rankHosts(c, [], r);
+    assertEquals([ranked.qualifies, ranked.never], [false, true]);
+    assertEquals(
+      ranked.why,
+      `needs 1 GPU(s)${
+        r.gpuMemBytes ? " of 20.0G" : ""
+      }, has 0 in all; GPUs 0,1 are in MIG mode, which pool does not use`,
+    );
+  }
+  // Beside a whole GPU that is busy now: it may come free, and the MIG one is named.
+  const mixed = [{ name: "gpu1", facts: { ...c[0].facts!, gpus: [mig, h200(1, 90000)] } }];
+  const [busy] = rankHosts(mixed, [], { ...none, gpus: 1 });
+  assertEquals([busy.qualifies, busy.never], [false, undefined]);
+  assertEquals(
+    busy.why,
+    "needs 1 idle GPU(s), has 0; GPU 0 is in MIG mode, which pool does not use",
+  );
+  // MIG mode off (Disabled): an ordinary GPU.
+  const off = [{ name: "gpu1", facts: { ...c[0].facts!, gpus: [h200(0, 0)] } }];
+  assertEquals(rankHosts(off, [], { ...none, gpus: 1 })[0].gpus, [0]);
 });
 
 Deno.test("rankHosts() never picks an unreachable or refused host", () => {

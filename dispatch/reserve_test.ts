@@ -331,6 +331,28 @@ Deno.test("reserve() does not wait out --wait for what no host has in all", asyn
   deps.runner.verify();
 });
 
+Deno.test("reserve() says at once that GPUs all in MIG mode never take --gpus", async () => {
+  const deps = await testDeps();
+  // Two A100s split into MIG instances, as host.sh's query reads them: their use [N/A].
+  const smi = "@@ nvidia-smi\n" +
+    "index, uuid, name, utilization.gpu [%], memory.used [MiB], memory.total [MiB], mig.mode.current\n" +
+    "0, GPU-0b7e6a41-3c2d-4e5f-8a9b-1c2d3e4f5a6b, NVIDIA A100-SXM4-80GB, [N/A], [N/A], 81920, Enabled\n" +
+    "1, GPU-1b7e6a41-3c2d-4e5f-8a9b-1c2d3e4f5a6b, NVIDIA A100-SXM4-80GB, [N/A], [N/A], 81920, Enabled\n" +
+    "@@ nvidia-smi-exit\n0\n@@ pids\n";
+  // Probed once: a second probe (the wait's re-probe) would be a call nobody stubbed.
+  deps.runner.stub("h1", PROBE, { stdout: probe({ availGiB: 10 }).replace("@@ pids\n", smi) });
+  const e = await assertRejects(() =>
+    reserve([HOSTS[0]], { ...request(0, 600_000), gpus: 1 }, { ...deps, localAlive: alive })
+  );
+  assert(e instanceof NoRoom);
+  assertEquals(
+    e.message,
+    "no host can ever take this command (h1: needs 1 GPU(s), has 0 in all; " +
+      "GPUs 0,1 are in MIG mode, which pool does not use)",
+  );
+  deps.runner.verify();
+});
+
 Deno.test("reserve() waits for room a host has in all but not now", async () => {
   const deps = await testDeps();
   deps.runner.stub("h1", PROBE, { stdout: probe({ availGiB: 10 }) }, Infinity);

@@ -127,9 +127,19 @@ bounded() {
 }
 if command -v nvidia-smi >/dev/null 2>&1; then
   section nvidia-smi
-  # One line per GPU; MIG instances and missing fields come back as [N/A].
-  bounded nvidia-smi --query-gpu=index,name,utilization.gpu,memory.used,memory.total --format=csv,nounits
-  printf '@@ nvidia-smi-exit\n%s\n' "$?"
+  # One line per GPU; missing fields come back as [N/A]. mig.mode.current is Enabled, Disabled,
+  # or [N/A] on a GPU without MIG. A driver from before MIG (R450) knows no such field and
+  # refuses the whole query (exit 2): it is asked again without it, and the later section is the
+  # one read.
+  gpu_fields=index,name,utilization.gpu,memory.used,memory.total
+  bounded nvidia-smi --query-gpu="$gpu_fields,mig.mode.current" --format=csv,nounits
+  smi=$?
+  if [ "$smi" -eq 2 ]; then
+    section nvidia-smi
+    bounded nvidia-smi --query-gpu="$gpu_fields" --format=csv,nounits
+    smi=$?
+  fi
+  printf '@@ nvidia-smi-exit\n%s\n' "$smi"
 fi
 if command -v rocm-smi >/dev/null 2>&1; then
   section rocm-smi

@@ -16,6 +16,11 @@ export interface Gpu {
   utilPct: number | null;
   memUsedBytes: number | null;
   memTotalBytes: number | null;
+  /**
+   * nvidia-smi's `mig.mode.current`: true when the GPU is split into MIG instances, false when
+   * not; absent where the tool does not say (no MIG on this GPU, an older driver, rocm-smi).
+   */
+  mig?: boolean;
 }
 
 export interface HostFacts {
@@ -363,6 +368,7 @@ export function parseNvidiaSmi(text: string): { gpus: Gpu[]; error?: string } {
     if (gpus.some((g) => g.index === index)) {
       return { gpus: [], error: `GPU index ${index} twice` };
     }
+    const mig = cell("mig.mode.current");
     gpus.push({
       vendor: "nvidia",
       index,
@@ -370,6 +376,7 @@ export function parseNvidiaSmi(text: string): { gpus: Gpu[]; error?: string } {
       utilPct: number(cell("utilization.gpu")),
       memUsedBytes: bytes(number(cell("memory.used")), MIB),
       memTotalBytes: bytes(number(cell("memory.total")), MIB),
+      ...(mig === "Enabled" || mig === "Disabled" ? { mig: mig === "Enabled" } : {}),
     });
   }
   return { gpus };

@@ -247,6 +247,29 @@ Deno.test("parseNvidiaSmi() reads a real output with [N/A] and missing columns",
   ]);
 });
 
+/**
+ * The real H200 row (tests/fixtures/probe/nvidia-smi-h200.txt) as host.sh's query now asks it:
+ * with `mig.mode.current` (Enabled, Disabled, or [N/A] on a GPU without MIG), as nvidia-smi's
+ * --help-query-gpu names it.
+ */
+async function h200Query(): Promise<string> {
+  const [header, row] = (await fixture("nvidia-smi-h200.txt")).trim().split("\n");
+  return `${header}, mig.mode.current\n${row}, Disabled\n`;
+}
+
+Deno.test("parseNvidiaSmi() reads each GPU's MIG mode, where the tool says it", async () => {
+  const { gpus } = parseNvidiaSmi(await fixture("nvidia-smi-h200.txt"));
+  assertEquals(gpus.map((g) => [g.memUsedBytes, g.mig]), [[96379 * MIB, undefined]]);
+  const text = await h200Query() +
+    "1, NVIDIA A100-SXM4-80GB, [N/A], [N/A], 81920, Enabled\n" +
+    "2, Tesla T4, 0, 0, 15360, [N/A]\n";
+  assertEquals(parseNvidiaSmi(text).gpus.map((g) => [g.index, g.mig]), [
+    [0, false],
+    [1, true],
+    [2, undefined],
+  ]);
+});
+
 Deno.test("parseNvidiaSmi() reports a broken driver as an error, with no GPUs", async () => {
   const result = parseNvidiaSmi(await fixture("nvidia-smi-nodriver.txt"));
   assertEquals(result.gpus, []);
