@@ -8,7 +8,8 @@
  *
  * "Still claim": a bg job's lease claims only what its job does not hold yet.
  * The part it holds is already gone from the host's available memory, and
- * counting it again kept a host that had room "full" until the job ended.
+ * counting it again kept a host that had room "full" until the job ended. The
+ * same for GPU memory: what its job holds on a GPU is in that GPU's used memory.
  */
 
 import type { Gpu, HostFacts } from "../probes/mod.ts";
@@ -74,13 +75,13 @@ function inMigMode(g: Gpu): boolean {
 }
 
 /** GPUs able to take the request, most free memory first; claimed = memory leased per GPU index. */
-function usableGpus(gpus: Gpu[], leases: Lease[], r: Request): number[] {
+function usableGpus(f: HostFacts, leases: Lease[], r: Request): number[] {
   const leased = new Map<number, { mem: number; whole: boolean }>();
   for (const l of leases) {
     for (const index of l.gpus) {
       const prev = leased.get(index) ?? { mem: 0, whole: false };
       leased.set(index, {
-        mem: prev.mem + l.gpu_mem_bytes,
+        mem: prev.mem + stillClaimedOnGpu(l, index, f),
         whole: prev.whole || l.whole_gpus === true || l.gpu_mem_bytes === 0,
       });
     }
@@ -88,7 +89,7 @@ function usableGpus(gpus: Gpu[], leases: Lease[], r: Request): number[] {
   // Unknown where its used memory is: free is not its total.
   const free = (g: Gpu) =>
     unreadable(g) ? null : g.memTotalBytes! - g.memUsedBytes! - (leased.get(g.index)?.mem ?? 0);
-  return gpus
+  return f.gpus
     .filter((g) => {
       if (inMigMode(g)) return false;
       const claim = leased.get(g.index);
@@ -153,6 +154,14 @@ function stillClaimed(l: Lease, f: HostFacts): number {
   return Math.max(0, l.mem_bytes - (held ?? 0));
 }
 
+/** What lease `l` claims on GPU `index` beyond the memory its job holds there now (likewise). */
+function stillClaimedOnGpu(l: Lease, index: number, f: HostFacts): number {
+  const held = l.remote_pid === undefined
+    ? undefined
+    : f.jobGpuBytes?.get(l.remote_pid)?.get(index);
+  return Math.max(0, l.gpu_mem_bytes - (held ?? 0));
+}
+
 export function rankHosts(candidates: Candidate[], leases: Lease[], r: Request): Ranked[] {
   const ranked = candidates.map((c): Ranked => {
     const f = c.facts;
@@ -188,7 +197,7 @@ export function rankHosts(candidates: Candidate[], leases: Lease[], r: Request):
       }
     }
     if (gpusWanted > 0) {
-      const usable = usableGpus(f.gpus, mine, r);
+      const usable = usableGpus(f, mine, r);
       if (usable.length < gpusWanted) {
         const what = r.gpuMemBytes > 0
           ? `${gpusWanted} GPU(s) with ${formatSize(r.gpuMemBytes)} free`

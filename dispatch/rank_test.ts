@@ -181,6 +181,33 @@ function h200(index: number, usedMiB: number) {
   };
 }
 
+Deno.test("rankHosts() counts a bg lease's GPU claim only beyond what its job holds on that GPU", () => {
+  // `pool bg --gpu-mem 20G` on GPU 0, whose job has allocated its 20G: nvidia-smi's used memory
+  // counts it, and so did its lease, and a 110G request found 140.4 − 20 − 20 = 100.4G free.
+  const used = { ...facts(0, 16, 120, 126), gpus: [h200(0, 20 * 1024)] };
+  const held = { ...used, jobGpuBytes: new Map([[4242, new Map([[0, 20 * GIB]])]]) };
+  const bg = { ...lease("a", 0, [0], 20), pid: 0, remote_pid: 4242 };
+  const want110: Request = { ...none, gpuMemBytes: 110 * GIB };
+  const on = (f: HostFacts, l: Lease) => rankHosts([{ name: "a", facts: f }], [l], want110)[0];
+  assertEquals([on(held, bg).qualifies, on(held, bg).gpus], [true, [0]]);
+  // Where the host cannot say (a container, not asked), for a route lease (no job pid), for
+  // another job's memory, or memory its job holds on another GPU: the whole claim counts.
+  assertEquals(on(used, bg).why, "needs 1 GPU(s) with 110.0G free, has 0");
+  assertEquals(on(held, lease("a", 0, [0], 20)).qualifies, false);
+  assertEquals(on(held, { ...bg, remote_pid: 77 }).qualifies, false);
+  const elsewhere = { ...used, jobGpuBytes: new Map([[4242, new Map([[1, 20 * GIB]])]]) };
+  assertEquals(on(elsewhere, bg).qualifies, false);
+  // A job that has taken part of its claim still claims the rest; one that took more, nothing.
+  const part = { ...used, jobGpuBytes: new Map([[4242, new Map([[0, 5 * GIB]])]]) };
+  assertEquals(on(part, bg).qualifies, false);
+  const more = { ...facts(0, 16, 120, 126), gpus: [h200(0, 40 * 1024)] };
+  const greedy = { ...more, jobGpuBytes: new Map([[4242, new Map([[0, 40 * GIB]])]]) };
+  assertEquals(
+    rankHosts([{ name: "a", facts: greedy }], [bg], { ...none, gpuMemBytes: 100 * GIB })[0].gpus,
+    [0],
+  );
+});
+
 Deno.test("rankHosts() says a host whose GPUs are all in MIG mode can never take --gpus or --gpu-mem", () => {
   // mig.mode.current Enabled: its use [N/A], pool cannot hand it out whole, and no lease given
   // back changes that: route says so at once instead of waiting out --wait.

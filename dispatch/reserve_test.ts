@@ -331,6 +331,37 @@ Deno.test("reserve() does not wait out --wait for what no host has in all", asyn
   deps.runner.verify();
 });
 
+Deno.test("reserve() counts a running bg job's GPU memory once: in the GPU's use, not its lease too", async () => {
+  const deps = await testDeps();
+  // `pool bg --gpu-mem 20G` on GPU 0 of an H200 (143771 MiB), its job now holding its 20 GiB.
+  const bg = leaseOf(deps, {
+    id: "bg",
+    mem_bytes: 0,
+    gpus: [0],
+    gpu_mem_bytes: 20 * GIB,
+    pid: 0,
+    pid_start: null,
+    remote_pid: 79,
+    remote_start: "500",
+  });
+  await deps.ledger.update(() => ({ leases: [bg], result: 0 }));
+  const uuid = "GPU-5c4a3bd2-8f1e-2a0c-9d17-6b0e4f3a21c8";
+  const smi = "@@ nvidia-smi\n" +
+    "index, uuid, name, utilization.gpu [%], memory.used [MiB], memory.total [MiB], mig.mode.current\n" +
+    `0, ${uuid}, NVIDIA H200, 100, 20480, 143771, Disabled\n@@ nvidia-smi-exit\n0\n` +
+    `@@ gpu-apps\n${uuid}, 80, 20480\n@@ gpu-groups\n80 79\n@@ pids\n`;
+  deps.runner.stub("h1", /^sh '-s' '--' 79$/, {
+    stdout: probe({ availGiB: 20, pids: ["79 500"] }).replace("@@ pids\n", smi),
+  });
+  // Free on GPU 0: 140.4G − 20 used − 0 still claimed = 120.4 (counted twice: 100.4, too little).
+  const r = await reserve([HOSTS[0]], { ...request(0), gpuMemBytes: 110 * GIB }, {
+    ...deps,
+    localAlive: alive,
+  });
+  assertEquals([r.host.name, r.lease?.gpus], ["h1", [0]]);
+  deps.runner.verify();
+});
+
 Deno.test("reserve() says at once that GPUs all in MIG mode never take --gpus", async () => {
   const deps = await testDeps();
   // Two A100s split into MIG instances, as host.sh's query reads them: their use [N/A].

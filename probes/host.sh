@@ -125,13 +125,46 @@ bounded() {
   rm -f "$out" "$out.rc"
   return "$status"
 }
+# A job's processes on the GPUs, for route to count a lease's GPU claim only beyond what its job
+# holds there (as pids.sh's `memory` does for RAM): nvidia-smi's memory.used already counts it.
+# Asked only where pool asks about jobs (a bg lease on this host), out of the GPU tools' seconds.
+# "@@ gpu-apps": nvidia-smi's own lines (GPU uuid, pid, MiB or [N/A]), only where it answered;
+# "@@ gpu-groups": "<pid> <process group>" for each of those pids. The driver names processes by
+# their number in the host's first pid namespace (its inode is fixed: 0xEFFFFFFC): in any other
+# (a container), that number is another process or none, so nothing is said, and route counts
+# every claim whole.
+gpu_apps() {
+  apps=$(bounded nvidia-smi --query-compute-apps=gpu_uuid,pid,used_memory --format=csv,noheader,nounits) || return 0
+  section gpu-apps
+  printf '%s\n' "$apps"
+  [ -r /proc/self/stat ] || return 0
+  [ "$(readlink "/proc/$$/ns/pid" 2>/dev/null)" = 'pid:[4026531836]' ] || return 0
+  section gpu-groups
+  while IFS=', ' read -r _ pid _; do
+    case "$pid" in '' | *[!0-9]*) continue ;; esac
+    group_of "$pid"
+  done <<EOF
+$apps
+EOF
+}
+
+# "<pid> <process group>" of process $1, from /proc/PID/stat: the fields after its name's last ") ".
+group_of() {
+  { read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 0
+  set -f
+  # shellcheck disable=SC2086 # the fields, split: state, parent, group
+  set -- "$1" ${stat##*) }
+  set +f
+  if [ "$#" -ge 4 ]; then printf '%s %s\n' "$1" "$4"; fi
+}
+
 if command -v nvidia-smi >/dev/null 2>&1; then
   section nvidia-smi
-  # One line per GPU; missing fields come back as [N/A]. mig.mode.current is Enabled, Disabled,
-  # or [N/A] on a GPU without MIG. A driver from before MIG (R450) knows no such field and
-  # refuses the whole query (exit 2): it is asked again without it, and the later section is the
-  # one read.
-  gpu_fields=index,name,utilization.gpu,memory.used,memory.total
+  # One line per GPU; missing fields come back as [N/A]. uuid names the GPU to gpu_apps;
+  # mig.mode.current is Enabled, Disabled, or [N/A] on a GPU without MIG. A driver from before MIG
+  # (R450) knows no such field and refuses the whole query (exit 2): it is asked again without
+  # it, and the later section is the one read.
+  gpu_fields=index,uuid,name,utilization.gpu,memory.used,memory.total
   bounded nvidia-smi --query-gpu="$gpu_fields,mig.mode.current" --format=csv,nounits
   smi=$?
   if [ "$smi" -eq 2 ]; then
@@ -140,6 +173,7 @@ if command -v nvidia-smi >/dev/null 2>&1; then
     smi=$?
   fi
   printf '@@ nvidia-smi-exit\n%s\n' "$smi"
+  if [ "$smi" -eq 0 ] && [ "$#" -gt 0 ]; then gpu_apps; fi
 fi
 if command -v rocm-smi >/dev/null 2>&1; then
   section rocm-smi

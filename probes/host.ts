@@ -16,6 +16,8 @@ export interface Gpu {
   utilPct: number | null;
   memUsedBytes: number | null;
   memTotalBytes: number | null;
+  /** nvidia-smi's `uuid` (`GPU-…`): how `--query-compute-apps` names it. */
+  uuid?: string;
   /**
    * nvidia-smi's `mig.mode.current`: true when the GPU is split into MIG instances, false when
    * not; absent where the tool does not say (no MIG on this GPU, an older driver, rocm-smi).
@@ -46,6 +48,13 @@ export interface HostFacts {
   jobMemBytes?: Map<number, number>;
   /** The jobs asked about (`group:<id>`) whose group runs on without its leader, by id. */
   groups?: Map<string, GroupAnswer>;
+  /**
+   * GPU memory each job asked about holds now, by its pid (the number of its process group), then
+   * by GPU index: what nvidia-smi says its group's processes use there (host.sh's gpu-apps and
+   * gpu-groups). Only jobs pids.sh found running, or whose group it found running on; absent
+   * where the host cannot say (not asked, a container's pid namespace, not NVIDIA).
+   */
+  jobGpuBytes?: Map<number, Map<number, number>>;
 }
 
 const KIB = 1024;
@@ -106,6 +115,9 @@ export function parseHostProbe(text: string): HostFacts {
     const parsed = parseNvidiaSmi(s.get("nvidia-smi") ?? "");
     facts.gpus = parsed.gpus;
     if (exit !== 0 || parsed.error) facts.gpuError = gpuToolError("nvidia-smi", exit, parsed.error);
+    if (s.has("gpu-apps") && s.has("gpu-groups")) {
+      facts.jobGpuBytes = jobGpuMemory(s.get("gpu-apps")!, s.get("gpu-groups")!, facts);
+    }
   }
   // A host with both kinds is read as NVIDIA's: one lease numbers its GPUs one way.
   if (s.has("rocm-smi") && facts.gpus.length === 0) {
@@ -195,6 +207,41 @@ function jobMemory(section: string): Map<number, number> {
     bytes.set(group, (bytes.get(group) ?? 0) + kib * KIB);
   }
   return bytes;
+}
+
+/**
+ * What each job's process group holds on each GPU: `gpu_uuid, pid, used_memory` lines (MiB;
+ * `[N/A]` is nothing known) of the GPUs this probe read, each pid's group from `<pid> <group>`
+ * lines. Only the groups of jobs pids.sh vouches for (`alivePids`, `groups`): another group
+ * that happens to have a lease's number is not its job's.
+ */
+export function jobGpuMemory(
+  apps: string,
+  pidGroups: string,
+  facts: Pick<HostFacts, "gpus" | "alivePids" | "groups">,
+): Map<number, Map<number, number>> {
+  const jobs = new Set([
+    ...facts.alivePids.map((p) => p.pid),
+    ...[...facts.groups?.values() ?? []].map((g) => g.pid),
+  ]);
+  const groupOf = new Map<number, number>();
+  for (const line of pidGroups.split("\n")) {
+    const m = /^(\d+) (\d+)$/.exec(line.trim());
+    const [pid, group] = [toPid(m?.[1]), toPid(m?.[2])];
+    if (pid !== null && group !== null) groupOf.set(pid, group);
+  }
+  const held = new Map<number, Map<number, number>>();
+  for (const line of apps.split("\n")) {
+    const [uuid, pidText, used] = splitCsv(line);
+    const gpu = facts.gpus.find((g) => g.uuid !== undefined && g.uuid === uuid);
+    const group = groupOf.get(toPid(pidText) ?? 0);
+    const b = bytes(number(used), MIB);
+    if (!gpu || group === undefined || !jobs.has(group) || b === null) continue;
+    const byGpu = held.get(group) ?? new Map<number, number>();
+    byGpu.set(gpu.index, (byGpu.get(gpu.index) ?? 0) + b);
+    held.set(group, byGpu);
+  }
+  return held;
 }
 
 /** `<pid> <start time>` lines; a line without a start time is no proof of anything. */
@@ -368,6 +415,7 @@ export function parseNvidiaSmi(text: string): { gpus: Gpu[]; error?: string } {
     if (gpus.some((g) => g.index === index)) {
       return { gpus: [], error: `GPU index ${index} twice` };
     }
+    const uuid = cell("uuid");
     const mig = cell("mig.mode.current");
     gpus.push({
       vendor: "nvidia",
@@ -376,6 +424,7 @@ export function parseNvidiaSmi(text: string): { gpus: Gpu[]; error?: string } {
       utilPct: number(cell("utilization.gpu")),
       memUsedBytes: bytes(number(cell("memory.used")), MIB),
       memTotalBytes: bytes(number(cell("memory.total")), MIB),
+      ...(uuid && !UNKNOWN.test(uuid) ? { uuid } : {}),
       ...(mig === "Enabled" || mig === "Disabled" ? { mig: mig === "Enabled" } : {}),
     });
   }

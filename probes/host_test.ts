@@ -1,6 +1,7 @@
 import { assert, assertEquals, assertThrows } from "../tests/assert.ts";
 import {
   type Holders,
+  jobGpuMemory,
   parseCpuList,
   parseDf,
   parseHolders,
@@ -243,31 +244,75 @@ Deno.test("parseNvidiaSmi() reads a real output with [N/A] and missing columns",
       utilPct: 0,
       memUsedBytes: 0,
       memTotalBytes: null,
+      // The column host.sh asks for (`uuid`), as a real nvidia-smi names and writes it.
+      uuid: "GPU-ef1b2c9b-38d8-2090-2bd1-f567a3eb42a6",
     },
   ]);
 });
 
 /**
  * The real H200 row (tests/fixtures/probe/nvidia-smi-h200.txt) as host.sh's query now asks it:
- * with `mig.mode.current` (Enabled, Disabled, or [N/A] on a GPU without MIG), as nvidia-smi's
- * --help-query-gpu names it.
+ * with `uuid` (`GPU-` and 8-4-4-4-12 hex digits) and `mig.mode.current` (Enabled, Disabled, or
+ * [N/A] on a GPU without MIG), as nvidia-smi's --help-query-gpu names them.
  */
 async function h200Query(): Promise<string> {
   const [header, row] = (await fixture("nvidia-smi-h200.txt")).trim().split("\n");
-  return `${header}, mig.mode.current\n${row}, Disabled\n`;
+  const [index, ...rest] = row.split(", ");
+  return `${header.replace("index, ", "index, uuid, ")}, mig.mode.current\n` +
+    `${index}, GPU-5c4a3bd2-8f1e-2a0c-9d17-6b0e4f3a21c8, ${rest.join(", ")}, Disabled\n`;
 }
 
-Deno.test("parseNvidiaSmi() reads each GPU's MIG mode, where the tool says it", async () => {
+Deno.test("parseNvidiaSmi() reads each GPU's uuid and MIG mode, where the tool says them", async () => {
   const { gpus } = parseNvidiaSmi(await fixture("nvidia-smi-h200.txt"));
-  assertEquals(gpus.map((g) => [g.memUsedBytes, g.mig]), [[96379 * MIB, undefined]]);
+  assertEquals(gpus.map((g) => [g.memUsedBytes, g.uuid, g.mig]), [[
+    96379 * MIB,
+    undefined,
+    undefined,
+  ]]);
   const text = await h200Query() +
-    "1, NVIDIA A100-SXM4-80GB, [N/A], [N/A], 81920, Enabled\n" +
-    "2, Tesla T4, 0, 0, 15360, [N/A]\n";
-  assertEquals(parseNvidiaSmi(text).gpus.map((g) => [g.index, g.mig]), [
-    [0, false],
-    [1, true],
-    [2, undefined],
+    "1, GPU-0b7e6a41-3c2d-4e5f-8a9b-1c2d3e4f5a6b, NVIDIA A100-SXM4-80GB, [N/A], [N/A], 81920, Enabled\n" +
+    "2, [N/A], Tesla T4, 0, 0, 15360, [N/A]\n";
+  assertEquals(parseNvidiaSmi(text).gpus.map((g) => [g.index, g.uuid, g.mig]), [
+    [0, "GPU-5c4a3bd2-8f1e-2a0c-9d17-6b0e4f3a21c8", false],
+    [1, "GPU-0b7e6a41-3c2d-4e5f-8a9b-1c2d3e4f5a6b", true],
+    [2, undefined, undefined],
   ]);
+});
+
+Deno.test("jobGpuMemory() sums what each job's group holds per GPU, only for jobs pids.sh vouches for", async () => {
+  const { gpus } = parseNvidiaSmi(await h200Query());
+  const uuid = gpus[0].uuid!;
+  // `--query-compute-apps=gpu_uuid,pid,used_memory --format=csv,noheader,nounits`: job 4242's
+  // leader and a worker, a process of an orphaned job's group (5000), another user's job (77),
+  // one whose use is [N/A], a GPU this probe did not read, and a line that is no process.
+  const apps = [
+    `${uuid}, 4242, 20480`,
+    `${uuid}, 4250, 1024`,
+    `${uuid}, 5001, 512`,
+    `${uuid}, 77, 4096`,
+    `${uuid}, 4251, [N/A]`,
+    "GPU-ffffffff-ffff-ffff-ffff-ffffffffffff, 4242, 9999",
+    " @@ end",
+  ].join("\n");
+  const groups = "4242 4242\n4250 4242\n4251 4242\n5001 5000\n77 77\nx y\n";
+  const held = jobGpuMemory(apps, groups, {
+    gpus,
+    alivePids: [{ pid: 4242, start: "1" }],
+    groups: new Map([["j2", { pid: 5000, processes: 1 }]]),
+  });
+  assertEquals([...held].map(([g, m]) => [g, [...m]]), [
+    [4242, [[0, 21504 * MIB]]],
+    [5000, [[0, 512 * MIB]]],
+  ]);
+  // Through the whole answer: only where both sections came.
+  const query = await h200Query();
+  const text = (extra: string) =>
+    `@@ uname\nLinux\n@@ nvidia-smi\n${query}@@ nvidia-smi-exit\n0\n${extra}` +
+    "@@ pids\n4242 1\n@@ end\n";
+  const withBoth = parseHostProbe(text(`@@ gpu-apps\n${apps}\n@@ gpu-groups\n${groups}`));
+  assertEquals(withBoth.jobGpuBytes?.get(4242)?.get(0), 21504 * MIB);
+  // No groups said (a container's pid namespace): nothing known, every claim counts whole.
+  assertEquals(parseHostProbe(text(`@@ gpu-apps\n${apps}\n`)).jobGpuBytes, undefined);
 });
 
 Deno.test("parseNvidiaSmi() reports a broken driver as an error, with no GPUs", async () => {
@@ -464,6 +509,83 @@ Deno.test({
         assertEquals(facts.gpus.map((g) => g.index), [0], mktemp);
       }
     } finally {
+      await Deno.remove(bin, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "host.sh says which job's process group uses what on each GPU, where asked about jobs",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    const bin = await Deno.makeTempDir({ prefix: "pool-gpu-apps-" });
+    // A job as launch.sh starts one: the leader of its own process group, with a worker in it.
+    const job = new Deno.Command("setsid", {
+      args: ["sh", "-c", "sleep 600 & echo $!; wait"],
+      stdout: "piped",
+    }).spawn();
+    try {
+      const worker = (await readUntil(job.stdout, (s) => s.includes("\n"))).trim();
+      const uuid = "GPU-5c4a3bd2-8f1e-2a0c-9d17-6b0e4f3a21c8";
+      const query = await h200Query();
+      // nvidia-smi as the docs say: the query asked, each of its calls written down; with
+      // ./old, a driver from before MIG, which refuses the field (exit 2). The worker holds
+      // 20 GiB on GPU 0, and this test's own process (no job's) 4 GiB.
+      await Deno.writeTextFile(
+        `${bin}/nvidia-smi`,
+        `#!/bin/sh
+echo "$*" >>"${bin}/calls"
+case "$*" in
+*mig.mode.current*)
+  if [ -e "${bin}/old" ]; then echo 'Field "mig.mode.current" is not a valid field to query.'; exit 2; fi
+  printf '%s' '${query}' ;;
+*--query-gpu=*) printf '%s' '${
+          query.replace(", mig.mode.current", "").replace(", Disabled", "")
+        }' ;;
+*--query-compute-apps=gpu_uuid,pid,used_memory*) printf '%s\\n' '${uuid}, ${worker}, 20480' '${uuid}, ${Deno.pid}, 4096' ;;
+*) exit 2 ;;
+esac
+`,
+        { mode: 0o755 },
+      );
+      const probe = async (args: string[]) => {
+        const out = await new Deno.Command("sh", {
+          args: ["-c", remoteScript("host_probe"), "probe", ...args],
+          env: { PATH: `${bin}:${Deno.env.get("PATH")}` },
+          stdout: "piped",
+        }).output();
+        const calls = await Deno.readTextFile(`${bin}/calls`);
+        await Deno.remove(`${bin}/calls`);
+        return { facts: parseHostProbe(new TextDecoder().decode(out.stdout)), calls };
+      };
+      // The driver names processes in the host's first pid namespace: only there are they ours.
+      const firstPidNamespace = Deno.readLinkSync("/proc/self/ns/pid") === "pid:[4026531836]";
+      const asked = await probe([String(job.pid)]);
+      assertEquals(asked.facts.gpus.map((g) => [g.uuid, g.mig]), [[uuid, false]]);
+      assertEquals(
+        asked.facts.jobGpuBytes && [...asked.facts.jobGpuBytes].map(([g, m]) => [g, [...m]]),
+        firstPidNamespace ? [[job.pid, [[0, 20 * GIB]]]] : undefined,
+      );
+      // Not asked about any job (`pool list` with no bg lease there): nvidia-smi runs once.
+      const unasked = await probe([]);
+      assertEquals([unasked.facts.jobGpuBytes, unasked.calls.trim().split("\n").length], [
+        undefined,
+        1,
+      ]);
+      // A driver from before MIG: asked again without the field, its GPUs read as before.
+      await Deno.writeTextFile(`${bin}/old`, "");
+      const old = await probe([String(job.pid)]);
+      assertEquals([old.facts.gpus.map((g) => [g.uuid, g.mig]), old.facts.gpuError], [
+        [[uuid, undefined]],
+        undefined,
+      ]);
+      assertEquals(
+        old.facts.jobGpuBytes?.get(job.pid)?.get(0),
+        firstPidNamespace ? 20 * GIB : undefined,
+      );
+    } finally {
+      Deno.kill(-job.pid, "SIGKILL");
+      await job.status;
       await Deno.remove(bin, { recursive: true });
     }
   },
