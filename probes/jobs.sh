@@ -95,7 +95,9 @@ EOF
 
 take() {
   case "$1" in
-    'exit '*) ended=1 ;;
+    # The last exit line decides, as the parser reads it: one it reads as none is no end, and the
+    # job, still running, would show as lost.
+    exit | 'exit '*) if exit_code_in "$1"; then ended=1; else ended=; fi ;;
     # Another machine's job, in a home they share: not this host's to show.
     'machine '*) [ "${1#machine }" = "$machine" ] || return 1 ;;
     'pid '*)

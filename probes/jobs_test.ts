@@ -375,3 +375,29 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "jobs.sh asks whether a job runs when its exit line is none the parser reads (cut short, edited)",
+  ignore: !existsSync("/proc/self/stat"),
+  fn: async () => {
+    const sleep = new Deno.Command("sleep", { args: [`${markerBase()}`] }).spawn();
+    try {
+      const stat = await Deno.readTextFile(`/proc/${sleep.pid}/stat`);
+      const start = stat.slice(stat.lastIndexOf(") ") + 2).split(" ")[19];
+      const record = (ends: string) => `started 1000\npid ${sleep.pid} ${start}\n${ends}`;
+      await withHome({
+        "cut.job": record("exit 99999\n"),
+        "edited.job": record("exit 0\nexit zero\n"),
+        "done.job": record("exit 99999\nexit 3\nended 1001\n"),
+      }, async (home) => {
+        const states = (await listIn(home)).jobs.map((j) => [j.id, jobState(j).state]);
+        // It runs: read as ended, it showed as lost (no exit code, and nobody asked).
+        assertEquals(states, [["cut", "running"], ["done", "exited"], ["edited", "running"]]);
+      });
+    } finally {
+      sleep.kill("SIGKILL");
+      await sleep.status;
+    }
+  },
+});

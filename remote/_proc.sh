@@ -89,20 +89,21 @@ timer_stop() { ! timer_runs || kill "$pool_timer" 2>/dev/null || :; }
 # reads it (probes/jobs.ts). An exit line it reads as none (`exit 99999`, cut short) is no end:
 # read as ended, a running job would show as lost, be pruned (jobs.sh) or stop being followed.
 ended() {
-  file=$1
-  code=
+  last=
   while IFS= read -r line || [ -n "$line" ]; do
-    case "$line" in
-      exit | 'exit '*)
-        set -f
-        # shellcheck disable=SC2086 # the words of the value, without its blanks
-        set -- ${line#exit}
-        set +f
-        code=
-        if [ "$#" -eq 1 ]; then code=$1; fi
-        ;;
-    esac
-  done < "$file"
+    case "$line" in exit | 'exit '*) last=$line ;; esac
+  done < "$1"
+  [ -n "$last" ] && exit_code_in "$last"
+}
+
+# Whether exit line $1 holds an exit code as the parser reads one: one word, a whole number 0-255.
+exit_code_in() {
+  set -f
+  # shellcheck disable=SC2086 # the words of the value, without its blanks
+  set -- ${1#exit}
+  set +f
+  [ "$#" -eq 1 ] || return 1
+  code=$1
   case "$code" in '' | *[!0-9]*) return 1 ;; esac
   while :; do case "$code" in 0?*) code=${code#0} ;; *) break ;; esac; done
   [ "${#code}" -le 3 ] && [ "$code" -le 255 ]
