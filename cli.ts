@@ -134,6 +134,34 @@ const STOP_GRACE_MS = /^[1-9]\d*$/.test(Deno.env.get("POOL_TEST_STOP_GRACE_MS") 
   ? Number(Deno.env.get("POOL_TEST_STOP_GRACE_MS"))
   : 10_000;
 
+/** Linux's numbers for the signals pool listens to (the same on every architecture Deno runs on). */
+const LINUX_SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15, SIGTSTP: 20 } as const;
+
+/**
+ * The signals pool was started ignoring (Linux: /proc/self/status's SigIgn, read before pool
+ * listens to any). `nohup pool …`, `trap '' HUP`, and a script's `pool … &` (a shell without job
+ * control starts it ignoring SIGINT, so a Ctrl-C meant for the script's foreground spares it)
+ * ask that those not stop pool; listening undid that, and closing the terminal stopped the work
+ * on every host. ssh keeps an ignored signal ignored the same way. Elsewhere (macOS) nothing is
+ * known, and pool listens to all.
+ */
+function ignoredAtStart(): Set<string> {
+  let status: string;
+  try {
+    status = Deno.readTextFileSync("/proc/self/status");
+  } catch {
+    return new Set();
+  }
+  const mask = /^SigIgn:\s*([0-9a-f]+)$/m.exec(status)?.[1];
+  if (mask === undefined) return new Set();
+  const bits = BigInt("0x" + mask);
+  return new Set(
+    Object.entries(LINUX_SIGNALS)
+      .filter(([, n]) => ((bits >> BigInt(n - 1)) & 1n) === 1n)
+      .map(([name]) => name),
+  );
+}
+
 /** Runs pool with `args` and returns the exit code; never exits itself. */
 export async function main(args: string[]): Promise<number> {
   const out = consoleOutput();
@@ -150,8 +178,12 @@ export async function main(args: string[]): Promise<number> {
     }
   );
   let cancelGrace = () => {};
+  // A signal pool was started ignoring is caught and dropped: not left alone, as Deno's first
+  // listener (of any signal) sets SIGHUP and SIGINT to be caught, and then they would end pool.
+  const ignored = ignoredAtStart();
   const listeners = STOP_SIGNALS.map((name) => {
     const listener = () => {
+      if (ignored.has(name)) return;
       if (stop.signal.aborted) return hardStop(abortCode(stop.signal));
       stop.abort(new Stopped(name));
     };
@@ -164,7 +196,7 @@ export async function main(args: string[]): Promise<number> {
     suspendChildren();
     Deno.kill(Deno.pid, "SIGSTOP");
   };
-  Deno.addSignalListener("SIGTSTP", suspend);
+  if (!ignored.has("SIGTSTP")) Deno.addSignalListener("SIGTSTP", suspend);
   Deno.addSignalListener("SIGCONT", resumeChildren);
   stop.signal.addEventListener("abort", () => {
     cancelGrace = after(STOP_GRACE_MS, () => hardStop(abortCode(stop.signal)));

@@ -7,7 +7,7 @@
 
 import { join } from "node:path";
 import { assert, assertEquals } from "./assert.ts";
-import { fleetTest, spawnPool, writeRoster } from "./helpers.ts";
+import { childEnv, fleetTest, POOL_SH, spawnPool, writeRoster } from "./helpers.ts";
 import type { Fleet } from "./hosts/harness.ts";
 import { assertGone, eventually, processesWith, running } from "./procs.ts";
 
@@ -179,4 +179,47 @@ Deno.test("a second SIGINT ends pool at once, and the work it started with it", 
     }
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test({
+  name: "a signal pool was started ignoring (nohup, trap '', a script's &) does not stop it",
+  // Linux tells a process what it ignores (/proc/self/status); elsewhere pool listens to all.
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "pool-ignored-" });
+    const marker = String(48_000 + Math.floor(Math.random() * 1000));
+    try {
+      const env = childEnv({
+        HOME: join(dir, "home"),
+        POOL_STATE: join(dir, "state", "pool.json"),
+      });
+      // As `nohup pool …` (HUP) and a non-interactive shell's `pool … &` (INT) start it.
+      const child = new Deno.Command("sh", {
+        args: [
+          "-c",
+          `trap '' HUP INT; exec ${POOL_SH} on local -- 'sleep ${marker} & wait; echo done'`,
+        ],
+        env,
+        clearEnv: true,
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      await running(`sleep ${marker}`);
+      Deno.kill(child.pid, "SIGHUP");
+      Deno.kill(child.pid, "SIGINT");
+      await new Promise((r) => setTimeout(r, 500));
+      // Still at work: the command ends when its sleep does, and pool with it, with its code.
+      for (const p of await processesWith(`sleep ${marker}`, true)) {
+        Deno.kill(Number(p.split(" ")[0]), "SIGTERM");
+      }
+      const out = await child.output();
+      const text = (b: Uint8Array) => new TextDecoder().decode(b);
+      assertEquals([out.code, text(out.stdout)], [0, "done\n"], text(out.stderr));
+    } finally {
+      for (const p of await processesWith(`sleep ${marker}`, true)) {
+        Deno.kill(Number(p.split(" ")[0]), "SIGKILL");
+      }
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
 });
