@@ -30,17 +30,23 @@ function usedOfTotal(used: number, total: number): string {
 
 /**
  * One GPU: its utilisation. Several: how many, and their mean utilisation (`8×37%`). GPUs the
- * driver reads nothing of (`[GPU requires reset]`) are counted apart: `3×97% 2?`.
+ * driver reads nothing of (`[GPU requires reset]`) are counted apart: `3×97% 2?`. So are GPUs in
+ * MIG mode, which route never takes: `8×37% 2mig`; `mig` or `8×mig` when they all are (the
+ * driver says no utilisation of theirs).
  */
 function gpuText(facts: HostFacts): string {
-  if (facts.gpus.length === 0) return facts.gpuError ? "?" : "-";
+  const count = facts.gpus.length;
+  if (count === 0) return facts.gpuError ? "?" : "-";
+  const mig = facts.gpus.filter((g) => g.mig === true).length;
+  if (mig === count) return count === 1 ? "mig" : `${count}×mig`;
   const known = facts.gpus.map((g) => g.utilPct).filter((u): u is number => u !== null);
   const util = known.length === 0
     ? "?"
     : `${Math.round(known.reduce((a, b) => a + b, 0) / known.length)}%`;
   const unread = facts.gpus.filter((g) => g.memTotalBytes === null).length;
-  const text = facts.gpus.length === 1 ? util : `${facts.gpus.length}×${util}`;
-  return unread > 0 && facts.gpus.length > 1 ? `${text} ${unread}?` : text;
+  const text = count === 1 ? util : `${count}×${util}`;
+  const marks = [unread > 0 && count > 1 ? `${unread}?` : "", mig > 0 ? `${mig}mig` : ""];
+  return [text, ...marks].filter(Boolean).join(" ");
 }
 
 export function usageOf(facts: HostFacts | null): Usage {

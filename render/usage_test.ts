@@ -51,6 +51,16 @@ Deno.test("usageOf() shows one GPU's use, or how many GPUs and their mean use", 
   assertEquals(usageOf({ ...base, gpuError: "NVIDIA-SMI has failed" }).gpu, "?");
 });
 
+Deno.test("usageOf() counts GPUs in MIG mode apart: route never takes them", () => {
+  const mig = { ...gpu(null), memUsedBytes: null, mig: true };
+  assertEquals(
+    usageOf({ ...base, gpus: [gpu(90), { ...gpu(10), mig: false }, mig] }).gpu,
+    "3×50% 1mig",
+  );
+  assertEquals(usageOf({ ...base, gpus: [mig] }).gpu, "mig");
+  assertEquals(usageOf({ ...base, gpus: [mig, mig] }).gpu, "2×mig");
+});
+
 Deno.test("usageOf() is all '-' for a host that did not answer", () => {
   assertEquals(usageOf(null), NO_USAGE);
 });

@@ -169,6 +169,8 @@ function probeJson(answer: HostAnswer | undefined): Record<string, unknown> {
       util_pct: g.utilPct,
       mem_used_bytes: g.memUsedBytes,
       mem_total_bytes: g.memTotalBytes,
+      // Split into MIG instances, which route never hands out; null where the driver does not say.
+      mig: g.mig ?? null,
     })),
     ...(f.gpuError ? { gpu_error: f.gpuError } : {}),
   };
