@@ -237,10 +237,10 @@ async function startOf(pid: number): Promise<string> {
 
 /**
  * Runs kill.sh for job abc123 with `record` as its record, in a home of its own; returns its code,
- * output, and the signals it asked `kill` to send (the one that is `pass` is passed on to the
+ * output, and the signals it asked `kill` to send (those that are `pass` are passed on to the
  * real kill).
  */
-async function killSh(record: string, grace = "0", pass = "-") {
+async function killSh(record: string, grace = "0", pass: string | string[] = "-") {
   const home = await Deno.makeTempDir({ prefix: "pool-kill-" });
   try {
     await Deno.chmod(home, 0o777);
@@ -249,8 +249,9 @@ async function killSh(record: string, grace = "0", pass = "-") {
     await Deno.chmod(join(home, ".pool", "jobs"), 0o755);
     await Deno.writeTextFile(join(home, ".pool", "jobs", "abc123.job"), record, { mode: 0o644 });
     const kills = join(home, "kills");
+    const passed = [pass].flat().map((p) => JSON.stringify(p)).join(" | ");
     const fake = `kill() {\n  printf '%s\\n' "$*" >> "$HOME/kills"\n` +
-      `  if [ "$*" = ${JSON.stringify(pass)} ]; then command kill "$@"; fi\n}\n`;
+      `  case "$*" in ${passed}) command kill "$@" ;; esac\n}\n`;
     const run = (script: string, args: string[]) =>
       fedScript([...NOBODY, "sh", "-s", "--", ...args], fake + script, {
         HOME: home,
@@ -353,6 +354,73 @@ Deno.test({
         } catch { /* ended */ }
         await p.status;
       }
+    }
+  },
+});
+
+Deno.test({
+  name: "kill.sh signals a running job's group, and what left it by its marker, once each",
+  ignore: !(await Deno.stat("/proc/self/stat").then(() => true, () => false)),
+  fn: async () => {
+    // The job runs: its leader leads a group of its own (as launch.sh makes it) and has started a
+    // child in a session of its own (`setsid python train.py &`), which carries its marker,
+    // POOL_JOB=abc123. Beside them runs a process of job abc1234's, as the same user.
+    const leader = new Deno.Command(NOBODY[0] ?? "setsid", {
+      args: [
+        ...NOBODY.slice(1),
+        ...(NOBODY.length ? ["setsid"] : []),
+        "sh",
+        "-c",
+        "setsid sleep 600 >/dev/null 2>&1 & echo $$ $!; exec sleep 600 >/dev/null",
+      ],
+      env: { POOL_JOB: "abc123" },
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    const other = new Deno.Command(NOBODY[0] ?? "setsid", {
+      args: [...NOBODY.slice(1), ...(NOBODY.length ? ["setsid"] : []), "sleep", "600"],
+      env: { POOL_JOB: "abc1234" },
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    const said = new Response(leader.stdout).text();
+    const [group, escaped] = (await said).trim().split(" ").map(Number);
+    try {
+      const groupOf = async (pid: number) =>
+        (await Deno.readTextFile(`/proc/${pid}/stat`)).split(") ")[1].split(" ")[2];
+      await until(
+        "the job's processes, each in a group of its own",
+        async () =>
+          await groupOf(group).catch(() => "") === String(group) &&
+          await groupOf(escaped).catch(() => "") === String(escaped) &&
+          (await Deno.readTextFile(`/proc/${group}/cmdline`)).startsWith("sleep\0") &&
+          (await Deno.readTextFile(`/proc/${escaped}/cmdline`)).startsWith("sleep\0") &&
+          (await Deno.readTextFile(`/proc/${other.pid}/environ`)).includes("POOL_JOB=abc1234\0"),
+      );
+      const signals = [`-s TERM -- -${group}`, `-s TERM ${escaped}`];
+      const record = `started 1\npid ${group} ${await startOf(group)}\n`;
+      // A grace they end within: no KILL after it.
+      const r = await killSh(record, "5", signals);
+      assertEquals(r.kills, signals, r.stderr);
+      assertEquals([r.code, r.stdout.split("\n")[0]], [0, "@@ killed"], r.stderr);
+      assertEquals((await leader.status).signal, "SIGTERM");
+      // Gone, or a zombie whose new parent has not reaped it yet.
+      await until(
+        "the escaped child gone",
+        async () =>
+          !/^\S+ \([^]*\) [^ZX]/.test(
+            await Deno.readTextFile(`/proc/${escaped}/stat`).catch(() => ""),
+          ),
+      );
+      assertEquals(await startOf(other.pid).then(() => "runs"), "runs", "another job's is left");
+    } finally {
+      for (const pid of [group, escaped, other.pid]) {
+        try {
+          Deno.kill(pid, "SIGKILL");
+        } catch { /* ended */ }
+      }
+      await leader.status;
+      await other.status;
     }
   },
 });
