@@ -120,11 +120,11 @@ __pool_hosts() {
   mapfile -t words < <(pool hosts --format complete 2>/dev/null)
   __pool_items "$cur" "\${words[@]}"
 }
-# __pool_one name|host|tag|job: one roster host's name (a verb that refuses a selection), that
-# or local, a tag, a job id of the local job index.
+# __pool_one name|host|tag|job [NAME]: one roster host's name (a verb that refuses a selection),
+# that or local, a tag (host NAME's alone, given one), a job id of the local job index.
 __pool_one() {
   local words=()
-  mapfile -t words < <(pool hosts --format "complete-$1" 2>/dev/null)
+  mapfile -t words < <(pool hosts --format "complete-$1" -- "\${@:2}" 2>/dev/null)
   __pool_offer "" "$cur" "\${words[@]}"
 }
 # __pool_is_host WORD: whether WORD, as typed, names a host bg would run on (else it is a command).
@@ -185,13 +185,15 @@ ${cases}
   # anywhere before a --, but a command's words are its own from its first one (pool on h1
   # grep -x: grep's -x). before: the arguments before a command (on: the host; bg: its host
   # only where the word names one, else the command starts there; route: none).
-  local n=0 ended=0 own=0 before=0 value=""
+  local n=0 ended=0 own=0 before=0 value="" arg1="" rm=0
   [[ -n $first && $rest == command ]] && before=1
   for ((i = 2; i < cword && !own; i++)); do
     word=\${words[i]}
     if ((!ended)) && [[ $word == -?* ]]; then
       if [ "$word" = -- ]; then
         ended=1
+      elif [ "$word" = --rm ]; then
+        rm=1
       elif [[ " \${valueflags[*]} " == *" $word "* ]]; then
         # A flag that takes a value takes the next word with it: the word typed, if it is next.
         if ((i + 1 == cword)); then value=$word; else ((i += 1)); fi
@@ -201,6 +203,7 @@ ${cases}
     # pool on -- h1 -- cmd: a second -- right after the host only marks where the command starts.
     [[ $word == -- && $rest == command ]] && ((n == before && n > 0)) && continue
     ((n += 1))
+    ((n == 1)) && arg1=$word
     if ((n == 1 && before)) && [ "$first" = host ] && ! __pool_is_host "$word"; then before=0; fi
     [[ $rest == command ]] && ((n > before)) && own=1
   done
@@ -230,6 +233,9 @@ ${valueCases}
   elif [[ $rest == command || $rest == files ]]; then
     __pool_files
     return 0
+  elif [[ $rest == tag && $rm == 1 ]]; then
+    # tag NAME --rm: NAME's own tags, those it can remove (NAME as typed, its quotes off).
+    __pool_one tag "\${arg1//[\\\\\\"\\']/}"
   elif [ -n "$rest" ]; then
     __pool_one "$rest"
   fi
@@ -298,11 +304,11 @@ __pool_hosts() {
   hosts=(\${(f)"$(pool hosts --format complete 2>/dev/null)"})
   __pool_items "\${hosts[@]}"
 }
-# __pool_one name|host|tag|job: one roster host's name (a verb that refuses a selection), that
-# or local, a tag, a job id of the local job index.
+# __pool_one name|host|tag|job [NAME]: one roster host's name (a verb that refuses a selection),
+# that or local, a tag (host NAME's alone, given one), a job id of the local job index.
 __pool_one() {
   local -a names
-  names=(\${(f)"$(pool hosts --format complete-$1 2>/dev/null)"})
+  names=(\${(f)"$(pool hosts --format complete-$1 -- "\${@[2,-1]}" 2>/dev/null)"})
   compadd -- "\${names[@]}"
 }
 # __pool_is_host WORD: whether WORD, as typed, names a host bg would run on (else it is a command).
@@ -313,7 +319,7 @@ __pool_is_host() {
 }
 _pool() {
   local -a verbs flags valueflags
-  local first="" rest="" word i n=0 ended=0 own=0 before=0 value=""
+  local first="" rest="" word i n=0 ended=0 own=0 before=0 value="" arg1="" rm=0
   verbs=(${quoteWords(plain(verbs.map((v) => v.name)))})
   if (( CURRENT == 2 )); then
     compadd -- $verbs --help --version
@@ -333,6 +339,8 @@ ${cases}
     if (( !ended )) && [[ $word == -?* ]]; then
       if [[ $word == -- ]]; then
         ended=1
+      elif [[ $word == --rm ]]; then
+        rm=1
       elif (( \${valueflags[(Ie)$word]} )); then
         # A flag that takes a value takes the next word with it: the word typed, if it is next.
         if (( i + 1 == CURRENT )); then value=$word; else (( i++ )); fi
@@ -342,6 +350,7 @@ ${cases}
     # pool on -- h1 -- cmd: a second -- right after the host only marks where the command starts.
     [[ $word == -- && $rest == command ]] && (( n == before && n > 0 )) && continue
     (( n++ ))
+    (( n == 1 )) && arg1=$word
     if (( n == 1 && before )) && [[ $first == host ]] && ! __pool_is_host "$word"; then before=0; fi
     [[ $rest == command ]] && (( n > before )) && own=1
   done
@@ -369,6 +378,9 @@ ${valueCases}
     __pool_one $first
   elif [[ $rest == (command|files) ]]; then
     _files
+  elif [[ $rest == tag && $rm == 1 ]]; then
+    # tag NAME --rm: NAME's own tags, those it can remove (NAME as typed, its quotes off).
+    __pool_one tag "\${(Q)arg1}"
   elif [[ -n $rest ]]; then
     __pool_one $rest
   fi
@@ -412,13 +424,19 @@ export function fishCompletion(verbs: VerbSpec[]): string {
     "    __pool_items (pool hosts --format complete 2>/dev/null)",
     "end",
     // __pool_one name|host|tag|job: one roster host's name (a verb that refuses a selection),
-    // that or local, a tag, a job id of the local job index.
+    // that or local, a tag, a job id of the local job index. After tag NAME --rm, NAME's own
+    // tags, those it can remove.
     "function __pool_one",
-    "    pool hosts --format complete-$argv[1] 2>/dev/null",
+    "    set -l state (__pool_state)",
+    '    if test $argv[1] = tag -a "$state[7]" = 1',
+    "        set argv $argv $state[8..-1]",
+    "    end",
+    "    pool hosts --format complete-$argv[1] -- $argv[2..-1] 2>/dev/null",
     "end",
     // __pool_state: what the word being typed is, as lines: the verb, what its first argument
     // is, what the words after it are (VerbSpec), n (the arguments before this word), whether
-    // pool reads its options here (1), and the flag whose value this word is (- for none).
+    // pool reads its options here (1), the flag whose value this word is (- for none), whether
+    // --rm was given (1), and the first argument, where there is one.
     // Options are pool's anywhere before a --, but a command's words are its own from its first
     // one (pool on h1 grep -x: grep's -x). before: the arguments before a command (on: the
     // host; bg: its host only where the word names one, else the command starts there). Every
@@ -444,6 +462,8 @@ export function fishCompletion(verbs: VerbSpec[]): string {
     "    set -l own 0",
     "    set -l before 0",
     "    set -l value -",
+    "    set -l rm 0",
+    "    set -l arg1",
     "    test $first != - -a $rest = command; and set before 1",
     "    set -l i 3",
     "    while test $i -le (count $words) -a $own = 0",
@@ -451,6 +471,8 @@ export function fishCompletion(verbs: VerbSpec[]): string {
     "        if test $ended = 0; and string match -q -- '-?*' $word",
     "            if test $word = --",
     "                set ended 1",
+    "            else if test $word = --rm",
+    "                set rm 1",
     "            else if contains -- $word $valueflags",
     "                if test $i = (count $words)",
     "                    set value $word",
@@ -461,6 +483,7 @@ export function fishCompletion(verbs: VerbSpec[]): string {
     // pool on -- h1 -- cmd: a second -- right after the host only marks where the command starts.
     "        else if not test $word = -- -a $rest = command -a $n = $before -a $n -gt 0",
     "            set n (math $n + 1)",
+    "            test $n = 1; and set arg1 $word",
     "            if test $n = 1 -a $before = 1 -a $first = host",
     "                contains -- $word (pool hosts --format complete-host 2>/dev/null); or set before 0",
     "            end",
@@ -471,7 +494,7 @@ export function fishCompletion(verbs: VerbSpec[]): string {
     "    set -l reads 0",
     "    test $own = 0 -a $ended = 0; and set reads 1",
     "    set -g __pool_state_key $key",
-    "    set -g __pool_state_value $words[2] $first $rest $n $reads $value",
+    "    set -g __pool_state_value $words[2] $first $rest $n $reads $value $rm $arg1",
     "    printf '%s\\n' $__pool_state_value",
     "end",
     // __pool_opts VERB: the verb is VERB (the word after pool, never a later one: `pool push

@@ -89,7 +89,7 @@ function pdshLine(host: Host, out: Output): string | null {
  * - `complete`: a selection's words: every name, every @tag, `all` and `local`;
  * - `complete-name`: a roster host's name alone (rm, tag, include…);
  * - `complete-host`: that or `local`, this machine (bg);
- * - `complete-tag`: every tag, without its @ (tag).
+ * - `complete-tag`: every tag, without its @ (tag); given a host's name, its own (tag --rm).
  * (`complete-job`, the job ids, comes from the job index: verbs/hosts.ts.)
  */
 export function completionWords(hosts: Host[], format: string): string[] {

@@ -586,4 +586,26 @@ Include ${fleet.sshConfig}
       },
     );
   }
+
+  await writeRoster(fleet, [
+    { name: "h1", tags: ["gpu"] },
+    { name: "h2" },
+    { name: "web", tags: ["big"] },
+  ]);
+  for (const [shell, ask] of Object.entries(askers)) {
+    await t.step(`${shell}: after tag NAME --rm, Tab offers NAME's own tags alone`, async () => {
+      // Adding: any tag of the roster (another host's, the common case).
+      assertEquals(await ask(["pool", "tag", "h1", ""]), ["big", "gpu"]);
+      // Removing: those the host has, the ones --rm can remove.
+      assertEquals(await ask(["pool", "tag", "h1", "--rm", ""]), ["gpu"]);
+      assertEquals(await ask(["pool", "tag", "--rm", "web", "b"]), ["big"]);
+      assertEquals(await ask(["pool", "tag", "h2", "--rm", ""]), []);
+      assertEquals(await ask(["pool", "tag", "nope", "--rm", ""]), []);
+      // After --, --rm is a tag to add.
+      assertEquals(await ask(["pool", "tag", "h1", "--", "--rm", ""]), ["big", "gpu"]);
+      // The name as typed is one word given to pool hosts, never run.
+      assertEquals(await ask(["pool", "tag", `$(touch ${marker})`, "--rm", ""]), []);
+      assertEquals(await Deno.stat(marker).then(() => true, () => false), false, "it ran");
+    });
+  }
 });

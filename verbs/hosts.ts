@@ -34,7 +34,13 @@ export async function hosts(
   if (format.startsWith("complete")) {
     // For shell completion: never fails on a host (words carry no target, so only names are
     // checked); a bad POOL_* setting still stops it, as every verb, and Tab then offers nothing.
-    const words = completionWords(exportable(roster.hosts, deps.out, false), format);
+    let hosts = exportable(roster.hosts, deps.out, false);
+    // complete-tag NAME: that host's tags alone, the ones `tag NAME --rm` can remove (none for
+    // a name no host has).
+    if (format === "complete-tag" && selection !== undefined) {
+      hosts = hosts.filter((h) => h.name === selection);
+    }
+    const words = completionWords(hosts, format);
     words.forEach((word) => outLine(word));
     return 0;
   }

@@ -73,3 +73,24 @@ Deno.test("hosts says which excluded hosts it leaves out, with a selection or wi
     assertEquals(deps.out.stderrText(), "pool: warning: skipping excluded hosts: old\n");
   }
 });
+
+Deno.test("hosts --format complete-tag NAME answers that host's tags alone (tag NAME --rm)", async () => {
+  const roster = {
+    hosts: [
+      { name: "h1", ssh: "h1", tags: ["gpu", "web"] },
+      { name: "h2", ssh: "h2", tags: ["big", "gpu"] },
+      { name: "bad name", ssh: "x", tags: ["odd"] },
+    ],
+  };
+  const tags = async (name?: string) => {
+    const deps = await testDeps(roster);
+    assertEquals(await hosts(name, "complete-tag", deps), 0);
+    return deps.out.stdoutText().split("\n").filter(Boolean);
+  };
+  assertEquals(await tags(), ["gpu", "web", "big"]);
+  assertEquals(await tags("h2"), ["big", "gpu"]);
+  // A name no host has, one left out, or a selection: nothing.
+  for (const name of ["nope", "bad name", "@gpu", "h1,h2", "all", ""]) {
+    assertEquals(await tags(name), [], name);
+  }
+});
