@@ -130,9 +130,16 @@ export function verbAlone(args: string[]): string | undefined {
  * POOL_TEST_STOP_GRACE_MS is for tests alone: with a grace longer than their own bound, a verb
  * that needed the hard stop shows as a hang, not as a fast enough clock.
  */
-const STOP_GRACE_MS = /^[1-9]\d*$/.test(Deno.env.get("POOL_TEST_STOP_GRACE_MS") ?? "")
-  ? Number(Deno.env.get("POOL_TEST_STOP_GRACE_MS"))
-  : 10_000;
+const STOP_GRACE_MS = testStopGrace() ?? 10_000;
+
+function testStopGrace(): number | undefined {
+  try {
+    const raw = Deno.env.get("POOL_TEST_STOP_GRACE_MS") ?? "";
+    return /^[1-9]\d*$/.test(raw) ? Number(raw) : undefined;
+  } catch {
+    return undefined; // not UTF-8: not a test's
+  }
+}
 
 /** Linux's numbers for the signals pool listens to (the same on every architecture Deno runs on). */
 const LINUX_SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15, SIGTSTP: 20 } as const;

@@ -135,8 +135,42 @@ async function readBounded(
   return concatBytes(chunks);
 }
 
+/**
+ * The environment variables pool reads: its settings, the paths it uses (state, configs,
+ * programs, home, temp) and who runs it. Deno cannot read a value that is not UTF-8 (it throws),
+ * and a path read with a byte changed would be another path; refused before any verb acts, as
+ * such an argument is (command_line.ts), naming the variable, never its value.
+ */
+const READ_FROM_ENVIRONMENT = [
+  "POOL_STATE",
+  "POOL_SSH_CONFIG",
+  "POOL_LOCK_TIMEOUT",
+  "POOL_CONTROL_PERSIST",
+  "POOL_HEADROOM",
+  "HOME",
+  "TMPDIR",
+  "PATH",
+  "SHELL",
+  "USER",
+  "LOGNAME",
+];
+
+export function checkEnvironmentText(
+  read: (name: string) => string | undefined = (name) => Deno.env.get(name),
+): void {
+  for (const name of READ_FROM_ENVIRONMENT) {
+    try {
+      read(name);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.InvalidData)) throw e;
+      throw new UsageError(`${name} is not valid UTF-8: pool cannot use it unchanged`);
+    }
+  }
+}
+
 export function realDeps(out: Output, signal: AbortSignal): Deps {
   const env = (name: string) => Deno.env.get(name);
+  checkEnvironmentText();
   checkSettings(env);
   const roster = rosterPath(env);
   return {

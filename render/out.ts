@@ -192,9 +192,15 @@ function fileSink(file: typeof Deno.stdout): Sink {
   };
 }
 
-/** The process's own stdout and stderr. */
+/** The process's own stdout and stderr; a TERM or NO_COLOR that is not UTF-8 reads as unset. */
 export function consoleOutput(): Output {
-  return new Output(fileSink(Deno.stdout), fileSink(Deno.stderr), (n) => Deno.env.get(n));
+  return new Output(fileSink(Deno.stdout), fileSink(Deno.stderr), (n) => {
+    try {
+      return Deno.env.get(n);
+    } catch {
+      return undefined;
+    }
+  });
 }
 
 /** An Output that keeps what is written, for tests. */

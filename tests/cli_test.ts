@@ -243,6 +243,43 @@ Deno.test("an argument that is not valid UTF-8 is refused before anything runs, 
   await Deno.remove(here, { recursive: true });
 });
 
+Deno.test("a setting or path in the environment that is not valid UTF-8 is refused by name, exit 2", async () => {
+  // Deno cannot read such a value: pool ended in an uncaught InvalidData and a stack trace.
+  const here = await Deno.makeTempDir({ prefix: "pool-utf8-env-" });
+  const roster = join(here, "pool.json");
+  const text = '{"hosts": [{"name": "h1", "ssh": "h1"}]}\n';
+  await Deno.writeTextFile(roster, text);
+  const marker = join(here, "ran");
+  for (const name of ["POOL_STATE", "POOL_SSH_CONFIG", "TMPDIR", "HOME", "PATH", "SHELL"]) {
+    const env = childEnv({ HOME: here, POOL_STATE: roster });
+    // Deno.Command's environment is strings: a shell makes the byte.
+    const out = await new Deno.Command("sh", {
+      args: [
+        "-c",
+        `${name}="$(printf '/tmp/x-\\377')"; export ${name}; exec "$@"`,
+        "sh",
+        ...POOL_ARGV,
+        "on",
+        "local",
+        `touch ${marker}`,
+      ],
+      env,
+      clearEnv: true,
+      cwd: here,
+      stdin: "null",
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assertEquals(
+      [out.code, stderr],
+      [2, `pool: ${name} is not valid UTF-8: pool cannot use it unchanged\n`],
+      name,
+    );
+    await Deno.stat(marker).then(() => assert(false, `${name}: the command ran`), () => {});
+  }
+  assertEquals(await Deno.readTextFile(roster), text);
+  await Deno.remove(here, { recursive: true });
+});
+
 Deno.test("a bad POOL_* setting is a usage error naming it, before any verb acts", async () => {
   const here = await Deno.makeTempDir({ prefix: "pool-env-" });
   const marker = join(here, "ran");
