@@ -39,7 +39,7 @@ import {
   type Reservation,
   reserve,
 } from "../dispatch/reserve.ts";
-import { newJobId } from "../ledger/jobs.ts";
+import { type JobEntry, newJobId } from "../ledger/jobs.ts";
 import { inShipped, planShipping, ship } from "../dispatch/ship.ts";
 import { type Deps, loadRoster, type Run } from "../deps/deps.ts";
 
@@ -230,19 +230,31 @@ export async function bg(wordsIn: string[], optsIn: BgOptions, deps: Deps): Prom
       throw e;
     }
   }
-  // Until the lease follows the remote job, any failure or signal gives it back.
+  // Until the lease follows the remote job, any failure or signal gives it back; a job that
+  // did not start leaves the index again.
   let handedOver = false;
+  let indexed: string | undefined;
+  let started = false;
   try {
     if (!named) await printRanking(deps.out, reservation.ranked, options);
     const failed = await ship(reservation.host, shipping, opts, deps);
     if (failed) return failedOnHost(failed.outcome, failed.code);
-    // Not one the index already has: logs, kill and wait would find the older job first.
-    const taken = new Set((await deps.jobs.read()).map((j) => j.id));
-    let id = newJobId();
-    while (taken.has(id)) id = newJobId();
+    const host = reservation.host.name;
+    const gpus = reservation.lease?.gpus ?? [];
+    const entry = (id: string): JobEntry => ({
+      id,
+      host,
+      command,
+      started_ms: deps.clock.wall(),
+      gpus,
+    });
+    // The job is in the index before it starts: a state folder that takes no write (a full or
+    // read-only disk) refuses it here, with nothing started. Written after the launch, it could
+    // only be a warning, and `pool jobs` said "no jobs" while the job ran.
+    const id = await indexJob(deps, entry);
+    indexed = id;
     // Counted from here, not from the reservation: shipping (--push) may have taken minutes.
     if (reservation.lease) await noteJob(deps.ledger, reservation.lease, id, deps.clock.wall());
-    const gpus = reservation.lease?.gpus ?? [];
     const { remote, payload } = detachedLaunch({
       id,
       gpus,
@@ -281,10 +293,10 @@ export async function bg(wordsIn: string[], optsIn: BgOptions, deps: Deps): Prom
         failedOnHost(result.outcome, result.code),
       );
     }
+    started = true;
     // The job runs from here on: what pool fails to write down about it (a full or read-only
     // state directory) is a warning, never an error. An error would say "not started" to a
     // script that then starts it again; logs, kill and wait find it on its host without the index.
-    const host = reservation.host.name;
     const noted = async (what: string, write: () => Promise<unknown>) => {
       try {
         await write();
@@ -300,10 +312,11 @@ export async function bg(wordsIn: string[], optsIn: BgOptions, deps: Deps): Prom
       );
     }
     handedOver = true;
+    // A `jobs --prune` that asked the host before the job was there forgot its line: back it goes.
     await noted("it is not in the job index", () =>
       // Stopped while another pool holds the index: the job runs, and its line still comes.
       deps.jobs.update((jobs) => ({
-        jobs: [...jobs, { id, host, command, started_ms: deps.clock.wall(), gpus }],
+        jobs: jobs.some((j) => j.id === id && j.host === host) ? jobs : [...jobs, entry(id)],
         result: undefined,
       }), deps.signal));
     if (opts.json) {
@@ -315,7 +328,34 @@ export async function bg(wordsIn: string[], optsIn: BgOptions, deps: Deps): Prom
     return 0;
   } finally {
     if (!handedOver) await giveBack(deps, reservation.lease);
+    if (indexed !== undefined && !started) await unindexJob(deps, indexed);
   }
+}
+
+/** Puts a new job into the index under an id it does not hold yet, and returns the id. */
+async function indexJob(deps: Deps, entry: (id: string) => JobEntry): Promise<string> {
+  try {
+    return await deps.jobs.update((jobs) => {
+      // Not one the index already has: logs, kill and wait would find the older job first.
+      const taken = new Set(jobs.map((j) => j.id));
+      let id = newJobId();
+      while (taken.has(id)) id = newJobId();
+      return { jobs: [...jobs, entry(id)], result: id };
+    }, deps.signal);
+  } catch (e) {
+    if (e instanceof PoolError) throw e;
+    throw new PoolError(
+      `cannot write the job index, so nothing was started: ${(e as Error).message}`,
+    );
+  }
+}
+
+/** Takes a job that did not start out of the index again (kept if that fails: nothing runs). */
+async function unindexJob(deps: Deps, id: string): Promise<void> {
+  await deps.jobs.update((jobs) => ({
+    jobs: jobs.filter((j) => j.id !== id),
+    result: undefined,
+  })).catch(() => {});
 }
 /** bg's own options, on `command`. */
 function bgFlags(command: Command): Command {

@@ -341,10 +341,34 @@ Deno.test("bg with a host refuses each option that only steers routing", async (
   deps.runner.verify();
 });
 
-Deno.test("bg whose job index cannot be written still says the job it started, with a warning", async () => {
+Deno.test("bg whose job index cannot be written starts nothing, and says why", async () => {
   const deps = await testDeps(ROSTER);
-  // A full disk: reading works, writing does not.
+  // A full disk: reading works, writing does not. Written after the launch, the job ran and
+  // `pool jobs` said "no jobs".
   deps.jobs.update = () => Promise.reject(new Error("No space left on device (os error 28)"));
+  const e = await assertRejects(() => bg(["h1", "sleep", "100"], {}, deps));
+  assertEquals((e as PoolError).exitCode, 1);
+  assertEquals(
+    (e as Error).message,
+    "cannot write the job index, so nothing was started: No space left on device (os error 28)",
+  );
+  assertEquals(deps.out.stdoutText(), "");
+  deps.runner.verify(); // no launch asked of any host
+});
+
+Deno.test("bg whose index write fails once the job runs still says the job, with a warning", async () => {
+  const deps = await testDeps(ROSTER);
+  // The disk fills while the job starts: the line written before it is there; a `jobs --prune`
+  // meanwhile took it out, and putting it back fails.
+  const update = deps.jobs.update.bind(deps.jobs);
+  let writes = 0;
+  deps.jobs.update = (change, signal) =>
+    ++writes === 1
+      ? update(change, signal).then(async (id) => {
+        await update(() => ({ jobs: [], result: undefined })); // the prune
+        return id;
+      })
+      : Promise.reject(new Error("No space left on device (os error 28)"));
   deps.runner.stub("h1", /^sh '-s' '--' [a-z0-9]+ /, launchAnswer);
   // An error would tell a script the job never started, and it would start it again.
   assertEquals(await bg(["h1", "sleep", "100"], {}, deps), 0);
@@ -354,6 +378,19 @@ Deno.test("bg whose job index cannot be written still says the job it started, w
     /^pool: warning: job [a-z0-9]+ runs on h1, but it is not in the job index: No space left/,
   );
   deps.runner.verify();
+});
+
+Deno.test("bg's job is in the index while it starts, and leaves it when the launch fails", async () => {
+  const deps = await testDeps(ROSTER);
+  deps.runner.stub("h1", /^sh '-s' '--' [a-z0-9]+ /, async () => {
+    // Asked of the host only once the index holds the job.
+    assertEquals((await deps.jobs.read()).map((j) => j.host), ["h1"]);
+    return { outcome: "ok", code: 0, stdout: "", stderr: "" };
+  });
+  deps.runner.stub("h1", /'TERM'/, { stdout: "@@ missing\n" });
+  const e = await assertRejects(() => bg(["h1", "sleep", "100"], {}, deps));
+  assertMatch((e as Error).message, /^could not start the job on h1: /);
+  assertEquals(await deps.jobs.read(), []);
 });
 
 Deno.test("no jobs and no leases are said on stderr: stdout holds rows only", async () => {
