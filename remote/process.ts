@@ -286,8 +286,19 @@ export async function runProcess(argv: string[], options: ProcessOptions): Promi
     if (options.softStop?.(closeStdin)) timers.push(after(SOFT_STOP_GRACE_MS, hardKill));
     else hardKill();
   };
+  // A child that has exited is no timeout, however late pool hears of it: a pool stopped
+  // (Ctrl-Z, SIGSTOP) past the deadline finds both ready when it goes on, the deadline's timer
+  // first, and took a command that had finished for one it killed (exit 124: a script that
+  // retries on it ran the command twice). One turn of the event loop lets a ready status land;
+  // a child not yet reaped is a zombie meanwhile, which /proc says at once.
+  let exited = false;
+  child.status.then(() => exited = true, () => exited = true);
+  let cancelLate = () => {};
   // An infinite deadline is no timer at all.
-  const cancelDeadline = after(options.timeoutMs, () => kill("timeout"));
+  const cancelDeadline = after(options.timeoutMs, () => {
+    if (isZombie(child.pid)) return;
+    cancelLate = after(0, () => exited || isZombie(child.pid) || kill("timeout"));
+  });
   const onAbort = () => kill("interrupted");
   if (options.signal?.aborted) onAbort();
   options.signal?.addEventListener("abort", onAbort);
@@ -299,6 +310,7 @@ export async function runProcess(argv: string[], options: ProcessOptions): Promi
   await guard?.release();
   killers.delete(killNow);
   cancelDeadline();
+  cancelLate();
   options.signal?.removeEventListener("abort", onAbort);
   closeStdin();
   // What the child wrote is in the pipes now, but they may never close: an
@@ -648,6 +660,16 @@ function indexOf(bytes: Uint8Array, part: Uint8Array): number {
     if (part.every((b, i) => bytes[at + i] === b)) return at;
   }
   return -1;
+}
+
+/** Whether our child `pid` has exited and waits to be reaped (Linux's /proc; elsewhere, never known). */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return stat[stat.lastIndexOf(") ") + 2] === "Z";
+  } catch {
+    return false; // reaped (its status is on its way), or no /proc
+  }
 }
 
 function signalChild(child: Deno.ChildProcess, group: boolean, signal: Deno.Signal): void {

@@ -7,7 +7,7 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { childEnv, fleetTest, pool, POOL_SH, spawnPool, writeRoster } from "./helpers.ts";
-import { assertGone, eventually, markerBase, processesWith, running } from "./procs.ts";
+import { assertGone, eventually, markerBase, processesWith, running, until } from "./procs.ts";
 import { pidNamespaceTest } from "./pid_namespace.ts";
 import type { Fleet } from "./hosts/harness.ts";
 
@@ -525,6 +525,41 @@ fleetTest(
       }
       assertEquals((await pool(fleet, ["list", "--timeout", "0"])).code, 0);
     });
+  },
+);
+
+fleetTest(
+  "a command that ends while pool is stopped past its --timeout has not timed out",
+  2,
+  async (t, fleet) => {
+    await writeRoster(fleet, [{ name: "h1" }, { name: "h2" }]);
+    let n = markerBase();
+    for (const hosts of ["h1", "h1,h2"]) {
+      await t.step(`on ${hosts}`, async () => {
+        const marker = `sleep ${++n}`;
+        const child = spawnPool(fleet, ["on", hosts, "--timeout", "8", `${marker}; echo done`]);
+        await running(marker, hosts.split(",").length);
+        // The deadline started before the command ran: past this, it has passed.
+        const passed = performance.now() + 8000;
+        Deno.kill(child.pid, "SIGSTOP");
+        // The command ends while pool is stopped (its sleep cut short, when the test says, never
+        // a race with the deadline); its ssh exits and waits, unreaped.
+        for (const p of await processesWith(marker, true)) {
+          Deno.kill(Number(p.split(" ")[0]), "SIGKILL");
+        }
+        const others = async () =>
+          (await processesWith(marker)).filter((p) => !p.startsWith(`${child.pid} `));
+        await until("the command's end", async () => (await others()).length === 0);
+        while (performance.now() < passed + 1000) await new Promise((r) => setTimeout(r, 100));
+        Deno.kill(child.pid, "SIGCONT");
+        const out = await child.output();
+        const stderr = new TextDecoder().decode(out.stderr);
+        // Both are ready once pool goes on, the deadline's timer first: the command's end wins.
+        assertEquals(out.code, 0, stderr);
+        assertMatch(new TextDecoder().decode(out.stdout), /done$/m);
+        assert(!/timed out/.test(stderr), stderr);
+      });
+    }
   },
 );
 
