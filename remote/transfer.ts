@@ -106,6 +106,9 @@ export async function copyOnHost(
       const result = await runProcess(argv, {
         timeoutMs: exec().timeoutMs,
         signal: options.signal,
+        // Nothing of pool's ties rsync to it (stdin null, a group of its own): killed outright,
+        // pool left rsync, its ssh and the host's rsync copying on, to a file that completed later.
+        guard: true,
       });
       return {
         ...result,

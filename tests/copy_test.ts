@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { childEnv, fleetTest, pool, POOL_ARGV, spawnPool, writeRoster } from "./helpers.ts";
-import { eventually } from "./procs.ts";
+import { assertGone, eventually, processesWith, until } from "./procs.ts";
 
 const HOSTS = 10;
 const names = Array.from({ length: HOSTS }, (_, i) => `h${i + 1}`);
@@ -473,3 +473,47 @@ fleetTest("route --push and bg --push ship a directory and run in it", 1, async 
     }
   });
 }, { homes: true });
+
+/** rsync held to `kbps` KB/s, here and on the hosts (the fleet's bin comes first on theirs). */
+const SLOW_RSYNC = (kbps: number) => `#!/bin/sh\nexec /usr/bin/rsync --bwlimit=${kbps} "$@"\n`;
+const kbps = 2000 + Math.floor(Math.random() * 1000);
+
+fleetTest("push and pull killed outright leave no rsync copying on", 1, async (t, fleet) => {
+  await writeRoster(fleet, [{ name: "h1" }]);
+  // The bandwidth limit is the marker too: every rsync of this test's, on either side, has it.
+  const marker = `--bwlimit=${kbps}`;
+  const env = { PATH: `${join(fleet.dir, "bin")}:${Deno.env.get("PATH")}` };
+  const work = join(fleet.dir, "killed");
+  await Deno.mkdir(join(work, "src"), { recursive: true });
+  // 16 MiB of nothing (sparse), some seconds at that rate, and no disk.
+  const file = join(work, "src", "big.bin");
+  await Deno.writeFile(file, new Uint8Array());
+  await Deno.truncate(file, 16 << 20);
+  for (const direction of ["push", "pull"] as const) {
+    await t.step(direction, async () => {
+      const dest = join(work, `${direction}-dest`);
+      await Deno.mkdir(dest);
+      // Where the copy lands: a pull puts each host's under its name.
+      const landed = join(direction === "pull" ? join(dest, "h1") : dest, "big.bin");
+      const child = spawnPool(fleet, [direction, "h1", file, dest], "null", env);
+      // Under way: rsync's temp file is there, the file itself not yet.
+      const partial = async () => {
+        for await (const e of Deno.readDir(join(landed, ".."))) {
+          if (e.name.startsWith(".big.bin.")) return true;
+        }
+        return false;
+      };
+      await until("the copy under way", () => partial().catch(() => false));
+      Deno.kill(child.pid, "SIGKILL");
+      await child.output();
+      await assertGone(marker, `after pool ${direction} was SIGKILLed`);
+      const ssh = (await processesWith(fleet.sshConfig)).filter((p) => p.includes("rsync"));
+      assertEquals(ssh, [], "rsync's ssh");
+      // Nothing went on copying: the file never lands.
+      await new Promise((r) => setTimeout(r, 2000));
+      assert(!(await exists(landed)), `${landed} was completed after pool was killed`);
+    });
+  }
+}, { bin: { rsync: SLOW_RSYNC(kbps) } });
+
+const exists = (path: string) => Deno.stat(path).then(() => true, () => false);
