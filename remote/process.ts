@@ -188,10 +188,11 @@ export async function runProcess(argv: string[], options: ProcessOptions): Promi
     options.timeoutMs,
   );
 
-  const guard = unheld(options) ? guardGroup(child.pid) : null;
+  const ownGroup = options.ownGroup ?? true;
+  const guard = unheld(options) ? guardChild(child.pid, ownGroup) : null;
   // Stopped with pool only where a guard would still end it if pool died meanwhile (kill -9 %1):
-  // nothing else would ever continue a stopped group of its own.
-  if (guard) groups.add(child.pid);
+  // nothing else would ever continue a stopped group of its own. One in pool's group stops with it.
+  if (guard && ownGroup) groups.add(child.pid);
   options.onSpawn?.(guard?.pid ?? child.pid);
   let closeStdin = () => {};
   // A child that stops reading breaks the pipe: the source is cancelled, which ends its writer.
@@ -348,14 +349,15 @@ export async function runProcess(argv: string[], options: ProcessOptions): Promi
 
 /**
  * Whether nothing of pool's would end the child if pool were killed outright
- * (SIGKILL, the OOM killer): its stdin is the user's, not a pipe pool holds,
- * and it sits in a group of its own, away from the terminal's signals.
+ * (SIGKILL, the OOM killer): its stdin is the user's, not a pipe pool holds.
+ * In a group of its own, away from the terminal's signals, or in pool's own
+ * (`on -t`'s ssh): the terminal's group outlives pool, and no signal of the
+ * terminal's comes for a pool killed alone.
  */
 function unheld(options: ProcessOptions): boolean {
   const userStdin = options.stdin === "inherit" && options.input === undefined &&
     !options.inputStream;
-  return (userStdin || options.guard === true) && !options.holdStdin &&
-    (options.ownGroup ?? true) && !options.outlivesPool;
+  return (userStdin || options.guard === true) && !options.holdStdin && !options.outlivesPool;
 }
 
 /** remote/guard.sh as it runs: comments are for readers of the file, not for every `ps`. */
@@ -365,18 +367,20 @@ const GUARD_SCRIPT = () => guardScript ??= withoutComments(remoteScript("guard")
 /**
  * A guard for such a child: a small sh, in a group of its own too, reading a
  * pipe pool holds and never writes. If pool dies, the pipe ends and the guard
- * ends the child's group (TERM, KILL 2 s later): a local ssh, and with it the
- * remote command (the supervisor sees its channel go), whose end it then waits
- * out, as the carrier of a route's lease. Released — killed,
- * before the child's group number could be anyone else's — when the child ends.
+ * ends the child's group (TERM, KILL 2 s later), or the child alone where it has
+ * none of its own (`group` false: it is in pool's group, which a pipeline's other
+ * commands share, `| tee log`): a local ssh, and with it the remote command (the supervisor,
+ * or a pty's sshd, sees its channel go), whose end it then waits out, as the carrier
+ * of a route's lease. Released — killed, before the child's number could be anyone
+ * else's — when the child ends.
  */
-function guardGroup(pgid: number): { pid: number; release(): Promise<void> } | null {
+function guardChild(pid: number, group: boolean): { pid: number; release(): Promise<void> } | null {
   let kill = () => {};
   let guard: Deno.ChildProcess;
   try {
     const [program, ...args] = SETSID ? [SETSID, "/bin/sh"] : ["/bin/sh"];
     guard = new Deno.Command(program, {
-      args: [...args, "-c", GUARD_SCRIPT(), "pool-guard", String(pgid)],
+      args: [...args, "-c", GUARD_SCRIPT(), "pool-guard", String(pid), ...(group ? [] : ["pid"])],
       stdin: "piped",
       stdout: "null",
       stderr: "null",

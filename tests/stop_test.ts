@@ -597,6 +597,52 @@ fleetTest(
   },
 );
 
+fleetTest(
+  "on -t at a terminal: pool killed alone ends its ssh and the command; TERM as before",
+  1,
+  async (t, fleet) => {
+    await writeRoster(fleet, [{ name: "h1" }]);
+    let n = markerBase();
+    for (const [signal, code] of [["SIGKILL", 137], ["SIGTERM", 143]] as const) {
+      await t.step(signal, async () => {
+        const marker = `sleep ${++n}`;
+        // The shell around pool stays after it, as a user's does: the terminal stays open, and
+        // no hangup ends the ssh -t left in its foreground group. Read from a file, so that
+        // only pool, its ssh and the command carry the marker.
+        const run = join(fleet.dir, `tty-${n}.sh`);
+        await Deno.writeTextFile(
+          run,
+          `${POOL_SH} on -t h1 '${marker}'\necho "exit=$?"\nread -r _\n`,
+        );
+        const term = new Deno.Command("script", {
+          args: ["-qfec", `sh ${run}`, "/dev/null"],
+          env: childEnv(fleet.env),
+          clearEnv: true,
+          stdin: "piped",
+          stdout: "piped",
+          stderr: "null",
+        }).spawn();
+        let shown = "";
+        const reading = (async () => {
+          for await (const chunk of term.stdout) shown += new TextDecoder().decode(chunk);
+        })();
+        try {
+          await running(marker);
+          const [pool] = await processesWith(`on -t h1 ${marker}`);
+          Deno.kill(Number(pool.split(" ")[0]), signal);
+          await until("pool's end", () => Promise.resolve(/exit=\d+/.test(shown)));
+          assertMatch(shown, new RegExp(`exit=${code}`));
+          await assertGone(marker, `after ${signal} to pool alone`);
+        } finally {
+          term.kill("SIGKILL");
+          await term.status;
+          await Promise.race([reading, new Promise((r) => setTimeout(r, 2000))]);
+        }
+      });
+    }
+  },
+);
+
 /**
  * A pool on h1, SIGKILLed while its ssh runs `sleep 31496` over the shared
  * connection. Returns that ssh's number once it is gone, and reaped.
