@@ -34,6 +34,7 @@
 
 import { dirname, join } from "../paths.ts";
 import { after } from "../timers.ts";
+import { makeStateFolder } from "../state/owner.ts";
 import { isOutOfDescriptors } from "./process.ts";
 import { configOverrides, hostKeyOptions, type ResolvedTarget, resolveTarget } from "./ssh.ts";
 
@@ -275,7 +276,7 @@ function ensureDir(settings: MuxSettings): string | null {
 
 function makeFolder(dir: string): string | null {
   try {
-    Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    makeStateFolder(dir, 0o700); // root making it in a user's state gives it to them
     Deno.chmodSync(dir, 0o700);
     return null;
   } catch {

@@ -9,14 +9,18 @@ import { abortCode } from "../exit.ts";
 import { sleep } from "../timers.ts";
 import { type ErrorKind, PoolError, UsageError } from "../errors.ts";
 import { EXIT } from "../exit.ts";
+import { giveFile, makeStateFolder, ownerFor } from "./owner.ts";
 
-/** Creates pool's state directory 0700 (mkdir's own mode is filtered by the umask). */
+/**
+ * Creates pool's state directory 0700 (mkdir's own mode is filtered by the umask); root making
+ * it in a user's home gives it to them (owner.ts).
+ */
 async function ensureStateDir(dir: string): Promise<void> {
   try {
     await Deno.stat(dir);
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) throw e;
-    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+    makeStateFolder(dir, 0o700);
     await Deno.chmod(dir, 0o700);
   }
 }
@@ -101,17 +105,17 @@ export async function withFileLock<T>(
   signal?: AbortSignal,
 ): Promise<T> {
   const lockPath = path + ".lock";
-  let lock: Deno.FsFile;
   try {
     await ensureStateDir(dirname(path));
-    lock = await Deno.open(lockPath, { create: true, read: true, write: true, mode: 0o600 });
   } catch (e) {
+    if (e instanceof PoolError) throw e;
     throw new PoolError(
       `cannot write in ${dirname(path)}: ${reason(e)} (creating ${lockPath})`,
       EXIT.failure,
       "state_unwritable",
     );
   }
+  const lock = await openLock(lockPath);
   try {
     await acquire(lock, lockPath, label, signal);
     await recordHolder(lock);
@@ -119,6 +123,38 @@ export async function withFileLock<T>(
   } finally {
     lock.close();
   }
+}
+
+/**
+ * Opens the lock file, making it if it is not there (mode 0600, given to the state folder's
+ * owner when root makes it: owner.ts).
+ */
+async function openLock(lockPath: string): Promise<Deno.FsFile> {
+  const options = { read: true, write: true, mode: 0o600 };
+  let made: Deno.FsFile | undefined;
+  try {
+    made = await Deno.open(lockPath, { ...options, createNew: true });
+    giveFile(lockPath, ownerFor(dirname(lockPath)));
+    return made;
+  } catch (e) {
+    made?.close();
+    if (e instanceof PoolError) throw e;
+    if (!(e instanceof Deno.errors.AlreadyExists)) throw unwritable(lockPath, e);
+  }
+  try {
+    // create: removed since (pool clean, a user tidying up), it is made again.
+    return await Deno.open(lockPath, { ...options, create: true });
+  } catch (e) {
+    throw unwritable(lockPath, e);
+  }
+}
+
+function unwritable(lockPath: string, e: unknown): PoolError {
+  return new PoolError(
+    `cannot write in ${dirname(lockPath)}: ${reason(e)} (creating ${lockPath})`,
+    EXIT.failure,
+    "state_unwritable",
+  );
 }
 
 async function acquire(
@@ -198,10 +234,14 @@ export function lockHolderPid(procLocks: string, ino: number | null): number | u
   }
 }
 
-/** Replaces `path` with `text` (mode 0600): readers see the old file or the new one, never half. */
+/**
+ * Replaces `path` with `text` (mode 0600): readers see the old file or the new one, never half.
+ * Root writing in a user's folder gives the file to the folder's owner (owner.ts).
+ */
 export async function writeFileAtomically(path: string, text: string): Promise<void> {
   path = await followSymlinks(path);
   await regularFile(path, "state file", "state_unwritable");
+  const owner = ownerFor(dirname(path));
   const temp = `${path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
   try {
     await Deno.writeTextFile(temp, text, { createNew: true, mode: 0o600 });
@@ -213,9 +253,11 @@ export async function writeFileAtomically(path: string, text: string): Promise<v
       file.close();
     }
     await Deno.chmod(temp, 0o600);
+    giveFile(temp, owner);
     await Deno.rename(temp, path);
   } catch (e) {
     await Deno.remove(temp).catch(() => {});
+    if (e instanceof PoolError) throw e;
     throw new PoolError(`cannot write ${path}: ${reason(e)}`, EXIT.failure, "state_unwritable");
   }
   await removeStaleTemps(path);

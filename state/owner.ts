@@ -1,0 +1,110 @@
+/**
+ * Whose pool's state is. Root runs pool on a user's state too (`sudo -E pool …`, sudo keeping
+ * HOME, a root cron job with POOL_STATE): what it made there was root's, 0600, and the user
+ * could no longer read their own roster or take their own locks. So what root makes or
+ * replaces in a folder of another user's goes to that folder's owner and group; anyone else
+ * cannot give files away, and makes them as before.
+ *
+ * The folder is the user's, so they may swap a name in it between our making a file and
+ * giving it away: files are given through an open descriptor, opened without following a
+ * link, and only while no other name points at them (a hard link to /etc/shadow swapped in
+ * would give that away). Folders have no hard links; lchown changes a swapped-in link, not
+ * what it points at.
+ */
+
+import { dirname } from "../paths.ts";
+import { EXIT } from "../exit.ts";
+import { PoolError } from "../errors.ts";
+
+export interface Owner {
+  uid: number;
+  gid: number;
+}
+
+/**
+ * Who what pool makes in `dir` should belong to: the owner of `dir`, or of the nearest folder
+ * above it that is there. Null where that is us: not root (nobody else can give files away),
+ * or root's own folder.
+ */
+export function ownerFor(dir: string): Owner | null {
+  if (Deno.uid() !== 0) return null;
+  for (let at = dir;; at = dirname(at)) {
+    try {
+      const { uid, gid } = Deno.statSync(at);
+      return uid === null || uid === 0 ? null : { uid, gid: gid ?? uid };
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound) || dirname(at) === at) return null;
+    }
+  }
+}
+
+/** Gives the file pool has just made at `path` to `owner` (nothing when null). */
+export function giveFile(path: string, owner: Owner | null): void {
+  if (!owner) return;
+  const fs = nodeFs();
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    const info = fs.fstatSync(fd);
+    if (!info.isFile() || info.nlink !== 1) throw new Error("it is no longer the file pool made");
+    fs.fchownSync(fd, owner.uid, owner.gid);
+  } catch (e) {
+    throw refused(path, owner, e);
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/**
+ * Makes folder `dir`, and any missing above it, with `mode` (filtered by the umask, as mkdir's
+ * is), each given to the owner of the nearest folder above that was there.
+ */
+export function makeStateFolder(dir: string, mode: number): void {
+  const owner = ownerFor(dir);
+  const missing: string[] = [];
+  for (let at = dir; owner && !exists(at) && dirname(at) !== at; at = dirname(at)) {
+    missing.unshift(at);
+  }
+  Deno.mkdirSync(dir, { recursive: true, mode });
+  if (!owner) return;
+  const fs = nodeFs();
+  for (const made of missing) {
+    try {
+      fs.lchownSync(made, owner.uid, owner.gid);
+    } catch (e) {
+      throw refused(made, owner, e);
+    }
+  }
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Where root cannot give a file away (an NFS home that squashes root, a user namespace the
+ * owner is not mapped into), leaving it root's would lock the user out: refused instead.
+ */
+function refused(path: string, owner: Owner, e: unknown): PoolError {
+  const why = (e as Error).message.replace(/, \w+ '.*'$/, "");
+  return new PoolError(
+    `cannot give ${path} to uid ${owner.uid}, the owner of its folder: ${why}`,
+    EXIT.failure,
+    "state_unwritable",
+  );
+}
+
+type NodeFs = typeof import("node:fs");
+
+/** node:fs, for what Deno lacks (fchown, lchown, O_NOFOLLOW); loaded only here, see node_os.ts. */
+function nodeFs(): NodeFs {
+  const process = (globalThis as unknown as {
+    process: { getBuiltinModule(id: string): unknown };
+  }).process;
+  return process.getBuiltinModule("node:fs") as NodeFs;
+}

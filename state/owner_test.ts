@@ -1,0 +1,122 @@
+import { join } from "node:path";
+import { assertEquals, assertMatch } from "../tests/assert.ts";
+import { giveFile, makeStateFolder, ownerFor } from "./owner.ts";
+import { withFileLock, writeFileAtomically } from "./files.ts";
+import { updateListFile } from "./list_file.ts";
+
+// Root giving what it makes to the state folder's owner: only root can, so only root tests it.
+const ROOT = Deno.uid() === 0;
+const NOBODY = 65534;
+
+/** A folder of nobody's (group too) in a fresh temp folder of root's. */
+async function nobodysFolder(): Promise<{ dir: string; st: string }> {
+  const dir = await Deno.makeTempDir({ prefix: "pool-owner-" });
+  const st = join(dir, "st");
+  await Deno.mkdir(st);
+  await Deno.chown(st, NOBODY, NOBODY);
+  return { dir, st };
+}
+
+function owner(path: string): string {
+  const { uid, gid } = Deno.lstatSync(path);
+  return `${uid}:${gid}`;
+}
+
+Deno.test({
+  name: "ownerFor() is the nearest folder's owner, null for root's own or when not root",
+  ignore: !ROOT,
+  fn: async () => {
+    const { dir, st } = await nobodysFolder();
+    try {
+      assertEquals(ownerFor(st), { uid: NOBODY, gid: NOBODY });
+      assertEquals(ownerFor(join(st, "not", "yet")), { uid: NOBODY, gid: NOBODY });
+      assertEquals(ownerFor(dir), null);
+      assertEquals(ownerFor(join(dir, "missing")), null);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "writeFileAtomically(), withFileLock() and the ledger's writer give their files to the folder's owner",
+  ignore: !ROOT,
+  fn: async () => {
+    const { dir, st } = await nobodysFolder();
+    try {
+      await writeFileAtomically(join(st, "pool.json"), "{}\n");
+      const ledger = join(st, "leases.json");
+      const spec = {
+        what: "lease ledger",
+        key: "leases",
+        isItem: (v: unknown): v is number => typeof v === "number",
+      };
+      await updateListFile(ledger, spec, () => ({ items: [1], result: null }));
+      await withFileLock(join(st, "deep", "er", "jobs.json"), () => Promise.resolve());
+      const names = ["pool.json", "leases.json", "leases.json.lock", "deep", "deep/er"];
+      for (const name of [...names, "deep/er/jobs.json.lock"]) {
+        assertEquals(owner(join(st, name)), `${NOBODY}:${NOBODY}`, name);
+      }
+      assertEquals(Deno.statSync(join(st, "pool.json")).mode! & 0o777, 0o600);
+      assertEquals(Deno.statSync(ledger).mode! & 0o777, 0o600);
+      assertEquals(Deno.statSync(join(st, "deep", "er")).mode! & 0o777, 0o700);
+      // Root's own folder: root's files, as before.
+      await writeFileAtomically(join(dir, "own.json"), "{}\n");
+      assertEquals(owner(join(dir, "own.json")), "0:0");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "giveFile() gives away neither what a link swapped in points at nor a hard-linked file",
+  ignore: !ROOT,
+  fn: async () => {
+    const { dir, st } = await nobodysFolder();
+    try {
+      const precious = join(dir, "shadow");
+      await Deno.writeTextFile(precious, "root's\n");
+      const to = { uid: NOBODY, gid: NOBODY };
+      await Deno.symlink(precious, join(st, "link"));
+      let message = "";
+      try {
+        giveFile(join(st, "link"), to);
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      assertMatch(message, /^cannot give .*\/link to uid 65534, the owner of its folder: ELOOP/);
+      await Deno.link(precious, join(st, "hard"));
+      try {
+        giveFile(join(st, "hard"), to);
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      assertMatch(
+        message,
+        /\/hard to uid 65534, the owner of its folder: it is no longer the file pool made$/,
+      );
+      assertEquals(owner(precious), "0:0");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "makeStateFolder() gives each folder it makes to the owner of the one above",
+  ignore: !ROOT,
+  fn: async () => {
+    const { dir, st } = await nobodysFolder();
+    try {
+      makeStateFolder(join(st, "a", "cm"), 0o700);
+      assertEquals(owner(join(st, "a")), `${NOBODY}:${NOBODY}`);
+      assertEquals(owner(join(st, "a", "cm")), `${NOBODY}:${NOBODY}`);
+      makeStateFolder(join(dir, "b"), 0o700);
+      assertEquals(owner(join(dir, "b")), "0:0");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
