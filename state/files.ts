@@ -127,7 +127,8 @@ export async function withFileLock<T>(
 
 /**
  * Opens the lock file, making it if it is not there (mode 0600, given to the state folder's
- * owner when root makes it: owner.ts).
+ * owner when root makes it: owner.ts). One that is there but cannot be opened is named with
+ * its owner: the folder is fine, the file is someone else's.
  */
 async function openLock(lockPath: string): Promise<Deno.FsFile> {
   const options = { read: true, write: true, mode: 0o600 };
@@ -145,7 +146,13 @@ async function openLock(lockPath: string): Promise<Deno.FsFile> {
     // create: removed since (pool clean, a user tidying up), it is made again.
     return await Deno.open(lockPath, { ...options, create: true });
   } catch (e) {
-    throw unwritable(lockPath, e);
+    const owner = await Deno.lstat(lockPath).then((i) => i.uid, () => null);
+    if (owner === null) throw unwritable(lockPath, e);
+    throw new PoolError(
+      `cannot open ${lockPath}: ${reason(e)} (it belongs to uid ${owner})`,
+      EXIT.failure,
+      "state_unwritable",
+    );
   }
 }
 
@@ -292,6 +299,10 @@ export async function readTextIfExists(path: string, what: string): Promise<stri
     return await Deno.readTextFile(path);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return null;
-    throw new PoolError(`cannot read ${what} ${path}: ${reason(e)}`);
+    // Most often left by a root run from before pool gave root's files to the folder's owner.
+    const owner = e instanceof Deno.errors.PermissionDenied
+      ? await Deno.stat(path).then((i) => ` (it belongs to uid ${i.uid})`, () => "")
+      : "";
+    throw new PoolError(`cannot read ${what} ${path}: ${reason(e)}${owner}`);
   }
 }

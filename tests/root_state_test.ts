@@ -5,7 +5,7 @@
  */
 
 import { join } from "node:path";
-import { assert, assertEquals } from "./assert.ts";
+import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { pool } from "./helpers.ts";
 
 const NOBODY = 65534;
@@ -59,6 +59,10 @@ const asNobody = (env: Record<string, string>, args: string[]) =>
     stdout: new TextDecoder().decode(o.stdout),
     stderr: new TextDecoder().decode(o.stderr),
   }));
+
+/** `pool: <what>: Permission denied (os error 13) (it belongs to uid 0)`, one line. */
+const lockedOut = (what: string) =>
+  new RegExp(`^pool: ${RegExp.escape(what)}: Permission denied[^\n]* \\(it belongs to uid 0\\)\n$`);
 
 const BUNDLE = new URL("../dist/bundle/pool.js", import.meta.url).pathname;
 const BUILT = Deno.env.get("POOL_TEST_FORM") === "built";
@@ -130,6 +134,31 @@ Deno.test({
       assertEquals(add.code, 0, add.stderr);
       assertEquals(await notNobodys(s.env.HOME), []);
       assertEquals(Deno.statSync(join(s.env.HOME, ".pool")).mode! & 0o777, 0o700);
+    } finally {
+      await s.cleanup();
+    }
+  },
+});
+
+Deno.test({
+  name: "a user's pool names the root-owned roster or lock file it cannot open, and its owner",
+  ignore: Deno.uid() !== 0 || !BUILT,
+  fn: async () => {
+    const s = await nobodysState();
+    try {
+      const roster = join(s.st, "pool.json");
+      await Deno.writeTextFile(roster, '{"hosts": [{"name": "h1", "ssh": "h1"}]}\n');
+      await Deno.writeTextFile(roster + ".lock", "", { mode: 0o600 });
+      await Deno.chown(s.st, NOBODY, NOBODY);
+      await Deno.chown(roster, NOBODY, NOBODY);
+      const tag = await asNobody(s.env, ["tag", "h1", "gpu"]);
+      assertEquals(tag.code, 1);
+      assertMatch(tag.stderr, lockedOut(`cannot open ${roster}.lock`));
+      await Deno.chown(roster, 0, 0);
+      await Deno.chmod(roster, 0o600);
+      const hosts = await asNobody(s.env, ["hosts"]);
+      assertEquals(hosts.code, 1);
+      assertMatch(hosts.stderr, lockedOut(`cannot read roster ${roster}`));
     } finally {
       await s.cleanup();
     }
