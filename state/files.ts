@@ -132,28 +132,56 @@ export async function withFileLock<T>(
  */
 async function openLock(lockPath: string): Promise<Deno.FsFile> {
   const options = { read: true, write: true, mode: 0o600 };
-  let made: Deno.FsFile | undefined;
-  try {
-    made = await Deno.open(lockPath, { ...options, createNew: true });
-    giveFile(lockPath, ownerFor(dirname(lockPath)));
-    return made;
-  } catch (e) {
-    made?.close();
-    if (e instanceof PoolError) throw e;
-    if (!(e instanceof Deno.errors.AlreadyExists)) throw unwritable(lockPath, e);
+  for (let tries = 1;; tries++) {
+    let made: Deno.FsFile | undefined;
+    try {
+      made = await Deno.open(lockPath, { ...options, createNew: true });
+      giveFile(lockPath, ownerFor(dirname(lockPath)));
+      return made;
+    } catch (e) {
+      made?.close();
+      if (e instanceof PoolError) throw e;
+      if (!(e instanceof Deno.errors.AlreadyExists)) throw unwritable(lockPath, e);
+    }
+    let lock: Deno.FsFile;
+    try {
+      // Not create: through a dangling link that would make the file it points at.
+      lock = await Deno.open(lockPath, options);
+    } catch (e) {
+      const named = await Deno.lstat(lockPath).catch(() => null);
+      // Removed since (pool clean, a user tidying up): made again.
+      if (named === null && tries < 3) continue;
+      if (named === null) throw unwritable(lockPath, e);
+      if (!named.isFile) throw notPlain(lockPath);
+      throw new PoolError(
+        `cannot open ${lockPath}: ${reason(e)} (it belongs to uid ${named.uid})`,
+        EXIT.failure,
+        "state_unwritable",
+      );
+    }
+    return await plainLock(lock, lockPath);
   }
-  try {
-    // create: removed since (pool clean, a user tidying up), it is made again.
-    return await Deno.open(lockPath, { ...options, create: true });
-  } catch (e) {
-    const owner = await Deno.lstat(lockPath).then((i) => i.uid, () => null);
-    if (owner === null) throw unwritable(lockPath, e);
-    throw new PoolError(
-      `cannot open ${lockPath}: ${reason(e)} (it belongs to uid ${owner})`,
-      EXIT.failure,
-      "state_unwritable",
-    );
+}
+
+/**
+ * `lock`, when the name still leads to it and to no link: pool writes its pid into it, and
+ * root locking a user's state would otherwise write over whatever a link there points at.
+ */
+async function plainLock(lock: Deno.FsFile, lockPath: string): Promise<Deno.FsFile> {
+  const [named, opened] = await Promise.all([Deno.lstat(lockPath).catch(() => null), lock.stat()]);
+  if (named?.isFile && opened.isFile && named.ino === opened.ino && named.dev === opened.dev) {
+    return lock;
   }
+  lock.close();
+  throw notPlain(lockPath);
+}
+
+function notPlain(lockPath: string): PoolError {
+  return new PoolError(
+    `lock ${lockPath} is not a regular file (a link?): remove it`,
+    EXIT.failure,
+    "state_unwritable",
+  );
 }
 
 function unwritable(lockPath: string, e: unknown): PoolError {

@@ -153,3 +153,31 @@ Deno.test("withFileLock() gives up after POOL_LOCK_TIMEOUT even while the wall c
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("withFileLock() locks through no link: the file it points at is neither written nor made", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // What a user could put in their own state folder for a root run to write its pid over.
+    const victim = join(dir, "victim");
+    await Deno.writeTextFile(victim, "precious\n");
+    await Deno.symlink(victim, join(dir, "a.lock"));
+    const missing = join(dir, "made-by-root");
+    await Deno.symlink(missing, join(dir, "b.lock"));
+    for (const name of ["a", "b"]) {
+      let message = "";
+      let ran = false;
+      await withFileLock(join(dir, name), () => Promise.resolve(ran = true)).catch((e) => {
+        message = (e as Error).message;
+      });
+      assertEquals(ran, false, name);
+      assertEquals(
+        message,
+        `lock ${join(dir, name)}.lock is not a regular file (a link?): remove it`,
+      );
+    }
+    assertEquals(await Deno.readTextFile(victim), "precious\n");
+    assertEquals(await Deno.lstat(missing).then(() => true, () => false), false);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
