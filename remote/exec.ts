@@ -7,7 +7,7 @@
 import { EXIT } from "../exit.ts";
 import { type Host, isLocal } from "../roster/host.ts";
 import {
-  OutOfDescriptors,
+  OutOfLocalResources,
   type ProcessOptions,
   type ProcessResult,
   runProcess,
@@ -330,10 +330,10 @@ export async function execPlain(
     });
   } catch (e) {
     // Could not even start the child (no ssh binary, no such shell), or not here and now (out
-    // of file descriptors: this host failed, said why, but it is not down). Once it ran, a throw
-    // is pool's own failure: the host answered, and is not called down for it.
+    // of file descriptors or processes: this host failed, said why, but it is not down). Once it
+    // ran, a throw is pool's own failure: the host answered, and is not called down for it.
     const message = (e as Error).message;
-    const here = e instanceof OutOfDescriptors || started;
+    const here = e instanceof OutOfLocalResources || started;
     return {
       host: host.name,
       code: here ? EXIT.failure : EXIT.unreachable,

@@ -414,11 +414,25 @@ export function isOutOfDescriptors(e: unknown): boolean {
   return /Too many open files|EMFILE|ENFILE/.test(String((e as Error)?.message ?? e));
 }
 
-/** No file descriptor came free in time to start a child: this machine's limit, not the host. */
-export class OutOfDescriptors extends Error {
-  constructor(program: string) {
-    super(`out of file descriptors here: cannot start ${program} (raise ulimit -n)`);
-    this.name = "OutOfDescriptors";
+/**
+ * What this machine ran out of, by a failed spawn's words: file descriptors, or processes (fork's
+ * EAGAIN: `ulimit -u`, a container's pids limit); null for any other failure.
+ */
+export function localShortage(e: unknown): "descriptors" | "processes" | null {
+  if (isOutOfDescriptors(e)) return "descriptors";
+  const text = String((e as Error)?.message ?? e);
+  return /Resource temporarily unavailable|EAGAIN|os error 11\b/.test(text) ? "processes" : null;
+}
+
+/** No descriptor or process came free in time to start a child: this machine's limit, not the host's. */
+export class OutOfLocalResources extends Error {
+  constructor(program: string, what: "descriptors" | "processes") {
+    super(
+      what === "descriptors"
+        ? `out of file descriptors here: cannot start ${program} (raise ulimit -n)`
+        : `out of processes here: cannot start ${program} (raise ulimit -u, or the pids limit)`,
+    );
+    this.name = "OutOfLocalResources";
   }
 }
 
@@ -437,10 +451,11 @@ const IDLE_PATIENCE_MS = 2000;
  * Starts the child, as the leader of a process group of its own when
  * `ownGroup` (so a kill reaches ssh's own children, a ProxyCommand). Out of
  * file descriptors (EMFILE/ENFILE, e.g. many hosts under a low `ulimit -n`)
- * is a reason to wait for a slot, not to fail a host: every child that ends
- * gives its descriptors back — for at most `patienceMs` (the child's own
- * deadline) or a minute; with no child of pool's running, for a moment only.
- * Then it throws OutOfDescriptors: the host's failure (said so), not its being down.
+ * or processes (EAGAIN: `ulimit -u`, a pids limit) is a reason to wait for a
+ * slot, not to fail a host: every child that ends gives its back — for at most
+ * `patienceMs` (the child's own deadline) or a minute; with no child of pool's
+ * running, for a moment only. Then it throws OutOfLocalResources: the host's
+ * failure (said so), not its being down.
  */
 export async function spawn(
   argv: string[],
@@ -466,10 +481,11 @@ export async function spawn(
       child.status.then(ended, ended);
       return child;
     } catch (e) {
-      if (!isOutOfDescriptors(e)) throw e;
+      const short = localShortage(e);
+      if (short === null) throw e;
       const now = performance.now();
       const idle = running === 0 && now > started + IDLE_PATIENCE_MS;
-      if (signal?.aborted || now > giveUp || idle) throw new OutOfDescriptors(argv[0]);
+      if (signal?.aborted || now > giveUp || idle) throw new OutOfLocalResources(argv[0], short);
       await sleep(pause);
     }
   }

@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "../tests/assert.ts";
-import { runProcess, STDERR_KEPT, textOf } from "./process.ts";
+import { localShortage, OutOfLocalResources, runProcess, STDERR_KEPT, textOf } from "./process.ts";
 
 Deno.test("runProcess() returns once the child exits, even if a grandchild keeps its pipes", async () => {
   // The grandchild holds the pipes for 10 minutes: returning at all is the proof, and 30 s bounds
@@ -180,4 +180,21 @@ Deno.test("runProcess() drops only chunks short enough to be the transport's cha
   );
   // A command's own long line is never read as a message of ssh's, which are one short write each.
   assertEquals(r.stderr, `chatter ${long}\n`);
+});
+
+Deno.test("localShortage() tells a spawn this machine could not make from any other failure", () => {
+  // Deno's own words for them: out of processes (ulimit -u, a pids limit) was taken for a failure
+  // of the host's, and the host read as unreachable (255), which tells a script it is down.
+  const failed = (why: string) => new Error(`Failed to spawn '/usr/bin/setsid': ${why}`);
+  assertEquals(
+    localShortage(failed("Resource temporarily unavailable (os error 11)")),
+    "processes",
+  );
+  assertEquals(localShortage(failed("Too many open files (os error 24)")), "descriptors");
+  assertEquals(localShortage(failed("No such file or directory (os error 2)")), null);
+  assertEquals(localShortage(failed("Permission denied (os error 13)")), null);
+  assertEquals(
+    new OutOfLocalResources("ssh", "processes").message,
+    "out of processes here: cannot start ssh (raise ulimit -u, or the pids limit)",
+  );
 });
