@@ -64,7 +64,7 @@ export async function sshOptionsFor(host: Host, options: ExecOptions): Promise<S
     options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT,
     Math.max(1, options.timeoutMs / 1000),
   );
-  const extra = await muxOptions(options.mux, host.ssh);
+  const extra = await muxOptions(options.mux, host.ssh, options.signal);
   return { connectTimeout, tty: options.tty, extra };
 }
 
@@ -120,7 +120,9 @@ async function execSupervised(
   if (options.input !== undefined) options = { ...options, guard: true };
   const repeatable = options.stdin !== "inherit" && options.inputStream === undefined &&
     !options.stdoutInherit && options.stdoutSink === undefined;
-  const account = repeatable && options.mux ? await accountOf(host, options.mux) : null;
+  const account = repeatable && options.mux
+    ? await accountOf(host, options.mux, options.signal)
+    : null;
   const shells = loginShells(options.mux?.loginShells);
   if (account !== null && shells.get(account) === "bash") {
     const tried = await supervised(host, command, options, watch, "bash");
@@ -142,8 +144,12 @@ async function execSupervised(
 }
 
 /** The account a command runs as (user@host:port), what login_shells.ts is keyed by. */
-async function accountOf(host: Host, mux: MuxSettings): Promise<string | null> {
-  const target = await resolveTarget(host.ssh, mux.sshConfig, mux.resolveCache);
+async function accountOf(
+  host: Host,
+  mux: MuxSettings,
+  signal?: AbortSignal,
+): Promise<string | null> {
+  const target = await resolveTarget(host.ssh, mux.sshConfig, mux.resolveCache, signal);
   return target && `${target.user}@${target.hostname}:${target.port}`;
 }
 

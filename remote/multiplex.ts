@@ -36,7 +36,13 @@ import { dirname, join } from "../paths.ts";
 import { after } from "../timers.ts";
 import { makeStateFolder } from "../state/owner.ts";
 import { isOutOfDescriptors } from "./process.ts";
-import { configOverrides, hostKeyOptions, type ResolvedTarget, resolveTarget } from "./ssh.ts";
+import {
+  configOverrides,
+  connectTarget,
+  hostKeyOptions,
+  type ResolvedTarget,
+  resolveTarget,
+} from "./ssh.ts";
 
 export interface MuxSettings {
   /** Where control sockets live (pool's state directory + /cm, or socketDir's short stand-in). */
@@ -134,8 +140,15 @@ export async function controlSocket(settings: MuxSettings, target: string): Prom
 export async function muxOptions(
   settings: MuxSettings | undefined,
   target: string,
+  signal?: AbortSignal,
 ): Promise<string[]> {
-  const resolved = await resolveTarget(target, settings?.sshConfig, settings?.resolveCache);
+  // Throws where ssh -G hung (its config's Match exec): the ssh to start would hang the same way.
+  const resolved = await connectTarget(
+    target,
+    settings?.sshConfig,
+    settings?.resolveCache,
+    signal,
+  );
   return [
     ...hostKeyOptions(resolved),
     ...configOverrides(resolved),

@@ -8,7 +8,9 @@
  */
 
 import { sha256Hex } from "../digest.ts";
+import { PoolError } from "../errors.ts";
 import { resolve } from "../paths.ts";
+import { type ProcessResult, runProcess } from "./process.ts";
 import { type ConfigInputs, configInputs, ResolveCache } from "./resolve_cache.ts";
 import { shellLine } from "./quote.ts";
 
@@ -182,7 +184,52 @@ export function passwdHome(passwd: string, uid: number | null): string | null {
   return null;
 }
 
-const resolved = new Map<string, Promise<ResolvedTarget | null>>();
+/**
+ * How long one `ssh -G` may take: pool's default ConnectTimeout, the longest any connection waits
+ * for its host. It makes no connection and should answer in milliseconds, but it runs the user's
+ * `Match exec` commands (`gpg-connect-agent` to a wedged agent), and nothing else bounded it: it
+ * runs before any host's deadline starts, and every verb waited on it, past every deadline.
+ */
+const RESOLVE_TIMEOUT_S = DEFAULT_CONNECT_TIMEOUT;
+
+/** The words a host's failure gives when `ssh -G` hung: the ssh pool would run hangs the same way. */
+export const RESOLVE_STALLED =
+  `ssh -G did not answer in ${RESOLVE_TIMEOUT_S} s (a Match exec in your ssh config?)`;
+
+/** `ssh -G` ran past its deadline (RESOLVE_STALLED), or was stopped with pool. */
+class Unanswered extends Error {
+  constructor(readonly outcome: "timeout" | "interrupted") {
+    super(outcome === "timeout" ? RESOLVE_STALLED : "interrupted");
+  }
+}
+
+/** One `ssh args…` that resolves, no connection made: bounded, and stopped with pool (`signal`). */
+async function askSsh(
+  args: string[],
+  signal: AbortSignal | undefined,
+): Promise<ProcessResult> {
+  // Not started once pool is stopping: a child killed as it starts may outlive the stop by the
+  // kill's grace, and with it the Match exec it started.
+  if (signal?.aborted) throw new Unanswered("interrupted");
+  // Its own process group, killed whole: a Match exec's command is ssh's child, and outlived a
+  // kill of ssh alone. Every byte of stderr kept: `-v` names the files the cache stamps.
+  const out = await runProcess(["ssh", ...args], {
+    timeoutMs: RESOLVE_TIMEOUT_S * 1000,
+    signal,
+    stdin: "null",
+    keepLast: Infinity,
+  });
+  if (out.outcome === "timeout" || out.outcome === "interrupted") throw new Unanswered(out.outcome);
+  return out;
+}
+
+/** What one resolution came to: the answer, or why there is none where `ssh -G` never said. */
+interface Resolution {
+  target: ResolvedTarget | null;
+  stalled?: string;
+}
+
+const resolved = new Map<string, Promise<Resolution>>();
 const caches = new Map<string, ResolveCache<ResolvedTarget>>();
 
 /**
@@ -190,13 +237,41 @@ const caches = new Map<string, ResolveCache<ResolvedTarget>>();
  * user's own host-key policy for it: one `ssh -G` (no connection is made),
  * remembered for the rest of the run, and across runs in `cacheFile` while
  * the config it came from is unchanged (resolve_cache.ts). Null when ssh
- * rejects the target.
+ * rejects the target, or does not answer in time (connectTarget says so).
+ * `signal` stops the `ssh -G` (pool is told to stop).
  */
-export function resolveTarget(
+export async function resolveTarget(
   target: string,
   config: string | undefined = Deno.env.get("POOL_SSH_CONFIG"),
   cacheFile?: string,
+  signal?: AbortSignal,
 ): Promise<ResolvedTarget | null> {
+  return (await resolution(target, config, cacheFile, signal)).target;
+}
+
+/**
+ * resolveTarget, for a caller about to start ssh for `target`: where `ssh -G` hung, throws
+ * (RESOLVE_STALLED), as the ssh started next would hang reading the same config, past the
+ * deadlines that bound a connection (ConnectTimeout starts after the config is read).
+ */
+export async function connectTarget(
+  target: string,
+  config: string | undefined,
+  cacheFile?: string,
+  signal?: AbortSignal,
+): Promise<ResolvedTarget | null> {
+  const { target: answer, stalled } = await resolution(target, config, cacheFile, signal);
+  // A PoolError: a dry run (nothing started, nothing to catch it) says so in one line.
+  if (stalled) throw new PoolError(stalled);
+  return answer;
+}
+
+function resolution(
+  target: string,
+  config: string | undefined,
+  cacheFile: string | undefined,
+  signal: AbortSignal | undefined,
+): Promise<Resolution> {
   const key = `${config ?? ""}\0${target}`;
   let result = resolved.get(key);
   if (!result) {
@@ -210,7 +285,19 @@ export function resolveTarget(
         );
       }
     }
-    result = probe(target, config, key, cache).catch(() => null);
+    const made: Promise<Resolution> = probe(target, config, key, cache, signal).then(
+      (answer) => ({ target: answer }),
+      (e) => {
+        // A stop is no answer: asked again, were anyone to ask. A hang is this run's answer
+        // (never the cache's): every later ssh for the target would hang the same way.
+        if (e instanceof Unanswered && e.outcome === "interrupted") {
+          if (resolved.get(key) === made) resolved.delete(key);
+          return { target: null };
+        }
+        return { target: null, ...(e instanceof Unanswered ? { stalled: e.message } : {}) };
+      },
+    );
+    result = made;
     resolved.set(key, result);
   }
   return result;
@@ -221,6 +308,7 @@ async function probe(
   config: string | undefined,
   key: string,
   cache: ResolveCache<ResolvedTarget> | undefined,
+  signal: AbortSignal | undefined,
 ): Promise<ResolvedTarget | null> {
   const text = probeConfig(config);
   if (text === null) return null;
@@ -229,13 +317,7 @@ async function probe(
   // A file of its own per probe, removed at once: a run killed later leaves nothing behind.
   const file = await Deno.makeTempFile({ prefix: "pool-ssh-probe-", suffix: ".conf" });
   const ask = (args: string[], verbose: boolean) =>
-    new Deno.Command("ssh", {
-      args: ["-F", file, "-G", ...(verbose ? ["-v"] : []), ...args],
-      stdin: "null",
-      stdout: verbose ? "null" : "piped",
-      stderr: verbose ? "piped" : "null",
-    }).output();
-  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+    askSsh(["-F", file, "-G", ...(verbose ? ["-v"] : []), ...args], signal);
   // Every ssh -G this answer came from: the target's, and a jump chain's first hops'.
   const asked = [["--", target]];
   let answer: ResolvedTarget | null;
@@ -243,12 +325,12 @@ async function probe(
   try {
     await Deno.writeTextFile(file, text);
     const out = await ask(asked[0], false);
-    answer = out.success ? parseResolved(decode(out.stdout)) : null;
+    answer = out.code === 0 ? parseResolved(out.stdout) : null;
     if (answer?.jumps) {
       const jumps = await jumpChain(answer.jumps, async (hop) => {
         asked.push(hopArgs(hop));
         const shown = await ask(asked.at(-1)!, false);
-        return shown.success ? decode(shown.stdout) : null;
+        return shown.code === 0 ? shown.stdout : null;
       });
       // Where a hop's own config adds hops, the socket's name says so too (multiplex.ts).
       const settings = jumps && jumps.length > answer.jumps.length
@@ -270,16 +352,14 @@ async function probe(
 /** What the ssh -G -v of each of `asked` says it read, all together; null when one cannot be kept. */
 async function traced(
   asked: string[][],
-  ask: (args: string[]) => Promise<Deno.CommandOutput>,
+  ask: (args: string[]) => Promise<ProcessResult>,
   file: string,
 ): Promise<ConfigInputs | null> {
   const paths = new Set<string>();
   const env = new Set<string>();
   for (const args of asked) {
     const out = await ask(args);
-    const inputs = out.success
-      ? await configInputs(new TextDecoder().decode(out.stderr), file)
-      : null;
+    const inputs = out.code === 0 ? await configInputs(out.stderr, file) : null;
     if (!inputs) return null;
     inputs.paths.forEach((p) => paths.add(p));
     inputs.env.forEach((v) => env.add(v));
@@ -289,24 +369,25 @@ async function traced(
 
 /**
  * Why ssh cannot read the config file `file` (its first complaint, e.g. a
- * bad option), or null when it can or when there is no such file.
+ * bad option, or RESOLVE_STALLED where it hangs reading it), or null when it
+ * can or when there is no such file.
  */
-export async function configError(file: string): Promise<string | null> {
+export async function configError(file: string, signal?: AbortSignal): Promise<string | null> {
   try {
     await Deno.stat(file);
   } catch {
     return null;
   }
-  const out = await new Deno.Command("ssh", {
-    args: ["-F", file, "-G", "--", "pool-config-check"],
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  if (out.success) return null;
+  let out: ProcessResult;
+  try {
+    out = await askSsh(["-F", file, "-G", "--", "pool-config-check"], signal);
+  } catch (e) {
+    return e instanceof Unanswered && e.outcome === "timeout" ? e.message : null;
+  }
+  if (out.code === 0) return null;
   // Only ssh's words about reading its config: a canonicalizing config that cannot resolve the
   // check's name is a config ssh reads.
-  const said = new TextDecoder().decode(out.stderr);
+  const said = out.stderr;
   if (!/bad configuration option|can't open user config/i.test(said)) return null;
   return said.split("\n").map((l) => l.trim()).find(Boolean)!;
 }

@@ -1,13 +1,17 @@
 import { join } from "node:path";
-import { assertEquals } from "../tests/assert.ts";
+import { assertEquals, assertRejects } from "../tests/assert.ts";
+import { assertGone, markerBase } from "../tests/procs.ts";
 import {
+  configError,
   configOverrides,
+  connectTarget,
   hostKeyOptions,
   jumpChain,
   jumpCommand,
   parseJump,
   passwdHome,
   probeConfig,
+  RESOLVE_STALLED,
   resolveTarget,
   sshArgv,
   sshFailureReason,
@@ -313,6 +317,50 @@ Deno.test("resolveTarget() gives a jump's hops, and the hops name the control so
     assertEquals(new Set(settings.map((s) => s.settings)).size, 5);
     const [, proxy] = configOverrides(await resolved("two"));
     assertEquals(proxy.startsWith("ProxyCommand=ssh -o 'ProxyCommand=ssh "), true, proxy);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a Match exec that never answers: ssh -G is bounded, stoppable, and run in parallel", async () => {
+  const dir = await Deno.makeTempDir();
+  const marker = `sleep ${markerBase()}`;
+  try {
+    const config = join(dir, "ssh_config");
+    await Deno.writeTextFile(
+      config,
+      `Match host stuck* exec "${marker}"\n  User me\nHost *\n  HostName 10.0.0.7\n`,
+    );
+    const always = join(dir, "always_config");
+    await Deno.writeTextFile(always, `Match exec "${marker}"\n  User me\n`);
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 500);
+    const started = performance.now();
+    const stuck = Array.from({ length: 8 }, (_, i) => `stuck${i}`);
+    const [answers, stopped, fine, complaint] = await Promise.all([
+      Promise.all(stuck.map((alias) => resolveTarget(alias, config))),
+      resolveTarget("stuck-stopped", config, undefined, stop.signal).then((answer) => ({
+        answer,
+        ms: performance.now() - started,
+      })),
+      resolveTarget("fine", config),
+      configError(always),
+    ]);
+    // 10 s each, side by side: one after the other would be 80 s. A bound, not a speed.
+    const took = performance.now() - started;
+    assertEquals(took < 45_000, true, `${took} ms`);
+    assertEquals(answers, stuck.map(() => null));
+    assertEquals([stopped.answer, fine?.hostname, complaint], [null, "10.0.0.7", RESOLVE_STALLED]);
+    assertEquals(stopped.ms < 8_000, true, `stopped after ${stopped.ms} ms, not with pool`);
+    // The answer for the run: said, without another 10 s; a stop is no answer.
+    const again = performance.now();
+    const error = await assertRejects(() => connectTarget("stuck0", config));
+    assertEquals([error.message, performance.now() - again < 5_000], [RESOLVE_STALLED, true]);
+    assertEquals(
+      await connectTarget("stuck-stopped", config, undefined, AbortSignal.abort()),
+      null,
+    );
+    await assertGone(marker, "ssh -G's Match exec");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

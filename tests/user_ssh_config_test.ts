@@ -8,8 +8,9 @@
 
 import { join } from "node:path";
 import { assertEquals, assertMatch } from "./assert.ts";
-import { fleetTest, pool, writeRoster } from "./helpers.ts";
+import { fleetTest, pool, type PoolRun, spawnPool, writeRoster } from "./helpers.ts";
 import type { Fleet } from "./hosts/harness.ts";
+import { assertGone, markerBase, processesWith } from "./procs.ts";
 
 /** An ssh_config with `blocks` first, then the fleet's. */
 async function sshConfig(fleet: Fleet, name: string, blocks: string): Promise<string> {
@@ -227,5 +228,76 @@ fleetTest("a state folder too deep for a control socket shares from a short one"
     });
   } finally {
     for (const dir of temps) await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** Runs pool, killed past `ms` (the test then fails on its answer): a hang shows as one. */
+async function bounded(
+  fleet: Fleet,
+  args: string[],
+  env: Record<string, string>,
+  ms: number,
+): Promise<PoolRun & { killed: boolean }> {
+  const started = performance.now();
+  const child = spawnPool(fleet, args, "null", env);
+  let killed = false;
+  const timer = setTimeout(() => {
+    killed = true;
+    child.kill("SIGKILL");
+  }, ms);
+  const out = await child.output();
+  clearTimeout(timer);
+  const text = (b: Uint8Array) => new TextDecoder().decode(b);
+  return {
+    code: out.code,
+    stdout: text(out.stdout),
+    stderr: text(out.stderr),
+    ms: performance.now() - started,
+    killed,
+  };
+}
+
+fleetTest("a Match exec that never answers costs its host alone, for its deadline alone", 3, async (
+  t,
+  fleet,
+) => {
+  // A wedged gpg-agent behind `Match exec "gpg-connect-agent …"`: ssh -G runs it, and waits.
+  const marker = `sleep ${markerBase()}`;
+  const env = {
+    POOL_SSH_CONFIG: await sshConfig(
+      fleet,
+      "stalled_exec_config",
+      `Match host h2 exec "${marker}"\n  User root\n`,
+    ),
+  };
+  await writeRoster(fleet, [{ name: "h1" }, { name: "h2" }, { name: "h3" }]);
+  // ssh -G's 10 s, and a generous slack for a loaded machine: a bound on a hang, not a speed.
+  const bound = 45_000;
+  const said = /ssh -G did not answer in 10 s \(a Match exec in your ssh config\?\)/;
+  try {
+    await t.step("pool list: h2 unreachable, saying why; the others answer", async () => {
+      const r = await bounded(fleet, ["list", "--json"], env, bound);
+      assertEquals(r.killed, false, `still running after ${bound} ms: ${r.stderr}`);
+      const probes = (JSON.parse(r.stdout).hosts as { probe: { ok: boolean; error?: string } }[])
+        .map((h) => h.probe);
+      assertEquals(probes.map((p) => p.ok), [true, false, true], r.stdout);
+      assertMatch(probes[1].error ?? "", said);
+      await assertGone(marker, "pool list");
+    });
+
+    await t.step("pool on all true: h2 unreachable (255), saying why; the others ran", async () => {
+      const r = await bounded(fleet, ["on", "all", "true"], env, bound);
+      assertEquals([r.killed, r.code], [false, 255], r.stderr);
+      assertMatch(r.stderr, /h2.*unreachable|unreachable.*h2/);
+      assertMatch(r.stderr, said);
+      assertEquals(/\bh[13]\b/.test(r.stderr), false, r.stderr);
+      await assertGone(marker, "pool on all");
+    });
+  } finally {
+    for (const p of await processesWith(marker)) {
+      try {
+        Deno.kill(Number(p.split(" ")[0]), "SIGKILL");
+      } catch { /* gone */ }
+    }
   }
 });
