@@ -697,7 +697,13 @@ function signalChild(child: Deno.ChildProcess, group: boolean, signal: Deno.Sign
     if (group) Deno.kill(-child.pid, signal);
     else child.kill(signal);
   } catch {
-    // Already gone: nothing to kill.
+    // No such group yet: a stop that came as the child started (one already given, a Ctrl-C
+    // then) finds it before its first act, setsid. It has started nothing, so it alone gets the
+    // signal; missed, it lived out the 2 s until the KILL. Else it is gone already.
+    if (!group) return;
+    try {
+      child.kill(signal);
+    } catch { /* gone */ }
   }
 }
 
