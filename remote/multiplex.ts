@@ -34,7 +34,7 @@
 
 import { dirname, join } from "../paths.ts";
 import { after } from "../timers.ts";
-import { makeStateFolder } from "../state/owner.ts";
+import { makeStateFolder, ownerFor } from "../state/owner.ts";
 import { isOutOfDescriptors } from "./process.ts";
 import {
   configOverrides,
@@ -94,14 +94,15 @@ const SILENT_SPAN_MS = 10_000;
  */
 const MISSED = 0o100;
 
-/** A socket's name: its target's settings digest, cut to 80 bits (no two targets of a fleet meet). */
+/** A socket's name: its target's settings digest, 80 bits (no two targets of a fleet meet). */
 const SOCKET_NAME_LENGTH = 20;
 
 /**
  * Where the control sockets of the state directory `state` live: `<state>/cm`, unless a
- * socket there would not fit a unix socket's path (a deep POOL_STATE) or holds a character
- * ssh's ControlPath cannot carry: then `<tmp>/pool-<uid>`, as tmux keeps its sockets, a short
- * path in a folder only this user may enter (checked before each use: ensureDir). Every state
+ * socket there would not fit a unix socket's path (a deep POOL_STATE), holds a character
+ * ssh's ControlPath cannot carry, or is another user's folder root uses: then
+ * `<tmp>/pool-<uid>`, as tmux keeps its sockets, a short path in a folder only this user may
+ * enter (checked before each use: ensureDir). Every state
  * folder that needs it shares that one; harmless, as a socket is named by all that ssh
  * connects with. Sharing used to go silently off there, and every command paid a handshake.
  */
@@ -111,7 +112,11 @@ export function socketDir(
   uid: number,
 ): Pick<MuxSettings, "dir" | "inTemp"> {
   const dir = join(state, "cm");
-  return carriesSockets(dir) ? { dir } : { dir: join(tmp, `pool-${uid}`), inTemp: true };
+  // Root using another user's state keeps its sockets in its own folder: ssh would make them
+  // root's in the user's, and pool marks and removes sockets by name, which a user could swap.
+  return carriesSockets(dir) && ownerFor(state) === null
+    ? { dir }
+    : { dir: join(tmp, `pool-${uid}`), inTemp: true };
 }
 
 /** A socket in `dir` fits a unix socket's path, and ssh takes its path as written. */

@@ -9,7 +9,7 @@ import { abortCode } from "../exit.ts";
 import { sleep } from "../timers.ts";
 import { type ErrorKind, PoolError, UsageError } from "../errors.ts";
 import { EXIT } from "../exit.ts";
-import { giveFile, makeStateFolder, ownerFor } from "./owner.ts";
+import { giveFile, makeStateFolder, openPinned, ownerFor } from "./owner.ts";
 
 /**
  * Creates pool's state directory 0700 (mkdir's own mode is filtered by the umask); root making
@@ -20,8 +20,9 @@ async function ensureStateDir(dir: string): Promise<void> {
     await Deno.stat(dir);
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) throw e;
+    // Its mode as made (the umask only takes bits away), never set again by name: root making
+    // it in a user's home would follow a link the user swapped in, and chmod what it points at.
     makeStateFolder(dir, 0o700);
-    await Deno.chmod(dir, 0o700);
   }
 }
 
@@ -46,6 +47,25 @@ export async function followSymlinks(path: string): Promise<string> {
     path = target.startsWith("/") ? target : join(await Deno.realPath(dirname(path)), target);
   }
   throw new PoolError(`cannot follow ${path}: too many levels of symbolic links`);
+}
+
+/**
+ * Root writing in another user's folder follows no link there: the user could point
+ * pool.json at any file on the system (or at a name that is not there yet), and root would
+ * replace it, or make it.
+ */
+async function noLinkOfAnothers(path: string): Promise<void> {
+  const owner = ownerFor(dirname(path));
+  if (owner === null) return;
+  const info = await Deno.lstat(path).catch(() => null);
+  if (info?.isSymlink) {
+    throw new PoolError(
+      `${path} is a link in a folder of uid ${owner.uid}'s: as root, pool writes through no link ` +
+        `there (replace it with the file, or run pool as that user)`,
+      EXIT.failure,
+      "state_unwritable",
+    );
+  }
 }
 
 /**
@@ -143,11 +163,19 @@ async function openLock(lockPath: string): Promise<Deno.FsFile> {
       if (e instanceof PoolError) throw e;
       if (!(e instanceof Deno.errors.AlreadyExists)) throw unwritable(lockPath, e);
     }
+    // Looked at before it is opened: opening a device can act (a watchdog arms, a tape rewinds),
+    // and a user's state folder may hold a link to one for root to open. (After opening, the
+    // name must still lead to what was opened: plainLock.)
+    const before = await Deno.lstat(lockPath).catch(() => null);
+    if (before !== null && !before.isFile) throw notPlain(lockPath);
     let lock: Deno.FsFile;
     try {
-      // Not create: through a dangling link that would make the file it points at.
-      lock = await Deno.open(lockPath, options);
+      // Not create: through a dangling link that would make the file it points at. Root in
+      // another user's folder opens it pinned (owner.ts), so no link swapped in after the look.
+      const pinned = ownerFor(dirname(lockPath)) === null ? null : openPinned(lockPath);
+      lock = pinned ?? await Deno.open(lockPath, options);
     } catch (e) {
+      if (e instanceof Deno.errors.InvalidData || /ELOOP/.test(String(e))) throw notPlain(lockPath);
       const named = await Deno.lstat(lockPath).catch(() => null);
       // Removed since (pool clean, a user tidying up): made again.
       if (named === null && tries < 3) continue;
@@ -274,20 +302,23 @@ export function lockHolderPid(procLocks: string, ino: number | null): number | u
  * Root writing in a user's folder gives the file to the folder's owner (owner.ts).
  */
 export async function writeFileAtomically(path: string, text: string): Promise<void> {
+  await noLinkOfAnothers(path);
   path = await followSymlinks(path);
   await regularFile(path, "state file", "state_unwritable");
   const owner = ownerFor(dirname(path));
   const temp = `${path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
   try {
-    await Deno.writeTextFile(temp, text, { createNew: true, mode: 0o600 });
-    // Flush to disk before the rename, so a crash leaves the old file or the new one.
-    const file = await Deno.open(temp, { read: true });
+    // Made new (never through a link), written and flushed through one descriptor, mode as made:
+    // nothing is done to the name after, which a user could have swapped in their own folder.
+    const file = await Deno.open(temp, { write: true, createNew: true, mode: 0o600 });
     try {
+      const bytes = new TextEncoder().encode(text);
+      for (let at = 0; at < bytes.length;) at += await file.write(bytes.subarray(at));
+      // Flushed before the rename, so a crash leaves the old file or the new one.
       await file.sync();
     } finally {
       file.close();
     }
-    await Deno.chmod(temp, 0o600);
     giveFile(temp, owner);
     await Deno.rename(temp, path);
   } catch (e) {

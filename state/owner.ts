@@ -44,7 +44,11 @@ export function giveFile(path: string, owner: Owner | null): void {
   const fs = nodeFs();
   let fd: number | undefined;
   try {
-    fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    // Not blocking: a FIFO swapped in would hold root's pool in open() past every signal.
+    fd = fs.openSync(
+      path,
+      fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK,
+    );
     const info = fs.fstatSync(fd);
     if (!info.isFile() || info.nlink !== 1) throw new Error("it is no longer the file pool made");
     fs.fchownSync(fd, owner.uid, owner.gid);
@@ -52,6 +56,25 @@ export function giveFile(path: string, owner: Owner | null): void {
     throw refused(path, owner, e);
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/**
+ * Opens the plain file at `path` for reading and writing without following a link or blocking,
+ * for root in another user's folder (Linux): the descriptor is held while the file is opened again
+ * through /proc/self/fd, so what Deno opens is what was checked, whatever the user renames
+ * meanwhile. Null where /proc is not there (the caller then checks the name before and after).
+ */
+export function openPinned(path: string): Deno.FsFile | null {
+  if (!exists("/proc/self/fd")) return null;
+  const fs = nodeFs();
+  const flags = fs.constants.O_RDWR | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK;
+  const fd = fs.openSync(path, flags);
+  try {
+    if (!fs.fstatSync(fd).isFile()) throw new Deno.errors.InvalidData("not a regular file");
+    return Deno.openSync(`/proc/self/fd/${fd}`, { read: true, write: true });
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

@@ -3,6 +3,7 @@ import { assertEquals, assertMatch } from "../tests/assert.ts";
 import { giveFile, makeStateFolder, ownerFor } from "./owner.ts";
 import { withFileLock, writeFileAtomically } from "./files.ts";
 import { updateListFile } from "./list_file.ts";
+import { socketDir } from "../remote/multiplex.ts";
 
 // Root giving what it makes to the state folder's owner: only root can, so only root tests it.
 const ROOT = Deno.uid() === 0;
@@ -115,6 +116,61 @@ Deno.test({
       assertEquals(owner(join(st, "a", "cm")), `${NOBODY}:${NOBODY}`);
       makeStateFolder(join(dir, "b"), 0o700);
       assertEquals(owner(join(dir, "b")), "0:0");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "root writes through no link in a user's folder, and a FIFO swapped in does not hang it",
+  ignore: !ROOT,
+  fn: async () => {
+    const { dir, st } = await nobodysFolder();
+    try {
+      // The user points their roster at a file of root's (or at a name not there yet): root's
+      // write replaced that file, or made it.
+      const victim = join(dir, "victim");
+      await Deno.writeTextFile(victim, "root's\n");
+      await Deno.symlink(victim, join(st, "pool.json"));
+      const missing = join(dir, "made-by-root");
+      await Deno.symlink(missing, join(st, "leases.json"));
+      for (const name of ["pool.json", "leases.json"]) {
+        const e = await writeFileAtomically(join(st, name), "{}\n").then(() => null, (e) => e);
+        assertMatch(String(e), /is a link in a folder of uid 65534's: as root, pool writes/);
+      }
+      assertEquals(await Deno.readTextFile(victim), "root's\n");
+      assertEquals(await Deno.lstat(missing).then(() => "made", () => "not made"), "not made");
+      // A FIFO where root's new file was: giving it away waited for a writer forever, in a
+      // synchronous open no signal could end. Run apart, bounded (a hang, not a speed).
+      const fifo = join(st, "fifo");
+      await new Deno.Command("mkfifo", { args: [fifo] }).output();
+      const owner = new URL("./owner.ts", import.meta.url).href;
+      const code = `import { giveFile } from "${owner}";
+        try { giveFile(${
+        JSON.stringify(fifo)
+      }, { uid: ${NOBODY}, gid: ${NOBODY} }); console.log("given"); }
+        catch (e) { console.log(String(e)); }`;
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["eval", "--no-config", code],
+        signal: AbortSignal.timeout(30_000),
+        stdout: "piped",
+      }).output();
+      assertMatch(new TextDecoder().decode(out.stdout), /cannot give .*fifo to uid 65534/);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "root keeps its control sockets out of a user's state folder",
+  ignore: !ROOT,
+  fn: async () => {
+    const { dir, st } = await nobodysFolder();
+    try {
+      assertEquals(socketDir(st, "/tmp", 0), { dir: "/tmp/pool-0", inTemp: true });
+      assertEquals(socketDir(dir, "/tmp", 0), { dir: join(dir, "cm") });
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
