@@ -112,8 +112,7 @@ exit_code_in() {
 # The processes that carry a job's marker, one line each: "<pid> <group> <session> <start> <id>",
 # only those of the jobs given as arguments (Linux; elsewhere none). launch.sh puts POOL_JOB=<id>
 # in its command's environment, and every process the command starts inherits it, whatever group
-# or session it moves to: `setsid`, a daemon that forks twice, `tmux new -d` (its server), sudo
-# with use_pty.
+# or session it moves to: `setsid`, a daemon that forks twice, `tmux new -d` (its server).
 # The whole NUL-terminated entry must match (grep -zx), so job 1's marker is never job 12's.
 # One grep over every /proc/PID/environ: the kernel lets a user read only their own processes'
 # (root: everyone's), and a process whose environ cannot be read is not the job's. Only processes
@@ -124,8 +123,7 @@ exit_code_in() {
 # A zombie is none. The state is read as members_of reads it (pids.sh): after the name's last ") ".
 marked() {
   [ -d /proc/self ] || return 0
-  printf '%s\n' /proc/[0-9]*/environ |
-    xargs grep -azx 'POOL_JOB=[A-Za-z0-9_-][A-Za-z0-9_-]*' /dev/null 2>/dev/null | tr '\0' '\n' |
+  marker_lines | tr '\0' '\n' |
     awk -v want=" $* " -v uid="$(id -u)" '
       {
         if (substr($0, 1, 6) != "/proc/") next
@@ -147,4 +145,18 @@ marked() {
         if (owner != uid) next
         print pid, field[3], field[4], field[20], id
       }'
+}
+
+# "/proc/<pid>/environ:POOL_JOB=<id>" for each process whose environment holds a marker: one grep
+# over them all where grep reads NUL-ended lines (-z: GNU, BSD, most BusyBox builds); else, as a
+# BusyBox built without it would find nothing and say nothing, one small pipe per process.
+marker_lines() {
+  pattern='POOL_JOB=[A-Za-z0-9_-][A-Za-z0-9_-]*'
+  if printf 'x\0' | grep -qazx x 2>/dev/null; then
+    printf '%s\n' /proc/[0-9]*/environ | xargs grep -azx "$pattern" /dev/null 2>/dev/null
+  else
+    for file in /proc/[0-9]*/environ; do
+      { tr '\0' '\n' < "$file" | grep -x "$pattern" | sed "s|^|$file:|"; } 2>/dev/null
+    done
+  fi
 }

@@ -52,3 +52,38 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "marked finds a job's processes where grep reads no NUL-ended lines (BusyBox without -z)",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    const n = markerBase();
+    const bin = await Deno.makeTempDir({ prefix: "pool-grep-" });
+    // A grep that refuses -z, as BusyBox built without EXTRA_COMPAT does: found nothing, said nothing.
+    await Deno.writeTextFile(
+      `${bin}/grep`,
+      `#!/bin/sh\ncase "$1" in -*z*) echo "grep: invalid option -- 'z'" >&2; exit 2 ;; esac\n` +
+        `exec /bin/grep "$@"\n`,
+      { mode: 0o755 },
+    );
+    const mine = new Deno.Command("sleep", { args: [`${n}`], env: { POOL_JOB: "j1" } }).spawn();
+    const other = new Deno.Command("sleep", { args: [`${n + 1}`], env: { POOL_JOB: "j12" } })
+      .spawn();
+    try {
+      const run = await fedScript(["sh", "-s", "j1"], `${proc}\nmarked "$@"\n`, {
+        PATH: `${bin}:/usr/bin:/bin`,
+      });
+      assertEquals(run.code, 0, run.stderr);
+      const pids = run.stdout.trim().split("\n").filter(Boolean).map((l) =>
+        Number(l.split(" ")[0])
+      );
+      assertEquals(pids, [mine.pid]);
+    } finally {
+      for (const child of [mine, other]) {
+        child.kill("SIGKILL");
+        await child.status;
+      }
+      await Deno.remove(bin, { recursive: true });
+    }
+  },
+});
