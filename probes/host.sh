@@ -142,14 +142,16 @@ gpu_apps() {
   section gpu-groups
   while IFS=', ' read -r _ pid _; do
     case "$pid" in '' | *[!0-9]*) continue ;; esac
-    group_of "$pid"
+    pgid_line "$pid"
   done <<EOF
 $apps
 EOF
 }
 
 # "<pid> <process group>" of process $1, from /proc/PID/stat: the fields after its name's last ") ".
-group_of() {
+# Not group_of: jobs.sh and kill.sh have functions of that name that answer otherwise, and a
+# payload that put two of these scripts together would get one of them, silently.
+pgid_line() {
   { read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 0
   set -f
   # shellcheck disable=SC2086 # the fields, split: state, parent, group
