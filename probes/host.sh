@@ -89,14 +89,31 @@ esac
 # it: the shell would keep the probe's own stderr aside on a spare descriptor, which the
 # tool's watcher would inherit, and the connection would wait for the tool after all.)
 GPU_TOOL_SECONDS=5
+# Starts the GPU tools' clock, and picks how timeout(1) ends a tool: GNU's and toybox's -k send
+# KILL a second after the TERM, as a tool that ignores TERM (trapped, or a driver call that
+# blocks it) would otherwise run on, and ask the driver again on every probe; BusyBox's timeout
+# has no -k (and before 1.30 took the seconds as -t: `timeout 5 nvidia-smi` ran no tool at all),
+# so each form is tried on `true` before it is used, and none where neither answers (the watcher
+# still gives up on the tool in time). Once, in this shell, before the first tool.
+gpu_clock() {
+  timer_start "$GPU_TOOL_SECONDS"
+  gpu_timeout=
+  command -v timeout >/dev/null 2>&1 || return 0
+  if timeout -k 1 1 true >/dev/null 2>&1; then
+    gpu_timeout=with_kill
+  elif timeout 1 true >/dev/null 2>&1; then
+    gpu_timeout=term_only
+  fi
+}
 bounded() {
   # The first tool starts the clock for all of them.
-  [ -n "${pool_timer:-}" ] || timer_start "$GPU_TOOL_SECONDS"
+  [ -n "${pool_timer:-}" ] || gpu_clock
   # Nothing left: the tool is not started at all.
   if ! timer_runs; then return 124; fi
-  if command -v timeout >/dev/null 2>&1; then
-    set -- timeout "$GPU_TOOL_SECONDS" "$@"
-  fi
+  case "$gpu_timeout" in
+  with_kill) set -- timeout -k 1 "$GPU_TOOL_SECONDS" "$@" ;;
+  term_only) set -- timeout "$GPU_TOOL_SECONDS" "$@" ;;
+  esac
   if ! out=$(mktemp 2>/dev/null); then
     # No file to watch: the tool's output fenced as it comes, its status through descriptor 3
     # (neither descriptor left to the tool, or a daemon it leaves would hold them).

@@ -15,7 +15,7 @@ import {
   parseVmStat,
 } from "./host.ts";
 import { remoteScript } from "../remote/scripts.ts";
-import { until } from "../tests/procs.ts";
+import { processesWith, until } from "../tests/procs.ts";
 
 /** A fixture's verbatim text: everything after its "# ---" header line. */
 export async function fixture(name: string): Promise<string> {
@@ -509,6 +509,35 @@ Deno.test({
         assertEquals(facts.gpus.map((g) => g.index), [0], mktemp);
       }
     } finally {
+      await Deno.remove(bin, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "host.sh ends a GPU tool that ignores TERM a second after its seconds run out",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    // An nvidia-smi that ignores TERM (a driver call that blocks it, or a trap): timeout's TERM
+    // alone left it running for good, another one on every probe.
+    const bin = await Deno.makeTempDir({ prefix: "pool-smi-term-" });
+    const tool = `${bin}/nvidia-smi`;
+    await Deno.writeTextFile(
+      tool,
+      "#!/bin/sh\ntrap '' TERM\ni=0\nwhile [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done\n",
+      { mode: 0o755 },
+    );
+    try {
+      const out = await new Deno.Command("sh", {
+        args: ["-c", remoteScript("host_probe"), "probe"],
+        env: { PATH: `${bin}:${Deno.env.get("PATH")}` },
+        stdout: "piped",
+      }).output();
+      const facts = parseHostProbe(new TextDecoder().decode(out.stdout));
+      assertEquals(facts.gpuError, "nvidia-smi did not answer in time (a hung driver?)");
+      await until("the tool's end", async () => (await processesWith(tool)).length === 0, 4_000);
+    } finally {
+      for (const p of await processesWith(tool)) Deno.kill(Number(p.split(" ")[0]), "SIGKILL");
       await Deno.remove(bin, { recursive: true });
     }
   },
