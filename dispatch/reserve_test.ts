@@ -349,7 +349,8 @@ Deno.test("reserve() counts a running bg job's GPU memory once: in the GPU's use
   const smi = "@@ nvidia-smi\n" +
     "index, uuid, name, utilization.gpu [%], memory.used [MiB], memory.total [MiB], mig.mode.current\n" +
     `0, ${uuid}, NVIDIA H200, 100, 20480, 143771, Disabled\n@@ nvidia-smi-exit\n0\n` +
-    `@@ gpu-apps\n${uuid}, 80, 20480\n@@ gpu-groups\n80 79\n@@ pids\n`;
+    `@@ gpu-apps-before\n${uuid}, 80, 20480\n@@ gpu-apps\n${uuid}, 80, 20480\n` +
+    "@@ gpu-groups\n80 79\n@@ pids\n";
   deps.runner.stub("h1", /^sh '-s' '--' 79$/, {
     stdout: probe({ availGiB: 20, pids: ["79 500"] }).replace("@@ pids\n", smi),
   });

@@ -145,13 +145,21 @@ bounded() {
 # A job's processes on the GPUs, for route to count a lease's GPU claim only beyond what its job
 # holds there (as pids.sh's `memory` does for RAM): nvidia-smi's memory.used already counts it.
 # Asked only where pool asks about jobs (a bg lease on this host), out of the GPU tools' seconds.
-# "@@ gpu-apps": nvidia-smi's own lines (GPU uuid, pid, MiB or [N/A]), only where it answered;
-# "@@ gpu-groups": "<pid> <process group>" for each of those pids. The driver names processes by
+# "@@ gpu-apps-before" and "@@ gpu-apps": nvidia-smi's own lines (GPU uuid, pid, MiB or [N/A]),
+# read before and after memory.used, only where all three answered; route takes the smaller of
+# the two for each job and GPU: memory a job took between the readings is not in memory.used yet,
+# and counted off its claim it let two leases' worth onto one GPU (two 100G leases on a 140G GPU).
+# "@@ gpu-groups": "<pid> <process group>" for each of their pids. The driver names processes by
 # their number in the host's first pid namespace (its inode is fixed: 0xEFFFFFFC): in any other
 # (a container), that number is another process or none, so nothing is said, and route counts
 # every claim whole.
+compute_apps() {
+  bounded nvidia-smi --query-compute-apps=gpu_uuid,pid,used_memory --format=csv,noheader,nounits
+}
 gpu_apps() {
-  apps=$(bounded nvidia-smi --query-compute-apps=gpu_uuid,pid,used_memory --format=csv,noheader,nounits) || return 0
+  apps=$(compute_apps) || return 0
+  section gpu-apps-before
+  printf '%s\n' "$1"
   section gpu-apps
   printf '%s\n' "$apps"
   [ -r /proc/self/stat ] || return 0
@@ -161,6 +169,7 @@ gpu_apps() {
     case "$pid" in '' | *[!0-9]*) continue ;; esac
     pgid_line "$pid"
   done <<EOF
+$1
 $apps
 EOF
 }
@@ -178,12 +187,16 @@ pgid_line() {
 }
 
 if command -v nvidia-smi >/dev/null 2>&1; then
-  section nvidia-smi
   # One line per GPU; missing fields come back as [N/A]. uuid names the GPU to gpu_apps;
   # mig.mode.current is Enabled, Disabled, or [N/A] on a GPU without MIG. A driver from before MIG
   # (R450) knows no such field and refuses the whole query (exit 2): it is asked again without
   # it, and the later section is the one read.
   gpu_fields=index,uuid,name,utilization.gpu,memory.used,memory.total
+  # The clock starts here, in this shell: a tool run in $(…) would start it in a subshell.
+  gpu_clock
+  apps_before=
+  if [ "$#" -gt 0 ] && apps_before=$(compute_apps); then asked_apps=1; else asked_apps=; fi
+  section nvidia-smi
   bounded nvidia-smi --query-gpu="$gpu_fields,mig.mode.current" --format=csv,nounits
   smi=$?
   if [ "$smi" -eq 2 ]; then
@@ -192,7 +205,7 @@ if command -v nvidia-smi >/dev/null 2>&1; then
     smi=$?
   fi
   printf '@@ nvidia-smi-exit\n%s\n' "$smi"
-  if [ "$smi" -eq 0 ] && [ "$#" -gt 0 ]; then gpu_apps; fi
+  if [ "$smi" -eq 0 ] && [ -n "$asked_apps" ]; then gpu_apps "$apps_before"; fi
 fi
 if command -v rocm-smi >/dev/null 2>&1; then
   section rocm-smi

@@ -50,9 +50,10 @@ export interface HostFacts {
   groups?: Map<string, GroupAnswer>;
   /**
    * GPU memory each job asked about holds now, by its pid (the number of its process group), then
-   * by GPU index: what nvidia-smi says its group's processes use there (host.sh's gpu-apps and
-   * gpu-groups). Only jobs pids.sh found running, or whose group it found running on; absent
-   * where the host cannot say (not asked, a container's pid namespace, not NVIDIA).
+   * by GPU index: what nvidia-smi says its group's processes use there, the smaller of two
+   * readings, one each side of memory.used (host.sh's gpu-apps-before, gpu-apps and gpu-groups).
+   * Only jobs pids.sh found running, or whose group it found running on; absent where the host
+   * cannot say (not asked, a container's pid namespace, not NVIDIA).
    */
   jobGpuBytes?: Map<number, Map<number, number>>;
 }
@@ -115,8 +116,11 @@ export function parseHostProbe(text: string): HostFacts {
     const parsed = parseNvidiaSmi(s.get("nvidia-smi") ?? "");
     facts.gpus = parsed.gpus;
     if (exit !== 0 || parsed.error) facts.gpuError = gpuToolError("nvidia-smi", exit, parsed.error);
-    if (s.has("gpu-apps") && s.has("gpu-groups")) {
-      facts.jobGpuBytes = jobGpuMemory(s.get("gpu-apps")!, s.get("gpu-groups")!, facts);
+    if (s.has("gpu-apps-before") && s.has("gpu-apps") && s.has("gpu-groups")) {
+      const [before, after] = [s.get("gpu-apps-before")!, s.get("gpu-apps")!].map((apps) =>
+        jobGpuMemory(apps, s.get("gpu-groups")!, facts)
+      );
+      facts.jobGpuBytes = leastHeld(before, after);
     }
   }
   // A host with both kinds is read as NVIDIA's: one lease numbers its GPUs one way.
@@ -242,6 +246,28 @@ export function jobGpuMemory(
     held.set(group, byGpu);
   }
   return held;
+}
+
+/**
+ * Per job and GPU, the smaller of what two readings of `--query-compute-apps` say it holds, and
+ * nothing where one says nothing: host.sh reads them before and after memory.used, and a job that
+ * grew or shrank in between had at least the smaller there when memory.used was read. Memory it
+ * took after that, counted off its claim, was counted nowhere: two 100G leases on a 140G GPU.
+ */
+export function leastHeld(
+  a: Map<number, Map<number, number>>,
+  b: Map<number, Map<number, number>>,
+): Map<number, Map<number, number>> {
+  const least = new Map<number, Map<number, number>>();
+  for (const [job, onA] of a) {
+    const byGpu = new Map<number, number>();
+    for (const [gpu, bytes] of onA) {
+      const other = b.get(job)?.get(gpu);
+      if (other !== undefined) byGpu.set(gpu, Math.min(bytes, other));
+    }
+    if (byGpu.size > 0) least.set(job, byGpu);
+  }
+  return least;
 }
 
 /** `<pid> <start time>` lines; a line without a start time is no proof of anything. */

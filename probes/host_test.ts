@@ -309,10 +309,42 @@ Deno.test("jobGpuMemory() sums what each job's group holds per GPU, only for job
   const text = (extra: string) =>
     `@@ uname\nLinux\n@@ nvidia-smi\n${query}@@ nvidia-smi-exit\n0\n${extra}` +
     "@@ pids\n4242 1\n@@ end\n";
-  const withBoth = parseHostProbe(text(`@@ gpu-apps\n${apps}\n@@ gpu-groups\n${groups}`));
-  assertEquals(withBoth.jobGpuBytes?.get(4242)?.get(0), 21504 * MIB);
+  const both = `@@ gpu-apps-before\n${apps}\n@@ gpu-apps\n${apps}\n`;
+  const withAll = parseHostProbe(text(`${both}@@ gpu-groups\n${groups}`));
+  assertEquals(withAll.jobGpuBytes?.get(4242)?.get(0), 21504 * MIB);
   // No groups said (a container's pid namespace): nothing known, every claim counts whole.
-  assertEquals(parseHostProbe(text(`@@ gpu-apps\n${apps}\n`)).jobGpuBytes, undefined);
+  assertEquals(parseHostProbe(text(both)).jobGpuBytes, undefined);
+  // One reading alone (the first refused): nothing known either.
+  const after = `@@ gpu-apps\n${apps}\n@@ gpu-groups\n${groups}`;
+  assertEquals(parseHostProbe(text(after)).jobGpuBytes, undefined);
+});
+
+Deno.test("parseHostProbe() credits a job the smaller of its two GPU readings, one each side of memory.used", async () => {
+  const query = await h200Query();
+  const uuid = parseNvidiaSmi(query).gpus[0].uuid!;
+  const text = (before: string, after: string) =>
+    `@@ uname\nLinux\n@@ nvidia-smi\n${query}@@ nvidia-smi-exit\n0\n` +
+    `@@ gpu-apps-before\n${before}@@ gpu-apps\n${after}@@ gpu-groups\n4242 4242\n4243 4242\n` +
+    "@@ pids\n4242 1\n@@ end\n";
+  const held = (before: string, after: string) =>
+    [...parseHostProbe(text(before, after)).jobGpuBytes ?? []].map(([g, m]) => [g, [...m]]);
+  // A job that took 80 GiB more between memory.used and the second reading: memory.used does
+  // not have it, and counted off its lease's claim it let another lease's worth onto the GPU.
+  assertEquals(held(`${uuid}, 4242, 20480\n`, `${uuid}, 4242, 102400\n`), [[4242, [[
+    0,
+    20 * GIB,
+  ]]]]);
+  // One that gave memory back meanwhile: memory.used may hold less than the first said.
+  assertEquals(held(`${uuid}, 4242, 102400\n`, `${uuid}, 4242, 20480\n`), [[4242, [[
+    0,
+    20 * GIB,
+  ]]]]);
+  // A process that started in between (or ended): counted by neither sum's smaller.
+  assertEquals(
+    held(`${uuid}, 4242, 1024\n`, `${uuid}, 4242, 1024\n${uuid}, 4243, 40960\n`),
+    [[4242, [[0, GIB]]]],
+  );
+  assertEquals(held("", `${uuid}, 4242, 20480\n`), []);
 });
 
 Deno.test("parseNvidiaSmi() reports a broken driver as an error, with no GPUs", async () => {
@@ -559,11 +591,13 @@ Deno.test({
       const query = await h200Query();
       // nvidia-smi as the docs say: the query asked, each of its calls written down; with
       // ./old, a driver from before MIG, which refuses the field (exit 2). The worker holds
-      // 20 GiB on GPU 0, and this test's own process (no job's) 4 GiB.
+      // 20 GiB on GPU 0 until the GPU query, 40 GiB after it (memory.used did not count the
+      // rest), and this test's own process (no job's) 4 GiB.
       await Deno.writeTextFile(
         `${bin}/nvidia-smi`,
         `#!/bin/sh
 echo "$*" >>"${bin}/calls"
+case "$*" in *--query-gpu=*) touch "${bin}/queried" ;; esac
 case "$*" in
 *mig.mode.current*)
   if [ -e "${bin}/old" ]; then echo 'Field "mig.mode.current" is not a valid field to query.'; exit 2; fi
@@ -571,7 +605,9 @@ case "$*" in
 *--query-gpu=*) printf '%s' '${
           query.replace(", mig.mode.current", "").replace(", Disabled", "")
         }' ;;
-*--query-compute-apps=gpu_uuid,pid,used_memory*) printf '%s\\n' '${uuid}, ${worker}, 20480' '${uuid}, ${Deno.pid}, 4096' ;;
+*--query-compute-apps=gpu_uuid,pid,used_memory*)
+  if [ -e "${bin}/queried" ]; then held=40960; else held=20480; fi
+  printf '%s\\n' "${uuid}, ${worker}, $held" '${uuid}, ${Deno.pid}, 4096' ;;
 *) exit 2 ;;
 esac
 `,
@@ -585,6 +621,7 @@ esac
         }).output();
         const calls = await Deno.readTextFile(`${bin}/calls`);
         await Deno.remove(`${bin}/calls`);
+        await Deno.remove(`${bin}/queried`).catch(() => {});
         return { facts: parseHostProbe(new TextDecoder().decode(out.stdout)), calls };
       };
       // The driver names processes in the host's first pid namespace: only there are they ours.
