@@ -128,6 +128,14 @@ function migNote(gpus: Gpu[]): string {
 }
 
 /**
+ * "; nvidia-smi did not answer in time (a hung driver?)": why a host's GPUs read as none or
+ * fewer. Not a lack for good: the tool may answer on the next probe, which --wait waits for.
+ */
+function toolNote(f: HostFacts): string {
+  return f.gpuError === undefined ? "" : `; ${f.gpuError}`;
+}
+
+/**
  * What a host lacks for `r` in all, whatever is leased or running now: less RAM than asked
  * plus headroom, fewer GPUs (of the memory asked) than asked. Null when it has enough; a GPU
  * whose memory the driver cannot read now (a reset pending) may have it.
@@ -205,7 +213,9 @@ export function rankHosts(candidates: Candidate[], leases: Lease[], r: Request):
         return {
           ...base,
           qualifies: false,
-          why: `needs ${what}, has ${usable.length}${unreadableNote(f.gpus)}${migNote(f.gpus)}`,
+          why: `needs ${what}, has ${usable.length}${unreadableNote(f.gpus)}${migNote(f.gpus)}${
+            toolNote(f)
+          }`,
         };
       }
       base.gpus = usable.slice(0, gpusWanted);

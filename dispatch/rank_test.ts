@@ -274,4 +274,8 @@ Deno.test("rankHosts() says never only for what a host lacks in all, not for a G
   const failed = { ...facts(0.1, 4), gpuError: "nvidia-smi failed (exit 9)" };
   const ranked = wants({ gpus: 1 }, failed);
   assertEquals([ranked.qualifies, ranked.never], [false, undefined]);
+  // And says why it has none: the tool's own words, not a host whose GPUs are all busy.
+  assertEquals(ranked.why, "needs 1 idle GPU(s), has 0; nvidia-smi failed (exit 9)");
+  const gpuMem = wants({ gpuMemBytes: GIB }, failed);
+  assertEquals(gpuMem.why, "needs 1 GPU(s) with 1.0G free, has 0; nvidia-smi failed (exit 9)");
 });
