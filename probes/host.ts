@@ -158,10 +158,16 @@ export interface Holders {
   groups: Map<string, GroupAnswer>;
 }
 
-/** A job's process group that outlived its leader: the leader's pid (the group's number), and how many run in it. */
+/**
+ * A job's process group that outlived its leader: the leader's pid (the group's number), and how
+ * many of the job's processes run. `markedOnly`: those are the processes that carry the job's
+ * marker, and nothing says the group of that number is the job's (it may be another process's
+ * now): its memory, on the host or its GPUs, is not the job's to be credited with.
+ */
 export interface GroupAnswer {
   pid: number;
   processes: number;
+  markedOnly?: true;
 }
 
 /** pids.sh's answer alone (`pool leases`). Throws when cut short. */
@@ -188,14 +194,17 @@ function holdersIn(section: string): Holders {
   };
 }
 
-/** pids.sh's `group:<id> <leader pid> <processes>` lines: a job's group that runs on without its leader. */
+/**
+ * pids.sh's `group:<id> <leader pid> <processes>[ marked]` lines: a job's group that runs on
+ * without its leader, or (`marked`) only processes that carry the job's marker.
+ */
 function orphanedGroups(section: string): Map<string, GroupAnswer> {
   const groups = new Map<string, GroupAnswer>();
   for (const line of section.split("\n")) {
-    const m = /^group:([A-Za-z0-9_-]+) (\d+) (\d+)$/.exec(line.trim());
+    const m = /^group:([A-Za-z0-9_-]+) (\d+) (\d+)( marked)?$/.exec(line.trim());
     const [pid, processes] = [toPid(m?.[2]), toInt(m?.[3])];
     if (m && pid !== null && processes !== null && processes > 0) {
-      groups.set(m[1], { pid, processes });
+      groups.set(m[1], { pid, processes, ...(m[4] ? { markedOnly: true as const } : {}) });
     }
   }
   return groups;
@@ -214,10 +223,10 @@ function jobMemory(section: string): Map<number, number> {
 }
 
 /**
- * What each job's process group holds on each GPU: `gpu_uuid, pid, used_memory` lines (MiB;
- * `[N/A]` is nothing known) of the GPUs this probe read, each pid's group from `<pid> <group>`
- * lines. Only the groups of jobs pids.sh vouches for (`alivePids`, `groups`): another group
- * that happens to have a lease's number is not its job's.
+ * What each job's processes hold on each GPU: `gpu_uuid, pid, used_memory` lines (MiB; `[N/A]`
+ * is nothing known) of the GPUs this probe read, each pid's group from `<pid> <group>` lines.
+ * Only the groups of jobs pids.sh vouches for (`alivePids`, `groups` not `markedOnly`): another
+ * group that happens to have a lease's number is not its job's.
  */
 export function jobGpuMemory(
   apps: string,
@@ -226,7 +235,7 @@ export function jobGpuMemory(
 ): Map<number, Map<number, number>> {
   const jobs = new Set([
     ...facts.alivePids.map((p) => p.pid),
-    ...[...facts.groups?.values() ?? []].map((g) => g.pid),
+    ...[...facts.groups?.values() ?? []].filter((g) => !g.markedOnly).map((g) => g.pid),
   ]);
   const groupOf = new Map<number, number>();
   for (const line of pidGroups.split("\n")) {
@@ -239,11 +248,12 @@ export function jobGpuMemory(
     const [uuid, pidText, used] = splitCsv(line);
     const gpu = facts.gpus.find((g) => g.uuid !== undefined && g.uuid === uuid);
     const group = groupOf.get(toPid(pidText) ?? 0);
+    const job = group !== undefined && jobs.has(group) ? group : undefined;
     const b = bytes(number(used), MIB);
-    if (!gpu || group === undefined || !jobs.has(group) || b === null) continue;
-    const byGpu = held.get(group) ?? new Map<number, number>();
+    if (!gpu || job === undefined || b === null) continue;
+    const byGpu = held.get(job) ?? new Map<number, number>();
     byGpu.set(gpu.index, (byGpu.get(gpu.index) ?? 0) + b);
-    held.set(group, byGpu);
+    held.set(job, byGpu);
   }
   return held;
 }

@@ -304,6 +304,21 @@ Deno.test("jobGpuMemory() sums what each job's group holds per GPU, only for job
     [4242, [[0, 21504 * MIB]]],
     [5000, [[0, 512 * MIB]]],
   ]);
+  // Job j2's group number is another process's now (`marked`: only its marked processes are
+  // the job's): that group's GPU memory is none of j2's.
+  const escaped = [
+    `${uuid}, 5001, 512`,
+    `${uuid}, 6001, 2048`,
+    `${uuid}, 6002, 1024`,
+    `${uuid}, 4250, 1024`,
+    `${uuid}, 6003, 4096`,
+  ].join("\n");
+  const marked = jobGpuMemory(escaped, "5001 5000\n6001 6001\n6002 6001\n4250 4242\n6003 6003\n", {
+    gpus,
+    alivePids: [{ pid: 4242, start: "1" }],
+    groups: new Map([["j2", { pid: 5000, processes: 2, markedOnly: true }]]),
+  });
+  assertEquals([...marked].map(([g, m]) => [g, [...m]]), [[4242, [[0, 1024 * MIB]]]]);
   // Through the whole answer: only where both sections came.
   const query = await h200Query();
   const text = (extra: string) =>
@@ -686,6 +701,15 @@ Deno.test("parseHolders() reads the groups that outlived their leader, by job, a
   assertEquals(parseHostProbe(`@@ uname\nLinux\n${answer}`).groups?.get("k3x9q2")?.processes, 3);
 });
 
+Deno.test("parseHolders() reads which groups are the job's", () => {
+  const answer = "@@ pids\ngroup:j1 4242 3\ngroup:j2 5000 1 marked\ngroup:j3 6000 1 mark\n@@ end\n";
+  const holders = parseHolders(answer);
+  assertEquals([...holders.groups], [
+    ["j1", { pid: 4242, processes: 3 }],
+    ["j2", { pid: 5000, processes: 1, markedOnly: true }],
+  ]);
+});
+
 /** Runs pids.sh here as it is sent, with `args` (HOME: `home`, where given). */
 async function pidsHere(args: string[], home?: string): Promise<Holders> {
   const out = await new Deno.Command("sh", {
@@ -842,6 +866,57 @@ Deno.test({
 });
 
 Deno.test({
+  name: "pids.sh says when a group number it names is not the job's: only the marked processes are",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    // Job j1's leader pid is another process's now (setsid sleep: it leads a group of that
+    // number), and a process carrying j1's marker runs in a session of its own. Job j2's
+    // record names a group whose processes all started after j2's end (an hour ago): another
+    // group that has the number now; a process carrying j2's marker runs elsewhere.
+    const spawn = (args: string[], env: Record<string, string> = {}) =>
+      new Deno.Command("setsid", { args, env, stdout: "null" }).spawn();
+    const other = spawn(["sleep", "600"]);
+    const stranger = spawn(["sh", "-c", "sleep 600 & exit 0"]);
+    const j1 = spawn(["sleep", "601"], { POOL_JOB: "j1" });
+    const j2 = spawn(["sleep", "602"], { POOL_JOB: "j2" });
+    const home = await Deno.makeTempDir();
+    try {
+      await stranger.status; // its leader gone: the group of that number runs on, no job's
+      await until("the stranger group's sleep", async () => {
+        return (await processesWith("sleep 600")).length >= 2;
+      });
+      await Deno.mkdir(`${home}/.pool/jobs`, { recursive: true });
+      const now = Math.floor(Date.now() / 1000);
+      await Deno.writeTextFile(
+        `${home}/.pool/jobs/j1.job`,
+        `started 1\npid ${other.pid} 5\nexit 0\nended 100\n`,
+      );
+      await Deno.writeTextFile(
+        `${home}/.pool/jobs/j2.job`,
+        `started 1\npid ${stranger.pid} 5\nexit 0\nended ${now - 3600}\n`,
+      );
+      const holders = await pidsHere(["memory", "group:j1", "group:j2"], home);
+      assertEquals([...holders.groups], [
+        ["j1", { pid: other.pid, processes: 1, markedOnly: true }],
+        ["j2", { pid: stranger.pid, processes: 1, markedOnly: true }],
+      ]);
+      // What they hold is the marked processes' alone, not the other groups' of those numbers.
+      assertEquals(holders.jobMemBytes.get(other.pid), await pssAnon(j1.pid));
+      assertEquals(holders.jobMemBytes.get(stranger.pid), await pssAnon(j2.pid));
+    } finally {
+      for (const child of [other, j1, j2]) {
+        child.kill("SIGKILL");
+        await child.status;
+      }
+      try {
+        Deno.kill(-stranger.pid, "SIGKILL");
+      } catch { /* gone */ }
+      await Deno.remove(home, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
   name:
     "pids.sh keeps a job whose work left its group (setsid) by the job's marker, and no other job's",
   ignore: Deno.build.os !== "linux",
@@ -880,12 +955,14 @@ Deno.test({
       const now = Math.floor(Date.now() / 1000);
       const ended = await ask(`exit 0\nended ${now}\n`);
       assertEquals(ended.alivePids, [], "the leader is gone");
-      assertEquals([...ended.groups], [["j1", { pid: job.pid, processes: 1 }]]);
+      // Its group is gone with the leader: only the marked process is the job's.
+      const escapee = { pid: job.pid, processes: 1, markedOnly: true };
+      assertEquals([...ended.groups], [["j1", escapee]]);
       assertEquals([...ended.jobMemBytes], [[job.pid, await pssAnon(escaped)]], "its memory");
       // Whatever became of the group's number (an end an hour back, or none written), the
       // marker says the process is the job's.
       for (const record of [`exit 0\nended ${now - 3600}\n`, ""]) {
-        assertEquals([...(await ask(record)).groups], [["j1", { pid: job.pid, processes: 1 }]]);
+        assertEquals([...(await ask(record)).groups], [["j1", escapee]]);
       }
       // Once it ends, nothing holds the job: j12's process is not j1's.
       Deno.kill(escaped, "SIGKILL");

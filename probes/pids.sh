@@ -42,6 +42,10 @@ alive() {
 # for only once a leader is gone: one read of every process's environment per probe. A job whose
 # group cannot be the job's (its number another process's now, no end written, no clock) is
 # noted with the bound "x": its marked processes alone count. The line says how many run in all.
+# A marked process witnesses the job, and the group too where it runs in it; one outside it does
+# not make the group's other processes the job's: were the number another group's now, their
+# memory (and their GPUs') would be taken off the job's lease. Where no process vouches for the
+# group, the line ends "marked": its marked processes alone count, and the number is not theirs.
 orphaned=
 notes=0
 machine=''
@@ -108,7 +112,7 @@ orphan() {
 # available. No line for a group where one of its processes cannot say (an older kernel, another
 # user's process): route then counts the whole claim.
 # A witnessed group whose leader is gone (orphan, above), or a job some of whose processes still
-# carry its marker: "group:<id> <group> <processes>", then their memory in one line.
+# carry its marker: "group:<id> <group> <processes>[ marked]", then their memory in one line.
 memory=
 job_memory() {
   [ -d /proc/self ] || return 0
@@ -158,10 +162,17 @@ EOF
     n=${entry##*:}
     id=${entry%:*}
     id=${id##*:}
-    witnessed='' count='' kb='' unread=''
-    eval "witnessed=\${witness_$n:-} count=\${count_$n:-0} kb=\${kb_$n:-} unread=\${unread_n$n:-}"
+    witnessed='' own='' count='' kb='' unread='' whose=' marked'
+    eval "witnessed=\${witness_$n:-} own=\${own_$n:-}"
     [ -n "$witnessed" ] || continue
-    printf 'group:%s %s %s\n' "$id" "$group" "$count"
+    # Marked processes, and where the group is the job's, its other processes too.
+    eval "count=\${count_m$n:-0} kb=\${kb_m$n:-} unread=\${unread_m$n:-}"
+    if [ -n "$own" ]; then
+      whose=''
+      eval "count=\$((count + \${count_g$n:-0})) unread=\$unread\${unread_g$n:-}"
+      eval "kb=\$((\${kb:-0} + \${kb_g$n:-0}))"
+    fi
+    printf 'group:%s %s %s%s\n' "$id" "$group" "$count" "$whose"
     # Its memory once, and never into a running job's that has its number now.
     case " $counted $groups " in *" $group "*) continue ;; esac
     counted="$counted $group"
@@ -217,9 +228,11 @@ held() {
   esac
 }
 
-# Process $2 of group $1 ($start: when it started, $kb: its Pss_Anon): for each note on that group
-# that may be the job's (its bound not "x"), or on a job whose marker it carries: counted, its
-# memory added, and a witness when it carries the marker or started no later than the bound.
+# Process $2 of group $1 ($start: when it started, $kb: its Pss_Anon): for each note on a job whose
+# marker it carries, or on that group where its bound is not "x": counted and its memory added (as
+# a marked process, or as another of the group's), and a witness: of the job when it carries the
+# marker, and of the group (the number is still the job's) when it is in the group and carries the
+# marker or started no later than the bound.
 member() {
   for entry in $orphaned; do
     n=${entry##*:}
@@ -227,20 +240,32 @@ member() {
     id=${id##*:}
     bound=${entry#*:}
     bound=${bound%%:*}
+    in_group=
+    case "$entry" in "$1:"*) [ "$bound" = x ] || in_group=1 ;; esac
     case "$marks" in
-    *" $2:$id "*) eval "witness_$n=1" ;;
+    *" $2:$id "*)
+      eval "witness_$n=1"
+      if [ -n "$in_group" ]; then eval "own_$n=1"; fi
+      tally "m$n"
+      ;;
     *)
-      case "$entry" in "$1:"*) ;; *) continue ;; esac
-      [ "$bound" != x ] || continue
-      if [ "$bound" = - ] || [ "$start" -le "$bound" ] 2>/dev/null; then eval "witness_$n=1"; fi
+      [ -n "$in_group" ] || continue
+      if [ "$bound" = - ] || [ "$start" -le "$bound" ] 2>/dev/null; then
+        eval "witness_$n=1 own_$n=1"
+      fi
+      tally "g$n"
       ;;
     esac
-    eval "count_$n=\$((\${count_$n:-0} + 1))"
-    case "$kb" in
-    '' | *[!0-9]*) eval "unread_n$n=1" ;;
-    *) eval "kb_$n=\$((\${kb_$n:-0} + kb))" ;;
-    esac
   done
+}
+
+# One more process, and its memory ($kb), for tally $1.
+tally() {
+  eval "count_$1=\$((\${count_$1:-0} + 1))"
+  case "$kb" in
+  '' | *[!0-9]*) eval "unread_$1=1" ;;
+  *) eval "kb_$1=\$((\${kb_$1:-0} + kb))" ;;
+  esac
 }
 
 # An argument job:<id> asks after a job by its id (a bg whose pool did not live to hear its pid):
