@@ -48,6 +48,8 @@ export interface HostFacts {
   jobMemBytes?: Map<number, number>;
   /** The jobs asked about (`group:<id>`) whose group runs on without its leader, by id. */
   groups?: Map<string, GroupAnswer>;
+  /** The processes that carry the marker of a job asked about (`Holders.marked`). */
+  marked?: Map<number, string[]>;
   /**
    * GPU memory each job asked about holds now, by its pid (the number of its process group), then
    * by GPU index: what nvidia-smi says its group's processes use there, the smaller of two
@@ -156,6 +158,12 @@ export interface Holders {
    * (pids.sh says by what rule). Absent: no such group, or a host that cannot say.
    */
   groups: Map<string, GroupAnswer>;
+  /**
+   * Linux: the processes that carry the marker (`POOL_JOB=<id>`) of a job in `groups`, by pid:
+   * the ids they carry (one, unless a process was given several). Looked for only once a
+   * leader is gone.
+   */
+  marked: Map<number, string[]>;
 }
 
 /**
@@ -191,7 +199,19 @@ function holdersIn(section: string): Holders {
     jobs,
     jobMemBytes: jobMemory(section),
     groups: orphanedGroups(section),
+    marked: markedProcesses(section),
   };
+}
+
+/** pids.sh's `marked <pid> <id>` lines: the ids each process carries. */
+function markedProcesses(section: string): Map<number, string[]> {
+  const marked = new Map<number, string[]>();
+  for (const line of section.split("\n")) {
+    const m = /^marked (\d+) ([A-Za-z0-9_-]+)$/.exec(line.trim());
+    const pid = toPid(m?.[1]);
+    if (m && pid !== null) marked.set(pid, [...marked.get(pid) ?? [], m[2]]);
+  }
+  return marked;
 }
 
 /**
@@ -226,17 +246,23 @@ function jobMemory(section: string): Map<number, number> {
  * What each job's processes hold on each GPU: `gpu_uuid, pid, used_memory` lines (MiB; `[N/A]`
  * is nothing known) of the GPUs this probe read, each pid's group from `<pid> <group>` lines.
  * Only the groups of jobs pids.sh vouches for (`alivePids`, `groups` not `markedOnly`): another
- * group that happens to have a lease's number is not its job's.
+ * group that happens to have a lease's number is not its job's. A process outside them that
+ * carries one job's marker (`marked`: it left the group, `setsid`) is that job's, and no other's.
  */
 export function jobGpuMemory(
   apps: string,
   pidGroups: string,
-  facts: Pick<HostFacts, "gpus" | "alivePids" | "groups">,
+  facts: Pick<HostFacts, "gpus" | "alivePids" | "groups" | "marked">,
 ): Map<number, Map<number, number>> {
   const jobs = new Set([
     ...facts.alivePids.map((p) => p.pid),
     ...[...facts.groups?.values() ?? []].filter((g) => !g.markedOnly).map((g) => g.pid),
   ]);
+  // The job a process carries the marker of, by its group's number (the lease's pid).
+  const markedJob = (pid: number) => {
+    const ids = facts.marked?.get(pid) ?? [];
+    return ids.length === 1 ? facts.groups?.get(ids[0])?.pid : undefined;
+  };
   const groupOf = new Map<number, number>();
   for (const line of pidGroups.split("\n")) {
     const m = /^(\d+) (\d+)$/.exec(line.trim());
@@ -247,8 +273,9 @@ export function jobGpuMemory(
   for (const line of apps.split("\n")) {
     const [uuid, pidText, used] = splitCsv(line);
     const gpu = facts.gpus.find((g) => g.uuid !== undefined && g.uuid === uuid);
-    const group = groupOf.get(toPid(pidText) ?? 0);
-    const job = group !== undefined && jobs.has(group) ? group : undefined;
+    const pid = toPid(pidText) ?? 0;
+    const group = groupOf.get(pid);
+    const job = group !== undefined && jobs.has(group) ? group : markedJob(pid);
     const b = bytes(number(used), MIB);
     if (!gpu || job === undefined || b === null) continue;
     const byGpu = held.get(job) ?? new Map<number, number>();

@@ -305,7 +305,8 @@ Deno.test("jobGpuMemory() sums what each job's group holds per GPU, only for job
     [5000, [[0, 512 * MIB]]],
   ]);
   // Job j2's group number is another process's now (`marked`: only its marked processes are
-  // the job's): that group's GPU memory is none of j2's.
+  // the job's): that group's GPU memory is none of j2's, what a process carrying j2's marker
+  // holds outside it is (it left the group: setsid), once; one carrying two markers is neither's.
   const escaped = [
     `${uuid}, 5001, 512`,
     `${uuid}, 6001, 2048`,
@@ -317,8 +318,12 @@ Deno.test("jobGpuMemory() sums what each job's group holds per GPU, only for job
     gpus,
     alivePids: [{ pid: 4242, start: "1" }],
     groups: new Map([["j2", { pid: 5000, processes: 2, markedOnly: true }]]),
+    marked: new Map([[6001, ["j2"]], [6002, ["j2"]], [4250, ["j2"]], [6003, ["j2", "j9"]]]),
   });
-  assertEquals([...marked].map(([g, m]) => [g, [...m]]), [[4242, [[0, 1024 * MIB]]]]);
+  assertEquals([...marked].map(([g, m]) => [g, [...m]]), [
+    [5000, [[0, 3072 * MIB]]],
+    [4242, [[0, 1024 * MIB]]],
+  ]);
   // Through the whole answer: only where both sections came.
   const query = await h200Query();
   const text = (extra: string) =>
@@ -701,13 +706,16 @@ Deno.test("parseHolders() reads the groups that outlived their leader, by job, a
   assertEquals(parseHostProbe(`@@ uname\nLinux\n${answer}`).groups?.get("k3x9q2")?.processes, 3);
 });
 
-Deno.test("parseHolders() reads which groups are the job's", () => {
-  const answer = "@@ pids\ngroup:j1 4242 3\ngroup:j2 5000 1 marked\ngroup:j3 6000 1 mark\n@@ end\n";
+Deno.test("parseHolders() reads which groups are the job's, and which processes carry which job's marker", () => {
+  const answer = "@@ pids\ngroup:j1 4242 3\ngroup:j2 5000 1 marked\ngroup:j3 6000 1 mark\n" +
+    "marked 5005 j2\nmarked 7 j1\nmarked 7 j2\nmarked 0 j1\nmarked 8 bad!\nmarked 9\n@@ end\n";
   const holders = parseHolders(answer);
   assertEquals([...holders.groups], [
     ["j1", { pid: 4242, processes: 3 }],
     ["j2", { pid: 5000, processes: 1, markedOnly: true }],
   ]);
+  assertEquals([...holders.marked], [[5005, ["j2"]], [7, ["j1", "j2"]]]);
+  assertEquals(holders.alivePids, [], "a marked line is no pid alive");
 });
 
 /** Runs pids.sh here as it is sent, with `args` (HOME: `home`, where given). */
@@ -900,6 +908,7 @@ Deno.test({
         ["j1", { pid: other.pid, processes: 1, markedOnly: true }],
         ["j2", { pid: stranger.pid, processes: 1, markedOnly: true }],
       ]);
+      assertEquals([...holders.marked].sort(), [[j1.pid, ["j1"]], [j2.pid, ["j2"]]].sort());
       // What they hold is the marked processes' alone, not the other groups' of those numbers.
       assertEquals(holders.jobMemBytes.get(other.pid), await pssAnon(j1.pid));
       assertEquals(holders.jobMemBytes.get(stranger.pid), await pssAnon(j2.pid));
@@ -958,6 +967,7 @@ Deno.test({
       // Its group is gone with the leader: only the marked process is the job's.
       const escapee = { pid: job.pid, processes: 1, markedOnly: true };
       assertEquals([...ended.groups], [["j1", escapee]]);
+      assertEquals([...ended.marked], [[escaped, ["j1"]]]);
       assertEquals([...ended.jobMemBytes], [[job.pid, await pssAnon(escaped)]], "its memory");
       // Whatever became of the group's number (an end an hour back, or none written), the
       // marker says the process is the job's.

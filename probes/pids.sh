@@ -112,7 +112,8 @@ orphan() {
 # available. No line for a group where one of its processes cannot say (an older kernel, another
 # user's process): route then counts the whole claim.
 # A witnessed group whose leader is gone (orphan, above), or a job some of whose processes still
-# carry its marker: "group:<id> <group> <processes>[ marked]", then their memory in one line.
+# carry its marker: "group:<id> <group> <processes>[ marked]", then their memory in one line; and
+# each marked process as "marked <pid> <id>" (host.ts credits its GPU memory to that job alone).
 memory=
 job_memory() {
   [ -d /proc/self ] || return 0
@@ -134,6 +135,7 @@ job_memory() {
       case "$pid" in '' | *[!0-9]*) continue ;; esac
       marks="$marks$pid:$id "
       pids="$pids $pid"
+      printf 'marked %s %s\n' "$pid" "$id"
     done <<EOF
 $found
 EOF
