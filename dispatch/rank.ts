@@ -12,7 +12,7 @@
  * same for GPU memory: what its job holds on a GPU is in that GPU's used memory.
  */
 
-import type { Gpu, HostFacts } from "../probes/mod.ts";
+import { type Gpu, type HostFacts, sameStart } from "../probes/mod.ts";
 import type { Lease } from "../ledger/lease.ts";
 import { formatSize } from "./size.ts";
 
@@ -158,16 +158,25 @@ function lacksForGood(f: HostFacts, r: Request, gpusWanted: number): string | nu
 
 /** What lease `l` claims beyond the memory its job holds now (all of it where the host cannot say). */
 function stillClaimed(l: Lease, f: HostFacts): number {
-  const held = l.remote_pid === undefined ? undefined : f.jobMemBytes?.get(l.remote_pid);
+  const held = creditable(l, f) ? f.jobMemBytes?.get(l.remote_pid!) : undefined;
   return Math.max(0, l.mem_bytes - (held ?? 0));
 }
 
 /** What lease `l` claims on GPU `index` beyond the memory its job holds there now (likewise). */
 function stillClaimedOnGpu(l: Lease, index: number, f: HostFacts): number {
-  const held = l.remote_pid === undefined
-    ? undefined
-    : f.jobGpuBytes?.get(l.remote_pid)?.get(index);
+  const held = creditable(l, f) ? f.jobGpuBytes?.get(l.remote_pid!)?.get(index) : undefined;
   return Math.max(0, l.gpu_mem_bytes - (held ?? 0));
+}
+
+/**
+ * Whether what the host says its job's pid holds is the job's: not where that pid runs as another
+ * process now (started at another time), whose group pids.sh measured too. The lease may still
+ * live by the job's marked processes; it is then counted whole.
+ */
+function creditable(l: Lease, f: HostFacts): boolean {
+  if (l.remote_pid === undefined) return false;
+  const now = f.alivePids.find((p) => p.pid === l.remote_pid);
+  return now === undefined || l.remote_start === undefined || sameStart(now.start, l.remote_start);
 }
 
 export function rankHosts(candidates: Candidate[], leases: Lease[], r: Request): Ranked[] {

@@ -94,6 +94,13 @@ Deno.test("rankHosts() counts a bg lease's claim only beyond what its job holds 
   // Another job's memory is not this lease's.
   const other = { ...bg, remote_pid: 77 };
   assertEquals(rankHosts([{ name: "a", facts: held }], [other], want8)[0].roomBytes, -4 * GIB);
+  // Its pid another process's now (another start time): what that one's group holds is not
+  // the job's (the lease may live on by its marked processes), and the claim counts whole.
+  const started = { ...bg, remote_start: "777" };
+  const own = { ...held, alivePids: [{ pid: 4242, start: "777" }] };
+  assertEquals(rankHosts([{ name: "a", facts: own }], [started], want8)[0].roomBytes, 8 * GIB);
+  const reused = { ...held, alivePids: [{ pid: 4242, start: "999" }] };
+  assertEquals(rankHosts([{ name: "a", facts: reused }], [started], want8)[0].roomBytes, -4 * GIB);
 });
 
 Deno.test("rankHosts() spreads by default and packs with --pack", () => {

@@ -116,7 +116,9 @@ export function holderState(lease: Lease, live: Liveness): Holder {
       return Math.abs(live.now - sent) < LAUNCH_WINDOW_MS ? "unknown" : "gone";
     }
     const start = live.remoteAlive?.get(lease.host)?.get(job.pid);
-    if (start) return sameStart(start, job.start) ? "alive" : "gone";
+    if (start) {
+      return sameStart(start, job.start) || markedRunOn(lease, job.pid, live) ? "alive" : "gone";
+    }
     return groupRunsOn(lease, job.pid, live) === null ? "gone" : "alive";
   }
   if (lease.remote_pid !== undefined) {
@@ -126,7 +128,9 @@ export function holderState(lease: Lease, live: Liveness): Holder {
       return groupRunsOn(lease, lease.remote_pid, live) === null ? "gone" : "alive";
     }
     if (lease.remote_start === undefined) return "unknown"; // the pid lives, but is it ours?
-    return sameStart(start, lease.remote_start) ? "alive" : "gone";
+    return sameStart(start, lease.remote_start) || markedRunOn(lease, lease.remote_pid, live)
+      ? "alive"
+      : "gone";
   }
   return localHolder(lease, live);
 }
@@ -143,6 +147,18 @@ function groupRunsOn(lease: Lease, pid: number, live: Liveness): number | null {
 }
 
 /**
+ * Whether a bg job whose pid is another process's now runs on in processes that carry its
+ * marker (pids.sh says `marked` of such a group: the number is not the job's, its marked
+ * processes are). Any other group answer for that number is not the job's.
+ */
+function markedRunOn(lease: Lease, pid: number, live: Liveness): boolean {
+  const group = lease.job === undefined
+    ? undefined
+    : live.remoteGroups?.get(lease.host)?.get(lease.job);
+  return group?.markedOnly === true && groupRunsOn(lease, pid, live) !== null;
+}
+
+/**
  * Why a live lease is held, when it is not plain: a bg job whose leader is gone and whose group
  * still runs ("3 processes it started still run"). Null otherwise.
  */
@@ -150,7 +166,12 @@ export function heldBecause(lease: Lease, live: Liveness): string | null {
   if (holderState(lease, live) !== "alive" || lease.job === undefined) return null;
   const job = live.remoteJobs?.get(lease.host)?.get(lease.job);
   const pid = lease.remote_pid ?? (typeof job === "object" ? job.pid : undefined);
-  if (pid === undefined || live.remoteAlive?.get(lease.host)?.get(pid)) return null;
+  const recorded = lease.remote_start ?? (typeof job === "object" ? job.start : undefined);
+  const start = pid === undefined ? undefined : live.remoteAlive?.get(lease.host)?.get(pid);
+  // Its command runs: held plainly. (A pid another process has now is the command ended.)
+  if (pid === undefined || (start && (recorded === undefined || sameStart(start, recorded)))) {
+    return null;
+  }
   const n = groupRunsOn(lease, pid, live);
   if (n === null) return null;
   return `its command ended; ${n} process${n === 1 ? "" : "es"} it started still run${

@@ -185,7 +185,7 @@ Deno.test("a bg lease lives on while its job's group runs after the job's comman
   };
   const probed = (
     start: string | null,
-    groups: [string, { pid: number; processes: number }][],
+    groups: [string, { pid: number; processes: number; markedOnly?: true }][],
     now = 50_000,
   ) => ({
     now,
@@ -218,6 +218,11 @@ Deno.test("a bg lease lives on while its job's group runs after the job's comman
     deadReason(bg, probed(null, [["other", { pid: 4242, processes: 2 }]])),
     "remote process gone",
   );
+  // The number another process's, but processes carrying the job's marker run on (pids.sh says
+  // `marked`: they left the group, setsid): the job's work, holding its lease.
+  const reused = probed("999", [["k3x9q2", { pid: 4242, processes: 1, markedOnly: true }]]);
+  assertEquals(deadReason(bg, reused), null);
+  assertEquals(heldBecause(bg, reused), "its command ended; 1 process it started still runs");
   assertEquals(
     deadReason(bg, probed(null, [["k3x9q2", { pid: 5151, processes: 2 }]])),
     "remote process gone",
