@@ -89,14 +89,21 @@ esac
 # it: the shell would keep the probe's own stderr aside on a spare descriptor, which the
 # tool's watcher would inherit, and the connection would wait for the tool after all.)
 GPU_TOOL_SECONDS=5
+# The first reading of a bg job's GPU processes (gpu_apps) gets seconds of its own, fewer: the
+# GPUs themselves are read after it with all of GPU_TOOL_SECONDS, so a slow driver (8 GPUs, no
+# persistence mode: seconds a call) costs the job's credit, never the GPU list.
+GPU_APPS_SECONDS=2
 # Starts the GPU tools' clock, and picks how timeout(1) ends a tool: GNU's and toybox's -k send
 # KILL a second after the TERM, as a tool that ignores TERM (trapped, or a driver call that
 # blocks it) would otherwise run on, and ask the driver again on every probe; BusyBox's timeout
 # has no -k (and before 1.30 took the seconds as -t: `timeout 5 nvidia-smi` ran no tool at all),
 # so each form is tried on `true` before it is used, and none where neither answers (the watcher
-# still gives up on the tool in time). Once, in this shell, before the first tool.
+# still gives up on the tool in time). In this shell, before the tools it times ($1 seconds, or
+# GPU_TOOL_SECONDS); the form is picked once.
 gpu_clock() {
-  timer_start "$GPU_TOOL_SECONDS"
+  timer_start "${1:-$GPU_TOOL_SECONDS}"
+  [ -z "${gpu_timeout_picked:-}" ] || return 0
+  gpu_timeout_picked=1
   gpu_timeout=
   command -v timeout >/dev/null 2>&1 || return 0
   if timeout -k 1 1 true >/dev/null 2>&1; then
@@ -192,10 +199,14 @@ if command -v nvidia-smi >/dev/null 2>&1; then
   # (R450) knows no such field and refuses the whole query (exit 2): it is asked again without
   # it, and the later section is the one read.
   gpu_fields=index,uuid,name,utilization.gpu,memory.used,memory.total
-  # The clock starts here, in this shell: a tool run in $(…) would start it in a subshell.
-  gpu_clock
+  # The clocks start here, in this shell: a tool run in $(…) would start one in a subshell.
   apps_before=
-  if [ "$#" -gt 0 ] && apps_before=$(compute_apps); then asked_apps=1; else asked_apps=; fi
+  asked_apps=
+  if [ "$#" -gt 0 ]; then
+    gpu_clock "$GPU_APPS_SECONDS"
+    if apps_before=$(compute_apps); then asked_apps=1; fi
+  fi
+  gpu_clock
   section nvidia-smi
   bounded nvidia-smi --query-gpu="$gpu_fields,mig.mode.current" --format=csv,nounits
   smi=$?

@@ -587,9 +587,41 @@ Deno.test({
       }).output();
       const facts = parseHostProbe(new TextDecoder().decode(out.stdout));
       assertEquals(facts.gpuError, "nvidia-smi did not answer in time (a hung driver?)");
-      await until("the tool's end", async () => (await processesWith(tool)).length === 0, 4_000);
+      // It would run 30 s: well before, it is gone (a bound for a hang, not a speed).
+      await until("the tool's end", async () => (await processesWith(tool)).length === 0, 20_000);
     } finally {
       for (const p of await processesWith(tool)) Deno.kill(Number(p.split(" ")[0]), "SIGKILL");
+      await Deno.remove(bin, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "host.sh reads the GPUs with all their seconds where a slow driver spent the jobs' first",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    // No persistence mode, 8 GPUs: seconds a call. The first reading of the jobs' GPU processes
+    // took the seconds the GPUs were then read in, and a host with a bg lease lost its GPU list.
+    const bin = await Deno.makeTempDir({ prefix: "pool-smi-slow-" });
+    const header = "index, uuid, name, utilization.gpu [%], memory.used [MiB], memory.total [MiB]";
+    await Deno.writeTextFile(
+      `${bin}/nvidia-smi`,
+      `#!/bin/sh
+sleep 3
+case "$*" in *query-gpu*) printf '%s\n' '${header}, mig.mode.current' ` +
+        `'0, GPU-a, A, 0, 10, 81920, Disabled' ;; esac
+`,
+      { mode: 0o755 },
+    );
+    try {
+      const out = await new Deno.Command("sh", {
+        args: ["-c", remoteScript("host_probe"), "probe", "4242"],
+        env: { PATH: `${bin}:${Deno.env.get("PATH")}` },
+        stdout: "piped",
+      }).output();
+      const facts = parseHostProbe(new TextDecoder().decode(out.stdout));
+      assertEquals([facts.gpuError, facts.gpus.map((g) => g.index)], [undefined, [0]]);
+    } finally {
       await Deno.remove(bin, { recursive: true });
     }
   },
