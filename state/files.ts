@@ -40,6 +40,7 @@ export async function followSymlinks(path: string): Promise<string> {
       return path; // not there (yet): written as is
     }
     if (!info.isSymlink) return path;
+    refuseLinkOfAnothers(path);
     const target = await Deno.readLink(path);
     // A relative target is read from the link's real folder, as the kernel
     // reads it: folding `..` into a path that runs through another symlink
@@ -50,22 +51,20 @@ export async function followSymlinks(path: string): Promise<string> {
 }
 
 /**
- * Root writing in another user's folder follows no link there: the user could point
- * pool.json at any file on the system (or at a name that is not there yet), and root would
- * replace it, or make it.
+ * Root in another user's folder follows no link there: the user could point pool.json (or its
+ * lock, .bak, a cache) at any file of the system, or at a name that is not there yet, and root
+ * would replace it, or make it. Refused; not following a name that becomes a link after this
+ * look is rename's part: it replaces the link itself (writeFileAtomically).
  */
-async function noLinkOfAnothers(path: string): Promise<void> {
+function refuseLinkOfAnothers(path: string): void {
   const owner = ownerFor(dirname(path));
   if (owner === null) return;
-  const info = await Deno.lstat(path).catch(() => null);
-  if (info?.isSymlink) {
-    throw new PoolError(
-      `${path} is a link in a folder of uid ${owner.uid}'s: as root, pool writes through no link ` +
-        `there (replace it with the file, or run pool as that user)`,
-      EXIT.failure,
-      "state_unwritable",
-    );
-  }
+  throw new PoolError(
+    `${path} is a link in a folder of uid ${owner.uid}'s: as root, pool writes through no link ` +
+      `there (replace it with the file, or run pool as that user)`,
+    EXIT.failure,
+    "state_unwritable",
+  );
 }
 
 /**
@@ -137,7 +136,7 @@ export async function withFileLock<T>(
   }
   const lock = await openLock(lockPath);
   try {
-    await acquire(lock, lockPath, label, signal);
+    await acquire(lock, label, signal);
     await recordHolder(lock);
     return await work();
   } finally {
@@ -197,7 +196,12 @@ async function openLock(lockPath: string): Promise<Deno.FsFile> {
  */
 async function plainLock(lock: Deno.FsFile, lockPath: string): Promise<Deno.FsFile> {
   const [named, opened] = await Promise.all([Deno.lstat(lockPath).catch(() => null), lock.stat()]);
-  if (named?.isFile && opened.isFile && named.ino === opened.ino && named.dev === opened.dev) {
+  // Root in another user's folder takes a lock of one name only (owner.ts, openPinned).
+  const oneName = ownerFor(dirname(lockPath)) === null || opened.nlink === 1;
+  if (
+    named?.isFile && opened.isFile && named.ino === opened.ino && named.dev === opened.dev &&
+    oneName
+  ) {
     return lock;
   }
   lock.close();
@@ -222,7 +226,6 @@ function unwritable(lockPath: string, e: unknown): PoolError {
 
 async function acquire(
   lock: Deno.FsFile,
-  lockPath: string,
   label: string,
   signal?: AbortSignal,
 ): Promise<void> {
@@ -238,7 +241,7 @@ async function acquire(
     }
     if (waited >= timeoutMs) {
       throw new PoolError(
-        `gave up waiting for ${label} after ${timeoutMs / 1000} s: ${await holder(lockPath)}` +
+        `gave up waiting for ${label} after ${timeoutMs / 1000} s: ${await holder(lock)}` +
           ` (POOL_LOCK_TIMEOUT sets how long to wait)`,
         EXIT.failure,
         "lock_timeout",
@@ -246,7 +249,7 @@ async function acquire(
     }
     if (!said && waited >= SAY_AFTER_MS) {
       said = true;
-      const line = `pool: waiting for ${label} ${await holder(lockPath)}; ` +
+      const line = `pool: waiting for ${label} ${await holder(lock)}; ` +
         `giving up after ${timeoutMs / 1000} s\n`;
       Deno.stderr.writeSync(new TextEncoder().encode(line));
     }
@@ -265,17 +268,31 @@ async function recordHolder(lock: Deno.FsFile): Promise<void> {
   }
 }
 
+/** The first bytes of the open file `file` (a pid and a newline), "" where it cannot be read. */
+async function readFrom(file: Deno.FsFile): Promise<string> {
+  try {
+    await file.seek(0, Deno.SeekMode.Start);
+    const buffer = new Uint8Array(64);
+    const n = await file.read(buffer);
+    return new TextDecoder().decode(buffer.subarray(0, n ?? 0));
+  } catch {
+    return "";
+  }
+}
+
 /** "held by pid N (its command line)", as well as Linux or the lock file can tell. */
-async function holder(lockPath: string): Promise<string> {
+async function holder(lock: Deno.FsFile): Promise<string> {
+  // From the lock pool holds open, never by its name: a user's folder may hold a FIFO or a
+  // device there by now, and reading it would hang root's pool or act on the device.
   let pid: number | undefined;
   try {
-    const { ino } = await Deno.stat(lockPath);
+    const { ino } = await lock.stat();
     pid = lockHolderPid(await Deno.readTextFile("/proc/locks"), ino);
   } catch {
     // Not Linux: the pid the holder wrote (it may not have written it yet).
   }
   if (pid === undefined) {
-    const written = Number((await Deno.readTextFile(lockPath).catch(() => "")).trim());
+    const written = Number((await readFrom(lock)).trim());
     if (Number.isInteger(written) && written > 0) pid = written;
   }
   if (pid === undefined) return "held by another process";
@@ -302,8 +319,10 @@ export function lockHolderPid(procLocks: string, ino: number | null): number | u
  * Root writing in a user's folder gives the file to the folder's owner (owner.ts).
  */
 export async function writeFileAtomically(path: string, text: string): Promise<void> {
-  await noLinkOfAnothers(path);
-  path = await followSymlinks(path);
+  // In another user's folder (as root) nothing is followed: a name that was no link when
+  // followSymlinks looked may be one by now, and rename replaces it, never what it points at.
+  path = ownerFor(dirname(path)) === null ? await followSymlinks(path) : path;
+  if ((await Deno.lstat(path).catch(() => null))?.isSymlink) refuseLinkOfAnothers(path);
   await regularFile(path, "state file", "state_unwritable");
   const owner = ownerFor(dirname(path));
   const temp = `${path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;

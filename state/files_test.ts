@@ -181,3 +181,32 @@ Deno.test("withFileLock() locks through no link: the file it points at is neithe
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("withFileLock() says who holds the lock from the lock it opened: a FIFO put at its name never hangs it", async () => {
+  const dir = await Deno.makeTempDir();
+  const before = Deno.env.get("POOL_LOCK_TIMEOUT");
+  const path = join(dir, "x.lock");
+  const held = await Deno.open(path, { create: true, write: true });
+  try {
+    await held.lock(true);
+    await held.write(new TextEncoder().encode("4242\n"));
+    Deno.env.set("POOL_LOCK_TIMEOUT", "1");
+    const waiting = withFileLock(join(dir, "x"), () => Promise.resolve(), "the test lock")
+      .then(() => "taken", (e) => e.message);
+    // Once it waits on the lock it opened, the name becomes a FIFO (a user's folder, root's
+    // pool): reading the holder's pid by name waited for a writer forever.
+    await new Promise((r) => setTimeout(r, 300));
+    await Deno.rename(path, join(dir, "moved"));
+    await new Deno.Command("mkfifo", { args: [path] }).output();
+    const bound = new Promise<string>((r) => setTimeout(() => r("hung"), 20_000));
+    assertMatch(
+      await Promise.race([waiting, bound]),
+      /^gave up waiting for the test lock after 1 s/,
+    );
+  } finally {
+    held.close();
+    if (before === undefined) Deno.env.delete("POOL_LOCK_TIMEOUT");
+    else Deno.env.set("POOL_LOCK_TIMEOUT", before);
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -30,9 +30,21 @@ export function ownerFor(dir: string): Owner | null {
   if (Deno.uid() !== 0) return null;
   for (let at = dir;; at = dirname(at)) {
     try {
-      const { uid, gid } = Deno.statSync(at);
+      // A user's link for the folder (`~/.pool` -> /etc) would have root write its files into
+      // whatever folder the user chose, as root's: refused.
+      const named = Deno.lstatSync(at);
+      if (named.isSymlink && named.uid !== null && named.uid !== 0) {
+        throw new PoolError(
+          `state folder ${at} is a link of uid ${named.uid}'s: as root, pool does not follow it ` +
+            `(run pool as that user, or set POOL_STATE to the folder itself)`,
+          EXIT.failure,
+          "state_unwritable",
+        );
+      }
+      const { uid, gid } = named.isSymlink ? Deno.statSync(at) : named;
       return uid === null || uid === 0 ? null : { uid, gid: gid ?? uid };
     } catch (e) {
+      if (e instanceof PoolError) throw e;
       if (!(e instanceof Deno.errors.NotFound) || dirname(at) === at) return null;
     }
   }
@@ -71,7 +83,10 @@ export function openPinned(path: string): Deno.FsFile | null {
   const flags = fs.constants.O_RDWR | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK;
   const fd = fs.openSync(path, flags);
   try {
-    if (!fs.fstatSync(fd).isFile()) throw new Deno.errors.InvalidData("not a regular file");
+    // One name only: a hard link a user made to a file of root's (where protected_hardlinks is
+    // off) would have root write its pid over that file.
+    const info = fs.fstatSync(fd);
+    if (!info.isFile() || info.nlink !== 1) throw new Deno.errors.InvalidData("not a plain file");
     return Deno.openSync(`/proc/self/fd/${fd}`, { read: true, write: true });
   } finally {
     fs.closeSync(fd);

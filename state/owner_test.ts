@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { assertEquals, assertMatch } from "../tests/assert.ts";
 import { giveFile, makeStateFolder, ownerFor } from "./owner.ts";
-import { withFileLock, writeFileAtomically } from "./files.ts";
+import { followSymlinks, withFileLock, writeFileAtomically } from "./files.ts";
 import { updateListFile } from "./list_file.ts";
 import { socketDir } from "../remote/multiplex.ts";
 
@@ -171,6 +171,46 @@ Deno.test({
     try {
       assertEquals(socketDir(st, "/tmp", 0), { dir: "/tmp/pool-0", inTemp: true });
       assertEquals(socketDir(dir, "/tmp", 0), { dir: join(dir, "cm") });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "root's roster, lock and state folder follow nothing of a user's: a link, a hard link",
+  ignore: !ROOT,
+  fn: async () => {
+    const { dir, st } = await nobodysFolder();
+    try {
+      // pool.json a link to a file of root's: `pool add` (the roster's store) followed it first,
+      // and replaced the file with the roster.
+      const victim = join(dir, "victim");
+      await Deno.writeTextFile(victim, '{"hosts": []}\n');
+      await Deno.symlink(victim, join(st, "pool.json"));
+      const added = await followSymlinks(join(st, "pool.json")).then(() => "", String);
+      assertMatch(added, /is a link in a folder of uid 65534's: as root, pool writes through no/);
+      assertEquals(await Deno.readTextFile(victim), '{"hosts": []}\n');
+      // The lock a hard link to a file of root's (where protected_hardlinks is off): root wrote
+      // its pid over that file.
+      await Deno.remove(join(st, "pool.json"));
+      await Deno.link(victim, join(st, "pool.json.lock"));
+      const locked = await withFileLock(join(st, "pool.json"), () => Promise.resolve("taken"))
+        .catch(String);
+      assertMatch(locked, /lock .*pool\.json\.lock is not a regular file/);
+      assertEquals(await Deno.readTextFile(victim), '{"hosts": []}\n');
+      // The state folder a link of the user's (~/.pool -> a folder of root's).
+      const roots = join(dir, "roots");
+      await Deno.mkdir(roots);
+      const linked = join(st, "linked");
+      await Deno.symlink(roots, linked);
+      await new Deno.Command("chown", { args: ["-h", `${NOBODY}:${NOBODY}`, linked] }).output();
+      const wrote = await writeFileAtomically(join(linked, "pool.json"), "{}\n").then(
+        () => "",
+        String,
+      );
+      assertMatch(wrote, /state folder .*linked is a link of uid 65534's/);
+      assertEquals([...Deno.readDirSync(roots)], []);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
