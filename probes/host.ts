@@ -261,7 +261,11 @@ export function jobGpuMemory(
   // The job a process carries the marker of, by its group's number (the lease's pid).
   const markedJob = (pid: number) => {
     const ids = facts.marked?.get(pid) ?? [];
-    return ids.length === 1 ? facts.groups?.get(ids[0])?.pid : undefined;
+    const group = ids.length === 1 ? facts.groups?.get(ids[0]) : undefined;
+    // A number only marked processes vouch for that another job's leader has now: keyed by it,
+    // this job's memory would be credited to that job's lease.
+    if (group?.markedOnly && jobs.has(group.pid)) return undefined;
+    return group?.pid;
   };
   const groupOf = new Map<number, number>();
   for (const line of pidGroups.split("\n")) {

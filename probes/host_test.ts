@@ -324,6 +324,19 @@ Deno.test("jobGpuMemory() sums what each job's group holds per GPU, only for job
     [5000, [[0, 3072 * MIB]]],
     [4242, [[0, 1024 * MIB]]],
   ]);
+  // j2's number is job j1's leader now (pids.sh vouches for 4242 as j1's): keyed by it, j2's
+  // marked processes' memory was credited to j1's lease.
+  const collided = jobGpuMemory(
+    `${uuid}, 4242, 10240\n${uuid}, 6001, 61440`,
+    "4242 4242\n6001 6001\n",
+    {
+      gpus,
+      alivePids: [{ pid: 4242, start: "1" }],
+      groups: new Map([["j2", { pid: 4242, processes: 1, markedOnly: true }]]),
+      marked: new Map([[6001, ["j2"]]]),
+    },
+  );
+  assertEquals([...collided].map(([g, m]) => [g, [...m]]), [[4242, [[0, 10240 * MIB]]]]);
   // Through the whole answer: only where both sections came.
   const query = await h200Query();
   const text = (extra: string) =>

@@ -114,9 +114,10 @@ export function socketDir(
   const dir = join(state, "cm");
   // Root using another user's state keeps its sockets in its own folder: ssh would make them
   // root's in the user's, and pool marks and removes sockets by name, which a user could swap.
-  return carriesSockets(dir) && ownerFor(state) === null
-    ? { dir }
-    : { dir: join(tmp, `pool-${uid}`), inTemp: true };
+  // Not under a TMPDIR of the user's either (sudo -E keeps libpam-tmpdir's /tmp/user/1000).
+  if (carriesSockets(dir) && ownerFor(state) === null) return { dir };
+  const temp = uid === 0 && ownerFor(tmp) !== null ? "/tmp" : tmp;
+  return { dir: join(temp, `pool-${uid}`), inTemp: true };
 }
 
 /** A socket in `dir` fits a unix socket's path, and ssh takes its path as written. */

@@ -171,6 +171,8 @@ Deno.test({
     try {
       assertEquals(socketDir(st, "/tmp", 0), { dir: "/tmp/pool-0", inTemp: true });
       assertEquals(socketDir(dir, "/tmp", 0), { dir: join(dir, "cm") });
+      // Nor under a TMPDIR of the user's (sudo -E keeping libpam-tmpdir's /tmp/user/1000).
+      assertEquals(socketDir(st, st, 0), { dir: "/tmp/pool-0", inTemp: true });
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
