@@ -6,7 +6,7 @@
 
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { fleetTest, pool, writeRoster } from "./helpers.ts";
-import { assertGone, processesWith } from "./procs.ts";
+import { assertGone, markerBase, processesWith } from "./procs.ts";
 
 fleetTest("a job's record lines never read as pool's own: no phantom job", 1, async (_t, fleet) => {
   await writeRoster(fleet, [{ name: "h1" }]);
@@ -30,7 +30,8 @@ fleetTest(
   1,
   async (_t, fleet) => {
     await writeRoster(fleet, [{ name: "h1" }]);
-    const marker = `sleep 30${Math.floor(Math.random() * 9)}`;
+    // Its own sleeps alone: a bare `sleep 30N` of anything else on this machine matched too.
+    const marker = `sleep ${markerBase()}`;
     const r = await pool(fleet, ["bg", "h1", "--json", `${marker}1 & (${marker}2 &); exit 0`]);
     assertEquals(r.code, 0, r.stderr);
     const { id } = JSON.parse(r.stdout);

@@ -15,7 +15,7 @@ import {
   spawnPool,
   writeRoster,
 } from "./helpers.ts";
-import { assertGone, processesWith, until } from "./procs.ts";
+import { assertGone, markerBase, processesWith, until } from "./procs.ts";
 import { pidNamespaceTest } from "./pid_namespace.ts";
 import type { Fleet } from "./hosts/harness.ts";
 
@@ -362,7 +362,7 @@ fleetTest("bg → jobs → logs -f → jobs → wait, with the job's own code", 
 
 fleetTest("pool kill ends a job's forked children and frees its lease", 1, async (_t, fleet) => {
   await writeRoster(fleet, [{ name: "h1" }]);
-  const marker = `sleep 31${Math.floor(Math.random() * 9)}`;
+  const marker = `sleep ${markerBase()}`;
   const job = await bg(fleet, ["--gpus", "2", `${marker}1 & ${marker}2 & ${marker}3; wait`]);
   assertMatch(job.out, / gpu \d,\d /);
   await until("three children", async () => (await processesWith(marker, true)).length === 3);
@@ -382,7 +382,7 @@ fleetTest(
   1,
   async (_t, fleet) => {
     await writeRoster(fleet, [{ name: "h1" }]);
-    const marker = `sleep 32${Math.floor(Math.random() * 9)}`;
+    const marker = `sleep ${markerBase()}`;
     const job = await bg(fleet, [`${marker}1 & ${marker}2 & exit 0`]);
     await until("the job's end", async () => (await jobJson(fleet, job.id))?.state === "exited");
     assertEquals((await processesWith(marker, true)).length, 2, "its children run on");
