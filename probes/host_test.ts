@@ -17,6 +17,16 @@ import {
 import { remoteScript } from "../remote/scripts.ts";
 import { processesWith, until } from "../tests/procs.ts";
 
+/** host.sh as sent (after _proc.sh), run here with the tools in `bin` first on PATH: what it says. */
+async function hostProbeWith(bin: string, ...args: string[]): Promise<string> {
+  const out = await new Deno.Command("sh", {
+    args: ["-c", remoteScript("host_probe"), "probe", ...args],
+    env: { PATH: `${bin}:${Deno.env.get("PATH")}` },
+    stdout: "piped",
+  }).output();
+  return new TextDecoder().decode(out.stdout);
+}
+
 /** A fixture's verbatim text: everything after its "# ---" header line. */
 export async function fixture(name: string): Promise<string> {
   const text = await Deno.readTextFile(new URL(`../tests/fixtures/probe/${name}`, import.meta.url));
@@ -562,12 +572,7 @@ Deno.test({
       // Both ways host.sh copies it: from the file it watches, and where mktemp fails, as it comes.
       for (const mktemp of ["", "#!/bin/sh\nexit 1\n"]) {
         if (mktemp) await Deno.writeTextFile(`${bin}/mktemp`, mktemp, { mode: 0o755 });
-        const out = await new Deno.Command("sh", {
-          args: ["-c", remoteScript("host_probe"), "probe"],
-          env: { PATH: `${bin}:${Deno.env.get("PATH")}` },
-          stdout: "piped",
-        }).output();
-        const facts = parseHostProbe(new TextDecoder().decode(out.stdout));
+        const facts = parseHostProbe(await hostProbeWith(bin));
         assertEquals(facts.mem?.totalBytes, meminfo?.totalBytes, mktemp);
         assert(facts.load === null || facts.load[0] !== 99, mktemp);
         assertEquals(facts.alivePids, [], mktemp);
@@ -593,12 +598,7 @@ Deno.test({
       { mode: 0o755 },
     );
     try {
-      const out = await new Deno.Command("sh", {
-        args: ["-c", remoteScript("host_probe"), "probe"],
-        env: { PATH: `${bin}:${Deno.env.get("PATH")}` },
-        stdout: "piped",
-      }).output();
-      const facts = parseHostProbe(new TextDecoder().decode(out.stdout));
+      const facts = parseHostProbe(await hostProbeWith(bin));
       assertEquals(facts.gpuError, "nvidia-smi did not answer in time (a hung driver?)");
       // It would run 30 s: well before, it is gone (a bound for a hang, not a speed).
       await until("the tool's end", async () => (await processesWith(tool)).length === 0, 20_000);
@@ -627,12 +627,7 @@ case "$*" in *query-gpu*) printf '%s\n' '${header}, mig.mode.current' ` +
       { mode: 0o755 },
     );
     try {
-      const out = await new Deno.Command("sh", {
-        args: ["-c", remoteScript("host_probe"), "probe", "4242"],
-        env: { PATH: `${bin}:${Deno.env.get("PATH")}` },
-        stdout: "piped",
-      }).output();
-      const facts = parseHostProbe(new TextDecoder().decode(out.stdout));
+      const facts = parseHostProbe(await hostProbeWith(bin, "4242"));
       assertEquals([facts.gpuError, facts.gpus.map((g) => g.index)], [undefined, [0]]);
     } finally {
       await Deno.remove(bin, { recursive: true });
@@ -679,15 +674,11 @@ esac
         { mode: 0o755 },
       );
       const probe = async (args: string[]) => {
-        const out = await new Deno.Command("sh", {
-          args: ["-c", remoteScript("host_probe"), "probe", ...args],
-          env: { PATH: `${bin}:${Deno.env.get("PATH")}` },
-          stdout: "piped",
-        }).output();
+        const said = await hostProbeWith(bin, ...args);
         const calls = await Deno.readTextFile(`${bin}/calls`);
         await Deno.remove(`${bin}/calls`);
         await Deno.remove(`${bin}/queried`).catch(() => {});
-        return { facts: parseHostProbe(new TextDecoder().decode(out.stdout)), calls };
+        return { facts: parseHostProbe(said), calls };
       };
       // The driver names processes in the host's first pid namespace: only there are they ours.
       const firstPidNamespace = Deno.readLinkSync("/proc/self/ns/pid") === "pid:[4026531836]";
