@@ -89,7 +89,7 @@ export class RecordingRunner implements Runner {
   }
 
   /** Answers `resolves(target)`, or `resolves("target -F config")` for another config. */
-  resolve(target: string, config?: string): Promise<ResolvedTarget | null> {
+  resolve(target: string, config?: string, _signal?: AbortSignal): Promise<ResolvedTarget | null> {
     const key = config === undefined ? target : `${target} -F ${config}`;
     if (!this.#resolved.has(key)) throw new Error(`unexpected ssh -G ${key}`);
     return Promise.resolve(this.#resolved.get(key)!);

@@ -21,9 +21,10 @@ export interface Runner {
   exec(host: Host, command: string | null, options: RunOptions): Promise<HostResult>;
   /**
    * What ssh would connect to for `target` after reading its config (`ssh -G`,
-   * no connection): pool's own, or `config` (a path) where given.
+   * no connection): pool's own, or `config` (a path) where given. A stop (`signal`) ends the
+   * `ssh -G` at once: null.
    */
-  resolve(target: string, config?: string): Promise<ResolvedTarget | null>;
+  resolve(target: string, config?: string, signal?: AbortSignal): Promise<ResolvedTarget | null>;
   /** The argv that would run `command` on `host` (for --dry-run): nothing is started. */
   argv(host: Host, command: string, options: RunOptions): Promise<string[]>;
   /** Copies files to or from `host` (rsync, else tar over ssh); a failure is a result, never a throw. */
@@ -38,10 +39,10 @@ export function sshRunner(mux?: MuxSettings): Runner {
         ...options,
         mux: unshared && mux ? { ...mux, persistSeconds: 0 } : mux,
       }),
-    resolve: (target, config) =>
+    resolve: (target, config, signal) =>
       config === undefined
-        ? resolveTarget(target, mux?.sshConfig, mux?.resolveCache)
-        : resolveTarget(target, config),
+        ? resolveTarget(target, mux?.sshConfig, mux?.resolveCache, signal)
+        : resolveTarget(target, config, undefined, signal),
     argv: (host, command, options) => hostArgv(host, command, { ...options, mux }),
     copy: (host, request, options) => copyOnHost(host, request, { ...options, mux }),
   };

@@ -112,7 +112,9 @@ export async function importSshConfig(options: ImportOptions, deps: Deps): Promi
 
   // A config ssh cannot read resolves nothing: one error naming it, not a skip per alias.
   for (const config of new Set([file, ownConfig])) {
-    const complaint = await configError(config);
+    const complaint = await configError(config, deps.signal);
+    // Stopped (Ctrl-C) while ssh read it: the stop is the answer, not what was cut short.
+    if (deps.signal.aborted) return 0;
     if (complaint) throw new PoolError(`ssh cannot read ${config}: ${complaint}`);
   }
   const invalid = fresh.map((name) => {
@@ -131,11 +133,13 @@ export async function importSshConfig(options: ImportOptions, deps: Deps): Promi
     async (name, i) =>
       invalid[i] === null
         ? await Promise.all([
-          deps.runner.resolve(name),
-          elsewhere === null ? null : deps.runner.resolve(name, elsewhere),
+          deps.runner.resolve(name, undefined, deps.signal),
+          elsewhere === null ? null : deps.runner.resolve(name, elsewhere, deps.signal),
         ])
         : [null, null],
   );
+  // Stopped meanwhile: an alias whose ssh -G was cut short is not one ssh cannot resolve.
+  if (deps.signal.aborted) return 0;
   const usable: { name: string; where: string }[] = [];
   for (const [i, name] of fresh.entries()) {
     if (invalid[i] !== null) {

@@ -26,14 +26,22 @@ export async function inventory(
   const roster = await loadRoster(deps);
   const hosts = exportable(roster.hosts.filter((h) => !isExcluded(h)), deps.out);
   const vars = async (host: Host) =>
-    hostvars(host, await deps.runner.resolve(host.ssh), deps.env("POOL_SSH_CONFIG"));
+    hostvars(
+      host,
+      await deps.runner.resolve(host.ssh, undefined, deps.signal),
+      deps.env("POOL_SSH_CONFIG"),
+    );
   if (options.host) {
     const host = hosts.find((h) => h.name === options.host);
     if (!host) throw new PoolError(`not in roster: ${options.host}`, EXIT.failure, "not_in_roster");
-    deps.out.outLine(JSON.stringify(await vars(host), null, 2));
+    const hostVars = await vars(host);
+    if (deps.signal.aborted) return 0; // stopped: no answer made of cut-short lookups
+    deps.out.outLine(JSON.stringify(hostVars, null, 2));
     return 0;
   }
-  const doc = inventoryList(hosts, await poolMap(hosts, 16, vars));
+  const all = await poolMap(hosts, 16, vars);
+  if (deps.signal.aborted) return 0;
+  const doc = inventoryList(hosts, all);
   deps.out.outLine(JSON.stringify(doc, null, 2));
   return 0;
 }
