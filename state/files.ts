@@ -319,10 +319,9 @@ export function lockHolderPid(procLocks: string, ino: number | null): number | u
  * Root writing in a user's folder gives the file to the folder's owner (owner.ts).
  */
 export async function writeFileAtomically(path: string, text: string): Promise<void> {
-  // In another user's folder (as root) nothing is followed: a name that was no link when
-  // followSymlinks looked may be one by now, and rename replaces it, never what it points at.
-  path = ownerFor(dirname(path)) === null ? await followSymlinks(path) : path;
-  if ((await Deno.lstat(path).catch(() => null))?.isSymlink) refuseLinkOfAnothers(path);
+  // A link in another user's folder (as root) is refused there; a name that becomes one after
+  // that look is replaced by the rename, never what it points at.
+  path = await followSymlinks(path);
   await regularFile(path, "state file", "state_unwritable");
   const owner = ownerFor(dirname(path));
   const temp = `${path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
