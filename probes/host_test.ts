@@ -15,7 +15,7 @@ import {
   parseVmStat,
 } from "./host.ts";
 import { remoteScript } from "../remote/scripts.ts";
-import { processesWith, until } from "../tests/procs.ts";
+import { processesWith, startIn, startOf, until } from "../tests/procs.ts";
 
 /** host.sh as sent (after _proc.sh), run here with the tools in `bin` first on PATH: what it says. */
 async function hostProbeWith(bin: string, ...args: string[]): Promise<string> {
@@ -896,8 +896,7 @@ Deno.test({
       // No end written and no waiter writing one: the leader alone held the lease.
       assertEquals([...(await ask("")).groups], []);
       // Its waiter still runs (it is writing the end down): the group is the job's.
-      const self =
-        (await Deno.readTextFile(`/proc/${Deno.pid}/stat`)).split(") ")[1].split(" ")[19];
+      const self = await startOf(Deno.pid);
       const writing = await ask(`waiter ${Deno.pid} ${self}\n`);
       assertEquals([...writing.groups], [["j1", { pid: job.pid, processes: 2 }]]);
     } finally {
@@ -988,7 +987,7 @@ Deno.test({
       await job.status; // the leader is gone, and its group with it: only the escaped one runs
       escaped = Number(/ready (\d+)/.exec(said)![1]);
       const stat = /leader (.*)\n/.exec(said)![1];
-      const leaderStart = stat.slice(stat.lastIndexOf(") ") + 2).split(" ")[19];
+      const leaderStart = startIn(stat);
       await Deno.mkdir(`${home}/.pool/jobs`, { recursive: true });
       const ask = async (record: string) => {
         await Deno.writeTextFile(

@@ -3,7 +3,7 @@ import { assert, assertEquals, assertThrows } from "../tests/assert.ts";
 import { jobState, leftRunning, parseJobs, parseKill, parseRecord } from "./jobs.ts";
 import { probeScript } from "./mod.ts";
 import { remoteScript } from "../remote/scripts.ts";
-import { fedScript, markerBase, processesWith, until } from "../tests/procs.ts";
+import { fedScript, markerBase, processesWith, startIn, startOf, until } from "../tests/procs.ts";
 
 /** What jobs.sh printed on this machine for two ended jobs (remote/launch.sh's records). */
 const ENDED = `@@ now 1795888230
@@ -262,7 +262,7 @@ Deno.test({
     await started.status;
     const stat = await Deno.readTextFile(leader);
     const pid = Number(stat.split(" ")[0]);
-    const start = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+    const start = startIn(stat);
     try {
       await Deno.writeTextFile(`${dir}/j.job`, `started 1\npid ${pid} ${start}\nexit 0\nended 2\n`);
       // The same pid recorded as started after its members: the number is another group's.
@@ -314,7 +314,7 @@ Deno.test({
       .spawn();
     const stat = await Deno.readTextFile(leader);
     const pid = Number(stat.split(" ")[0]);
-    const start = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+    const start = startIn(stat);
     const escaped = async () =>
       (await processesWith(`sleep ${n + 1} `, true)).map((p) => Number(p.split(" ")[0]));
     try {
@@ -354,7 +354,7 @@ Deno.test({
       // The job runs (its pid and start token, as launch.sh writes them); its record also holds
       // `exit 99999` (cut short, or edited), which no code a shell gives can be.
       const stat = await Deno.readTextFile(`/proc/${job.pid}/stat`);
-      const start = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+      const start = startIn(stat);
       await Deno.writeTextFile(
         `${dir}/k3x9q2.job`,
         `started 1\npid ${job.pid} ${start}\nexit 99999\n`,
@@ -383,8 +383,7 @@ Deno.test({
   fn: async () => {
     const sleep = new Deno.Command("sleep", { args: [`${markerBase()}`] }).spawn();
     try {
-      const stat = await Deno.readTextFile(`/proc/${sleep.pid}/stat`);
-      const start = stat.slice(stat.lastIndexOf(") ") + 2).split(" ")[19];
+      const start = await startOf(sleep.pid);
       const record = (ends: string) => `started 1000\npid ${sleep.pid} ${start}\n${ends}`;
       await withHome({
         "cut.job": record("exit 99999\n"),

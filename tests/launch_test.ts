@@ -9,7 +9,15 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { fleetTest, pool } from "./helpers.ts";
-import { assertGone, eventually, fedScript, markerBase, processesWith, until } from "./procs.ts";
+import {
+  assertGone,
+  eventually,
+  fedScript,
+  markerBase,
+  processesWith,
+  startOf,
+  until,
+} from "./procs.ts";
 import type { Fleet } from "./hosts/harness.ts";
 import { remoteScript } from "../remote/scripts.ts";
 
@@ -228,12 +236,6 @@ Deno.test({
 const NOBODY = Deno.uid() === 0
   ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
   : [];
-
-/** Field 22 of /proc/PID/stat, as start_of reads it. */
-async function startOf(pid: number): Promise<string> {
-  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
-  return stat.slice(stat.lastIndexOf(") ") + 2).split(" ")[19];
-}
 
 /**
  * Runs kill.sh for job abc123 with `record` as its record, in a home of its own; returns its code,

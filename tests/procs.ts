@@ -88,3 +88,13 @@ export async function fedScript(
   const text = (b: Uint8Array) => new TextDecoder().decode(b);
   return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
 }
+
+/** A process's start time as remote/_proc.sh's start_of reads it: field 22 of a /proc/PID/stat line. */
+export function startIn(stat: string): string {
+  return stat.slice(stat.lastIndexOf(") ") + 2).split(" ")[19];
+}
+
+/** The start time of process `pid` here (Linux), as start_of reads it. */
+export async function startOf(pid: number): Promise<string> {
+  return startIn(await Deno.readTextFile(`/proc/${pid}/stat`));
+}
