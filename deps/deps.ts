@@ -58,8 +58,11 @@ export interface JobStore {
 
 /** pool's own stdin: what it is, and (once) what it holds. */
 export interface Stdin {
-  /** "none" is /dev/null or closed: nothing a user could expect to be sent. */
-  kind(): "terminal" | "file" | "pipe" | "none";
+  /**
+   * "none" is /dev/null (or closed, which the runtime makes /dev/null): nothing a user could
+   * expect to be sent. "other": any other device (/dev/zero), or not known.
+   */
+  kind(): "terminal" | "file" | "pipe" | "none" | "other";
   /**
    * All of it, or null when `signal` stopped the reading. Throws a PoolError past
    * `maxBytes`, or when it has not ended within `timeoutMs` (exit 124).

@@ -76,9 +76,11 @@ const processStdin: Stdin = {
     try {
       // Not node:fs's fstat: loading node:fs costs ~30 ms at every start. /dev/stdin is fd 0.
       const stat = Deno.statSync("/dev/stdin");
-      return stat.isFile ? "file" : stat.isFifo || stat.isSocket ? "pipe" : "none";
+      if (stat.isFile) return "file";
+      if (stat.isFifo || stat.isSocket) return "pipe";
+      return stat.isCharDevice && stat.rdev === Deno.statSync("/dev/null").rdev ? "none" : "other";
     } catch {
-      return "none";
+      return "other";
     }
   },
   readAll: (limits) => readBounded(Deno.stdin.readable, limits),

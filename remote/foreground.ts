@@ -28,6 +28,16 @@ export interface ForegroundOptions {
   onSpawn?: (pid: number) => void;
 }
 
+/**
+ * Whether pool's stdin, of this kind (deps' Stdin.kind), is /dev/null (or was closed), off a pty:
+ * then the command gets none, as `-n` gives it, and reads the same end of file. Passed on
+ * instead, it tied the run to the user's stdin for no byte to send: a local guard process,
+ * and the heavier of the two supervisors (exec.ts).
+ */
+export function noStdin(kind: string, tty = false): boolean {
+  return !tty && kind === "none";
+}
+
 export function runForeground(
   runner: Runner,
   host: Host,

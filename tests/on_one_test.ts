@@ -1,7 +1,8 @@
 /** `pool on <host>` against real sshd test hosts: one host in the foreground. */
 
 import { assert, assertEquals, assertMatch } from "./assert.ts";
-import { childEnv, fleetTest, pool, POOL_SH, writeRoster } from "./helpers.ts";
+import { childEnv, fleetTest, pool, POOL_SH, spawnPool, writeRoster } from "./helpers.ts";
+import { processesWith, running } from "./procs.ts";
 import { shQuote } from "../remote/quote.ts";
 import { HOSTILE } from "./hostile.ts";
 
@@ -57,6 +58,23 @@ fleetTest("pool on <host>", 2, async (t, fleet) => {
   await t.step("passes stdin through", async () => {
     const r = await pool(fleet, ["on", "h1", "wc", "-l"], { stdin: "a\nb\nc\n" });
     assertEquals(r.stdout.trim(), "3");
+  });
+
+  await t.step("a stdin of /dev/null is none: no byte to pass on, nothing to guard", async () => {
+    const stdinOf = "readlink /proc/$$/fd/0";
+    assertEquals((await pool(fleet, ["on", "h1", stdinOf])).stdout, "/dev/null\n", "as -n gives");
+    const piped = await pool(fleet, ["on", "h1", stdinOf], { stdin: "" });
+    assertMatch(piped.stdout, /^(pipe|socket):/, "a stdin that is something passes on");
+    // Passed on, /dev/null tied the run to it: a guard of pool's beside the ssh.
+    const child = spawnPool(fleet, ["on", "h1", "sleep 31702"]);
+    await running("sleep 31702");
+    const ssh = (await processesWith(fleet.sshConfig)).filter((p) => p.includes("sleep 31702"));
+    assertEquals(ssh.length, 1, ssh.join("\n"));
+    const pid = ssh[0].split(" ")[0];
+    const guards = await processesWith(` pool-guard ${pid} `);
+    assertEquals(guards, [], "no guard for a stdin of /dev/null");
+    Deno.kill(child.pid, "SIGTERM");
+    assertEquals((await child.output()).code, 143);
   });
 
   await t.step("reaches user@host and ssh:// targets", async () => {

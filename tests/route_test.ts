@@ -116,7 +116,8 @@ fleetTest("pool route --mem and the ledger", 3, async (t, fleet) => {
     assertEquals((await term.output()).code, 143, "SIGTERM is 128 + 15");
     assertEquals(await leasesIn(fleet), [], "released on SIGTERM");
 
-    const killed = spawnPool(fleet, ["route", "--mem", "64M", "sleep 31494"]);
+    // The user's stdin (a pipe: /dev/null would be none), so the lease's carrier is a guard.
+    const killed = spawnPool(fleet, ["route", "--mem", "64M", "sleep 31494"], "piped");
     await until("the lease names its ssh", async () => {
       const leases = await leasesIn(fleet);
       return leases.length === 1 && leases[0].ssh_pid !== undefined;

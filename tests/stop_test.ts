@@ -139,10 +139,11 @@ fleetTest(
       const r = await pool(fleet, ["leases", "--json"]);
       return JSON.parse(r.stdout).leases as { state: string; ssh_pid?: number }[];
     };
-    const child = spawnPool(fleet, ["route", "--mem", "16M", "sleep 31495"]);
+    const child = spawnPool(fleet, ["route", "--mem", "16M", "sleep 31495"], "piped");
     await running("sleep 31495");
-    // The foreground command reads the user's stdin, so no held pipe ends it with pool; ssh is a
-    // group of its own: pool's guard ends it, and the supervisor on the host sees its channel go.
+    // The foreground command reads the user's stdin (a pipe: /dev/null would be none), so no held
+    // pipe ends it with pool; ssh is a group of its own: pool's guard ends it, and the supervisor
+    // on the host sees its channel go.
     Deno.kill(child.pid, "SIGKILL");
     await child.output();
     await assertGone("sleep 31495", "after pool route was SIGKILLed");
@@ -172,7 +173,7 @@ fleetTest(
           "--mem",
           "16M",
           command,
-        ]);
+        ], "piped"); // the user's stdin: route carries its lease on the guard; --json, on its ssh
         await running(`sleep ${i}`);
         assert(await live(), "the lease is live while the command runs");
         Deno.kill(child.pid, "SIGKILL");
@@ -650,7 +651,8 @@ fleetTest(
 async function killedOutright(fleet: Fleet): Promise<number> {
   await writeRoster(fleet, [{ name: "h1" }]);
   assertEquals((await pool(fleet, ["on", "h1", "true"])).code, 0); // the shared connection
-  const child = spawnPool(fleet, ["on", "h1", "sleep 31496"]);
+  // The user's stdin, which a guard watches over (a pipe: /dev/null would be none).
+  const child = spawnPool(fleet, ["on", "h1", "sleep 31496"], "piped");
   await running("sleep 31496");
   const [ssh] = (await processesWith(fleet.sshConfig)).filter((p) => p.includes("sleep 31496"));
   const pid = Number(ssh.split(" ")[0]);

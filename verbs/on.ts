@@ -31,7 +31,7 @@ import type { HostResult } from "../remote/exec.ts";
 import { NOT_ROOT, SUDO_PASSWORD, sudoCommand } from "../remote/as_root.ts";
 import { shellLine } from "../remote/quote.ts";
 import { hostFiles } from "../render/host_files.ts";
-import { runForeground } from "../remote/foreground.ts";
+import { noStdin, runForeground } from "../remote/foreground.ts";
 import { LinePrefixer } from "../remote/lines.ts";
 import { foldNames } from "../roster/nodeset.ts";
 import { poolMap } from "../remote/pool_map.ts";
@@ -112,7 +112,8 @@ export async function on(options: OnOptions, deps: Deps): Promise<number> {
     const result = await runForeground(deps.runner, host, command(host), {
       timeoutMs,
       tty: options.tty,
-      stdin: input ?? (options.stdin === false ? "none" : undefined),
+      stdin: input ??
+        (options.stdin === false || noStdin(deps.stdin.kind(), options.tty) ? "none" : undefined),
       signal: deps.signal,
       out: deps.out,
     });

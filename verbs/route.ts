@@ -17,7 +17,7 @@ import {
 import { HELD_OUTPUT_LIMIT, hostRecord, printForegroundFailure } from "../render/fanout.ts";
 import { printRanking } from "../render/ranking.ts";
 import { selectHosts } from "../roster/select.ts";
-import { runForeground } from "../remote/foreground.ts";
+import { noStdin, runForeground } from "../remote/foreground.ts";
 import { addCarrier, giveBack, NoRoom, reserve } from "../dispatch/reserve.ts";
 import { envPrefix, leaseEnv } from "../dispatch/pin.ts";
 import { inShipped, planShipping, ship } from "../dispatch/ship.ts";
@@ -97,6 +97,7 @@ export async function route(words: string[], opts: RouteOptions, deps: Deps): Pr
     }
     const result = await runForeground(deps.runner, reservation.host, pinned, {
       timeoutMs,
+      stdin: noStdin(deps.stdin.kind()) ? "none" : undefined,
       signal: deps.signal,
       out: deps.out,
       onSpawn,
