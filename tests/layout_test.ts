@@ -138,7 +138,7 @@ Deno.test("deno task compile bakes in the V8 flags every other form of the bundl
 Deno.test("each verb is keyed by the name its command is typed as", async () => {
   const { VERBS, verbAlone } = await import("../cli.ts");
   for (const [name, verb] of Object.entries(VERBS)) {
-    assertEquals(verb(() => Promise.resolve()).name(), name);
+    assertEquals((await verb())(() => Promise.resolve()).name(), name);
   }
   assertEquals([verbAlone(["on", "all"]), verbAlone(["completions", "bash"])], ["on", undefined]);
   assertEquals([verbAlone(["--help"]), verbAlone(["onn"]), verbAlone([])], [
