@@ -73,8 +73,9 @@ async function denoBundle(args: string[]): Promise<void> {
 
 /**
  * Two bundles: pool.ts alone, so `--version` loads one small file and nothing
- * of the program, and cli.ts with all it loads, split so the MCP server (and
- * its imports) is a chunk read only by `pool mcp`.
+ * of the program, and cli.ts with all it loads, split at each dynamic import:
+ * each verb is a chunk read only when it runs (cli.ts's VERBS), the MCP server
+ * (and its imports) one read only by `pool mcp`.
  */
 async function bundle(): Promise<void> {
   await denoBundle(["--external", "./cli.ts", "-o", join(building, "pool.js"), "pool.ts"]);
@@ -142,7 +143,7 @@ const CHUNK_GRACE_MS = 24 * 60 * 60 * 1000;
 
 /**
  * Moves a finished build from `from` into `to` beside the builds before it. A running pool loads
- * chunks after it starts (text-table when it renders a table, the MCP server for `pool mcp`, by
+ * chunks after it starts (its verb's, text-table when it renders a table, the MCP server, by
  * names that are content hashes), so swapping the whole folder pulled them from under it: it
  * failed with "Module not found". Chunks of different content have different names, so the new
  * ones go in beside the old; then the entries, each by one rename, so a pool starting mid-way
