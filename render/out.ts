@@ -18,6 +18,7 @@
 
 import { concatBytes } from "../bytes.ts";
 import { visibleLines } from "./visible.ts";
+import { after } from "../timers.ts";
 
 const encoder = new TextEncoder();
 
@@ -49,6 +50,11 @@ export class Output {
   #queued = 0;
   #writing: Promise<void> | null = null;
   #waiting: (() => void)[] = [];
+  /** Set by `stopWaitingForStdout`: how long a stdout write may stall before it is given up. */
+  #stallMs: number | undefined;
+  #cancelStall = () => {};
+  #giveUp: () => void = () => {};
+  #givenUp: Promise<void> = new Promise((resolve) => this.#giveUp = resolve);
   /** Called once, on the first failed write to stdout. */
   onStdoutFailed: (failure: StdoutFailure) => void = () => {};
 
@@ -112,9 +118,40 @@ export class Output {
     return this.#sink(stream).isTerminal() && this.env("TERM") !== "dumb";
   }
 
+  /**
+   * After a stop by signal: stdout's reader gets what it takes, but a write to it that makes no
+   * progress for `ms` is given up, with all that is still queued for it. A harness that stopped
+   * reading and then sent SIGTERM (its own timeout) wants pool gone: waiting on that reader held
+   * the hosts' output, so the work's end and the lease's release, and then pool itself, until the
+   * hard stop 10 s on, after the harness's SIGKILL. A pipeline member killed by the signal would
+   * lose its unwritten output the same way; stderr's messages still go out.
+   */
+  stopWaitingForStdout(ms: number): void {
+    if (this.#stallMs !== undefined) return;
+    this.#stallMs = ms;
+    this.#armStall();
+  }
+
+  #armStall(): void {
+    this.#cancelStall();
+    if (this.#stallMs === undefined || this.#stdoutDone) return;
+    this.#cancelStall = after(this.#stallMs, () => this.#abandonStdout());
+  }
+
+  #abandonStdout(): void {
+    if (this.#stdoutDone) return;
+    this.#stdoutDone = true;
+    this.#giveUp();
+    // What is queued for stdout no longer holds anything back (the write under way, the first
+    // entry, is left to #run, which no longer waits for it).
+    this.#queue = this.#queue.filter((p, i) => i === 0 || p.stream !== "out");
+    this.#queued = this.#queue.reduce((n, p) => n + p.bytes.length, 0);
+    this.#waiting.splice(0).forEach((go) => go());
+  }
+
   /** Undefined while there is room for more output, else when there is again. */
   room(): Promise<void> | undefined {
-    if (this.#queued <= HIGH_WATER) return undefined;
+    if (this.#queued <= HIGH_WATER || this.#stdoutDone) return undefined;
     return new Promise((resolve) => this.#waiting.push(resolve));
   }
 
@@ -147,7 +184,10 @@ export class Output {
       const { stream, bytes, started } = this.#queue[0];
       if (!(stream === "out" && this.#stdoutDone)) {
         try {
-          await (started ?? this.#sink(stream).write(bytes));
+          const written = started ?? this.#sink(stream).write(bytes);
+          // A stdout write given up (stopWaitingForStdout) is left pending, not waited for.
+          await (stream === "out" ? Promise.race([written, this.#givenUp]) : written);
+          if (stream === "out") this.#armStall();
         } catch (e) {
           this.#failed(stream, e);
         }

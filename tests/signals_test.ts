@@ -7,7 +7,7 @@
 
 import { join } from "node:path";
 import { assert, assertEquals } from "./assert.ts";
-import { childEnv, fleetTest, POOL_SH, spawnPool, writeRoster } from "./helpers.ts";
+import { childEnv, fleetTest, leasesIn, POOL_SH, spawnPool, writeRoster } from "./helpers.ts";
 import type { Fleet } from "./hosts/harness.ts";
 import { assertGone, eventually, processesWith, running } from "./procs.ts";
 
@@ -223,3 +223,26 @@ Deno.test({
     }
   },
 });
+
+fleetTest(
+  "SIGTERM ends pool at once when nothing reads its stdout, the lease given back",
+  1,
+  async (_t, fleet) => {
+    await writeRoster(fleet, [{ name: "h1" }]);
+    // A harness that stopped reading, then sends SIGTERM (its own timeout): pool's stdout is a
+    // full pipe, and nothing ever reads it again.
+    const child = spawnPool(fleet, ["route", "--mem", "1M", "yes"]);
+    const stderr = new Response(child.stderr).text();
+    assert(await eventually(async () => (await leasesIn(fleet)).length === 1, 10_000), "no lease");
+    await new Promise((r) => setTimeout(r, 1500));
+    const sent = performance.now();
+    child.kill("SIGTERM");
+    const { code } = await child.status;
+    const took = performance.now() - sent;
+    assertEquals(code, 143, await stderr);
+    // Not the 10 s hard stop: the harness's SIGKILL would come first.
+    assert(took < 5000, `took ${Math.round(took)} ms`);
+    assertEquals(await leasesIn(fleet), []);
+    await child.stdout.cancel();
+  },
+);
