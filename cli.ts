@@ -22,7 +22,12 @@ import { after } from "./timers.ts";
 import { writesSettled } from "./state/cache_file.ts";
 import { consoleOutput } from "./render/out.ts";
 import { visible } from "./render/visible.ts";
-import { killEveryChild, resumeChildren, suspendChildren } from "./remote/process.ts";
+import {
+  isOutOfDescriptors,
+  killEveryChild,
+  resumeChildren,
+  suspendChildren,
+} from "./remote/process.ts";
 import type { Run } from "./deps/deps.ts";
 import { realDeps } from "./deps/real.ts";
 
@@ -94,6 +99,21 @@ ${exitCodesHelp()}`,
   const verbs = await Promise.all(names.map((name) => VERBS[name]()));
   for (const verb of verbs) program.addCommand(usageStyle(verb(run)));
   return program;
+}
+
+/**
+ * buildProgram, whose verbs are read from disk as they load: short of a descriptor for that
+ * (`ulimit -n`), pool says so in its own words, as it does for one to start ssh with.
+ */
+async function loadProgram(run: Run, only?: string): Promise<Command> {
+  try {
+    return await buildProgram(run, only);
+  } catch (e) {
+    if (!isOutOfDescriptors(e)) throw e;
+    throw new PoolError(
+      "out of file descriptors here: cannot read pool's own code (raise ulimit -n)",
+    );
+  }
 }
 
 /**
@@ -198,17 +218,14 @@ export async function main(args: string[]): Promise<number> {
   });
 
   let code: number = EXIT.ok;
-  const program = await buildProgram(async (work) => {
+  const run: Run = async (work) => {
     code = await work(realDeps(out, stop.signal));
-  }, verbAlone(args));
+  };
   // Once the verb has its options, they alone say whether JSON was asked for: a
   // `--json` among a command's words (`pool on h jq --json .`) is the command's.
   let verbRan: Command | undefined;
-  program.hook("preAction", (_program, verb) => {
-    verbRan = verb;
-  });
   try {
-    const ended = parse(program, args).then(async (result) => {
+    const ended = parse(args).then(async (result) => {
       // All that was printed is out before pool exits: a slow reader is waited for (a
       // stop still ends pool at once, through `stopped`), and a write that failed
       // meanwhile decides the code.
@@ -257,11 +274,15 @@ export async function main(args: string[]): Promise<number> {
   }
 
   /** The verb's code, or the error's (a stop, seen by the caller, decides the final code). */
-  async function parse(program: Command, args: string[]): Promise<number | undefined> {
+  async function parse(args: string[]): Promise<number | undefined> {
     let result: number | undefined;
     try {
       // Before any verb reads them: an argument Deno could not decode is not what was typed.
       checkArguments(args);
+      const program = await loadProgram(run, verbAlone(args));
+      program.hook("preAction", (_program, verb) => {
+        verbRan = verb;
+      });
       // No words at all: the help, as `pool --help` shows it, exit 0.
       if (args.length === 0) program.outputHelp();
       else await program.parseAsync(helpOfNoVerb(program, args), { from: "user" });
