@@ -342,6 +342,11 @@ fleetTest(
     const quiet = await pool(fleet, ["on", "all", "cat; echo ran"], { stdin: "data\n" });
     assertEquals(quiet.stdout.split("\n").filter(Boolean).length, 3);
     assertMatch(quiet.stderr, /stdin is not sent to many hosts; --stdin sends it to each/);
+    const one = await pool(fleet, ["on", "h1", "--json", "cat; echo ran"], { stdin: "data\n" });
+    assertMatch(
+      one.stderr,
+      /^pool: note: stdin is not sent with --json, [^\n]*; --stdin sends it\n/,
+    );
     // --stdin reads it whole first: a pipe that never ends is held to the deadline, and an
     // endless stream to a size, never to pool's memory.
     for (

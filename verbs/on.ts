@@ -183,7 +183,12 @@ async function onMany(
     if (read === null) return abortCode(deps.signal);
     input = read;
   } else if (options.stdin === undefined && ["file", "pipe"].includes(deps.stdin.kind())) {
-    out.errLine("pool: note: stdin is not sent to many hosts; --stdin sends it to each");
+    // One host gathered (--json, --prefix, --collapse, -o) runs as many do: not "many hosts".
+    out.errLine(
+      hosts.length > 1
+        ? "pool: note: stdin is not sent to many hosts; --stdin sends it to each"
+        : "pool: note: stdin is not sent with --json, --prefix, --collapse or -o; --stdin sends it",
+    );
   }
   const prefix = options.prefix === "host:"
     ? (name: string) => `${name}: `
