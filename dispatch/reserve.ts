@@ -222,7 +222,10 @@ export async function reserve(
           gpus: pick.gpus,
           ...(options.gpus > 0 ? { whole_gpus: true } : {}),
           ...(pick.gpus.length > 0 ? { gpu_vendor: gpuVendor(probed.candidates, pick) } : {}),
-          gpu_mem_bytes: options.gpuMemBytes,
+          // Held whole, none of a GPU's memory is a share: 0, as pools from before whole_gpus
+          // (still run beside this one on the same ledger) read a whole claim, not a share of
+          // --gpu-mem they would hand the rest of out.
+          gpu_mem_bytes: options.gpus > 0 ? 0 : options.gpuMemBytes,
           command: options.command,
           pid: self.pid,
           pid_start: self.start,

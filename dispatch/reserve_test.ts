@@ -394,3 +394,23 @@ Deno.test("reserve() waits for room a host has in all but not now", async () => 
   assert(e instanceof NoRoom);
   assert(deps.runner.calls.length > 1, "re-probed while it waited");
 });
+
+Deno.test("reserve() writes --gpus N with --gpu-mem as a whole-GPU lease an older pool reads so too", async () => {
+  const deps = await testDeps();
+  const smi = "@@ nvidia-smi\n" +
+    "index, uuid, name, utilization.gpu [%], memory.used [MiB], memory.total [MiB], mig.mode.current\n" +
+    "0, GPU-5c4a3bd2-8f1e-2a0c-9d17-6b0e4f3a21c8, NVIDIA H200, 0, 0, 143771, Disabled\n" +
+    "@@ nvidia-smi-exit\n0\n@@ pids\n";
+  deps.runner.stub("h1", PROBE, { stdout: probe({ availGiB: 10 }).replace("@@ pids\n", smi) });
+  const r = await reserve([HOSTS[0]], { ...request(0), gpus: 1, gpuMemBytes: 20 * GIB }, {
+    ...deps,
+    localAlive: alive,
+  });
+  // A pool from before whole_gpus (another checkout, or one gone back to) still runs beside
+  // this one on the same ledger: it holds a GPU whole only where gpu_mem_bytes is 0, and read
+  // 20 GiB as a share, it would put its own `--gpu-mem` job on the GPU this one holds whole.
+  assertEquals([r.lease?.gpus, r.lease?.whole_gpus, r.lease?.gpu_mem_bytes], [[0], true, 0]);
+  const [written] = await deps.ledger.read();
+  assertEquals([written.whole_gpus, written.gpu_mem_bytes], [true, 0]);
+  deps.runner.verify();
+});
