@@ -1,0 +1,60 @@
+import { join } from "node:path";
+import { assertEquals } from "../tests/assert.ts";
+import { psStart } from "./process.ts";
+
+/**
+ * BSD ps as macOS's answers `-o lstart= -p PID`: the start in the locale's words (LC_ALL, then
+ * LC_TIME, then LANG) and the time zone's hour, as the environment it inherits says.
+ */
+const PS = `#!/bin/sh
+[ "$*" = "-o lstart= -p 4242" ] || exit 1
+case "\${TZ:-}" in Europe/Berlin) hour=14 ;; *) hour=13 ;; esac
+case "\${LC_ALL:-\${LC_TIME:-\${LANG:-C}}}" in
+de*) echo "So 29 Nov $hour:00:33 2026" ;;
+*) echo "Sun Nov 29 $hour:00:33 2026" ;;
+esac
+`;
+
+/** Runs `work` with these variables set (undefined: unset), then puts the old ones back. */
+function withEnv<T>(vars: Record<string, string | undefined>, work: () => T): T {
+  const old = Object.fromEntries(Object.keys(vars).map((k) => [k, Deno.env.get(k)]));
+  const put = (values: Record<string, string | undefined>) => {
+    for (const [k, v] of Object.entries(values)) {
+      v === undefined ? Deno.env.delete(k) : Deno.env.set(k, v);
+    }
+  };
+  put(vars);
+  try {
+    return work();
+  } finally {
+    put(old);
+  }
+}
+
+Deno.test("psStart() reads one token whatever the locale and time zone of the pool asking", async () => {
+  // A lease written by a route in a German terminal is checked by an agent's pool in the C
+  // locale: the same process must read as the same start, or its lease is dropped as gone.
+  const dir = await Deno.makeTempDir({ prefix: "pool-ps-" });
+  try {
+    await Deno.writeTextFile(join(dir, "ps"), PS, { mode: 0o755 });
+    const path = `${dir}:${Deno.env.get("PATH")}`;
+    const german = withEnv(
+      {
+        PATH: path,
+        LC_ALL: undefined,
+        LC_TIME: undefined,
+        LANG: "de_DE.UTF-8",
+        TZ: "Europe/Berlin",
+      },
+      () => psStart(4242),
+    );
+    const plain = withEnv(
+      { PATH: path, LC_ALL: undefined, LC_TIME: undefined, LANG: undefined, TZ: undefined },
+      () => psStart(4242),
+    );
+    assertEquals(german, plain);
+    assertEquals(plain, "Sun Nov 29 13:00:33 2026");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
