@@ -30,6 +30,7 @@ import {
 } from "./remote/process.ts";
 import type { Run } from "./deps/deps.ts";
 import { realDeps } from "./deps/real.ts";
+import { ignoredAtStart } from "./ignored_signals.ts";
 
 /** A verb's command line, whose action hands its work to `run`. */
 type Verb = (run: Run) => Command;
@@ -145,34 +146,6 @@ function testStopGrace(): number | undefined {
   } catch {
     return undefined; // not UTF-8: not a test's
   }
-}
-
-/** Linux's numbers for the signals pool listens to (the same on every architecture Deno runs on). */
-const LINUX_SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15, SIGTSTP: 20 } as const;
-
-/**
- * The signals pool was started ignoring (Linux: /proc/self/status's SigIgn, read before pool
- * listens to any). `nohup pool …`, `trap '' HUP`, and a script's `pool … &` (a shell without job
- * control starts it ignoring SIGINT, so a Ctrl-C meant for the script's foreground spares it)
- * ask that those not stop pool; listening undid that, and closing the terminal stopped the work
- * on every host. ssh keeps an ignored signal ignored the same way. Elsewhere (macOS) nothing is
- * known, and pool listens to all.
- */
-function ignoredAtStart(): Set<string> {
-  let status: string;
-  try {
-    status = Deno.readTextFileSync("/proc/self/status");
-  } catch {
-    return new Set();
-  }
-  const mask = /^SigIgn:\s*([0-9a-f]+)$/m.exec(status)?.[1];
-  if (mask === undefined) return new Set();
-  const bits = BigInt("0x" + mask);
-  return new Set(
-    Object.entries(LINUX_SIGNALS)
-      .filter(([, n]) => ((bits >> BigInt(n - 1)) & 1n) === 1n)
-      .map(([name]) => name),
-  );
 }
 
 /** Runs pool with `args` and returns the exit code; never exits itself. */
