@@ -82,9 +82,13 @@ export async function tarCopy(
     const stage = `.pool-unpack.${crypto.randomUUID().slice(0, 8)}`;
     const remote = `cd -- ${shQuote(cdPath(remoteDest))} && ` +
       `mkdir -- ${stage} && tar -x -p -f - -C ${stage}`;
-    const line = `${shellLine(local)} | ${shellLine(await hostArgv(host, remote, exec()))}`;
+    const line = `${NO_APPLE_DOUBLE}=1 ${shellLine(local)} | ${
+      shellLine(await hostArgv(host, remote, exec()))
+    }`;
     if (request.dryRun) return planned(host, "tar", null, started, line, fallback);
-    const tar = await spawnLocal(local, "null", exec().timeoutMs, options.signal);
+    const tar = await spawnLocal(local, "null", exec().timeoutMs, options.signal, {
+      [NO_APPLE_DOUBLE]: "1",
+    });
     if ("why" in tar) return failed(host, tar.why, started);
     const result = await execPlain(host, remote, {
       ...exec(),
@@ -127,13 +131,14 @@ export async function tarCopy(
     exec(),
   );
   if (typeof names === "string") return failed(host, names, started);
-  const remote = ["tar", "-c", "-f", "-", ...excludes].map(shQuote).concat(
-    names.flatMap(({ root, name }) => [
-      "-C",
-      root.startsWith("/") ? shQuote(root) : `"$PWD"/${shQuote(root)}`,
-      shQuote(tarName(name)),
-    ]),
-  ).join(" ");
+  const remote = ["env", `${NO_APPLE_DOUBLE}=1`, "tar", "-c", "-f", "-", ...excludes].map(shQuote)
+    .concat(
+      names.flatMap(({ root, name }) => [
+        "-C",
+        root.startsWith("/") ? shQuote(root) : `"$PWD"/${shQuote(root)}`,
+        shQuote(tarName(name)),
+      ]),
+    ).join(" ");
   const local = ["tar", "-x", "-p", "-f", "-", "-C", request.dest];
   const line = `${shellLine(await hostArgv(host, remote, exec()))} | ${shellLine(local)}`;
   if (request.dryRun) return planned(host, "tar", null, started, line, fallback);
@@ -287,6 +292,14 @@ function replaceScript(): string {
   return replaceFromStage ??= withoutComments(remoteScript("replace_from_stage"));
 }
 
+/**
+ * macOS's tar (bsdtar) packs a file's extended attributes (com.apple.provenance, quarantine:
+ * most files there have some) as a `._name` member beside it, which GNU tar on the other end
+ * unpacks as a file of that name: a push from a Mac, or a pull from one, left `._*` litter
+ * everywhere. Set for every `tar -c` pool runs; GNU tar ignores it.
+ */
+const NO_APPLE_DOUBLE = "COPYFILE_DISABLE";
+
 interface LocalTar {
   child: Deno.ChildProcess;
   stderr: Promise<string>;
@@ -301,11 +314,12 @@ async function spawnLocal(
   stdin: "null" | "piped",
   deadlineMs: number,
   signal?: AbortSignal,
+  env?: Record<string, string>,
 ): Promise<LocalTar | { why: string }> {
   try {
     const child = await spawn(
       argv,
-      { stdin, stdout: stdin === "null" ? "piped" : "null", stderr: "piped" },
+      { stdin, stdout: stdin === "null" ? "piped" : "null", stderr: "piped", env },
       false,
       signal,
       deadlineMs,

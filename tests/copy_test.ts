@@ -289,7 +289,19 @@ fleetTest("pool push and pull", HOSTS, async (t, fleet) => {
       );
       assertMatch(
         r.stdout,
-        /^h10 +tar +\(no rsync on h10\) would run: tar -c -f - -C \S+ tree \| ssh .* -- h10 /m,
+        /^h10 +tar +\(no rsync on h10\) would run: COPYFILE_DISABLE=1 tar -c -f - -C \S+ tree \| ssh .* -- h10 /m,
+      );
+      // macOS's tar packs no `._name` files for the other end's tar to unpack as files.
+      const pull = await pool(fleet, [
+        "pull",
+        "h10",
+        "work/dry",
+        join(fleet.dir, "x"),
+        "--dry-run",
+      ]);
+      assertMatch(
+        pull.stdout,
+        /^h10 +tar .* would run: ssh .* -- h10 'env COPYFILE_DISABLE=1 tar /m,
       );
       const check = await pool(fleet, ["on", "h3,h10", "test -e work/dry"]);
       assertEquals(check.code, 1, "the dry run made the destination");
