@@ -21,6 +21,7 @@ import { visibleLines } from "./visible.ts";
 import { after } from "../timers.ts";
 
 const encoder = new TextEncoder();
+const LF = 0x0a;
 
 /** Bytes waiting to be written beyond which the hosts' output is read no further. */
 const HIGH_WATER = 1 << 20;
@@ -46,6 +47,12 @@ interface Pending {
 export class Output {
   #stdoutDone = false;
   #wroteStdout = false;
+  /** stdout's last byte was not a newline: a host's line is unfinished there. */
+  #outOpen = false;
+  /** The last bytes passed on to stderr (a host's) did not end their line. */
+  #errOpen = false;
+  /** Whether stdout and stderr are one file, once a message needed to know. */
+  #sameTarget: boolean | undefined;
   #queue: Pending[] = [];
   #queued = 0;
   #writing: Promise<void> | null = null;
@@ -62,6 +69,8 @@ export class Output {
     readonly stdout: Sink,
     readonly stderr: Sink,
     readonly env: (name: string) => string | undefined = () => undefined,
+    /** Whether stdout and stderr reach one file (`2>&1`, one terminal); asked at most once. */
+    private readonly oneTarget: () => boolean = () => false,
   ) {}
 
   /** Whether stdout still takes writes. */
@@ -76,7 +85,10 @@ export class Output {
 
   outBytes(bytes: Uint8Array): void {
     if (this.#stdoutDone) return;
-    if (bytes.length > 0) this.#wroteStdout = true;
+    if (bytes.length > 0) {
+      this.#wroteStdout = true;
+      this.#outOpen = bytes[bytes.length - 1] !== LF;
+    }
     this.#write("out", bytes);
   }
 
@@ -88,17 +100,32 @@ export class Output {
     this.out(line + "\n");
   }
 
+  /** A command's stderr, passed on as it came. */
   errBytes(bytes: Uint8Array): void {
+    if (bytes.length > 0) this.#errOpen = bytes[bytes.length - 1] !== LF;
     this.#write("err", bytes);
   }
 
+  /** pool's own text on stderr (a progress line keeps its own place: no newline is added). */
   err(text: string): void {
-    this.errBytes(encoder.encode(text));
+    this.#write("err", encoder.encode(text));
   }
 
-  /** One of pool's own messages: text from a host or the roster in it acts on nothing (visible.ts). */
+  /**
+   * One of pool's own messages: text from a host or the roster in it acts on nothing
+   * (visible.ts). It starts a line of its own: after a command's last line with no newline
+   * (`printf partial` timed out) it was read as the end of that line, `partialpool: h1: timed
+   * out…`, by a script that reads the two streams merged (`2>&1`), and on stderr alone.
+   */
   errLine(line = ""): void {
-    this.err(visibleLines(line) + "\n");
+    const open = this.#errOpen || (this.#outOpen && this.#oneTarget());
+    this.#errOpen = false;
+    if (open) this.#outOpen = false;
+    this.err((open ? "\n" : "") + visibleLines(line) + "\n");
+  }
+
+  #oneTarget(): boolean {
+    return this.#sameTarget ??= this.oneTarget();
   }
 
   warn(message: string): void {
@@ -240,7 +267,17 @@ export function consoleOutput(): Output {
     } catch {
       return undefined;
     }
-  });
+  }, () => sameFile("/dev/stdout", "/dev/stderr"));
+}
+
+/** Whether two paths are one file (a pipe or a terminal too, through /dev/stdout's link); false when unknown. */
+function sameFile(a: string, b: string): boolean {
+  try {
+    const [x, y] = [Deno.statSync(a), Deno.statSync(b)];
+    return x.ino !== null && x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
+  }
 }
 
 /** An Output that keeps what is written, for tests. */

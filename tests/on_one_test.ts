@@ -117,6 +117,27 @@ fleetTest("pool on <host>", 2, async (t, fleet) => {
   });
 
   await t.step(
+    "pool's own line after a command's unfinished one starts a line of its own",
+    async () => {
+      const killed = "pool: h1: timed out after 1s, killed\n";
+      // On stderr alone: the command's last words there had no newline.
+      const err = await pool(fleet, ["on", "h1", "--timeout", "1", "printf partial >&2; sleep 5"]);
+      assertEquals([err.code, err.stderr], [124, `partial\n${killed}`]);
+      // stdout and stderr to one pipe (a harness's 2>&1): stdout's unfinished line is ended first.
+      const merged = await new Deno.Command("sh", {
+        args: ["-c", `${POOL_SH} on h1 --timeout 1 'printf partial; sleep 5' 2>&1`],
+        env: childEnv(fleet.env),
+        clearEnv: true,
+        stdout: "piped",
+      }).output();
+      assertEquals(new TextDecoder().decode(merged.stdout), `partial\n${killed}`);
+      // Apart, stdout keeps its bytes and stderr gets no empty line.
+      const apart = await pool(fleet, ["on", "h1", "--timeout", "1", "printf partial; sleep 5"]);
+      assertEquals([apart.stdout, apart.stderr], ["partial", killed]);
+    },
+  );
+
+  await t.step(
     "local runs on this machine without ssh, even with an empty roster",
     async () => {
       const r = await pool(fleet, ["on", "local", "echo $$; exit 3"]);
