@@ -24,7 +24,26 @@ export async function prefixer(names: readonly string[]): Promise<(name: string)
  * `stderr_base64` with the bytes themselves.
  */
 export function hostJson(result: HostResult): string {
-  return JSON.stringify(hostRecord(result));
+  return jsonLine(hostRecord(result));
+}
+
+/**
+ * Characters JSON leaves as they are inside a string that some line readers end a line at:
+ * NEL, LINE SEPARATOR, PARAGRAPH SEPARATOR (Python's `str.splitlines()`, which a harness reading
+ * `--json` line by line may well use, cut a host's document in three). The rest they end lines
+ * at are control characters, which JSON escapes already.
+ */
+const LINE_BREAKING = /[\u0085\u2028\u2029]/g;
+
+/**
+ * `value` as one line of JSON whatever its strings hold: those characters written as `\uXXXX`
+ * escapes, which read back as the same string.
+ */
+export function jsonLine(value: unknown): string {
+  return JSON.stringify(value).replace(
+    LINE_BREAKING,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 /** hostJson's object, for a verb that adds to it (route's `ranking`). */

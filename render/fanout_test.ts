@@ -1,6 +1,6 @@
 import { assertEquals } from "../tests/assert.ts";
 import type { HostResult } from "../remote/exec.ts";
-import { printSummary } from "./fanout.ts";
+import { hostJson, printSummary } from "./fanout.ts";
 import { memoryOutput } from "./out.ts";
 
 const timedOut: HostResult = {
@@ -23,4 +23,14 @@ Deno.test("printSummary() names the deadline, and none where the verb had none",
     "  timed out after 5s: hang",
     "  timed out: hang",
   ]);
+});
+
+Deno.test("hostJson() is one line for every line reader, and reads back as the bytes", () => {
+  // NEL, LINE SEPARATOR, PARAGRAPH SEPARATOR: Python's str.splitlines() ends a line at each.
+  const text = "a\u0085b\u2028c\u2029d\n";
+  const bytes = new TextEncoder().encode(text);
+  const line = hostJson({ ...timedOut, stdout: text, stdoutBytes: bytes, stderrBytes: bytes });
+  assertEquals(/[\n\r\u0085\u2028\u2029]/.test(line), false, line);
+  const parsed = JSON.parse(line);
+  assertEquals([parsed.stdout, parsed.stderr], [text, text]);
 });

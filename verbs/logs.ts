@@ -12,7 +12,7 @@ import { failureReason } from "../remote/exec.ts";
 import { passThrough } from "../remote/foreground.ts";
 import { followCommand } from "../remote/jobs.ts";
 import { ByteLines } from "../remote/lines.ts";
-import { textField } from "../render/fanout.ts";
+import { jsonLine, textField } from "../render/fanout.ts";
 import { LogTail } from "../bytes.ts";
 import { jobState } from "../probes/mod.ts";
 import { askHosts, locateJobs } from "../dispatch/jobs.ts";
@@ -46,7 +46,7 @@ export async function logs(id: string, options: LogsOptions, deps: Deps): Promis
   // string where they are not UTF-8), and a last line the log has not ended marked partial.
   const lines = new ByteLines((line, whole) =>
     deps.out.outLine(
-      JSON.stringify({ id, ...textField("line", line), ...(whole ? {} : { partial: true }) }),
+      jsonLine({ id, ...textField("line", line), ...(whole ? {} : { partial: true }) }),
     )
   );
   const result = await deps.runner.exec(
@@ -86,7 +86,7 @@ export async function logs(id: string, options: LogsOptions, deps: Deps): Promis
     if (options.json) {
       const log = tail.bytes();
       const cut = tail.dropped > 0 ? { omitted_lines: tail.dropped } : {};
-      deps.out.outLine(JSON.stringify({ id, host: host.name, ...textField("log", log), ...cut }));
+      deps.out.outLine(jsonLine({ id, host: host.name, ...textField("log", log), ...cut }));
       if (tail.dropped > 0) {
         deps.out.errLine(
           `pool: note: the log's first ${tail.dropped} lines left out: --json holds its end ` +

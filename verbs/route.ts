@@ -14,7 +14,12 @@ import {
   type DispatchFlags,
   dispatchOptions,
 } from "../dispatch_flags.ts";
-import { HELD_OUTPUT_LIMIT, hostRecord, printForegroundFailure } from "../render/fanout.ts";
+import {
+  HELD_OUTPUT_LIMIT,
+  hostRecord,
+  jsonLine,
+  printForegroundFailure,
+} from "../render/fanout.ts";
 import { printRanking } from "../render/ranking.ts";
 import { selectHosts } from "../roster/select.ts";
 import { noStdin, runForeground } from "../remote/foreground.ts";
@@ -92,7 +97,7 @@ export async function route(words: string[], opts: RouteOptions, deps: Deps): Pr
         gpus: r.gpus,
         ...(r.why ? { reason: r.why } : {}),
       }));
-      deps.out.outLine(JSON.stringify({ ...hostRecord(result), ranking }));
+      deps.out.outLine(jsonLine({ ...hostRecord(result), ranking }));
       return result.code;
     }
     const result = await runForeground(deps.runner, reservation.host, pinned, {
