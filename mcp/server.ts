@@ -22,6 +22,7 @@ import { parseDuration, parseSize } from "../flags.ts";
 import { Output, type Sink } from "../render/out.ts";
 import type { Deps, Stdin } from "../deps/deps.ts";
 import { realDeps } from "../deps/real.ts";
+import { forgetResolutions } from "../remote/ssh.ts";
 import { list } from "../verbs/list.ts";
 import { status } from "../verbs/status.ts";
 import { on } from "../verbs/on.ts";
@@ -125,6 +126,8 @@ async function runVerbNow(
   verb: (deps: Deps) => Promise<number>,
   streaming: boolean,
 ): Promise<Captured> {
+  // Each call is a run of its own: it reads the ssh config as it is now, as a command line would.
+  forgetResolutions();
   // This call stops when its client cancels it, or when the whole server stops.
   const stop = new AbortController();
   const cancel = () => stop.abort(serving.aborted ? serving.reason : undefined);

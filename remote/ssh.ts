@@ -233,6 +233,17 @@ const resolved = new Map<string, Promise<Resolution>>();
 const caches = new Map<string, ResolveCache<ResolvedTarget>>();
 
 /**
+ * Starts a new run for resolveTarget: what `ssh -G` said is asked again (of the cache file,
+ * whose stamps say whether the config changed). `pool mcp` serves for hours, and a call is a
+ * run: an alias the user's ssh config pointed at another host went on to the old one, through
+ * the master its old answer named. A resolution in flight keeps its own answer.
+ */
+export function forgetResolutions(): void {
+  resolved.clear();
+  caches.clear();
+}
+
+/**
  * What ssh would connect to for `target` after reading its config, and the
  * user's own host-key policy for it: one `ssh -G` (no connection is made),
  * remembered for the rest of the run, and across runs in `cacheFile` while

@@ -410,3 +410,44 @@ async function childOf(parent: number): Promise<number> {
   }
   throw new Error(`no child of ${parent}`);
 }
+
+fleetTest("pool mcp reads the ssh config as it is at each call", 2, async (
+  t,
+  fleet,
+) => {
+  await writeRoster(fleet, [{ name: "h1" }, { name: "h2" }]);
+  const client = await connect(fleet.env);
+  /** The address each host's command ran at, as its sshd says. */
+  const reached = async (hosts: string) => {
+    const r = await client.callTool({
+      name: "run",
+      arguments: { hosts, command: "echo $SSH_CONNECTION" },
+    });
+    const s = r.structuredContent as { hosts?: { name: string; stdout: string }[] };
+    assert(s.hosts, JSON.stringify(r.content));
+    return s.hosts.map((h) => `${h.name} ${h.stdout.split(" ")[2]}`).sort();
+  };
+  const [a1, a2] = fleet.hosts.map((h) => h.address);
+  try {
+    await t.step(
+      "an alias the ssh config points elsewhere goes there, at the next call",
+      async () => {
+        assertEquals(await reached("h1"), [`h1 ${a1}`]);
+        const config = await Deno.readTextFile(fleet.sshConfig);
+        await Deno.writeTextFile(
+          fleet.sshConfig,
+          config.replace(`Host h1\n  HostName ${a1}\n`, `Host h1\n  HostName ${a2}\n`),
+        );
+        try {
+          // As the command line does: a server resolving h1 once for its life ran on the old host.
+          assertEquals(await reached("h1"), [`h1 ${a2}`]);
+        } finally {
+          await Deno.writeTextFile(fleet.sshConfig, config);
+        }
+        assertEquals(await reached("h1"), [`h1 ${a1}`]);
+      },
+    );
+  } finally {
+    await client.close();
+  }
+});
