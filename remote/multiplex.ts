@@ -286,11 +286,21 @@ function ensureDir(settings: MuxSettings): string | null {
   // folder a cleaner removed meanwhile could be another user's by the next command.
   if (settings.inTemp) return privateFolderProblem(settings.dir);
   let why = folders.get(settings.dir);
-  if (why === undefined) {
+  // Made, it is looked for again (one stat): removed while `pool mcp` served (rm -rf ~/.pool/cm,
+  // a cleaner), every ssh after it failed, its ControlPath's folder gone, until a restart.
+  if (why === undefined || (why === null && !isFolder(settings.dir))) {
     why = makeFolder(settings.dir);
     folders.set(settings.dir, why);
   }
   return why;
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return Deno.statSync(path).isDirectory;
+  } catch {
+    return false;
+  }
 }
 
 function makeFolder(dir: string): string | null {

@@ -411,7 +411,7 @@ async function childOf(parent: number): Promise<number> {
   throw new Error(`no child of ${parent}`);
 }
 
-fleetTest("pool mcp reads the ssh config as it is at each call", 2, async (
+fleetTest("pool mcp reads the ssh config and state folder as they are at each call", 2, async (
   t,
   fleet,
 ) => {
@@ -447,6 +447,12 @@ fleetTest("pool mcp reads the ssh config as it is at each call", 2, async (
         assertEquals(await reached("h1"), [`h1 ${a1}`]);
       },
     );
+
+    await t.step("a control-socket folder removed between calls is made again", async () => {
+      await Deno.remove(join(fleet.dir, "state", "cm"), { recursive: true });
+      // Made once for the server's life, every ssh after it failed: its ControlPath's folder gone.
+      assertEquals(await reached("h1,h2"), [`h1 ${a1}`, `h2 ${a2}`]);
+    });
   } finally {
     await client.close();
   }
