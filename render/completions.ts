@@ -85,7 +85,8 @@ export function bashCompletion(verbs: VerbSpec[]): string {
       } ;;`
     )
   ).join("\n");
-  return `# pool completion for bash. Load it with: source <(pool completions bash)
+  return `# pool completion for bash. Load it with: eval "$(pool completions bash)"
+# Written for bash 3.2 as well (macOS's /bin/bash): no mapfile, no negative subscripts.
 # __pool_offer PREFIX TYPED WORD...: each WORD that starts with TYPED, quoted, after PREFIX.
 # Never compgen -W: it would run \$(...) found in a host name. Inside a quote the user opened
 # (_pool's $quote), readline puts a word back as it is and closes the quote: a word that quote
@@ -116,22 +117,25 @@ __pool_items() {
   __pool_offer "$head$bang" "$typed" "$@"
 }
 __pool_hosts() {
-  local words=()
-  mapfile -t words < <(pool hosts --format complete 2>/dev/null)
+  local words=() word
+  while IFS= read -r word; do words+=("$word"); done < <(pool hosts --format complete 2>/dev/null)
   __pool_items "$cur" "\${words[@]}"
 }
 # __pool_one name|host|tag|job [NAME]: one roster host's name (a verb that refuses a selection),
 # that or local, a tag (host NAME's alone, given one), a job id of the local job index.
 __pool_one() {
-  local words=()
-  mapfile -t words < <(pool hosts --format "complete-$1" -- "\${@:2}" 2>/dev/null)
+  local words=() word
+  while IFS= read -r word; do
+    words+=("$word")
+  done < <(pool hosts --format "complete-$1" -- "\${@:2}" 2>/dev/null)
   __pool_offer "" "$cur" "\${words[@]}"
 }
 # __pool_is_host WORD: whether WORD, as typed, names a host bg would run on (else it is a command).
 __pool_is_host() {
-  local words=() bare=\${1//[\\\\\\"\\']/} word
-  mapfile -t words < <(pool hosts --format complete-host 2>/dev/null)
-  for word in "\${words[@]}"; do [ "$word" = "$bare" ] && return 0; done
+  local bare=\${1//[\\\\\\"\\']/} word
+  while IFS= read -r word; do
+    [ "$word" = "$bare" ] && return 0
+  done < <(pool hosts --format complete-host 2>/dev/null)
   return 1
 }
 # __pool_files: local file names (the shell's own completion). A remote host:path is no local
@@ -143,7 +147,9 @@ __pool_files() {
   [ -z "$quote" ] && bare=\${bare//\\\\/}
   [[ $bare == [!/]*:* && \${bare%%:*} != */* ]] && return 0
   compopt -o filenames 2>/dev/null
-  mapfile -t COMPREPLY < <(compgen -f -- "$bare")
+  local name
+  COMPREPLY=()
+  while IFS= read -r name; do COMPREPLY+=("$name"); done < <(compgen -f -- "$bare")
   [ -z "$quote" ] && __pool_fit "$cur"
 }
 _pool() {
@@ -160,7 +166,7 @@ _pool() {
       piece=\${COMP_WORDS[k]}
       left=\${line:at}
       trimmed=\${left#"\${left%%[![:space:]]*}"}
-      if [[ $k -eq 0 || \${#trimmed} -ne \${#left} ]]; then words+=("$piece"); else words[-1]+=$piece; fi
+      if [[ $k -eq 0 || \${#trimmed} -ne \${#left} ]]; then words+=("$piece"); else words[\${#words[@]} - 1]+=$piece; fi
       at=$((at + \${#left} - \${#trimmed} + \${#piece}))
     done
     cword=$((\${#words[@]} - 1))

@@ -87,11 +87,17 @@ fleetTest("host lists for pdsh and pssh leave out hosts that fail validation", 2
 });
 
 /** What Tab offers after `pool on <typed>` in a real bash, zsh or fish, as the shell would insert it. */
-async function completeOn(fleet: Fleet, shell: string, typed: string, bin?: string) {
+async function completeOn(
+  fleet: Fleet,
+  shell: string,
+  typed: string,
+  bin?: string,
+  prelude = "",
+) {
   const scripts: Record<string, string[]> = {
     bash: [
       "-c",
-      `source <(pool completions bash); COMP_WORDS=(pool on '${typed}'); COMP_CWORD=2; _pool; ` +
+      `${prelude}eval "$(pool completions bash)"; COMP_WORDS=(pool on '${typed}'); COMP_CWORD=2; _pool; ` +
       `printf '%s\\n' "\${COMPREPLY[@]}"`,
     ],
     // compadd itself needs a live line editor: a stand-in prints what it was given.
@@ -160,6 +166,9 @@ fleetTest("completions never run host names or tags, in bash, zsh and fish", 1, 
     // bash inserts a word as it is written: quoted, it stays the literal name.
     await Deno.writeTextFile(join(bin, "words"), "h1\nx$(id)\n");
     assertEquals(await completeOn(fleet, "bash", "x", bin), ["x\\$\\(id\\)"]);
+    // macOS's bash 3.2 has no mapfile (the builtin taken away stands in for it).
+    const old = await completeOn(fleet, "bash", "", bin, "enable -n mapfile readarray; ");
+    assertEquals(old, ["h1", "x\\$\\(id\\)"]);
   });
 });
 

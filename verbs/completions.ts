@@ -92,8 +92,8 @@ export const completionsCommand = (run: Run) =>
       `
 Examples:
   pool completions bash > /etc/bash_completion.d/pool
-  source <(pool completions bash)
-      in ~/.bashrc
+  eval "$(pool completions bash)"
+      in ~/.bashrc (macOS's bash 3.2 too)
   source <(pool completions zsh)
       in ~/.zshrc, after compinit
   mkdir -p ~/.config/fish/completions &&
