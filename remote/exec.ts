@@ -25,10 +25,13 @@ import { shQuote } from "./quote.ts";
 import { remoteScript, withoutComments } from "./scripts.ts";
 
 /**
- * What ssh itself says when two commands race to become a host's master: the
- * loser just connects directly. Harmless, and not the remote command's output.
+ * What ssh itself says when it goes on over a connection of its own, harmless
+ * and not the remote command's output: two commands raced to become a host's
+ * master and this one lost, or the master's sshd refused it a session (a host
+ * with `MaxSessions 1` while another command holds the master).
  */
-const SSH_CHATTER = /^ControlSocket .* already exists, disabling multiplexing$/;
+const SSH_CHATTER =
+  /^(ControlSocket .* already exists, disabling multiplexing|mux_client_request_session: session request failed: .*)$/;
 
 export interface HostResult extends ProcessResult {
   host: string;

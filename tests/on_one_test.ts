@@ -183,3 +183,22 @@ fleetTest("output passes through pool without piling up in it", 2, async (t, fle
     });
   }
 });
+
+fleetTest("a host that allows one session per connection (MaxSessions 1)", 1, async (t, fleet) => {
+  await writeRoster(fleet, [{ name: "h1" }]);
+  await t.step("a second command while the master is busy says nothing of ssh's", async () => {
+    // The master is made, then held by a command: the next one's session request through it is
+    // refused by sshd, and ssh goes on over a connection of its own, saying so on stderr.
+    assertEquals((await pool(fleet, ["on", "h1", "true"])).code, 0);
+    const first = spawnPool(fleet, ["on", "h1", "echo started; sleep 3"]);
+    const reader = first.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    assertEquals((await reader.read()).value, "started\n");
+    const second = await pool(fleet, ["on", "h1", "echo second"]);
+    assertEquals([second.code, second.stdout, second.stderr], [0, "second\n", ""]);
+    const json = await pool(fleet, ["on", "h1", "--json", "echo third"]);
+    assertEquals(JSON.parse(json.stdout).stderr, "");
+    await reader.cancel();
+    await first.stderr.cancel();
+    assertEquals((await first.status).code, 0);
+  });
+}, { sshd: ["MaxSessions 1"] });

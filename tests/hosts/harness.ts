@@ -85,6 +85,11 @@ export interface FleetOptions {
    * of /etc/passwd, group, shadow and sudoers are mounted over the real ones.
    */
   users?: boolean;
+  /**
+   * sshd_config lines of the test's own (`["MaxSessions 1"]`), ahead of the
+   * harness's: sshd keeps the first value it reads for an option.
+   */
+  sshd?: string[];
 }
 
 /** The logins `users: true` adds, with the sudoers rule each gets. */
@@ -235,6 +240,7 @@ async function startSshd(
     config,
     listen.map((h) => `ListenAddress ${h.address}:${port}\n`).join("") +
       [
+        ...options.sshd ?? [],
         `HostKey ${dir}/host_key`,
         `PidFile ${dir}/sshd.${index}.pid`,
         // The test users read theirs from their own homes: the fleet directory is root's alone.
