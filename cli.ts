@@ -136,8 +136,8 @@ export function verbAlone(args: string[]): string | undefined {
  */
 const STOP_GRACE_MS = testStopGrace() ?? 10_000;
 
-/** After a signal, how long a write to stdout may make no progress before it is given up. */
-const STDOUT_STALL_MS = 1000;
+/** After a signal, how long a write may make no progress before it is given up. */
+const STALL_MS = 1000;
 
 function testStopGrace(): number | undefined {
   try {
@@ -186,8 +186,8 @@ export async function main(args: string[]): Promise<number> {
   Deno.addSignalListener("SIGCONT", resumeChildren);
   stop.signal.addEventListener("abort", () => {
     cancelGrace = after(STOP_GRACE_MS, () => hardStop(abortCode(stop.signal)));
-    // A signal's stop waits for no stalled stdout reader (render/out.ts says why).
-    if (stop.signal.reason instanceof Stopped) out.stopWaitingForStdout(STDOUT_STALL_MS);
+    // A signal's stop waits for no stalled reader (render/out.ts says why).
+    if (stop.signal.reason instanceof Stopped) out.stopWaitingForStalled(STALL_MS);
   });
 
   let code: number = EXIT.ok;

@@ -27,8 +27,11 @@ const LF = 0x0a;
 const HIGH_WATER = 1 << 20;
 
 export interface Sink {
-  /** Writes all of `bytes` or throws: at once, or by the promise it returns. */
-  write(bytes: Uint8Array): void | Promise<void>;
+  /**
+   * Writes all of `bytes` or throws: at once, or by the promise it returns, calling `progress`
+   * (if given) each time part of them is taken.
+   */
+  write(bytes: Uint8Array, progress?: () => void): void | Promise<void>;
   isTerminal(): boolean;
 }
 
@@ -57,11 +60,15 @@ export class Output {
   #queued = 0;
   #writing: Promise<void> | null = null;
   #waiting: (() => void)[] = [];
-  /** Set by `stopWaitingForStdout`: how long a stdout write may stall before it is given up. */
+  /** Set by `stopWaitingForStalled`: how long a write may take nothing before it is given up. */
   #stallMs: number | undefined;
   #cancelStall = () => {};
-  #giveUp: () => void = () => {};
-  #givenUp: Promise<void> = new Promise((resolve) => this.#giveUp = resolve);
+  /** The write under way: its stream, and how to stop waiting for it. */
+  #inFlight: { stream: Stream; giveUp: () => void } | null = null;
+  /** Streams whose reader took nothing for #stallMs after a stop: what is left for them goes. */
+  #abandoned = { out: false, err: false };
+  /** A write took part of its bytes: the reader is there, its stall clock starts again. */
+  #progress = () => this.#armStall();
   /** Called once, on the first failed write to stdout. */
   onStdoutFailed: (failure: StdoutFailure) => void = () => {};
 
@@ -84,7 +91,7 @@ export class Output {
   }
 
   outBytes(bytes: Uint8Array): void {
-    if (this.#stdoutDone) return;
+    if (this.#stdoutDone || this.#abandoned.out) return;
     if (bytes.length > 0) {
       this.#wroteStdout = true;
       this.#outOpen = bytes[bytes.length - 1] !== LF;
@@ -146,14 +153,16 @@ export class Output {
   }
 
   /**
-   * After a stop by signal: stdout's reader gets what it takes, but a write to it that makes no
-   * progress for `ms` is given up, with all that is still queued for it. A harness that stopped
-   * reading and then sent SIGTERM (its own timeout) wants pool gone: waiting on that reader held
-   * the hosts' output, so the work's end and the lease's release, and then pool itself, until the
-   * hard stop 10 s on, after the harness's SIGKILL. A pipeline member killed by the signal would
-   * lose its unwritten output the same way; stderr's messages still go out.
+   * After a stop by signal: a reader gets all it takes, but a write it leaves untaken for `ms`
+   * (not one byte of it) is given up, with all that is still queued for that stream. A harness
+   * that stopped reading and then sent SIGTERM (its own timeout) wants pool gone: waiting on that
+   * reader held the hosts' output, so the work's end and the lease's release, and then pool
+   * itself, until the hard stop 10 s on, after the harness's SIGKILL. A pipeline member killed by
+   * the signal would lose its unwritten output the same way. Only a write under way is timed: a
+   * stop with nothing to print for a while, or a slow reader that still takes bytes, loses
+   * nothing. stdout given up is not stdout closed: the summary still goes to stderr.
    */
-  stopWaitingForStdout(ms: number): void {
+  stopWaitingForStalled(ms: number): void {
     if (this.#stallMs !== undefined) return;
     this.#stallMs = ms;
     this.#armStall();
@@ -161,24 +170,29 @@ export class Output {
 
   #armStall(): void {
     this.#cancelStall();
-    if (this.#stallMs === undefined || this.#stdoutDone) return;
-    this.#cancelStall = after(this.#stallMs, () => this.#abandonStdout());
+    const flight = this.#inFlight;
+    if (this.#stallMs === undefined || flight === null) return;
+    this.#cancelStall = after(this.#stallMs, () => this.#abandon(flight));
   }
 
-  #abandonStdout(): void {
-    if (this.#stdoutDone) return;
-    this.#stdoutDone = true;
-    this.#giveUp();
-    // What is queued for stdout no longer holds anything back (the write under way, the first
-    // entry, is left to #run, which no longer waits for it).
-    this.#queue = this.#queue.filter((p, i) => i === 0 || p.stream !== "out");
+  #abandon(flight: { stream: Stream; giveUp: () => void }): void {
+    this.#abandoned[flight.stream] = true;
+    flight.giveUp();
+    // What is queued for that stream holds nothing back any more (the write under way, the
+    // first entry, is left to #run, which no longer waits for it).
+    this.#queue = this.#queue.filter((p, i) => i === 0 || p.stream !== flight.stream);
     this.#queued = this.#queue.reduce((n, p) => n + p.bytes.length, 0);
     this.#waiting.splice(0).forEach((go) => go());
   }
 
+  /** Whether what is written to `stream` now goes nowhere (closed, failed, or given up). */
+  #dropped(stream: Stream): boolean {
+    return stream === "out" ? this.#stdoutDone || this.#abandoned.out : this.#abandoned.err;
+  }
+
   /** Undefined while there is room for more output, else when there is again. */
   room(): Promise<void> | undefined {
-    if (this.#queued <= HIGH_WATER || this.#stdoutDone) return undefined;
+    if (this.#queued <= HIGH_WATER || this.#dropped("out")) return undefined;
     return new Promise((resolve) => this.#waiting.push(resolve));
   }
 
@@ -188,11 +202,12 @@ export class Output {
   }
 
   #write(stream: Stream, bytes: Uint8Array): void {
+    if (this.#dropped(stream)) return;
     if (this.#writing === null) {
       // Nothing in flight: a sink that writes at once (tests) is done here.
       let started: void | Promise<void>;
       try {
-        started = this.#sink(stream).write(bytes);
+        started = this.#sink(stream).write(bytes, this.#progress);
       } catch (e) {
         return this.#failed(stream, e);
       }
@@ -209,14 +224,20 @@ export class Output {
   async #run(): Promise<void> {
     while (this.#queue.length > 0) {
       const { stream, bytes, started } = this.#queue[0];
-      if (!(stream === "out" && this.#stdoutDone)) {
+      if (!this.#dropped(stream)) {
         try {
-          const written = started ?? this.#sink(stream).write(bytes);
-          // A stdout write given up (stopWaitingForStdout) is left pending, not waited for.
-          await (stream === "out" ? Promise.race([written, this.#givenUp]) : written);
-          if (stream === "out") this.#armStall();
+          const written = started ?? this.#sink(stream).write(bytes, this.#progress);
+          // A write given up (stopWaitingForStalled) is left pending, not waited for.
+          let giveUp = () => {};
+          const givenUp = new Promise<void>((resolve) => giveUp = resolve);
+          this.#inFlight = { stream, giveUp };
+          this.#armStall();
+          await Promise.race([written, givenUp]);
         } catch (e) {
           this.#failed(stream, e);
+        } finally {
+          this.#inFlight = null;
+          this.#cancelStall();
         }
       }
       this.#queue.shift();
@@ -247,14 +268,21 @@ export function writeAllSync(file: typeof Deno.stdout, bytes: Uint8Array): void 
   for (let at = 0; at < bytes.length;) at += file.writeSync(bytes.subarray(at));
 }
 
-/** All of `bytes` to `file`, without holding up anything else meanwhile. */
-async function writeAll(file: typeof Deno.stdout, bytes: Uint8Array): Promise<void> {
-  for (let at = 0; at < bytes.length;) at += await file.write(bytes.subarray(at));
+/** All of `bytes` to `file`, without holding up anything else meanwhile; `progress` after each part. */
+async function writeAll(
+  file: typeof Deno.stdout,
+  bytes: Uint8Array,
+  progress = () => {},
+): Promise<void> {
+  for (let at = 0; at < bytes.length;) {
+    at += await file.write(bytes.subarray(at));
+    progress();
+  }
 }
 
 function fileSink(file: typeof Deno.stdout): Sink {
   return {
-    write: (bytes) => writeAll(file, bytes),
+    write: (bytes, progress) => writeAll(file, bytes, progress),
     isTerminal: () => file.isTerminal(),
   };
 }

@@ -249,3 +249,24 @@ fleetTest(
     await child.stdout.cancel();
   },
 );
+
+fleetTest(
+  "SIGTERM hands a reader that reads every record and the summary, however long the stop takes",
+  2,
+  async (_t, fleet) => {
+    await writeRoster(fleet, [{ name: "h1" }, { name: "h2" }]);
+    // The command ignores TERM: the hosts' end takes the supervisor's 2 s to KILL, and nothing is
+    // printed meanwhile. An idle second is no stalled reader.
+    const child = spawnPool(fleet, ["on", "h1,h2", "--json", "trap '' TERM; sleep 31502"]);
+    const [stdout, stderr] = [new Response(child.stdout).text(), new Response(child.stderr).text()];
+    await running("sleep 31502", 2);
+    child.kill("SIGTERM");
+    assertEquals((await child.status).code, 143);
+    const records = (await stdout).trim().split("\n").map((l) => JSON.parse(l));
+    assertEquals(records.map((r) => [r.name, r.status]).sort(), [
+      ["h1", "interrupted"],
+      ["h2", "interrupted"],
+    ]);
+    assert((await stderr).includes("2 of 2 hosts failed"), await stderr);
+  },
+);
