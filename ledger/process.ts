@@ -18,15 +18,17 @@ export function processStart(pid: number): string | null {
 }
 
 /**
- * `ps -o lstart` (macOS, the BSDs), in the C locale and UTC: BSD ps writes the start in the
- * locale's words and the local time zone (`So 29 Nov` in German), so a route's lease written
- * from a German terminal read as its process gone in an agent's or cron's pool (C locale), and
- * the host it held counted as free while its command ran. Exported for its test (Linux reads /proc).
+ * `ps -o lstart` (macOS, the BSDs), in the C locale: BSD ps writes the start in the locale's
+ * words (`So 29 Nov` in German), so a route's lease written from a German terminal read as its
+ * process gone in an agent's or cron's pool (C locale), and the host it held counted as free
+ * while its command ran. The time zone stays the caller's, as pools before this one wrote it:
+ * forced to UTC, their live leases would read as gone to this one, and this one's to them.
+ * Exported for its test (Linux reads /proc).
  */
 export function psStart(pid: number): string | null {
   const out = new Deno.Command("ps", {
     args: ["-o", "lstart=", "-p", String(pid)],
-    env: { LC_ALL: "C", TZ: "UTC0" },
+    env: { LC_ALL: "C" },
     stderr: "null",
   }).outputSync();
   const text = new TextDecoder().decode(out.stdout).trim();

@@ -31,7 +31,7 @@ function withEnv<T>(vars: Record<string, string | undefined>, work: () => T): T 
   }
 }
 
-Deno.test("psStart() reads one token whatever the locale and time zone of the pool asking", async () => {
+Deno.test("psStart() reads one token whatever the locale of the pool asking, in its time zone", async () => {
   // A lease written by a route in a German terminal is checked by an agent's pool in the C
   // locale: the same process must read as the same start, or its lease is dropped as gone.
   const dir = await Deno.makeTempDir({ prefix: "pool-ps-" });
@@ -44,7 +44,7 @@ Deno.test("psStart() reads one token whatever the locale and time zone of the po
         LC_ALL: undefined,
         LC_TIME: undefined,
         LANG: "de_DE.UTF-8",
-        TZ: "Europe/Berlin",
+        TZ: undefined,
       },
       () => psStart(4242),
     );
@@ -54,6 +54,12 @@ Deno.test("psStart() reads one token whatever the locale and time zone of the po
     );
     assertEquals(german, plain);
     assertEquals(plain, "Sun Nov 29 13:00:33 2026");
+    // The time zone is the caller's, as every pool before wrote it: a live lease of theirs holds.
+    const berlin = withEnv(
+      { PATH: path, LANG: undefined, TZ: "Europe/Berlin" },
+      () => psStart(4242),
+    );
+    assertEquals(berlin, "Sun Nov 29 14:00:33 2026");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
