@@ -6,6 +6,7 @@
  */
 
 import { Command, CommanderError } from "commander";
+import { jsonLine } from "./render/json_line.ts";
 import { VERSION } from "./version.ts";
 import {
   abortCode,
@@ -243,7 +244,7 @@ export async function main(args: string[]): Promise<number> {
   /** With --json, a failure is also an object on stdout: scripts parse one stream. */
   function errorAsData(kind: string, message: string, exit: number): void {
     if (!(verbRan ? verbRan.getOptionValue("json") === true : wantsJson(args))) return;
-    out.outLine(JSON.stringify({ error: { kind, message: visible(message), exit } }));
+    out.outLine(jsonLine({ error: { kind, message: visible(message), exit } }));
   }
 
   /** The verb's code, or the error's (a stop, seen by the caller, decides the final code). */

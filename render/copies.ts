@@ -4,6 +4,7 @@
  */
 
 import type { CopyResult } from "../remote/transfer.ts";
+import { jsonLine } from "./json_line.ts";
 import type { Output } from "./out.ts";
 
 /** `1.5 kB`, `20.2 MB`: decimal units, as rsync and most tools print sizes. */
@@ -75,7 +76,7 @@ export function copyLine(
 
 /** One host's copy as one line of JSON. */
 export function copyJson(result: CopyResult, dryRun = false): string {
-  return JSON.stringify({
+  return jsonLine({
     name: result.host,
     exit: result.code,
     status: result.outcome,

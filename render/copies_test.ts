@@ -1,6 +1,6 @@
 import { assertEquals } from "../tests/assert.ts";
 import type { CopyResult } from "../remote/transfer.ts";
-import { copyDetail, copyLine, ProgressLine } from "./copies.ts";
+import { copyDetail, copyJson, copyLine, ProgressLine } from "./copies.ts";
 import { Output } from "./out.ts";
 
 const failed = (stderr: string): CopyResult => ({
@@ -74,4 +74,11 @@ Deno.test("copyDetail() says a copy failed on a host whose login shell prints te
     "/usr/bin/tar: This does not look like a tar archive (the host's login shell prints text " +
       "before the command: an rc file that echoes?)",
   );
+});
+
+Deno.test("copyJson() is one line for every line reader: a host's text cannot split it", () => {
+  // rsync's words name the file, and a file's name may hold a LINE SEPARATOR.
+  const line = copyJson(failed('rsync: open "a\u2028b\u0085c" failed\n'));
+  assertEquals(/[\n\r\u0085\u2028\u2029]/.test(line), false, line);
+  assertEquals(JSON.parse(line).stderr, 'rsync: open "a\u2028b\u0085c" failed\n');
 });

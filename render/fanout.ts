@@ -6,6 +6,7 @@
 import type { HostResult } from "../remote/exec.ts";
 import { foldNames } from "../roster/nodeset.ts";
 import { formatDuration } from "./duration.ts";
+import { jsonLine } from "./json_line.ts";
 import type { Output } from "./out.ts";
 import { padder } from "./table.ts";
 
@@ -25,25 +26,6 @@ export async function prefixer(names: readonly string[]): Promise<(name: string)
  */
 export function hostJson(result: HostResult): string {
   return jsonLine(hostRecord(result));
-}
-
-/**
- * Characters JSON leaves as they are inside a string that some line readers end a line at:
- * NEL, LINE SEPARATOR, PARAGRAPH SEPARATOR (Python's `str.splitlines()`, which a harness reading
- * `--json` line by line may well use, cut a host's document in three). The rest they end lines
- * at are control characters, which JSON escapes already.
- */
-const LINE_BREAKING = /[\u0085\u2028\u2029]/g;
-
-/**
- * `value` as one line of JSON whatever its strings hold: those characters written as `\uXXXX`
- * escapes, which read back as the same string.
- */
-export function jsonLine(value: unknown): string {
-  return JSON.stringify(value).replace(
-    LINE_BREAKING,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-  );
 }
 
 /** hostJson's object, for a verb that adds to it (route's `ranking`). */

@@ -187,3 +187,21 @@ Deno.test("every example gives pool the same words typed into bash and zsh as ru
   assertEquals(await words("bash", ["--norc", "--noprofile", "-i", "-s"]), script, "bash -i");
   assertEquals(await words("zsh", ["-f", "-i", "-s"]), script, "zsh -i");
 });
+
+Deno.test("every one-line JSON document pool prints goes through jsonLine", async () => {
+  // JSON.stringify leaves U+0085, U+2028 and U+2029 raw, and Python's splitlines() ends lines
+  // there: a host's text in a document read line by line would cut it (render/json_line.ts).
+  const raw: string[] = [];
+  for (const dir of ["verbs", "render", "mcp"]) {
+    for await (const entry of Deno.readDir(join(ROOT, dir))) {
+      if (!entry.name.endsWith(".ts") || entry.name.endsWith("_test.ts")) continue;
+      const text = await Deno.readTextFile(join(ROOT, dir, entry.name));
+      for (const m of text.matchAll(/outLine\(\s*JSON\.stringify\(([^;]*?)\);/gs)) {
+        if (!/,\s*null,\s*2\s*\)$/.test(m[1])) {
+          raw.push(`${dir}/${entry.name}: ${m[0].slice(0, 60)}`);
+        }
+      }
+    }
+  }
+  assertEquals(raw, []);
+});

@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { jsonLine } from "../render/json_line.ts";
 import { shQuote } from "../remote/quote.ts";
 import { PoolError } from "../errors.ts";
 import { EXIT } from "../exit.ts";
@@ -37,7 +38,7 @@ export async function add(options: AddOptions, deps: Deps): Promise<number> {
     const reached = answer.failure
       ? { status: answer.result.outcome, reason: answer.failure }
       : { status: "ok" };
-    deps.out.outLine(JSON.stringify({ ...host, tags: host.tags ?? [], ...reached }));
+    deps.out.outLine(jsonLine({ ...host, tags: host.tags ?? [], ...reached }));
   } else deps.out.outLine(`+ ${name} (${target})  ${answer.os}${sudo ? "  sudo" : ""}`);
   return 0;
 }

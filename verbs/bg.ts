@@ -7,6 +7,7 @@
  */
 
 import { Command } from "commander";
+import { jsonLine } from "../render/json_line.ts";
 import { formatDuration } from "../render/duration.ts";
 import { PoolError, UsageError } from "../errors.ts";
 import { EXIT, failedOnHost } from "../exit.ts";
@@ -320,7 +321,7 @@ export async function bg(wordsIn: string[], optsIn: BgOptions, deps: Deps): Prom
         result: undefined,
       }), deps.signal));
     if (opts.json) {
-      deps.out.outLine(JSON.stringify({ id, host, pid: launched.pid, log: launched.log, gpus }));
+      deps.out.outLine(jsonLine({ id, host, pid: launched.pid, log: launched.log, gpus }));
     } else {
       const pinned = gpus.length > 0 ? `  gpu ${gpus.join(",")}` : "";
       deps.out.outLine(`${host}  job ${id}  pid ${launched.pid}${pinned}  log ${launched.log}`);

@@ -4,6 +4,7 @@
  */
 
 import { Command } from "commander";
+import { jsonLine } from "../render/json_line.ts";
 import { countOption, durationOption } from "../flags.ts";
 import { prefixer } from "../render/fanout.ts";
 import type { Host } from "../roster/host.ts";
@@ -89,7 +90,7 @@ export async function clean(options: CleanOptions, deps: Deps): Promise<number> 
   if (options.json) {
     const excluded = selection.skipped.map((h) => ({ name: h.name, status: "excluded" }));
     out.outLine(
-      JSON.stringify({ dry_run: options.dryRun ?? false, hosts: [...reports, ...excluded] }),
+      jsonLine({ dry_run: options.dryRun ?? false, hosts: [...reports, ...excluded] }),
     );
   }
   return reports.every((r) => r.status === "ok" || r.status === "skipped") ? 0 : 1;

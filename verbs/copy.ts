@@ -8,6 +8,7 @@
  */
 
 import { Command } from "commander";
+import { jsonLine } from "../render/json_line.ts";
 import { join } from "../paths.ts";
 import { PoolError, UsageError } from "../errors.ts";
 import { abortCode, worstCode } from "../exit.ts";
@@ -81,7 +82,7 @@ async function copyMany(
   const { hosts, skipped } = await selectFromRoster(deps, options.hosts);
   // Hosts the selection matched but left out are part of the answer, not silence.
   if (options.json) {
-    for (const h of skipped) out.outLine(JSON.stringify({ name: h.name, status: "excluded" }));
+    for (const h of skipped) out.outLine(jsonLine({ name: h.name, status: "excluded" }));
   }
   const timeoutMs = options.timeout ?? Infinity;
   const pad = await padder(hosts.map((h) => h.name));

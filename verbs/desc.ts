@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { jsonLine } from "../render/json_line.ts";
 import { UsageError } from "../errors.ts";
 import { commandWords, dashedBefore, optionsThenCommand } from "../command_line.ts";
 import { type Deps, editRoster, type Run } from "../deps/deps.ts";
@@ -15,7 +16,7 @@ export async function desc(
     throw new UsageError("a description must be one line of text");
   }
   await editRoster(deps, (roster) => roster.set(name, "description", text || undefined));
-  if (json) deps.out.outLine(JSON.stringify({ name, description: text || null }));
+  if (json) deps.out.outLine(jsonLine({ name, description: text || null }));
   else deps.out.outLine(text ? `${name}: ${text}` : `${name}: description cleared`);
   return 0;
 }

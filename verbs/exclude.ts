@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { jsonLine } from "../render/json_line.ts";
 import { type Deps, editRoster, type Run } from "../deps/deps.ts";
 
 /** Sets `exclude` explicitly, which also overrides the legacy "akida" rule. */
@@ -10,7 +11,7 @@ export async function setExcluded(
 ): Promise<number> {
   await editRoster(deps, (roster) => roster.set(name, "exclude", exclude));
   deps.out.outLine(
-    json ? JSON.stringify({ name, exclude }) : `${name}: ${exclude ? "excluded" : "included"}`,
+    json ? jsonLine({ name, exclude }) : `${name}: ${exclude ? "excluded" : "included"}`,
   );
   return 0;
 }

@@ -4,6 +4,7 @@
  */
 
 import { Command } from "commander";
+import { jsonLine } from "../render/json_line.ts";
 import { choiceOption } from "../flags.ts";
 import {
   completionWords,
@@ -63,7 +64,7 @@ export async function hosts(
       tags: h.tags ?? [],
       excluded: isExcluded(h),
     }));
-    deps.out.outLine(JSON.stringify({ hosts }));
+    deps.out.outLine(jsonLine({ hosts }));
     return whole(hosts.length) ? 0 : 1;
   }
   // Every host is what another tool can reach, each left out said on stderr; but a selection

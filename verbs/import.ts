@@ -10,6 +10,7 @@
  */
 
 import { Command } from "commander";
+import { jsonLine } from "../render/json_line.ts";
 import { resolve } from "../paths.ts";
 import { homeDir } from "../state/dir.ts";
 import { userSshConfig } from "../remote/ssh.ts";
@@ -165,7 +166,7 @@ export async function importSshConfig(options: ImportOptions, deps: Deps): Promi
     usable.push({ name, where });
   }
   const done = () => {
-    if (options.json) out.outLine(JSON.stringify({ hosts: report }));
+    if (options.json) out.outLine(jsonLine({ hosts: report }));
     return 0;
   };
   if (options.dryRun) {

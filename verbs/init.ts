@@ -5,6 +5,7 @@
  */
 
 import { Command, Option } from "commander";
+import { jsonLine } from "../render/json_line.ts";
 import { UsageError } from "../errors.ts";
 import { durationOption, jobsOption, listOption, parseSize } from "../flags.ts";
 import { prefixer } from "../render/fanout.ts";
@@ -117,7 +118,7 @@ export async function init(options: InitOptions, deps: Deps): Promise<number> {
       s.includes("interrupted")
         ? { status: "interrupted" }
         : lost.get(name) ?? { status: s.includes("failed") ? "failed" : "ok" };
-    out.outLine(JSON.stringify({
+    out.outLine(jsonLine({
       dry_run: options.dryRun ?? false,
       hosts: [
         ...selection.hosts.map((h, i) => ({
@@ -160,7 +161,7 @@ export function parseSwapSize(text: string): number {
 export async function listFeatures(deps: Deps, json = false): Promise<number> {
   if (json) {
     const features = FEATURES.map((f) => ({ name: f.name, os: f.os, summary: f.summary }));
-    deps.out.outLine(JSON.stringify({ features }));
+    deps.out.outLine(jsonLine({ features }));
     return 0;
   }
   const rows = FEATURES.map((f) => [

@@ -5,6 +5,7 @@
  */
 
 import { Command, Option } from "commander";
+import { jsonLine } from "../render/json_line.ts";
 import { EXIT, failedOnHost, signalNumber } from "../exit.ts";
 import { PoolError, UsageError } from "../errors.ts";
 import { graceOption } from "../flags.ts";
@@ -86,7 +87,7 @@ export async function kill(id: string, options: KillOptions, deps: Deps): Promis
   // One object, whatever happened: what became of the job says why nothing was killed. Its
   // state, exit and signal in the words jobs and wait use.
   const state = parsed.found === "lost" ? "lost" : s.state;
-  deps.out.outLine(JSON.stringify({
+  deps.out.outLine(jsonLine({
     id,
     host: host.name,
     killed,

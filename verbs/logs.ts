@@ -12,7 +12,8 @@ import { failureReason } from "../remote/exec.ts";
 import { passThrough } from "../remote/foreground.ts";
 import { followCommand } from "../remote/jobs.ts";
 import { ByteLines } from "../remote/lines.ts";
-import { jsonLine, textField } from "../render/fanout.ts";
+import { textField } from "../render/fanout.ts";
+import { jsonLine } from "../render/json_line.ts";
 import { LogTail } from "../bytes.ts";
 import { jobState } from "../probes/mod.ts";
 import { askHosts, locateJobs } from "../dispatch/jobs.ts";
@@ -108,7 +109,7 @@ export async function logs(id: string, options: LogsOptions, deps: Deps): Promis
   }
   const s = jobState(job);
   if (options.json) {
-    deps.out.outLine(JSON.stringify({ id, host: host.name, state: s.state, exit: stateCode(s) }));
+    deps.out.outLine(jsonLine({ id, host: host.name, state: s.state, exit: stateCode(s) }));
   }
   if (s.state === "lost") {
     throw new PoolError(`job ${id} on ${host.name} was lost: its process is gone, no exit code`);

@@ -7,6 +7,7 @@
  */
 
 import { Command } from "commander";
+import { jsonLine } from "../render/json_line.ts";
 import { UsageError } from "../errors.ts";
 import { abortCode, worstCode } from "../exit.ts";
 import { choiceOption, durationOption, jobsOption, parseDuration, parseJobs } from "../flags.ts";
@@ -150,7 +151,7 @@ async function dryRun(
   const timeoutMs = options.timeout ?? FAN_OUT_TIMEOUT_MS;
   for (const host of hosts) {
     const argv = await deps.runner.argv(host, command(host), { timeoutMs, tty: options.tty });
-    if (options.json) deps.out.outLine(JSON.stringify({ name: host.name, argv }));
+    if (options.json) deps.out.outLine(jsonLine({ name: host.name, argv }));
     else deps.out.outLine(`${host.name}: ${shellLine(argv)}`);
   }
   deps.out.errLine(
@@ -172,7 +173,7 @@ async function onMany(
   const { out, signal } = deps;
   // Hosts the selection matched but left out are part of the answer, not silence.
   if (options.json) {
-    for (const h of excluded) out.outLine(JSON.stringify({ name: h.name, status: "excluded" }));
+    for (const h of excluded) out.outLine(jsonLine({ name: h.name, status: "excluded" }));
   }
   if (options.tty) throw new UsageError("--tty needs a single host");
   const timeoutMs = options.timeout ?? FAN_OUT_TIMEOUT_MS;
@@ -183,11 +184,11 @@ async function onMany(
     if (read === null) return abortCode(deps.signal);
     input = read;
   } else if (options.stdin === undefined && ["file", "pipe"].includes(deps.stdin.kind())) {
-    // One host gathered (--json, --prefix, --collapse, -o) runs as many do: not "many hosts".
+    // One host gathered (--json, --prefix, --collapse, --out-dir) runs as many do: not "many hosts".
     out.errLine(
       hosts.length > 1
         ? "pool: note: stdin is not sent to many hosts; --stdin sends it to each"
-        : "pool: note: stdin is not sent with --json, --prefix, --collapse or -o; --stdin sends it",
+        : "pool: note: stdin is not sent with --json, --prefix, --collapse or --out-dir; --stdin sends it",
     );
   }
   const prefix = options.prefix === "host:"

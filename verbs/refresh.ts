@@ -1,6 +1,7 @@
 /** `pool refresh`: ask every host again what OS it runs (excluded ones too, as status). */
 
 import { Command } from "commander";
+import { jsonLine } from "../render/json_line.ts";
 import { isExcluded } from "../roster/host.ts";
 import { poolMap } from "../remote/pool_map.ts";
 import { probeOs } from "../remote/probe.ts";
@@ -39,7 +40,7 @@ export async function refresh(options: { json?: boolean }, deps: Deps): Promise<
       ...(moved.has(hosts[i]) ? { changed_meanwhile: true } : {}),
       ...(isExcluded(hosts[i]) ? { excluded: true } : {}),
     }));
-    deps.out.outLine(JSON.stringify({ hosts: probed }));
+    deps.out.outLine(jsonLine({ hosts: probed }));
     return code;
   }
   answers.forEach((a, i) => {

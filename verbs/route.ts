@@ -14,12 +14,8 @@ import {
   type DispatchFlags,
   dispatchOptions,
 } from "../dispatch_flags.ts";
-import {
-  HELD_OUTPUT_LIMIT,
-  hostRecord,
-  jsonLine,
-  printForegroundFailure,
-} from "../render/fanout.ts";
+import { HELD_OUTPUT_LIMIT, hostRecord, printForegroundFailure } from "../render/fanout.ts";
+import { jsonLine } from "../render/json_line.ts";
 import { printRanking } from "../render/ranking.ts";
 import { selectHosts } from "../roster/select.ts";
 import { noStdin, runForeground } from "../remote/foreground.ts";

@@ -5,6 +5,7 @@
  */
 
 import { Command } from "commander";
+import { jsonLine } from "../render/json_line.ts";
 import { durationOption, jobsOption } from "../flags.ts";
 import { renderTable } from "../render/table.ts";
 import { type Host, isExcluded } from "../roster/host.ts";
@@ -41,7 +42,7 @@ export async function status(options: StatusOptions, deps: Deps): Promise<number
       }),
   );
   if (options.json) {
-    deps.out.outLine(JSON.stringify({
+    deps.out.outLine(jsonLine({
       hosts: [
         ...results.map((r, i) => ({
           name: hosts[i].name,

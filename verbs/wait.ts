@@ -4,6 +4,7 @@
  */
 
 import { Command } from "commander";
+import { jsonLine } from "../render/json_line.ts";
 import { abortCode, EXIT, worstCode } from "../exit.ts";
 import { PoolError } from "../errors.ts";
 import { durationOption } from "../flags.ts";
@@ -69,7 +70,7 @@ export async function wait(ids: string[], options: WaitOptions, deps: Deps): Pro
         const words = s ? stateWords(s) : "gone (its record was removed)";
         if (options.json) {
           deps.out.outLine(
-            JSON.stringify({ id, host: host.name, state: s?.state ?? "gone", exit: code }),
+            jsonLine({ id, host: host.name, state: s?.state ?? "gone", exit: code }),
           );
         } else deps.out.outLine(`${id}  ${host.name}  ${words}`);
         codes.push(code);
