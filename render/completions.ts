@@ -146,10 +146,17 @@ __pool_files() {
   # wants it bare, and with -o filenames bash quotes the whole name it puts back.
   [ -z "$quote" ] && bare=\${bare//\\\\/}
   [[ $bare == [!/]*:* && \${bare%%:*} != */* ]] && return 0
-  compopt -o filenames 2>/dev/null
-  local name
+  local name own=1
+  if type -t compopt >/dev/null; then compopt -o filenames 2>/dev/null; else own=0; fi
   COMPREPLY=()
-  while IFS= read -r name; do COMPREPLY+=("$name"); done < <(compgen -f -- "$bare")
+  while IFS= read -r name; do
+    # No compopt (bash 3.2): quoted here, as -o filenames has bash do it, a folder with its /.
+    if ((!own)) && [ -z "$quote" ]; then
+      [ -d "$name" ] && name=$name/
+      printf -v name %q "$name"
+    fi
+    COMPREPLY+=("$name")
+  done < <(compgen -f -- "$bare")
   [ -z "$quote" ] && __pool_fit "$cur"
 }
 _pool() {

@@ -212,26 +212,27 @@ Include ${fleet.sshConfig}
   // completed. Every shell must answer the same (README "Completions").
   await Deno.writeTextFile(join(fleet.dir, "script-one.sh"), "uptime\n");
   await Deno.writeTextFile(join(fleet.dir, "my file.txt"), "");
+  // As bash itself asks: the line, and its words cut at COMP_WORDBREAKS too (`@g` is `@`, `g`).
+  // Its replies complete that last piece; the typed word before it is put back to compare.
+  const bashAsk = async (words: string[], prelude = "") => {
+    const line = words.join(" ");
+    const pieces = words.flatMap((w) => w.match(/[^"'@><=;|&(:]+|["'@><=;|&(:]+/g) ?? [""]);
+    // readline replaces that piece, and an @ or $ just before it (rl_special_prefixes).
+    const last = words.at(-1)!;
+    const piece = pieces.at(-1)!;
+    const special = !/^[@$]/.test(piece) &&
+      /[@$]$/.test(last.slice(0, -piece.length || undefined));
+    const replaced = (special ? last.slice(-piece.length - 1, -piece.length) : "") + piece;
+    const before = last.slice(0, last.length - replaced.length);
+    const script = `${prelude}source <(pool completions bash); COMP_LINE='${line}'; ` +
+      `COMP_POINT=${line.length}; COMP_WORDS=(${pieces.map((w) => `'${w}'`).join(" ")}); ` +
+      `COMP_CWORD=${pieces.length - 1}; _pool; printf '%s\\n' "\${COMPREPLY[@]}"`;
+    const r = await sh(fleet, "bash", ["-c", script]);
+    assertEquals(r.code, 0, r.stderr);
+    return r.stdout.split("\n").filter(Boolean).map((reply) => before + reply).sort();
+  };
   const askers: Record<string, (words: string[]) => Promise<string[]>> = {
-    // As bash itself asks: the line, and its words cut at COMP_WORDBREAKS too (`@g` is `@`, `g`).
-    // Its replies complete that last piece; the typed word before it is put back to compare.
-    bash: async (words) => {
-      const line = words.join(" ");
-      const pieces = words.flatMap((w) => w.match(/[^"'@><=;|&(:]+|["'@><=;|&(:]+/g) ?? [""]);
-      // readline replaces that piece, and an @ or $ just before it (rl_special_prefixes).
-      const last = words.at(-1)!;
-      const piece = pieces.at(-1)!;
-      const special = !/^[@$]/.test(piece) &&
-        /[@$]$/.test(last.slice(0, -piece.length || undefined));
-      const replaced = (special ? last.slice(-piece.length - 1, -piece.length) : "") + piece;
-      const before = last.slice(0, last.length - replaced.length);
-      const script = `source <(pool completions bash); COMP_LINE='${line}'; ` +
-        `COMP_POINT=${line.length}; COMP_WORDS=(${pieces.map((w) => `'${w}'`).join(" ")}); ` +
-        `COMP_CWORD=${pieces.length - 1}; _pool; printf '%s\\n' "\${COMPREPLY[@]}"`;
-      const r = await sh(fleet, "bash", ["-c", script]);
-      assertEquals(r.code, 0, r.stderr);
-      return r.stdout.split("\n").filter(Boolean).map((reply) => before + reply).sort();
-    },
+    bash: (words) => bashAsk(words),
     // compadd and _files need a live line editor: stand-ins do what they would, matching against
     // PREFIX and inserting IPREFIX before each match.
     zsh: async (words) => {
@@ -532,6 +533,11 @@ Include ${fleet.sshConfig}
         if (shell === "bash") {
           // A file name with an escaped space is one word, as bash keeps it.
           assertEquals(await ask(["pool", "on", "h1", "cat", "my\\ fi"]), ["my file.txt"]);
+          // macOS's bash 3.2 has neither compopt nor mapfile: pool quotes the name itself.
+          const old = "enable -n compopt mapfile readarray; ";
+          assertEquals(await bashAsk(["pool", "on", "h1", "cat", "my\\ fi"], old), [
+            "my\\ file.txt",
+          ]);
         }
         assertEquals(await ask(["pool", "on", "h1,w"]), ["h1,web"]);
         assertEquals(await ask(["pool", "on", "all,!w"]), ["all,!web"]);
