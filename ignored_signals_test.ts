@@ -1,17 +1,7 @@
 import { join } from "node:path";
 import { assertEquals } from "./tests/assert.ts";
 import { ignoredAtStart } from "./ignored_signals.ts";
-
-/** Runs `work` with `dir` first on PATH, then puts PATH back. */
-async function withPathFirst<T>(dir: string, work: () => T): Promise<T> {
-  const old = Deno.env.get("PATH") ?? "";
-  Deno.env.set("PATH", `${dir}:${old}`);
-  try {
-    return await work();
-  } finally {
-    Deno.env.set("PATH", old);
-  }
-}
+import { withEnv } from "./tests/env.ts";
 
 Deno.test("ignoredAtStart() reads Linux's SigIgn, by Linux's numbers", async () => {
   const dir = await Deno.makeTempDir({ prefix: "pool-sigign-" });
@@ -35,11 +25,17 @@ Deno.test("ignoredAtStart() without /proc asks ps, by the BSDs' numbers (macOS: 
       `#!/bin/sh\n[ "$*" = "-o sigignore= -p ${Deno.pid}" ] && echo '   20001'\n`,
       { mode: 0o755 },
     );
-    const ignored = await withPathFirst(dir, () => ignoredAtStart("darwin"));
+    const ignored = withEnv(
+      { PATH: `${dir}:${Deno.env.get("PATH")}` },
+      () => ignoredAtStart("darwin"),
+    );
     assertEquals([...ignored].sort(), ["SIGHUP", "SIGTSTP"]);
     // A ps that says nothing useful: nothing known, pool listens to all.
     await Deno.writeTextFile(join(dir, "ps"), "#!/bin/sh\necho 'ps: illegal keyword'\nexit 1\n");
-    assertEquals(await withPathFirst(dir, () => ignoredAtStart("darwin")), new Set());
+    assertEquals(
+      withEnv({ PATH: `${dir}:${Deno.env.get("PATH")}` }, () => ignoredAtStart("darwin")),
+      new Set(),
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { assertEquals } from "../tests/assert.ts";
 import { psStart } from "./process.ts";
+import { withEnv } from "../tests/env.ts";
 
 /**
  * BSD ps as macOS's answers `-o lstart= -p PID`: the start in the locale's words (LC_ALL, then
@@ -14,22 +15,6 @@ de*) echo "So 29 Nov $hour:00:33 2026" ;;
 *) echo "Sun Nov 29 $hour:00:33 2026" ;;
 esac
 `;
-
-/** Runs `work` with these variables set (undefined: unset), then puts the old ones back. */
-function withEnv<T>(vars: Record<string, string | undefined>, work: () => T): T {
-  const old = Object.fromEntries(Object.keys(vars).map((k) => [k, Deno.env.get(k)]));
-  const put = (values: Record<string, string | undefined>) => {
-    for (const [k, v] of Object.entries(values)) {
-      v === undefined ? Deno.env.delete(k) : Deno.env.set(k, v);
-    }
-  };
-  put(vars);
-  try {
-    return work();
-  } finally {
-    put(old);
-  }
-}
 
 Deno.test("psStart() reads one token whatever the locale of the pool asking, in its time zone", async () => {
   // A lease written by a route in a German terminal is checked by an agent's pool in the C
