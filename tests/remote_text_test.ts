@@ -89,8 +89,9 @@ fleetTest("what a host says is data", 2, async (t, fleet) => {
 
   await t.step("escapes in a job record or ssh's words reach no terminal from pool", async () => {
     // A record as a host might hold it: the command and the signal name carry escapes.
-    await on(String.raw`mkdir -p ~/.pool/jobs && cd ~/.pool/jobs &&
-      printf 'started 1795928060\nended 1795928070\nexit 137\nsignal \033]0;PWNED\007KILL\n' > evil1.job &&
+    // Stamped with the host's clock: a fixed date would fall out of the default listing a day on.
+    await on(String.raw`mkdir -p ~/.pool/jobs && cd ~/.pool/jobs && now=$(date +%s) &&
+      printf 'started %s\nended %s\nexit 137\nsignal \033]0;PWNED\007KILL\n' "$now" "$now" > evil1.job &&
       printf '\033]0;PWNED\007\033[2Jrm -rf /\r\n' > evil1.cmd`);
     for (const args of [["jobs"], ["wait", "evil1"], ["kill", "evil1"]]) {
       const r = await pool(fleet, args);
