@@ -284,7 +284,9 @@ const folders = new Map<string, string | null>();
 function ensureDir(settings: MuxSettings): string | null {
   // The temp folder is checked at every use, not once a run: `pool mcp` runs for hours, and a
   // folder a cleaner removed meanwhile could be another user's by the next command.
-  if (settings.inTemp) return privateFolderProblem(settings.dir);
+  if (settings.inTemp) {
+    return privateFolderProblem(settings.dir) ?? (takesEntries(settings.dir) ? null : "");
+  }
   let why = folders.get(settings.dir);
   // Made, it is looked for again (one stat): removed while `pool mcp` served (rm -rf ~/.pool/cm,
   // a cleaner), every ssh after it failed, its ControlPath's folder gone, until a restart.
@@ -307,11 +309,38 @@ function makeFolder(dir: string): string | null {
   try {
     makeStateFolder(dir, 0o700); // root making it in a user's state gives it to them
     Deno.chmodSync(dir, 0o700);
-    return null;
   } catch {
     return ""; // an unwritable state folder: commands go unshared, as they always did there
   }
+  // Out of inodes (or over an inode quota): unshared as above, quietly like it, as the rest of
+  // pool's state cannot be written there either.
+  return takesEntries(dir) ? null : "";
 }
+
+/**
+ * Whether a new entry can be made in `dir`, tried once a run (one create and remove) until it
+ * can. A folder that exists but takes no new entry (its filesystem out of inodes) passed every
+ * other check, and then each ssh failed to bind its socket there (`unix_listener: cannot bind
+ * …: No space left on device`, exit 255): every host read as down. A plain file tells: ssh's
+ * socket needs an inode of its own just the same (it binds a temp name and links it in place).
+ */
+function takesEntries(dir: string): boolean {
+  if (roomy.has(dir)) return true;
+  let probe: string;
+  try {
+    probe = Deno.makeTempFileSync({ dir, prefix: ".probe-" });
+  } catch {
+    return false;
+  }
+  try {
+    Deno.removeSync(probe);
+  } catch {
+    // Left behind: harmless, nothing reads the folder but ssh by socket name.
+  }
+  roomy.add(dir);
+  return true;
+}
+const roomy = new Set<string>();
 
 /**
  * Makes `path` (in the temp folder, open to every user) if it is not there, and says what is

@@ -132,3 +132,58 @@ Deno.test("the temp socket folder is checked at every use, and only under a stic
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+/** Fills the inodes of the filesystem at `dir` with empty files: nothing new fits in it after. */
+function fillInodes(dir: string) {
+  for (let i = 0; i < 1000; i++) {
+    try {
+      Deno.writeFileSync(join(dir, `fill-${i}`), new Uint8Array());
+    } catch (e) {
+      assert(String(e).includes("No space left"), String(e));
+      return;
+    }
+  }
+  throw new Error(`${dir} still takes files`);
+}
+
+async function mount(...args: string[]) {
+  const out = await new Deno.Command(args[0], { args: args.slice(1) }).output();
+  assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+}
+
+Deno.test({
+  name: "muxOptions() goes without sharing, quietly, where the socket folder takes no new entry",
+  // A filesystem out of inodes of its own: a tmpfs, which takes root.
+  ignore: Deno.build.os !== "linux" || Deno.uid() !== 0,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "pool-mux-" });
+    const full = join(dir, "full");
+    await Deno.mkdir(full);
+    await mount("mount", "-t", "tmpfs", "-o", "nr_inodes=16,size=1m", "tmpfs", full);
+    try {
+      const config = join(dir, "ssh_config");
+      await Deno.writeTextFile(config, "Host h1\n  HostName 127.0.0.1\n  Port 1\n");
+      const said: string[] = [];
+      const base = { persistSeconds: 60, sshConfig: config, warn: (m: string) => said.push(m) };
+      // Both kinds of socket folder, each there already (made by an earlier run).
+      const cm: MuxSettings = { ...base, dir: join(full, "cm") };
+      const temp: MuxSettings = { ...base, dir: join(full, `pool-${Deno.uid()}`), inTemp: true };
+      await Deno.mkdir(cm.dir, { mode: 0o700 });
+      await Deno.mkdir(temp.dir, { mode: 0o700 });
+      fillInodes(full);
+      // ssh could not bind its socket there: every host would read as down (exit 255).
+      assert(!shared(await muxOptions(cm, "h1")), "state folder's cm");
+      assert(!shared(await muxOptions(temp, "h1")), "temp folder");
+      assertEquals(said, [], "as quiet as a cm/ that cannot be made");
+      // The probe left nothing behind, and a freed inode is taken again (the temp folder's
+      // check runs at each use).
+      assertEquals([...Deno.readDirSync(temp.dir)], []);
+      await Deno.remove(join(full, "fill-0"));
+      assert(shared(await muxOptions(temp, "h1")));
+      assertEquals([...Deno.readDirSync(temp.dir)], []);
+    } finally {
+      await mount("umount", full);
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

@@ -199,3 +199,37 @@ fleetTest(
   },
   { ignore: Deno.uid() !== 0 },
 );
+
+fleetTest(
+  "a state directory out of inodes still reaches the hosts, unshared",
+  1,
+  async (_t, fleet) => {
+    // A tmpfs of its own for a state folder (root): one with room for a few entries.
+    await writeRoster(fleet, [{ name: "h1" }]);
+    const state = join(fleet.dir, "full");
+    await Deno.mkdir(state);
+    await command("mount", "-t", "tmpfs", "-o", "nr_inodes=16,size=1m", "tmpfs", state);
+    try {
+      const roster = join(state, "pool.json");
+      await Deno.copyFile(fleet.roster, roster);
+      await Deno.mkdir(join(state, "cm"), { mode: 0o700 }); // made by an earlier run
+      for (let i = 0;; i++) {
+        try {
+          await Deno.writeFile(join(state, `fill-${i}`), new Uint8Array());
+        } catch {
+          break; // every inode taken: ssh could bind no socket in cm/
+        }
+      }
+      const r = await pool(fleet, ["on", "h1", "echo hi"], { env: { POOL_STATE: roster } });
+      assertEquals([r.code, r.stdout, r.stderr], [0, "hi\n", ""]);
+    } finally {
+      await command("umount", state);
+    }
+  },
+  { ignore: Deno.uid() !== 0 },
+);
+
+async function command(...args: string[]) {
+  const out = await new Deno.Command(args[0], { args: args.slice(1) }).output();
+  assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+}
