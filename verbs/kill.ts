@@ -68,7 +68,7 @@ export async function kill(id: string, options: KillOptions, deps: Deps): Promis
     );
   }
   // Whatever the job's fate, it holds nothing any more.
-  await releaseJob(deps.ledger, host.name, id);
+  await giveBackJob(deps, host.name, id);
   if (parsed.found === "missing") throw new PoolError(`no job ${id} on ${host.name}`);
   const s = jobState(parsed.job!);
   const words = parsed.found === "lost" ? "lost" : stateWords(s);
@@ -97,6 +97,24 @@ export async function kill(id: string, options: KillOptions, deps: Deps): Promis
   }));
   if (why) deps.out.errLine(`pool: ${why}`);
   return why ? EXIT.failure : 0;
+}
+
+/**
+ * Gives back the lease of a job that is gone, and only warns when the ledger cannot be
+ * written (a read-only or full disk): the kill is done, and an error would send a script to
+ * kill again, to hear "already ended". The lease lapses anyway: its holder is the job's
+ * process. Read first, so a job that holds none never needs the ledger's lock.
+ */
+async function giveBackJob(deps: Deps, host: string, id: string): Promise<void> {
+  try {
+    if (!(await deps.ledger.read()).some((l) => l.host === host && l.job === id)) return;
+    await releaseJob(deps.ledger, host, id);
+  } catch (e) {
+    deps.out.warn(
+      `could not give job ${id}'s lease back (${(e as Error).message}); ` +
+        `it lapses on its own, as the job is gone`,
+    );
+  }
 }
 
 export const killCommand = (run: Run) =>

@@ -1,4 +1,4 @@
-import { assertEquals, assertRejects, assertThrows } from "../tests/assert.ts";
+import { assertEquals, assertMatch, assertRejects, assertThrows } from "../tests/assert.ts";
 import { testDeps } from "../deps/testing.ts";
 import type { HostResult } from "../remote/exec.ts";
 import type { PoolError } from "../errors.ts";
@@ -57,4 +57,66 @@ Deno.test("kill whose kill.sh failed on the host exits 1 (failed), never its sh'
     255,
   );
   assertEquals((await killFails({ code: 124, outcome: "timeout" })).exitCode, 124);
+});
+
+const KILLED = "@@ killed\nstarted 40\npid 10 500\nexit 143\nsignal TERM\nended 90\n@@ end\n";
+
+/** Job abc123 on h1, holding a lease if `leased`; then every ledger write fails as a full disk. */
+async function fullDisk(leased: boolean) {
+  const deps = await testDeps(ROSTER);
+  await deps.jobs.update(() => ({
+    jobs: [{ id: "abc123", host: "h1", command: "make", started_ms: 0, gpus: [] }],
+    result: undefined,
+  }));
+  await deps.ledger.update(() => ({
+    leases: leased
+      ? [{
+        id: "l",
+        host: "h1",
+        mem_bytes: 1024 ** 3,
+        gpus: [],
+        gpu_mem_bytes: 0,
+        command: "make",
+        pid: 0,
+        pid_start: null,
+        remote_pid: 10,
+        remote_start: "500",
+        job: "abc123",
+        created_ms: 0,
+        ttl_s: 60,
+      }]
+      : [],
+    result: undefined,
+  }));
+  deps.ledger.update = () => Promise.reject(new Error("No space left on device (os error 28)"));
+  deps.runner.stub("h1", /^sh '-s' '--' abc123 TERM 10$/, { stdout: KILLED });
+  return deps;
+}
+
+Deno.test("kill whose lease cannot be given back says the job was killed, with a warning", async () => {
+  // An error here told a script the job still ran: it killed again, to hear "already ended".
+  const deps = await fullDisk(true);
+  assertEquals(await kill("abc123", {}, deps), 0);
+  assertEquals(deps.out.stdoutText(), "abc123  h1  killed by SIGTERM\n");
+  assertMatch(
+    deps.out.stderrText(),
+    /^pool: warning: could not give job abc123's lease back \(No space left on device \(os error 28\)\); it lapses on its own, as the job is gone\n$/,
+  );
+  deps.runner.verify();
+  // --json (and so the MCP tool): the kill's own object and code.
+  const json = await fullDisk(true);
+  assertEquals(await kill("abc123", { json: true }, json), 0);
+  assertEquals(JSON.parse(json.out.stdoutText()).killed, true);
+  assertMatch(json.out.stderrText(), /^pool: warning: could not give job abc123's lease back/);
+  json.runner.verify();
+});
+
+Deno.test("kill of a job that holds no lease needs no ledger write: nothing to warn of", async () => {
+  const deps = await fullDisk(false);
+  assertEquals(await kill("abc123", {}, deps), 0);
+  assertEquals([deps.out.stdoutText(), deps.out.stderrText()], [
+    "abc123  h1  killed by SIGTERM\n",
+    "",
+  ]);
+  deps.runner.verify();
 });
