@@ -18,6 +18,7 @@ import { askJobs, type JobsReply } from "../remote/jobs.ts";
 import { poolMap } from "../remote/pool_map.ts";
 import { askHosts, hostsByName, JOBS_TIMEOUT_MS } from "../dispatch/jobs.ts";
 import { type Deps, type Run, selectFromRoster } from "../deps/deps.ts";
+import type { JobEntry } from "../ledger/jobs.ts";
 
 export interface JobsOptions {
   /** A host selection; without one, the hosts this pool started jobs on. */
@@ -111,7 +112,7 @@ function hostError(host: Host, reply: JobsReply): HostError {
 async function prune(hosts: Host[], days: number, options: JobsOptions, deps: Deps) {
   // The index as it was before the hosts were asked: a `pool bg` that starts a job meanwhile
   // adds an entry no host could yet name as kept, and that entry must stay.
-  const indexed = new Set((await deps.jobs.read()).map((j) => `${j.host}\0${j.id}`));
+  const indexed = await deps.jobs.read();
   const replies = await poolMap(
     hosts,
     8,
@@ -131,18 +132,38 @@ async function prune(hosts: Host[], days: number, options: JobsOptions, deps: De
     for (const id of answer.pruned) pruned.push({ host: host.name, id });
     kept.set(host.name, new Set(answer.kept));
   });
-  await deps.jobs.update((jobs) => ({
-    jobs: jobs.filter((j) =>
-      !kept.has(j.host) || kept.get(j.host)!.has(j.id) || !indexed.has(`${j.host}\0${j.id}`)
-    ),
-    result: undefined,
-  }));
+  // Said before the index is written: the hosts have deleted these, whatever the index does.
   if (options.json) deps.out.outLine(JSON.stringify({ pruned, errors }, null, 2));
   else {
     for (const p of pruned) deps.out.outLine(`${p.host}  pruned ${visible(p.id)}`);
     for (const e of errors) deps.out.errLine(`pool: ${e.host}: ${e.error}`);
   }
+  await forget(deps, indexed, kept);
   return errors.length > 0 ? 1 : 0;
+}
+
+/**
+ * Takes out of the index what it held when the hosts were asked and a host no longer keeps.
+ * A failed write (a read-only or full disk) is a warning, not prune's failure: the hosts'
+ * deletions are done, and an entry left behind costs nothing (`logs`/`kill` ask its host and
+ * hear "no job"; the next prune forgets it). Nothing to forget takes no lock at all.
+ */
+async function forget(deps: Deps, indexed: JobEntry[], kept: Map<string, Set<string>>) {
+  const was = new Set(indexed.map((j) => `${j.host}\0${j.id}`));
+  const gone = (j: JobEntry) =>
+    kept.has(j.host) && !kept.get(j.host)!.has(j.id) && was.has(`${j.host}\0${j.id}`);
+  if (!indexed.some(gone)) return;
+  try {
+    await deps.jobs.update((jobs) => ({
+      jobs: jobs.filter((j) => !gone(j)),
+      result: undefined,
+    }));
+  } catch (e) {
+    deps.out.warn(
+      `the job index still names what was pruned (${(e as Error).message}); ` +
+        `the next jobs --prune forgets it`,
+    );
+  }
 }
 
 export const jobsCommand = (run: Run) =>

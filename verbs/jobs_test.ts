@@ -418,6 +418,30 @@ Deno.test("jobs --prune keeps a job that pool bg indexed while the hosts were as
   deps.runner.verify();
 });
 
+Deno.test("jobs --prune whose index cannot be written still says what the hosts deleted", async () => {
+  // A read-only state folder: the host deleted abc123's record and log; an error alone hid it.
+  const deps = await withJob();
+  deps.jobs.update = () =>
+    Promise.reject(new Error("cannot open /s/jobs.json.lock: Read-only file system (os error 30)"));
+  deps.runner.stub("h1", /prune 1$/, { stdout: "@@ now 100\n@@ pruned abc123\n@@ end\n" });
+  assertEquals(await jobs({ prune: true, days: 1 }, deps), 0);
+  assertEquals(deps.out.stdoutText(), "h1  pruned abc123\n");
+  assertEquals(
+    deps.out.stderrText(),
+    "pool: warning: the job index still names what was pruned (cannot open /s/jobs.json.lock: " +
+      "Read-only file system (os error 30)); the next jobs --prune forgets it\n",
+  );
+  // Nothing pruned and nothing to forget: no write, so nothing to warn of.
+  const idle = await withJob();
+  idle.jobs.update = () => Promise.reject(new Error("Read-only file system (os error 30)"));
+  idle.runner.stub("h1", /prune 7$/, { stdout: "@@ now 100\n@@ kept abc123\n@@ end\n" });
+  assertEquals(await jobs({ prune: true, json: true }, idle), 0);
+  assertEquals(JSON.parse(idle.out.stdoutText()), { pruned: [], errors: [] });
+  assertEquals(idle.out.stderrText(), "");
+  deps.runner.verify();
+  idle.runner.verify();
+});
+
 Deno.test("jobs --prune prints no id a host sends that is not a job id (ESC sequences)", async () => {
   const deps = await withJob();
   deps.runner.stub("h1", /prune 7$/, {
