@@ -344,10 +344,11 @@ async function indexJob(deps: Deps, entry: (id: string) => JobEntry): Promise<st
       return { jobs: [...jobs, entry(id)], result: id };
     }, deps.signal);
   } catch (e) {
-    if (e instanceof PoolError) throw e;
-    throw new PoolError(
-      `cannot write the job index, so nothing was started: ${(e as Error).message}`,
-    );
+    // The state files' own errors (a read-only folder, a full disk) are PoolErrors: they keep
+    // their code and kind (state_unwritable, stopped), and still say that nothing started.
+    const message = `cannot write the job index, so nothing was started: ${(e as Error).message}`;
+    if (e instanceof PoolError) throw new PoolError(message, e.exitCode, e.kind);
+    throw new PoolError(message);
   }
 }
 

@@ -3,7 +3,7 @@
 import { assertEquals, assertMatch, assertRejects } from "../tests/assert.ts";
 import { testDeps } from "../deps/testing.ts";
 import type { HostResult } from "../remote/exec.ts";
-import type { PoolError } from "../errors.ts";
+import { PoolError } from "../errors.ts";
 import { bg } from "./bg.ts";
 
 const ROSTER = { hosts: [{ name: "h1", ssh: "h1", os: "linux" }] };
@@ -47,4 +47,34 @@ Deno.test("bg whose host did not answer the launch still says so: 255 unreachabl
     124,
     "could not start the job on h1: timed out after 20s",
   ]);
+});
+
+Deno.test("bg whose state folder refuses the job index says nothing was started, in its own kind", async () => {
+  // What the state files throw is a PoolError already: passed on as it was, the README's
+  // "starts nothing and says so" lost its second half.
+  const deps = await testDeps(ROSTER);
+  deps.jobs.update = () =>
+    Promise.reject(
+      new PoolError(
+        "cannot open /s/jobs.json.lock: Read-only file system (os error 30)",
+        1,
+        "state_unwritable",
+      ),
+    );
+  const e = await assertRejects(() => bg(["h1", "sleep 1"], {}, deps)) as PoolError;
+  assertEquals([e.exitCode, e.kind, e.message], [
+    1,
+    "state_unwritable",
+    "cannot write the job index, so nothing was started: " +
+    "cannot open /s/jobs.json.lock: Read-only file system (os error 30)",
+  ]);
+  // A stop while another pool holds the index keeps its code (130) and kind.
+  const stopped = await testDeps(ROSTER);
+  stopped.jobs.update = () =>
+    Promise.reject(new PoolError("stopped while waiting for the job index", 130, "stopped"));
+  const s = await assertRejects(() => bg(["h1", "sleep 1"], {}, stopped)) as PoolError;
+  assertEquals([s.exitCode, s.kind], [130, "stopped"]);
+  assertEquals(deps.out.stdoutText(), "");
+  deps.runner.verify(); // no launch asked of any host
+  stopped.runner.verify();
 });
