@@ -94,6 +94,17 @@ function reason(e: unknown): string {
 }
 
 /**
+ * ` (it belongs to uid N)` after a permission error on another user's file (most often one a
+ * root run left): chown is the way out. Nothing on a file of our own (a read-only mode, chattr
+ * +i) or a read-only file system (EROFS): Deno's reason says it, and an owner there points at
+ * chown, not at the mode or the mount.
+ */
+function ownerNote(e: unknown, uid: number | null): string {
+  const ours = uid === Deno.uid();
+  return e instanceof Deno.errors.PermissionDenied && !ours ? ` (it belongs to uid ${uid})` : "";
+}
+
+/**
  * How long to wait for a lock before giving up: `POOL_LOCK_TIMEOUT` seconds, default 60.
  * Digits and a decimal point only: Number() would also take 0x10, 1e3 and Infinity.
  */
@@ -181,7 +192,7 @@ async function openLock(lockPath: string): Promise<Deno.FsFile> {
       if (named === null) throw unwritable(lockPath, e);
       if (!named.isFile) throw notPlain(lockPath);
       throw new PoolError(
-        `cannot open ${lockPath}: ${reason(e)} (it belongs to uid ${named.uid})`,
+        `cannot open ${lockPath}: ${reason(e)}${ownerNote(e, named.uid)}`,
         EXIT.failure,
         "state_unwritable",
       );
@@ -378,7 +389,7 @@ export async function readTextIfExists(path: string, what: string): Promise<stri
     if (e instanceof Deno.errors.NotFound) return null;
     // Most often left by a root run from before pool gave root's files to the folder's owner.
     const owner = e instanceof Deno.errors.PermissionDenied
-      ? await Deno.stat(path).then((i) => ` (it belongs to uid ${i.uid})`, () => "")
+      ? await Deno.stat(path).then((i) => ownerNote(e, i.uid), () => "")
       : "";
     throw new PoolError(`cannot read ${what} ${path}: ${reason(e)}${owner}`);
   }

@@ -4,6 +4,7 @@ import {
   followSymlinks,
   lockHolderPid,
   lockTimeoutSeconds,
+  readTextIfExists,
   withFileLock,
   writeFileAtomically,
 } from "./files.ts";
@@ -209,4 +210,65 @@ Deno.test("withFileLock() says who holds the lock from the lock it opened: a FIF
     else Deno.env.set("POOL_LOCK_TIMEOUT", before);
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+/**
+ * Makes `path`, a file of our own, one we may not write: chattr +i as root (root ignores modes),
+ * mode 0400 otherwise. False where that cannot be done (no chattr, a file system without it).
+ */
+async function refuseOwnFile(path: string): Promise<boolean> {
+  if (Deno.uid() !== 0) {
+    await Deno.chmod(path, 0o400);
+    return true;
+  }
+  const out = await new Deno.Command("chattr", { args: ["+i", path], stderr: "null" }).output()
+    .catch(() => null);
+  return out?.success ?? false;
+}
+
+async function allowOwnFile(path: string): Promise<void> {
+  if (Deno.uid() !== 0) return await Deno.chmod(path, 0o600);
+  await new Deno.Command("chattr", { args: ["-i", path], stderr: "null" }).output().catch(() => {});
+}
+
+Deno.test("withFileLock() names no owner for a lock of our own it may not open: that is no chown's to fix", async (t) => {
+  const dir = await Deno.makeTempDir();
+  const lock = join(dir, "x.lock");
+  await Deno.writeTextFile(lock, "");
+  try {
+    if (!(await refuseOwnFile(lock))) {
+      return void await t.step({ name: "no chattr", ignore: true, fn() {} });
+    }
+    const message = await withFileLock(join(dir, "x"), () => Promise.resolve())
+      .then(() => "taken", (e) => (e as Error).message);
+    assertMatch(
+      message,
+      new RegExp(
+        `^cannot open ${lock}: (Operation not permitted|Permission denied) \\(os error \\d+\\)$`,
+      ),
+    );
+  } finally {
+    await allowOwnFile(lock);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test({
+  name: "readTextIfExists() names no owner for a file of our own it may not read",
+  ignore: Deno.uid() === 0, // root reads a file of any mode
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const path = join(dir, "pool.json");
+    await Deno.writeTextFile(path, "{}");
+    await Deno.chmod(path, 0o000);
+    try {
+      const message = await readTextIfExists(path, "roster").then(() => "read", (e) => e.message);
+      assertMatch(
+        message,
+        new RegExp(`^cannot read roster ${path}: Permission denied \\(os error 13\\)$`),
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
 });
