@@ -149,10 +149,17 @@ export class RosterEditor {
     if (!this.#take(next, elements.length - 1)) this.#edit(["hosts", index], undefined);
   }
 
-  /** Sets one key of one host; `undefined` removes the key. */
+  /**
+   * Sets one key of one host; `undefined` removes the key. A value the entry already holds is
+   * no change: rewritten, it would come back re-formatted (an array over three lines), and a
+   * roster on a read-only or full disk would fail to say what it already says.
+   */
   set(name: string, key: string, value: unknown): void {
     this.get(name);
-    this.#edit(["hosts", this.#index(name), key], value);
+    const index = this.#index(name);
+    const entry = (this.#parsed.doc.hosts as Record<string, unknown>[])[index];
+    if (holds(entry, key, value)) return;
+    this.#edit(["hosts", index, key], value);
   }
 
   /** The entry's place in the array, counting unusable entries (they hold their place). */
@@ -196,6 +203,12 @@ export class RosterEditor {
     this.#text = next;
     this.changed = true;
   }
+}
+
+/** Whether `entry` already has `value` at `key` (`undefined`: no such key), compared as JSON. */
+function holds(entry: Record<string, unknown>, key: string, value: unknown): boolean {
+  if (!Object.hasOwn(entry, key)) return value === undefined;
+  return value !== undefined && JSON.stringify(entry[key]) === JSON.stringify(value);
 }
 
 /** Where the first `,` token from `from` on is (comments and blanks skipped), or -1. */

@@ -49,6 +49,24 @@ Deno.test("RosterEditor.set() with undefined removes the key", () => {
   assertEquals(parseRoster(editor.text).hosts[0].rack, undefined);
 });
 
+Deno.test("RosterEditor.set() of a value the entry holds changes nothing, not even its layout", () => {
+  const text = `{"hosts": [
+    {"name": "a", "ssh": "a", "tags": ["gpu"], "description": "box", "exclude": false} // keep
+  ]}
+`;
+  const editor = new RosterEditor(text);
+  editor.set("a", "tags", ["gpu"]);
+  editor.set("a", "description", "box");
+  editor.set("a", "exclude", false);
+  editor.set("a", "rack", undefined);
+  assertEquals([editor.changed, editor.text], [false, text]);
+  editor.set("a", "exclude", undefined);
+  editor.set("a", "tags", ["gpu", "ci"]);
+  assertEquals(editor.changed, true);
+  assertEquals(parseRoster(editor.text).hosts[0].tags, ["gpu", "ci"]);
+  assertEquals(parseRoster(editor.text).hosts[0].exclude, undefined);
+});
+
 Deno.test("RosterEditor.remove() keeps the comments of the hosts that stay", () => {
   const text = `{"hosts": [
     {"name": "a", "ssh": "a"}, // keep a

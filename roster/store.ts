@@ -127,6 +127,7 @@ export interface UpdateOptions {
 /**
  * Runs `change` on the current roster under an exclusive lock and saves the
  * result atomically. Returns what `change` returned, plus any read warnings.
+ * `change` may run twice (on the file as read, then under the lock): it only edits.
  */
 export async function updateRoster<T>(
   change: (editor: RosterEditor) => T,
@@ -138,16 +139,16 @@ export async function updateRoster<T>(
   const real = await followSymlinks(path);
   // Before its lock is made beside it (a roster at /dev/null: a lock in /dev).
   await regularFile(real, "roster");
+  // A change that changes nothing (a tag it has, `include` of a host not excluded) takes no
+  // lock and writes nothing: a read sees a whole file, so judged on it the change is as if it
+  // ran then, and a roster on a read-only or full disk is still told what it already holds.
+  const first = await tryChange(real, change);
+  if (!first.editor.changed) return { result: first.result, warnings: first.warnings };
   return await withFileLock(
     real,
     async () => {
-      const before = await readRoster(real);
-      const editor = new RosterEditor(before.text);
-      const said = new Set(editor.warnings);
-      const result = change(editor);
-      // What the roster says about its hosts, as it stands after the change: nothing about a
-      // host `rm` just took out.
-      const warnings = [...before.warnings.filter((w) => !said.has(w)), ...editor.warnings];
+      // Again on the file as it now stands: another pool may have changed it meanwhile.
+      const { before, editor, result, warnings } = await tryChange(real, change);
       if (editor.changed) {
         if (before.names.length > 0 && editor.names.length === 0 && !options.allowEmpty) {
           throw new PoolError(
@@ -164,6 +165,18 @@ export async function updateRoster<T>(
     "the roster lock",
     options.signal,
   );
+}
+
+/** `change` run on the roster at `path` as it now stands, and what the roster says after it. */
+async function tryChange<T>(path: string, change: (editor: RosterEditor) => T) {
+  const before = await readRoster(path);
+  const editor = new RosterEditor(before.text);
+  const said = new Set(editor.warnings);
+  const result = change(editor);
+  // What the roster says about its hosts, as it stands after the change: nothing about a
+  // host `rm` just took out.
+  const warnings = [...before.warnings.filter((w) => !said.has(w)), ...editor.warnings];
+  return { before, editor, result, warnings };
 }
 
 /** Saves a damaged roster's text as `<path>.damaged-<UTC time>`, never over an earlier one. */

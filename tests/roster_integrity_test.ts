@@ -428,6 +428,71 @@ Deno.test("add in a read-only state directory is one line naming the path, not a
   }
 });
 
+/** A roster whose hosts already are what each no-op below asks, and what each verb says. */
+const SETTLED = `{
+  "hosts": [
+    {"name": "a", "ssh": "h1", "tags": ["gpu", "ci"], "description": "shared box"},
+    {"name": "b", "ssh": "h2", "exclude": true},
+    {"name": "c", "ssh": "h3"}
+  ]
+}
+`;
+const NO_OPS: [string[], string][] = [
+  [["tag", "a", "gpu"], "a: @gpu @ci\n"],
+  [["tag", "a", "ci", "gpu"], "a: @gpu @ci\n"],
+  [["tag", "--json", "a", "gpu"], '{"name":"a","tags":["gpu","ci"]}\n'],
+  [["tag", "c", "x", "--rm"], "c: no tags\n"],
+  [["include", "c"], "c: included\n"],
+  [["exclude", "b"], "b: excluded\n"],
+  [["desc", "a", "shared", "box"], "a: shared box\n"],
+  [["desc", "c"], "c: description cleared\n"],
+];
+
+Deno.test("an edit that changes nothing writes nothing: the roster's bytes, no lock, .bak or temp", async () => {
+  const s = await tempState();
+  try {
+    await Deno.writeTextFile(s.roster, SETTLED);
+    for (const [args, said] of NO_OPS) {
+      const r = await pool(s, args);
+      assertEquals([r.code, r.stdout, r.stderr], [0, said, ""], args.join(" "));
+      assertEquals(
+        await Deno.readFile(s.roster),
+        new TextEncoder().encode(SETTLED),
+        args.join(" "),
+      );
+      assertEquals(await filesIn(join(s.dir, "state")), ["pool.json"], args.join(" "));
+    }
+  } finally {
+    await s.cleanup();
+  }
+});
+
+Deno.test("an edit that changes nothing succeeds on a read-only state directory; a change fails naming no owner", async () => {
+  const s = await tempState();
+  try {
+    await Deno.writeTextFile(s.roster, SETTLED);
+    await Deno.writeTextFile(s.roster + ".lock", ""); // left by an earlier edit
+    const state = join(s.dir, "state");
+    for (const [args, said] of NO_OPS) {
+      const r = await poolReadOnly(s.env, state, args);
+      assertEquals([r.code, r.stdout, r.stderr], [0, said, ""], args.join(" "));
+    }
+    const r = await poolReadOnly(s.env, state, ["tag", "a", "new"]);
+    assertEquals(r.code, 1, r.stderr);
+    // Our own lock on a read-only mount: nothing about whose it is (a chown would not help).
+    assert(!r.stderr.includes("belongs to uid"), r.stderr);
+    if (Deno.uid() === 0) {
+      assertEquals(
+        r.stderr,
+        `pool: cannot open ${s.roster}.lock: Read-only file system (os error 30)\n`,
+      );
+    }
+    assertEquals(await Deno.readTextFile(s.roster), SETTLED);
+  } finally {
+    await s.cleanup();
+  }
+});
+
 fleetTest(
   "route with a read-only state directory: a lease is one line naming the path, no lease runs",
   1,

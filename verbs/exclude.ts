@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { jsonLine } from "../render/json_line.ts";
+import { isExcluded } from "../roster/host.ts";
 import { type Deps, editRoster, type Run } from "../deps/deps.ts";
 
 /** Sets `exclude` explicitly, which also overrides the legacy "akida" rule. */
@@ -9,7 +10,11 @@ export async function setExcluded(
   json: boolean,
   deps: Deps,
 ): Promise<number> {
-  await editRoster(deps, (roster) => roster.set(name, "exclude", exclude));
+  await editRoster(deps, (roster) => {
+    // A host already as asked is left as it is: `include` of one that never said `exclude`
+    // (nor matches the "akida" rule) would write `"exclude": false` for nothing.
+    if (isExcluded(roster.get(name)) !== exclude) roster.set(name, "exclude", exclude);
+  });
   deps.out.outLine(
     json ? jsonLine({ name, exclude }) : `${name}: ${exclude ? "excluded" : "included"}`,
   );
