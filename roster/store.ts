@@ -192,9 +192,16 @@ async function keepAside(path: string, text: string): Promise<string> {
 
 async function writeAtomically(path: string, text: string, before: Roster): Promise<void> {
   const mark = before.bom ? BOM : "";
-  // The .bak is the previous *good* file: never overwrite it with a damaged one.
-  if (before.text !== "" && before.damaged === undefined) {
-    await writeFileAtomically(path + ".bak", mark + before.text);
+  try {
+    // The .bak is the previous *good* file: never overwrite it with a damaged one.
+    if (before.text !== "" && before.damaged === undefined) {
+      await writeFileAtomically(path + ".bak", mark + before.text);
+    }
+    await writeFileAtomically(path, mark + text);
+  } catch (e) {
+    // Each write fails before its rename, so the roster is the file it was: said, as a failed
+    // .bak on a full disk reads as if the roster might be lost.
+    if (!(e instanceof PoolError)) throw e;
+    throw new PoolError(`${e.message} (roster left untouched)`, e.exitCode, e.kind);
   }
-  await writeFileAtomically(path, mark + text);
 }

@@ -493,6 +493,43 @@ Deno.test("an edit that changes nothing succeeds on a read-only state directory;
   }
 });
 
+Deno.test({
+  name: "an edit on a full disk says the roster was left untouched",
+  ignore: Deno.uid() !== 0, // a small tmpfs of its own takes root (unshare -m)
+  async fn() {
+    const s = await tempState();
+    try {
+      const state = join(s.dir, "state");
+      const after = join(s.dir, "after.json");
+      const pool = [...POOL_ARGV, "tag", "a", "new"].map(shQuote).join(" ");
+      // A 256 KiB tmpfs over the state folder, the roster in it, then filled to the last block.
+      const script = `mount -t tmpfs -o size=256k tmpfs '${state}' && ` +
+        `printf %s ${shQuote(SETTLED)} > '${state}/pool.json' && ` +
+        `{ dd if=/dev/zero of='${state}/fill' bs=4k 2>/dev/null; ${pool}; code=$?; ` +
+        `cp '${state}/pool.json' '${after}'; exit $code; }`;
+      const out = await new Deno.Command("unshare", {
+        args: ["-m", "sh", "-c", script],
+        env: childEnv(s.env),
+        clearEnv: true,
+        stdin: "null",
+      }).output();
+      const stderr = new TextDecoder().decode(out.stderr);
+      assertEquals(out.code, 1, stderr);
+      assertMatch(
+        stderr,
+        new RegExp(
+          `^pool: cannot write ${
+            RegExp.escape(s.roster)
+          }(\\.bak)?: No space left on device \\(os error 28\\) \\(roster left untouched\\)\n$`,
+        ),
+      );
+      assertEquals(await Deno.readTextFile(after), SETTLED);
+    } finally {
+      await s.cleanup();
+    }
+  },
+});
+
 fleetTest(
   "route with a read-only state directory: a lease is one line naming the path, no lease runs",
   1,
