@@ -16,7 +16,10 @@
  *   the ssh binary found on it.
  *
  * Never kept: an answer from a config with `Match exec` (its result can
- * depend on anything), or with an Include ssh reports relative. Known limit:
+ * depend on anything) or `Match localnetwork` (OpenSSH 9.4+: it depends on
+ * the network interfaces, so a laptop that moves to another network would
+ * get the old answer and a socket keyed to the old HostName), or with an
+ * Include ssh reports relative. Known limit:
  * an Include with a wildcard in a folder name (`~/.ssh/* /config`) notices a
  * new folder only when a folder it already read from changes.
  *
@@ -75,7 +78,7 @@ export async function configInputs(stderr: string, skip: string): Promise<Config
     } catch {
       return null;
     }
-    if (/^\s*match\b[^\n]*\bexec\b/im.test(text)) return null;
+    if (/^\s*match\b[^\n]*\b(?:exec|localnetwork)\b/im.test(text)) return null;
     for (const m of text.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)) env.add(m[1]);
   }
   return { paths: [...paths], env: [...env].sort() };

@@ -61,6 +61,20 @@ Deno.test("configInputs() keeps nothing from a config with Match exec", async ()
   });
 });
 
+Deno.test("configInputs() keeps nothing from a config with Match localnetwork", async () => {
+  await withDir(async (dir) => {
+    const config = join(dir, "config");
+    await Deno.writeTextFile(
+      config,
+      `Host h1\n  User u\nMatch host h1 !LocalNetwork 10.0.0.0/8\n  HostName 203.0.113.1\n`,
+    );
+    // ssh's own line, not ssh's run: an ssh before 9.4 refuses the keyword, and
+    // the config may still be read by a newer one on the same machine.
+    const stderr = `debug1: Reading configuration data ${config}\n`;
+    assertEquals(await configInputs(stderr, "/nowhere"), null);
+  });
+});
+
 Deno.test("ResolveCache: an answer holds until a file, a folder, a variable or the cache itself changes", async () => {
   await withDir(async (dir) => {
     await Deno.mkdir(join(dir, "conf.d"));
