@@ -110,6 +110,12 @@ export interface ResolvedTarget {
    * first; null for none, or for a chain pool leaves to ssh (jumpChain). Absent: as above.
    */
   jumps?: JumpHop[] | null;
+  /**
+   * The user's ProxyCommand or ProxyJump as written (`command ssh gw -W %h:%p`, `jump bastion`),
+   * null for none: through another proxy or jump, the same hostname may be another machine
+   * (same_host.ts). Absent: kept by an older pool.
+   */
+  via?: string | null;
 }
 
 /** One hop of a ProxyJump: `[user@]host[:port]` as written; null where it names none. */
@@ -324,7 +330,9 @@ async function probe(
   const text = probeConfig(config);
   if (text === null) return null;
   const kept = cache?.get(key);
-  if (kept && kept.logLevel !== undefined && kept.jumps !== undefined) return kept;
+  if (kept && kept.logLevel !== undefined && kept.jumps !== undefined && kept.via !== undefined) {
+    return kept;
+  }
   // A file of its own per probe, removed at once: a run killed later leaves nothing behind.
   const file = await Deno.makeTempFile({ prefix: "pool-ssh-probe-", suffix: ".conf" });
   const ask = (args: string[], verbose: boolean) =>
@@ -418,6 +426,7 @@ function parseResolved(text: string): ResolvedTarget | null {
   const checking = values.get("stricthostkeychecking") ?? POOL_DEFAULT;
   // ssh -G prints a proxyjump only where no ProxyCommand of the user's came first.
   const jump = values.get("proxyjump");
+  const command = values.get("proxycommand");
   return {
     user: values.get("user") ?? "",
     hostname: values.get("hostname")!,
@@ -428,6 +437,7 @@ function parseResolved(text: string): ResolvedTarget | null {
     remoteCommand: values.has("remotecommand"),
     logLevel: values.get("loglevel") ?? "INFO",
     jumps: jump === undefined ? null : parseJump(jump),
+    via: command !== undefined ? `command ${command}` : jump !== undefined ? `jump ${jump}` : null,
   };
 }
 

@@ -129,7 +129,10 @@ fleetTest("pool and the tools around it", 3, async (t, fleet) => {
       await writeRoster(fleet, [{ name: "h1" }, { name: "gpu3", ssh: "h3" }]);
       const dry = await pool(fleet, ["import", "ssh-config", "--file", config, "--dry-run"]);
       assertEquals(dry.code, 0, dry.stderr);
-      assertEquals(dry.stdout, `would add h2 (root@${fleet.hosts[1].address}:${fleet.port})\n`);
+      assertEquals(
+        dry.stdout,
+        `would add h2 (ssh://root@${fleet.hosts[1].address}:${fleet.port})\n`,
+      );
       assertMatch(dry.stderr, /= h1 \(already in roster\)/);
       assertMatch(dry.stderr, /= h3 \(already in roster as gpu3\)/);
       const none = await pool(fleet, [

@@ -3,9 +3,14 @@ import { jsonLine } from "../render/json_line.ts";
 import { shQuote } from "../remote/quote.ts";
 import { PoolError } from "../errors.ts";
 import { EXIT } from "../exit.ts";
-import { checkName, checkTag, checkTarget, type Host } from "../roster/host.ts";
+import { checkName, checkTag, checkTarget, type Host, isExcluded } from "../roster/host.ts";
 import { probeOs } from "../remote/probe.ts";
+import { poolMap } from "../remote/pool_map.ts";
+import { machineKey, shownTarget } from "../remote/same_host.ts";
 import { type Deps, editRoster, loadRoster, type Run } from "../deps/deps.ts";
+
+/** `ssh -G` for the hosts already there: short local processes (most answers are cached). */
+const RESOLVE_JOBS = 8;
 
 export interface AddOptions {
   name: string;
@@ -21,13 +26,24 @@ export async function add(options: AddOptions, deps: Deps): Promise<number> {
   checkTarget(target);
   tags.forEach(checkTag);
   // Checked again under the lock; this early check only saves a useless ssh round trip.
-  if ((await loadRoster(deps)).hosts.some((h) => h.name === name)) {
+  const roster = await loadRoster(deps);
+  if (roster.hosts.some((h) => h.name === name)) {
     throw new PoolError(`already in roster: ${name}`, EXIT.failure, "already_in_roster");
   }
 
-  const answer = await probeOs(deps.runner, { name, ssh: target }, deps.signal);
+  const [answer, twin] = await Promise.all([
+    probeOs(deps.runner, { name, ssh: target }, deps.signal),
+    sameMachine(target, roster.hosts, deps),
+  ]);
   if (deps.signal.aborted) return 0; // stopped: the exit code is the signal's, nothing is added
   if (answer.failure) deps.out.warn(`${name} (${target}) ${unanswered(answer.failure, target)}`);
+  // Warned, not refused: two accounts, or two identities, on one address can be meant.
+  if (twin) {
+    deps.out.warn(
+      `${name} reaches the same ssh target as ${twin.name} (${twin.where}): ` +
+        `pool on all would run there twice`,
+    );
+  }
 
   const host: Host = { name, ssh: target, sudo, os: answer.os };
   if (tags.length > 0) host.tags = [...new Set(tags)];
@@ -41,6 +57,32 @@ export async function add(options: AddOptions, deps: Deps): Promise<number> {
     deps.out.outLine(jsonLine({ ...host, tags: host.tags ?? [], ...reached }));
   } else deps.out.outLine(`+ ${name} (${target})  ${answer.os}${sudo ? "  sudo" : ""}`);
   return 0;
+}
+
+/**
+ * The host already in the roster (not excluded: `all` leaves it out) that `target` reaches too:
+ * the same target as written, or the same machine by what `ssh -G` says of both (same_host.ts).
+ * The hosts there are resolved as every verb resolves them, through the resolve cache: `ssh -G`
+ * connects to nothing, and a roster's answers are mostly kept from the verbs run before.
+ */
+async function sameMachine(
+  target: string,
+  hosts: Host[],
+  deps: Deps,
+): Promise<{ name: string; where: string } | null> {
+  const others = hosts.filter((h) => !isExcluded(h));
+  const literal = others.find((h) => h.ssh === target);
+  const mine = await deps.runner.resolve(target, undefined, deps.signal);
+  if (literal) return { name: literal.name, where: mine ? shownTarget(mine) : target };
+  if (!mine) return null;
+  const key = machineKey(mine, target);
+  const theirs = await poolMap(
+    others,
+    RESOLVE_JOBS,
+    (h) => deps.runner.resolve(h.ssh, undefined, deps.signal),
+  );
+  const i = theirs.findIndex((r, i) => r !== null && machineKey(r, others[i].ssh) === key);
+  return i === -1 ? null : { name: others[i].name, where: shownTarget(mine) };
 }
 
 /**

@@ -5,6 +5,9 @@
  * Wildcard and negated patterns are not hosts and are skipped, and so are
  * names already in the roster. Each alias is resolved with `ssh -G` (an
  * alias ssh cannot resolve is reported, not added) and asked for its OS.
+ * An alias of a machine the roster, or an alias before it, already reaches
+ * (`Host web1 web1.lan`) is reported present, not added: `pool on all` would
+ * run there twice.
  * The roster keeps the alias, which pool's own ssh config resolves: an alias
  * of another `--file` that it resolves elsewhere is reported, not added.
  */
@@ -19,6 +22,7 @@ import { checkName, checkTarget, type Host } from "../roster/host.ts";
 import { poolMap } from "../remote/pool_map.ts";
 import { probeOs } from "../remote/probe.ts";
 import { configError } from "../remote/ssh.ts";
+import { machineKey, shownTarget } from "../remote/same_host.ts";
 import { type Deps, editRoster, loadRoster, type Run } from "../deps/deps.ts";
 
 /** `ssh -G` runs at once: each is a short local process, no connection. */
@@ -141,7 +145,12 @@ export async function importSshConfig(options: ImportOptions, deps: Deps): Promi
   );
   // Stopped meanwhile: an alias whose ssh -G was cut short is not one ssh cannot resolve.
   if (deps.signal.aborted) return 0;
-  const usable: { name: string; where: string }[] = [];
+  const machines = await rosterMachines(
+    resolutions.some(([resolved]) => resolved) ? roster.hosts : [],
+    deps,
+  );
+  if (deps.signal.aborted) return 0;
+  const usable: { name: string; where: string; shown: string }[] = [];
   for (const [i, name] of fresh.entries()) {
     if (invalid[i] !== null) {
       out.warn(`skipping ${name}: ${invalid[i]}`);
@@ -163,7 +172,16 @@ export async function importSshConfig(options: ImportOptions, deps: Deps): Promi
       report.push({ name, action: "skipped", reason });
       continue;
     }
-    usable.push({ name, where });
+    // The first name of a machine is added; each later one is present, as a roster name is.
+    const key = machineKey(resolved, name);
+    const twin = machines.get(key);
+    if (twin !== undefined) {
+      if (options.json) report.push({ name, action: "present", reason: `same host as ${twin}` });
+      else out.errLine(`= ${name} (same host as ${twin})`);
+      continue;
+    }
+    machines.set(key, name);
+    usable.push({ name, where, shown: shownTarget(resolved) });
   }
   const done = () => {
     if (options.json) out.outLine(jsonLine({ hosts: report }));
@@ -172,7 +190,7 @@ export async function importSshConfig(options: ImportOptions, deps: Deps): Promi
   if (options.dryRun) {
     for (const u of usable) {
       if (options.json) report.push({ name: u.name, action: "would_add", target: u.where });
-      else out.outLine(`would add ${u.name} (${u.where})`);
+      else out.outLine(`would add ${u.name} (${u.shown})`);
     }
     return done();
   }
@@ -204,6 +222,25 @@ export async function importSshConfig(options: ImportOptions, deps: Deps): Promi
     } else out.outLine(`+ ${u.name} (${u.name})  ${a.os}`);
   }
   return done();
+}
+
+/**
+ * Which roster host each machine is (same_host.ts), first name first. Resolved as every verb
+ * resolves them, through the resolve cache: `ssh -G` connects to nothing. Only usable hosts:
+ * a target the roster leaves out is never handed to ssh (its literal alias is checked above).
+ */
+async function rosterMachines(hosts: Host[], deps: Deps): Promise<Map<string, string>> {
+  const answers = await poolMap(
+    hosts,
+    RESOLVE_JOBS,
+    (h) => deps.runner.resolve(h.ssh, undefined, deps.signal),
+  );
+  const machines = new Map<string, string>();
+  for (const [i, answer] of answers.entries()) {
+    const key = answer && machineKey(answer, hosts[i].ssh);
+    if (key && !machines.has(key)) machines.set(key, hosts[i].name);
+  }
+  return machines;
 }
 
 export const importCommand = (run: Run) =>
