@@ -201,6 +201,21 @@ function misleadingTarget(target: string): string | undefined {
   }
 }
 
+/**
+ * `user@host:2222`, the form scp and many tools print: ssh reads `host:2222` as the host's
+ * name and never connects. Refused where a target is given (`pool add`); a roster that
+ * already holds one still loads, as before. One colon only: a bare IPv6 address has more.
+ */
+export function portInHostProblem(target: string): string | undefined {
+  if (target.includes("://")) return undefined;
+  const { user, host } = splitTarget(target);
+  const m = /^([^:]+):(\d+)$/.exec(host);
+  if (!m) return undefined;
+  const at = user === undefined ? "" : `${user}@`;
+  return `target ${JSON.stringify(target)}: ssh reads ${host} as a host name, not a host and ` +
+    `port; use ssh://${at}${m[1]}:${m[2]}`;
+}
+
 export function checkTag(tag: string): void {
   const problem = tagProblem(tag) ?? invisibleProblem(tag, "tag");
   if (problem) throw new UsageError(problem);

@@ -5,6 +5,7 @@ import {
   checkTarget,
   isExcluded,
   nameProblem,
+  portInHostProblem,
   tagProblem,
   targetProblem,
 } from "./host.ts";
@@ -139,4 +140,22 @@ Deno.test("isExcluded() keeps the old tool's akida rule: lower case, in the name
   // An explicit key wins either way.
   assertEquals(isExcluded({ name: "pi5-akida", ssh: "h1", exclude: false }), false);
   assertEquals(isExcluded({ name: "Akida2", ssh: "h1", exclude: true }), true);
+});
+
+Deno.test("portInHostProblem() refuses host:port, which ssh reads as a host name, and says the ssh:// form", () => {
+  assertEquals(
+    portInHostProblem("root@127.0.0.5:2222"),
+    'target "root@127.0.0.5:2222": ssh reads 127.0.0.5:2222 as a host name, not a host and ' +
+      "port; use ssh://root@127.0.0.5:2222",
+  );
+  assertEquals(
+    portInHostProblem("web1:22"),
+    'target "web1:22": ssh reads web1:22 as a host name, not a host and port; use ssh://web1:22',
+  );
+  // ssh:// ports, bare IPv6 addresses and plain names are what they say.
+  for (const t of ["ssh://me@h:2222", "me@::1", "fe80::1:22", "root@h", "h1", "h:x"]) {
+    assertEquals(portInHostProblem(t), undefined, t);
+  }
+  // A roster that holds one still loads: only what add is given is refused.
+  assertEquals(targetProblem("root@127.0.0.5:2222"), undefined);
 });

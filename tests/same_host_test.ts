@@ -1,6 +1,6 @@
 /**
  * One machine under two roster names gets every command twice: import adds the first name
- * of a machine only, and add says so aloud.
+ * of a machine only, add says so aloud, and add refuses `user@host:port`, which never connects.
  */
 
 import { join } from "node:path";
@@ -72,5 +72,18 @@ fleetTest("one machine under two names is added once, and warned of", 3, async (
     const other = await pool(fleet, ["add", "three", "h3"]);
     assertEquals([other.code, other.stderr], [0, ""]);
     assertEquals(await rosterNames(fleet.roster), ["h1", "h2", "dup", "byaddr", "three"]);
+  });
+
+  await t.step("add refuses user@host:port, which ssh reads as a host name", async () => {
+    const before = await Deno.readTextFile(fleet.roster);
+    const target = `root@${h3.address}:${fleet.port}`;
+    const r = await pool(fleet, ["add", "d3", target]);
+    assertEquals([r.code, r.stdout], [2, ""]);
+    assertEquals(
+      r.stderr,
+      `pool: target "${target}": ssh reads ${h3.address}:${fleet.port} as a host name, not a ` +
+        `host and port; use ${at(h3)}\n`,
+    );
+    assertEquals(await Deno.readTextFile(fleet.roster), before);
   });
 });

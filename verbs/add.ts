@@ -1,9 +1,16 @@
 import { Command } from "commander";
 import { jsonLine } from "../render/json_line.ts";
 import { shQuote } from "../remote/quote.ts";
-import { PoolError } from "../errors.ts";
+import { PoolError, UsageError } from "../errors.ts";
 import { EXIT } from "../exit.ts";
-import { checkName, checkTag, checkTarget, type Host, isExcluded } from "../roster/host.ts";
+import {
+  checkName,
+  checkTag,
+  checkTarget,
+  type Host,
+  isExcluded,
+  portInHostProblem,
+} from "../roster/host.ts";
 import { probeOs } from "../remote/probe.ts";
 import { poolMap } from "../remote/pool_map.ts";
 import { machineKey, shownTarget } from "../remote/same_host.ts";
@@ -24,6 +31,8 @@ export async function add(options: AddOptions, deps: Deps): Promise<number> {
   const { name, target, sudo = false, tags = [] } = options;
   checkName(name);
   checkTarget(target);
+  const port = portInHostProblem(target);
+  if (port) throw new UsageError(port);
   tags.forEach(checkTag);
   // Checked again under the lock; this early check only saves a useless ssh round trip.
   const roster = await loadRoster(deps);
