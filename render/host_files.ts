@@ -56,16 +56,30 @@ export async function hostFiles(dir: string): Promise<HostFiles> {
  */
 async function writePair(files: [string, Uint8Array][]): Promise<void> {
   const tag = `.pool-${crypto.randomUUID().slice(0, 8)}`;
+  const made: string[] = [];
   try {
     for (const [path] of files) {
       // A rename cannot replace a directory: found now, before either file moves.
       const info = await Deno.lstat(path).catch(() => null);
       if (info?.isDirectory) throw new Error(`${path} is a directory`);
     }
-    for (const [path, data] of files) await Deno.writeFile(path + tag, data);
+    // createNew: a name already there (a link another user put in a folder open to them, for
+    // the tag they saw on the first file) is never followed; it fails the pair instead.
+    for (const [path, data] of files) {
+      try {
+        await Deno.writeFile(path + tag, data, { createNew: true });
+      } catch (e) {
+        // Made, then not written whole (a full disk): ours to remove. Found there: not ours.
+        if (!(e instanceof Deno.errors.AlreadyExists)) made.push(path + tag);
+        // Named as the file it is for, not by the temp name and Deno's syscall.
+        throw new Error(`${path}: ${(e as Error).message.replace(/: \w+ '.*'$/, "")}`);
+      }
+      made.push(path + tag);
+    }
     for (const [path] of files) await Deno.rename(path + tag, path);
   } finally {
-    for (const [path] of files) await Deno.remove(path + tag).catch(() => {});
+    // Only what this pair made: a name found there was someone else's.
+    for (const temp of made) await Deno.remove(temp).catch(() => {});
   }
 }
 

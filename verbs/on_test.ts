@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { assertEquals, assertMatch, assertRejects, assertThrows } from "../tests/assert.ts";
+import { assert, assertEquals, assertMatch, assertRejects, assertThrows } from "../tests/assert.ts";
 import { testDeps } from "../deps/testing.ts";
 import { UsageError } from "../errors.ts";
 import { NOT_ROOT, sudoCommand } from "../remote/as_root.ts";
@@ -261,6 +261,31 @@ Deno.test("on --out-dir replaces a host's pair of files whole or not at all, and
     "h1.err",
     "h1.out",
   ]);
+});
+
+Deno.test("on --out-dir never writes through a name someone put where its temp file goes", async () => {
+  const deps = await testDeps(ROSTER);
+  const dir = join(deps.dir, "od");
+  await Deno.mkdir(dir);
+  const victim = join(deps.dir, "victim");
+  await Deno.writeTextFile(victim, "precious");
+  // The temp name another user of an open folder could see coming, with a link planted there.
+  const uuid = crypto.randomUUID;
+  crypto.randomUUID = () => "abcdef01-0000-4000-8000-000000000000";
+  try {
+    await Deno.symlink(victim, join(dir, "h1.out.pool-abcdef01"));
+    deps.runner.stub("h1", "cmd", { stdout: "new" });
+    assertEquals(await on({ hosts: "h1", command: ["cmd"], outDir: dir }, deps), 1);
+  } finally {
+    crypto.randomUUID = uuid;
+  }
+  assertEquals(await Deno.readTextFile(victim), "precious");
+  // Named by the file it is for, not by the temp name.
+  assertMatch(
+    deps.out.stdoutText(),
+    /^\[h1\] output not saved: \S*od\/h1\.out: File exists \(os error 17\) \(the command exited 0\)$/m,
+  );
+  assert((await Deno.lstat(join(dir, "h1.out.pool-abcdef01"))).isSymlink, "their link is left");
 });
 
 Deno.test("on runs 32 hosts at once by default, and every host with --jobs 0, as the old tool", async () => {
