@@ -121,32 +121,51 @@ bounded() {
   with_kill) set -- timeout -k 1 "$GPU_TOOL_SECONDS" "$@" ;;
   term_only) set -- timeout "$GPU_TOOL_SECONDS" "$@" ;;
   esac
-  if ! out=$(mktemp 2>/dev/null); then
-    # No file to watch: the tool's output fenced as it comes, its status through descriptor 3
-    # (neither descriptor left to the tool, or a daemon it leaves would hold them).
-    { status=$({ { "$@" 2>&1 </dev/null 3>&- 4>&-; echo "$?" >&3; } | fenced >&4; } 3>&1); } 4>&1
-    return "$status"
+  # A private folder (0700, a fresh name) for its files, removed as soon as they are open: a name
+  # in the shared /tmp next to a random one is no secret (inotify shows it), and a link planted
+  # there had root write the tool's status into any file. Nothing is written by name after that,
+  # and a probe cut off meanwhile (the connection gone) leaves nothing behind.
+  if dir=$(mktemp -d 2>/dev/null); then
+    started=
+    # shellcheck disable=SC2094 # each file's writer is the tool's side, its reader this shell
+    watch_tool "$dir" "$@" 2>/dev/null 3>"$dir/out" 4>"$dir/status" 5>"$dir/end" \
+      6<"$dir/out" 7<"$dir/status" 8<"$dir/end"
+    status=$?
+    [ -z "$started" ] || return "$status"
+    # Its files could not be made (a full disk): the tool runs as below.
+    rm -rf "$dir"
   fi
+  # No file to watch: the tool's output fenced as it comes, its status through descriptor 3
+  # (neither descriptor left to the tool, or a daemon it leaves would hold them).
+  { status=$({ { "$@" 2>&1 </dev/null 3>&- 4>&-; echo "$?" >&3; } | fenced >&4; } 3>&1); } 4>&1
+  return "$status"
+}
+# Runs tool $2… with bounded()'s files open: 3, 4, 5 to write its output, its status, and that
+# both are whole; 6, 7, 8 to read them. Their folder $1 is removed once the tool is started (not
+# before: its seconds run), and only the descriptors are used.
+watch_tool() {
+  started=1
+  dir=$1
+  shift
   # At most 4096 reads of 1 KiB are kept: pool refuses an answer over 1 MiB anyway, and a tool
   # that floods must not fill the disk meanwhile (it ends on its next write once dd has enough).
   # Its status is there once all of its output is (a daemon it left holding the pipe is time).
   (
-    { "$@" 2>&1 </dev/null; echo "$?" >"$out.status"; } | dd bs=1024 count=4096 >"$out" 2>/dev/null
-    mv -f "$out.status" "$out.rc"
-  ) </dev/null >/dev/null 2>&1 &
+    { "$@" 2>&1 </dev/null 3>&- 4>&- 5>&-; echo "$?" >&4; } | dd bs=1024 count=4096 >&3 2>/dev/null
+    echo end >&5
+  ) </dev/null >/dev/null 2>&1 6<&- 7<&- 8<&- &
   watched=$!
-  while [ ! -s "$out.rc" ]; do
+  rm -rf "$dir"
+  until read -r _ <&8; do
     if ! timer_runs; then
       kill -KILL "$watched" 2>/dev/null
-      rm -f "$out" "$out.status" "$out.rc"
       return 124
     fi
     sleep 0.1 2>/dev/null || sleep 1
   done
   wait "$watched"
-  read -r status <"$out.rc"
-  fenced <"$out"
-  rm -f "$out" "$out.rc"
+  read -r status <&7
+  fenced <&6
   return "$status"
 }
 # A job's processes on the GPUs, for route to count a lease's GPU claim only beyond what its job

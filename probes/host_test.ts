@@ -19,12 +19,23 @@ import { processesWith, startIn, startOf, until } from "../tests/procs.ts";
 
 /** host.sh as sent (after _proc.sh), run here with the tools in `bin` first on PATH: what it says. */
 async function hostProbeWith(bin: string, ...args: string[]): Promise<string> {
-  const out = await new Deno.Command("sh", {
-    args: ["-c", remoteScript("host_probe"), "probe", ...args],
-    env: { PATH: `${bin}:${Deno.env.get("PATH")}` },
-    stdout: "piped",
-  }).output();
+  const out = await hostProbe({ bin }, args).output();
   return new TextDecoder().decode(out.stdout);
+}
+
+/**
+ * host.sh as hostProbeWith runs it, not yet started: its temp files in `tmp` (TMPDIR), where given,
+ * and named `name` ($0, which every subshell it forks carries in its command line).
+ */
+function hostProbe(
+  how: { bin: string; tmp?: string; name?: string },
+  args: string[] = [],
+): Deno.Command {
+  return new Deno.Command("sh", {
+    args: ["-c", remoteScript("host_probe"), how.name ?? "probe", ...args],
+    env: { PATH: `${how.bin}:${Deno.env.get("PATH")}`, ...(how.tmp ? { TMPDIR: how.tmp } : {}) },
+    stdout: "piped",
+  });
 }
 
 /** A fixture's verbatim text: everything after its "# ---" header line. */
@@ -569,8 +580,9 @@ Deno.test({
         { mode: 0o755 },
       );
       const meminfo = parseMeminfo(await Deno.readTextFile("/proc/meminfo")).mem;
-      // Both ways host.sh copies it: from the file it watches, and where mktemp fails, as it comes.
-      for (const mktemp of ["", "#!/bin/sh\nexit 1\n"]) {
+      // Both ways host.sh copies it: from the file it watches, and where mktemp fails (or makes
+      // a folder its files cannot be made in), as it comes.
+      for (const mktemp of ["", "#!/bin/sh\nexit 1\n", `#!/bin/sh\necho ${bin}/gone\n`]) {
         if (mktemp) await Deno.writeTextFile(`${bin}/mktemp`, mktemp, { mode: 0o755 });
         const facts = parseHostProbe(await hostProbeWith(bin));
         assertEquals(facts.mem?.totalBytes, meminfo?.totalBytes, mktemp);
@@ -605,6 +617,122 @@ Deno.test({
     } finally {
       for (const p of await processesWith(tool)) Deno.kill(Number(p.split(" ")[0]), "SIGKILL");
       await Deno.remove(bin, { recursive: true });
+    }
+  },
+});
+
+/** The names in folder `dir`, sorted. */
+async function namesIn(dir: string): Promise<string[]> {
+  return (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name).sort();
+}
+
+Deno.test({
+  name:
+    "host.sh leaves nothing in TMPDIR: a tool that answers, one stuck past its seconds, a probe cut off",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    // A stuck nvidia-smi wrote its status beside the probe's temp file after the probe had
+    // removed it (root's files in /tmp, one a probe, and a write to a name known to all); a probe
+    // whose connection was cut (a flood) left its 4 MiB file. The probe's $0, marker, is carried
+    // by every subshell it forks: once none runs, nothing of it writes any more.
+    const bin = await Deno.makeTempDir({ prefix: "pool-smi-tmp-" });
+    const tmp = await Deno.makeTempDir({ prefix: "pool-smi-tmpdir-" });
+    const marker = `probe-tmp-${crypto.randomUUID()}`;
+    const tool = `${bin}/nvidia-smi`;
+    const header = "index, name, utilization.gpu [%], memory.used [MiB], memory.total [MiB]";
+    const probeEnded = () =>
+      until("the probe's end", async () => (await processesWith(marker)).length === 0);
+    try {
+      await Deno.writeTextFile(
+        tool,
+        `#!/bin/sh\nprintf '%s\\n' '${header}' '0, A, 0, 10, 81920'\n`,
+        {
+          mode: 0o755,
+        },
+      );
+      const said = await hostProbe({ bin, tmp, name: marker }).output();
+      assertEquals(parseHostProbe(new TextDecoder().decode(said.stdout)).gpus.length, 1);
+      await probeEnded();
+      assertEquals(await namesIn(tmp), [], "after a tool that answered");
+
+      // Ignores TERM: timeout's KILL ends it a second after the probe gave up on it.
+      await Deno.writeTextFile(
+        tool,
+        "#!/bin/sh\ntrap '' TERM\ni=0\nwhile [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done\n",
+        { mode: 0o755 },
+      );
+      const stuck = await hostProbe({ bin, tmp, name: marker }).output();
+      assertEquals(
+        parseHostProbe(new TextDecoder().decode(stuck.stdout)).gpuError,
+        "nvidia-smi did not answer in time (a hung driver?)",
+      );
+      await until("the tool's end", async () => (await processesWith(tool)).length === 0, 20_000);
+      await probeEnded();
+      assertEquals(await namesIn(tmp), [], "after a tool stuck past its seconds");
+
+      // Cut off (killed) while it watches its tool, which then ends and says its status.
+      await Deno.writeTextFile(tool, "#!/bin/sh\nsleep 1\necho late\n", { mode: 0o755 });
+      const probe = hostProbe({ bin, tmp, name: marker }).spawn();
+      // It watches once it waits on its own `sleep 0.1` between looks at the tool.
+      await until("the probe watching its tool", async () => {
+        for (const p of await processesWith("sleep 0.1", true)) {
+          const stat = await Deno.readTextFile(`/proc/${p.split(" ")[0]}/stat`).catch(() => "");
+          if (stat.split(") ")[1]?.split(" ")[1] === String(probe.pid)) return true;
+        }
+        return false;
+      });
+      probe.kill("SIGKILL");
+      await probe.output();
+      await probeEnded();
+      assertEquals(await namesIn(tmp), [], "after a probe cut off");
+    } finally {
+      for (const p of await processesWith(tool)) Deno.kill(Number(p.split(" ")[0]), "SIGKILL");
+      await Deno.remove(bin, { recursive: true });
+      await Deno.remove(tmp, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "host.sh keeps a GPU tool's files in a folder of its own: links planted by its temp name lead nowhere",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    // Another user sees a random name appear in /tmp (inotify) and plants links beside it, at
+    // the names host.sh made of it: root then wrote the tool's status into the file linked to.
+    // Here mktemp does it itself, and says what it made: a folder only its owner may enter.
+    const bin = await Deno.makeTempDir({ prefix: "pool-smi-links-" });
+    const tmp = await Deno.makeTempDir({ prefix: "pool-smi-links-tmpdir-" });
+    const victim = `${bin}/victim`;
+    const header = "index, name, utilization.gpu [%], memory.used [MiB], memory.total [MiB]";
+    try {
+      await Deno.writeTextFile(victim, "untouched\n");
+      await Deno.writeTextFile(
+        `${bin}/nvidia-smi`,
+        `#!/bin/sh\nprintf '%s\\n' '${header}' '0, A, 0, 10, 81920'\n`,
+        { mode: 0o755 },
+      );
+      await Deno.writeTextFile(
+        `${bin}/mktemp`,
+        `#!/bin/sh
+made=$(PATH='${Deno.env.get("PATH")}' mktemp "$@") || exit 1
+for name in status rc; do ln -s '${victim}' "$made.$name"; done
+stat -c '%F %a %u' "$made" >>'${bin}/made'
+echo "$made"
+`,
+        { mode: 0o755 },
+      );
+      const said = await hostProbe({ bin, tmp }).output();
+      assertEquals(parseHostProbe(new TextDecoder().decode(said.stdout)).gpus.map((g) => g.index), [
+        0,
+      ]);
+      assertEquals(await Deno.readTextFile(victim), "untouched\n");
+      assertEquals(await Deno.readTextFile(`${bin}/made`), `directory 700 ${Deno.uid()}\n`);
+      // Only the planted links are left, the folder gone.
+      assertEquals((await namesIn(tmp)).filter((n) => !/\.(status|rc)$/.test(n)), []);
+    } finally {
+      await Deno.remove(bin, { recursive: true });
+      await Deno.remove(tmp, { recursive: true });
     }
   },
 });
