@@ -33,6 +33,9 @@ gpus=$2
 setup=$3
 command=$4
 case "$id" in '' | *[!A-Za-z0-9_-]*) echo "pool: bad job id: $id" >&2 && exit 2 ;; esac
+# The job's own files are the user's alone; what the command makes is as the user's umask makes
+# it (run() puts it back): as ssh host 'nohup cmd &' and `pool on` would.
+user_umask=$(umask)
 umask 077
 dir="$HOME/.pool/jobs"
 mkdir -p "$dir"
@@ -86,6 +89,7 @@ run() {
   {
     POOL_JOB=$id
     export POOL_JOB
+    umask "$user_umask"
     __pool_start_grouped "$shell" -c "$setup$command"
   } </dev/null >>"$log" 2>&1 &
   pid=$!

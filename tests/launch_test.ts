@@ -179,6 +179,24 @@ fleetTest(
   },
 );
 
+fleetTest(
+  "a job's command makes its files with the user's umask; the job's own files stay the user's alone",
+  1,
+  async (_t, fleet) => {
+    await writeRosterOf(fleet, "h1");
+    // What the same lines make under `pool on` (a plain ssh session's umask, 0022 on these hosts).
+    const make = (d: string) =>
+      `umask; mkdir ~/${d} && touch ~/${d}/file && mkdir ~/${d}/dir && stat -c %a ~/${d}/file ~/${d}/dir`;
+    const on = await onHost(fleet, "h1", make("on"));
+    assert(!on.startsWith("0077"), `the host's own umask is pool's: ${on}`);
+    const id = await bg(fleet, ["h1", make("bg")]);
+    assertEquals((await pool(fleet, ["wait", id])).code, 0);
+    assertEquals((await pool(fleet, ["logs", id])).stdout, on);
+    const own = `stat -c %a ~/.pool/jobs/${id}.cmd ~/.pool/jobs/${id}.job ~/.pool/jobs/${id}.log`;
+    assertEquals(await onHost(fleet, "h1", own), "600\n600\n600\n");
+  },
+);
+
 Deno.test({
   name: "a job whose start cannot be recorded is ended, and its launch fails leaving nothing",
   // A disk of its own (tmpfs in a mount namespace) takes root.
