@@ -8,6 +8,7 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "../tests/assert.ts";
 import { remoteScript } from "./scripts.ts";
+import { launchPayload } from "./detach.ts";
 import { fedScript } from "../tests/procs.ts";
 import { parseHostProbe } from "../probes/mod.ts";
 
@@ -30,7 +31,7 @@ Deno.test("kill's grace is not cut short when the host's wall clock jumps forwar
     const env = { HOME: home, SHELL: "/bin/sh", PATH: `${join(home, "bin")}:/usr/bin:/bin` };
     // On TERM the job takes 2 s to save its work; the grace gives it 30.
     const job = `trap 'sleep 2; echo saved; exit 0' TERM; echo ready; sleep 300 & wait`;
-    const launched = await sh(remoteScript("launch"), ["kclock1", "-", "", job], env);
+    const launched = await sh(launchPayload("", job), ["kclock1", "-"], env);
     assertEquals(launched.code, 0, launched.stderr);
     const log = join(home, ".pool", "jobs", "kclock1.log");
     for (let i = 0; i < 100 && !(await Deno.readTextFile(log)).includes("ready"); i++) {

@@ -13,18 +13,26 @@ export interface Launch {
   command: string;
 }
 
-/** The remote command and stdin that start `launch.command` detached as job `launch.id`. */
+/**
+ * The remote command and stdin that start `launch.command` detached as job `launch.id`. The
+ * command and its setup go in the stdin, as assignments ahead of launch.sh, not in the remote
+ * command: its words are the argv of the launcher's `sh` and of the waiter it forks, which any
+ * user on the host reads in `ps` for as long as the job runs (days, for a training run), and a
+ * command can carry a token (`HF_TOKEN=… python train.py`). Its .cmd file is 0600, and
+ * reading it back would take a second round trip to write it first.
+ */
 export function detachedLaunch(launch: Launch): { remote: string; payload: string } {
-  const args = [
-    launch.id,
-    launch.gpus.length > 0 ? launch.gpus.join(",") : "-",
-    launch.setup,
-    launch.command,
-  ];
+  const args = [launch.id, launch.gpus.length > 0 ? launch.gpus.join(",") : "-"];
   return {
     remote: ["sh", "-s", "--", ...args].map(shQuote).join(" "),
-    payload: remoteScript("launch"),
+    payload: launchPayload(launch.setup, launch.command),
   };
+}
+
+/** launch.sh as sent: after the assignments of the setup and command it runs (no argv of theirs). */
+export function launchPayload(setup: string, command: string): string {
+  return `pool_setup=${shQuote(setup)}\npool_command=${shQuote(command)}\n` +
+    remoteScript("launch");
 }
 
 /**

@@ -1,7 +1,10 @@
 #!/bin/sh
 # Starts a command detached on this host, for `pool bg`, and keeps its record.
-# Usage: sh -s -- <job id> <gpus, or -> <setup> <command>
-#   setup: shell text run just before the command, in its shell (pool's GPU pins; may be empty).
+# Usage: sh -s -- <job id> <gpus, or -> with, in the payload ahead of this script,
+#   pool_setup=<shell text run just before the command, in its shell: pool's GPU pins; may be empty>
+#   pool_command=<the command>
+# Not in the argv: those words are the launcher's and the waiter's in `ps`, for anyone on the
+# host to read as long as the job runs, and a command can carry a token (remote/detach.ts).
 #
 # The command runs in a session and process group of its own (setsid, or perl
 # on macOS), with no terminal and no stdin, so the ssh that carried this
@@ -30,8 +33,8 @@
 set -eu
 id=$1
 gpus=$2
-setup=$3
-command=$4
+# shellcheck disable=SC2154 # both set by the payload's lines ahead of this script
+setup=$pool_setup command=$pool_command
 case "$id" in '' | *[!A-Za-z0-9_-]*) echo "pool: bad job id: $id" >&2 && exit 2 ;; esac
 # The job's own files are the user's alone; what the command makes is as the user's umask makes
 # it (run() puts it back): as ssh host 'nohup cmd &' and `pool on` would.

@@ -20,6 +20,7 @@ import {
 } from "./procs.ts";
 import type { Fleet } from "./hosts/harness.ts";
 import { remoteScript } from "../remote/scripts.ts";
+import { launchPayload } from "../remote/detach.ts";
 
 /** Runs `command` on `host` (a roster name) and expects it to work. */
 async function onHost(fleet: Fleet, host: string, command: string): Promise<string> {
@@ -197,6 +198,37 @@ fleetTest(
   },
 );
 
+fleetTest(
+  "a job's command is in no process pool adds on the host, only in the command's own",
+  1,
+  async (_t, fleet) => {
+    await writeRosterOf(fleet, "h1");
+    // A token of this run's own: nothing else on this machine carries it (the hosts share its /proc).
+    const secret = `SECRET${markerBase()}`;
+    const marker = `sleep ${markerBase() + 3}`;
+    const r = await pool(fleet, ["bg", "--json", "h1", `X=${secret} ${marker}`]);
+    assertEquals(r.code, 0, r.stderr);
+    const { id, pid } = JSON.parse(r.stdout);
+    try {
+      await until(marker, async () => (await processesWith(marker, true)).length > 0);
+      // The launcher's waiter runs as long as the job; the command's own group may show its text,
+      // as a plain `ssh host cmd` would.
+      const group = async (p: string) =>
+        Number(
+          (await Deno.readTextFile(`/proc/${p}/stat`).catch(() => "")).split(") ")[1]
+            ?.split(" ")[2],
+        );
+      const showing = [];
+      for (const p of await processesWith(secret)) {
+        if (await group(p.split(" ")[0]) !== pid) showing.push(p);
+      }
+      assertEquals(showing, []);
+    } finally {
+      await pool(fleet, ["kill", id, "--grace", "0"]);
+    }
+  },
+);
+
 Deno.test({
   name: "a job whose start cannot be recorded is ended, and its launch fails leaving nothing",
   // A disk of its own (tmpfs in a mount namespace) takes root.
@@ -227,10 +259,8 @@ Deno.test({
           "sh",
           "knospace",
           gpus,
-          "",
-          marker,
         ],
-        remoteScript("launch"),
+        launchPayload("", marker),
         { HOME: home, PATH: "/usr/bin:/bin" },
       );
       assertEquals(out.stdout, "@@ 1\n", out.stderr);

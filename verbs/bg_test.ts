@@ -7,7 +7,7 @@ import { PoolError } from "../errors.ts";
 import { bg } from "./bg.ts";
 
 const ROSTER = { hosts: [{ name: "h1", ssh: "h1", os: "linux" }] };
-const LAUNCH = /^sh '-s' '--' [a-z0-9]+ '-' '' 'sleep 1'$/;
+const LAUNCH = /^sh '-s' '--' [a-z0-9]+ '-'$/;
 const KILL = /^sh '-s' '--' [a-z0-9]+ TERM 2$/;
 
 /** bg's error when launch.sh answers `reply`. */

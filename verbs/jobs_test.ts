@@ -197,7 +197,7 @@ Deno.test("bg takes no launcher answer whose log is not the job's log path: it n
   ) {
     const deps = await testDeps(ROSTER);
     let id = "";
-    deps.runner.stub("h1", /^sh '-s' '--' [a-z0-9]+ '-' '' 'sleep 1'$/, (call) => {
+    deps.runner.stub("h1", /^sh '-s' '--' [a-z0-9]+ '-'$/, (call) => {
       id = call.command!.split(" ")[3];
       return { stdout: `4242 77\n${log.replace("ID", id)}\n` };
     });
@@ -215,7 +215,7 @@ Deno.test("bg with a host given apart (as MCP gives it) refuses one not in the r
   const deps = await testDeps(ROSTER);
   const e = await assertRejects(() => bg(["sleep 1"], { host: "h1,h2" }, deps));
   assertEquals((e as PoolError).message, "not in roster: h1,h2");
-  deps.runner.stub("h1", /^sh '-s' '--' [a-z0-9]+ '-' '' 'sleep 1'$/, launchAnswer);
+  deps.runner.stub("h1", /^sh '-s' '--' [a-z0-9]+ '-'$/, launchAnswer);
   assertEquals(await bg(["sleep 1"], { host: "h1" }, deps), 0);
   deps.runner.verify();
 });
@@ -284,13 +284,13 @@ Deno.test("bg refuses a first word a typo away from a host's name: routed, it wo
   deps.runner.verify();
 });
 
-/** Routes `words` on a roster of one host, and says the command its job was launched with. */
+/** Routes `words` on a roster of one host, and says the command its job was launched with (its payload's line). */
 async function routedCommand(host: string, words: string[], opts = {}): Promise<string> {
   const deps = await testDeps({ hosts: [{ name: host, ssh: host, os: "linux" }] });
   deps.runner.stub(host, /^sh '-s' '--'$/, { stdout: PROBE });
   let launched = "";
-  deps.runner.stub(host, /^sh '-s' '--' [a-z0-9]+ '-' ''/, (call) => {
-    launched = call.command!;
+  deps.runner.stub(host, /^sh '-s' '--' [a-z0-9]+ '-'$/, (call) => {
+    launched = /^pool_command=.*$/m.exec(call.options.payload ?? "")?.[0] ?? "";
     return launchAnswer(call);
   });
   assertEquals(await bg(words, opts, deps), 0, deps.out.stderrText());
@@ -300,16 +300,16 @@ async function routedCommand(host: string, words: string[], opts = {}): Promise<
 
 Deno.test("bg routes a first word near no host's name as the command, and a near miss after --", async () => {
   // h1 has two letters: only its case counts, or `ls` would be a typo of it.
-  assertMatch(await routedCommand("h1", ["ls", "-l"]), / 'ls -l'$/);
-  assertMatch(await routedCommand("h1", ["h2", "x"]), / 'h2 x'$/);
-  assertMatch(await routedCommand("gpu2", ["python3", "-c", "1"]), / 'python3 -c 1'$/);
-  assertMatch(await routedCommand("gpu2", ["gpu12x"]), / '' gpu12x$/);
+  assertMatch(await routedCommand("h1", ["ls", "-l"]), /='ls -l'$/);
+  assertMatch(await routedCommand("h1", ["h2", "x"]), /='h2 x'$/);
+  assertMatch(await routedCommand("gpu2", ["python3", "-c", "1"]), /='python3 -c 1'$/);
+  assertMatch(await routedCommand("gpu2", ["gpu12x"]), /=gpu12x$/);
   // MCP's routed command, one word with spaces, is never a host's near miss.
-  assertMatch(await routedCommand("gpu2", ["gpu1 --version"]), / 'gpu1 --version'$/);
+  assertMatch(await routedCommand("gpu2", ["gpu1 --version"]), /='gpu1 --version'$/);
   // After `--` the word is the command's, as the refusal says.
   assertMatch(
     await routedCommand("gpu2", ["--", "gpu1", "-c", "1"], { dashed: true }),
-    / 'gpu1 -c 1'$/,
+    /='gpu1 -c 1'$/,
   );
 });
 
