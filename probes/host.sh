@@ -125,13 +125,19 @@ bounded() {
   # in the shared /tmp next to a random one is no secret (inotify shows it), and a link planted
   # there had root write the tool's status into any file. Nothing is written by name after that,
   # and a probe cut off meanwhile (the connection gone) leaves nothing behind.
+  # The files are made first, quietly, so the call's own redirections find them: a `2>/dev/null`
+  # on the call would have the shell keep the probe's stderr aside on a spare descriptor, which
+  # the tool's watcher inherits (it forks, never execs), and a stuck tool would then hold the
+  # connection open after all (see GPU_TOOL_SECONDS).
   if dir=$(mktemp -d 2>/dev/null); then
     started=
-    # shellcheck disable=SC2094 # each file's writer is the tool's side, its reader this shell
-    watch_tool "$dir" "$@" 2>/dev/null 3>"$dir/out" 4>"$dir/status" 5>"$dir/end" \
-      6<"$dir/out" 7<"$dir/status" 8<"$dir/end"
-    status=$?
-    [ -z "$started" ] || return "$status"
+    if { true >"$dir/out" && true >"$dir/status" && true >"$dir/end"; } 2>/dev/null; then
+      # shellcheck disable=SC2094 # each file's writer is the tool's side, its reader this shell
+      watch_tool "$dir" "$@" 3>"$dir/out" 4>"$dir/status" 5>"$dir/end" \
+        6<"$dir/out" 7<"$dir/status" 8<"$dir/end"
+      status=$?
+      [ -z "$started" ] || return "$status"
+    fi
     # Its files could not be made (a full disk): the tool runs as below.
     rm -rf "$dir"
   fi

@@ -621,6 +621,40 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name:
+    "host.sh lets its connection go while a GPU tool stuck past KILL runs on, with no timeout(1)",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    // A tool stuck in the driver (KILL does not end it: here, no timeout(1) to send one) runs on
+    // after the probe gives up on it. The probe's stdout and stderr are the connection: held by
+    // anything the tool's watcher kept, the host read as timed out, its load and memory lost.
+    const bin = await Deno.makeTempDir({ prefix: "pool-smi-stuck-" });
+    const tool = `${bin}/nvidia-smi`;
+    await Deno.writeTextFile(tool, "#!/bin/sh\ntrap '' TERM\necho header\nsleep 60\n", {
+      mode: 0o755,
+    });
+    await Deno.writeTextFile(`${bin}/timeout`, "#!/bin/sh\nexit 1\n", { mode: 0o755 });
+    try {
+      const started = Date.now();
+      const out = await new Deno.Command("sh", {
+        args: ["-c", remoteScript("host_probe"), "probe"],
+        env: { PATH: `${bin}:${Deno.env.get("PATH")}` },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      // Both streams ended long before the tool's 60 s (a bound for a hang, not a speed).
+      assert(Date.now() - started < 30_000, `the probe's streams ended after the tool`);
+      const facts = parseHostProbe(new TextDecoder().decode(out.stdout));
+      assertEquals(facts.gpuError, "nvidia-smi did not answer in time (a hung driver?)");
+      assert(facts.mem !== null);
+    } finally {
+      for (const p of await processesWith(tool)) Deno.kill(Number(p.split(" ")[0]), "SIGKILL");
+      await Deno.remove(bin, { recursive: true });
+    }
+  },
+});
+
 /** The names in folder `dir`, sorted. */
 async function namesIn(dir: string): Promise<string[]> {
   return (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name).sort();
