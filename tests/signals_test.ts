@@ -120,7 +120,8 @@ fleetTest(
   "roster verbs waiting on the roster lock exit 130 on SIGINT, the roster untouched",
   1,
   async (_t, fleet) => {
-    await writeRoster(fleet, [{ name: "h1" }]);
+    // h0 left out, so that include changes something: a no-op takes no lock (and waits on none).
+    await writeRoster(fleet, [{ name: "h1" }, { name: "h0", exclude: true }]);
     const before = await Deno.readTextFile(fleet.roster);
     // Someone else holds the lock (flock(1) takes the same flock(2) lock pool does).
     const holder = new Deno.Command("flock", {
@@ -134,7 +135,7 @@ fleetTest(
         ["desc", "h1", "a", "note"],
         ["tag", "h1", "gpu"],
         ["exclude", "h1"],
-        ["include", "h1"],
+        ["include", "h0"],
         ["add", "h2", "h2"],
       ];
       await Promise.all(verbs.map(async (args) => {
