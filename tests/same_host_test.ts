@@ -74,6 +74,31 @@ fleetTest("one machine under two names is added once, and warned of", 3, async (
     assertEquals(await rosterNames(fleet.roster), ["h1", "h2", "dup", "byaddr", "three"]);
   });
 
+  await t.step(
+    "add looks for the same machine for a while, not for every host's ssh -G",
+    async () => {
+      // A `Match exec` that stalls for the roster's hosts (a VPN check), never cached: asked of 24
+      // hosts, 8 at a time, 10 s each, add waited 30 s for a check that is only a warning.
+      const stalls = join(fleet.dir, "stalls");
+      await Deno.writeTextFile(
+        stalls,
+        'Match host stall* exec "sleep 30"\n  User nobody\n' +
+          await Deno.readTextFile(fleet.sshConfig),
+      );
+      await writeRoster(fleet, Array.from({ length: 24 }, (_, i) => ({ name: `stall${i + 1}` })));
+      const started = Date.now();
+      const r = await pool(fleet, ["add", "three", "h3"], { env: { POOL_SSH_CONFIG: stalls } });
+      assertEquals([r.code, r.stdout], [0, "+ three (h3)  linux\n"], r.stderr);
+      assertEquals(
+        r.stderr,
+        "pool: note: not every host was checked for being the same machine as h3: " +
+          "ssh -G took over 3 s for them\n",
+      );
+      // A bound for the hang the check was, not a speed.
+      assert(Date.now() - started < 20_000, `add took ${Date.now() - started} ms`);
+    },
+  );
+
   await t.step("add refuses user@host:port, which ssh reads as a host name", async () => {
     const before = await Deno.readTextFile(fleet.roster);
     const target = `root@${h3.address}:${fleet.port}`;

@@ -14,10 +14,14 @@ import {
 import { probeOs } from "../remote/probe.ts";
 import { poolMap } from "../remote/pool_map.ts";
 import { machineKey, shownTarget } from "../remote/same_host.ts";
+import type { ResolvedTarget } from "../remote/ssh.ts";
+import { after } from "../timers.ts";
 import { type Deps, editRoster, loadRoster, type Run } from "../deps/deps.ts";
 
 /** `ssh -G` for the hosts already there: short local processes (most answers are cached). */
 const RESOLVE_JOBS = 8;
+/** How long add looks among the roster's hosts for the machine it adds. */
+const TWIN_CHECK_MS = 3_000;
 
 export interface AddOptions {
   name: string;
@@ -85,13 +89,35 @@ async function sameMachine(
   if (literal) return { name: literal.name, where: mine ? shownTarget(mine) : target };
   if (!mine) return null;
   const key = machineKey(mine, target);
-  const theirs = await poolMap(
-    others,
-    RESOLVE_JOBS,
-    (h) => deps.runner.resolve(h.ssh, undefined, deps.signal),
-  );
+  // Bounded as a whole: a `Match exec` that stalls for the roster's hosts (a VPN check), never
+  // cached, would have every add wait on their resolution, 8 at a time, 10 s each.
+  const enough = new AbortController();
+  const stop = () => enough.abort();
+  deps.signal.addEventListener("abort", stop);
+  const cancel = after(TWIN_CHECK_MS, stop);
+  let theirs: (ResolvedTarget | null)[];
+  try {
+    theirs = await poolMap(
+      others,
+      RESOLVE_JOBS,
+      (h) =>
+        enough.signal.aborted
+          ? Promise.resolve(null)
+          : deps.runner.resolve(h.ssh, undefined, enough.signal),
+    );
+  } finally {
+    cancel();
+    deps.signal.removeEventListener("abort", stop);
+  }
   const i = theirs.findIndex((r, i) => r !== null && machineKey(r, others[i].ssh) === key);
-  return i === -1 ? null : { name: others[i].name, where: shownTarget(mine) };
+  if (i !== -1) return { name: others[i].name, where: shownTarget(mine) };
+  if (enough.signal.aborted && !deps.signal.aborted) {
+    deps.out.errLine(
+      `pool: note: not every host was checked for being the same machine as ${target}: ` +
+        `ssh -G took over ${TWIN_CHECK_MS / 1000} s for them`,
+    );
+  }
+  return null;
 }
 
 /**
