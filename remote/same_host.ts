@@ -31,8 +31,15 @@ export function machineKey(resolved: ResolvedTarget, name: string): string {
 /**
  * Where ssh -G said it connects, for messages: as ssh://user@host:port, the form `pool add` takes
  * (ssh reads `user@host:port` as a host named `host:port`, and people copy what they are shown).
+ * Behind a jump host or a ProxyCommand, that is said after it: `ssh://root@localhost:22` alone,
+ * copied into `pool add`, would reach another machine (this one).
  */
 export function shownTarget(resolved: ResolvedTarget): string {
   const host = resolved.hostname.includes(":") ? `[${resolved.hostname}]` : resolved.hostname;
-  return `ssh://${resolved.user}@${host}:${resolved.port}`;
+  const where = `ssh://${resolved.user}@${host}:${resolved.port}`;
+  const via = resolved.via ?? null;
+  if (via === null) return where;
+  return via.startsWith("jump ")
+    ? `${where} via ProxyJump ${via.slice("jump ".length)}`
+    : `${where} via its ProxyCommand`;
 }

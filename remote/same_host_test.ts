@@ -44,3 +44,15 @@ Deno.test("shownTarget() writes the ssh:// form add takes", () => {
   assertEquals(shownTarget(at({ port: 2222 })), "ssh://root@10.0.0.5:2222");
   assertEquals(shownTarget(at({ hostname: "::1" })), "ssh://root@[::1]:22");
 });
+
+Deno.test("shownTarget() says a jump host or a ProxyCommand is on the way", () => {
+  // Alone, ssh://root@localhost:22 copied into pool add reaches this machine, not the VM.
+  assertEquals(
+    shownTarget(at({ hostname: "localhost", via: "jump hv1" })),
+    "ssh://root@localhost:22 via ProxyJump hv1",
+  );
+  assertEquals(
+    shownTarget(at({ via: "command ssh hv1 nc %h %p" })),
+    "ssh://root@10.0.0.5:22 via its ProxyCommand",
+  );
+});
