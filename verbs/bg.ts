@@ -345,8 +345,13 @@ async function indexJob(deps: Deps, entry: (id: string) => JobEntry): Promise<st
     }, deps.signal);
   } catch (e) {
     // The state files' own errors (a read-only folder, a full disk) are PoolErrors: they keep
-    // their code and kind (state_unwritable, stopped), and still say that nothing started.
-    const message = `cannot write the job index, so nothing was started: ${(e as Error).message}`;
+    // their code and kind (state_unwritable, stopped), and still say that nothing started. A
+    // stop while another pool held the index was no failure to write it.
+    const why = (e as Error).message;
+    const stopped = e instanceof PoolError && e.kind === "stopped";
+    const message = stopped
+      ? `nothing was started: ${why}`
+      : `cannot write the job index, so nothing was started: ${why}`;
     if (e instanceof PoolError) throw new PoolError(message, e.exitCode, e.kind);
     throw new PoolError(message);
   }

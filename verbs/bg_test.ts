@@ -73,7 +73,11 @@ Deno.test("bg whose state folder refuses the job index says nothing was started,
   stopped.jobs.update = () =>
     Promise.reject(new PoolError("stopped while waiting for the job index", 130, "stopped"));
   const s = await assertRejects(() => bg(["h1", "sleep 1"], {}, stopped)) as PoolError;
-  assertEquals([s.exitCode, s.kind], [130, "stopped"]);
+  assertEquals([s.exitCode, s.kind, s.message], [
+    130,
+    "stopped",
+    "nothing was started: stopped while waiting for the job index",
+  ]);
   assertEquals(deps.out.stdoutText(), "");
   deps.runner.verify(); // no launch asked of any host
   stopped.runner.verify();
