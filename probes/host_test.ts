@@ -637,12 +637,8 @@ Deno.test({
     await Deno.writeTextFile(`${bin}/timeout`, "#!/bin/sh\nexit 1\n", { mode: 0o755 });
     try {
       const started = Date.now();
-      const out = await new Deno.Command("sh", {
-        args: ["-c", remoteScript("host_probe"), "probe"],
-        env: { PATH: `${bin}:${Deno.env.get("PATH")}` },
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
+      // output(): stderr piped too, as ssh holds both.
+      const out = await hostProbe({ bin }).output();
       // Both streams ended long before the tool's 60 s (a bound for a hang, not a speed).
       assert(Date.now() - started < 30_000, `the probe's streams ended after the tool`);
       const facts = parseHostProbe(new TextDecoder().decode(out.stdout));
