@@ -62,7 +62,8 @@ mode_of() {
 # A file of this script's own holding $1's time (mtime), or nothing: taken before $1's entries
 # move out of it, which changes it.
 time_of() {
-  ref=$(mktemp 2>/dev/null) || return 0
+  [ -n "${refs:-}" ] || return 0
+  ref=$(mktemp "$refs/time.XXXXXX" 2>/dev/null) || return 0
   if touch -r "$1" "$ref" 2>/dev/null; then printf '%s\n' "$ref"; else rm -f -- "$ref"; fi
 }
 
@@ -117,6 +118,10 @@ merge() (
 )
 
 if [ "$how" = merge ]; then
+  # time_of's files go in a folder of this script's own, removed however the merge ends: one
+  # that stopped at an entry it could not put in place left them in /tmp, one per folder.
+  refs=$(mktemp -d 2>/dev/null) || refs=
+  trap '[ -z "$refs" ] || rm -rf -- "$refs"' EXIT
   # The contents of a folder were sent: DEST takes that folder's mode and time too, as with tar;
   # otherwise DEST's own stay.
   contents=

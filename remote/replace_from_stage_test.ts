@@ -9,11 +9,13 @@ async function replace(
   stage: string,
   names: string[],
   mode: "mirror" | "merge" = "mirror",
+  tmp?: string,
 ): Promise<number> {
   const out = await new Deno.Command("sh", {
     args: ["-c", remoteScript("replace_from_stage"), "pool-replace", mode, dest, stage, ...names],
     stdout: "null",
     stderr: "null",
+    ...(tmp ? { env: { TMPDIR: tmp } } : {}),
   }).output();
   return out.code;
 }
@@ -200,4 +202,23 @@ Deno.test("replace_from_stage.sh mirror of contents leaves another copy's stage 
     assertEquals(await listing(dest), [other, "new"]);
     // A stage removed meanwhile (by an older pool) is a failure, never an empty DEST and exit 0.
     assertEquals(await replace(dest, ".pool-unpack.gone", ["."]), 1);
+  }));
+
+Deno.test("replace_from_stage.sh merge leaves nothing in TMPDIR, whether it ends well or stops", () =>
+  withDest(async ({ dir, dest, stage, at }) => {
+    // The times it keeps for folders went to files in /tmp, left there when a merge stopped
+    // at an entry it could not put in place (one per folder, on every such push).
+    const tmp = join(dir, "tmp");
+    await Deno.mkdir(tmp);
+    await Deno.mkdir(at(stage, "a", "b"), { recursive: true });
+    await Deno.writeTextFile(at(stage, "a", "b", "f"), "new");
+    await Deno.mkdir(at("a", "b"), { recursive: true });
+    assertEquals(await replace(dest, stage, ["."], "merge", tmp), 0);
+    assertEquals(await listing(tmp), [], "after a merge that ended well");
+    // A folder, not empty, where a file comes: it does not give way, and the merge stops there.
+    await Deno.mkdir(at(stage, "a"), { recursive: true });
+    await Deno.writeTextFile(at(stage, "a", "c"), "a file");
+    await Deno.mkdir(at("a", "c", "full"), { recursive: true });
+    assertEquals(await replace(dest, stage, ["."], "merge", tmp), 1);
+    assertEquals(await listing(tmp), [], "after a merge that stopped");
   }));
