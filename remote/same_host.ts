@@ -10,6 +10,12 @@
  */
 
 import type { ResolvedTarget } from "./ssh.ts";
+import type { Runner } from "./runner.ts";
+import { poolMap } from "./pool_map.ts";
+import type { Host } from "../roster/host.ts";
+
+/** `ssh -G` for the roster's hosts: short local processes, most answers kept in the cache. */
+const RESOLVE_JOBS = 8;
 
 /**
  * A key equal for two targets that reach the same machine. `name` is the target as given:
@@ -42,4 +48,27 @@ export function shownTarget(resolved: ResolvedTarget): string {
   return via.startsWith("jump ")
     ? `${where} via ProxyJump ${via.slice("jump ".length)}`
     : `${where} via its ProxyCommand`;
+}
+
+/**
+ * Which roster host each machine is, by machineKey, the first name of one first. Resolved as
+ * every verb resolves them, through the resolve cache (`ssh -G` connects to nothing); a host
+ * whose resolution `signal` cut short is left out.
+ */
+export async function rosterMachines(
+  hosts: Host[],
+  runner: Pick<Runner, "resolve">,
+  signal: AbortSignal,
+): Promise<Map<string, string>> {
+  const answers = await poolMap(
+    hosts,
+    RESOLVE_JOBS,
+    (h) => signal.aborted ? Promise.resolve(null) : runner.resolve(h.ssh, undefined, signal),
+  );
+  const machines = new Map<string, string>();
+  for (const [i, answer] of answers.entries()) {
+    const key = answer && machineKey(answer, hosts[i].ssh);
+    if (key && !machines.has(key)) machines.set(key, hosts[i].name);
+  }
+  return machines;
 }

@@ -12,14 +12,10 @@ import {
   portInHostProblem,
 } from "../roster/host.ts";
 import { probeOs } from "../remote/probe.ts";
-import { poolMap } from "../remote/pool_map.ts";
-import { machineKey, shownTarget } from "../remote/same_host.ts";
-import type { ResolvedTarget } from "../remote/ssh.ts";
+import { machineKey, rosterMachines, shownTarget } from "../remote/same_host.ts";
 import { after } from "../timers.ts";
 import { type Deps, editRoster, loadRoster, type Run } from "../deps/deps.ts";
 
-/** `ssh -G` for the hosts already there: short local processes (most answers are cached). */
-const RESOLVE_JOBS = 8;
 /** How long add looks among the roster's hosts for the machine it adds. */
 const TWIN_CHECK_MS = 3_000;
 
@@ -88,29 +84,21 @@ async function sameMachine(
   const mine = await deps.runner.resolve(target, undefined, deps.signal);
   if (literal) return { name: literal.name, where: mine ? shownTarget(mine) : target };
   if (!mine) return null;
-  const key = machineKey(mine, target);
   // Bounded as a whole: a `Match exec` that stalls for the roster's hosts (a VPN check), never
   // cached, would have every add wait on their resolution, 8 at a time, 10 s each.
   const enough = new AbortController();
   const stop = () => enough.abort();
   deps.signal.addEventListener("abort", stop);
   const cancel = after(TWIN_CHECK_MS, stop);
-  let theirs: (ResolvedTarget | null)[];
+  let machines: Map<string, string>;
   try {
-    theirs = await poolMap(
-      others,
-      RESOLVE_JOBS,
-      (h) =>
-        enough.signal.aborted
-          ? Promise.resolve(null)
-          : deps.runner.resolve(h.ssh, undefined, enough.signal),
-    );
+    machines = await rosterMachines(others, deps.runner, enough.signal);
   } finally {
     cancel();
     deps.signal.removeEventListener("abort", stop);
   }
-  const i = theirs.findIndex((r, i) => r !== null && machineKey(r, others[i].ssh) === key);
-  if (i !== -1) return { name: others[i].name, where: shownTarget(mine) };
+  const twin = machines.get(machineKey(mine, target));
+  if (twin !== undefined) return { name: twin, where: shownTarget(mine) };
   if (enough.signal.aborted && !deps.signal.aborted) {
     deps.out.errLine(
       `pool: note: not every host was checked for being the same machine as ${target}: ` +

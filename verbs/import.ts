@@ -22,7 +22,7 @@ import { checkName, checkTarget, type Host } from "../roster/host.ts";
 import { poolMap } from "../remote/pool_map.ts";
 import { probeOs } from "../remote/probe.ts";
 import { configError } from "../remote/ssh.ts";
-import { machineKey, shownTarget } from "../remote/same_host.ts";
+import { machineKey, rosterMachines, shownTarget } from "../remote/same_host.ts";
 import { type Deps, editRoster, loadRoster, type Run } from "../deps/deps.ts";
 
 /** `ssh -G` runs at once: each is a short local process, no connection. */
@@ -145,9 +145,12 @@ export async function importSshConfig(options: ImportOptions, deps: Deps): Promi
   );
   // Stopped meanwhile: an alias whose ssh -G was cut short is not one ssh cannot resolve.
   if (deps.signal.aborted) return 0;
+  // Only usable hosts: a target the roster leaves out is never handed to ssh (its literal alias
+  // is checked above).
   const machines = await rosterMachines(
     resolutions.some(([resolved]) => resolved) ? roster.hosts : [],
-    deps,
+    deps.runner,
+    deps.signal,
   );
   if (deps.signal.aborted) return 0;
   const usable: { name: string; where: string; shown: string }[] = [];
@@ -222,25 +225,6 @@ export async function importSshConfig(options: ImportOptions, deps: Deps): Promi
     } else out.outLine(`+ ${u.name} (${u.name})  ${a.os}`);
   }
   return done();
-}
-
-/**
- * Which roster host each machine is (same_host.ts), first name first. Resolved as every verb
- * resolves them, through the resolve cache: `ssh -G` connects to nothing. Only usable hosts:
- * a target the roster leaves out is never handed to ssh (its literal alias is checked above).
- */
-async function rosterMachines(hosts: Host[], deps: Deps): Promise<Map<string, string>> {
-  const answers = await poolMap(
-    hosts,
-    RESOLVE_JOBS,
-    (h) => deps.runner.resolve(h.ssh, undefined, deps.signal),
-  );
-  const machines = new Map<string, string>();
-  for (const [i, answer] of answers.entries()) {
-    const key = answer && machineKey(answer, hosts[i].ssh);
-    if (key && !machines.has(key)) machines.set(key, hosts[i].name);
-  }
-  return machines;
 }
 
 export const importCommand = (run: Run) =>
