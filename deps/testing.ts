@@ -12,6 +12,7 @@ import type { HostResult } from "../remote/exec.ts";
 import type { Runner, RunOptions } from "../remote/runner.ts";
 import type { CopyOptions, CopyRequest, CopyResult } from "../remote/transfer.ts";
 import type { ResolvedTarget } from "../remote/ssh.ts";
+import type { Lease } from "../ledger/lease.ts";
 import { type Clock, type Deps, fileJobs, fileLedger, fileRoster } from "./deps.ts";
 
 export interface Call {
@@ -189,3 +190,23 @@ export const IDLE_LINUX_PROBE = [
   "@@ end",
   "",
 ].join("\n");
+
+/** The lease of bg job abc123 on h1 (remote pid 10, started "500"), with `over` changed. */
+export function jobLease(over: Partial<Lease> = {}): Lease {
+  return {
+    id: "l",
+    host: "h1",
+    mem_bytes: 0,
+    gpus: [],
+    gpu_mem_bytes: 0,
+    command: "make",
+    pid: 0,
+    pid_start: null,
+    remote_pid: 10,
+    remote_start: "500",
+    job: "abc123",
+    created_ms: 0,
+    ttl_s: 60,
+    ...over,
+  };
+}

@@ -1,7 +1,7 @@
 /** The job verbs (jobs, wait, kill) without sshd: which host is asked, how often, and what is said. */
 
 import { assert, assertEquals, assertMatch, assertRejects } from "../tests/assert.ts";
-import { IDLE_LINUX_PROBE as PROBE, testDeps } from "../deps/testing.ts";
+import { IDLE_LINUX_PROBE as PROBE, jobLease, testDeps } from "../deps/testing.ts";
 import type { PoolError } from "../errors.ts";
 import { wait, WAIT_POLL_MS } from "./wait.ts";
 import { kill } from "./kill.ts";
@@ -108,21 +108,7 @@ Deno.test("jobs lists what a host told before it ran out of time, and says the r
 Deno.test("kill sends the signal through kill.sh and gives the job's lease back", async () => {
   const deps = await withJob();
   await deps.ledger.update(() => ({
-    leases: [{
-      id: "l",
-      host: "h1",
-      mem_bytes: 0,
-      gpus: [0],
-      gpu_mem_bytes: 0,
-      command: "make",
-      pid: 0,
-      pid_start: null,
-      remote_pid: 10,
-      remote_start: "500",
-      job: "abc123",
-      created_ms: 0,
-      ttl_s: 60,
-    }],
+    leases: [jobLease({ gpus: [0] })],
     result: undefined,
   }));
   deps.runner.stub("h1", /^sh '-s' '--' abc123 INT 10$/, {

@@ -1,5 +1,5 @@
 import { assertEquals, assertMatch, assertRejects, assertThrows } from "../tests/assert.ts";
-import { testDeps } from "../deps/testing.ts";
+import { jobLease, testDeps } from "../deps/testing.ts";
 import type { HostResult } from "../remote/exec.ts";
 import type { PoolError } from "../errors.ts";
 import { kill, parseSignal } from "./kill.ts";
@@ -69,23 +69,7 @@ async function fullDisk(leased: boolean) {
     result: undefined,
   }));
   await deps.ledger.update(() => ({
-    leases: leased
-      ? [{
-        id: "l",
-        host: "h1",
-        mem_bytes: 1024 ** 3,
-        gpus: [],
-        gpu_mem_bytes: 0,
-        command: "make",
-        pid: 0,
-        pid_start: null,
-        remote_pid: 10,
-        remote_start: "500",
-        job: "abc123",
-        created_ms: 0,
-        ttl_s: 60,
-      }]
-      : [],
+    leases: leased ? [jobLease({ mem_bytes: 1024 ** 3 })] : [],
     result: undefined,
   }));
   deps.ledger.update = () => Promise.reject(new Error("No space left on device (os error 28)"));
