@@ -40,3 +40,13 @@ export class UsageError extends PoolError {
     this.name = "UsageError";
   }
 }
+
+/** What an error says, whatever was thrown. */
+export function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** errorText without Deno's trailing `: syscall 'path'`: the message names its path itself. */
+export function errorReason(e: unknown): string {
+  return errorText(e).replace(/: \w+ '.*'$/, "");
+}

@@ -43,6 +43,7 @@ import {
   type ResolvedTarget,
   resolveTarget,
 } from "./ssh.ts";
+import { errorText } from "../errors.ts";
 
 export interface MuxSettings {
   /** Where control sockets live (pool's state directory + /cm, or socketDir's short stand-in). */
@@ -374,10 +375,6 @@ function privateFolderProblem(path: string): string | null {
     return `cannot read ${path}: ${errorText(e)}`;
   }
   return null;
-}
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 
 import { join } from "../paths.ts";
-import { PoolError, UsageError } from "../errors.ts";
+import { errorReason, PoolError, UsageError } from "../errors.ts";
 import type { HostResult } from "../remote/exec.ts";
 
 export interface HostFiles {
@@ -72,7 +72,7 @@ async function writePair(files: [string, Uint8Array][]): Promise<void> {
         // Made, then not written whole (a full disk): ours to remove. Found there: not ours.
         if (!(e instanceof Deno.errors.AlreadyExists)) made.push(path + tag);
         // Named as the file it is for, not by the temp name and Deno's syscall.
-        throw new Error(`${path}: ${(e as Error).message.replace(/: \w+ '.*'$/, "")}`);
+        throw new Error(`${path}: ${errorReason(e)}`);
       }
       made.push(path + tag);
     }

@@ -7,7 +7,7 @@
 import { dirname, join } from "../paths.ts";
 import { abortCode } from "../exit.ts";
 import { sleep } from "../timers.ts";
-import { type ErrorKind, PoolError, UsageError } from "../errors.ts";
+import { type ErrorKind, errorReason, PoolError, UsageError } from "../errors.ts";
 import { EXIT } from "../exit.ts";
 import { giveFile, makeStateFolder, openPinned, ownerFor } from "./owner.ts";
 
@@ -88,11 +88,6 @@ export async function regularFile(
   }
 }
 
-/** An OS error's reason without Deno's trailing `: open '/the/path'` (we name the path ourselves). */
-function reason(e: unknown): string {
-  return (e as Error).message.replace(/: \w+ '.*'$/, "");
-}
-
 /**
  * ` (it belongs to uid N)` after a permission error on another user's file (most often one a
  * root run left): chown is the way out. Nothing on a file of our own (a read-only mode, chattr
@@ -140,7 +135,7 @@ export async function withFileLock<T>(
   } catch (e) {
     if (e instanceof PoolError) throw e;
     throw new PoolError(
-      `cannot write in ${dirname(path)}: ${reason(e)} (creating ${lockPath})`,
+      `cannot write in ${dirname(path)}: ${errorReason(e)} (creating ${lockPath})`,
       EXIT.failure,
       "state_unwritable",
     );
@@ -192,7 +187,7 @@ async function openLock(lockPath: string): Promise<Deno.FsFile> {
       if (named === null) throw unwritable(lockPath, e);
       if (!named.isFile) throw notPlain(lockPath);
       throw new PoolError(
-        `cannot open ${lockPath}: ${reason(e)}${ownerNote(e, named.uid)}`,
+        `cannot open ${lockPath}: ${errorReason(e)}${ownerNote(e, named.uid)}`,
         EXIT.failure,
         "state_unwritable",
       );
@@ -229,7 +224,7 @@ function notPlain(lockPath: string): PoolError {
 
 function unwritable(lockPath: string, e: unknown): PoolError {
   return new PoolError(
-    `cannot write in ${dirname(lockPath)}: ${reason(e)} (creating ${lockPath})`,
+    `cannot write in ${dirname(lockPath)}: ${errorReason(e)} (creating ${lockPath})`,
     EXIT.failure,
     "state_unwritable",
   );
@@ -353,7 +348,11 @@ export async function writeFileAtomically(path: string, text: string): Promise<v
   } catch (e) {
     await Deno.remove(temp).catch(() => {});
     if (e instanceof PoolError) throw e;
-    throw new PoolError(`cannot write ${path}: ${reason(e)}`, EXIT.failure, "state_unwritable");
+    throw new PoolError(
+      `cannot write ${path}: ${errorReason(e)}`,
+      EXIT.failure,
+      "state_unwritable",
+    );
   }
   await removeStaleTemps(path);
 }
@@ -391,6 +390,6 @@ export async function readTextIfExists(path: string, what: string): Promise<stri
     const owner = e instanceof Deno.errors.PermissionDenied
       ? await Deno.stat(path).then((i) => ownerNote(e, i.uid), () => "")
       : "";
-    throw new PoolError(`cannot read ${what} ${path}: ${reason(e)}${owner}`);
+    throw new PoolError(`cannot read ${what} ${path}: ${errorReason(e)}${owner}`);
   }
 }

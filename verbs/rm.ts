@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { errorText } from "../errors.ts";
 import { type Deps, editRoster, type Run } from "../deps/deps.ts";
 import { jsonLine } from "../render/json_line.ts";
 import { visible } from "../render/visible.ts";
@@ -51,7 +52,7 @@ async function leftBehind(
     left.jobs = (await deps.jobs.read()).filter((j) => j.host === name)
       .sort((a, b) => b.started_ms - a.started_ms).map((j) => j.id);
   } catch (e) {
-    left.warnings.push(`${name}: jobs pool started there not listed: ${message(e)}`);
+    left.warnings.push(`${name}: jobs pool started there not listed: ${errorText(e)}`);
   }
   if (left.jobs.length > 0) {
     const [one, it] = left.jobs.length === 1 ? ["it", "it still runs"] : ["them", "they still run"];
@@ -78,7 +79,7 @@ async function leftBehind(
       );
     }
   } catch (e) {
-    left.warnings.push(`${name}: leases held there not listed: ${message(e)}`);
+    left.warnings.push(`${name}: leases held there not listed: ${errorText(e)}`);
   }
   return left;
 }
@@ -94,8 +95,6 @@ function ids(all: string[]): string {
 }
 
 const count = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
-
-const message = (e: unknown) => e instanceof Error ? e.message : String(e);
 
 export const rmCommand = (run: Run) =>
   new Command("rm")
